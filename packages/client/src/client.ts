@@ -1,0 +1,627 @@
+/** The Roundtable WebSocket client: one authenticated connection, resumed by cursor across drops, with typed requests and events. */
+import {
+  CloseCode,
+  type CreateRoomParams,
+  type Cursors,
+  type ErrorCode,
+  type ErrorFrame,
+  type EventFrame,
+  type Member,
+  type MemberKind,
+  type Message,
+  type MessageResult,
+  type PresenceFrame,
+  type ReadReceiptFrame,
+  type ReadyFrame,
+  type RequestParams,
+  type RequestType,
+  type ResultMap,
+  type Room,
+  type RoomMember,
+  type RoomSummary,
+  type ServerFrame,
+  type StreamDeltaFrame,
+  type SyncedFrame,
+  type TypingFrame,
+} from '@roundtable/protocol';
+import { Backoff } from './backoff.js';
+import { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
+import { ClientClosedError, RoundtableError, TimeoutError } from './errors.js';
+import { loadWebSocket, SocketState, webSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+import { MessageStream, type StreamHost } from './stream.js';
+import { Watchdog } from './watchdog.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientEvents {
+  /** Every authenticated (re)connection; the first one also resolves `connect()`. */
+  ready: ReadyFrame;
+  /** Every room-log event, once: replays that overlap what was already seen are dropped. */
+  event: EventFrame;
+  /** `message.created` events, with their data as the message. */
+  message: Message;
+  'message.updated': Message;
+  /** A resumed room has caught up: what follows is live. */
+  synced: SyncedFrame;
+  delta: StreamDeltaFrame;
+  typing: TypingFrame;
+  presence: PresenceFrame;
+  read: ReadReceiptFrame;
+  /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
+  error: RoundtableError;
+  state: ConnectionState;
+  close: { code: number; reason: string };
+}
+
+export interface Logger {
+  warn(message: string, extra?: unknown): void;
+}
+
+export interface ClientOptions {
+  /** The hub's base URL, `http(s)://host:port` (`ws(s)://` also works); the client connects to `<url>/ws`. */
+  url: string;
+  /** Sent in the auth frame. Leave it out in a browser that authenticates with the hub's session cookie. */
+  token?: string;
+  /** Cursors saved by an earlier run (see `cursors()`): the first connect resumes those rooms from there. */
+  cursors?: Cursors;
+  /** WebSocket implementation. Default: the global one, else `ws`, imported on first connect. */
+  WebSocket?: WebSocketConstructor;
+  /** Ceiling of the first reconnect delay, in ms; it doubles per failed attempt. Default 250. */
+  reconnectBaseMs?: number;
+  /** Largest reconnect delay ceiling, in ms. Default 10,000. */
+  reconnectMaxMs?: number;
+  /** How long a request may wait for its answer, time queued while disconnected included, in ms. Default 30,000; 0 disables. */
+  requestTimeoutMs?: number;
+  /** How long an attempt may take from opening the socket to `ready` before it is abandoned and retried, in ms. Default 15,000; 0 disables. */
+  connectTimeoutMs?: number;
+  /** Where reconnects and unreadable frames are reported. Default: console. */
+  logger?: Logger;
+  /** Receives what event listeners throw or reject with. Default: console.error. */
+  onListenerError?: ListenerErrorHandler;
+}
+
+export interface RequestOptions {
+  /** Overrides `requestTimeoutMs` for this request, in ms; 0 disables. */
+  timeoutMs?: number;
+}
+
+export type SendOptions = Omit<RequestParams<'send'>, 'room' | 'content'>;
+export type StreamOptions = Omit<RequestParams<'stream.start'>, 'room'>;
+export type HistoryOptions = Omit<RequestParams<'history'>, 'room'>;
+
+interface Pending {
+  /** Serialized once, so a re-send after a reconnect repeats it exactly, client_id included. */
+  readonly frame: string;
+  /** Absent for fire-and-forget frames, which leave the queue once written. */
+  readonly resolve?: (result: unknown) => void;
+  readonly reject?: (error: Error) => void;
+  readonly timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Close codes after which reconnecting with the same token cannot succeed. */
+const FINAL_CLOSE: Partial<Record<number, ErrorCode>> = {
+  [CloseCode.Unauthorized]: 'auth_failed',
+  [CloseCode.Forbidden]: 'member_disabled',
+};
+/** Answers to the auth frame after which reconnecting with the same token cannot succeed. */
+const FINAL_AUTH_ERRORS = new Set<ErrorCode>(['auth_required', 'auth_failed', 'member_disabled']);
+/** Codes reported in `close` events for connections the client ended itself. */
+const LocalClose = { Normal: 1000, Abnormal: 1006 } as const;
+
+const consoleLogger: Logger = {
+  warn: (message, extra) => (extra === undefined ? console.warn(message) : console.warn(message, extra)),
+};
+
+export class RoundtableClient implements StreamHost {
+  private readonly url: string;
+  private readonly token: string | undefined;
+  private readonly WebSocket: WebSocketConstructor | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly emitter: Emitter<ClientEvents>;
+  private readonly backoff: Backoff;
+  private readonly watchdog: Watchdog;
+  private readonly cursorMap: Map<string, number>;
+  /** Requests awaiting an answer and frames awaiting a connection, in the order they were made. */
+  private readonly pending = new Map<string, Pending>();
+  /** Live streams by message id, so a cancel seen in the room log can abort the producer. */
+  private readonly streams = new Map<string, AbortController>();
+  private socket: WebSocketLike | undefined;
+  /** Set once the current socket got `ready`: only then may requests be written to it. */
+  private authed = false;
+  private authId: string | undefined;
+  /** True while the user wants no connection: before `connect()`, after `close()` or a final auth failure. */
+  private stopped = true;
+  /** Bumped by every open, close and failure, so an open that awaited the ws import can tell it was superseded. */
+  private attempt = 0;
+  private lastId = 0;
+  private current: ConnectionState = 'closed';
+  private lastReady: ReadyFrame | undefined;
+  private readyPromise: Promise<ReadyFrame> | undefined;
+  private settleReady: { resolve(frame: ReadyFrame): void; reject(error: Error): void } | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.url = webSocketUrl(options.url);
+    this.token = options.token;
+    this.WebSocket = options.WebSocket;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+    this.logger = options.logger ?? consoleLogger;
+    this.emitter = new Emitter(options.onListenerError);
+    this.backoff = new Backoff({ baseMs: options.reconnectBaseMs, maxMs: options.reconnectMaxMs });
+    this.cursorMap = new Map(Object.entries(options.cursors ?? {}));
+    this.watchdog = new Watchdog({
+      ping: () => {
+        if (this.authed && this.socket) this.socket.send(JSON.stringify({ type: 'ping', id: this.nextId() }));
+      },
+      dead: () => this.disconnect(LocalClose.Abnormal, 'the hub stopped answering'),
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** The latest `ready`: who this client is, its rooms, the hub's limits. */
+  get session(): ReadyFrame | undefined {
+    return this.lastReady;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): void {
+    this.emitter.off(event, listener);
+  }
+
+  /** The last seq seen per room id; save it to resume a later run through the `cursors` option. */
+  cursors(): Cursors {
+    return Object.fromEntries(this.cursorMap);
+  }
+
+  /**
+   * Resolves at the first `ready`; keeps retrying through network failures until then, and
+   * rejects only on a final auth failure or `close()`. Calling it again while running returns the same promise.
+   */
+  connect(): Promise<ReadyFrame> {
+    if (this.readyPromise) return this.readyPromise;
+    this.stopped = false;
+    const ready = new Promise<ReadyFrame>((resolve, reject) => {
+      this.settleReady = { resolve, reject };
+    });
+    // A caller that relies on the 'error' event instead of awaiting must not crash on an unhandled rejection.
+    ready.catch(() => undefined);
+    this.readyPromise = ready;
+    this.setState('connecting');
+    void this.open();
+    return ready;
+  }
+
+  /** Closes for good (until the next `connect()`); pending requests reject with ClientClosedError. Resolves once the socket is closed. */
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.halt(new ClientClosedError());
+    let closed = Promise.resolve();
+    if (socket) {
+      if (socket.readyState !== SocketState.Closed) {
+        closed = new Promise((resolve) => {
+          socket.onclose = () => resolve();
+        });
+        if (socket.readyState !== SocketState.Closing) socket.close(LocalClose.Normal, 'client closed');
+      }
+      this.emitter.emit('close', { code: LocalClose.Normal, reason: 'closed by the client' });
+    }
+    this.setState('closed');
+    return closed;
+  }
+
+  /**
+   * Sends a request and resolves with its ack. While disconnected it is queued; if the connection
+   * drops before the answer, it is re-sent after the next `ready`.
+   */
+  request<T extends RequestType>(
+    type: T,
+    params: RequestParams<T>,
+    options: RequestOptions = {},
+  ): Promise<ResultMap[T]> {
+    if (this.stopped) return Promise.reject(new ClientClosedError('The client is closed: call connect() first'));
+    const id = this.nextId();
+    const frame = JSON.stringify({ ...params, type, id });
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    return new Promise<ResultMap[T]>((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.pending.delete(id);
+              reject(new TimeoutError(type, timeoutMs));
+            }, timeoutMs)
+          : undefined;
+      this.pending.set(id, { frame, resolve: resolve as (result: unknown) => void, reject, timer });
+      if (this.authed) this.socket?.send(frame);
+    });
+  }
+
+  /**
+   * Sends a frame without an id: no ack comes back, and an error, if any, arrives as an 'error'
+   * event. Queued while disconnected, in order with requests; dropped when the client is closed.
+   */
+  notify<T extends RequestType>(type: T, params: RequestParams<T>): void {
+    if (this.stopped) return;
+    const frame = JSON.stringify({ ...params, type });
+    if (this.authed && this.socket) this.socket.send(frame);
+    else this.pending.set(this.nextId(), { frame });
+  }
+
+  /** A client_id is generated unless given, so a re-send after a reconnect cannot post twice. */
+  send(room: string, content: string, options: SendOptions = {}): Promise<MessageResult> {
+    return this.request('send', { ...options, room, content, client_id: options.client_id ?? newClientId() });
+  }
+
+  async edit(messageId: string, content: string): Promise<Message> {
+    return (await this.request('edit', { message: messageId, content })).message;
+  }
+
+  async delete(messageId: string): Promise<void> {
+    await this.request('delete', { message: messageId });
+  }
+
+  /** Resolves false when the reaction was already there. */
+  async react(messageId: string, emoji: string): Promise<boolean> {
+    return (await this.request('react', { message: messageId, emoji })).changed;
+  }
+
+  /** Resolves false when there was no such reaction. */
+  async unreact(messageId: string, emoji: string): Promise<boolean> {
+    return (await this.request('unreact', { message: messageId, emoji })).changed;
+  }
+
+  async markRead(room: string, seq: number): Promise<void> {
+    await this.request('read', { room, seq });
+  }
+
+  async typing(room: string, active = true, threadId?: string): Promise<void> {
+    await this.request('typing', { room, active, thread_id: threadId });
+  }
+
+  async setPresence(status: 'online' | 'away'): Promise<void> {
+    await this.request('presence', { status });
+  }
+
+  history(room: string, options: HistoryOptions = {}): Promise<ResultMap['history']> {
+    return this.request('history', { ...options, room });
+  }
+
+  /** Asks the hub to replay events after `after` as 'event' frames; those at or below this room's cursor are dropped as seen. */
+  sync(room: string, after: number, limit?: number): Promise<ResultMap['sync']> {
+    return this.request('sync', { room, after, limit });
+  }
+
+  async rooms(): Promise<RoomSummary[]> {
+    return (await this.request('rooms.list', { scope: 'joined' })).rooms as RoomSummary[];
+  }
+
+  async publicRooms(): Promise<Room[]> {
+    return (await this.request('rooms.list', { scope: 'public' })).rooms;
+  }
+
+  async createRoom(params: CreateRoomParams): Promise<Room> {
+    return (await this.request('room.create', params)).room;
+  }
+
+  /** Opens (or finds) the direct room with these members. */
+  async openDirect(handles: string[]): Promise<Room> {
+    return (await this.request('room.direct', { members: handles })).room;
+  }
+
+  async join(room: string): Promise<Room> {
+    return (await this.request('room.join', { room })).room;
+  }
+
+  async leave(room: string): Promise<void> {
+    await this.request('room.leave', { room });
+  }
+
+  async invite(room: string, handle: string): Promise<void> {
+    await this.request('room.invite', { room, member: handle });
+  }
+
+  async roomMembers(room: string): Promise<RoomMember[]> {
+    return (await this.request('room.members', { room })).members;
+  }
+
+  async members(kind?: MemberKind): Promise<Member[]> {
+    return (await this.request('members.list', { kind })).members;
+  }
+
+  /** Creates a streaming message and resolves once the hub has it, so deltas can follow. */
+  async startStream(room: string, options: StreamOptions = {}): Promise<MessageStream> {
+    const client_id = options.client_id ?? newClientId();
+    const { message } = await this.request('stream.start', { ...options, room, client_id });
+    const controller = new AbortController();
+    this.streams.set(message.id, controller);
+    return new MessageStream(this, message, controller, () => this.streams.delete(message.id));
+  }
+
+  /** Stops someone's streaming message, as a person pressing stop does. */
+  async cancelStream(messageId: string): Promise<Message> {
+    return (await this.request('stream.cancel', { message: messageId })).message;
+  }
+
+  private nextId(): string {
+    return (++this.lastId).toString(36);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.emitter.emit('state', state);
+  }
+
+  private async open(): Promise<void> {
+    const attempt = ++this.attempt;
+    let Socket: WebSocketConstructor;
+    try {
+      Socket = this.WebSocket ?? (await loadWebSocket());
+    } catch (cause) {
+      const message = 'No WebSocket implementation is available: install the ws package';
+      if (attempt === this.attempt) this.fail(new RoundtableError('internal', message, { cause }));
+      return;
+    }
+    if (attempt !== this.attempt) return;
+    let socket: WebSocketLike;
+    try {
+      socket = new Socket(this.url);
+    } catch (error) {
+      this.scheduleReconnect(0, `could not open a WebSocket (${String(error)})`);
+      return;
+    }
+    this.socket = socket;
+    // Handlers stay attached to sockets the client has given up on (ws throws on an 'error' nobody
+    // listens to), so each checks that its socket is still the current one.
+    socket.onopen = () => {
+      if (socket === this.socket) this.authenticate(socket);
+    };
+    socket.onmessage = (event) => {
+      if (socket === this.socket) this.receive(event.data);
+    };
+    socket.onclose = (event) => {
+      if (socket === this.socket) this.disconnect(event.code, event.reason);
+    };
+    socket.onerror = (event) => {
+      if (socket === this.socket) this.logger.warn('roundtable: WebSocket error', errorMessage(event));
+    };
+    if (this.connectTimeoutMs > 0) {
+      this.connectTimer = setTimeout(
+        () => this.disconnect(LocalClose.Abnormal, `no ready within ${this.connectTimeoutMs} ms`),
+        this.connectTimeoutMs,
+      );
+    }
+  }
+
+  private authenticate(socket: WebSocketLike): void {
+    this.authId = this.nextId();
+    const resume = Object.fromEntries(this.cursorMap);
+    socket.send(JSON.stringify({ type: 'auth', id: this.authId, token: this.token, resume }));
+  }
+
+  private receive(data: unknown): void {
+    this.watchdog.seen();
+    if (typeof data !== 'string') {
+      this.logger.warn('roundtable: ignored a binary frame');
+      return;
+    }
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(data) as ServerFrame;
+    } catch (error) {
+      this.logger.warn('roundtable: ignored a frame that is not JSON', error);
+      return;
+    }
+    switch (frame.type) {
+      case 'event':
+        this.receiveEvent(frame);
+        return;
+      case 'ack':
+        // Acks nobody waits for are expected: the auth ack (the ready frame is authoritative),
+        // watchdog pings, and requests that already timed out.
+        this.take(frame.id)?.resolve?.(frame.result);
+        return;
+      case 'error':
+        this.receiveError(frame);
+        return;
+      case 'ready':
+        this.receiveReady(frame);
+        return;
+      case 'synced': {
+        const cursor = this.cursorMap.get(frame.room);
+        if (cursor === undefined || frame.seq > cursor) this.cursorMap.set(frame.room, frame.seq);
+        this.emitter.emit('synced', frame);
+        return;
+      }
+      case 'stream.delta':
+        this.emitter.emit('delta', frame);
+        return;
+      case 'typing':
+        this.emitter.emit('typing', frame);
+        return;
+      case 'presence':
+        this.emitter.emit('presence', frame);
+        return;
+      case 'read':
+        this.emitter.emit('read', frame);
+        return;
+      case 'pong':
+        if (frame.id !== undefined) this.take(frame.id)?.resolve?.({ at: frame.at });
+        return;
+      default:
+        // A newer hub may push frames this SDK does not know; they are safe to skip.
+        this.logger.warn(`roundtable: ignored an unknown frame type ${JSON.stringify((frame as { type: unknown }).type)}`);
+    }
+  }
+
+  private receiveEvent(frame: EventFrame): void {
+    // Replays overlap live delivery around a reconnect; the cursor makes each event count once.
+    // Gaps are normal (agents only receive what is addressed to them), so they are never an error.
+    const cursor = this.cursorMap.get(frame.room);
+    if (cursor !== undefined && frame.seq <= cursor) return;
+    this.cursorMap.set(frame.room, frame.seq);
+    this.emitter.emit('event', frame);
+    if (frame.kind === 'message.created') {
+      this.emitter.emit('message', frame.data as unknown as Message);
+    } else if (frame.kind === 'message.updated') {
+      const message = frame.data as unknown as Message;
+      if (message.status === 'cancelled' || message.status === 'error') {
+        this.streams.get(message.id)?.abort(new Error(`The stream was ${message.status === 'error' ? 'failed' : 'cancelled'}`));
+        this.streams.delete(message.id);
+      }
+      this.emitter.emit('message.updated', message);
+    }
+  }
+
+  private receiveError(frame: ErrorFrame): void {
+    const error = RoundtableError.from(frame);
+    const id = frame.id;
+    if (id !== undefined && id === this.authId) {
+      this.disconnect(LocalClose.Normal, error.message, error);
+      return;
+    }
+    if (id === undefined || !this.pending.get(id)?.reject) {
+      this.emitter.emit('error', error);
+      return;
+    }
+    // The hub is draining and will close this connection; the request is re-sent to whichever
+    // instance the reconnect reaches.
+    if (error.code === 'shutting_down') return;
+    this.take(id)?.reject?.(error);
+  }
+
+  private receiveReady(frame: ReadyFrame): void {
+    const socket = this.socket;
+    if (!socket || this.authed) return;
+    clearTimeout(this.connectTimer);
+    this.authed = true;
+    this.lastReady = frame;
+    this.backoff.reset();
+    // Rooms without a cursor start live now; recording where "now" is lets the next reconnect
+    // resume them too, instead of silently skipping what they missed while disconnected.
+    for (const room of frame.rooms) {
+      if (!this.cursorMap.has(room.id)) this.cursorMap.set(room.id, room.last_seq);
+    }
+    this.watchdog.start(frame.server.heartbeat_ms);
+    for (const [key, entry] of this.pending) {
+      socket.send(entry.frame);
+      if (!entry.resolve) this.pending.delete(key);
+    }
+    this.setState('open');
+    this.emitter.emit('ready', frame);
+    this.settleReady?.resolve(frame);
+    this.settleReady = undefined;
+  }
+
+  /** Forgets the current socket, ending it if still up, then reconnects or, after a final failure, stops. */
+  private disconnect(code: number, reason: string, cause?: RoundtableError): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.forgetSocket();
+    if (socket.readyState === SocketState.Connecting || socket.readyState === SocketState.Open) {
+      if (socket.terminate) socket.terminate();
+      else socket.close();
+    }
+    this.emitter.emit('close', { code, reason });
+    if (this.stopped) return;
+    const final = cause && FINAL_AUTH_ERRORS.has(cause.code) ? cause : finalCloseError(code, reason);
+    if (final) {
+      this.fail(final);
+      return;
+    }
+    if (code === CloseCode.MessageTooBig) this.rejectLargest();
+    this.scheduleReconnect(cause?.retryAfterMs ?? 0, `connection closed (${code}${reason ? ` ${reason}` : ''})`);
+  }
+
+  private forgetSocket(): void {
+    this.socket = undefined;
+    this.authed = false;
+    this.authId = undefined;
+    this.watchdog.stop();
+    clearTimeout(this.connectTimer);
+  }
+
+  private scheduleReconnect(minDelayMs: number, why: string): void {
+    const delay = Math.max(this.backoff.next(), minDelayMs);
+    this.logger.warn(`roundtable: ${why}; reconnecting in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.open();
+    }, delay);
+    this.setState('reconnecting');
+  }
+
+  /** Stops everything and rejects whatever waits; the caller reports why. */
+  private halt(error: Error): void {
+    this.stopped = true;
+    this.attempt++;
+    this.forgetSocket();
+    clearTimeout(this.reconnectTimer);
+    this.settleReady?.reject(error);
+    this.settleReady = undefined;
+    this.readyPromise = undefined;
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject?.(error);
+    }
+    this.pending.clear();
+    for (const controller of this.streams.values()) controller.abort(error);
+    this.streams.clear();
+  }
+
+  private fail(error: RoundtableError): void {
+    this.halt(error);
+    this.emitter.emit('error', error);
+    this.setState('closed');
+  }
+
+  /**
+   * The hub closed with 1009 because a frame passed its size cap. The largest pending request is
+   * at least as large as the culprit, so it is over the cap too: re-sending it would loop forever.
+   */
+  private rejectLargest(): void {
+    let largestId: string | undefined;
+    let largestSize = -1;
+    for (const [id, entry] of this.pending) {
+      if (entry.reject && entry.frame.length > largestSize) {
+        largestId = id;
+        largestSize = entry.frame.length;
+      }
+    }
+    if (largestId !== undefined) this.take(largestId)?.reject?.(new RoundtableError('frame_too_large'));
+  }
+
+  private take(id: string): Pending | undefined {
+    const entry = this.pending.get(id);
+    if (!entry) return undefined;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    return entry;
+  }
+}
+
+function finalCloseError(code: number, reason: string): RoundtableError | undefined {
+  const errorCode = FINAL_CLOSE[code];
+  return errorCode === undefined ? undefined : new RoundtableError(errorCode, reason || undefined);
+}
+
+/** randomUUID exists only in secure contexts, and a hub served over plain http on a LAN is not one. */
+function newClientId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** ws error events carry a message; the DOM's carry nothing useful. */
+function errorMessage(event: unknown): string | undefined {
+  const message = (event as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : undefined;
+}

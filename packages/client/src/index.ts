@@ -1,0 +1,35 @@
+/** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
+export {
+  RoundtableClient,
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  type HistoryOptions,
+  type Logger,
+  type RequestOptions,
+  type SendOptions,
+  type StreamOptions,
+} from './client.js';
+export { MessageStream, type StreamDone, type StreamHost } from './stream.js';
+export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';
+export { ClientClosedError, RoundtableError, TimeoutError } from './errors.js';
+export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
+export { Backoff, type BackoffOptions } from './backoff.js';
+export { Watchdog, type WatchdogHooks } from './watchdog.js';
+export { loadWebSocket, webSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+export type {
+  Cursors,
+  ErrorCode,
+  EventFrame,
+  Member,
+  Message,
+  MessageResult,
+  ReadyFrame,
+  RequestParams,
+  RequestType,
+  ResultMap,
+  Room,
+  RoomMember,
+  RoomSummary,
+  StreamDeltaFrame,
+} from '@roundtable/protocol';

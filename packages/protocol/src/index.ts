@@ -1,0 +1,9 @@
+/** @module @roundtable/protocol: the wire contract shared by the hub, the SDK, the CLI and the web UI. */
+export * from './errors.js';
+export * from './close-codes.js';
+export * from './limits.js';
+export * from './model.js';
+export * from './frames.js';
+export * from './mentions.js';
+
+export const PROTOCOL_VERSION = 1;

@@ -1,0 +1,17 @@
+/** Limits shared by the hub and its clients, so that a client can check before it sends. */
+export const Limits = {
+  /** Characters of markdown in one message. */
+  maxContentChars: 10_000,
+  /** Characters of a room topic. */
+  maxTopicChars: 1_000,
+  /** Bytes of a message's parts, serialized as JSON. */
+  maxPartsBytes: 100_000,
+  /** Bytes of a message's metadata, serialized as JSON. */
+  maxMetadataBytes: 16_384,
+  /** Messages in one history page. */
+  maxPageSize: 200,
+  /** Events in one sync page. */
+  maxSyncPage: 1_000,
+  /** Explicit targets on one message. */
+  maxTargets: 50,
+} as const;

@@ -1,0 +1,63 @@
+/** Settings, read from the environment once at start; docs/operations.md lists every one. */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const Env = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0).max(65535).default(8004),
+  DATABASE_PATH: z.string().default('./data/roundtable.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPEN_REGISTRATION: bool.default(true),
+  DEFAULT_ROOM: z.string().default('general'),
+  AGENT_DEPTH_LIMIT: int(0).default(10),
+  RATE_MEMBER_MESSAGES_PER_SEC: int(0).default(20),
+  RATE_MEMBER_MESSAGES_BURST: int(1).default(60),
+  RATE_CONNECTION_FRAMES_PER_SEC: int(0).default(200),
+  RATE_CONNECTION_FRAMES_BURST: int(1).default(400),
+  RATE_MEMBER_REQUESTS_PER_SEC: int(0).default(50),
+  RATE_MEMBER_REQUESTS_BURST: int(1).default(100),
+  RATE_ANONYMOUS_REQUESTS_PER_SEC: int(0).default(5),
+  RATE_ANONYMOUS_REQUESTS_BURST: int(1).default(20),
+  MAX_FRAME_BYTES: int(1024).default(262_144),
+  MAX_BUFFERED_BYTES: int(65_536).default(8_388_608),
+  HEARTBEAT_MS: int(100).default(30_000),
+  AUTH_TIMEOUT_MS: int(100).default(10_000),
+  STREAM_IDLE_MS: int(100).default(120_000),
+  SHUTDOWN_GRACE_MS: int(0).default(10_000),
+  SSE_KEEPALIVE_MS: int(100).default(15_000),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    databasePath: e.DATABASE_PATH,
+    logLevel: e.LOG_LEVEL,
+    openRegistration: e.OPEN_REGISTRATION,
+    defaultRoom: e.DEFAULT_ROOM,
+    agentDepthLimit: e.AGENT_DEPTH_LIMIT,
+    memberMessages: { perSecond: e.RATE_MEMBER_MESSAGES_PER_SEC, burst: e.RATE_MEMBER_MESSAGES_BURST },
+    connectionFrames: { perSecond: e.RATE_CONNECTION_FRAMES_PER_SEC, burst: e.RATE_CONNECTION_FRAMES_BURST },
+    memberRequests: { perSecond: e.RATE_MEMBER_REQUESTS_PER_SEC, burst: e.RATE_MEMBER_REQUESTS_BURST },
+    anonymousRequests: { perSecond: e.RATE_ANONYMOUS_REQUESTS_PER_SEC, burst: e.RATE_ANONYMOUS_REQUESTS_BURST },
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+    heartbeatMs: e.HEARTBEAT_MS,
+    authTimeoutMs: e.AUTH_TIMEOUT_MS,
+    streamIdleMs: e.STREAM_IDLE_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
+  };
+}

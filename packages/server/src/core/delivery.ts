@@ -1,0 +1,56 @@
+/**
+ * The delivery rule of DESIGN.md, in one place: who is woken by a message, and who receives an
+ * event of a room's log. The stores' sync queries mirror `receives` in SQL; the resume tests keep
+ * the two equal.
+ */
+import type { ListenMode, RoomKind } from '@roundtable/protocol';
+import type { StoredEvent } from './ports.js';
+
+export interface RoomMemberView {
+  id: string;
+  handle: string;
+  kind: 'person' | 'agent' | 'system';
+}
+
+export interface WakeInput {
+  roomKind: RoomKind;
+  senderId: string;
+  mentionAll: boolean;
+  /** Member ids mentioned or targeted. */
+  addressed: ReadonlySet<string>;
+  /** Agent ids that wrote the thread's root or a reply in it, when the message is a reply. */
+  threadAgents: ReadonlySet<string>;
+}
+
+/** Agents woken by a message: direct rooms, `@all`, mentions, targets, and threads they take part in. Never the sender. */
+export function agentsToWake(agents: Iterable<RoomMemberView>, input: WakeInput): string[] {
+  const woken: string[] = [];
+  for (const agent of agents) {
+    if (agent.kind !== 'agent' || agent.id === input.senderId) continue;
+    if (
+      input.roomKind === 'direct' ||
+      input.mentionAll ||
+      input.addressed.has(agent.id) ||
+      input.threadAgents.has(agent.id)
+    ) {
+      woken.push(agent.id);
+    }
+  }
+  return woken;
+}
+
+export interface Viewer {
+  id: string;
+  handle: string;
+  kind: 'person' | 'agent' | 'system';
+  listen: ListenMode;
+}
+
+/** Whether a member receives one event of a room they belong to. */
+export function receives(event: Pick<StoredEvent, 'kind' | 'actor' | 'agents' | 'quiet'>, viewer: Viewer): boolean {
+  if (viewer.kind !== 'agent') return true;
+  if (event.agents === null) return true;
+  if (event.kind === 'message.created' && event.actor === viewer.handle) return false;
+  if (viewer.listen === 'all' && !event.quiet) return true;
+  return event.agents.includes(viewer.id);
+}

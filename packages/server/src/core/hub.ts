@@ -1,0 +1,1242 @@
+/**
+ * The hub core: one function per change, which validates, writes through the Store, then
+ * publishes on the Bus; and the fan-out from the Bus to live sessions. Knows no socket, no
+ * driver and no HTTP.
+ */
+import {
+  CloseCode,
+  Limits,
+  MENTION_ALL,
+  parseMentions,
+  type Cursors,
+  type HistoryParams,
+  type ListenMode,
+  type Member,
+  type Message,
+  type MessagePart,
+  type MessageResult,
+  type NotifyLevel,
+  type PresenceStatus,
+  type ReadyFrame,
+  type Room,
+  type RoomMember,
+  type RoomSummary,
+  type SendParams,
+} from '@roundtable/protocol';
+import { agentsToWake, type RoomMemberView } from './delivery.js';
+import { HubError } from './hub-error.js';
+import { hashToken, newId, newToken } from './ids.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type {
+  Bus,
+  BusMessage,
+  Clock,
+  DenyEntry,
+  EventDraft,
+  MemberRecord,
+  MembershipRecord,
+  Store,
+  StoredEvent,
+  TokenRecord,
+} from './ports.js';
+import { systemClock } from './ports.js';
+import { KeyedRateLimiter, type RateLimit } from './rate-limit.js';
+import { Session, SessionRegistry, type Connection, type RoomCursor } from './sessions.js';
+import { eventFrame, publicMember, publicRoom } from './wire.js';
+
+export interface HubLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface HubOptions {
+  store: Store;
+  bus: Bus;
+  logger: HubLogger;
+  clock?: Clock;
+  version: string;
+  /** Whether anyone may register with a handle and password. Default true. */
+  openRegistration?: boolean;
+  /** Consecutive agent messages a new room allows before agents stop being woken. Default 10. */
+  defaultAgentDepthLimit?: number;
+  /** Messages per member (sends and stream starts). Default 20/s, burst 60. */
+  memberRateLimit?: RateLimit;
+  /** Interval (ms) at which transports ping connections; clients use it to detect dead links. Default 30,000. */
+  heartbeatMs?: number;
+  /** A streaming message with no delta for this long (ms) is closed as an error. Default 120,000. */
+  streamIdleMs?: number;
+  /** The room everyone joins when their account is created. Default 'general'; '' for none. */
+  defaultRoom?: string;
+}
+
+export interface Authenticated {
+  member: MemberRecord;
+  tokenId: string | null;
+}
+
+interface ActiveStream {
+  messageId: string;
+  room: string;
+  senderId: string;
+  content: string;
+  index: number;
+  audience: string[];
+  lastActivity: number;
+}
+
+/** Counters read by /health and /metrics. */
+export interface HubStats {
+  messagesSent: number;
+  eventsDelivered: number;
+  duplicatesSuppressed: number;
+}
+
+const SYNC_PAGE = 500;
+
+export class Hub {
+  readonly store: Store;
+  readonly sessions = new SessionRegistry();
+  readonly stats: HubStats = { messagesSent: 0, eventsDelivered: 0, duplicatesSuppressed: 0 };
+  private readonly bus: Bus;
+  private readonly clock: Clock;
+  private readonly logger: HubLogger;
+  private readonly options: Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock'>>;
+  private readonly memberLimiter: KeyedRateLimiter;
+  private readonly members = new Map<string, MemberRecord>();
+  private readonly roomMembersCache = new Map<string, Map<string, MembershipRecord>>();
+  private readonly lastPublished = new Map<string, number>();
+  private readonly streams = new Map<string, ActiveStream>();
+  private readonly away = new Set<string>();
+  private denylist = new Set<string>();
+  private systemMember: MemberRecord | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: HubOptions) {
+    this.store = options.store;
+    this.bus = options.bus;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.options = {
+      version: options.version,
+      openRegistration: options.openRegistration ?? true,
+      defaultAgentDepthLimit: options.defaultAgentDepthLimit ?? 10,
+      memberRateLimit: options.memberRateLimit ?? { perSecond: 20, burst: 60 },
+      heartbeatMs: options.heartbeatMs ?? 30_000,
+      streamIdleMs: options.streamIdleMs ?? 120_000,
+      defaultRoom: options.defaultRoom ?? 'general',
+    };
+    this.memberLimiter = new KeyedRateLimiter(this.options.memberRateLimit, this.clock);
+    this.bus.subscribe((message) => this.onBus(message));
+  }
+
+  get version(): string {
+    return this.options.version;
+  }
+
+  get heartbeatMs(): number {
+    return this.options.heartbeatMs;
+  }
+
+  get openRegistration(): boolean {
+    return this.options.openRegistration;
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /**
+   * Loads what the hub keeps in memory and, on an empty store, creates the system member, the
+   * first admin and the default room. Returns the first admin's token when it was just created.
+   */
+  async start(): Promise<{ adminToken?: string }> {
+    this.denylist = new Set((await this.store.listDenylist()).map((entry) => entry.handle));
+    this.systemMember = await this.store.memberByHandle('system');
+    let adminToken: string | undefined;
+    if (!this.systemMember) {
+      this.systemMember = await this.store.createMember({
+        id: newId('m'),
+        handle: 'system',
+        display_name: 'Roundtable',
+        kind: 'system',
+        role: 'member',
+        description: 'Notices from the hub itself',
+        capabilities: [],
+        owner_id: null,
+        password_hash: null,
+        created_at: this.now(),
+      });
+      const admin = await this.createMemberRecord({ handle: 'admin', kind: 'person', role: 'admin' });
+      adminToken = (await this.issueToken(admin.id, 'first admin token', 'api')).token;
+    }
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(this.options.streamIdleMs, 30_000));
+    this.sweepTimer.unref();
+    return adminToken ? { adminToken } : {};
+  }
+
+  /** Closes every session with `code` and stops background work; the store is closed by its owner. */
+  stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const session of [...this.sessions.all]) session.connection.close(code, reason);
+  }
+
+  private sweep(): void {
+    this.memberLimiter.sweep();
+    const idleBefore = this.clock.now() - this.options.streamIdleMs;
+    for (const stream of this.streams.values()) {
+      if (stream.lastActivity < idleBefore) {
+        this.finishStream(stream, 'error', { error: 'stream timed out: no delta arrived in time' }).catch((error) =>
+          this.logger.warn({ err: error, message: stream.messageId }, 'could not close an idle stream'),
+        );
+      }
+    }
+  }
+
+  // Members, authentication and tokens
+
+  async member(id: string): Promise<MemberRecord> {
+    const cached = this.members.get(id);
+    if (cached) return cached;
+    const member = await this.store.memberById(id);
+    if (!member) throw new HubError('member_not_found');
+    this.members.set(id, member);
+    return member;
+  }
+
+  async memberByHandle(handle: string): Promise<MemberRecord> {
+    const member = await this.store.memberByHandle(handle.replace(/^@/, '').toLowerCase());
+    if (!member) throw new HubError('member_not_found', `No member @${handle}.`);
+    return member;
+  }
+
+  async authenticate(token: string | undefined): Promise<Authenticated> {
+    if (!token) throw new HubError('auth_required');
+    const record = await this.store.tokenByHash(hashToken(token));
+    if (!record || record.revoked_at !== null) throw new HubError('auth_failed');
+    const member = await this.member(record.member_id);
+    if (member.disabled) throw new HubError('member_disabled');
+    return { member, tokenId: record.id };
+  }
+
+  private async createMemberRecord(input: {
+    handle: string;
+    kind: 'person' | 'agent';
+    role?: 'admin' | 'member';
+    display_name?: string;
+    description?: string;
+    capabilities?: string[];
+    owner_id?: string | null;
+    password?: string;
+  }): Promise<MemberRecord> {
+    const member = await this.store.createMember({
+      id: newId('m'),
+      handle: input.handle,
+      display_name: input.display_name || input.handle,
+      kind: input.kind,
+      role: input.role ?? 'member',
+      description: input.description ?? '',
+      capabilities: input.capabilities ?? [],
+      owner_id: input.owner_id ?? null,
+      password_hash: input.password ? await hashPassword(input.password) : null,
+      created_at: this.now(),
+    });
+    await this.joinDefaultRoom(member);
+    return member;
+  }
+
+  private async joinDefaultRoom(member: MemberRecord): Promise<void> {
+    if (!this.options.defaultRoom) return;
+    const room = await this.store.roomByName(this.options.defaultRoom);
+    if (room) {
+      await this.addToRoom(room.id, member, member, 'member');
+      return;
+    }
+    const at = this.now();
+    const { events } = await this.store.createRoom(
+      {
+        id: newId('r'),
+        name: this.options.defaultRoom,
+        kind: 'public',
+        topic: 'Everyone, people and agents',
+        created_by: member.handle,
+        created_at: at,
+        agent_depth_limit: this.options.defaultAgentDepthLimit,
+        direct_key: null,
+      },
+      [membershipFor(member, 'member', at)],
+      (membership) => joinedDraft(membership.member_id, [member], member.handle, at),
+    );
+    for (const event of events) this.publishEvent(event);
+  }
+
+  private async issueToken(
+    memberId: string,
+    name: string,
+    kind: 'api' | 'session',
+  ): Promise<{ token: string; record: TokenRecord }> {
+    const token = newToken();
+    const record = await this.store.createToken({
+      id: newId('t'),
+      member_id: memberId,
+      hash: hashToken(token),
+      name,
+      kind,
+      created_at: this.now(),
+      revoked_at: null,
+    });
+    return { token, record };
+  }
+
+  async register(input: {
+    handle: string;
+    password: string;
+    display_name?: string;
+  }): Promise<{ member: Member; token: string }> {
+    if (!this.options.openRegistration) throw new HubError('registration_closed');
+    const member = await this.createMemberRecord({ ...input, kind: 'person' });
+    const { token } = await this.issueToken(member.id, 'session', 'session');
+    return { member: publicMember(member), token };
+  }
+
+  async login(handle: string, password: string): Promise<{ member: Member; token: string }> {
+    const member = await this.store.memberByHandle(handle.toLowerCase());
+    // Verify even for an unknown handle, so response time does not reveal which handles exist.
+    const ok = await verifyPassword(password, member?.password_hash ?? DUMMY_HASH);
+    if (!member || !member.password_hash || !ok) throw new HubError('bad_credentials');
+    if (member.disabled) throw new HubError('member_disabled');
+    const { token } = await this.issueToken(member.id, 'session', 'session');
+    return { member: publicMember(member), token };
+  }
+
+  async createToken(
+    actor: MemberRecord,
+    input: { name: string; member?: string },
+  ): Promise<{ token: string; record: TokenRecord }> {
+    const owner = input.member ? await this.memberByHandle(input.member) : actor;
+    if (owner.id !== actor.id && actor.role !== 'admin') throw new HubError('admin_only');
+    return this.issueToken(owner.id, input.name, 'api');
+  }
+
+  async listTokens(actor: MemberRecord, options: { all?: boolean } = {}): Promise<TokenRecord[]> {
+    if (options.all && actor.role !== 'admin') throw new HubError('admin_only');
+    return this.store.listTokens(options.all ? undefined : actor.id);
+  }
+
+  async revokeToken(actor: MemberRecord, tokenId: string): Promise<TokenRecord> {
+    const token = await this.store.tokenById(tokenId);
+    if (!token || (token.member_id !== actor.id && actor.role !== 'admin')) throw new HubError('token_not_found');
+    const revoked = await this.store.revokeToken(tokenId, this.now());
+    this.bus.publish({ kind: 'control', action: 'token.revoked', tokenId });
+    return revoked ?? token;
+  }
+
+  async createMember(
+    actor: MemberRecord,
+    input: {
+      handle: string;
+      kind: 'person' | 'agent';
+      display_name?: string;
+      description?: string;
+      capabilities?: string[];
+      role?: 'admin' | 'member';
+      password?: string;
+    },
+  ): Promise<{ member: Member; token: string }> {
+    requireAdmin(actor);
+    const member = await this.createMemberRecord({ ...input, owner_id: actor.id });
+    const { token } = await this.issueToken(member.id, `${input.kind} token`, 'api');
+    return { member: publicMember(member), token };
+  }
+
+  async updateMember(
+    actor: MemberRecord,
+    handle: string,
+    patch: {
+      display_name?: string;
+      description?: string;
+      capabilities?: string[];
+      disabled?: boolean;
+      role?: 'admin' | 'member';
+    },
+  ): Promise<Member> {
+    const target = await this.memberByHandle(handle);
+    const self = target.id === actor.id;
+    const adminFields = patch.disabled !== undefined || patch.role !== undefined;
+    if ((!self || adminFields) && actor.role !== 'admin') throw new HubError('admin_only');
+    if (target.kind === 'system') throw new HubError('forbidden', 'The system member cannot be changed.');
+    const updated = await this.store.updateMember(target.id, patch);
+    if (!updated) throw new HubError('member_not_found');
+    this.members.set(updated.id, updated);
+    this.bus.publish({ kind: 'control', action: 'member.updated', memberId: updated.id });
+    return this.withPresence(publicMember(updated));
+  }
+
+  async listMembers(kind?: 'person' | 'agent' | 'system'): Promise<Member[]> {
+    const members = await this.store.listMembers(kind ? { kind } : {});
+    return members.map((member) => this.withPresence(publicMember(member)));
+  }
+
+  withPresence(member: Member): Member {
+    return { ...member, presence: this.presenceOf(member.id) };
+  }
+
+  presenceOf(memberId: string): PresenceStatus {
+    if (!this.sessions.isOnline(memberId)) return 'offline';
+    return this.away.has(memberId) ? 'away' : 'online';
+  }
+
+  async listDenylist(actor: MemberRecord): Promise<DenyEntry[]> {
+    requireAdmin(actor);
+    return this.store.listDenylist();
+  }
+
+  async addDenylist(actor: MemberRecord, handle: string, reason = ''): Promise<DenyEntry> {
+    requireAdmin(actor);
+    const entry = await this.store.addDenylist({ handle, reason, created_by: actor.handle, created_at: this.now() });
+    this.denylist.add(handle);
+    return entry;
+  }
+
+  async removeDenylist(actor: MemberRecord, handle: string): Promise<boolean> {
+    requireAdmin(actor);
+    const removed = await this.store.removeDenylist(handle);
+    this.denylist.delete(handle);
+    return removed;
+  }
+
+  // Sessions and fan-out
+
+  /**
+   * Registers a live connection. Rooms named in `resume` get the events missed since their
+   * cursor, then a `synced` frame; other rooms go live from the `last_seq` given in `ready`.
+   */
+  async attach(connection: Connection, auth: Authenticated, resume: Cursors = {}): Promise<Session> {
+    const rooms = await this.store.listRoomsOf(auth.member.id);
+    // From here to `add`, nothing awaits: no event can slip between the read and the registration.
+    const session = new Session(newId('s'), connection, auth.member, auth.tokenId);
+    const catchUp: Array<{ room: string; after: number }> = [];
+    for (const room of rooms) {
+      const resumeFrom = resume[room.id];
+      const after = resumeFrom !== undefined ? Math.min(resumeFrom, room.last_seq) : room.last_seq;
+      const published = this.lastPublished.get(room.id) ?? 0;
+      const needsCatchUp = resumeFrom !== undefined ? after < Math.max(room.last_seq, published) : published > after;
+      session.rooms.set(room.id, { cursor: after, listen: room.listen, syncing: needsCatchUp, buffer: [] });
+      if (needsCatchUp) catchUp.push({ room: room.id, after });
+    }
+    const wasOnline = this.sessions.isOnline(auth.member.id);
+    this.sessions.add(session);
+    const ready: ReadyFrame = {
+      type: 'ready',
+      session_id: session.id,
+      member: this.withPresence(publicMember(auth.member)),
+      rooms,
+      resuming: catchUp.map((entry) => entry.room),
+      server: { version: this.options.version, limits: Limits, heartbeat_ms: this.options.heartbeatMs },
+    };
+    connection.send(JSON.stringify(ready));
+    if (!wasOnline) this.announcePresence(auth.member);
+    for (const entry of catchUp) await this.catchUp(session, entry.room);
+    return session;
+  }
+
+  detach(session: Session): void {
+    if (!this.sessions.all.has(session)) return;
+    this.sessions.remove(session);
+    if (!this.sessions.isOnline(session.member.id)) {
+      this.away.delete(session.member.id);
+      this.announcePresence(session.member);
+    }
+  }
+
+  /** Sends what the store holds after the room's cursor, then what arrived live meanwhile, in order. */
+  private async catchUp(session: Session, roomId: string): Promise<void> {
+    const room = session.rooms.get(roomId);
+    if (!room) return;
+    room.syncing = true;
+    const viewer = session.member.kind === 'agent'
+      ? ({ kind: 'agent', agentId: session.member.id, handle: session.member.handle, listen: room.listen } as const)
+      : ({ kind: 'all' } as const);
+    try {
+      for (;;) {
+        const events = await this.store.events(roomId, room.cursor, SYNC_PAGE, viewer);
+        for (const event of events) {
+          if (event.seq <= room.cursor) continue;
+          room.cursor = event.seq;
+          session.connection.send(eventFrame(event));
+        }
+        if (events.length < SYNC_PAGE) break;
+      }
+    } finally {
+      for (const buffered of room.buffer) {
+        if (buffered.event.seq > room.cursor) {
+          room.cursor = buffered.event.seq;
+          session.connection.send(buffered.frame);
+        } else {
+          this.stats.duplicatesSuppressed += 1;
+        }
+      }
+      room.buffer = [];
+      room.syncing = false;
+    }
+    session.connection.send(JSON.stringify({ type: 'synced', room: roomId, seq: room.cursor }));
+  }
+
+  /** An explicit `sync` request: the events after `after` as a page, without touching the live cursor. */
+  async sync(
+    actor: MemberRecord,
+    roomRef: string,
+    after: number,
+    limit: number,
+  ): Promise<{ room: string; events: StoredEvent[]; last_seq: number; has_more: boolean }> {
+    const room = await this.resolveRoom(roomRef);
+    const membership = await this.requireMembership(room.id, actor);
+    const viewer = actor.kind === 'agent'
+      ? ({ kind: 'agent', agentId: actor.id, handle: actor.handle, listen: membership.listen } as const)
+      : ({ kind: 'all' } as const);
+    const events = await this.store.events(room.id, after, limit + 1, viewer);
+    const hasMore = events.length > limit;
+    return { room: room.id, events: events.slice(0, limit), last_seq: room.last_seq, has_more: hasMore };
+  }
+
+  private publishEvent(event: StoredEvent): void {
+    this.bus.publish({
+      kind: 'event',
+      room: event.room,
+      seq: event.seq,
+      agents: event.agents,
+      quiet: event.quiet,
+      frame: eventFrame(event),
+      event,
+    });
+  }
+
+  private onBus(message: BusMessage): void {
+    try {
+      if (message.kind === 'event') this.fanOut(message.event, message.frame);
+      else if (message.kind === 'signal') this.fanOutSignal(message);
+      else void this.onControl(message);
+    } catch (error) {
+      this.logger.error({ err: error }, 'fan-out failed');
+    }
+  }
+
+  private fanOut(event: StoredEvent, frame: string): void {
+    const previous = this.lastPublished.get(event.room) ?? 0;
+    if (event.seq > previous) this.lastPublished.set(event.room, event.seq);
+    if (event.kind === 'member.joined') this.onJoined(event);
+    let delivered = 0;
+    for (const session of this.sessions.inRoom(event.room)) {
+      if (session.deliver(event, frame)) delivered += 1;
+    }
+    this.stats.eventsDelivered += delivered;
+    if (event.kind === 'member.left') this.onLeft(event);
+    if (event.kind === 'room.updated' || event.kind === 'member.left' || event.kind === 'member.joined') {
+      this.roomMembersCache.delete(event.room);
+    }
+  }
+
+  private onJoined(event: StoredEvent): void {
+    const memberId = event.data.member_id as string;
+    for (const session of this.sessions.ofMember(memberId)) {
+      if (session.rooms.has(event.room)) continue;
+      this.sessions.attachRoom(session, event.room, {
+        cursor: event.seq - 1,
+        listen: 'addressed',
+        syncing: false,
+        buffer: [],
+      });
+    }
+  }
+
+  private onLeft(event: StoredEvent): void {
+    const memberId = event.data.member_id as string;
+    for (const session of [...this.sessions.ofMember(memberId)]) this.sessions.detachRoom(session, event.room);
+  }
+
+  private fanOutSignal(message: Extract<BusMessage, { kind: 'signal' }>): void {
+    const targets = message.members
+      ? message.members.flatMap((memberId) => [...this.sessions.ofMember(memberId)])
+      : message.room
+        ? this.sessions.inRoom(message.room)
+        : this.sessions.all;
+    for (const session of targets) {
+      if (session.member.kind === 'agent' && !message.agentsToo) continue;
+      session.connection.send(message.frame);
+    }
+  }
+
+  private async onControl(message: Extract<BusMessage, { kind: 'control' }>): Promise<void> {
+    if (message.action === 'token.revoked') {
+      for (const session of [...this.sessions.all]) {
+        if (session.tokenId === message.tokenId) session.connection.close(CloseCode.Unauthorized, 'token revoked');
+      }
+    } else if (message.action === 'member.updated') {
+      this.members.delete(message.memberId);
+      const member = await this.store.memberById(message.memberId);
+      if (!member) return;
+      for (const session of [...this.sessions.ofMember(member.id)]) {
+        session.member = member;
+        if (member.disabled) session.connection.close(CloseCode.Forbidden, 'member disabled');
+      }
+    } else {
+      this.roomMembersCache.delete(message.roomId);
+      const membership = await this.store.membership(message.roomId, message.memberId);
+      for (const session of this.sessions.ofMember(message.memberId)) {
+        const room = session.rooms.get(message.roomId);
+        if (room && membership) room.listen = membership.listen;
+      }
+    }
+  }
+
+  // Rooms
+
+  async resolveRoom(ref: string) {
+    const room = ref.startsWith('r_') ? await this.store.roomById(ref) : await this.store.roomByName(ref.replace(/^#/, ''));
+    if (!room) throw new HubError('room_not_found', `No room ${ref}.`);
+    return room;
+  }
+
+  private async roomMembers(roomId: string): Promise<Map<string, MembershipRecord>> {
+    let members = this.roomMembersCache.get(roomId);
+    if (!members) {
+      members = new Map((await this.store.roomMembers(roomId)).map((m) => [m.member_id, m]));
+      this.roomMembersCache.set(roomId, members);
+    }
+    return members;
+  }
+
+  /** Non-members get `not_member` for public rooms, and `room_not_found` elsewhere: private rooms do not leak. */
+  private async requireMembership(roomId: string, actor: MemberRecord, kind?: string): Promise<MembershipRecord> {
+    const membership = (await this.roomMembers(roomId)).get(actor.id);
+    if (membership) return membership;
+    const roomKind = kind ?? (await this.store.roomById(roomId))?.kind;
+    throw roomKind === 'public' ? new HubError('not_member') : new HubError('room_not_found');
+  }
+
+  private async visibleRoom(actor: MemberRecord, ref: string) {
+    const room = await this.resolveRoom(ref);
+    await this.requireMembership(room.id, actor, room.kind);
+    return room;
+  }
+
+  async listRooms(actor: MemberRecord): Promise<RoomSummary[]> {
+    return this.store.listRoomsOf(actor.id);
+  }
+
+  async listPublicRooms(): Promise<Room[]> {
+    return (await this.store.listPublicRooms()).filter((room) => room.archived_at === null).map(publicRoom);
+  }
+
+  async getRoom(actor: MemberRecord, ref: string): Promise<Room> {
+    const room = await this.resolveRoom(ref);
+    if (room.kind !== 'public') await this.requireMembership(room.id, actor, room.kind);
+    return publicRoom(room);
+  }
+
+  async createRoom(
+    actor: MemberRecord,
+    input: { name: string; kind: 'public' | 'private'; topic?: string; members?: string[]; agent_depth_limit?: number },
+  ): Promise<Room> {
+    this.requireMayPost(actor);
+    const invited = await this.store.membersByHandles([...new Set(input.members ?? [])].filter((h) => h !== actor.handle));
+    if (invited.length !== new Set(input.members ?? []).size - (input.members?.includes(actor.handle) ? 1 : 0)) {
+      throw new HubError('member_not_found', 'Some invited members do not exist.');
+    }
+    const at = this.now();
+    const { room, events } = await this.store.createRoom(
+      {
+        id: newId('r'),
+        name: input.name,
+        kind: input.kind,
+        topic: input.topic ?? '',
+        created_by: actor.handle,
+        created_at: at,
+        agent_depth_limit: input.agent_depth_limit ?? this.options.defaultAgentDepthLimit,
+        direct_key: null,
+      },
+      [actor, ...invited].map((member, index) => membershipFor(member, index === 0 ? 'owner' : 'member', at)),
+      (membership) => joinedDraft(membership.member_id, [actor, ...invited], actor.handle, at),
+    );
+    for (const event of events) this.publishEvent(event);
+    return publicRoom({ ...room, last_seq: events.at(-1)?.seq ?? room.last_seq });
+  }
+
+  /** Opens the direct room between the actor and `handles`, creating it on first use. */
+  async openDirect(actor: MemberRecord, handles: string[]): Promise<Room> {
+    const others = await this.store.membersByHandles([...new Set(handles)].filter((h) => h !== actor.handle));
+    if (others.length === 0 || others.length !== new Set(handles.filter((h) => h !== actor.handle)).size) {
+      throw new HubError('member_not_found', 'Some members of the direct room do not exist.');
+    }
+    const everyone = [actor, ...others];
+    const key = everyone
+      .map((member) => member.id)
+      .sort()
+      .join(',');
+    const existing = await this.store.roomByDirectKey(key);
+    if (existing) return publicRoom(existing);
+    const at = this.now();
+    try {
+      const { room, events } = await this.store.createRoom(
+        {
+          id: newId('r'),
+          name: null,
+          kind: 'direct',
+          topic: '',
+          created_by: actor.handle,
+          created_at: at,
+          agent_depth_limit: this.options.defaultAgentDepthLimit,
+          direct_key: key,
+        },
+        everyone.map((member) => membershipFor(member, 'member', at)),
+        (membership) => joinedDraft(membership.member_id, everyone, actor.handle, at),
+      );
+      for (const event of events) this.publishEvent(event);
+      return publicRoom({ ...room, last_seq: events.at(-1)?.seq ?? room.last_seq });
+    } catch (error) {
+      // Two members opening the same direct room at once: the second finds the first's.
+      const raced = await this.store.roomByDirectKey(key);
+      if (raced) return publicRoom(raced);
+      throw error;
+    }
+  }
+
+  private async addToRoom(
+    roomId: string,
+    member: MemberRecord,
+    by: MemberRecord,
+    role: 'owner' | 'member',
+  ): Promise<boolean> {
+    const at = this.now();
+    const result = await this.store.addMembership(
+      membershipFor(member, role, at, roomId),
+      joinedDraft(member.id, [member], by.handle, at),
+    );
+    if (result.event) this.publishEvent(result.event);
+    return result.added;
+  }
+
+  async joinRoom(actor: MemberRecord, ref: string): Promise<Room> {
+    const room = await this.resolveRoom(ref);
+    const members = await this.roomMembers(room.id);
+    if (members.has(actor.id)) return publicRoom(room);
+    if (room.kind !== 'public') throw new HubError('room_not_found');
+    if (room.archived_at) throw new HubError('room_archived');
+    await this.addToRoom(room.id, actor, actor, 'member');
+    return publicRoom((await this.store.roomById(room.id)) ?? room);
+  }
+
+  async leaveRoom(actor: MemberRecord, ref: string): Promise<void> {
+    const room = await this.visibleRoom(actor, ref);
+    if (room.kind === 'direct') throw new HubError('forbidden', 'Direct rooms cannot be left; mute them instead.');
+    const at = this.now();
+    const result = await this.store.removeMembership(room.id, actor.id, {
+      kind: 'member.left',
+      actor: actor.handle,
+      at,
+      data: { member: actor.handle, member_id: actor.id },
+      agents: null,
+    });
+    if (result.event) this.publishEvent(result.event);
+  }
+
+  async invite(actor: MemberRecord, ref: string, handle: string): Promise<void> {
+    const room = await this.visibleRoom(actor, ref);
+    if (room.kind === 'direct') throw new HubError('forbidden', 'Members cannot be added to a direct room.');
+    if (room.archived_at) throw new HubError('room_archived');
+    const member = await this.memberByHandle(handle);
+    if (member.disabled) throw new HubError('member_disabled');
+    await this.addToRoom(room.id, member, actor, 'member');
+  }
+
+  async updateRoom(
+    actor: MemberRecord,
+    ref: string,
+    patch: { topic?: string; agent_depth_limit?: number; archived?: boolean },
+  ): Promise<Room> {
+    const room = await this.visibleRoom(actor, ref);
+    const membership = await this.requireMembership(room.id, actor, room.kind);
+    const privileged = membership.role === 'owner' || actor.role === 'admin';
+    if ((patch.agent_depth_limit !== undefined || patch.archived !== undefined) && !privileged) {
+      throw new HubError('forbidden', 'Only the room owner or an admin may do this.');
+    }
+    if (room.archived_at && patch.archived !== false) throw new HubError('room_archived');
+    const at = this.now();
+    const { room: updated, event } = await this.store.updateRoom(
+      room.id,
+      {
+        topic: patch.topic,
+        agent_depth_limit: patch.agent_depth_limit,
+        archived_at: patch.archived === undefined ? undefined : patch.archived ? at : null,
+      },
+      (current) => ({
+        kind: 'room.updated',
+        actor: actor.handle,
+        at,
+        data: { room: publicRoom(current) },
+        agents: null,
+      }),
+    );
+    this.publishEvent(event);
+    return publicRoom(updated);
+  }
+
+  async roomSettings(
+    actor: MemberRecord,
+    ref: string,
+    patch: { notify?: NotifyLevel; listen?: ListenMode },
+  ): Promise<MembershipRecord> {
+    const room = await this.visibleRoom(actor, ref);
+    const updated = await this.store.updateMembership(room.id, actor.id, patch);
+    if (!updated) throw new HubError('not_member');
+    this.bus.publish({ kind: 'control', action: 'membership.updated', roomId: room.id, memberId: actor.id });
+    return updated;
+  }
+
+  async listRoomMembers(actor: MemberRecord, ref: string): Promise<RoomMember[]> {
+    const room = await this.resolveRoom(ref);
+    const memberships = [...(await this.roomMembers(room.id)).values()];
+    if (room.kind !== 'public' && !memberships.some((m) => m.member_id === actor.id)) {
+      throw new HubError('room_not_found');
+    }
+    const members = await Promise.all(memberships.map((m) => this.member(m.member_id)));
+    return memberships.map((membership, index) => ({
+      member: members[index]!.handle,
+      kind: members[index]!.kind,
+      display_name: members[index]!.display_name,
+      role: membership.role,
+      joined_at: membership.joined_at,
+      read_seq: membership.read_seq,
+      notify: membership.notify,
+      listen: membership.listen,
+      presence: this.presenceOf(membership.member_id),
+    }));
+  }
+
+  async markRead(actor: MemberRecord, ref: string, seq: number): Promise<{ room: string; seq: number }> {
+    const room = await this.visibleRoom(actor, ref);
+    const cursor = (await this.store.markRead(room.id, actor.id, seq)) ?? 0;
+    const cached = this.roomMembersCache.get(room.id)?.get(actor.id);
+    if (cached) cached.read_seq = cursor;
+    this.signal(room.id, { type: 'read', room: room.id, member: actor.handle, seq: cursor }, { agentsToo: false });
+    return { room: room.id, seq: cursor };
+  }
+
+  // Messages
+
+  private requireMayPost(actor: MemberRecord): void {
+    if (this.denylist.has(actor.handle)) throw new HubError('denylisted');
+  }
+
+  private checkRate(actor: MemberRecord): void {
+    const wait = this.memberLimiter.take(actor.id);
+    if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
+  }
+
+  async send(
+    actor: MemberRecord,
+    params: SendParams,
+    status: 'complete' | 'streaming' = 'complete',
+  ): Promise<MessageResult> {
+    this.requireMayPost(actor);
+    this.checkRate(actor);
+    checkSizes(params.parts, params.metadata);
+    const room = await this.resolveRoom(params.room);
+    await this.requireMembership(room.id, actor, room.kind);
+    if (room.archived_at) throw new HubError('room_archived');
+    const members = await this.roomMembers(room.id);
+    const views = await this.memberViews(members);
+    const byHandle = new Map(views.map((view) => [view.handle, view]));
+
+    let threadId: string | null = null;
+    if (params.thread_id) {
+      const parent = await this.store.messageById(params.thread_id);
+      if (!parent || parent.room !== room.id) throw new HubError('thread_mismatch');
+      threadId = parent.thread_id ?? parent.id;
+    }
+    const mentioned = parseMentions(params.content);
+    const mentionAll = mentioned.includes(MENTION_ALL);
+    const mentions = mentioned.filter((handle) => handle !== MENTION_ALL && byHandle.has(handle));
+    const targets = [...new Set(params.targets ?? [])];
+    const unknown = targets.filter((handle) => !byHandle.has(handle));
+    if (unknown.length > 0) {
+      throw new HubError('unknown_target', `Not members of this room: ${unknown.map((h) => `@${h}`).join(', ')}.`, {
+        details: { targets: unknown },
+      });
+    }
+    const addressed = new Set(
+      [...mentions, ...targets].map((handle) => byHandle.get(handle)!.id).filter((id) => id !== actor.id),
+    );
+    const threadAgents = new Set(threadId ? await this.store.threadAgents(threadId) : []);
+    const wake = agentsToWake(views, {
+      roomKind: room.kind,
+      senderId: actor.id,
+      mentionAll,
+      addressed,
+      threadAgents,
+    });
+    const at = this.now();
+    const result = await this.store.insertMessage(
+      {
+        id: newId('msg'),
+        room_id: room.id,
+        sender_id: actor.id,
+        sender: actor.handle,
+        sender_kind: actor.kind,
+        content: params.content,
+        mentions,
+        targets,
+        mention_all: mentionAll,
+        thread_id: threadId,
+        status,
+        parts: params.parts ?? [],
+        metadata: params.metadata ?? {},
+        client_id: params.client_id ?? null,
+        created_at: at,
+        addressed: [...addressed],
+        wake,
+      },
+      (message, quiet) => ({
+        kind: 'message.created',
+        actor: actor.handle,
+        at,
+        data: message as unknown as Record<string, unknown>,
+        agents: quiet ? [] : wake,
+      }),
+    );
+    if (result.duplicate) {
+      this.stats.duplicatesSuppressed += 1;
+      return { message: this.withStreamContent(result.message), duplicate: true };
+    }
+    this.publishEvent(result.event);
+    this.stats.messagesSent += 1;
+    if (status === 'streaming') {
+      this.streams.set(result.message.id, {
+        messageId: result.message.id,
+        room: room.id,
+        senderId: actor.id,
+        content: result.message.content,
+        index: 0,
+        audience: audienceOf(wake, actor),
+        lastActivity: this.clock.now(),
+      });
+    }
+    if (result.firstPastLimit) await this.postDepthNotice(room.id, room.agent_depth_limit);
+    return { message: result.message, duplicate: false };
+  }
+
+  private async memberViews(members: Map<string, MembershipRecord>): Promise<RoomMemberView[]> {
+    return Promise.all([...members.keys()].map((id) => this.member(id)));
+  }
+
+  private async postDepthNotice(roomId: string, limit: number): Promise<void> {
+    const system = this.systemMember!;
+    const at = this.now();
+    const content =
+      `Agent chain limit reached: ${limit} agent messages in a row without a person. ` +
+      'Agents will not be woken in this room until a person posts.';
+    const result = await this.store.insertMessage(
+      {
+        id: newId('msg'),
+        room_id: roomId,
+        sender_id: system.id,
+        sender: system.handle,
+        sender_kind: 'system',
+        content,
+        mentions: [],
+        targets: [],
+        mention_all: false,
+        thread_id: null,
+        status: 'complete',
+        parts: [],
+        metadata: { notice: 'agent_depth_limit', limit },
+        client_id: null,
+        created_at: at,
+        addressed: [],
+        wake: [],
+      },
+      (message) => ({
+        kind: 'message.created',
+        actor: system.handle,
+        at,
+        data: message as unknown as Record<string, unknown>,
+        agents: [],
+      }),
+    );
+    if (!result.duplicate) this.publishEvent(result.event);
+  }
+
+  /** The message, checked to be visible to the actor, with who it reached. */
+  private async messageFor(actor: MemberRecord, messageId: string) {
+    const audience = await this.store.messageAudience(messageId);
+    if (!audience) throw new HubError('message_not_found');
+    const members = await this.roomMembers(audience.message.room);
+    if (!members.has(actor.id)) throw new HubError('message_not_found');
+    return audience;
+  }
+
+  async getMessage(actor: MemberRecord, messageId: string): Promise<Message> {
+    return this.withStreamContent((await this.messageFor(actor, messageId)).message);
+  }
+
+  async editMessage(actor: MemberRecord, messageId: string, content: string): Promise<Message> {
+    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    if (senderId !== actor.id && actor.role !== 'admin') throw new HubError('forbidden', 'Only the author or an admin may edit.');
+    if (message.deleted) throw new HubError('message_not_found');
+    if (message.status === 'streaming') throw new HubError('forbidden', 'A streaming message cannot be edited.');
+    const at = this.now();
+    const result = await this.store.updateMessage(messageId, { content, edited_at: at }, (updated) => ({
+      kind: 'message.updated',
+      actor: actor.handle,
+      at,
+      data: updated as unknown as Record<string, unknown>,
+      agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+    }));
+    if (!result) throw new HubError('message_not_found');
+    this.publishEvent(result.event);
+    return result.message;
+  }
+
+  async deleteMessage(actor: MemberRecord, messageId: string): Promise<void> {
+    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    if (senderId !== actor.id && actor.role !== 'admin') {
+      throw new HubError('forbidden', 'Only the author or an admin may delete.');
+    }
+    if (message.deleted) return;
+    const at = this.now();
+    this.streams.delete(messageId);
+    const result = await this.store.updateMessage(
+      messageId,
+      { content: '', parts: [], metadata: {}, deleted_at: at },
+      () => ({
+        kind: 'message.deleted',
+        actor: actor.handle,
+        at,
+        data: { id: messageId },
+        agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+      }),
+    );
+    if (result) this.publishEvent(result.event);
+  }
+
+  async react(actor: MemberRecord, messageId: string, emoji: string, add: boolean): Promise<boolean> {
+    this.requireMayPost(actor);
+    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    if (message.deleted) throw new HubError('message_not_found');
+    const draft: EventDraft = {
+      kind: add ? 'reaction.added' : 'reaction.removed',
+      actor: actor.handle,
+      at: this.now(),
+      data: { message_id: messageId, emoji, member: actor.handle },
+      agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+    };
+    const event = add
+      ? await this.store.addReaction(messageId, actor.handle, emoji, draft)
+      : await this.store.removeReaction(messageId, actor.handle, emoji, draft);
+    if (event) this.publishEvent(event);
+    return event !== undefined;
+  }
+
+  async history(actor: MemberRecord, params: HistoryParams): Promise<{ messages: Message[]; has_more: boolean }> {
+    const room = await this.resolveRoom(params.room);
+    // Public rooms can be read before joining, as in any team chat; others only by members.
+    if (room.kind !== 'public') await this.requireMembership(room.id, actor, room.kind);
+    const page = await this.store.history(room.id, {
+      before: params.before,
+      after: params.after,
+      beforeTime: params.before_time,
+      afterTime: params.after_time,
+      limit: params.limit ?? 50,
+      sender: params.sender,
+      threadId: params.thread_id,
+    });
+    return { messages: page.messages.map((message) => this.withStreamContent(message)), has_more: page.has_more };
+  }
+
+  /** Messages since a time across the actor's rooms, for the simple `/messages` endpoint. */
+  async recentMessages(
+    actor: MemberRecord,
+    query: { since?: string; room?: string; agent?: string; limit: number },
+  ): Promise<Message[]> {
+    const roomIds = query.room ? [(await this.visibleRoom(actor, query.room)).id] : await this.store.roomIdsOf(actor.id);
+    const agent = query.agent ? await this.memberByHandle(query.agent) : undefined;
+    return this.store.recentMessages({
+      roomIds,
+      afterTime: query.since,
+      deliveredTo: agent ? { agentId: agent.id } : undefined,
+      limit: query.limit,
+    });
+  }
+
+  /** A streaming message holds its text in memory until it ends; readers see the text so far. */
+  private withStreamContent(message: Message): Message {
+    if (message.status !== 'streaming') return message;
+    const stream = this.streams.get(message.id);
+    return stream ? { ...message, content: stream.content } : message;
+  }
+
+  // Streaming
+
+  async startStream(actor: MemberRecord, params: Omit<SendParams, 'content'> & { content?: string }): Promise<MessageResult> {
+    return this.send(actor, { ...params, content: params.content ?? '' }, 'streaming');
+  }
+
+  private streamOf(actor: MemberRecord, messageId: string): ActiveStream {
+    const stream = this.streams.get(messageId);
+    if (!stream) throw new HubError('not_streaming');
+    if (stream.senderId !== actor.id) throw new HubError('forbidden', 'Only the sender may write to a stream.');
+    return stream;
+  }
+
+  streamDelta(actor: MemberRecord, messageId: string, delta: string): void {
+    const stream = this.streamOf(actor, messageId);
+    if (stream.content.length + delta.length > Limits.maxContentChars) throw new HubError('content_too_long');
+    stream.content += delta;
+    stream.lastActivity = this.clock.now();
+    const frame = { type: 'stream.delta', room: stream.room, message: messageId, index: stream.index, delta };
+    stream.index += 1;
+    this.bus.publish({
+      kind: 'signal',
+      room: stream.room,
+      members: null,
+      agentsToo: false,
+      frame: JSON.stringify(frame),
+    });
+    for (const agentId of stream.audience) {
+      this.bus.publish({ kind: 'signal', room: null, members: [agentId], agentsToo: true, frame: JSON.stringify(frame) });
+    }
+  }
+
+  async streamDone(
+    actor: MemberRecord,
+    messageId: string,
+    final: { content?: string; parts?: MessagePart[]; metadata?: Record<string, unknown> },
+  ): Promise<Message> {
+    const stream = this.streamOf(actor, messageId);
+    checkSizes(final.parts, final.metadata);
+    return this.finishStream(stream, 'complete', final);
+  }
+
+  async streamError(actor: MemberRecord, messageId: string, error: string): Promise<Message> {
+    return this.finishStream(this.streamOf(actor, messageId), 'error', { error });
+  }
+
+  /** Stop: the sender, or any person in the room, may cancel a streaming message. */
+  async cancelStream(actor: MemberRecord, messageId: string): Promise<Message> {
+    const stream = this.streams.get(messageId);
+    if (!stream) {
+      await this.messageFor(actor, messageId);
+      throw new HubError('not_streaming');
+    }
+    const members = await this.roomMembers(stream.room);
+    if (stream.senderId !== actor.id && !(members.has(actor.id) && actor.kind === 'person')) {
+      throw new HubError('forbidden', 'Only the sender or a person in the room may stop a stream.');
+    }
+    return this.finishStream(stream, 'cancelled', { cancelled_by: actor.handle });
+  }
+
+  private async finishStream(
+    stream: ActiveStream,
+    status: 'complete' | 'error' | 'cancelled',
+    final: { content?: string; parts?: MessagePart[]; metadata?: Record<string, unknown>; error?: string; cancelled_by?: string },
+  ): Promise<Message> {
+    this.streams.delete(stream.messageId);
+    const current = await this.store.messageById(stream.messageId);
+    const metadata = { ...(current?.metadata ?? {}), ...(final.metadata ?? {}) };
+    if (final.error) metadata.error = final.error;
+    if (final.cancelled_by) metadata.cancelled_by = final.cancelled_by;
+    const at = this.now();
+    const result = await this.store.updateMessage(
+      stream.messageId,
+      { content: final.content ?? stream.content, status, parts: final.parts, metadata },
+      (message) => ({
+        kind: 'message.updated',
+        actor: status === 'cancelled' ? String(final.cancelled_by) : message.sender,
+        at,
+        data: message as unknown as Record<string, unknown>,
+        agents: stream.audience,
+      }),
+    );
+    if (!result) throw new HubError('message_not_found');
+    this.publishEvent(result.event);
+    return result.message;
+  }
+
+  // Presence, typing and read receipts: ephemeral, never logged
+
+  setPresence(session: Session, status: 'online' | 'away'): PresenceStatus {
+    session.status = status;
+    const memberId = session.member.id;
+    const anyOnline = [...this.sessions.ofMember(memberId)].some((s) => s.status === 'online');
+    const wasAway = this.away.has(memberId);
+    if (anyOnline) this.away.delete(memberId);
+    else this.away.add(memberId);
+    if (wasAway !== this.away.has(memberId)) this.announcePresence(session.member);
+    return this.presenceOf(memberId);
+  }
+
+  private announcePresence(member: MemberRecord): void {
+    this.bus.publish({
+      kind: 'signal',
+      room: null,
+      members: null,
+      agentsToo: false,
+      frame: JSON.stringify({ type: 'presence', member: member.handle, status: this.presenceOf(member.id) }),
+    });
+  }
+
+  async typing(actor: MemberRecord, ref: string, threadId: string | undefined, active: boolean): Promise<void> {
+    const room = await this.visibleRoom(actor, ref);
+    this.signal(
+      room.id,
+      { type: 'typing', room: room.id, member: actor.handle, thread_id: threadId ?? null, active },
+      { agentsToo: false },
+    );
+  }
+
+  private signal(room: string, frame: object, options: { agentsToo: boolean }): void {
+    this.bus.publish({ kind: 'signal', room, members: null, agentsToo: options.agentsToo, frame: JSON.stringify(frame) });
+  }
+}
+
+const DUMMY_HASH =
+  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
+
+function requireAdmin(actor: MemberRecord): void {
+  if (actor.role !== 'admin') throw new HubError('admin_only');
+}
+
+
+/** Events about a message reach the agents it woke, and its sender when that is an agent. */
+function audienceOf(wake: string[], sender: { id: string; kind: string }): string[] {
+  return sender.kind === 'agent' && !wake.includes(sender.id) ? [...wake, sender.id] : wake;
+}
+
+function membershipFor(
+  member: MemberRecord,
+  role: 'owner' | 'member',
+  at: string,
+  roomId = '',
+): Omit<MembershipRecord, 'read_seq'> & { room_id: string } {
+  return { room_id: roomId, member_id: member.id, role, joined_at: at, notify: 'all', listen: 'addressed' };
+}
+
+function joinedDraft(memberId: string, known: MemberRecord[], by: string, at: string): EventDraft {
+  const member = known.find((candidate) => candidate.id === memberId)!;
+  return {
+    kind: 'member.joined',
+    actor: by,
+    at,
+    data: { member: member.handle, member_id: member.id, kind: member.kind },
+    agents: null,
+  };
+}
+
+function checkSizes(parts: MessagePart[] | undefined, metadata: Record<string, unknown> | undefined): void {
+  if (parts && Buffer.byteLength(JSON.stringify(parts)) > Limits.maxPartsBytes) {
+    throw new HubError('frame_too_large', `Message parts exceed ${Limits.maxPartsBytes} bytes.`);
+  }
+  if (metadata && Buffer.byteLength(JSON.stringify(metadata)) > Limits.maxMetadataBytes) {
+    throw new HubError('frame_too_large', `Message metadata exceeds ${Limits.maxMetadataBytes} bytes.`);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The ports the core depends on, in the core's own words. Adapters (storage/, bus/) implement
+ * them; each port has one contract suite that every adapter passes.
+ */
+import type {
+  EventKind,
+  ListenMode,
+  MemberKind,
+  Message,
+  MessagePart,
+  MessageStatus,
+  NotifyLevel,
+  RoomKind,
+  RoomSummary,
+} from '@roundtable/protocol';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface MemberRecord {
+  id: string;
+  handle: string;
+  display_name: string;
+  kind: MemberKind;
+  role: 'admin' | 'member';
+  description: string;
+  capabilities: string[];
+  owner_id: string | null;
+  password_hash: string | null;
+  disabled: boolean;
+  created_at: string;
+}
+
+export type NewMember = Omit<MemberRecord, 'disabled'>;
+export type MemberPatch = Partial<
+  Pick<MemberRecord, 'display_name' | 'role' | 'disabled' | 'password_hash' | 'description' | 'capabilities'>
+>;
+
+export interface TokenRecord {
+  id: string;
+  member_id: string;
+  name: string;
+  kind: 'api' | 'session';
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface DenyEntry {
+  handle: string;
+  reason: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface RoomRecord {
+  id: string;
+  name: string | null;
+  kind: RoomKind;
+  topic: string;
+  created_by: string;
+  created_at: string;
+  archived_at: string | null;
+  last_seq: number;
+  agent_depth_limit: number;
+  direct_key: string | null;
+  member_count: number;
+}
+
+export interface MembershipRecord {
+  room_id: string;
+  member_id: string;
+  role: 'owner' | 'member';
+  joined_at: string;
+  read_seq: number;
+  notify: NotifyLevel;
+  listen: ListenMode;
+}
+
+export type MembershipPatch = Partial<Pick<MembershipRecord, 'notify' | 'listen'>>;
+
+/**
+ * What the core asks the store to append to a room's log. The store assigns `seq` and `at`.
+ * `agents` null means every member of the room receives the event; otherwise only people and
+ * the listed agents (plus agents listening to `all`, unless the event is `quiet`).
+ */
+export interface EventDraft {
+  kind: EventKind;
+  actor: string;
+  at: string;
+  data: Record<string, unknown>;
+  agents: string[] | null;
+}
+
+export interface StoredEvent {
+  room: string;
+  seq: number;
+  kind: EventKind;
+  at: string;
+  actor: string;
+  data: Record<string, unknown>;
+  agents: string[] | null;
+  /** Past the room's agent depth limit: no agent is woken, whatever its listen mode. */
+  quiet: boolean;
+}
+
+export interface NewMessage {
+  id: string;
+  room_id: string;
+  sender_id: string;
+  sender: string;
+  sender_kind: MemberKind;
+  content: string;
+  mentions: string[];
+  targets: string[];
+  mention_all: boolean;
+  thread_id: string | null;
+  status: MessageStatus;
+  parts: MessagePart[];
+  metadata: Record<string, unknown>;
+  client_id: string | null;
+  created_at: string;
+  /** Member ids mentioned or targeted (not `@all`): counted as mentions, and the agents among them woken. */
+  addressed: string[];
+  /** Agent ids woken by this message under the delivery rule, before the depth limit is applied. */
+  wake: string[];
+}
+
+export type InsertMessageResult =
+  | { duplicate: false; message: Message; event: StoredEvent; depthExceeded: boolean; firstPastLimit: boolean }
+  | { duplicate: true; message: Message };
+
+export interface MessageAudience {
+  message: Message;
+  senderId: string;
+  /** Agents the message woke when it was sent (none when it was past the depth limit). */
+  wake: string[];
+}
+
+export interface MessagePatch {
+  content?: string;
+  status?: MessageStatus;
+  parts?: MessagePart[];
+  metadata?: Record<string, unknown>;
+  edited_at?: string;
+  deleted_at?: string;
+}
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  beforeTime?: string;
+  afterTime?: string;
+  limit: number;
+  sender?: string;
+  threadId?: string;
+}
+
+/** Whose view of a room's log: people see everything, agents what the delivery rule gives them. */
+export type LogViewer = { kind: 'all' } | { kind: 'agent'; agentId: string; listen: ListenMode };
+
+export interface RecentQuery {
+  roomIds: string[];
+  afterTime?: string;
+  /** Only messages this agent would receive under the delivery rule. */
+  deliveredTo?: { agentId: string };
+  limit: number;
+}
+
+/**
+ * Durable state. Every method that changes a room's log appends its events atomically with the
+ * change and resolves only after the commit is durable.
+ */
+export interface Store {
+  createMember(member: NewMember): Promise<MemberRecord>;
+  updateMember(id: string, patch: MemberPatch): Promise<MemberRecord | undefined>;
+  memberById(id: string): Promise<MemberRecord | undefined>;
+  memberByHandle(handle: string): Promise<MemberRecord | undefined>;
+  membersByHandles(handles: string[]): Promise<MemberRecord[]>;
+  listMembers(filter: { kind?: MemberKind }): Promise<MemberRecord[]>;
+  countMembers(): Promise<number>;
+
+  createToken(token: TokenRecord & { hash: string }): Promise<TokenRecord>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(memberId?: string): Promise<TokenRecord[]>;
+  tokenById(id: string): Promise<TokenRecord | undefined>;
+  revokeToken(id: string, at: string): Promise<TokenRecord | undefined>;
+
+  listDenylist(): Promise<DenyEntry[]>;
+  addDenylist(entry: DenyEntry): Promise<DenyEntry>;
+  removeDenylist(handle: string): Promise<boolean>;
+
+  createRoom(
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    members: Omit<MembershipRecord, 'read_seq'>[],
+    joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
+  ): Promise<{ room: RoomRecord; events: StoredEvent[] }>;
+  roomById(id: string): Promise<RoomRecord | undefined>;
+  roomByName(name: string): Promise<RoomRecord | undefined>;
+  roomByDirectKey(key: string): Promise<RoomRecord | undefined>;
+  updateRoom(
+    id: string,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    event: (room: RoomRecord) => EventDraft,
+  ): Promise<{ room: RoomRecord; event: StoredEvent }>;
+  listPublicRooms(): Promise<RoomRecord[]>;
+  listRoomsOf(memberId: string): Promise<RoomSummary[]>;
+  roomIdsOf(memberId: string): Promise<string[]>;
+
+  membership(roomId: string, memberId: string): Promise<MembershipRecord | undefined>;
+  roomMembers(roomId: string): Promise<MembershipRecord[]>;
+  addMembership(
+    membership: Omit<MembershipRecord, 'read_seq'>,
+    event: EventDraft,
+  ): Promise<{ added: boolean; event?: StoredEvent }>;
+  removeMembership(roomId: string, memberId: string, event: EventDraft): Promise<{ removed: boolean; event?: StoredEvent }>;
+  updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined>;
+  /** Moves the read cursor forward only; returns the cursor in force. */
+  markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined>;
+
+  insertMessage(message: NewMessage, event: (message: Message, quiet: boolean) => EventDraft): Promise<InsertMessageResult>;
+  messageById(id: string): Promise<Message | undefined>;
+  /** A message with who it reached: events about it later (edits, reactions) reach the same agents. */
+  messageAudience(id: string): Promise<MessageAudience | undefined>;
+  updateMessage(
+    id: string,
+    patch: MessagePatch,
+    event: (message: Message) => EventDraft,
+  ): Promise<{ message: Message; event: StoredEvent } | undefined>;
+  addReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined>;
+  removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined>;
+  history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
+  recentMessages(query: RecentQuery): Promise<Message[]>;
+  /** Agents that wrote the thread's root or a reply in it. */
+  threadAgents(rootId: string): Promise<string[]>;
+  events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]>;
+
+  /** Health of the store: false while writes cannot be committed. */
+  ready(): Promise<boolean>;
+  /** Commits what is queued, then releases the store. */
+  close(): Promise<void>;
+}
+
+/** A message on the bus, addressed to every hub instance. Frames are serialized once, by the publisher. */
+export type BusMessage =
+  | { kind: 'event'; room: string; seq: number; agents: string[] | null; quiet: boolean; frame: string; event: StoredEvent }
+  | { kind: 'signal'; room: string | null; members: string[] | null; agentsToo: boolean; frame: string }
+  | { kind: 'control'; action: 'token.revoked'; tokenId: string }
+  | { kind: 'control'; action: 'member.updated'; memberId: string }
+  | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string };
+
+/** Fan-out between hub instances. Delivery may be lost; the room log in the store stays the source of truth. */
+export interface Bus {
+  publish(message: BusMessage): void;
+  subscribe(handler: (message: BusMessage) => void): void;
+  close(): Promise<void>;
+}

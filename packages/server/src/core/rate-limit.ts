@@ -1,0 +1,64 @@
+/** Token buckets for rate limits: per connection in the transports, per member in the core. */
+import type { Clock } from './ports.js';
+
+export interface RateLimit {
+  /** Sustained rate, per second. 0 disables the limit. */
+  perSecond: number;
+  /** How many may arrive at once before the sustained rate applies. */
+  burst: number;
+}
+
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = limit.burst;
+    this.updatedAt = clock.now();
+  }
+
+  /** Takes one token; returns 0 when allowed, otherwise how many ms until one is available. */
+  take(): number {
+    if (this.limit.perSecond <= 0) return 0;
+    const now = this.clock.now();
+    this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.limit.perSecond);
+    this.updatedAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / this.limit.perSecond) * 1000);
+  }
+
+  /** Whether the bucket is back to full, so a keyed limiter may forget it. */
+  idle(): boolean {
+    const now = this.clock.now();
+    return this.tokens + ((now - this.updatedAt) / 1000) * this.limit.perSecond >= this.limit.burst;
+  }
+}
+
+/** One bucket per key (a member id), forgotten once full again so memory stays bounded. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly clock: Clock,
+  ) {}
+
+  take(key: string): number {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.limit, this.clock);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  sweep(): void {
+    for (const [key, bucket] of this.buckets) if (bucket.idle()) this.buckets.delete(key);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Live connections and what each has been sent: per room a cursor, so that fan-out and catch-up
+ * after a resume never send an event twice, and send each room's events in seq order.
+ */
+import type { ListenMode } from '@roundtable/protocol';
+import { receives, type Viewer } from './delivery.js';
+import type { MemberRecord, StoredEvent } from './ports.js';
+
+/** What the core needs of a client connection, whatever the transport. */
+export interface Connection {
+  /** Sends one serialized frame; the transport enforces its own backpressure limit. */
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface RoomCursor {
+  /** The highest seq sent on this connection for the room (or the boundary it started from). */
+  cursor: number;
+  listen: ListenMode;
+  /** While catching up from the store, live events wait in `buffer` so the order holds. */
+  syncing: boolean;
+  buffer: Array<{ event: StoredEvent; frame: string }>;
+}
+
+export class Session {
+  readonly rooms = new Map<string, RoomCursor>();
+  status: 'online' | 'away' = 'online';
+
+  constructor(
+    readonly id: string,
+    readonly connection: Connection,
+    public member: MemberRecord,
+    readonly tokenId: string | null,
+  ) {}
+
+  viewer(room: RoomCursor): Viewer {
+    return { id: this.member.id, handle: this.member.handle, kind: this.member.kind, listen: room.listen };
+  }
+
+  /** Sends a live event if this member receives it and it is new on this connection. */
+  deliver(event: StoredEvent, frame: string): boolean {
+    const room = this.rooms.get(event.room);
+    if (!room || !receives(event, this.viewer(room))) return false;
+    if (room.syncing) {
+      room.buffer.push({ event, frame });
+      return false;
+    }
+    if (event.seq <= room.cursor) return false;
+    room.cursor = event.seq;
+    this.connection.send(frame);
+    return true;
+  }
+}
+
+/** Sessions indexed by member and by room, for fan-out. */
+export class SessionRegistry {
+  private readonly byMember = new Map<string, Set<Session>>();
+  private readonly byRoom = new Map<string, Set<Session>>();
+  readonly all = new Set<Session>();
+
+  add(session: Session): void {
+    this.all.add(session);
+    addTo(this.byMember, session.member.id, session);
+    for (const roomId of session.rooms.keys()) addTo(this.byRoom, roomId, session);
+  }
+
+  remove(session: Session): void {
+    this.all.delete(session);
+    removeFrom(this.byMember, session.member.id, session);
+    for (const roomId of session.rooms.keys()) removeFrom(this.byRoom, roomId, session);
+  }
+
+  attachRoom(session: Session, roomId: string, cursor: RoomCursor): void {
+    session.rooms.set(roomId, cursor);
+    if (this.all.has(session)) addTo(this.byRoom, roomId, session);
+  }
+
+  detachRoom(session: Session, roomId: string): void {
+    session.rooms.delete(roomId);
+    removeFrom(this.byRoom, roomId, session);
+  }
+
+  ofMember(memberId: string): ReadonlySet<Session> {
+    return this.byMember.get(memberId) ?? EMPTY;
+  }
+
+  inRoom(roomId: string): ReadonlySet<Session> {
+    return this.byRoom.get(roomId) ?? EMPTY;
+  }
+
+  isOnline(memberId: string): boolean {
+    return this.byMember.has(memberId);
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+}
+
+const EMPTY: ReadonlySet<Session> = new Set();
+
+function addTo(index: Map<string, Set<Session>>, key: string, session: Session): void {
+  let set = index.get(key);
+  if (!set) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(session);
+}
+
+function removeFrom(index: Map<string, Set<Session>>, key: string, session: Session): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(session);
+  if (set.size === 0) index.delete(key);
+}

@@ -1,0 +1,93 @@
+/** The composition root's reusable half: wires a store, a bus, the hub and the transports from a Config. */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { LocalBus } from './bus/local-bus.js';
+import type { Config } from './config.js';
+import { Hub } from './core/hub.js';
+import { systemClock, type Bus, type Clock, type Store } from './core/ports.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { SqliteStore } from './storage/sqlite/sqlite-store.js';
+import type { TransportContext } from './transport/context.js';
+import { buildApp } from './transport/http.js';
+
+export const VERSION = '0.1.0';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  hub: Hub;
+  store: Store;
+  url: string;
+  /** Set on the very first start of an empty database: the first admin's token, shown once. */
+  adminToken: string | undefined;
+  /** Graceful stop: refuse new work, close connections, flush and close the store. */
+  close(): Promise<void>;
+}
+
+export interface ServerParts {
+  logger?: Logger;
+  clock?: Clock;
+  store?: Store;
+  bus?: Bus;
+}
+
+export async function startServer(config: Config, parts: ServerParts = {}): Promise<RunningServer> {
+  const logger = parts.logger ?? createLogger(config.logLevel);
+  const clock = parts.clock ?? systemClock;
+  const store =
+    parts.store ??
+    new SqliteStore({
+      path: config.databasePath,
+      onCommitError: (error) => logger.error({ err: error }, 'store commit failed'),
+    });
+  const bus = parts.bus ?? new LocalBus();
+  const hub = new Hub({
+    store,
+    bus,
+    clock,
+    logger,
+    version: VERSION,
+    openRegistration: config.openRegistration,
+    defaultAgentDepthLimit: config.agentDepthLimit,
+    memberRateLimit: config.memberMessages,
+    heartbeatMs: config.heartbeatMs,
+    streamIdleMs: config.streamIdleMs,
+    defaultRoom: config.defaultRoom,
+  });
+  const { adminToken } = await hub.start();
+  const context: TransportContext = {
+    hub,
+    clock,
+    metrics: new Metrics(hub),
+    ws: {
+      maxFrameBytes: config.maxFrameBytes,
+      maxBufferedBytes: config.maxBufferedBytes,
+      authTimeoutMs: config.authTimeoutMs,
+      connectionRateLimit: config.connectionFrames,
+    },
+    connections: new Set(),
+    defaultRoom: config.defaultRoom,
+    sseKeepAliveMs: config.sseKeepAliveMs,
+  };
+  const app = await buildApp(context, {
+    logger,
+    bodyLimit: config.maxFrameBytes,
+    memberRequestLimit: config.memberRequests,
+    anonymousRequestLimit: config.anonymousRequests,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      hub.stop();
+      for (const connection of [...context.connections]) connection.close(1001, 'server shutting down');
+      await app.close();
+      await store.close();
+      await bus.close();
+    })());
+  return { app, hub, store, url: `http://${host}:${port}`, adminToken, close };
+}

@@ -1,0 +1,125 @@
+/** Versioned schema for the SQLite store; each entry runs once, in order, inside a transaction. */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE members (
+  id TEXT PRIMARY KEY,
+  handle TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'member',
+  description TEXT NOT NULL DEFAULT '',
+  capabilities TEXT NOT NULL DEFAULT '[]',
+  owner_id TEXT,
+  password_hash TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+  id TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL REFERENCES members(id),
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX tokens_member ON tokens(member_id);
+CREATE TABLE denylist (
+  handle TEXT PRIMARY KEY,
+  reason TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE rooms (
+  id TEXT PRIMARY KEY,
+  name TEXT UNIQUE,
+  kind TEXT NOT NULL,
+  topic TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  archived_at TEXT,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  agent_depth_limit INTEGER NOT NULL,
+  agent_chain INTEGER NOT NULL DEFAULT 0,
+  direct_key TEXT UNIQUE,
+  member_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE room_members (
+  room_id TEXT NOT NULL REFERENCES rooms(id),
+  member_id TEXT NOT NULL REFERENCES members(id),
+  role TEXT NOT NULL,
+  joined_at TEXT NOT NULL,
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  notify TEXT NOT NULL DEFAULT 'all',
+  listen TEXT NOT NULL DEFAULT 'addressed',
+  PRIMARY KEY (room_id, member_id)
+) WITHOUT ROWID;
+CREATE INDEX room_members_member ON room_members(member_id);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL REFERENCES rooms(id),
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  sender_kind TEXT NOT NULL,
+  content TEXT NOT NULL,
+  mentions TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  mention_all INTEGER NOT NULL,
+  thread_id TEXT,
+  depth INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  parts TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  client_id TEXT,
+  created_at TEXT NOT NULL,
+  edited_at TEXT,
+  deleted_at TEXT,
+  reply_count INTEGER NOT NULL DEFAULT 0,
+  last_reply_at TEXT,
+  wake TEXT NOT NULL DEFAULT '[]'
+);
+CREATE UNIQUE INDEX messages_room_seq ON messages(room_id, seq);
+CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX messages_room_time ON messages(room_id, created_at);
+CREATE INDEX messages_room_sender ON messages(room_id, sender, seq);
+CREATE INDEX messages_thread ON messages(thread_id, seq) WHERE thread_id IS NOT NULL;
+CREATE TABLE message_addressees (
+  member_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (member_id, room_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE reactions (
+  message_id TEXT NOT NULL,
+  emoji TEXT NOT NULL,
+  member TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (message_id, emoji, member)
+) WITHOUT ROWID;
+CREATE TABLE events (
+  room_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  data TEXT NOT NULL,
+  agents TEXT,
+  quiet INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+`,
+  },
+];
+
+export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

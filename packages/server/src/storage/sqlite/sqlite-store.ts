@@ -1,0 +1,910 @@
+/**
+ * The SQLite store: WAL mode, durable commits, and every write of one event-loop tick committed
+ * in a single transaction, so that durability does not cost throughput.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message, MessagePart, Reaction, RoomSummary } from '@roundtable/protocol';
+import { HubError } from '../../core/hub-error.js';
+import type {
+  DenyEntry,
+  EventDraft,
+  HistoryQuery,
+  InsertMessageResult,
+  LogViewer,
+  MemberPatch,
+  MemberRecord,
+  MembershipPatch,
+  MembershipRecord,
+  MessageAudience,
+  MessagePatch,
+  NewMember,
+  NewMessage,
+  RecentQuery,
+  RoomRecord,
+  Store,
+  StoredEvent,
+  TokenRecord,
+} from '../../core/ports.js';
+import { LATEST_VERSION, migrations } from './migrations.js';
+import { publicRoom } from '../../core/wire.js';
+
+type Row = Record<string, unknown>;
+type Db = Database.Database;
+
+interface QueuedWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Unread counts stop at this number: a badge does not need an exact count past it, and counting costs. */
+const UNREAD_CAP = 10_000;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for a throwaway database. */
+  path: string;
+  /** Called when a batch fails to commit (disk full, I/O error): every write in it is rejected. */
+  onCommitError?: (error: unknown) => void;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private queue: QueuedWrite[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private healthy = true;
+  private readonly runInSavepoint: (write: QueuedWrite) => unknown;
+  private readonly runBatch: (writes: QueuedWrite[]) => Array<{ ok: boolean; value: unknown }>;
+  private readonly onCommitError: ((error: unknown) => void) | undefined;
+  private readonly stmt: ReturnType<SqliteStore['prepare']>;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL fsyncs the WAL on every commit: an acknowledged message survives power loss, not just a crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.onCommitError = options.onCommitError;
+    migrate(this.db);
+    this.stmt = this.prepare();
+    // A nested better-sqlite3 transaction is a savepoint: one failing write rolls back alone.
+    this.runInSavepoint = this.db.transaction((write: QueuedWrite) => write.run());
+    this.runBatch = this.db.transaction((writes: QueuedWrite[]) =>
+      writes.map((write) => {
+        try {
+          return { ok: true, value: this.runInSavepoint(write) };
+        } catch (error) {
+          return { ok: false, value: error };
+        }
+      }),
+    );
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      memberById: db.prepare('SELECT * FROM members WHERE id = ?'),
+      memberByHandle: db.prepare('SELECT * FROM members WHERE handle = ?'),
+      insertMember: db.prepare(
+        `INSERT INTO members (id, handle, display_name, kind, role, description, capabilities, owner_id, password_hash, created_at)
+         VALUES (@id, @handle, @display_name, @kind, @role, @description, @capabilities, @owner_id, @password_hash, @created_at)`,
+      ),
+      tokenByHash: db.prepare('SELECT * FROM tokens WHERE hash = ?'),
+      tokenById: db.prepare('SELECT * FROM tokens WHERE id = ?'),
+      roomById: db.prepare('SELECT * FROM rooms WHERE id = ?'),
+      nextSeq: db.prepare('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (room_id, seq, kind, at, actor, data, agents, quiet) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      membership: db.prepare('SELECT * FROM room_members WHERE room_id = ? AND member_id = ?'),
+      messageById: db.prepare('SELECT * FROM messages WHERE id = ?'),
+      messageByClientId: db.prepare('SELECT * FROM messages WHERE sender_id = ? AND client_id = ?'),
+      insertMessage: db.prepare(
+        `INSERT INTO messages (id, room_id, seq, sender_id, sender, sender_kind, content, mentions, targets, mention_all,
+           thread_id, depth, status, parts, metadata, client_id, created_at, wake)
+         VALUES (@id, @room_id, @seq, @sender_id, @sender, @sender_kind, @content, @mentions, @targets, @mention_all,
+           @thread_id, @depth, @status, @parts, @metadata, @client_id, @created_at, @wake)`,
+      ),
+      insertAddressee: db.prepare('INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq) VALUES (?, ?, ?)'),
+      chain: db.prepare('SELECT agent_chain, agent_depth_limit FROM rooms WHERE id = ?'),
+      setChain: db.prepare('UPDATE rooms SET agent_chain = ? WHERE id = ?'),
+      bumpThread: db.prepare(
+        'UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ? WHERE id = ? AND room_id = ?',
+      ),
+      reactionsOf: db.prepare('SELECT emoji, member FROM reactions WHERE message_id = ? ORDER BY created_at, emoji'),
+    };
+  }
+
+  /** Queues a write for this tick's transaction; resolves once that transaction is committed. */
+  private write<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const writes = this.queue;
+    if (writes.length === 0) return;
+    this.queue = [];
+    let outcomes: Array<{ ok: boolean; value: unknown }>;
+    try {
+      outcomes = this.runBatch(writes);
+      this.healthy = true;
+    } catch (error) {
+      this.healthy = false;
+      this.onCommitError?.(error);
+      const failure = new HubError('store_unavailable', undefined, { cause: error });
+      for (const write of writes) write.reject(failure);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      const write = writes[index]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.value);
+    });
+  }
+
+  private read<T>(run: () => T): Promise<T> {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private appendEvent(roomId: string, draft: EventDraft, quiet = false): StoredEvent {
+    const at = draft.at;
+    const seqRow = this.stmt.nextSeq.get(roomId) as { last_seq: number } | undefined;
+    if (!seqRow) throw new HubError('room_not_found');
+    const seq = seqRow.last_seq;
+    this.stmt.insertEvent.run(
+      roomId,
+      seq,
+      draft.kind,
+      at,
+      draft.actor,
+      JSON.stringify(draft.data),
+      draft.agents ? JSON.stringify(draft.agents) : null,
+      quiet ? 1 : 0,
+    );
+    return { room: roomId, seq, kind: draft.kind, at, actor: draft.actor, data: draft.data, agents: draft.agents, quiet };
+  }
+
+  // Members and tokens
+
+  createMember(member: NewMember): Promise<MemberRecord> {
+    return this.write(() => {
+      try {
+        this.stmt.insertMember.run({ ...member, capabilities: JSON.stringify(member.capabilities) });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HubError('handle_taken', `The handle @${member.handle} is taken.`);
+        throw error;
+      }
+      return { ...member, disabled: false };
+    });
+  }
+
+  updateMember(id: string, patch: MemberPatch): Promise<MemberRecord | undefined> {
+    return this.write(() => {
+      const sets: string[] = [];
+      const values: Row = { id };
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        sets.push(`${key} = @${key}`);
+        values[key] =
+          key === 'capabilities' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? 1 : 0) : value;
+      }
+      if (sets.length > 0) this.db.prepare(`UPDATE members SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      const row = this.stmt.memberById.get(id) as Row | undefined;
+      return row ? toMember(row) : undefined;
+    });
+  }
+
+  memberById(id: string): Promise<MemberRecord | undefined> {
+    return this.read(() => {
+      const row = this.stmt.memberById.get(id) as Row | undefined;
+      return row ? toMember(row) : undefined;
+    });
+  }
+
+  memberByHandle(handle: string): Promise<MemberRecord | undefined> {
+    return this.read(() => {
+      const row = this.stmt.memberByHandle.get(handle) as Row | undefined;
+      return row ? toMember(row) : undefined;
+    });
+  }
+
+  membersByHandles(handles: string[]): Promise<MemberRecord[]> {
+    if (handles.length === 0) return Promise.resolve([]);
+    return this.read(() =>
+      (
+        this.db
+          .prepare(`SELECT * FROM members WHERE handle IN (${handles.map(() => '?').join(',')})`)
+          .all(...handles) as Row[]
+      ).map(toMember),
+    );
+  }
+
+  listMembers(filter: { kind?: string }): Promise<MemberRecord[]> {
+    return this.read(() => {
+      const rows = filter.kind
+        ? this.db.prepare('SELECT * FROM members WHERE kind = ? ORDER BY handle').all(filter.kind)
+        : this.db.prepare('SELECT * FROM members ORDER BY handle').all();
+      return (rows as Row[]).map(toMember);
+    });
+  }
+
+  countMembers(): Promise<number> {
+    return this.read(() => (this.db.prepare('SELECT count(*) AS n FROM members').get() as { n: number }).n);
+  }
+
+  createToken(token: TokenRecord & { hash: string }): Promise<TokenRecord> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          'INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at) VALUES (@id, @member_id, @hash, @name, @kind, @created_at, @revoked_at)',
+        )
+        .run(token);
+      const { hash: _hash, ...record } = token;
+      return record;
+    });
+  }
+
+  tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.read(() => {
+      const row = this.stmt.tokenByHash.get(hash) as Row | undefined;
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  tokenById(id: string): Promise<TokenRecord | undefined> {
+    return this.read(() => {
+      const row = this.stmt.tokenById.get(id) as Row | undefined;
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  listTokens(memberId?: string): Promise<TokenRecord[]> {
+    return this.read(() => {
+      const rows = memberId
+        ? this.db.prepare('SELECT * FROM tokens WHERE member_id = ? ORDER BY created_at').all(memberId)
+        : this.db.prepare('SELECT * FROM tokens ORDER BY created_at').all();
+      return (rows as Row[]).map(toToken);
+    });
+  }
+
+  revokeToken(id: string, at: string): Promise<TokenRecord | undefined> {
+    return this.write(() => {
+      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+      const row = this.stmt.tokenById.get(id) as Row | undefined;
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  listDenylist(): Promise<DenyEntry[]> {
+    return this.read(() => this.db.prepare('SELECT * FROM denylist ORDER BY handle').all() as unknown as DenyEntry[]);
+  }
+
+  addDenylist(entry: DenyEntry): Promise<DenyEntry> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          `INSERT INTO denylist (handle, reason, created_by, created_at) VALUES (@handle, @reason, @created_by, @created_at)
+           ON CONFLICT (handle) DO UPDATE SET reason = excluded.reason`,
+        )
+        .run(entry);
+      return entry;
+    });
+  }
+
+  removeDenylist(handle: string): Promise<boolean> {
+    return this.write(() => this.db.prepare('DELETE FROM denylist WHERE handle = ?').run(handle).changes > 0);
+  }
+
+  // Rooms and membership
+
+  createRoom(
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    members: Omit<MembershipRecord, 'read_seq'>[],
+    joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
+  ): Promise<{ room: RoomRecord; events: StoredEvent[] }> {
+    return this.write(() => {
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
+             VALUES (@id, @name, @kind, @topic, @created_by, @created_at, @agent_depth_limit, @direct_key)`,
+          )
+          .run(room);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HubError('room_name_taken', `A room named #${room.name} exists.`);
+        throw error;
+      }
+      const events = members.map((membership) => {
+        const inRoom = { ...membership, room_id: room.id };
+        this.insertMembership(inRoom);
+        return this.appendEvent(room.id, joinedEvent(inRoom));
+      });
+      return { room: this.roomRow(room.id)!, events };
+    });
+  }
+
+  private insertMembership(membership: Omit<MembershipRecord, 'read_seq'>): boolean {
+    const last = this.stmt.roomById.get(membership.room_id) as Row | undefined;
+    const inserted = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO room_members (room_id, member_id, role, joined_at, read_seq, notify, listen)
+         VALUES (@room_id, @member_id, @role, @joined_at, @read_seq, @notify, @listen)`,
+      )
+      .run({ ...membership, read_seq: Number(last?.last_seq ?? 0) }).changes;
+    if (inserted > 0) this.db.prepare('UPDATE rooms SET member_count = member_count + 1 WHERE id = ?').run(membership.room_id);
+    return inserted > 0;
+  }
+
+  private roomRow(id: string): RoomRecord | undefined {
+    const row = this.stmt.roomById.get(id) as Row | undefined;
+    return row ? toRoom(row) : undefined;
+  }
+
+  roomById(id: string): Promise<RoomRecord | undefined> {
+    return this.read(() => this.roomRow(id));
+  }
+
+  roomByName(name: string): Promise<RoomRecord | undefined> {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT * FROM rooms WHERE name = ?').get(name) as Row | undefined;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  roomByDirectKey(key: string): Promise<RoomRecord | undefined> {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT * FROM rooms WHERE direct_key = ?').get(key) as Row | undefined;
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  updateRoom(
+    id: string,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    event: (room: RoomRecord) => EventDraft,
+  ): Promise<{ room: RoomRecord; event: StoredEvent }> {
+    return this.write(() => {
+      const sets = Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined);
+      if (sets.length > 0) {
+        this.db.prepare(`UPDATE rooms SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({
+          ...patch,
+          id,
+        });
+      }
+      const before = this.roomRow(id);
+      if (!before) throw new HubError('room_not_found');
+      const stored = this.appendEvent(id, event(before));
+      return { room: { ...before, last_seq: stored.seq }, event: stored };
+    });
+  }
+
+  listPublicRooms(): Promise<RoomRecord[]> {
+    return this.read(() =>
+      (this.db.prepare("SELECT * FROM rooms WHERE kind = 'public' ORDER BY name").all() as Row[]).map(toRoom),
+    );
+  }
+
+  listRoomsOf(memberId: string): Promise<RoomSummary[]> {
+    return this.read(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT r.*, m.read_seq, m.notify, m.listen FROM room_members m JOIN rooms r ON r.id = m.room_id
+           WHERE m.member_id = ? ORDER BY r.kind = 'direct', r.name, r.created_at`,
+        )
+        .all(memberId) as Row[];
+      const unread = this.db.prepare(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE room_id = ? AND seq > ? AND sender_id <> ?
+           AND deleted_at IS NULL LIMIT ${UNREAD_CAP})`,
+      );
+      const mentions = this.db.prepare(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.room_id = ? AND m.seq > ? AND m.sender_id <> ?
+           AND m.deleted_at IS NULL AND (m.mention_all = 1 OR m.seq IN
+             (SELECT seq FROM message_addressees WHERE member_id = ? AND room_id = ? AND seq > ?)) LIMIT ${UNREAD_CAP})`,
+      );
+      const others = this.db.prepare(
+        `SELECT x.handle FROM room_members rm JOIN members x ON x.id = rm.member_id WHERE rm.room_id = ? AND rm.member_id <> ?
+         ORDER BY x.handle`,
+      );
+      return rows.map((row) => {
+        const room = toRoom(row);
+        const readSeq = Number(row.read_seq);
+        const unreadCount = (unread.get(room.id, readSeq, memberId) as { n: number }).n;
+        const summary: RoomSummary = {
+          ...publicRoom(room),
+          read_seq: readSeq,
+          unread: unreadCount,
+          mentions:
+            room.kind === 'direct'
+              ? unreadCount
+              : (mentions.get(room.id, readSeq, memberId, memberId, room.id, readSeq) as { n: number }).n,
+          notify: row.notify as RoomSummary['notify'],
+          listen: row.listen as RoomSummary['listen'],
+        };
+        if (room.kind === 'direct') {
+          summary.members = (others.all(room.id, memberId) as Array<{ handle: string }>).map((other) => other.handle);
+        }
+        return summary;
+      });
+    });
+  }
+
+  roomIdsOf(memberId: string): Promise<string[]> {
+    return this.read(() =>
+      (this.db.prepare('SELECT room_id FROM room_members WHERE member_id = ?').all(memberId) as Row[]).map(
+        (row) => row.room_id as string,
+      ),
+    );
+  }
+
+  membership(roomId: string, memberId: string): Promise<MembershipRecord | undefined> {
+    return this.read(() => this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined);
+  }
+
+  roomMembers(roomId: string): Promise<MembershipRecord[]> {
+    return this.read(
+      () =>
+        this.db
+          .prepare('SELECT * FROM room_members WHERE room_id = ? ORDER BY joined_at, member_id')
+          .all(roomId) as MembershipRecord[],
+    );
+  }
+
+  addMembership(
+    membership: Omit<MembershipRecord, 'read_seq'>,
+    event: EventDraft,
+  ): Promise<{ added: boolean; event?: StoredEvent }> {
+    return this.write(() => {
+      if (!this.insertMembership(membership)) return { added: false };
+      return { added: true, event: this.appendEvent(membership.room_id, event) };
+    });
+  }
+
+  removeMembership(
+    roomId: string,
+    memberId: string,
+    event: EventDraft,
+  ): Promise<{ removed: boolean; event?: StoredEvent }> {
+    return this.write(() => {
+      const removed = this.db
+        .prepare('DELETE FROM room_members WHERE room_id = ? AND member_id = ?')
+        .run(roomId, memberId).changes;
+      if (removed === 0) return { removed: false };
+      this.db.prepare('UPDATE rooms SET member_count = member_count - 1 WHERE id = ?').run(roomId);
+      return { removed: true, event: this.appendEvent(roomId, event) };
+    });
+  }
+
+  updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined> {
+    return this.write(() => {
+      const sets = Object.keys(patch).filter((key) => patch[key as keyof MembershipPatch] !== undefined);
+      if (sets.length > 0) {
+        this.db
+          .prepare(
+            `UPDATE room_members SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE room_id = @room_id AND member_id = @member_id`,
+          )
+          .run({ ...patch, room_id: roomId, member_id: memberId });
+      }
+      return this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined;
+    });
+  }
+
+  markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined> {
+    return this.write(() => {
+      this.db
+        .prepare(
+          `UPDATE room_members SET read_seq = min(?, (SELECT last_seq FROM rooms WHERE id = ?))
+           WHERE room_id = ? AND member_id = ? AND read_seq < ?`,
+        )
+        .run(seq, roomId, roomId, memberId, seq);
+      const row = this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined;
+      return row?.read_seq;
+    });
+  }
+
+  // Messages
+
+  insertMessage(
+    input: NewMessage,
+    event: (message: Message, quiet: boolean) => EventDraft,
+  ): Promise<InsertMessageResult> {
+    return this.write((): InsertMessageResult => {
+      if (input.client_id !== null) {
+        const existing = this.stmt.messageByClientId.get(input.sender_id, input.client_id) as Row | undefined;
+        if (existing) return { duplicate: true, message: this.toMessage(existing) };
+      }
+      const chainRow = this.stmt.chain.get(input.room_id) as { agent_chain: number; agent_depth_limit: number } | undefined;
+      if (!chainRow) throw new HubError('room_not_found');
+      const depth =
+        input.sender_kind === 'agent' ? chainRow.agent_chain + 1 : input.sender_kind === 'person' ? 0 : chainRow.agent_chain;
+      if (depth !== chainRow.agent_chain) this.stmt.setChain.run(depth, input.room_id);
+      const depthExceeded = input.sender_kind === 'agent' && depth > chainRow.agent_depth_limit;
+      const seqRow = this.stmt.nextSeq.get(input.room_id) as { last_seq: number };
+      const seq = seqRow.last_seq;
+      const wake = depthExceeded ? [] : input.wake;
+      this.stmt.insertMessage.run({
+        id: input.id,
+        room_id: input.room_id,
+        seq,
+        sender_id: input.sender_id,
+        sender: input.sender,
+        sender_kind: input.sender_kind,
+        content: input.content,
+        mentions: JSON.stringify(input.mentions),
+        targets: JSON.stringify(input.targets),
+        mention_all: input.mention_all ? 1 : 0,
+        thread_id: input.thread_id,
+        depth,
+        status: input.status,
+        parts: JSON.stringify(input.parts),
+        metadata: JSON.stringify(input.metadata),
+        client_id: input.client_id,
+        created_at: input.created_at,
+        wake: JSON.stringify(wake),
+      });
+      for (const memberId of input.addressed) this.stmt.insertAddressee.run(memberId, input.room_id, seq);
+      if (input.thread_id) this.stmt.bumpThread.run(input.created_at, input.thread_id, input.room_id);
+      const message: Message = {
+        id: input.id,
+        room: input.room_id,
+        seq,
+        sender: input.sender,
+        sender_kind: input.sender_kind,
+        content: input.content,
+        mentions: input.mentions,
+        targets: input.targets,
+        mention_all: input.mention_all,
+        thread_id: input.thread_id,
+        depth,
+        status: input.status,
+        parts: input.parts,
+        metadata: input.metadata,
+        client_id: input.client_id,
+        created_at: input.created_at,
+        edited_at: null,
+        deleted: false,
+        reactions: [],
+        reply_count: 0,
+        last_reply_at: null,
+      };
+      const draft = event(message, depthExceeded);
+      this.stmt.insertEvent.run(
+        input.room_id,
+        seq,
+        draft.kind,
+        input.created_at,
+        draft.actor,
+        JSON.stringify(draft.data),
+        draft.agents ? JSON.stringify(draft.agents) : null,
+        depthExceeded ? 1 : 0,
+      );
+      const stored: StoredEvent = {
+        room: input.room_id,
+        seq,
+        kind: draft.kind,
+        at: input.created_at,
+        actor: draft.actor,
+        data: draft.data,
+        agents: draft.agents,
+        quiet: depthExceeded,
+      };
+      return {
+        duplicate: false,
+        message,
+        event: stored,
+        depthExceeded,
+        firstPastLimit: depthExceeded && depth === chainRow.agent_depth_limit + 1,
+      };
+    });
+  }
+
+  messageById(id: string): Promise<Message | undefined> {
+    return this.read(() => {
+      const row = this.stmt.messageById.get(id) as Row | undefined;
+      return row ? this.toMessage(row) : undefined;
+    });
+  }
+
+  messageAudience(id: string): Promise<MessageAudience | undefined> {
+    return this.read(() => {
+      const row = this.stmt.messageById.get(id) as Row | undefined;
+      if (!row) return undefined;
+      return {
+        message: this.toMessage(row),
+        senderId: row.sender_id as string,
+        wake: JSON.parse(row.wake as string) as string[],
+      };
+    });
+  }
+
+  updateMessage(
+    id: string,
+    patch: MessagePatch,
+    event: (message: Message) => EventDraft,
+  ): Promise<{ message: Message; event: StoredEvent } | undefined> {
+    return this.write(() => {
+      const values: Row = { id };
+      const sets: string[] = [];
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === undefined) continue;
+        sets.push(`${key} = @${key}`);
+        values[key] = key === 'parts' || key === 'metadata' ? JSON.stringify(value) : value;
+      }
+      if (sets.length > 0) this.db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      const row = this.stmt.messageById.get(id) as Row | undefined;
+      if (!row) return undefined;
+      const message = this.toMessage(row);
+      return { message, event: this.appendEvent(message.room, event(message)) };
+    });
+  }
+
+  addReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined> {
+    return this.write(() => {
+      const row = this.stmt.messageById.get(messageId) as Row | undefined;
+      if (!row) throw new HubError('message_not_found');
+      const inserted = this.db
+        .prepare('INSERT OR IGNORE INTO reactions (message_id, emoji, member, created_at) VALUES (?, ?, ?, ?)')
+        .run(messageId, emoji, member, event.at).changes;
+      return inserted > 0 ? this.appendEvent(row.room_id as string, event) : undefined;
+    });
+  }
+
+  removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined> {
+    return this.write(() => {
+      const row = this.stmt.messageById.get(messageId) as Row | undefined;
+      if (!row) throw new HubError('message_not_found');
+      const removed = this.db
+        .prepare('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND member = ?')
+        .run(messageId, emoji, member).changes;
+      return removed > 0 ? this.appendEvent(row.room_id as string, event) : undefined;
+    });
+  }
+
+  history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.read(() => {
+      const where = ['room_id = @room'];
+      const params: Row = { room: roomId, limit: query.limit + 1 };
+      if (query.before !== undefined) where.push('seq < @before') && (params.before = query.before);
+      if (query.after !== undefined) where.push('seq > @after') && (params.after = query.after);
+      if (query.beforeTime !== undefined) where.push('created_at < @beforeTime') && (params.beforeTime = query.beforeTime);
+      if (query.afterTime !== undefined) where.push('created_at > @afterTime') && (params.afterTime = query.afterTime);
+      if (query.sender !== undefined) where.push('sender = @sender') && (params.sender = query.sender);
+      if (query.threadId !== undefined) where.push('thread_id = @thread') && (params.thread = query.threadId);
+      // Paging forward from a cursor reads oldest first; every other page is the newest before its bound.
+      const ascending = query.after !== undefined || (query.afterTime !== undefined && query.before === undefined);
+      const rows = this.db
+        .prepare(
+          `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT @limit`,
+        )
+        .all(params) as Row[];
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      if (!ascending) page.reverse();
+      return { messages: this.toMessages(page), has_more: hasMore };
+    });
+  }
+
+  recentMessages(query: RecentQuery): Promise<Message[]> {
+    if (query.roomIds.length === 0) return Promise.resolve([]);
+    return this.read(() => {
+      const where = [`room_id IN (${query.roomIds.map(() => '?').join(',')})`];
+      const params: unknown[] = [...query.roomIds];
+      if (query.afterTime !== undefined) {
+        where.push('created_at > ?');
+        params.push(query.afterTime);
+      }
+      if (query.deliveredTo) {
+        where.push(`instr(wake, ?) > 0`);
+        params.push(JSON.stringify(query.deliveredTo.agentId));
+      }
+      params.push(query.limit);
+      const rows = this.db
+        .prepare(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY created_at, seq LIMIT ?`)
+        .all(...params) as Row[];
+      return this.toMessages(rows);
+    });
+  }
+
+  threadAgents(rootId: string): Promise<string[]> {
+    return this.read(() =>
+      (
+        this.db
+          .prepare(
+            `SELECT DISTINCT sender_id FROM messages WHERE (id = ? OR thread_id = ?) AND sender_kind = 'agent'`,
+          )
+          .all(rootId, rootId) as Row[]
+      ).map((row) => row.sender_id as string),
+    );
+  }
+
+  events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
+    return this.read(() => {
+      let filter = '';
+      const params: unknown[] = [roomId, after];
+      if (viewer.kind === 'agent') {
+        filter =
+          viewer.listen === 'all'
+            ? 'AND (agents IS NULL OR quiet = 0 OR instr(agents, ?) > 0)'
+            : 'AND (agents IS NULL OR instr(agents, ?) > 0)';
+        params.push(JSON.stringify(viewer.agentId));
+      }
+      params.push(limit);
+      const rows = this.db
+        .prepare(`SELECT * FROM events WHERE room_id = ? AND seq > ? ${filter} ORDER BY seq LIMIT ?`)
+        .all(...params) as Row[];
+      return rows.map((row) => ({
+        room: row.room_id as string,
+        seq: Number(row.seq),
+        kind: row.kind as StoredEvent['kind'],
+        at: row.at as string,
+        actor: row.actor as string,
+        data: JSON.parse(row.data as string) as Record<string, unknown>,
+        agents: row.agents === null ? null : (JSON.parse(row.agents as string) as string[]),
+        quiet: row.quiet === 1,
+      }));
+    });
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      this.db.prepare('SELECT 1').get();
+      return this.healthy;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private toMessage(row: Row): Message {
+    return this.toMessages([row])[0]!;
+  }
+
+  private toMessages(rows: Row[]): Message[] {
+    const reactions = new Map<string, Reaction[]>();
+    const withReactions = rows.filter((row) => row.deleted_at === null).map((row) => row.id as string);
+    if (withReactions.length > 0) {
+      const reactionRows = (
+        withReactions.length === 1
+          ? this.stmt.reactionsOf.all(withReactions[0])
+          : this.db
+              .prepare(
+                `SELECT message_id, emoji, member FROM reactions WHERE message_id IN (${withReactions.map(() => '?').join(',')})
+                 ORDER BY created_at, emoji`,
+              )
+              .all(...withReactions)
+      ) as Row[];
+      for (const reaction of reactionRows) {
+        const messageId = (reaction.message_id as string | undefined) ?? withReactions[0]!;
+        const list = reactions.get(messageId) ?? [];
+        let entry = list.find((item) => item.emoji === reaction.emoji);
+        if (!entry) {
+          entry = { emoji: reaction.emoji as string, count: 0, members: [] };
+          list.push(entry);
+        }
+        entry.count += 1;
+        entry.members.push(reaction.member as string);
+        reactions.set(messageId, list);
+      }
+    }
+    return rows.map((row) => ({
+      id: row.id as string,
+      room: row.room_id as string,
+      seq: Number(row.seq),
+      sender: row.sender as string,
+      sender_kind: row.sender_kind as Message['sender_kind'],
+      content: row.content as string,
+      mentions: JSON.parse(row.mentions as string) as string[],
+      targets: JSON.parse(row.targets as string) as string[],
+      mention_all: row.mention_all === 1,
+      thread_id: (row.thread_id as string | null) ?? null,
+      depth: Number(row.depth),
+      status: row.status as Message['status'],
+      parts: JSON.parse(row.parts as string) as MessagePart[],
+      metadata: JSON.parse(row.metadata as string) as Record<string, unknown>,
+      client_id: (row.client_id as string | null) ?? null,
+      created_at: row.created_at as string,
+      edited_at: (row.edited_at as string | null) ?? null,
+      deleted: row.deleted_at !== null,
+      reactions: reactions.get(row.id as string) ?? [],
+      reply_count: Number(row.reply_count),
+      last_reply_at: (row.last_reply_at as string | null) ?? null,
+    }));
+  }
+}
+
+function migrate(db: Db): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const current = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  if (current > LATEST_VERSION) {
+    throw new Error(
+      `The database schema is at version ${current}, newer than this Roundtable knows (${LATEST_VERSION}). ` +
+        'Run a Roundtable release that matches the database, or restore a backup taken before the upgrade.',
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}
+
+function toMember(row: Row): MemberRecord {
+  return {
+    id: row.id as string,
+    handle: row.handle as string,
+    display_name: row.display_name as string,
+    kind: row.kind as MemberRecord['kind'],
+    role: row.role as MemberRecord['role'],
+    description: row.description as string,
+    capabilities: JSON.parse(row.capabilities as string) as string[],
+    owner_id: (row.owner_id as string | null) ?? null,
+    password_hash: (row.password_hash as string | null) ?? null,
+    disabled: row.disabled === 1,
+    created_at: row.created_at as string,
+  };
+}
+
+function toToken(row: Row): TokenRecord {
+  return {
+    id: row.id as string,
+    member_id: row.member_id as string,
+    name: row.name as string,
+    kind: row.kind as TokenRecord['kind'],
+    created_at: row.created_at as string,
+    revoked_at: (row.revoked_at as string | null) ?? null,
+  };
+}
+
+function toRoom(row: Row): RoomRecord {
+  return {
+    id: row.id as string,
+    name: (row.name as string | null) ?? null,
+    kind: row.kind as RoomRecord['kind'],
+    topic: row.topic as string,
+    created_by: row.created_by as string,
+    created_at: row.created_at as string,
+    archived_at: (row.archived_at as string | null) ?? null,
+    last_seq: Number(row.last_seq),
+    agent_depth_limit: Number(row.agent_depth_limit),
+    direct_key: (row.direct_key as string | null) ?? null,
+    member_count: Number(row.member_count),
+  };
+}

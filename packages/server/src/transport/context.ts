@@ -1,0 +1,21 @@
+/** What every transport shares: the hub, the clock, limits, metrics and the set of open connections. */
+import type { Hub } from '../core/hub.js';
+import type { Clock } from '../core/ports.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { WsOptions } from './ws.js';
+
+export interface Closable {
+  close(code: number, reason: string): void;
+}
+
+export interface TransportContext {
+  hub: Hub;
+  clock: Clock;
+  metrics: Metrics;
+  ws: WsOptions;
+  /** Every open WebSocket and SSE connection, so shutdown can close them all. */
+  connections: Set<Closable>;
+  defaultRoom: string;
+  /** Interval (ms) of SSE keep-alive comments. */
+  sseKeepAliveMs: number;
+}

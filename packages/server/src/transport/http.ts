@@ -1,0 +1,147 @@
+/**
+ * The HTTP application: error mapping to the registry, authentication, OpenAPI at /docs, and the
+ * REST, SSE, WebSocket and simple routes. Listening is left to the caller.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { HubError, toHubError } from '../core/hub-error.js';
+import type { Authenticated } from '../core/hub.js';
+import { KeyedRateLimiter, type RateLimit } from '../core/rate-limit.js';
+import type { TransportContext } from './context.js';
+import { registerRest } from './rest.js';
+import { registerSimple } from './simple.js';
+import { registerSse } from './sse.js';
+import { registerWebSocket, tokenFrom } from './ws.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Authenticated | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without a token. */
+    public?: boolean;
+  }
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  /** Largest request body, in bytes. */
+  bodyLimit: number;
+  /** Requests per member over REST and the simple endpoints. */
+  memberRequestLimit: RateLimit;
+  /** Requests per client address to the routes that need no token (sign-in, registration). */
+  anonymousRequestLimit: RateLimit;
+}
+
+export async function buildApp(context: TransportContext, options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit,
+    disableRequestLogging: false,
+    trustProxy: false,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('auth', null);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const hubError = toRequestError(error);
+    context.metrics.error(hubError.code);
+    if (hubError.code === 'internal') request.log.error({ err: error }, 'request failed');
+    if (hubError.retryAfterMs !== undefined) reply.header('retry-after', Math.ceil(hubError.retryAfterMs / 1000));
+    return reply.status(hubError.status).send(hubError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    context.metrics.error('route_not_found');
+    return reply.status(404).send(new HubError('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`).toBody());
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Roundtable',
+        description: 'REST API of the Roundtable hub. Real-time traffic uses the WebSocket protocol at /ws (see docs/protocol.md).',
+        version: context.hub.version,
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A member token (rt_…)' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20) },
+  });
+
+  const memberLimiter = new KeyedRateLimiter(options.memberRequestLimit, context.clock);
+  const anonymousLimiter = new KeyedRateLimiter(options.anonymousRequestLimit, context.clock);
+  const sweep = setInterval(() => {
+    memberLimiter.sweep();
+    anonymousLimiter.sweep();
+  }, 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    // WebSocket routes authenticate themselves, so that a bad token gets a close code a browser can read.
+    if (request.routeOptions.config.public || request.routeOptions.url?.startsWith('/ws') || !request.routeOptions.url) {
+      if (request.routeOptions.config.public) limit(anonymousLimiter, request.ip);
+      return;
+    }
+    if (request.routeOptions.url.startsWith('/docs')) return;
+    request.auth = await context.hub.authenticate(tokenFrom(request));
+    limit(memberLimiter, request.auth.member.id);
+  });
+
+  registerRest(app, context);
+  registerSimple(app, context);
+  registerSse(app, context);
+  registerWebSocket(app, context);
+  return app;
+}
+
+function limit(limiter: KeyedRateLimiter, key: string): void {
+  const wait = limiter.take(key);
+  if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
+}
+
+/** Fastify's own errors, mapped onto the registry. */
+function toRequestError(error: FastifyError): HubError {
+  if (error instanceof HubError) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((issue) => ({
+      path: `${error.validationContext ?? ''}${issue.instancePath.replaceAll('/', '.')}`,
+      message: issue.message,
+    }));
+    const contentTooLong = issues.some((issue) => issue.path.endsWith('.content') && /at most/.test(issue.message ?? ''));
+    return new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, {
+      details: { issues },
+      cause: error,
+    });
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HubError('frame_too_large', undefined, { cause: error });
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new HubError('bad_json', undefined, { cause: error });
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new HubError('invalid_request', error.message, { cause: error });
+  }
+  return toHubError(error);
+}
+
+/** The authenticated member of a request on a route that requires a token. */
+export function actorOf(request: FastifyRequest) {
+  if (!request.auth) throw new HubError('auth_required');
+  return request.auth.member;
+}

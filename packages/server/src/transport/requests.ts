@@ -1,0 +1,127 @@
+/**
+ * The request table: each protocol request type mapped to one hub call. WebSocket frames use it
+ * directly; REST routes call the same hub functions.
+ */
+import {
+  Limits,
+  RequestSchemas,
+  isRequestType,
+  type ParsedParams,
+  type RequestType,
+  type ResultMap,
+} from '@roundtable/protocol';
+import type { Hub } from '../core/hub.js';
+import { HubError } from '../core/hub-error.js';
+import type { MemberRecord } from '../core/ports.js';
+import type { Session } from '../core/sessions.js';
+import { eventFrame } from '../core/wire.js';
+
+export interface RequestContext {
+  hub: Hub;
+  actor: MemberRecord;
+  session: Session | undefined;
+}
+
+type Handler<T extends RequestType> = (context: RequestContext, params: ParsedParams<T>) => Promise<ResultMap[T]>;
+
+const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
+  ping: async () => ({ at: new Date().toISOString() }),
+  send: ({ hub, actor }, params) => hub.send(actor, params),
+  edit: async ({ hub, actor }, params) => ({ message: await hub.editMessage(actor, params.message, params.content) }),
+  delete: async ({ hub, actor }, params) => {
+    await hub.deleteMessage(actor, params.message);
+    return { message: params.message };
+  },
+  react: async ({ hub, actor }, params) => ({ changed: await hub.react(actor, params.message, params.emoji, true) }),
+  unreact: async ({ hub, actor }, params) => ({ changed: await hub.react(actor, params.message, params.emoji, false) }),
+  read: ({ hub, actor }, params) => hub.markRead(actor, params.room, params.seq),
+  typing: async ({ hub, actor }, params) => {
+    await hub.typing(actor, params.room, params.thread_id, params.active);
+    return {};
+  },
+  presence: async ({ hub, session }, params) => {
+    if (!session) throw new HubError('invalid_request', 'Presence needs a live connection.');
+    return { status: hub.setPresence(session, params.status) };
+  },
+  sync: async ({ hub, actor, session }, params) => {
+    const page = await hub.sync(actor, params.room, params.after, params.limit ?? Limits.maxSyncPage);
+    // An explicit sync answers with its events as frames before the ack, like a resume.
+    for (const event of page.events) session?.connection.send(eventFrame(event));
+    return { room: page.room, last_seq: page.last_seq, has_more: page.has_more };
+  },
+  history: ({ hub, actor }, params) => hub.history(actor, params),
+  'message.get': async ({ hub, actor }, params) => ({ message: await hub.getMessage(actor, params.message) }),
+  'rooms.list': async ({ hub, actor }, params) => ({
+    rooms: params.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actor),
+  }),
+  'room.create': async ({ hub, actor }, params) => ({ room: await hub.createRoom(actor, params) }),
+  'room.direct': async ({ hub, actor }, params) => ({ room: await hub.openDirect(actor, params.members) }),
+  'room.join': async ({ hub, actor }, params) => ({ room: await hub.joinRoom(actor, params.room) }),
+  'room.leave': async ({ hub, actor }, params) => {
+    await hub.leaveRoom(actor, params.room);
+    return { room: params.room };
+  },
+  'room.invite': async ({ hub, actor }, params) => {
+    await hub.invite(actor, params.room, params.member);
+    return { room: params.room, member: params.member };
+  },
+  'room.update': async ({ hub, actor }, params) => ({ room: await hub.updateRoom(actor, params.room, params) }),
+  'room.archive': async ({ hub, actor }, params) => ({
+    room: await hub.updateRoom(actor, params.room, { archived: true }),
+  }),
+  'room.settings': async ({ hub, actor }, params) => {
+    const updated = await hub.roomSettings(actor, params.room, params);
+    return { room: updated.room_id, notify: updated.notify, listen: updated.listen };
+  },
+  'room.members': async ({ hub, actor }, params) => ({ members: await hub.listRoomMembers(actor, params.room) }),
+  'members.list': async ({ hub }, params) => ({ members: await hub.listMembers(params.kind) }),
+  'stream.start': ({ hub, actor }, params) => hub.startStream(actor, params),
+  'stream.delta': async ({ hub, actor }, params) => {
+    hub.streamDelta(actor, params.message, params.delta);
+    return {};
+  },
+  'stream.done': async ({ hub, actor }, params) => ({
+    message: await hub.streamDone(actor, params.message, params),
+  }),
+  'stream.error': async ({ hub, actor }, params) => ({
+    message: await hub.streamError(actor, params.message, params.error),
+  }),
+  'stream.cancel': async ({ hub, actor }, params) => ({ message: await hub.cancelStream(actor, params.message) }),
+};
+
+export interface ParsedRequest {
+  type: RequestType;
+  id: string | undefined;
+  params: unknown;
+}
+
+/**
+ * Turns a decoded frame into a typed request, or into the error that says what is wrong with it;
+ * either way with the request id, so the error can answer the request.
+ */
+export function parseRequest(frame: unknown): { id: string | undefined; request?: ParsedRequest; error?: HubError } {
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+    return { id: undefined, error: new HubError('invalid_request', 'A frame is a JSON object with a "type".') };
+  }
+  const { type, id, ...rest } = frame as Record<string, unknown>;
+  const requestId = typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  if (!isRequestType(type)) {
+    return { id: requestId, error: new HubError('unknown_frame', `Unknown frame type ${JSON.stringify(type)}.`) };
+  }
+  const parsed = RequestSchemas[type].safeParse(rest);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    const contentTooLong = issues.some((issue) => issue.path === 'content' && /at most/.test(issue.message));
+    return {
+      id: requestId,
+      error: new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, { details: { issues } }),
+    };
+  }
+  return { id: requestId, request: { type, id: requestId, params: parsed.data } };
+}
+
+export function runRequest(context: RequestContext, request: ParsedRequest): Promise<unknown> {
+  if (request.type === 'auth') throw new HubError('already_authenticated');
+  const handler = handlers[request.type] as Handler<RequestType>;
+  return handler(context, request.params as never);
+}

@@ -1,0 +1,379 @@
+/** REST API at /api/v1: the same hub functions as the WebSocket requests, for scripts and the CLI. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  CreateRoomParams,
+  Content,
+  Emoji,
+  Handle,
+  HistoryParams,
+  Id,
+  Limits,
+  ListenMode,
+  NotifyLevel,
+  RoomRef,
+  SendParams,
+  Seq,
+  Topic,
+} from '@roundtable/protocol';
+import { publicMember } from '../core/wire.js';
+import type { TokenRecord } from '../core/ports.js';
+import type { TransportContext } from './context.js';
+import { actorOf } from './http.js';
+
+const RoomParam = z.object({ room: RoomRef });
+const MessageParam = z.object({ id: Id });
+const Password = z.string().min(8, 'a password has at least 8 characters').max(200);
+const MemberInput = z.object({
+  handle: Handle,
+  kind: z.enum(['person', 'agent']),
+  display_name: z.string().max(100).optional(),
+  description: z.string().max(2000).optional(),
+  capabilities: z.array(z.string().max(64)).max(100).optional(),
+  role: z.enum(['admin', 'member']).optional(),
+  password: Password.optional(),
+});
+const MemberPatch = z.object({
+  display_name: z.string().max(100).optional(),
+  description: z.string().max(2000).optional(),
+  capabilities: z.array(z.string().max(64)).max(100).optional(),
+  disabled: z.boolean().optional(),
+  role: z.enum(['admin', 'member']).optional(),
+});
+const HistoryQuery = HistoryParams.omit({ room: true }).extend({
+  before: z.coerce.number().int().nonnegative().optional(),
+  after: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(Limits.maxPageSize).optional(),
+});
+
+function publicToken(record: TokenRecord) {
+  return { id: record.id, member_id: record.member_id, name: record.name, kind: record.kind, created_at: record.created_at, revoked_at: record.revoked_at };
+}
+
+export function registerRest(root: FastifyInstance, { hub }: TransportContext): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const tags = (tag: string) => [tag];
+
+  app.post(
+    '/api/v1/auth/register',
+    {
+      config: { public: true },
+      schema: {
+        tags: tags('auth'),
+        summary: 'Create a person account (when open registration is on) and get a session token',
+        body: z.object({ handle: Handle, password: Password, display_name: z.string().max(100).optional() }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await hub.register(request.body)),
+  );
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { public: true },
+      schema: {
+        tags: tags('auth'),
+        summary: 'Sign in with handle and password; returns a new session token',
+        body: z.object({ handle: z.string().max(64), password: z.string().max(200) }),
+      },
+    },
+    async (request) => hub.login(request.body.handle, request.body.password),
+  );
+  app.post(
+    '/api/v1/auth/logout',
+    { schema: { tags: tags('auth'), summary: 'Revoke the token this request uses' } },
+    async (request, reply) => {
+      const tokenId = request.auth?.tokenId;
+      if (tokenId) await hub.revokeToken(actorOf(request), tokenId);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get('/api/v1/me', { schema: { tags: tags('members'), summary: 'The member this token belongs to' } }, async (request) => ({
+    member: hub.withPresence(publicMember(actorOf(request))),
+  }));
+  app.patch(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: tags('members'),
+        summary: 'Change your display name or description',
+        body: MemberPatch.pick({ display_name: true, description: true }),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return { member: await hub.updateMember(actor, actor.handle, request.body) };
+    },
+  );
+
+  app.get(
+    '/api/v1/members',
+    {
+      schema: {
+        tags: tags('members'),
+        summary: 'List members with their presence',
+        querystring: z.object({ kind: z.enum(['person', 'agent', 'system']).optional() }),
+      },
+    },
+    async (request) => ({ members: await hub.listMembers(request.query.kind) }),
+  );
+  app.get(
+    '/api/v1/members/:handle',
+    { schema: { tags: tags('members'), summary: 'One member', params: z.object({ handle: z.string().max(64) }) } },
+    async (request) => ({ member: hub.withPresence(publicMember(await hub.memberByHandle(request.params.handle))) }),
+  );
+  app.post(
+    '/api/v1/members',
+    { schema: { tags: tags('admin'), summary: 'Create a person or an agent (admin); returns its first token, once', body: MemberInput } },
+    async (request, reply) => reply.status(201).send(await hub.createMember(actorOf(request), request.body)),
+  );
+  app.patch(
+    '/api/v1/members/:handle',
+    {
+      schema: {
+        tags: tags('admin'),
+        summary: 'Change a member; disabling or changing roles is for admins',
+        params: z.object({ handle: z.string().max(64) }),
+        body: MemberPatch,
+      },
+    },
+    async (request) => ({ member: await hub.updateMember(actorOf(request), request.params.handle, request.body) }),
+  );
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: tags('tokens'),
+        summary: 'Your tokens (admins: every token with ?all=true)',
+        querystring: z.object({ all: z.enum(['true', 'false']).optional() }),
+      },
+    },
+    async (request) => ({
+      tokens: (await hub.listTokens(actorOf(request), { all: request.query.all === 'true' })).map(publicToken),
+    }),
+  );
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: tags('tokens'),
+        summary: 'Create an API token for yourself (admins: for any member); shown once',
+        body: z.object({ name: z.string().min(1).max(100), member: Handle.optional() }),
+      },
+    },
+    async (request, reply) => {
+      const created = await hub.createToken(actorOf(request), request.body);
+      return reply.status(201).send({ token: created.token, record: publicToken(created.record) });
+    },
+  );
+  app.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags: tags('tokens'), summary: 'Revoke a token; its live connections are closed', params: MessageParam } },
+    async (request) => ({ token: publicToken(await hub.revokeToken(actorOf(request), request.params.id)) }),
+  );
+
+  app.get('/api/v1/denylist', { schema: { tags: tags('admin'), summary: 'Members that may not post' } }, async (request) => ({
+    denylist: await hub.listDenylist(actorOf(request)),
+  }));
+  app.put(
+    '/api/v1/denylist/:handle',
+    {
+      schema: {
+        tags: tags('admin'),
+        summary: 'Forbid a handle to post',
+        params: z.object({ handle: Handle }),
+        body: z.object({ reason: z.string().max(500).optional() }).optional(),
+      },
+    },
+    async (request) => ({ entry: await hub.addDenylist(actorOf(request), request.params.handle, request.body?.reason) }),
+  );
+  app.delete(
+    '/api/v1/denylist/:handle',
+    { schema: { tags: tags('admin'), summary: 'Allow a handle to post again', params: z.object({ handle: Handle }) } },
+    async (request) => ({ removed: await hub.removeDenylist(actorOf(request), request.params.handle) }),
+  );
+
+  app.get(
+    '/api/v1/rooms',
+    {
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Your rooms with unread and mention counts, or (scope=public) every public room',
+        querystring: z.object({ scope: z.enum(['joined', 'public']).default('joined') }),
+      },
+    },
+    async (request) => ({
+      rooms: request.query.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actorOf(request)),
+    }),
+  );
+  app.post(
+    '/api/v1/rooms',
+    { schema: { tags: tags('rooms'), summary: 'Create a public or private channel', body: CreateRoomParams } },
+    async (request, reply) => reply.status(201).send({ room: await hub.createRoom(actorOf(request), request.body) }),
+  );
+  app.post(
+    '/api/v1/rooms/direct',
+    {
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Open (or find) the direct room with these members',
+        body: z.object({ members: z.array(Handle).min(1).max(8) }),
+      },
+    },
+    async (request) => ({ room: await hub.openDirect(actorOf(request), request.body.members) }),
+  );
+  app.get('/api/v1/rooms/:room', { schema: { tags: tags('rooms'), summary: 'One room', params: RoomParam } }, async (request) => ({
+    room: await hub.getRoom(actorOf(request), request.params.room),
+  }));
+  app.patch(
+    '/api/v1/rooms/:room',
+    {
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Set the topic, or (owner, admin) the agent depth limit',
+        params: RoomParam,
+        body: z.object({ topic: Topic.optional(), agent_depth_limit: z.number().int().min(0).max(100).optional() }),
+      },
+    },
+    async (request) => ({ room: await hub.updateRoom(actorOf(request), request.params.room, request.body) }),
+  );
+  for (const [action, summary] of [
+    ['join', 'Join a public room'],
+    ['leave', 'Leave a room'],
+    ['archive', 'Archive a room: it becomes read-only (owner, admin)'],
+  ] as const) {
+    app.post(
+      `/api/v1/rooms/:room/${action}`,
+      { schema: { tags: tags('rooms'), summary, params: RoomParam } },
+      async (request) => {
+        const actor = actorOf(request);
+        const ref = request.params.room;
+        if (action === 'join') return { room: await hub.joinRoom(actor, ref) };
+        if (action === 'archive') return { room: await hub.updateRoom(actor, ref, { archived: true }) };
+        await hub.leaveRoom(actor, ref);
+        return { room: ref };
+      },
+    );
+  }
+  app.post(
+    '/api/v1/rooms/:room/invite',
+    { schema: { tags: tags('rooms'), summary: 'Add a member to a room', params: RoomParam, body: z.object({ member: Handle }) } },
+    async (request) => {
+      await hub.invite(actorOf(request), request.params.room, request.body.member);
+      return { room: request.params.room, member: request.body.member };
+    },
+  );
+  app.get(
+    '/api/v1/rooms/:room/members',
+    { schema: { tags: tags('rooms'), summary: 'Members with read receipts and presence', params: RoomParam } },
+    async (request) => ({ members: await hub.listRoomMembers(actorOf(request), request.params.room) }),
+  );
+  app.put(
+    '/api/v1/rooms/:room/settings',
+    {
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Your notification level, and for agents the listen mode',
+        params: RoomParam,
+        body: z.object({ notify: NotifyLevel.optional(), listen: ListenMode.optional() }),
+      },
+    },
+    async (request) => {
+      const updated = await hub.roomSettings(actorOf(request), request.params.room, request.body);
+      return { room: updated.room_id, notify: updated.notify, listen: updated.listen };
+    },
+  );
+  app.put(
+    '/api/v1/rooms/:room/read',
+    {
+      schema: { tags: tags('rooms'), summary: 'Move your read cursor forward', params: RoomParam, body: z.object({ seq: Seq }) },
+    },
+    async (request) => hub.markRead(actorOf(request), request.params.room, request.body.seq),
+  );
+  app.get(
+    '/api/v1/rooms/:room/messages',
+    {
+      schema: {
+        tags: tags('messages'),
+        summary: 'History: a page of messages before or after a seq or a time, optionally by sender or thread',
+        params: RoomParam,
+        querystring: HistoryQuery,
+      },
+    },
+    async (request) => hub.history(actorOf(request), { ...request.query, room: request.params.room }),
+  );
+  app.post(
+    '/api/v1/rooms/:room/messages',
+    {
+      schema: {
+        tags: tags('messages'),
+        summary: 'Send a message; a repeated client_id returns the stored message',
+        params: RoomParam,
+        body: SendParams.omit({ room: true }),
+      },
+    },
+    async (request, reply) => {
+      const result = await hub.send(actorOf(request), { ...request.body, room: request.params.room });
+      return reply.status(result.duplicate ? 200 : 201).send(result);
+    },
+  );
+  app.get(
+    '/api/v1/rooms/:room/events',
+    {
+      schema: {
+        tags: tags('messages'),
+        summary: 'Sync: the room-log events after a seq that you receive under the delivery rule',
+        params: RoomParam,
+        querystring: z.object({
+          after: z.coerce.number().int().nonnegative().default(0),
+          limit: z.coerce.number().int().min(1).max(Limits.maxSyncPage).default(Limits.maxSyncPage),
+        }),
+      },
+    },
+    async (request) => {
+      const page = await hub.sync(actorOf(request), request.params.room, request.query.after, request.query.limit);
+      return {
+        room: page.room,
+        events: page.events.map(({ agents: _agents, quiet: _quiet, ...event }) => event),
+        last_seq: page.last_seq,
+        has_more: page.has_more,
+      };
+    },
+  );
+
+  app.get('/api/v1/messages/:id', { schema: { tags: tags('messages'), summary: 'One message', params: MessageParam } }, async (request) => ({
+    message: await hub.getMessage(actorOf(request), request.params.id),
+  }));
+  app.patch(
+    '/api/v1/messages/:id',
+    {
+      schema: { tags: tags('messages'), summary: 'Edit (author or admin)', params: MessageParam, body: z.object({ content: Content }) },
+    },
+    async (request) => ({ message: await hub.editMessage(actorOf(request), request.params.id, request.body.content) }),
+  );
+  app.delete(
+    '/api/v1/messages/:id',
+    { schema: { tags: tags('messages'), summary: 'Delete (author or admin)', params: MessageParam } },
+    async (request) => {
+      await hub.deleteMessage(actorOf(request), request.params.id);
+      return { message: request.params.id };
+    },
+  );
+  app.put(
+    '/api/v1/messages/:id/reactions/:emoji',
+    { schema: { tags: tags('messages'), summary: 'React', params: MessageParam.extend({ emoji: Emoji }) } },
+    async (request) => ({ changed: await hub.react(actorOf(request), request.params.id, request.params.emoji, true) }),
+  );
+  app.delete(
+    '/api/v1/messages/:id/reactions/:emoji',
+    { schema: { tags: tags('messages'), summary: 'Remove your reaction', params: MessageParam.extend({ emoji: Emoji }) } },
+    async (request) => ({ changed: await hub.react(actorOf(request), request.params.id, request.params.emoji, false) }),
+  );
+  app.post(
+    '/api/v1/messages/:id/cancel',
+    { schema: { tags: tags('messages'), summary: 'Stop a streaming message', params: MessageParam } },
+    async (request) => ({ message: await hub.cancelStream(actorOf(request), request.params.id) }),
+  );
+}

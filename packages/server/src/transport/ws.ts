@@ -1,0 +1,306 @@
+/**
+ * WebSocket transport: authenticate, decode and check frames, run requests, and carry the hub's
+ * frames back with a bound on what a slow reader can make the server hold.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CloseCode, Cursors, type Message } from '@roundtable/protocol';
+import type { Authenticated, Hub } from '../core/hub.js';
+import { HubError, toHubError } from '../core/hub-error.js';
+import { TokenBucket, type RateLimit } from '../core/rate-limit.js';
+import type { Connection, Session } from '../core/sessions.js';
+import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
+import type { TransportContext } from './context.js';
+
+export interface WsOptions {
+  /** Largest frame accepted, in bytes; larger ones get `frame_too_large` and are dropped. */
+  maxFrameBytes: number;
+  /** Outgoing bytes a connection may have queued before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+  /** How long (ms) a connection may stay unauthenticated. */
+  authTimeoutMs: number;
+  /** Frames per connection. */
+  connectionRateLimit: RateLimit;
+}
+
+/** The token from `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`. */
+export function tokenFrom(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  const query = request.query as Record<string, unknown>;
+  return typeof query.token === 'string' && query.token ? query.token : undefined;
+}
+
+/** `resume=roomId:seq,roomId:seq` in the URL, for clients that authenticate with a header. */
+export function parseCursorList(value: unknown): Cursors {
+  const cursors: Cursors = {};
+  if (typeof value !== 'string' || value === '') return cursors;
+  for (const pair of value.split(',')) {
+    const at = pair.lastIndexOf(':');
+    const seq = Number(pair.slice(at + 1));
+    if (at > 0 && Number.isInteger(seq) && seq >= 0) cursors[pair.slice(0, at)] = seq;
+  }
+  return cursors;
+}
+
+export function registerWebSocket(app: FastifyInstance, context: TransportContext): void {
+  const maxPayload = Math.max(context.ws.maxFrameBytes * 4, 1 << 20);
+  app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
+    void new WsConnection(socket, request, context).start(parseCursorList((request.query as Record<string, unknown>).resume));
+  });
+  app.get<{ Params: { agent: string } }>(
+    '/ws/:agent',
+    { websocket: true, schema: { hide: true } },
+    (socket, request) => {
+      const query = request.query as Record<string, unknown>;
+      void new WsConnection(socket, request, context, {
+        handle: request.params.agent.toLowerCase(),
+        room: typeof query.room === 'string' && query.room ? query.room : undefined,
+        userId: typeof query.user_id === 'string' ? query.user_id : undefined,
+      }).start({});
+    },
+  );
+  app.log.debug({ maxPayload }, 'websocket routes registered');
+}
+
+/** The B-1072 dialect of `/ws/{agent}`: plain message objects in and out, one room. */
+interface SimpleDialect {
+  handle: string;
+  room: string | undefined;
+  userId: string | undefined;
+}
+
+class WsConnection implements Connection {
+  private session: Session | undefined;
+  private auth: Authenticated | undefined;
+  private authenticating = false;
+  private readonly pending: Buffer[] = [];
+  private readonly limiter: TokenBucket;
+  private authTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private alive = true;
+  private closed = false;
+  private readonly hub: Hub;
+  /** The simple dialect's one room, resolved at authentication. */
+  private simpleRoom: { id: string; name: string | null } | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: FastifyRequest,
+    private readonly context: TransportContext,
+    private readonly simple?: SimpleDialect,
+  ) {
+    this.hub = context.hub;
+    this.limiter = new TokenBucket(context.ws.connectionRateLimit, context.clock);
+  }
+
+  async start(resume: Cursors): Promise<void> {
+    const { socket } = this;
+    this.context.connections.add(this);
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    socket.on('close', () => this.onClose());
+    socket.on('error', (error) => this.request.log.debug({ err: error }, 'websocket error'));
+    socket.on('pong', () => (this.alive = true));
+    this.pingTimer = setInterval(() => this.heartbeat(), this.hub.heartbeatMs);
+    this.pingTimer.unref();
+    const token = tokenFrom(this.request);
+    if (token || this.simple) {
+      await this.authenticate(token, resume);
+    } else {
+      this.authTimer = setTimeout(() => {
+        if (!this.auth) this.fail(new HubError('auth_timeout'), CloseCode.AuthTimeout);
+      }, this.context.ws.authTimeoutMs);
+      this.authTimer.unref();
+    }
+  }
+
+  send(frame: string): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount > this.context.ws.maxBufferedBytes) {
+      this.context.metrics.error('slow_consumer');
+      this.close(CloseCode.SlowConsumer, 'slow consumer: resume from your cursors');
+      return;
+    }
+    if (this.simple) {
+      const translated = this.translateOut(frame);
+      if (translated !== undefined) this.socket.send(translated);
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(code, reason);
+    // A peer that never answers the close handshake must not hold the socket open.
+    setTimeout(() => this.socket.terminate(), 2_000).unref();
+    this.onClose();
+  }
+
+  private heartbeat(): void {
+    if (!this.alive) {
+      this.closed = true;
+      this.socket.terminate();
+      this.onClose();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.context.connections.delete(this);
+    if (this.session) {
+      this.hub.detach(this.session);
+      this.session = undefined;
+    }
+  }
+
+  private fail(error: HubError, closeCode: number): void {
+    this.context.metrics.error(error.code);
+    this.socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
+    this.close(closeCode, error.code);
+  }
+
+  private async authenticate(token: string | undefined, resume: Cursors, requestId?: string): Promise<void> {
+    this.authenticating = true;
+    try {
+      const auth = await this.hub.authenticate(token);
+      if (this.simple && auth.member.handle !== this.simple.handle) {
+        throw new HubError('sender_mismatch', `This token belongs to @${auth.member.handle}, not @${this.simple.handle}.`);
+      }
+      if (this.simple) {
+        const room = await this.hub.resolveRoom(this.simple.room ?? this.context.defaultRoom);
+        this.simpleRoom = { id: room.id, name: room.name };
+      }
+      if (this.closed) return;
+      this.auth = auth;
+      if (this.authTimer) clearTimeout(this.authTimer);
+      this.session = await this.hub.attach(this, auth, resume);
+      if (this.closed) {
+        this.hub.detach(this.session);
+        return;
+      }
+      this.request.log.info(
+        { member: auth.member.handle, session: this.session.id, user_id: this.simple?.userId },
+        'websocket authenticated',
+      );
+      if (requestId) {
+        this.socket.send(JSON.stringify({ type: 'ack', id: requestId, result: { session_id: this.session.id } }));
+      }
+    } catch (error) {
+      const hubError = toHubError(error);
+      this.fail(hubError, hubError.code === 'member_disabled' ? CloseCode.Forbidden : CloseCode.Unauthorized);
+      return;
+    } finally {
+      this.authenticating = false;
+    }
+    for (const data of this.pending.splice(0)) this.onMessage(data, false);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (this.authenticating) {
+      this.pending.push(data);
+      return;
+    }
+    if (data.length > this.context.ws.maxFrameBytes) {
+      this.reply(undefined, new HubError('frame_too_large', `Frames are at most ${this.context.ws.maxFrameBytes} bytes.`));
+      return;
+    }
+    const wait = this.limiter.take();
+    if (wait > 0) {
+      this.reply(undefined, new HubError('rate_limited', undefined, { retryAfterMs: wait }));
+      return;
+    }
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(isBinary ? data.toString('utf8') : data.toString());
+    } catch {
+      this.reply(undefined, new HubError('bad_json'));
+      return;
+    }
+    if (this.simple) decoded = this.translateIn(decoded);
+    const { id, request, error } = parseRequest(decoded);
+    if (error || !request) {
+      this.reply(id, error ?? new HubError('invalid_request'));
+      return;
+    }
+    if (request.type === 'auth') {
+      if (this.auth) {
+        this.reply(id, new HubError('already_authenticated'));
+        return;
+      }
+      const params = request.params as { token?: string; resume?: Cursors };
+      void this.authenticate(params.token, params.resume ?? {}, id);
+      return;
+    }
+    if (!this.auth) {
+      this.reply(id, new HubError('auth_required', 'Send an auth frame first.'));
+      return;
+    }
+    void this.run(request);
+  }
+
+  private async run(request: ParsedRequest): Promise<void> {
+    try {
+      const result = await runRequest({ hub: this.hub, actor: this.session?.member ?? this.auth!.member, session: this.session }, request);
+      if (request.id !== undefined) this.send(JSON.stringify({ type: 'ack', id: request.id, result }));
+    } catch (error) {
+      const hubError = toHubError(error);
+      if (hubError.code === 'internal') this.request.log.error({ err: error, frame: request.type }, 'request failed');
+      this.reply(request.id, hubError);
+    }
+  }
+
+  private reply(id: string | undefined, error: HubError): void {
+    this.context.metrics.error(error.code);
+    const body: Record<string, unknown> = { type: 'error', ...error.toBody() };
+    if (id !== undefined) body.id = id;
+    this.send(JSON.stringify(body));
+  }
+
+  /** `{"message": "...", "target_agents": [...]}` becomes a `send` to the dialect's room. */
+  private translateIn(decoded: unknown): unknown {
+    if (typeof decoded !== 'object' || decoded === null || 'type' in decoded) return decoded;
+    const simple = decoded as Record<string, unknown>;
+    return {
+      type: 'send',
+      id: typeof simple.id === 'string' ? simple.id : undefined,
+      room: typeof simple.room === 'string' ? simple.room : this.simpleRoom!.id,
+      content: simple.message,
+      targets: simple.target_agents,
+      client_id: typeof simple.client_id === 'string' ? simple.client_id : undefined,
+    };
+  }
+
+  /** New messages go out as plain message objects of the dialect's room; other frames as they are. */
+  private translateOut(frame: string): string | undefined {
+    if (!frame.startsWith('{"type":"event"')) return frame;
+    const event = JSON.parse(frame) as { room: string; kind: string; data: Message };
+    if (event.room !== this.simpleRoom!.id) return undefined;
+    if (event.kind !== 'message.created') return frame;
+    return JSON.stringify(simpleMessage(event.data, this.simpleRoom!.name));
+  }
+}
+
+/** A message in the shape the simple endpoints speak. */
+export function simpleMessage(message: Message, roomName: string | null | undefined) {
+  return {
+    type: 'message',
+    id: message.id,
+    seq: message.seq,
+    room: roomName ?? message.room,
+    room_id: message.room,
+    sender: message.sender,
+    message: message.content,
+    timestamp: message.created_at,
+    target_agents: message.targets,
+    mentions: message.mentions,
+    thread_id: message.thread_id,
+  };
+}
