@@ -459,7 +459,9 @@ export class RoundtableClient implements StreamHost {
         return;
       default:
         // A newer hub may push frames this SDK does not know; they are safe to skip.
-        this.logger.warn(`roundtable: ignored an unknown frame type ${JSON.stringify((frame as { type: unknown }).type)}`);
+        this.logger.warn(
+          `roundtable: ignored an unknown frame type ${JSON.stringify((frame as { type: unknown }).type)}`,
+        );
     }
   }
 
@@ -475,7 +477,7 @@ export class RoundtableClient implements StreamHost {
     } else if (frame.kind === 'message.updated') {
       const message = frame.data as unknown as Message;
       if (message.status === 'cancelled' || message.status === 'error') {
-        this.streams.get(message.id)?.abort(new Error(`The stream was ${message.status === 'error' ? 'failed' : 'cancelled'}`));
+        this.streams.get(message.id)?.abort(new Error(`The stream ended with status ${message.status}`));
         this.streams.delete(message.id);
       }
       this.emitter.emit('message.updated', message);

@@ -10,13 +10,12 @@ export {
   type SendOptions,
   type StreamOptions,
 } from './client.js';
-export { MessageStream, type StreamDone, type StreamHost } from './stream.js';
+export { MessageStream, type StreamDone } from './stream.js';
 export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';
 export { ClientClosedError, RoundtableError, TimeoutError } from './errors.js';
 export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
-export { Watchdog, type WatchdogHooks } from './watchdog.js';
-export { loadWebSocket, webSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
+export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type {
   Cursors,
   ErrorCode,

@@ -28,8 +28,14 @@ test('every jittered delay stays below its ceiling and spreads across it', () =>
   }
   // With 500 uniform samples, both halves of each range are hit (failure odds around 2^-499).
   for (const [attempt, ceiling] of ceilings.entries()) {
-    assert.ok(samples[attempt]!.some((delay) => delay < ceiling / 2), `attempt ${attempt} never waited briefly`);
-    assert.ok(samples[attempt]!.some((delay) => delay >= ceiling / 2), `attempt ${attempt} never waited long`);
+    assert.ok(
+      samples[attempt]!.some((delay) => delay < ceiling / 2),
+      `attempt ${attempt} never waited briefly`,
+    );
+    assert.ok(
+      samples[attempt]!.some((delay) => delay >= ceiling / 2),
+      `attempt ${attempt} never waited long`,
+    );
   }
 });
 

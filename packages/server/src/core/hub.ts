@@ -787,7 +787,7 @@ export class Hub {
     patch: { notify?: NotifyLevel; listen?: ListenMode },
   ): Promise<MembershipRecord> {
     const room = await this.visibleRoom(actor, ref);
-    const updated = await this.store.updateMembership(room.id, actor.id, patch);
+    const updated = await this.store.updateMembership(room.id, actor.id, { notify: patch.notify, listen: patch.listen });
     if (!updated) throw new HubError('not_member');
     this.bus.publish({ kind: 'control', action: 'membership.updated', roomId: room.id, memberId: actor.id });
     return updated;

@@ -46,7 +46,6 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
-    disableRequestLogging: false,
     trustProxy: false,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);

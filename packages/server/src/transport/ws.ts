@@ -140,9 +140,7 @@ class WsConnection implements Connection {
 
   private heartbeat(): void {
     if (!this.alive) {
-      this.closed = true;
-      this.socket.terminate();
-      this.onClose();
+      this.close(CloseCode.HeartbeatTimeout, 'no answer to ping');
       return;
     }
     this.alive = false;
@@ -194,7 +192,8 @@ class WsConnection implements Connection {
       }
     } catch (error) {
       const hubError = toHubError(error);
-      this.fail(hubError, hubError.code === 'member_disabled' ? CloseCode.Forbidden : CloseCode.Unauthorized);
+      const forbidden = hubError.code === 'member_disabled' || hubError.code === 'sender_mismatch';
+      this.fail(hubError, forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized);
       return;
     } finally {
       this.authenticating = false;

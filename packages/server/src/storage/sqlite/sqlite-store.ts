@@ -380,10 +380,11 @@ export class SqliteStore implements Store {
     event: (room: RoomRecord) => EventDraft,
   ): Promise<{ room: RoomRecord; event: StoredEvent }> {
     return this.write(() => {
-      const sets = Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined);
+      const values = definedOnly(patch);
+      const sets = Object.keys(values);
       if (sets.length > 0) {
         this.db.prepare(`UPDATE rooms SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({
-          ...patch,
+          ...values,
           id,
         });
       }
@@ -492,13 +493,14 @@ export class SqliteStore implements Store {
 
   updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined> {
     return this.write(() => {
-      const sets = Object.keys(patch).filter((key) => patch[key as keyof MembershipPatch] !== undefined);
+      const values = definedOnly(patch);
+      const sets = Object.keys(values);
       if (sets.length > 0) {
         this.db
           .prepare(
             `UPDATE room_members SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE room_id = @room_id AND member_id = @member_id`,
           )
-          .run({ ...patch, room_id: roomId, member_id: memberId });
+          .run({ ...values, room_id: roomId, member_id: memberId });
       }
       return this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined;
     });
@@ -855,6 +857,11 @@ function migrate(db: Db): void {
       );
     })();
   }
+}
+
+/** better-sqlite3 refuses undefined parameters: a patch names only what it changes. */
+function definedOnly(patch: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }
 
 function isUniqueViolation(error: unknown): boolean {
