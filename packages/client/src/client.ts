@@ -26,7 +26,7 @@ import {
 } from '@roundtable/protocol';
 import { Backoff } from './backoff.js';
 import { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
-import { ClientClosedError, RoundtableError, TimeoutError } from './errors.js';
+import { ClientClosedError, ConnectionLostError, RoundtableError, TimeoutError } from './errors.js';
 import { loadWebSocket, SocketState, webSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
 import { MessageStream, type StreamHost } from './stream.js';
 import { Watchdog } from './watchdog.js';
@@ -92,6 +92,9 @@ export type HistoryOptions = Omit<RequestParams<'history'>, 'room'>;
 interface Pending {
   /** Serialized once, so a re-send after a reconnect repeats it exactly, client_id included. */
   readonly frame: string;
+  readonly type?: RequestType;
+  /** Written to a socket that then dropped: whether it took effect is unknown. */
+  written?: boolean;
   /** Absent for fire-and-forget frames, which leave the queue once written. */
   readonly resolve?: (result: unknown) => void;
   readonly reject?: (error: Error) => void;
@@ -105,6 +108,33 @@ const FINAL_CLOSE: Partial<Record<number, ErrorCode>> = {
 };
 /** Answers to the auth frame after which reconnecting with the same token cannot succeed. */
 const FINAL_AUTH_ERRORS = new Set<ErrorCode>(['auth_required', 'auth_failed', 'member_disabled']);
+/**
+ * Requests that may be repeated after a dropped connection without doing anything twice: reads,
+ * set-like changes, and sends carrying a client_id. Any other request that was written before a
+ * drop is rejected with ConnectionLostError, since the client cannot know whether it took effect.
+ */
+const SAFE_TO_REPEAT = new Set<RequestType>([
+  'ping',
+  'send',
+  'stream.start',
+  'history',
+  'sync',
+  'message.get',
+  'rooms.list',
+  'room.direct',
+  'room.join',
+  'room.invite',
+  'room.members',
+  'room.settings',
+  'room.update',
+  'members.list',
+  'read',
+  'react',
+  'unreact',
+  'presence',
+  'edit',
+  'delete',
+]);
 /** Codes reported in `close` events for connections the client ended itself. */
 const LocalClose = { Normal: 1000, Abnormal: 1006 } as const;
 
@@ -240,8 +270,12 @@ export class RoundtableClient implements StreamHost {
               reject(new TimeoutError(type, timeoutMs));
             }, timeoutMs)
           : undefined;
-      this.pending.set(id, { frame, resolve: resolve as (result: unknown) => void, reject, timer });
-      if (this.authed) this.socket?.send(frame);
+      const entry: Pending = { frame, type, resolve: resolve as (result: unknown) => void, reject, timer, written: false };
+      this.pending.set(id, entry);
+      if (this.authed && this.socket) {
+        this.socket.send(frame);
+        entry.written = true;
+      }
     });
   }
 
@@ -283,8 +317,9 @@ export class RoundtableClient implements StreamHost {
     await this.request('read', { room, seq });
   }
 
-  async typing(room: string, active = true, threadId?: string): Promise<void> {
-    await this.request('typing', { room, active, thread_id: threadId });
+  /** Fire-and-forget: a typing signal is stale by the time a reconnect could repeat it. */
+  typing(room: string, active = true, threadId?: string): void {
+    if (this.authed) this.notify('typing', { room, active, thread_id: threadId });
   }
 
   async setPresence(status: 'online' | 'away'): Promise<void> {
@@ -516,6 +551,7 @@ export class RoundtableClient implements StreamHost {
     this.watchdog.start(frame.server.heartbeat_ms);
     for (const [key, entry] of this.pending) {
       socket.send(entry.frame);
+      entry.written = true;
       if (!entry.resolve) this.pending.delete(key);
     }
     this.setState('open');
@@ -535,6 +571,7 @@ export class RoundtableClient implements StreamHost {
     }
     this.emitter.emit('close', { code, reason });
     if (this.stopped) return;
+    this.rejectUnrepeatable();
     const final = cause && FINAL_AUTH_ERRORS.has(cause.code) ? cause : finalCloseError(code, reason);
     if (final) {
       this.fail(final);
@@ -600,6 +637,14 @@ export class RoundtableClient implements StreamHost {
       }
     }
     if (largestId !== undefined) this.take(largestId)?.reject?.(new RoundtableError('frame_too_large'));
+  }
+
+  private rejectUnrepeatable(): void {
+    for (const [id, entry] of this.pending) {
+      if (entry.written && entry.type && !SAFE_TO_REPEAT.has(entry.type)) {
+        this.take(id)?.reject?.(new ConnectionLostError(entry.type));
+      }
+    }
   }
 
   private take(id: string): Pending | undefined {

@@ -54,3 +54,14 @@ export class ClientClosedError extends Error {
     super(message);
   }
 }
+
+/** The connection dropped after the request was written and before its answer: it may or may not have taken effect. */
+export class ConnectionLostError extends Error {
+  override readonly name = 'ConnectionLostError';
+  readonly request: RequestType;
+
+  constructor(request: RequestType) {
+    super(`The connection dropped before ${request} was answered; it may or may not have taken effect`);
+    this.request = request;
+  }
+}

@@ -12,7 +12,7 @@ export {
 } from './client.js';
 export { MessageStream, type StreamDone } from './stream.js';
 export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';
-export { ClientClosedError, RoundtableError, TimeoutError } from './errors.js';
+export { ClientClosedError, ConnectionLostError, RoundtableError, TimeoutError } from './errors.js';
 export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';

@@ -177,7 +177,13 @@ export interface ReadyFrame {
   rooms: RoomSummary[];
   /** Rooms whose missed events follow, each closed by a `synced` frame. */
   resuming: string[];
-  server: { version: string; limits: typeof Limits; heartbeat_ms: number };
+  server: {
+    version: string;
+    limits: typeof Limits;
+    heartbeat_ms: number;
+    /** Frames larger than this get `frame_too_large`. */
+    max_frame_bytes: number;
+  };
 }
 
 export interface EventFrame extends RoomEvent {

@@ -53,6 +53,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     heartbeatMs: config.heartbeatMs,
     streamIdleMs: config.streamIdleMs,
     defaultRoom: config.defaultRoom,
+    maxFrameBytes: config.maxFrameBytes,
   });
   const { adminToken } = await hub.start();
   const context: TransportContext = {

@@ -68,6 +68,8 @@ export interface HubOptions {
   streamIdleMs?: number;
   /** The room everyone joins when their account is created. Default 'general'; '' for none. */
   defaultRoom?: string;
+  /** The transports' frame cap, told to clients in `ready`. Default 262,144. */
+  maxFrameBytes?: number;
 }
 
 export interface Authenticated {
@@ -125,6 +127,7 @@ export class Hub {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       streamIdleMs: options.streamIdleMs ?? 120_000,
       defaultRoom: options.defaultRoom ?? 'general',
+      maxFrameBytes: options.maxFrameBytes ?? 262_144,
     };
     this.memberLimiter = new KeyedRateLimiter(this.options.memberRateLimit, this.clock);
     this.bus.subscribe((message) => this.onBus(message));
@@ -432,7 +435,12 @@ export class Hub {
       member: this.withPresence(publicMember(auth.member)),
       rooms,
       resuming: catchUp.map((entry) => entry.room),
-      server: { version: this.options.version, limits: Limits, heartbeat_ms: this.options.heartbeatMs },
+      server: {
+        version: this.options.version,
+        limits: Limits,
+        heartbeat_ms: this.options.heartbeatMs,
+        max_frame_bytes: this.options.maxFrameBytes,
+      },
     };
     connection.send(JSON.stringify(ready));
     if (!wasOnline) this.announcePresence(auth.member);

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RawClient, eventually, startHub } from './helpers.js';
+
+test('a reader whose socket dies mid-stream resumes with every missed event once, in order', async (t) => {
+  const hub = await startHub(t);
+  const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
+  const writer = await RawClient.ready(t, hub.url, bob.token);
+  let reader = await RawClient.ready(t, hub.url, ada.token);
+  const ready = reader.frames.find((f) => f.type === 'ready')!;
+  const general = ready.rooms.find((room: { name: string }) => room.name === 'general');
+
+  const total = 300;
+  const sent: string[] = [];
+  const sending = (async () => {
+    for (let i = 0; i < total; i++) {
+      sent.push((await writer.request('send', { room: 'general', content: `message ${i}` })).message.id);
+    }
+  })();
+  await eventually(() => assert.ok(reader.messages().length >= 80), 10_000);
+  reader.close();
+  const firstPart = reader.events(general.id);
+  const cursor = firstPart.at(-1)!.seq as number;
+
+  await eventually(() => assert.ok(sent.length >= 200), 10_000);
+  reader = await RawClient.ready(t, hub.url, ada.token, { [general.id]: cursor });
+  await sending;
+  await eventually(() => {
+    const ids = [...firstPart, ...reader.events(general.id)].filter((f) => f.kind === 'message.created').map((f) => f.data.id);
+    assert.equal(ids.length, total);
+  }, 10_000);
+
+  const all = [...firstPart, ...reader.events(general.id)];
+  const seqs = all.map((frame) => frame.seq as number);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in seq order across the reconnect');
+  assert.equal(new Set(seqs).size, seqs.length, 'no event is delivered twice');
+  const received = all.filter((f) => f.kind === 'message.created').map((f) => f.data.id);
+  assert.deepEqual(received, sent, 'every message arrives, in the order it was sent');
+  assert.ok(reader.frames.some((f) => f.type === 'synced' && f.room === general.id), 'the catch-up is closed by `synced`');
+});
+
+test('an agent resuming gets only the missed events addressed to it', async (t) => {
+  const hub = await startHub(t);
+  const ada = await hub.member('ada');
+  const bot = await hub.member('bot', 'agent');
+  const person = await RawClient.ready(t, hub.url, ada.token);
+  let agent = await RawClient.ready(t, hub.url, bot.token);
+  const general = agent.frames.find((f) => f.type === 'ready')!.rooms[0].id as string;
+  const seen = (await person.request('send', { room: 'general', content: '@bot first' })).message;
+  await agent.waitFor((f) => f.type === 'event' && f.data.id === seen.id);
+  const cursor = agent.events(general).at(-1)!.seq as number;
+  agent.close();
+
+  const missed: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const addressed = i % 3 === 0;
+    const { message } = await person.request('send', { room: 'general', content: addressed ? `@bot task ${i}` : `chatter ${i}` });
+    if (addressed) missed.push(message.id);
+  }
+  agent = await RawClient.ready(t, hub.url, bot.token, { [general]: cursor });
+  const live = (await person.request('send', { room: 'general', content: '@bot live again' })).message;
+  await agent.waitFor((f) => f.type === 'event' && f.data.id === live.id);
+  assert.deepEqual(
+    agent.messages(general).map((f) => f.data.id),
+    [...missed, live.id],
+  );
+});
+
+test('events of a room joined while connected arrive live from the join on', async (t) => {
+  const hub = await startHub(t);
+  const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
+  const a = await RawClient.ready(t, hub.url, ada.token);
+  const b = await RawClient.ready(t, hub.url, bob.token);
+  const room = (await a.request('room.create', { name: 'ops', kind: 'public' })).room;
+  await b.request('room.join', { room: 'ops' });
+  const joined = await b.waitFor((f) => f.type === 'event' && f.kind === 'member.joined' && f.room === room.id);
+  assert.equal(joined.data.member, 'bob');
+  const message = (await a.request('send', { room: 'ops', content: 'welcome' })).message;
+  await b.waitFor((f) => f.type === 'event' && f.data.id === message.id);
+  await b.request('room.leave', { room: 'ops' });
+  const after = (await a.request('send', { room: 'ops', content: 'bob is gone' })).message;
+  await a.waitFor((f) => f.type === 'event' && f.data.id === after.id);
+  assert.ok(!b.messages().some((f) => f.data.id === after.id), 'a member who left receives nothing more');
+});
