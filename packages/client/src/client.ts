@@ -270,7 +270,14 @@ export class RoundtableClient implements StreamHost {
               reject(new TimeoutError(type, timeoutMs));
             }, timeoutMs)
           : undefined;
-      const entry: Pending = { frame, type, resolve: resolve as (result: unknown) => void, reject, timer, written: false };
+      const entry: Pending = {
+        frame,
+        type,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        timer,
+        written: false,
+      };
       this.pending.set(id, entry);
       if (this.authed && this.socket) {
         this.socket.send(frame);

@@ -5,7 +5,10 @@ import { startServer } from './server.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const server = await startServer(config);
-  const lines = [`Roundtable is listening on ${server.url}`, `  WebSocket: ${server.url.replace(/^http/, 'ws')}/ws   API docs: ${server.url}/docs`];
+  const lines = [
+    `Roundtable is listening on ${server.url}`,
+    `  WebSocket: ${server.url.replace(/^http/, 'ws')}/ws   API docs: ${server.url}/docs`,
+  ];
   if (server.adminToken) {
     lines.push(
       '',

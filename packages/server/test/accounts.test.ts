@@ -5,7 +5,11 @@ import { RawClient, startHub } from './helpers.js';
 
 test('people register and sign in with a password and get a session token', async (t) => {
   const hub = await startHub(t);
-  const registered = await hub.api('', 'POST', '/api/v1/auth/register', { handle: 'ada', password: 'correct horse', display_name: 'Ada L.' });
+  const registered = await hub.api('', 'POST', '/api/v1/auth/register', {
+    handle: 'ada',
+    password: 'correct horse',
+    display_name: 'Ada L.',
+  });
   assert.equal(registered.status, 201);
   assert.match(registered.body.token, /^rt_/);
   assert.equal(registered.body.member.display_name, 'Ada L.');
@@ -20,7 +24,11 @@ test('people register and sign in with a password and get a session token', asyn
   const me = await hub.api(login.body.token, 'GET', '/api/v1/me');
   assert.equal(me.body.member.handle, 'ada');
   const rooms = await hub.api(login.body.token, 'GET', '/api/v1/rooms');
-  assert.deepEqual(rooms.body.rooms.map((r: any) => r.name), ['general'], 'new members join the default room');
+  assert.deepEqual(
+    rooms.body.rooms.map((r: any) => r.name),
+    ['general'],
+    'new members join the default room',
+  );
   const logout = await hub.api(login.body.token, 'POST', '/api/v1/auth/logout');
   assert.equal(logout.status, 204);
   assert.equal((await hub.api(login.body.token, 'GET', '/api/v1/me')).body.code, 'auth_failed');
@@ -69,7 +77,10 @@ test('admins create agents, disable members and keep a denylist', async (t) => {
   assert.equal(asAda.body.code, 'admin_only');
   const bot = await hub.member('bot', 'agent', { description: 'reviews code', capabilities: ['review'] });
   const agents = await hub.api(ada.token, 'GET', '/agents');
-  assert.deepEqual(agents.body.agents.map((a: any) => [a.handle, a.capabilities]), [['bot', ['review']]]);
+  assert.deepEqual(
+    agents.body.agents.map((a: any) => [a.handle, a.capabilities]),
+    [['bot', ['review']]],
+  );
 
   const botSocket = await RawClient.ready(t, hub.url, bot.token);
   const disabled = await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/bot', { disabled: true });
@@ -84,10 +95,17 @@ test('admins create agents, disable members and keep a denylist', async (t) => {
   const blocked = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', { content: 'spam' });
   assert.equal(blocked.body.code, 'denylisted');
   const list = await hub.api(hub.adminToken, 'GET', '/api/v1/denylist');
-  assert.deepEqual(list.body.denylist.map((entry: any) => entry.handle), ['ada']);
+  assert.deepEqual(
+    list.body.denylist.map((entry: any) => entry.handle),
+    ['ada'],
+  );
   await hub.api(hub.adminToken, 'DELETE', '/api/v1/denylist/ada');
   const allowed = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', { content: 'sorry' });
   assert.equal(allowed.status, 201);
   const history = await hub.api(ada.token, 'GET', '/api/v1/rooms/general/messages');
-  assert.deepEqual(history.body.messages.map((m: any) => m.content), ['sorry'], 'the denied message was not stored');
+  assert.deepEqual(
+    history.body.messages.map((m: any) => m.content),
+    ['sorry'],
+    'the denied message was not stored',
+  );
 });

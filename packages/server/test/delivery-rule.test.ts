@@ -17,7 +17,9 @@ test('two people and three agents in two rooms: every message reaches exactly th
     beta: await RawClient.ready(t, hub.url, beta.token),
     gamma: await RawClient.ready(t, hub.url, gamma.token),
   };
-  const lab = (await clients.ada.request('room.create', { name: 'lab', kind: 'private', members: ['alpha', 'beta', 'gamma'] })).room;
+  const lab = (
+    await clients.ada.request('room.create', { name: 'lab', kind: 'private', members: ['alpha', 'beta', 'gamma'] })
+  ).room;
   await clients.gamma.request('room.settings', { room: lab.id, listen: 'all' });
   const dm = (await clients.ada.request('room.direct', { members: ['beta'] })).room;
 
@@ -29,8 +31,11 @@ test('two people and three agents in two rooms: every message reaches exactly th
     return message;
   }
 
-  const plain = await say('ada', { room: 'general', content: 'hello everyone' }, [...everyone]);
-  const mention = await say('ada', { room: 'general', content: '@alpha can you look at this?' }, [...everyone, 'alpha']);
+  await say('ada', { room: 'general', content: 'hello everyone' }, [...everyone]);
+  const mention = await say('ada', { room: 'general', content: '@alpha can you look at this?' }, [
+    ...everyone,
+    'alpha',
+  ]);
   await say('bob', { room: 'general', content: 'status?', targets: ['beta'] }, [...everyone, 'beta']);
   await say('ada', { room: 'general', content: '@all standup in five' }, [...everyone, 'alpha', 'beta', 'gamma']);
   await say('alpha', { room: 'general', content: 'on it', thread_id: mention.id }, [...everyone]);
@@ -50,7 +55,9 @@ test('two people and three agents in two rooms: every message reaches exactly th
   for (const [name, client] of Object.entries(clients)) {
     for (const marker of markers) {
       if (expected.get(name)!.has(marker.id)) {
-        await client.waitFor((frame) => frame.type === 'event' && frame.kind === 'message.created' && frame.data.id === marker.id);
+        await client.waitFor(
+          (frame) => frame.type === 'event' && frame.kind === 'message.created' && frame.data.id === marker.id,
+        );
       }
     }
   }
@@ -76,14 +83,22 @@ test('agents are not woken past the room depth limit, and the room gets one syst
   const fourth = (await b.request('send', { room: 'general', content: '@alpha and again' })).message;
   assert.deepEqual([first.depth, second.depth, third.depth, fourth.depth], [1, 2, 3, 4]);
 
-  const notice = await person.waitFor((f) => f.type === 'event' && f.kind === 'message.created' && f.data.sender === 'system');
+  const notice = await person.waitFor(
+    (f) => f.type === 'event' && f.kind === 'message.created' && f.data.sender === 'system',
+  );
   assert.match(notice.data.content, /Agent chain limit reached/);
   const reset = (await person.request('send', { room: 'general', content: '@alpha @beta a person speaks' })).message;
   await a.waitFor((f) => f.type === 'event' && f.data.id === reset.id);
   await b.waitFor((f) => f.type === 'event' && f.data.id === reset.id);
 
-  assert.ok(b.messages().some((f) => f.data.id === first.id), 'depth 1 wakes');
-  assert.ok(a.messages().some((f) => f.data.id === second.id), 'depth 2 wakes');
+  assert.ok(
+    b.messages().some((f) => f.data.id === first.id),
+    'depth 1 wakes',
+  );
+  assert.ok(
+    a.messages().some((f) => f.data.id === second.id),
+    'depth 2 wakes',
+  );
   assert.ok(!b.messages().some((f) => f.data.id === third.id), 'depth 3 is past the limit');
   assert.ok(!a.messages().some((f) => f.data.id === fourth.id), 'depth 4 is past the limit');
   assert.equal(person.messages().filter((f) => f.data.sender === 'system').length, 1, 'one notice per chain');

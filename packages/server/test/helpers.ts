@@ -13,7 +13,11 @@ export interface TestHub extends RunningServer {
   dbPath: string;
   adminToken: string;
   /** Creates a member through the admin API and returns its handle and token. */
-  member(handle: string, kind?: 'person' | 'agent', extra?: Record<string, unknown>): Promise<{ handle: string; token: string; member: Member }>;
+  member(
+    handle: string,
+    kind?: 'person' | 'agent',
+    extra?: Record<string, unknown>,
+  ): Promise<{ handle: string; token: string; member: Member }>;
   api<T = any>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
@@ -122,8 +126,17 @@ export class RawClient {
   }
 
   /** Connects with a header token and waits for `ready` (and the catch-up of resumed rooms). */
-  static async ready(t: TestContext | undefined, url: string, token: string, resume?: Record<string, number>): Promise<RawClient> {
-    const query = resume ? `resume=${Object.entries(resume).map(([room, seq]) => `${room}:${seq}`).join(',')}` : undefined;
+  static async ready(
+    t: TestContext | undefined,
+    url: string,
+    token: string,
+    resume?: Record<string, number>,
+  ): Promise<RawClient> {
+    const query = resume
+      ? `resume=${Object.entries(resume)
+          .map(([room, seq]) => `${room}:${seq}`)
+          .join(',')}`
+      : undefined;
     const client = await RawClient.connect(t, url, { token, query });
     const ready = await client.waitFor((frame) => frame.type === 'ready');
     for (const room of ready.resuming as string[]) await client.waitFor((f) => f.type === 'synced' && f.room === room);
@@ -203,7 +216,8 @@ export class RawClient {
   }
 
   close(): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING)
+      this.socket.terminate();
   }
 }
 

@@ -21,7 +21,11 @@ test('520 messages paged backwards and forwards show no gap and no duplicate', a
   const backwards: any[] = [];
   let before: number | undefined;
   for (;;) {
-    const page = await client.request('history', { room: room.id, limit: 50, ...(before === undefined ? {} : { before }) });
+    const page = await client.request('history', {
+      room: room.id,
+      limit: 50,
+      ...(before === undefined ? {} : { before }),
+    });
     backwards.unshift(...page.messages);
     if (!page.has_more) break;
     before = page.messages[0].seq;
@@ -35,7 +39,10 @@ test('520 messages paged backwards and forwards show no gap and no duplicate', a
     if (!page.body.has_more) break;
     after = page.body.messages.at(-1).seq;
   }
-  for (const [name, list] of [['backwards', backwards], ['forwards', forwards]] as const) {
+  for (const [name, list] of [
+    ['backwards', backwards],
+    ['forwards', forwards],
+  ] as const) {
     const ids = list.map((message) => message.id);
     assert.equal(ids.length, 520, `${name}: every message once`);
     assert.equal(new Set(ids).size, 520, `${name}: no duplicate`);
@@ -61,9 +68,15 @@ test('history filters by sender, by thread and by time', async (t) => {
   await b.request('send', { room: 'general', content: 'reply 2', thread_id: root.id });
 
   const byBob = await a.request('history', { room: 'general', sender: 'bob' });
-  assert.deepEqual(byBob.messages.map((m: any) => m.content), ['reply 1', 'reply 2']);
+  assert.deepEqual(
+    byBob.messages.map((m: any) => m.content),
+    ['reply 1', 'reply 2'],
+  );
   const thread = await a.request('history', { room: 'general', thread_id: root.id });
-  assert.deepEqual(thread.messages.map((m: any) => m.content), ['reply 1', 'reply 2']);
+  assert.deepEqual(
+    thread.messages.map((m: any) => m.content),
+    ['reply 1', 'reply 2'],
+  );
   const rootNow = await a.request('message.get', { message: root.id });
   assert.equal(rootNow.message.reply_count, 2);
   const later = await a.request('history', { room: 'general', after_time: middle.created_at });

@@ -35,13 +35,21 @@ test('a private room never reaches a non-member through any endpoint', async (t)
   const leaks: string[] = [];
   const check = (where: string, payload: unknown) => {
     const text = JSON.stringify(payload);
-    if (text.includes('secret is 42') || text.includes(secret.id) || text.includes(message.id) || text.includes(direct.id)) {
+    if (
+      text.includes('secret is 42') ||
+      text.includes(secret.id) ||
+      text.includes(message.id) ||
+      text.includes(direct.id)
+    ) {
       leaks.push(where);
     }
   };
   check('eve websocket frames', outsider.frames);
   // spybot is in the direct room, so only the private channel must stay hidden from it.
-  check('spybot websocket frames', outsiderAgent.frames.filter((f) => f.room !== dm.id));
+  check(
+    'spybot websocket frames',
+    outsiderAgent.frames.filter((f) => f.room !== dm.id),
+  );
 
   const attempts: Array<[string, Promise<unknown>]> = [
     ['ws history', outsider.requestError('history', { room: secret.id })],
@@ -93,6 +101,10 @@ test('a private room never reaches a non-member through any endpoint', async (t)
   assert.deepEqual(leaks, [], 'nothing about the private room reached the outsider');
 
   const history = await owner.request('history', { room: secret.id });
-  assert.deepEqual(history.messages.map((m: any) => m.content), ['the secret is 42 @eve @all'], 'nothing was changed');
+  assert.deepEqual(
+    history.messages.map((m: any) => m.content),
+    ['the secret is 42 @eve @all'],
+    'nothing was changed',
+  );
   assert.deepEqual(history.messages[0].mentions, [], '@eve is not a member, so not a mention');
 });

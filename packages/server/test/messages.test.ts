@@ -42,13 +42,34 @@ test('messages carry tool-call parts and metadata, checked against their caps', 
   const bot = await hub.member('bot', 'agent');
   const agent = await RawClient.ready(t, hub.url, bot.token);
   const parts = [
-    { type: 'tool_call', id: 'c1', name: 'search', arguments: { q: 'x' }, result: { hits: 3 }, status: 'ok', duration_ms: 12 },
+    {
+      type: 'tool_call',
+      id: 'c1',
+      name: 'search',
+      arguments: { q: 'x' },
+      result: { hits: 3 },
+      status: 'ok',
+      duration_ms: 12,
+    },
   ];
-  const sent = await agent.request('send', { room: 'general', content: 'found 3', parts, metadata: { model: 'm1', tokens: 42 } });
+  const sent = await agent.request('send', {
+    room: 'general',
+    content: 'found 3',
+    parts,
+    metadata: { model: 'm1', tokens: 42 },
+  });
   assert.deepEqual(sent.message.parts, parts);
   assert.deepEqual(sent.message.metadata, { model: 'm1', tokens: 42 });
-  const big = await agent.requestError('send', { room: 'general', content: 'x', metadata: { blob: 'y'.repeat(20_000) } });
+  const big = await agent.requestError('send', {
+    room: 'general',
+    content: 'x',
+    metadata: { blob: 'y'.repeat(20_000) },
+  });
   assert.equal(big.code, 'frame_too_large');
-  const badPart = await agent.requestError('send', { room: 'general', content: 'x', parts: [{ type: 'tool_call', name: 'n' }] });
+  const badPart = await agent.requestError('send', {
+    room: 'general',
+    content: 'x',
+    parts: [{ type: 'tool_call', name: 'n' }],
+  });
   assert.equal(badPart.code, 'invalid_request');
 });

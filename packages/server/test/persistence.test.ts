@@ -23,7 +23,10 @@ test('rooms, messages, tokens and read cursors survive a restart', async (t) => 
   const second = await startHub(t, { dir, adminToken: first.adminToken });
   const again = await RawClient.ready(t, second.url, ada.token);
   const history = await again.request('history', { room: room.id, limit: 200 });
-  assert.deepEqual(history.messages.map((m: any) => m.id), sent.map((m) => m.id));
+  assert.deepEqual(
+    history.messages.map((m: any) => m.id),
+    sent.map((m) => m.id),
+  );
   assert.deepEqual(history.messages[0].reactions, [{ emoji: '👍', count: 1, members: ['ada'] }]);
   const summary = (await again.request('rooms.list', {})).rooms.find((r: any) => r.id === room.id);
   assert.equal(summary.topic, 'kept');
@@ -41,11 +44,15 @@ interface HubProcess {
 
 /** Starts the real entry point (`npm start` runs the same file, built) as a separate process. */
 async function spawnHub(t: TestContext, dbPath: string): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'packages/server/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...testEnv(dbPath) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', 'packages/server/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...testEnv(dbPath) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   t.after(() => child.kill('SIGKILL'));
   let banner = '';
   const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -81,7 +88,11 @@ test('after SIGKILL during a stream of sends, every acknowledged message is stor
       const clientId = `w${w}-${i}`;
       attempted.add(clientId);
       try {
-        const { message } = await writer.request('send', { room: 'general', content: `payload ${clientId}`, client_id: clientId });
+        const { message } = await writer.request('send', {
+          room: 'general',
+          content: `payload ${clientId}`,
+          client_id: clientId,
+        });
         acked.set(clientId, message.id);
       } catch {
         return;
@@ -137,7 +148,10 @@ test('a repeated client_id returns the stored message and stores nothing new', a
   const client = await RawClient.ready(t, hub.url, ada.token);
   const first = await client.request('send', { room: 'general', content: 'once', client_id: 'same' });
   const again = await client.request('send', { room: 'general', content: 'once', client_id: 'same' });
-  const rest = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', { content: 'once', client_id: 'same' });
+  const rest = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', {
+    content: 'once',
+    client_id: 'same',
+  });
   assert.equal(first.duplicate, false);
   assert.equal(again.duplicate, true);
   assert.equal(again.message.id, first.message.id);

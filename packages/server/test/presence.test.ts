@@ -37,6 +37,8 @@ test('a connection that stops answering pings is dropped and its member goes off
   await watcher.waitFor((f) => f.type === 'presence' && f.member === 'bot' && f.status === 'online');
   // A frozen process: its socket stays open but no pong ever comes back.
   (agent.socket as unknown as { pong: () => void }).pong = () => {};
-  (agent.socket as unknown as { _receiver: { removeAllListeners: (e: string) => void } })._receiver.removeAllListeners('ping');
+  (agent.socket as unknown as { _receiver: { removeAllListeners: (e: string) => void } })._receiver.removeAllListeners(
+    'ping',
+  );
   await watcher.waitFor((f) => f.type === 'presence' && f.member === 'bot' && f.status === 'offline', 5_000);
 });

@@ -26,17 +26,26 @@ test('a reader whose socket dies mid-stream resumes with every missed event once
   reader = await RawClient.ready(t, hub.url, ada.token, { [general.id]: cursor });
   await sending;
   await eventually(() => {
-    const ids = [...firstPart, ...reader.events(general.id)].filter((f) => f.kind === 'message.created').map((f) => f.data.id);
+    const ids = [...firstPart, ...reader.events(general.id)]
+      .filter((f) => f.kind === 'message.created')
+      .map((f) => f.data.id);
     assert.equal(ids.length, total);
   }, 10_000);
 
   const all = [...firstPart, ...reader.events(general.id)];
   const seqs = all.map((frame) => frame.seq as number);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in seq order across the reconnect');
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'events arrive in seq order across the reconnect',
+  );
   assert.equal(new Set(seqs).size, seqs.length, 'no event is delivered twice');
   const received = all.filter((f) => f.kind === 'message.created').map((f) => f.data.id);
   assert.deepEqual(received, sent, 'every message arrives, in the order it was sent');
-  assert.ok(reader.frames.some((f) => f.type === 'synced' && f.room === general.id), 'the catch-up is closed by `synced`');
+  assert.ok(
+    reader.frames.some((f) => f.type === 'synced' && f.room === general.id),
+    'the catch-up is closed by `synced`',
+  );
 });
 
 test('an agent resuming gets only the missed events addressed to it', async (t) => {
@@ -54,7 +63,10 @@ test('an agent resuming gets only the missed events addressed to it', async (t) 
   const missed: string[] = [];
   for (let i = 0; i < 10; i++) {
     const addressed = i % 3 === 0;
-    const { message } = await person.request('send', { room: 'general', content: addressed ? `@bot task ${i}` : `chatter ${i}` });
+    const { message } = await person.request('send', {
+      room: 'general',
+      content: addressed ? `@bot task ${i}` : `chatter ${i}`,
+    });
     if (addressed) missed.push(message.id);
   }
   agent = await RawClient.ready(t, hub.url, bot.token, { [general]: cursor });

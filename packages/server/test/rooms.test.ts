@@ -11,7 +11,8 @@ test('rooms list unread and mention counts that follow the read cursor', async (
   await a.request('send', { room: 'general', content: 'hey @bob' });
   const last = (await a.request('send', { room: 'general', content: '@all three' })).message;
   await b.request('send', { room: 'general', content: 'my own' });
-  const summary = () => b.request('rooms.list', {}).then((r: any) => r.rooms.find((room: any) => room.name === 'general'));
+  const summary = () =>
+    b.request('rooms.list', {}).then((r: any) => r.rooms.find((room: any) => room.name === 'general'));
   assert.deepEqual([(await summary()).unread, (await summary()).mentions], [3, 2]);
   await b.request('read', { room: 'general', seq: last.seq - 1 });
   assert.deepEqual([(await summary()).unread, (await summary()).mentions], [1, 1]);

@@ -24,7 +24,10 @@ test('a streamed reply grows by deltas and ends as one complete message', async 
   assert.equal(done.message.content, pieces.join(''));
 
   const deltas = person.frames.filter((f) => f.type === 'stream.delta' && f.message === id);
-  assert.deepEqual(deltas.map((f) => f.index), [0, 1, 2, 3]);
+  assert.deepEqual(
+    deltas.map((f) => f.index),
+    [0, 1, 2, 3],
+  );
   assert.equal(deltas.map((f) => f.delta).join(''), done.message.content);
   const final = await person.waitFor((f) => f.type === 'event' && f.kind === 'message.updated' && f.data.id === id);
   assert.equal(final.data.content, pieces.join(''));

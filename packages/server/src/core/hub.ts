@@ -41,7 +41,7 @@ import type {
 } from './ports.js';
 import { systemClock } from './ports.js';
 import { KeyedRateLimiter, type RateLimit } from './rate-limit.js';
-import { Session, SessionRegistry, type Connection, type RoomCursor } from './sessions.js';
+import { Session, SessionRegistry, type Connection } from './sessions.js';
 import { eventFrame, publicMember, publicRoom } from './wire.js';
 
 export interface HubLogger {
@@ -462,9 +462,10 @@ export class Hub {
     const room = session.rooms.get(roomId);
     if (!room) return;
     room.syncing = true;
-    const viewer = session.member.kind === 'agent'
-      ? ({ kind: 'agent', agentId: session.member.id, handle: session.member.handle, listen: room.listen } as const)
-      : ({ kind: 'all' } as const);
+    const viewer =
+      session.member.kind === 'agent'
+        ? ({ kind: 'agent', agentId: session.member.id, handle: session.member.handle, listen: room.listen } as const)
+        : ({ kind: 'all' } as const);
     try {
       for (;;) {
         const events = await this.store.events(roomId, room.cursor, SYNC_PAGE, viewer);
@@ -499,9 +500,10 @@ export class Hub {
   ): Promise<{ room: string; events: StoredEvent[]; last_seq: number; has_more: boolean }> {
     const room = await this.resolveRoom(roomRef);
     const membership = await this.requireMembership(room.id, actor);
-    const viewer = actor.kind === 'agent'
-      ? ({ kind: 'agent', agentId: actor.id, handle: actor.handle, listen: membership.listen } as const)
-      : ({ kind: 'all' } as const);
+    const viewer =
+      actor.kind === 'agent'
+        ? ({ kind: 'agent', agentId: actor.id, handle: actor.handle, listen: membership.listen } as const)
+        : ({ kind: 'all' } as const);
     const events = await this.store.events(room.id, after, limit + 1, viewer);
     const hasMore = events.length > limit;
     return { room: room.id, events: events.slice(0, limit), last_seq: room.last_seq, has_more: hasMore };
@@ -600,7 +602,9 @@ export class Hub {
   // Rooms
 
   async resolveRoom(ref: string) {
-    const room = ref.startsWith('r_') ? await this.store.roomById(ref) : await this.store.roomByName(ref.replace(/^#/, ''));
+    const room = ref.startsWith('r_')
+      ? await this.store.roomById(ref)
+      : await this.store.roomByName(ref.replace(/^#/, ''));
     if (!room) throw new HubError('room_not_found', `No room ${ref}.`);
     return room;
   }
@@ -647,7 +651,9 @@ export class Hub {
     input: { name: string; kind: 'public' | 'private'; topic?: string; members?: string[]; agent_depth_limit?: number },
   ): Promise<Room> {
     this.requireMayPost(actor);
-    const invited = await this.store.membersByHandles([...new Set(input.members ?? [])].filter((h) => h !== actor.handle));
+    const invited = await this.store.membersByHandles(
+      [...new Set(input.members ?? [])].filter((h) => h !== actor.handle),
+    );
     if (invited.length !== new Set(input.members ?? []).size - (input.members?.includes(actor.handle) ? 1 : 0)) {
       throw new HubError('member_not_found', 'Some invited members do not exist.');
     }
@@ -795,7 +801,10 @@ export class Hub {
     patch: { notify?: NotifyLevel; listen?: ListenMode },
   ): Promise<MembershipRecord> {
     const room = await this.visibleRoom(actor, ref);
-    const updated = await this.store.updateMembership(room.id, actor.id, { notify: patch.notify, listen: patch.listen });
+    const updated = await this.store.updateMembership(room.id, actor.id, {
+      notify: patch.notify,
+      listen: patch.listen,
+    });
     if (!updated) throw new HubError('not_member');
     this.bus.publish({ kind: 'control', action: 'membership.updated', roomId: room.id, memberId: actor.id });
     return updated;
@@ -989,7 +998,8 @@ export class Hub {
 
   async editMessage(actor: MemberRecord, messageId: string, content: string): Promise<Message> {
     const { message, senderId, wake } = await this.messageFor(actor, messageId);
-    if (senderId !== actor.id && actor.role !== 'admin') throw new HubError('forbidden', 'Only the author or an admin may edit.');
+    if (senderId !== actor.id && actor.role !== 'admin')
+      throw new HubError('forbidden', 'Only the author or an admin may edit.');
     if (message.deleted) throw new HubError('message_not_found');
     if (message.status === 'streaming') throw new HubError('forbidden', 'A streaming message cannot be edited.');
     const at = this.now();
@@ -1066,7 +1076,9 @@ export class Hub {
     actor: MemberRecord,
     query: { since?: string; room?: string; agent?: string; limit: number },
   ): Promise<Message[]> {
-    const roomIds = query.room ? [(await this.visibleRoom(actor, query.room)).id] : await this.store.roomIdsOf(actor.id);
+    const roomIds = query.room
+      ? [(await this.visibleRoom(actor, query.room)).id]
+      : await this.store.roomIdsOf(actor.id);
     const agent = query.agent ? await this.memberByHandle(query.agent) : undefined;
     return this.store.recentMessages({
       roomIds,
@@ -1085,7 +1097,10 @@ export class Hub {
 
   // Streaming
 
-  async startStream(actor: MemberRecord, params: Omit<SendParams, 'content'> & { content?: string }): Promise<MessageResult> {
+  async startStream(
+    actor: MemberRecord,
+    params: Omit<SendParams, 'content'> & { content?: string },
+  ): Promise<MessageResult> {
     return this.send(actor, { ...params, content: params.content ?? '' }, 'streaming');
   }
 
@@ -1111,7 +1126,13 @@ export class Hub {
       frame: JSON.stringify(frame),
     });
     for (const agentId of stream.audience) {
-      this.bus.publish({ kind: 'signal', room: null, members: [agentId], agentsToo: true, frame: JSON.stringify(frame) });
+      this.bus.publish({
+        kind: 'signal',
+        room: null,
+        members: [agentId],
+        agentsToo: true,
+        frame: JSON.stringify(frame),
+      });
     }
   }
 
@@ -1146,7 +1167,13 @@ export class Hub {
   private async finishStream(
     stream: ActiveStream,
     status: 'complete' | 'error' | 'cancelled',
-    final: { content?: string; parts?: MessagePart[]; metadata?: Record<string, unknown>; error?: string; cancelled_by?: string },
+    final: {
+      content?: string;
+      parts?: MessagePart[];
+      metadata?: Record<string, unknown>;
+      error?: string;
+      cancelled_by?: string;
+    },
   ): Promise<Message> {
     this.streams.delete(stream.messageId);
     const current = await this.store.messageById(stream.messageId);
@@ -1203,7 +1230,13 @@ export class Hub {
   }
 
   private signal(room: string, frame: object, options: { agentsToo: boolean }): void {
-    this.bus.publish({ kind: 'signal', room, members: null, agentsToo: options.agentsToo, frame: JSON.stringify(frame) });
+    this.bus.publish({
+      kind: 'signal',
+      room,
+      members: null,
+      agentsToo: options.agentsToo,
+      frame: JSON.stringify(frame),
+    });
   }
 }
 
@@ -1213,7 +1246,6 @@ const DUMMY_HASH =
 function requireAdmin(actor: MemberRecord): void {
   if (actor.role !== 'admin') throw new HubError('admin_only');
 }
-
 
 /** Events about a message reach the agents it woke, and its sender when that is an agent. */
 function audienceOf(wake: string[], sender: { id: string; kind: string }): string[] {

@@ -216,12 +216,19 @@ export interface Store {
     membership: Omit<MembershipRecord, 'read_seq'>,
     event: EventDraft,
   ): Promise<{ added: boolean; event?: StoredEvent }>;
-  removeMembership(roomId: string, memberId: string, event: EventDraft): Promise<{ removed: boolean; event?: StoredEvent }>;
+  removeMembership(
+    roomId: string,
+    memberId: string,
+    event: EventDraft,
+  ): Promise<{ removed: boolean; event?: StoredEvent }>;
   updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined>;
   /** Moves the read cursor forward only; returns the cursor in force. */
   markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined>;
 
-  insertMessage(message: NewMessage, event: (message: Message, quiet: boolean) => EventDraft): Promise<InsertMessageResult>;
+  insertMessage(
+    message: NewMessage,
+    event: (message: Message, quiet: boolean) => EventDraft,
+  ): Promise<InsertMessageResult>;
   messageById(id: string): Promise<Message | undefined>;
   /** A message with who it reached: events about it later (edits, reactions) reach the same agents. */
   messageAudience(id: string): Promise<MessageAudience | undefined>;
@@ -246,7 +253,15 @@ export interface Store {
 
 /** A message on the bus, addressed to every hub instance. Frames are serialized once, by the publisher. */
 export type BusMessage =
-  | { kind: 'event'; room: string; seq: number; agents: string[] | null; quiet: boolean; frame: string; event: StoredEvent }
+  | {
+      kind: 'event';
+      room: string;
+      seq: number;
+      agents: string[] | null;
+      quiet: boolean;
+      frame: string;
+      event: StoredEvent;
+    }
   | { kind: 'signal'; room: string | null; members: string[] | null; agentsToo: boolean; frame: string }
   | { kind: 'control'; action: 'token.revoked'; tokenId: string }
   | { kind: 'control'; action: 'member.updated'; memberId: string }

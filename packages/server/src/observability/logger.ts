@@ -7,14 +7,24 @@ export function redactTokens(text: string): string {
   return text.replace(TOKEN, 'rt_[redacted]');
 }
 
-export function createLogger(level: string, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+export function createLogger(
+  level: string,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Logger {
   return pino(
     {
       level,
-      redact: { paths: ['req.headers.authorization', '*.token', 'token', 'password', '*.password'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', '*.token', 'token', 'password', '*.password'],
+        censor: '[redacted]',
+      },
       serializers: {
         req(request: { method: string; url: string; ip?: string }) {
-          return { method: request.method, url: redactTokens(request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')), ip: request.ip };
+          return {
+            method: request.method,
+            url: redactTokens(request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')),
+            ip: request.ip,
+          };
         },
       },
     },

@@ -61,14 +61,17 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   });
   app.setNotFoundHandler((request, reply) => {
     context.metrics.error('route_not_found');
-    return reply.status(404).send(new HubError('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`).toBody());
+    return reply
+      .status(404)
+      .send(new HubError('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`).toBody());
   });
 
   await app.register(fastifySwagger, {
     openapi: {
       info: {
         title: 'Roundtable',
-        description: 'REST API of the Roundtable hub. Real-time traffic uses the WebSocket protocol at /ws (see docs/protocol.md).',
+        description:
+          'REST API of the Roundtable hub. Real-time traffic uses the WebSocket protocol at /ws (see docs/protocol.md).',
         version: context.hub.version,
       },
       components: {
@@ -94,7 +97,11 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // WebSocket routes authenticate themselves, so that a bad token gets a close code a browser can read.
-    if (request.routeOptions.config.public || request.routeOptions.url?.startsWith('/ws') || !request.routeOptions.url) {
+    if (
+      request.routeOptions.config.public ||
+      request.routeOptions.url?.startsWith('/ws') ||
+      !request.routeOptions.url
+    ) {
       if (request.routeOptions.config.public) limit(anonymousLimiter, request.ip);
       return;
     }
@@ -123,14 +130,20 @@ function toRequestError(error: FastifyError): HubError {
       path: `${error.validationContext ?? ''}${issue.instancePath.replaceAll('/', '.')}`,
       message: issue.message,
     }));
-    const contentTooLong = issues.some((issue) => issue.path.endsWith('.content') && /at most/.test(issue.message ?? ''));
+    const contentTooLong = issues.some(
+      (issue) => issue.path.endsWith('.content') && /at most/.test(issue.message ?? ''),
+    );
     return new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, {
       details: { issues },
       cause: error,
     });
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HubError('frame_too_large', undefined, { cause: error });
-  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+  if (
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    error instanceof SyntaxError ||
+    error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+  ) {
     return new HubError('bad_json', undefined, { cause: error });
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

@@ -48,7 +48,14 @@ const HistoryQuery = HistoryParams.omit({ room: true }).extend({
 });
 
 function publicToken(record: TokenRecord) {
-  return { id: record.id, member_id: record.member_id, name: record.name, kind: record.kind, created_at: record.created_at, revoked_at: record.revoked_at };
+  return {
+    id: record.id,
+    member_id: record.member_id,
+    name: record.name,
+    kind: record.kind,
+    created_at: record.created_at,
+    revoked_at: record.revoked_at,
+  };
 }
 
 export function registerRest(root: FastifyInstance, { hub }: TransportContext): void {
@@ -89,9 +96,13 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     },
   );
 
-  app.get('/api/v1/me', { schema: { tags: tags('members'), summary: 'The member this token belongs to' } }, async (request) => ({
-    member: hub.withPresence(publicMember(actorOf(request))),
-  }));
+  app.get(
+    '/api/v1/me',
+    { schema: { tags: tags('members'), summary: 'The member this token belongs to' } },
+    async (request) => ({
+      member: hub.withPresence(publicMember(actorOf(request))),
+    }),
+  );
   app.patch(
     '/api/v1/me',
     {
@@ -125,7 +136,13 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
   );
   app.post(
     '/api/v1/members',
-    { schema: { tags: tags('admin'), summary: 'Create a person or an agent (admin); returns its first token, once', body: MemberInput } },
+    {
+      schema: {
+        tags: tags('admin'),
+        summary: 'Create a person or an agent (admin); returns its first token, once',
+        body: MemberInput,
+      },
+    },
     async (request, reply) => reply.status(201).send(await hub.createMember(actorOf(request), request.body)),
   );
   app.patch(
@@ -170,13 +187,23 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
   );
   app.delete(
     '/api/v1/tokens/:id',
-    { schema: { tags: tags('tokens'), summary: 'Revoke a token; its live connections are closed', params: MessageParam } },
+    {
+      schema: {
+        tags: tags('tokens'),
+        summary: 'Revoke a token; its live connections are closed',
+        params: MessageParam,
+      },
+    },
     async (request) => ({ token: publicToken(await hub.revokeToken(actorOf(request), request.params.id)) }),
   );
 
-  app.get('/api/v1/denylist', { schema: { tags: tags('admin'), summary: 'Members that may not post' } }, async (request) => ({
-    denylist: await hub.listDenylist(actorOf(request)),
-  }));
+  app.get(
+    '/api/v1/denylist',
+    { schema: { tags: tags('admin'), summary: 'Members that may not post' } },
+    async (request) => ({
+      denylist: await hub.listDenylist(actorOf(request)),
+    }),
+  );
   app.put(
     '/api/v1/denylist/:handle',
     {
@@ -187,7 +214,9 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
         body: z.object({ reason: z.string().max(500).optional() }).optional(),
       },
     },
-    async (request) => ({ entry: await hub.addDenylist(actorOf(request), request.params.handle, request.body?.reason) }),
+    async (request) => ({
+      entry: await hub.addDenylist(actorOf(request), request.params.handle, request.body?.reason),
+    }),
   );
   app.delete(
     '/api/v1/denylist/:handle',
@@ -224,9 +253,13 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     },
     async (request) => ({ room: await hub.openDirect(actorOf(request), request.body.members) }),
   );
-  app.get('/api/v1/rooms/:room', { schema: { tags: tags('rooms'), summary: 'One room', params: RoomParam } }, async (request) => ({
-    room: await hub.getRoom(actorOf(request), request.params.room),
-  }));
+  app.get(
+    '/api/v1/rooms/:room',
+    { schema: { tags: tags('rooms'), summary: 'One room', params: RoomParam } },
+    async (request) => ({
+      room: await hub.getRoom(actorOf(request), request.params.room),
+    }),
+  );
   app.patch(
     '/api/v1/rooms/:room',
     {
@@ -259,7 +292,14 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
   }
   app.post(
     '/api/v1/rooms/:room/invite',
-    { schema: { tags: tags('rooms'), summary: 'Add a member to a room', params: RoomParam, body: z.object({ member: Handle }) } },
+    {
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Add a member to a room',
+        params: RoomParam,
+        body: z.object({ member: Handle }),
+      },
+    },
     async (request) => {
       await hub.invite(actorOf(request), request.params.room, request.body.member);
       return { room: request.params.room, member: request.body.member };
@@ -288,7 +328,12 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
   app.put(
     '/api/v1/rooms/:room/read',
     {
-      schema: { tags: tags('rooms'), summary: 'Move your read cursor forward', params: RoomParam, body: z.object({ seq: Seq }) },
+      schema: {
+        tags: tags('rooms'),
+        summary: 'Move your read cursor forward',
+        params: RoomParam,
+        body: z.object({ seq: Seq }),
+      },
     },
     async (request) => hub.markRead(actorOf(request), request.params.room, request.body.seq),
   );
@@ -343,13 +388,22 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     },
   );
 
-  app.get('/api/v1/messages/:id', { schema: { tags: tags('messages'), summary: 'One message', params: MessageParam } }, async (request) => ({
-    message: await hub.getMessage(actorOf(request), request.params.id),
-  }));
+  app.get(
+    '/api/v1/messages/:id',
+    { schema: { tags: tags('messages'), summary: 'One message', params: MessageParam } },
+    async (request) => ({
+      message: await hub.getMessage(actorOf(request), request.params.id),
+    }),
+  );
   app.patch(
     '/api/v1/messages/:id',
     {
-      schema: { tags: tags('messages'), summary: 'Edit (author or admin)', params: MessageParam, body: z.object({ content: Content }) },
+      schema: {
+        tags: tags('messages'),
+        summary: 'Edit (author or admin)',
+        params: MessageParam,
+        body: z.object({ content: Content }),
+      },
     },
     async (request) => ({ message: await hub.editMessage(actorOf(request), request.params.id, request.body.content) }),
   );
@@ -368,7 +422,13 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
   );
   app.delete(
     '/api/v1/messages/:id/reactions/:emoji',
-    { schema: { tags: tags('messages'), summary: 'Remove your reaction', params: MessageParam.extend({ emoji: Emoji }) } },
+    {
+      schema: {
+        tags: tags('messages'),
+        summary: 'Remove your reaction',
+        params: MessageParam.extend({ emoji: Emoji }),
+      },
+    },
     async (request) => ({ changed: await hub.react(actorOf(request), request.params.id, request.params.emoji, false) }),
   );
   app.post(

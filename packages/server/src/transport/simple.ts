@@ -64,16 +64,20 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
       reply.header('content-type', context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
   );
 
-  app.get('/agents', { schema: { tags: ['simple'], summary: 'Agents with their status and capabilities' } }, async () => ({
-    agents: (await hub.listMembers('agent')).map((agent) => ({
-      handle: agent.handle,
-      name: agent.display_name,
-      description: agent.description,
-      capabilities: agent.capabilities,
-      status: agent.presence,
-      disabled: agent.disabled,
-    })),
-  }));
+  app.get(
+    '/agents',
+    { schema: { tags: ['simple'], summary: 'Agents with their status and capabilities' } },
+    async () => ({
+      agents: (await hub.listMembers('agent')).map((agent) => ({
+        handle: agent.handle,
+        name: agent.display_name,
+        description: agent.description,
+        capabilities: agent.capabilities,
+        status: agent.presence,
+        disabled: agent.disabled,
+      })),
+    }),
+  );
 
   app.get(
     '/messages',

@@ -46,7 +46,9 @@ export function parseCursorList(value: unknown): Cursors {
 export function registerWebSocket(app: FastifyInstance, context: TransportContext): void {
   const maxPayload = Math.max(context.ws.maxFrameBytes * 4, 1 << 20);
   app.get('/ws', { websocket: true, schema: { hide: true } }, (socket, request) => {
-    void new WsConnection(socket, request, context).start(parseCursorList((request.query as Record<string, unknown>).resume));
+    void new WsConnection(socket, request, context).start(
+      parseCursorList((request.query as Record<string, unknown>).resume),
+    );
   });
   app.get<{ Params: { agent: string } }>(
     '/ws/:agent',
@@ -169,7 +171,10 @@ class WsConnection implements Connection {
     try {
       const auth = await this.hub.authenticate(token);
       if (this.simple && auth.member.handle !== this.simple.handle) {
-        throw new HubError('sender_mismatch', `This token belongs to @${auth.member.handle}, not @${this.simple.handle}.`);
+        throw new HubError(
+          'sender_mismatch',
+          `This token belongs to @${auth.member.handle}, not @${this.simple.handle}.`,
+        );
       }
       if (this.simple) {
         const room = await this.hub.resolveRoom(this.simple.room ?? this.context.defaultRoom);
@@ -208,7 +213,10 @@ class WsConnection implements Connection {
       return;
     }
     if (data.length > this.context.ws.maxFrameBytes) {
-      this.reply(undefined, new HubError('frame_too_large', `Frames are at most ${this.context.ws.maxFrameBytes} bytes.`));
+      this.reply(
+        undefined,
+        new HubError('frame_too_large', `Frames are at most ${this.context.ws.maxFrameBytes} bytes.`),
+      );
       return;
     }
     const wait = this.limiter.take();
@@ -247,7 +255,10 @@ class WsConnection implements Connection {
 
   private async run(request: ParsedRequest): Promise<void> {
     try {
-      const result = await runRequest({ hub: this.hub, actor: this.session?.member ?? this.auth!.member, session: this.session }, request);
+      const result = await runRequest(
+        { hub: this.hub, actor: this.session?.member ?? this.auth!.member, session: this.session },
+        request,
+      );
       if (request.id !== undefined) this.send(JSON.stringify({ type: 'ack', id: request.id, result }));
     } catch (error) {
       const hubError = toHubError(error);

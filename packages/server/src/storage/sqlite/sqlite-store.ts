@@ -109,7 +109,9 @@ export class SqliteStore implements Store {
          VALUES (@id, @room_id, @seq, @sender_id, @sender, @sender_kind, @content, @mentions, @targets, @mention_all,
            @thread_id, @depth, @status, @parts, @metadata, @client_id, @created_at, @wake)`,
       ),
-      insertAddressee: db.prepare('INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq) VALUES (?, ?, ?)'),
+      insertAddressee: db.prepare(
+        'INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq) VALUES (?, ?, ?)',
+      ),
       chain: db.prepare('SELECT agent_chain, agent_depth_limit FROM rooms WHERE id = ?'),
       setChain: db.prepare('UPDATE rooms SET agent_chain = ? WHERE id = ?'),
       bumpThread: db.prepare(
@@ -177,7 +179,16 @@ export class SqliteStore implements Store {
       draft.agents ? JSON.stringify(draft.agents) : null,
       quiet ? 1 : 0,
     );
-    return { room: roomId, seq, kind: draft.kind, at, actor: draft.actor, data: draft.data, agents: draft.agents, quiet };
+    return {
+      room: roomId,
+      seq,
+      kind: draft.kind,
+      at,
+      actor: draft.actor,
+      data: draft.data,
+      agents: draft.agents,
+      quiet,
+    };
   }
 
   // Members and tokens
@@ -347,7 +358,8 @@ export class SqliteStore implements Store {
          VALUES (@room_id, @member_id, @role, @joined_at, @read_seq, @notify, @listen)`,
       )
       .run({ ...membership, read_seq: Number(last?.last_seq ?? 0) }).changes;
-    if (inserted > 0) this.db.prepare('UPDATE rooms SET member_count = member_count + 1 WHERE id = ?').run(membership.room_id);
+    if (inserted > 0)
+      this.db.prepare('UPDATE rooms SET member_count = member_count + 1 WHERE id = ?').run(membership.room_id);
     return inserted > 0;
   }
 
@@ -530,10 +542,15 @@ export class SqliteStore implements Store {
         const existing = this.stmt.messageByClientId.get(input.sender_id, input.client_id) as Row | undefined;
         if (existing) return { duplicate: true, message: this.toMessage(existing) };
       }
-      const chainRow = this.stmt.chain.get(input.room_id) as { agent_chain: number; agent_depth_limit: number } | undefined;
+      const chainRow = this.stmt.chain.get(input.room_id) as
+        { agent_chain: number; agent_depth_limit: number } | undefined;
       if (!chainRow) throw new HubError('room_not_found');
       const depth =
-        input.sender_kind === 'agent' ? chainRow.agent_chain + 1 : input.sender_kind === 'person' ? 0 : chainRow.agent_chain;
+        input.sender_kind === 'agent'
+          ? chainRow.agent_chain + 1
+          : input.sender_kind === 'person'
+            ? 0
+            : chainRow.agent_chain;
       if (depth !== chainRow.agent_chain) this.stmt.setChain.run(depth, input.room_id);
       const depthExceeded = input.sender_kind === 'agent' && depth > chainRow.agent_depth_limit;
       const seqRow = this.stmt.nextSeq.get(input.room_id) as { last_seq: number };
@@ -666,7 +683,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined> {
+  removeReaction(
+    messageId: string,
+    member: string,
+    emoji: string,
+    event: EventDraft,
+  ): Promise<StoredEvent | undefined> {
     return this.write(() => {
       const row = this.stmt.messageById.get(messageId) as Row | undefined;
       if (!row) throw new HubError('message_not_found');
@@ -681,12 +703,19 @@ export class SqliteStore implements Store {
     return this.read(() => {
       const where = ['room_id = @room'];
       const params: Row = { room: roomId, limit: query.limit + 1 };
-      if (query.before !== undefined) where.push('seq < @before') && (params.before = query.before);
-      if (query.after !== undefined) where.push('seq > @after') && (params.after = query.after);
-      if (query.beforeTime !== undefined) where.push('created_at < @beforeTime') && (params.beforeTime = query.beforeTime);
-      if (query.afterTime !== undefined) where.push('created_at > @afterTime') && (params.afterTime = query.afterTime);
-      if (query.sender !== undefined) where.push('sender = @sender') && (params.sender = query.sender);
-      if (query.threadId !== undefined) where.push('thread_id = @thread') && (params.thread = query.threadId);
+      const bounds: Array<[unknown, string, string]> = [
+        [query.before, 'seq < @before', 'before'],
+        [query.after, 'seq > @after', 'after'],
+        [query.beforeTime, 'created_at < @beforeTime', 'beforeTime'],
+        [query.afterTime, 'created_at > @afterTime', 'afterTime'],
+        [query.sender, 'sender = @sender', 'sender'],
+        [query.threadId, 'thread_id = @thread', 'thread'],
+      ];
+      for (const [value, clause, name] of bounds) {
+        if (value === undefined) continue;
+        where.push(clause);
+        params[name] = value;
+      }
       // Paging forward from a cursor reads oldest first; every other page is the newest before its bound.
       const ascending = query.after !== undefined || (query.afterTime !== undefined && query.before === undefined);
       const rows = this.db
@@ -726,9 +755,7 @@ export class SqliteStore implements Store {
     return this.read(() =>
       (
         this.db
-          .prepare(
-            `SELECT DISTINCT sender_id FROM messages WHERE (id = ? OR thread_id = ?) AND sender_kind = 'agent'`,
-          )
+          .prepare(`SELECT DISTINCT sender_id FROM messages WHERE (id = ? OR thread_id = ?) AND sender_kind = 'agent'`)
           .all(rootId, rootId) as Row[]
       ).map((row) => row.sender_id as string),
     );

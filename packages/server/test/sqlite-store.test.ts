@@ -1,0 +1,90 @@
+/** The SQLite store: the Store contract over real database files, plus what only SQLite has (migrations, pragmas). */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import { LATEST_VERSION, migrations } from '../src/storage/sqlite/migrations.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { storeContract, type OpenedStore } from './contracts/store-contract.js';
+import { tempDir } from './helpers.js';
+
+/** A database file in its own temp dir; every store opened on it is closed before the dir is removed. */
+function sqliteFile(t: TestContext): { path: string; open: () => SqliteStore } {
+  const opened: SqliteStore[] = [];
+  // Registered before tempDir's cleanup: `after` hooks run in the order they were added.
+  t.after(async () => {
+    for (const store of opened) await store.close();
+  });
+  const path = join(tempDir(t, 'roundtable-sqlite-'), 'roundtable.db');
+  return {
+    path,
+    open: () => {
+      const store = new SqliteStore({ path });
+      opened.push(store);
+      return store;
+    },
+  };
+}
+
+storeContract('SqliteStore', async (t): Promise<OpenedStore> => {
+  const file = sqliteFile(t);
+  return { store: file.open(), reopen: async () => file.open() };
+});
+
+describe('SqliteStore on its own', () => {
+  test('records every migration it applies in schema_migrations, and applies each only once', async (t) => {
+    const file = sqliteFile(t);
+    await file.open().close();
+    await file.open().close();
+    const db = new Database(file.path, { readonly: true });
+    t.after(() => db.close());
+    const rows = db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as Array<{
+      version: number;
+      name: string;
+      applied_at: string;
+    }>;
+    assert.deepEqual(
+      rows.map(({ version, name }) => ({ version, name })),
+      migrations.map(({ version, name }) => ({ version, name })),
+    );
+    assert.equal(rows.at(-1)?.version, LATEST_VERSION);
+    assert.ok(rows.every((row) => !Number.isNaN(Date.parse(row.applied_at))), 'applied_at is a timestamp');
+  });
+
+  test('refuses a database whose schema is newer than this code, and says what to do', async (t) => {
+    const file = sqliteFile(t);
+    await file.open().close();
+    const db = new Database(file.path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      LATEST_VERSION + 1,
+      'from the future',
+      new Date().toISOString(),
+    );
+    db.close();
+    assert.throws(
+      () => file.open(),
+      (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(error.message, /newer/);
+        assert.ok(error.message.includes(String(LATEST_VERSION + 1)), 'names the version of the database');
+        assert.ok(error.message.includes(String(LATEST_VERSION)), 'names the version the code knows');
+        assert.match(error.message, /release|upgrade|backup/i, 'suggests a way out');
+        return true;
+      },
+    );
+  });
+
+  test('keeps the database in WAL mode and commits with synchronous=FULL', async (t) => {
+    const file = sqliteFile(t);
+    const store = file.open();
+    await store.addDenylist({ handle: 'x', reason: '', created_by: 'admin', created_at: new Date().toISOString() });
+    // The journal mode is a property of the file, so a separate connection sees it.
+    const db = new Database(file.path, { readonly: true });
+    t.after(() => db.close());
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    // synchronous is a property of each connection: a separate one would read its own default
+    // (NORMAL for a WAL file in this build), so read the store's own connection.
+    const own = (store as unknown as { db: Database.Database }).db;
+    assert.equal(own.pragma('synchronous', { simple: true }), 2, 'synchronous is FULL (2)');
+  });
+});
