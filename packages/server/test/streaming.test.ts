@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub, tempDir } from './helpers.js';
 
 test('a streamed reply grows by deltas and ends as one complete message', async (t) => {
   const hub = await startHub(t);
@@ -74,4 +74,19 @@ test('a stream left without deltas is closed as an error after the idle time', a
   const ended = await person.waitFor((f) => f.type === 'event' && f.kind === 'message.updated' && f.data.id === id);
   assert.equal(ended.data.status, 'error');
   assert.match(ended.data.metadata.error, /timed out/);
+});
+
+test('a message still streaming when the hub stops ends as an error at the next start', async (t) => {
+  const dir = tempDir(t);
+  const first = await startHub(t, { dir });
+  const bot = await first.member('bot', 'agent');
+  const agent = await RawClient.ready(t, first.url, bot.token);
+  const id = (await agent.request('stream.start', { room: 'general', content: 'half a tho' })).message.id;
+  agent.close();
+  await first.close();
+  const second = await startHub(t, { dir, adminToken: first.adminToken });
+  const message = await second.api(second.adminToken, 'GET', `/api/v1/messages/${id}`);
+  assert.equal(message.body.message.status, 'error');
+  assert.equal(message.body.message.content, 'half a tho');
+  assert.match(message.body.message.metadata.error, /interrupted/);
 });

@@ -107,6 +107,8 @@ export class Hub {
   private readonly memberLimiter: KeyedRateLimiter;
   private readonly members = new Map<string, MemberRecord>();
   private readonly roomMembersCache = new Map<string, Map<string, MembershipRecord>>();
+  /** Each room's members as the delivery rule sees them; ids, handles and kinds never change. */
+  private readonly roomViewsCache = new Map<string, RoomMemberView[]>();
   private readonly lastPublished = new Map<string, number>();
   private readonly streams = new Map<string, ActiveStream>();
   private readonly away = new Set<string>();
@@ -173,6 +175,7 @@ export class Hub {
       const admin = await this.createMemberRecord({ handle: 'admin', kind: 'person', role: 'admin' });
       adminToken = (await this.issueToken(admin.id, 'first admin token', 'api')).token;
     }
+    await this.endInterruptedStreams();
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(this.options.streamIdleMs, 30_000));
     this.sweepTimer.unref();
     return adminToken ? { adminToken } : {};
@@ -182,6 +185,25 @@ export class Hub {
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const session of [...this.sessions.all]) session.connection.close(code, reason);
+  }
+
+  /** Streams that were open when the hub last stopped cannot go on: their producers lost the connection. */
+  private async endInterruptedStreams(): Promise<void> {
+    for (const { message, senderId, wake } of await this.store.streamingMessages()) {
+      await this.finishStream(
+        {
+          messageId: message.id,
+          room: message.room,
+          senderId,
+          content: message.content,
+          index: 0,
+          audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+          lastActivity: 0,
+        },
+        'error',
+        { error: 'interrupted: the hub restarted while this message was streaming' },
+      );
+    }
   }
 
   private sweep(): void {
@@ -541,8 +563,9 @@ export class Hub {
     }
     this.stats.eventsDelivered += delivered;
     if (event.kind === 'member.left') this.onLeft(event);
-    if (event.kind === 'room.updated' || event.kind === 'member.left' || event.kind === 'member.joined') {
+    if (event.kind === 'member.left' || event.kind === 'member.joined') {
       this.roomMembersCache.delete(event.room);
+      this.roomViewsCache.delete(event.room);
     }
   }
 
@@ -862,7 +885,7 @@ export class Hub {
     await this.requireMembership(room.id, actor, room.kind);
     if (room.archived_at) throw new HubError('room_archived');
     const members = await this.roomMembers(room.id);
-    const views = await this.memberViews(members);
+    const views = await this.memberViews(room.id, members);
     const byHandle = new Map(views.map((view) => [view.handle, view]));
 
     let threadId: string | null = null;
@@ -942,8 +965,17 @@ export class Hub {
     return { message: result.message, duplicate: false };
   }
 
-  private async memberViews(members: Map<string, MembershipRecord>): Promise<RoomMemberView[]> {
-    return Promise.all([...members.keys()].map((id) => this.member(id)));
+  private async memberViews(roomId: string, members: Map<string, MembershipRecord>): Promise<RoomMemberView[]> {
+    let views = this.roomViewsCache.get(roomId);
+    if (!views) {
+      views = (await Promise.all([...members.keys()].map((id) => this.member(id)))).map(({ id, handle, kind }) => ({
+        id,
+        handle,
+        kind,
+      }));
+      this.roomViewsCache.set(roomId, views);
+    }
+    return views;
   }
 
   private async postDepthNotice(roomId: string, limit: number): Promise<void> {

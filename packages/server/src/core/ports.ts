@@ -241,6 +241,8 @@ export interface Store {
   removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined>;
   history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   recentMessages(query: RecentQuery): Promise<Message[]>;
+  /** Messages still marked streaming: after a restart, their producers are gone. */
+  streamingMessages(): Promise<MessageAudience[]>;
   /** Agents that wrote the thread's root or a reply in it. */
   threadAgents(rootId: string): Promise<string[]>;
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]>;

@@ -94,6 +94,7 @@ CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_id) WHERE c
 CREATE INDEX messages_room_time ON messages(room_id, created_at);
 CREATE INDEX messages_room_sender ON messages(room_id, sender, seq);
 CREATE INDEX messages_thread ON messages(thread_id, seq) WHERE thread_id IS NOT NULL;
+CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming';
 CREATE TABLE message_addressees (
   member_id TEXT NOT NULL,
   room_id TEXT NOT NULL,

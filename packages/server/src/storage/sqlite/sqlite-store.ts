@@ -751,6 +751,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  streamingMessages(): Promise<MessageAudience[]> {
+    return this.read(() =>
+      (this.db.prepare("SELECT * FROM messages WHERE status = 'streaming'").all() as Row[]).map((row) => ({
+        message: this.toMessage(row),
+        senderId: row.sender_id as string,
+        wake: JSON.parse(row.wake as string) as string[],
+      })),
+    );
+  }
+
   threadAgents(rootId: string): Promise<string[]> {
     return this.read(() =>
       (
