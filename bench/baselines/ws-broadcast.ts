@@ -18,5 +18,5 @@ server.on('connection', (socket) => {
 });
 server.on('listening', () => {
   const address = server.address();
-  process.stdout.write(`listening on http://127.0.0.1:${typeof address === 'object' ? address.port : 0}\n`);
+  process.stdout.write(`listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}\n`);
 });

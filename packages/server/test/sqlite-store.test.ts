@@ -48,7 +48,10 @@ describe('SqliteStore on its own', () => {
       migrations.map(({ version, name }) => ({ version, name })),
     );
     assert.equal(rows.at(-1)?.version, LATEST_VERSION);
-    assert.ok(rows.every((row) => !Number.isNaN(Date.parse(row.applied_at))), 'applied_at is a timestamp');
+    assert.ok(
+      rows.every((row) => !Number.isNaN(Date.parse(row.applied_at))),
+      'applied_at is a timestamp',
+    );
   });
 
   test('refuses a database whose schema is newer than this code, and says what to do', async (t) => {

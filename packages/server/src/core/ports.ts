@@ -160,7 +160,7 @@ export interface HistoryQuery {
 }
 
 /** Whose view of a room's log: people see everything, agents what the delivery rule gives them. */
-export type LogViewer = { kind: 'all' } | { kind: 'agent'; agentId: string; listen: ListenMode };
+export type LogViewer = { kind: 'all' } | { kind: 'agent'; agentId: string; handle: string; listen: ListenMode };
 
 export interface RecentQuery {
   roomIds: string[];

@@ -28,7 +28,9 @@ function control(memberId: string): BusMessage {
 }
 
 function memberIds(received: BusMessage[]): string[] {
-  return received.map((message) => (message.kind === 'control' && message.action === 'member.updated' ? message.memberId : message.kind));
+  return received.map((message) =>
+    message.kind === 'control' && message.action === 'member.updated' ? message.memberId : message.kind,
+  );
 }
 
 function storedEvent(seq: number, agents: string[] | null, quiet: boolean): StoredEvent {
@@ -38,7 +40,12 @@ function storedEvent(seq: number, agents: string[] | null, quiet: boolean): Stor
     kind: 'message.created',
     at: '2030-01-01T00:00:00.000Z',
     actor: 'ada',
-    data: { id: `msg_${seq}`, content: 'héllo 👋 "quoted"\n', mentions: ['alpha'], nested: { list: [1, 2.5, null, true] } },
+    data: {
+      id: `msg_${seq}`,
+      content: 'héllo 👋 "quoted"\n',
+      mentions: ['alpha'],
+      nested: { list: [1, 2.5, null, true] },
+    },
     agents,
     quiet,
   };
@@ -46,10 +53,32 @@ function storedEvent(seq: number, agents: string[] | null, quiet: boolean): Stor
 
 /** One message of every kind the hub publishes, with nulls and lists where the type allows them. */
 const everyKind: BusMessage[] = [
-  { kind: 'event', room: 'r_lab', seq: 7, agents: ['m_alpha', 'm_beta'], quiet: false, frame: '{"type":"event","seq":7}', event: storedEvent(7, ['m_alpha', 'm_beta'], false) },
-  { kind: 'event', room: 'r_lab', seq: 8, agents: null, quiet: true, frame: '{"type":"event","seq":8}', event: storedEvent(8, null, true) },
+  {
+    kind: 'event',
+    room: 'r_lab',
+    seq: 7,
+    agents: ['m_alpha', 'm_beta'],
+    quiet: false,
+    frame: '{"type":"event","seq":7}',
+    event: storedEvent(7, ['m_alpha', 'm_beta'], false),
+  },
+  {
+    kind: 'event',
+    room: 'r_lab',
+    seq: 8,
+    agents: null,
+    quiet: true,
+    frame: '{"type":"event","seq":8}',
+    event: storedEvent(8, null, true),
+  },
   { kind: 'signal', room: 'r_lab', members: null, agentsToo: false, frame: '{"type":"typing","member":"ada"}' },
-  { kind: 'signal', room: null, members: ['m_ada', 'm_bob'], agentsToo: true, frame: '{"type":"presence","member":"ada"}' },
+  {
+    kind: 'signal',
+    room: null,
+    members: ['m_ada', 'm_bob'],
+    agentsToo: true,
+    frame: '{"type":"presence","member":"ada"}',
+  },
   { kind: 'control', action: 'token.revoked', tokenId: 't_1' },
   { kind: 'control', action: 'member.updated', memberId: 'm_ada' },
   { kind: 'control', action: 'membership.updated', roomId: 'r_lab', memberId: 'm_alpha' },
@@ -71,7 +100,8 @@ export function busContract(name: string, makeBus: BusFactory): void {
       await eventually(() => {
         for (const received of subscribers) assert.ok(received.length >= 4);
       });
-      for (const received of subscribers) assert.deepEqual(memberIds(received).sort(), ['m_1', 'm_2', 'm_end_1', 'm_end_2']);
+      for (const received of subscribers)
+        assert.deepEqual(memberIds(received).sort(), ['m_1', 'm_2', 'm_end_1', 'm_end_2']);
     });
 
     test('a thousand messages arrive in the order they were published', async (t) => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import type { ListenMode, MemberKind, Message, MessagePart, MessageStatus, RoomKind } from '@roundtable/protocol';
+import type { ListenMode, MemberKind, Message, MessagePart, MessageStatus } from '@roundtable/protocol';
 import { receives } from '../../src/core/delivery.js';
 import { HubError } from '../../src/core/hub-error.js';
 import type {
@@ -95,10 +95,23 @@ class World {
   }
 
   membership(roomId: string, member: MemberRecord, extra: Partial<NewMembership> = {}): NewMembership {
-    return { room_id: roomId, member_id: member.id, role: 'member', joined_at: this.now(), notify: 'all', listen: 'addressed', ...extra };
+    return {
+      room_id: roomId,
+      member_id: member.id,
+      role: 'member',
+      joined_at: this.now(),
+      notify: 'all',
+      listen: 'addressed',
+      ...extra,
+    };
   }
 
-  draft(kind: EventDraft['kind'], actor: MemberRecord, data: Record<string, unknown> = {}, agents: string[] | null = null): EventDraft {
+  draft(
+    kind: EventDraft['kind'],
+    actor: MemberRecord,
+    data: Record<string, unknown> = {},
+    agents: string[] | null = null,
+  ): EventDraft {
     return { kind, actor: actor.handle, at: this.now(), data, agents };
   }
 
@@ -130,9 +143,14 @@ class World {
     const creator = members[0]!;
     const room = this.newRoom(name, creator, roomExtra);
     const memberships = members.map((member, index) =>
-      this.membership(room.id, member, { role: index === 0 ? 'owner' : 'member', listen: listen[member.handle] ?? 'addressed' }),
+      this.membership(room.id, member, {
+        role: index === 0 ? 'owner' : 'member',
+        listen: listen[member.handle] ?? 'addressed',
+      }),
     );
-    const created = await this.store.createRoom(room, memberships, (membership) => this.joined(creator, membership.member_id));
+    const created = await this.store.createRoom(room, memberships, (membership) =>
+      this.joined(creator, membership.member_id),
+    );
     return created.room;
   }
 
@@ -222,7 +240,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe('members', () => {
       test('creates a member and finds it by id, by handle and among several handles', async (t) => {
         const world = await open(t);
-        const input = world.newMember('ada', 'person', { description: 'maths', capabilities: ['review'], password_hash: 'scrypt$x' });
+        const input = world.newMember('ada', 'person', {
+          description: 'maths',
+          capabilities: ['review'],
+          password_hash: 'scrypt$x',
+        });
         const ada = await world.store.createMember(input);
         assert.deepEqual(ada, { ...input, disabled: false });
         const bob = await world.member('bob', 'agent', { owner_id: ada.id });
@@ -242,7 +264,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       test('refuses a second member with a taken handle with handle_taken, and keeps the first', async (t) => {
         const world = await open(t);
         const ada = await world.member('ada');
-        await assert.rejects(world.store.createMember(world.newMember('ada', 'agent', { id: 'm_other' })), hubError('handle_taken'));
+        await assert.rejects(
+          world.store.createMember(world.newMember('ada', 'agent', { id: 'm_other' })),
+          hubError('handle_taken'),
+        );
         assert.deepEqual(await world.store.memberByHandle('ada'), ada);
         assert.equal(await world.store.memberById('m_other'), undefined);
         assert.equal(await world.store.countMembers(), 1);
@@ -271,7 +296,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
         const enabled = await world.store.updateMember(ada.id, { disabled: false, description: 'poetry' });
         assert.deepEqual(enabled, { ...expected, disabled: false, description: 'poetry' });
-        assert.deepEqual(await world.store.updateMember(ada.id, {}), { ...expected, disabled: false, description: 'poetry' });
+        assert.deepEqual(await world.store.updateMember(ada.id, {}), {
+          ...expected,
+          disabled: false,
+          description: 'poetry',
+        });
         assert.equal(await world.store.updateMember('m_nobody', { display_name: 'x' }), undefined);
       });
 
@@ -282,9 +311,20 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await world.member('bob');
         await world.member('alpha', 'agent');
         await world.member('system', 'system');
-        assert.deepEqual(sorted((await world.store.listMembers({})).map((m) => m.handle)), ['ada', 'alpha', 'bob', 'system']);
-        assert.deepEqual(sorted((await world.store.listMembers({ kind: 'person' })).map((m) => m.handle)), ['ada', 'bob']);
-        assert.deepEqual((await world.store.listMembers({ kind: 'agent' })).map((m) => m.handle), ['alpha']);
+        assert.deepEqual(sorted((await world.store.listMembers({})).map((m) => m.handle)), [
+          'ada',
+          'alpha',
+          'bob',
+          'system',
+        ]);
+        assert.deepEqual(sorted((await world.store.listMembers({ kind: 'person' })).map((m) => m.handle)), [
+          'ada',
+          'bob',
+        ]);
+        assert.deepEqual(
+          (await world.store.listMembers({ kind: 'agent' })).map((m) => m.handle),
+          ['alpha'],
+        );
         assert.equal(await world.store.countMembers(), 4);
       });
     });
@@ -293,7 +333,14 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       test('stores a token and finds it by hash and by id, never returning the hash', async (t) => {
         const world = await open(t);
         const ada = await world.member('ada');
-        const input = { id: 't_1', member_id: ada.id, name: 'laptop', kind: 'api' as const, created_at: world.now(), revoked_at: null };
+        const input = {
+          id: 't_1',
+          member_id: ada.id,
+          name: 'laptop',
+          kind: 'api' as const,
+          created_at: world.now(),
+          revoked_at: null,
+        };
         const created = await world.store.createToken({ ...input, hash: 'hash-1' });
         assert.deepEqual(created, input);
         assert.equal('hash' in created, false);
@@ -322,7 +369,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await world.store.createToken(token('t_b1', bob, 'session'));
         await world.store.createToken(token('t_a2', ada, 'session'));
         assert.deepEqual(sorted((await world.store.listTokens(ada.id)).map((x) => x.id)), ['t_a1', 't_a2']);
-        assert.deepEqual((await world.store.listTokens(bob.id)).map((x) => x.id), ['t_b1']);
+        assert.deepEqual(
+          (await world.store.listTokens(bob.id)).map((x) => x.id),
+          ['t_b1'],
+        );
         assert.deepEqual(sorted((await world.store.listTokens()).map((x) => x.id)), ['t_a1', 't_a2', 't_b1']);
         assert.deepEqual(await world.store.listTokens('m_nobody'), []);
       });
@@ -355,7 +405,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(await world.store.addDenylist(first), first);
         assert.deepEqual(await world.store.listDenylist(), [first]);
 
-        const returned = await world.store.addDenylist({ handle: 'spammer', reason: 'worse spam', created_by: 'bob', created_at: world.now() });
+        const returned = await world.store.addDenylist({
+          handle: 'spammer',
+          reason: 'worse spam',
+          created_by: 'bob',
+          created_at: world.now(),
+        });
         const listed = await world.store.listDenylist();
         assert.equal(listed.length, 1);
         assert.equal(listed[0]!.reason, 'worse spam');
@@ -418,7 +473,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const general = await world.room('general', [ada]);
         const clash = world.newRoom('general', ada, { id: 'r_clash' });
         await assert.rejects(
-          world.store.createRoom(clash, [world.membership(clash.id, ada)], (membership) => world.joined(ada, membership.member_id)),
+          world.store.createRoom(clash, [world.membership(clash.id, ada)], (membership) =>
+            world.joined(ada, membership.member_id),
+          ),
           hubError('room_name_taken'),
         );
         assert.equal(await world.store.roomById('r_clash'), undefined);
@@ -446,10 +503,17 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const ada = await world.member('ada');
         const general = await world.room('general', [ada]);
         let seenByDraft: RoomRecord | undefined;
-        const { room, event } = await world.store.updateRoom(general.id, { topic: 'launch', agent_depth_limit: 9 }, (updated) => {
-          seenByDraft = updated;
-          return world.draft('room.updated', ada, { topic: updated.topic, agent_depth_limit: updated.agent_depth_limit });
-        });
+        const { room, event } = await world.store.updateRoom(
+          general.id,
+          { topic: 'launch', agent_depth_limit: 9 },
+          (updated) => {
+            seenByDraft = updated;
+            return world.draft('room.updated', ada, {
+              topic: updated.topic,
+              agent_depth_limit: updated.agent_depth_limit,
+            });
+          },
+        );
         assert.equal(seenByDraft?.topic, 'launch', 'the event is drawn from the room as patched');
         assert.deepEqual(room, { ...general, topic: 'launch', agent_depth_limit: 9, last_seq: general.last_seq + 1 });
         assert.equal(event.seq, general.last_seq + 1);
@@ -459,7 +523,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.deepEqual((await world.log(general.id)).at(-1), event);
 
         const archivedAt = world.now();
-        const archived = await world.store.updateRoom(general.id, { archived_at: archivedAt }, () => world.draft('room.updated', ada));
+        const archived = await world.store.updateRoom(general.id, { archived_at: archivedAt }, () =>
+          world.draft('room.updated', ada),
+        );
         assert.equal(archived.room.archived_at, archivedAt);
         assert.equal(archived.room.topic, 'launch');
         assert.equal(archived.event.seq, room.last_seq + 1);
@@ -483,7 +549,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const random = await world.room('random', [bob]);
         const secret = await world.room('secret', [ada], { kind: 'private' });
         const direct = await world.room(null, [ada, bob], { kind: 'direct', direct_key: 'ada|bob' });
-        assert.deepEqual(sorted((await world.store.listPublicRooms()).map((room) => room.id)), sorted([general.id, random.id]));
+        assert.deepEqual(
+          sorted((await world.store.listPublicRooms()).map((room) => room.id)),
+          sorted([general.id, random.id]),
+        );
         assert.deepEqual(sorted(await world.store.roomIdsOf(ada.id)), sorted([general.id, secret.id, direct.id]));
         assert.deepEqual(sorted(await world.store.roomIdsOf(bob.id)), sorted([general.id, random.id, direct.id]));
         assert.deepEqual(await world.store.roomIdsOf('m_nobody'), []);
@@ -507,7 +576,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await world.sent(general, bob, { mentionAll: true });
         await world.sent(general, ada, { mentionAll: true, mentions: [bob] });
         const deleted = await world.sent(general, bob, { mentions: [ada] });
-        await world.store.updateMessage(deleted.id, { deleted_at: world.now() }, () => world.draft('message.deleted', bob));
+        await world.store.updateMessage(deleted.id, { deleted_at: world.now() }, () =>
+          world.draft('message.deleted', bob),
+        );
         await world.sent(general, alpha, { targets: [ada] });
         // Events that are not messages never count.
         await world.store.addReaction(plain.id, 'bob', '👍', world.draft('reaction.added', bob));
@@ -519,7 +590,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           return summary;
         };
         const adas = await summaryOf(ada);
-        assert.deepEqual([adas.unread, adas.mentions], [4, 3], 'ada: 4 unread (morning, mention, @all, target), 3 mentions');
+        assert.deepEqual(
+          [adas.unread, adas.mentions],
+          [4, 3],
+          'ada: 4 unread (morning, mention, @all, target), 3 mentions',
+        );
         assert.equal(adas.name, 'general');
         assert.equal(adas.kind, 'public');
         assert.equal(adas.topic, 'news');
@@ -530,13 +605,21 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.equal((await summaryOf(alpha)).listen, 'all');
 
         const bobs = await summaryOf(bob);
-        assert.deepEqual([bobs.unread, bobs.mentions], [2, 1], "bob: ada's @all (a mention) and alpha's message to ada");
+        assert.deepEqual(
+          [bobs.unread, bobs.mentions],
+          [2, 1],
+          "bob: ada's @all (a mention) and alpha's message to ada",
+        );
 
         const afterMention = (await world.store.history(general.id, { limit: 10 })).messages[1]!;
         assert.equal(await world.store.markRead(general.id, ada.id, afterMention.seq), afterMention.seq);
         const read = await summaryOf(ada);
         assert.equal(read.read_seq, afterMention.seq);
-        assert.deepEqual([read.unread, read.mentions], [2, 2], 'ada after reading the mention: @all and the target remain');
+        assert.deepEqual(
+          [read.unread, read.mentions],
+          [2, 2],
+          'ada after reading the mention: @all and the target remain',
+        );
 
         await world.store.markRead(general.id, ada.id, await world.lastSeq(general.id));
         const caughtUp = await summaryOf(ada);
@@ -583,7 +666,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const afterFirst = await world.store.roomById(general.id);
         assert.deepEqual([afterFirst?.last_seq, afterFirst?.member_count], [general.last_seq + 1, 2]);
 
-        const second = await world.store.addMembership(world.membership(general.id, bob, { notify: 'muted' }), world.joined(ada, bob.id));
+        const second = await world.store.addMembership(
+          world.membership(general.id, bob, { notify: 'muted' }),
+          world.joined(ada, bob.id),
+        );
         assert.equal(second.added, false);
         assert.equal(second.event, undefined);
         assert.deepEqual(await world.store.roomById(general.id), afterFirst);
@@ -596,7 +682,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const ada = await world.member('ada');
         const bob = await world.member('bob');
         const general = await world.room('general', [ada, bob]);
-        const removed = await world.store.removeMembership(general.id, bob.id, world.draft('member.left', bob, { member_id: bob.id }));
+        const removed = await world.store.removeMembership(
+          general.id,
+          bob.id,
+          world.draft('member.left', bob, { member_id: bob.id }),
+        );
         assert.equal(removed.removed, true);
         assert.equal(removed.event?.seq, general.last_seq + 1);
         assert.equal(removed.event?.kind, 'member.left');
@@ -633,7 +723,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         for (let i = 0; i < 4; i++) await world.sent(general, bob);
         const last = await world.lastSeq(general.id);
         assert.equal(await world.store.markRead(general.id, ada.id, last - 1), last - 1);
-        assert.equal(await world.store.markRead(general.id, ada.id, last - 3), last - 1, 'the cursor does not move back');
+        assert.equal(
+          await world.store.markRead(general.id, ada.id, last - 3),
+          last - 1,
+          'the cursor does not move back',
+        );
         assert.equal(await world.store.markRead(general.id, ada.id, last + 10), last, 'the cursor stops at last_seq');
         assert.equal((await world.store.membership(general.id, ada.id))?.read_seq, last);
         assert.equal(await world.store.markRead(general.id, 'm_nobody', 1), undefined);
@@ -649,7 +743,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const general = await world.room('general', [ada, bob]);
         const other = await world.room('other', [bob]);
 
-        const parts: MessagePart[] = [{ type: 'tool_call', id: 'call-1', name: 'search', arguments: { q: 'x' }, status: 'ok', duration_ms: 12 }];
+        const parts: MessagePart[] = [
+          { type: 'tool_call', id: 'call-1', name: 'search', arguments: { q: 'x' }, status: 'ok', duration_ms: 12 },
+        ];
         const input = world.newMessage(general, ada, {
           content: 'hello **world**',
           mentions: [bob],
@@ -663,7 +759,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         let quietSeen: boolean | undefined;
         const result = await world.store.insertMessage(input, (message, quiet) => {
           quietSeen = quiet;
-          return { kind: 'message.created', actor: ada.handle, at: input.created_at, data: message as unknown as Record<string, unknown>, agents: [] };
+          return {
+            kind: 'message.created',
+            actor: ada.handle,
+            at: input.created_at,
+            data: message as unknown as Record<string, unknown>,
+            agents: [],
+          };
         });
         assert.ok(!result.duplicate);
         assert.equal(quietSeen, false);
@@ -691,15 +793,23 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           last_reply_at: null,
         };
         assert.deepEqual(result.message, expected);
-        assert.deepEqual([result.event.seq, result.event.kind, result.event.room, result.event.quiet], [3, 'message.created', general.id, false]);
+        assert.deepEqual(
+          [result.event.seq, result.event.kind, result.event.room, result.event.quiet],
+          [3, 'message.created', general.id, false],
+        );
         assert.deepEqual(await world.store.messageById(input.id), expected);
         assert.deepEqual(result.depthExceeded, false);
 
-        const joined = await world.store.addMembership(world.membership(general.id, carol), world.joined(ada, carol.id));
+        const joined = await world.store.addMembership(
+          world.membership(general.id, carol),
+          world.joined(ada, carol.id),
+        );
         const second = await world.sent(general, bob);
         const inOther = await world.sent(other, bob);
         const reaction = await world.store.addReaction(second.id, 'ada', '👀', world.draft('reaction.added', ada));
-        const updated = await world.store.updateRoom(general.id, { topic: 't' }, () => world.draft('room.updated', ada));
+        const updated = await world.store.updateRoom(general.id, { topic: 't' }, () =>
+          world.draft('room.updated', ada),
+        );
         const third = await world.sent(general, carol);
         assert.deepEqual([joined.event?.seq, second.seq, reaction?.seq, updated.event.seq, third.seq], [4, 5, 6, 7, 8]);
         assert.equal(inOther.seq, 2, 'each room counts its own seqs');
@@ -708,7 +818,16 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(seqs(log), range(1, 8));
         assert.deepEqual(
           log.map((event) => event.kind),
-          ['member.joined', 'member.joined', 'message.created', 'member.joined', 'message.created', 'reaction.added', 'room.updated', 'message.created'],
+          [
+            'member.joined',
+            'member.joined',
+            'message.created',
+            'member.joined',
+            'message.created',
+            'reaction.added',
+            'room.updated',
+            'message.created',
+          ],
         );
         assert.equal(await world.lastSeq(general.id), 8);
         assert.deepEqual(seqs(await world.log(other.id)), [1, 2]);
@@ -738,7 +857,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.equal(bobs.duplicate, false, 'client ids are per sender');
         const plain = await world.send(general, ada, { content: 'no client id' });
         const plainAgain = await world.send(general, ada, { content: 'no client id' });
-        assert.equal(plain.duplicate || plainAgain.duplicate, false, 'messages without a client id are never duplicates');
+        assert.equal(
+          plain.duplicate || plainAgain.duplicate,
+          false,
+          'messages without a client id are never duplicates',
+        );
         assert.deepEqual(
           (await world.store.history(general.id, { limit: 10 })).messages.map((message) => message.content),
           ['first', 'same id, other sender', 'no client id', 'no client id'],
@@ -781,7 +904,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const outcomes: Array<[number, boolean, boolean]> = [];
         const results: Array<Extract<InsertMessageResult, { duplicate: false }>> = [];
         for (const [sender, addressee] of chain) {
-          const result = await world.send(general, sender, { mentions: [addressee], wake: addressee.kind === 'agent' ? [addressee] : [] });
+          const result = await world.send(general, sender, {
+            mentions: [addressee],
+            wake: addressee.kind === 'agent' ? [addressee] : [],
+          });
           assert.ok(!result.duplicate);
           outcomes.push([result.message.depth, result.depthExceeded, result.firstPastLimit]);
           results.push(result);
@@ -806,7 +932,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           assert.equal(result.event.quiet, exceeded);
           assert.deepEqual(stored.agents, exceeded ? [] : [chain[index]![1].id]);
           const audience = await world.store.messageAudience(result.message.id);
-          assert.deepEqual(audience?.wake, exceeded ? [] : [chain[index]![1].id], `message ${index} woke the right agents`);
+          assert.deepEqual(
+            audience?.wake,
+            exceeded ? [] : [chain[index]![1].id],
+            `message ${index} woke the right agents`,
+          );
         }
       });
 
@@ -843,6 +973,36 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.equal(await world.store.messageAudience('msg_missing'), undefined);
       });
 
+      test('lists the messages still streaming, in every room, with their sender id and wake', async (t) => {
+        const world = await open(t);
+        const ada = await world.member('ada');
+        const alpha = await world.member('alpha', 'agent');
+        const beta = await world.member('beta', 'agent');
+        const one = await world.room('one', [ada, alpha, beta]);
+        const two = await world.room('two', [alpha, beta]);
+        assert.deepEqual(await world.store.streamingMessages(), []);
+        const first = await world.sent(one, alpha, { status: 'streaming', mentions: [ada] });
+        await world.sent(one, ada, { content: 'done already' });
+        const second = await world.sent(two, beta, { status: 'streaming', mentions: [alpha], wake: [alpha] });
+        const finished = await world.sent(two, alpha, { status: 'streaming' });
+        await world.store.updateMessage(finished.id, { status: 'complete' }, () =>
+          world.draft('message.updated', alpha),
+        );
+        const errored = await world.sent(one, beta, { status: 'streaming' });
+        await world.store.updateMessage(errored.id, { status: 'error' }, () => world.draft('message.updated', beta));
+
+        const streaming = (await world.store.streamingMessages()).sort((a, b) =>
+          a.message.id < b.message.id ? -1 : 1,
+        );
+        assert.deepEqual(
+          streaming,
+          [
+            { message: first, senderId: alpha.id, wake: [] },
+            { message: second, senderId: beta.id, wake: [alpha.id] },
+          ].sort((a, b) => (a.message.id < b.message.id ? -1 : 1)),
+        );
+      });
+
       test('updating a message patches it and appends an event drawn from the updated message', async (t) => {
         const world = await open(t);
         const ada = await world.member('ada');
@@ -851,10 +1011,14 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
         const editedAt = world.now();
         let seenByDraft: Message | undefined;
-        const edited = await world.store.updateMessage(message.id, { content: 'final', edited_at: editedAt }, (updated) => {
-          seenByDraft = updated;
-          return world.draft('message.updated', ada, { id: updated.id, content: updated.content });
-        });
+        const edited = await world.store.updateMessage(
+          message.id,
+          { content: 'final', edited_at: editedAt },
+          (updated) => {
+            seenByDraft = updated;
+            return world.draft('message.updated', ada, { id: updated.id, content: updated.content });
+          },
+        );
         assert.ok(edited);
         assert.equal(seenByDraft?.content, 'final');
         assert.deepEqual(edited.message, { ...message, content: 'final', edited_at: editedAt });
@@ -869,15 +1033,25 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           { status: 'complete', parts, metadata: { latency_ms: 40 } },
           () => world.draft('message.updated', ada),
         );
-        assert.deepEqual(finished?.message, { ...edited.message, status: 'complete', parts, metadata: { latency_ms: 40 } });
+        assert.deepEqual(finished?.message, {
+          ...edited.message,
+          status: 'complete',
+          parts,
+          metadata: { latency_ms: 40 },
+        });
 
-        const deleted = await world.store.updateMessage(message.id, { deleted_at: world.now() }, () => world.draft('message.deleted', ada));
+        const deleted = await world.store.updateMessage(message.id, { deleted_at: world.now() }, () =>
+          world.draft('message.deleted', ada),
+        );
         assert.equal(deleted?.message.deleted, true);
         assert.equal((await world.store.messageById(message.id))?.deleted, true);
         assert.deepEqual(seqs(await world.log(general.id)), range(1, message.seq + 3));
 
         const last = await world.lastSeq(general.id);
-        assert.equal(await world.store.updateMessage('msg_missing', { content: 'x' }, () => world.draft('message.updated', ada)), undefined);
+        assert.equal(
+          await world.store.updateMessage('msg_missing', { content: 'x' }, () => world.draft('message.updated', ada)),
+          undefined,
+        );
         assert.equal(await world.lastSeq(general.id), last, 'a missing message appends nothing');
       });
 
@@ -889,7 +1063,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const first = await world.sent(general, ada);
         const second = await world.sent(general, bob);
         const react = (add: boolean, message: Message, member: MemberRecord, emoji: string) => {
-          const draft = world.draft(add ? 'reaction.added' : 'reaction.removed', member, { message: message.id, emoji });
+          const draft = world.draft(add ? 'reaction.added' : 'reaction.removed', member, {
+            message: message.id,
+            emoji,
+          });
           return add
             ? world.store.addReaction(message.id, member.handle, emoji, draft)
             : world.store.removeReaction(message.id, member.handle, emoji, draft);
@@ -950,7 +1127,8 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const general = await world.room('general', [ada, bob]);
         const messages: Message[] = [];
         for (let i = 0; i < 10; i++) {
-          if (i === 5) await world.store.addMembership(world.membership(general.id, carol), world.joined(carol, carol.id));
+          if (i === 5)
+            await world.store.addMembership(world.membership(general.id, carol), world.joined(carol, carol.id));
           messages.push(await world.sent(general, i % 2 === 0 ? ada : bob, { content: `m${i}` }));
         }
         assert.equal(messages[5]!.seq, messages[4]!.seq + 2);
@@ -987,7 +1165,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const end = await world.store.history(general.id, { after: messages[7]!.seq, limit: 5 });
         assert.deepEqual(ids(end.messages), pick(messages, 8, 9));
         assert.equal(end.has_more, false);
-        const between = await world.store.history(general.id, { after: messages[1]!.seq, before: messages[5]!.seq, limit: 10 });
+        const between = await world.store.history(general.id, {
+          after: messages[1]!.seq,
+          before: messages[5]!.seq,
+          limit: 10,
+        });
         assert.deepEqual(ids(between.messages), pick(messages, 2, 3, 4));
         assert.equal(between.has_more, false);
       });
@@ -1004,10 +1186,18 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.equal(window.has_more, false);
 
         const forward = await world.store.history(general.id, { afterTime: at(2), limit: 2 });
-        assert.deepEqual(ids(forward.messages), pick(messages, 3, 4), 'paging forward from a time reads the oldest first');
+        assert.deepEqual(
+          ids(forward.messages),
+          pick(messages, 3, 4),
+          'paging forward from a time reads the oldest first',
+        );
         assert.equal(forward.has_more, true);
         const backward = await world.store.history(general.id, { beforeTime: at(6), limit: 2 });
-        assert.deepEqual(ids(backward.messages), pick(messages, 4, 5), 'paging back from a time reads the newest first');
+        assert.deepEqual(
+          ids(backward.messages),
+          pick(messages, 4, 5),
+          'paging back from a time reads the newest first',
+        );
         assert.equal(backward.has_more, true);
       });
 
@@ -1043,13 +1233,24 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const sent: Message[] = [];
         for (const room of [one, two, three, one, two, three, one]) sent.push(await world.sent(room, ada));
         const inOneAndTwo = sent.filter((message) => message.room !== three.id);
-        assert.deepEqual(ids(await world.store.recentMessages({ roomIds: [one.id, two.id], limit: 10 })), ids(inOneAndTwo));
         assert.deepEqual(
-          ids(await world.store.recentMessages({ roomIds: [one.id, two.id], afterTime: sent[1]!.created_at, limit: 10 })),
+          ids(await world.store.recentMessages({ roomIds: [one.id, two.id], limit: 10 })),
+          ids(inOneAndTwo),
+        );
+        assert.deepEqual(
+          ids(
+            await world.store.recentMessages({ roomIds: [one.id, two.id], afterTime: sent[1]!.created_at, limit: 10 }),
+          ),
           ids(inOneAndTwo.slice(2)),
         );
         assert.deepEqual(
-          ids(await world.store.recentMessages({ roomIds: [one.id, two.id, three.id], afterTime: sent[0]!.created_at, limit: 3 })),
+          ids(
+            await world.store.recentMessages({
+              roomIds: [one.id, two.id, three.id],
+              afterTime: sent[0]!.created_at,
+              limit: 3,
+            }),
+          ),
           ids(sent.slice(1, 4)),
         );
         assert.deepEqual(await world.store.recentMessages({ roomIds: [], limit: 10 }), []);
@@ -1070,9 +1271,17 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         // Past the depth limit a message wakes nobody, whatever the core asked for.
         const pastLimit = await world.sent(general, alpha2, { mentions: [alpha], wake: [alpha] });
         assert.equal(pastLimit.depth, 2);
-        const delivered = await world.store.recentMessages({ roomIds: [general.id], deliveredTo: { agentId: alpha.id }, limit: 10 });
+        const delivered = await world.store.recentMessages({
+          roomIds: [general.id],
+          deliveredTo: { agentId: alpha.id },
+          limit: 10,
+        });
         assert.deepEqual(ids(delivered), [toAlpha.id, toBoth.id, fromAgent.id]);
-        const toAlpha2 = await world.store.recentMessages({ roomIds: [general.id], deliveredTo: { agentId: alpha2.id }, limit: 10 });
+        const toAlpha2 = await world.store.recentMessages({
+          roomIds: [general.id],
+          deliveredTo: { agentId: alpha2.id },
+          limit: 10,
+        });
         assert.deepEqual(ids(toAlpha2), [toAlpha2Only.id, toBoth.id]);
       });
 
@@ -1122,7 +1331,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await world.sent(lab, alpha, { content: 'for everyone', eventAgents: null });
         await world.store.updateRoom(lab.id, { topic: 'x' }, () => world.draft('room.updated', ada));
         await world.store.addReaction(byAlpha.id, 'ada', '👍', world.draft('reaction.added', ada, {}, [alpha.id]));
-        await world.store.updateMessage(plain.id, { content: 'edited' }, () => world.draft('message.updated', ada, {}, []));
+        await world.store.updateMessage(plain.id, { content: 'edited' }, () =>
+          world.draft('message.updated', ada, {}, []),
+        );
         await world.store.removeMembership(lab.id, alpha2.id, world.draft('member.left', alpha2));
         const log = await world.log(lab.id);
         assert.ok(log.some((event) => event.quiet) && log.some((event) => event.agents === null));
@@ -1143,7 +1354,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       test('an agent listening to addressed events sees those for everyone and those that list it, never its own messages', async (t) => {
         const { world, lab, log, alpha } = await busyRoom(t);
-        const seen = await world.store.events(lab.id, 0, 1000, { kind: 'agent', agentId: alpha.id, listen: 'addressed' });
+        const seen = await world.store.events(lab.id, 0, 1000, {
+          kind: 'agent',
+          agentId: alpha.id,
+          handle: alpha.handle,
+          listen: 'addressed',
+        });
         const expected = log.filter(
           (event) =>
             event.agents === null ||
@@ -1154,11 +1370,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       test('an agent listening to all events also sees every event that is not quiet, never its own messages', async (t) => {
         const { world, lab, log, beta } = await busyRoom(t);
-        const seen = await world.store.events(lab.id, 0, 1000, { kind: 'agent', agentId: beta.id, listen: 'all' });
+        const seen = await world.store.events(lab.id, 0, 1000, { kind: 'agent', agentId: beta.id, handle: beta.handle, listen: 'all' });
         const expected = log.filter(
           (event) =>
             event.agents === null ||
-            (!(event.kind === 'message.created' && event.actor === beta.handle) && (!event.quiet || event.agents.includes(beta.id))),
+            (!(event.kind === 'message.created' && event.actor === beta.handle) &&
+              (!event.quiet || event.agents.includes(beta.id))),
         );
         assert.deepEqual(seen.map(describeEvent), expected.map(describeEvent));
       });
@@ -1168,20 +1385,24 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const disagreements: string[] = [];
         for (const agent of agents) {
           for (const listen of ['addressed', 'all'] as const) {
-            const viewer: LogViewer = { kind: 'agent', agentId: agent.id, listen };
+            const viewer: LogViewer = { kind: 'agent', agentId: agent.id, handle: agent.handle, listen };
             const rule = { id: agent.id, handle: agent.handle, kind: 'agent', listen } as const;
             const seen = new Set(seqs(await world.store.events(lab.id, 0, 1000, viewer)));
             for (const event of log) {
               const expected = receives(event, rule);
               if (expected !== seen.has(event.seq)) {
-                disagreements.push(`${agent.handle}/${listen}: ${describeEvent(event)}: receives=${expected}, store=${seen.has(event.seq)}`);
+                disagreements.push(
+                  `${agent.handle}/${listen}: ${describeEvent(event)}: receives=${expected}, store=${seen.has(event.seq)}`,
+                );
               }
             }
             // A filtered page is the next `limit` matching events, not a filter over the next `limit` events.
             const paged = seqs(await world.store.events(lab.id, 4, 3, viewer));
             const expectedPage = seqs(log.filter((event) => event.seq > 4 && receives(event, rule)).slice(0, 3));
             if (paged.join() !== expectedPage.join()) {
-              disagreements.push(`${agent.handle}/${listen}: page after #4 of 3: receives=[${expectedPage}], store=[${paged}]`);
+              disagreements.push(
+                `${agent.handle}/${listen}: page after #4 of 3: receives=[${expectedPage}], store=[${paged}]`,
+              );
             }
           }
         }
@@ -1192,7 +1413,14 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const { world, lab, log } = await busyRoom(t);
         assert.equal(log.length, await world.lastSeq(lab.id));
         const kinds = new Set(log.map((event) => event.kind));
-        for (const kind of ['member.joined', 'message.created', 'message.updated', 'reaction.added', 'room.updated', 'member.left']) {
+        for (const kind of [
+          'member.joined',
+          'message.created',
+          'message.updated',
+          'reaction.added',
+          'room.updated',
+          'member.left',
+        ]) {
           assert.ok(kinds.has(kind as StoredEvent['kind']), `the log holds a ${kind} event`);
         }
         assert.deepEqual(await world.store.events(lab.id, 0, 1000, { kind: 'all' }), log);
@@ -1205,7 +1433,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const ada = await world.member('ada');
         const bob = await world.member('bob');
         const general = await world.room('general', [ada, bob]);
-        const results = await Promise.all(range(1, 200).map((i) => world.send(general, i % 2 ? ada : bob, { content: `m${i}` })));
+        const results = await Promise.all(
+          range(1, 200).map((i) => world.send(general, i % 2 ? ada : bob, { content: `m${i}` })),
+        );
         const messageSeqs = results.map((result) => result.message.seq).sort((a, b) => a - b);
         assert.deepEqual(messageSeqs, range(general.last_seq + 1, general.last_seq + 200));
         assert.ok(results.every((result) => !result.duplicate && result.event.seq === result.message.seq));
@@ -1220,7 +1450,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const world = await open(t);
         const ada = await world.member('ada');
         const general = await world.room('general', [ada]);
-        const results = await Promise.all(range(1, 50).map((i) => world.send(general, ada, { content: `try ${i}`, clientId: 'retry-me' })));
+        const results = await Promise.all(
+          range(1, 50).map((i) => world.send(general, ada, { content: `try ${i}`, clientId: 'retry-me' })),
+        );
         const stored = results.filter((result) => !result.duplicate);
         assert.equal(stored.length, 1);
         assert.ok(results.every((result) => result.message.id === stored[0]!.message.id));
@@ -1253,7 +1485,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
         const again = await reopen();
         assert.deepEqual(sorted((await again.listMembers({})).map((member) => member.handle)), ['ada', 'bob', 'carol']);
-        assert.deepEqual((await again.listDenylist()).map((entry) => entry.handle), ['spammer']);
+        assert.deepEqual(
+          (await again.listDenylist()).map((entry) => entry.handle),
+          ['spammer'],
+        );
         const page = await again.history(general.id, { limit: 10 });
         assert.deepEqual(sorted(page.messages.map((message) => message.content)), ['m1', 'm2', 'm3', 'm4', 'm5']);
         assert.equal((await again.roomById(general.id))?.last_seq, general.last_seq + 5);

@@ -314,7 +314,7 @@ export class SqliteStore implements Store {
            ON CONFLICT (handle) DO UPDATE SET reason = excluded.reason`,
         )
         .run(entry);
-      return entry;
+      return this.db.prepare('SELECT * FROM denylist WHERE handle = ?').get(entry.handle) as DenyEntry;
     });
   }
 
@@ -776,11 +776,10 @@ export class SqliteStore implements Store {
       let filter = '';
       const params: unknown[] = [roomId, after];
       if (viewer.kind === 'agent') {
-        filter =
-          viewer.listen === 'all'
-            ? 'AND (agents IS NULL OR quiet = 0 OR instr(agents, ?) > 0)'
-            : 'AND (agents IS NULL OR instr(agents, ?) > 0)';
-        params.push(JSON.stringify(viewer.agentId));
+        // The delivery rule of core/delivery.ts `receives`, in SQL.
+        const woken = viewer.listen === 'all' ? '(quiet = 0 OR instr(agents, ?) > 0)' : 'instr(agents, ?) > 0';
+        filter = `AND (agents IS NULL OR (NOT (kind = 'message.created' AND actor = ?) AND ${woken}))`;
+        params.push(viewer.handle, JSON.stringify(viewer.agentId));
       }
       params.push(limit);
       const rows = this.db
