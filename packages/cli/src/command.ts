@@ -74,7 +74,8 @@ export function parseCommandLine(argv: string[], commands: readonly Command[]): 
     const names = commands.filter((command) => command.name.startsWith(`${group} `)).map((command) => command.name);
     if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', command: undefined, group };
     const problem = second === undefined ? 'needs a subcommand' : `has no subcommand "${second}"`;
-    throw new UsageError(`roundtable ${group} ${problem}: ${names.map((name) => name.split(' ')[1]).join(', ')}`);
+    const subcommands = names.map((name) => name.split(' ')[1]).join(', ');
+    throw new UsageError(`roundtable ${group} ${problem}: ${subcommands}`, undefined, group);
   }
   const used = new Set(words.slice(0, found.words));
   const rest = argv.filter((_, index) => !used.has(index));
@@ -121,7 +122,10 @@ function parse(
   command: Command | undefined,
 ): { values: Values; positionals: string[] } {
   const config = Object.fromEntries(
-    Object.entries(options).map(([name, spec]) => [name, spec.short ? { type: spec.type, short: spec.short } : { type: spec.type }]),
+    Object.entries(options).map(([name, spec]) => [
+      name,
+      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+    ]),
   );
   try {
     const { values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true });
@@ -136,7 +140,8 @@ function checkArgs(command: Command, args: string[]): void {
   const required = spec.filter((name) => !name.startsWith('['));
   const variadic = spec.some((name) => name.endsWith('...'));
   if (args.length < required.length) throw new UsageError(`missing ${required[args.length]}`, command);
-  if (!variadic && args.length > spec.length) throw new UsageError(`unexpected argument "${args[spec.length]}"`, command);
+  if (!variadic && args.length > spec.length)
+    throw new UsageError(`unexpected argument "${args[spec.length]}"`, command);
 }
 
 /** Reads an integer option; `undefined` when it was not given. */

@@ -6,10 +6,13 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
   /** The command whose usage is shown; absent when no command could be told apart. */
   readonly command: Command | undefined;
+  /** Without a command: the group whose help to point at, e.g. `token`. */
+  readonly group: string | undefined;
 
-  constructor(message: string, command?: Command) {
+  constructor(message: string, command?: Command, group?: string) {
     super(message);
     this.command = command;
+    this.group = group;
   }
 }
 

@@ -47,7 +47,8 @@ export function commandHelp(command: Command, commands: readonly Command[]): str
   if (command.description) lines.push('', command.description);
   const subcommands = commands.filter((other) => other.name.startsWith(`${command.name} `));
   if (subcommands.length > 0) {
-    lines.push('', 'Subcommands:', ...subcommands.map((other) => `  ${other.name}  ${other.summary}`));
+    const width = Math.max(...subcommands.map((other) => other.name.length));
+    lines.push('', 'Subcommands:', ...subcommands.map((other) => `  ${other.name.padEnd(width)}  ${other.summary}`));
   }
   if (command.options && Object.keys(command.options).length > 0) {
     lines.push('', 'Options:', ...optionLines(command.options));

@@ -10,7 +10,8 @@ export async function readStdin(): Promise<string> {
 /** `ROUNDTABLE_PASSWORD` when set (scripts, CI); otherwise a prompt, which needs a terminal. */
 export async function password(env: NodeJS.ProcessEnv, confirm: boolean): Promise<string> {
   if (env.ROUNDTABLE_PASSWORD !== undefined) return env.ROUNDTABLE_PASSWORD;
-  if (!process.stdin.isTTY) throw new CliError('no password: set ROUNDTABLE_PASSWORD, or run on a terminal to be asked');
+  if (!process.stdin.isTTY)
+    throw new CliError('no password: set ROUNDTABLE_PASSWORD, or run on a terminal to be asked');
   const first = await promptHidden('Password: ');
   if (confirm && (await promptHidden('Repeat password: ')) !== first) throw new CliError('the passwords do not match');
   return first;

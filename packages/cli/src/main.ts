@@ -57,8 +57,9 @@ function report(error: unknown): number {
   spinner.stop();
   if (error instanceof UsageError) {
     process.stderr.write(`error: ${error.message}\n`);
-    if (error.command) process.stderr.write(`usage: ${usageLine(error.command)}\n(see "roundtable ${error.command.name} --help")\n`);
-    else process.stderr.write('(see "roundtable --help")\n');
+    if (error.command)
+      process.stderr.write(`usage: ${usageLine(error.command)}\n(see "roundtable ${error.command.name} --help")\n`);
+    else process.stderr.write(`(see "roundtable ${error.group ? `${error.group} ` : ''}--help")\n`);
     return Exit.Usage;
   }
   if (error instanceof InterruptedError) return Exit.Interrupted;

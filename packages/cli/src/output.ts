@@ -30,10 +30,12 @@ export function warn(line: string): void {
 
 /** Left-aligned columns under a header; the last column is not padded, so lines carry no trailing spaces. */
 export function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   for (const row of [header, ...rows]) {
     const cells = row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)));
-    print(cells.join('  '));
+    print(cells.join('  ').trimEnd());
   }
 }
 

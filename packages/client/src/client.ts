@@ -60,7 +60,7 @@ export interface Logger {
 export interface ClientOptions {
   /** The hub's base URL, `http(s)://host:port` (`ws(s)://` also works); the client connects to `<url>/ws`. */
   url: string;
-  /** Sent in the auth frame. Leave it out in a browser that authenticates with the hub's session cookie. */
+  /** Sent in the auth frame. */
   token?: string;
   /** Cursors saved by an earlier run (see `cursors()`): the first connect resumes those rooms from there. */
   cursors?: Cursors;
@@ -495,9 +495,6 @@ export class RoundtableClient implements StreamHost {
         return;
       case 'read':
         this.emitter.emit('read', frame);
-        return;
-      case 'pong':
-        if (frame.id !== undefined) this.take(frame.id)?.resolve?.({ at: frame.at });
         return;
       default:
         // A newer hub may push frames this SDK does not know; they are safe to skip.

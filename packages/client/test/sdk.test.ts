@@ -22,9 +22,17 @@ test('the SDK sends with acks, receives typed events, and pages history', async 
   const result = await a.send('general', 'hello @bob');
   assert.equal(result.duplicate, false);
   assert.deepEqual(result.message.mentions, ['bob']);
-  await eventually(() => assert.deepEqual(received.map((m) => m.id), [result.message.id]));
+  await eventually(() =>
+    assert.deepEqual(
+      received.map((m) => m.id),
+      [result.message.id],
+    ),
+  );
   const page = await b.history('general', { limit: 10 });
-  assert.deepEqual(page.messages.map((m) => m.content), ['hello @bob']);
+  assert.deepEqual(
+    page.messages.map((m) => m.content),
+    ['hello @bob'],
+  );
   const error = await a.send('nowhere', 'x').catch((caught: unknown) => caught);
   assert.ok(error instanceof RoundtableError);
   assert.equal(error.code, 'room_not_found');
@@ -33,8 +41,20 @@ test('the SDK sends with acks, receives typed events, and pages history', async 
 test('the SDK reconnects after the hub drops it and resumes without loss or duplicates', async (t) => {
   const hub = await startHub(t);
   const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
-  const reader = new RoundtableClient({ url: hub.url, token: ada.token, reconnectBaseMs: 20, reconnectMaxMs: 100, logger: quiet() });
-  const writer = new RoundtableClient({ url: hub.url, token: bob.token, reconnectBaseMs: 20, reconnectMaxMs: 100, logger: quiet() });
+  const reader = new RoundtableClient({
+    url: hub.url,
+    token: ada.token,
+    reconnectBaseMs: 20,
+    reconnectMaxMs: 100,
+    logger: quiet(),
+  });
+  const writer = new RoundtableClient({
+    url: hub.url,
+    token: bob.token,
+    reconnectBaseMs: 20,
+    reconnectMaxMs: 100,
+    logger: quiet(),
+  });
   t.after(() => Promise.all([reader.close(), writer.close()]));
   await reader.connect();
   await writer.connect();
@@ -54,7 +74,11 @@ test('the SDK reconnects after the hub drops it and resumes without loss or dupl
   }
   await Promise.all(sends);
   await eventually(() => assert.equal(received.length, 200), 10_000);
-  assert.deepEqual(received, Array.from({ length: 200 }, (_, i) => `n${i}`), 'all, once, in order');
+  assert.deepEqual(
+    received,
+    Array.from({ length: 200 }, (_, i) => `n${i}`),
+    'all, once, in order',
+  );
   assert.ok(states.includes('reconnecting'), 'the reader did reconnect');
   const history = await reader.history('general', { limit: 200 });
   assert.equal(history.messages.length, 200, 'retried sends were stored once');
@@ -89,7 +113,10 @@ test('the REST helper registers and signs in', async (t) => {
   const signedIn = new RestClient({ url: hub.url });
   await signedIn.login({ handle: 'zed', password: 'long enough' });
   assert.equal((await signedIn.me()).member.handle, 'zed');
-  await assert.rejects(new RestClient({ url: hub.url }).login({ handle: 'zed', password: 'wrong one' }), (error: unknown) => {
-    return error instanceof RoundtableError && error.code === 'bad_credentials';
-  });
+  await assert.rejects(
+    new RestClient({ url: hub.url }).login({ handle: 'zed', password: 'wrong one' }),
+    (error: unknown) => {
+      return error instanceof RoundtableError && error.code === 'bad_credentials';
+    },
+  );
 });

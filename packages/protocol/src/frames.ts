@@ -138,7 +138,7 @@ export interface MessageResult {
 
 /** What an `ack` carries back for each request type. */
 export interface ResultMap {
-  auth: ReadyFrame;
+  auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
   edit: { message: Message };
@@ -179,6 +179,8 @@ export interface ReadyFrame {
   resuming: string[];
   server: {
     version: string;
+    /** The protocol version this hub speaks (PROTOCOL_VERSION). */
+    protocol: number;
     limits: typeof Limits;
     heartbeat_ms: number;
     /** Frames larger than this get `frame_too_large`. */
@@ -238,12 +240,6 @@ export interface ReadReceiptFrame {
   seq: number;
 }
 
-export interface PongFrame {
-  type: 'pong';
-  id?: string;
-  at: string;
-}
-
 export type ServerFrame =
   | ReadyFrame
   | EventFrame
@@ -253,8 +249,7 @@ export type ServerFrame =
   | StreamDeltaFrame
   | TypingFrame
   | PresenceFrame
-  | ReadReceiptFrame
-  | PongFrame;
+  | ReadReceiptFrame;
 
 export type ClientFrame = { [T in RequestType]: { type: T; id?: string } & RequestParams<T> }[RequestType];
 

@@ -1,9 +1,8 @@
 /** @module @roundtable/protocol: the wire contract shared by the hub, the SDK, the CLI and the web UI. */
+export * from './version.js';
 export * from './errors.js';
 export * from './close-codes.js';
 export * from './limits.js';
 export * from './model.js';
 export * from './frames.js';
 export * from './mentions.js';
-
-export const PROTOCOL_VERSION = 1;

@@ -2,13 +2,20 @@
 import { z } from 'zod';
 import { Limits } from './limits.js';
 
+/** Handles that would read as something else: `@all` addresses everyone. */
+export const RESERVED_HANDLES: ReadonlySet<string> = new Set(['all', 'everyone', 'here']);
+
 /** Handles are lowercase and immutable, so messages can name members by handle. */
 export const Handle = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a handle is 1-32 characters: a-z, 0-9, _ and -, not starting with _ or -');
+/** A handle a new member may take. */
+export const NewHandle = Handle.refine((handle) => !RESERVED_HANDLES.has(handle), 'that handle is reserved');
+/** `r_` starts room ids, so a name may not: a room reference is an id or a name, never ambiguous. */
 export const RoomName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a room name is 1-64 characters: a-z, 0-9, _ and -');
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a room name is 1-64 characters: a-z, 0-9, _ and -')
+  .refine((name) => !name.startsWith('r_'), 'a room name may not start with r_');
 /** A room is named by its id (`r_…`) or, for channels, by its name. */
 export const RoomRef = z.string().min(1).max(80);
 export const Id = z.string().min(1).max(64);
@@ -156,9 +163,9 @@ export const RoomEvent = z.object({
 });
 export type RoomEvent = z.infer<typeof RoomEvent>;
 
-export const Content = z
-  .string()
-  .max(Limits.maxContentChars, `content is at most ${Limits.maxContentChars} characters`);
+/** The schema message of an over-long content, so transports can answer `content_too_long` for it. */
+export const CONTENT_TOO_LONG = `content is at most ${Limits.maxContentChars} characters`;
+export const Content = z.string().max(Limits.maxContentChars, CONTENT_TOO_LONG);
 export const ClientId = z.string().min(1).max(128);
 export const Emoji = z.string().min(1).max(64);
 export const Topic = z.string().max(Limits.maxTopicChars);

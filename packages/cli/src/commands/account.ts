@@ -15,12 +15,18 @@ const register: Command = {
   description: `${PASSWORD_NOTE} Passwords have at least 8 characters.`,
   args: ['HANDLE'],
   options: { 'display-name': { type: 'string', value: 'NAME', description: 'Shown instead of the handle' } },
-  examples: ['eval "$(roundtable register alice --display-name "Alice Martin")"', 'ROUNDTABLE_PASSWORD=… roundtable register ci-user'],
+  examples: [
+    'eval "$(roundtable register alice --display-name "Alice Martin")"',
+    'ROUNDTABLE_PASSWORD=… roundtable register ci-user',
+  ],
   async run(context, { values, args }) {
     const handle = handleArg(args[0]!);
     const secret = await password(context.env, true);
     const display_name = stringOption(values, 'display-name');
-    const result = await progress('registering', context.anonymousApi().register({ handle, password: secret, display_name }));
+    const result = await progress(
+      'registering',
+      context.anonymousApi().register({ handle, password: secret, display_name }),
+    );
     signedIn(context, result, 'Registered');
   },
 };

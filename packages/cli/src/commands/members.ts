@@ -51,7 +51,8 @@ const create: Command = {
   ],
   async run(context, { values, args }) {
     const kind = stringOption(values, 'kind');
-    if (kind !== 'agent' && kind !== 'person') throw new UsageError('--kind agent or --kind person is required', create);
+    if (kind !== 'agent' && kind !== 'person')
+      throw new UsageError('--kind agent or --kind person is required', create);
     const created = await progress(
       'creating the member',
       context.api().post<{ member: Member; token: string }>('/api/v1/members', {

@@ -16,7 +16,11 @@ const send: Command = {
   ].join('\n'),
   args: ['ROOM', 'MESSAGE...'],
   options: {
-    to: { type: 'string', value: 'HANDLE,...', description: 'Address these members (agents are woken) without @-mentions' },
+    to: {
+      type: 'string',
+      value: 'HANDLE,...',
+      description: 'Address these members (agents are woken) without @-mentions',
+    },
     thread: { type: 'string', value: 'ID', description: 'Reply in the thread of this top-level message' },
   },
   examples: [
@@ -27,7 +31,8 @@ const send: Command = {
   ],
   async run(context, { values, args }) {
     const [room, ...words] = args as [string, ...string[]];
-    const content = words.length === 1 && words[0] === '-' ? (await readStdin()).replace(/\r?\n$/, '') : words.join(' ');
+    const content =
+      words.length === 1 && words[0] === '-' ? (await readStdin()).replace(/\r?\n$/, '') : words.join(' ');
     if (content.trim() === '') throw new UsageError('the message is empty', send);
     const result = await progress(
       'sending',

@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { stringOption } from '../command.js';
 import { CliError } from '../errors.js';
+import { progress } from '../progress.js';
 
 export const serveCommands: Command[] = [
   {
@@ -15,7 +16,11 @@ export const serveCommands: Command[] = [
     ].join('\n'),
     options: {
       host: { type: 'string', value: 'HOST', description: 'Interface to listen on (default: $HOST, else 127.0.0.1)' },
-      port: { type: 'string', value: 'PORT', description: 'Port to listen on; 0 picks a free one (default: $PORT, else 8004)' },
+      port: {
+        type: 'string',
+        value: 'PORT',
+        description: 'Port to listen on; 0 picks a free one (default: $PORT, else 8004)',
+      },
       db: {
         type: 'string',
         value: 'PATH',
@@ -41,9 +46,11 @@ export const serveCommands: Command[] = [
       let server: Awaited<ReturnType<typeof startServer>>;
       try {
         config = loadConfig({ ...context.env, ...overrides });
-        server = await startServer(config);
+        server = await progress('starting the hub', startServer(config));
       } catch (cause) {
-        throw new CliError(`Roundtable could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        throw new CliError(`Roundtable could not start: ${cause instanceof Error ? cause.message : String(cause)}`, {
+          cause,
+        });
       }
       process.stderr.write(`${banner(server.url, server.adminToken, config.databasePath)}\n`);
 
@@ -65,7 +72,10 @@ export const serveCommands: Command[] = [
 
 /** The text packages/server/src/main.ts prints for `npm start`, kept equal by hand: the server package does not export it. */
 function banner(url: string, adminToken: string | undefined, databasePath: string): string {
-  const lines = [`Roundtable is listening on ${url}`, `  WebSocket: ${url.replace(/^http/, 'ws')}/ws   API docs: ${url}/docs`];
+  const lines = [
+    `Roundtable is listening on ${url}`,
+    `  WebSocket: ${url.replace(/^http/, 'ws')}/ws   API docs: ${url}/docs`,
+  ];
   if (adminToken) {
     lines.push(
       '',

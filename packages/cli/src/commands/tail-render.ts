@@ -51,9 +51,13 @@ export class TextRenderer implements Renderer {
       case 'message.deleted':
         return this.line(`${this.head(frame.at, frame.actor)} deleted ${String(data.id)}`);
       case 'reaction.added':
-        return this.line(`${this.head(frame.at, frame.actor)} reacted ${String(data.emoji)} to ${String(data.message_id)}`);
+        return this.line(
+          `${this.head(frame.at, frame.actor)} reacted ${String(data.emoji)} to ${String(data.message_id)}`,
+        );
       case 'reaction.removed':
-        return this.line(`${this.head(frame.at, frame.actor)} removed ${String(data.emoji)} from ${String(data.message_id)}`);
+        return this.line(
+          `${this.head(frame.at, frame.actor)} removed ${String(data.emoji)} from ${String(data.message_id)}`,
+        );
       case 'member.joined': {
         const member = String(data.member);
         const by = frame.actor === member ? '' : ` (added by @${frame.actor})`;
@@ -102,7 +106,9 @@ export class TextRenderer implements Renderer {
       return this.line(this.messageLine(message));
     }
     if (message.edited_at && message.status === 'complete') {
-      return this.line(`${this.head(message.edited_at, message.sender, message.sender_kind)} edited ${message.id}: ${indent(message.content)}`);
+      return this.line(
+        `${this.head(message.edited_at, message.sender, message.sender_kind)} edited ${message.id}: ${indent(message.content)}`,
+      );
     }
     this.line(this.messageLine(message));
   }

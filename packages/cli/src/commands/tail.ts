@@ -27,7 +27,11 @@ const tail: Command = {
   ].join('\n'),
   args: ['ROOM'],
   options: {
-    limit: { type: 'string', value: 'N', description: `History to print first, in messages; 0 for none (default: ${DEFAULT_LIMIT})` },
+    limit: {
+      type: 'string',
+      value: 'N',
+      description: `History to print first, in messages; 0 for none (default: ${DEFAULT_LIMIT})`,
+    },
     since: {
       type: 'string',
       value: 'SEQ',
@@ -52,12 +56,12 @@ const tail: Command = {
       url: context.url,
       token,
       logger: {
-        // Before the first connection this is the "waiting for the hub" state: shown on the spinner.
-        // Afterwards each drop and reconnect gets a dim line, so a quiet room is not mistaken for a dead one.
+        // After the first connection each drop and reconnect gets a dim line, so a quiet room is not
+        // mistaken for a dead one. Before it, the spinner shows why the hub cannot be reached yet.
         warn: (message, extra) => {
-          const text = `${message.replace(/^roundtable: /, '')}${typeof extra === 'string' ? `: ${extra}` : ''}`;
-          if (connected) spinner.line(dim(`… ${text}`));
-          else spinner.update(`waiting for the hub at ${context.url} (${text})`);
+          const cause = typeof extra === 'string' ? extra : undefined;
+          if (connected) spinner.line(dim(`… ${message.replace(/^roundtable: /, '')}${cause ? `: ${cause}` : ''}`));
+          else if (cause) spinner.update(`waiting for the hub at ${context.url} (${cause})`);
         },
       },
     });
@@ -76,7 +80,10 @@ const tail: Command = {
     client.on('delta', show);
     client.on('error', (error) => {
       lastError = error;
-      if (connected) spinner.line(dim(`… ${error.code}: ${error.message}`));
+      // A final failure closes the client right after this event and is reported once, as the exit error.
+      queueMicrotask(() => {
+        if (connected && client.state !== 'closed') spinner.line(dim(`… ${error.code}: ${error.message}`));
+      });
     });
     client.on('ready', () => {
       if (connected) spinner.line(dim('… reconnected'));
@@ -124,9 +131,10 @@ async function loadHistory(
   let cursor = since;
   while (messages.length < limit) {
     const size = Math.min(Limits.maxPageSize, limit - messages.length);
-    const page = since === undefined
-      ? await client.history(room, { before: cursor, limit: size })
-      : await client.history(room, { after: cursor, limit: size });
+    const page =
+      since === undefined
+        ? await client.history(room, { before: cursor, limit: size })
+        : await client.history(room, { after: cursor, limit: size });
     if (since === undefined) messages.unshift(...page.messages);
     else messages.push(...page.messages);
     if (!page.has_more || page.messages.length === 0) break;

@@ -55,7 +55,10 @@ const create: Command = {
       return recoverAdminToken(context, db, handle, stringOption(values, 'name') ?? 'recovered admin token');
     }
     const member = stringOption(values, 'member');
-    const body = { name: stringOption(values, 'name') ?? 'cli', member: member === undefined ? undefined : handleArg(member) };
+    const body = {
+      name: stringOption(values, 'name') ?? 'cli',
+      member: member === undefined ? undefined : handleArg(member),
+    };
     const created = await progress(
       'creating a token',
       context.api().post<{ token: string; record: TokenInfo }>('/api/v1/tokens', body),
@@ -121,12 +124,19 @@ async function recoverAdminToken(context: Context, path: string, handle: string,
   // Opening a missing path would create an empty database there: a typo must not look like success.
   if (!existsSync(path)) throw new CliError(`no database at ${path}`);
   const { createLogger, Hub, LocalBus, SqliteStore, VERSION } = await import('@roundtable/server');
-  const store = new SqliteStore({ path });
+  let store: InstanceType<typeof SqliteStore>;
+  try {
+    store = new SqliteStore({ path });
+  } catch (cause) {
+    // Not a SQLite file, or a schema newer than this CLI knows.
+    throw new CliError(`cannot open ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
   try {
     const member = await store.memberByHandle(handle);
     if (!member) throw new RoundtableError('member_not_found', `No member @${handle} in ${path}.`);
     if (member.role !== 'admin') throw new RoundtableError('admin_only', `@${handle} is not an admin.`);
-    if (member.disabled) throw new RoundtableError('member_disabled', `@${handle} is disabled; a token would not work.`);
+    if (member.disabled)
+      throw new RoundtableError('member_disabled', `@${handle} is disabled; a token would not work.`);
     const hub = new Hub({ store, bus: new LocalBus(), logger: createLogger('silent'), version: VERSION });
     const created = await hub.createToken(member, { name });
     showSecret(context, created, `Created token ${created.record.id} for @${handle} in ${path}.`);

@@ -7,6 +7,7 @@ import {
   CloseCode,
   Limits,
   MENTION_ALL,
+  PROTOCOL_VERSION,
   parseMentions,
   type Cursors,
   type HistoryParams,
@@ -35,6 +36,7 @@ import type {
   EventDraft,
   MemberRecord,
   MembershipRecord,
+  RecentQuery,
   Store,
   StoredEvent,
   TokenRecord,
@@ -111,6 +113,8 @@ export class Hub {
   private readonly roomViewsCache = new Map<string, RoomMemberView[]>();
   private readonly lastPublished = new Map<string, number>();
   private readonly streams = new Map<string, ActiveStream>();
+  /** Per member, the latest send still on its way to the store's queue. */
+  private readonly sendOrder = new Map<string, Promise<void>>();
   private readonly away = new Set<string>();
   private denylist = new Set<string>();
   private systemMember: MemberRecord | undefined;
@@ -440,6 +444,7 @@ export class Hub {
     const rooms = await this.store.listRoomsOf(auth.member.id);
     // From here to `add`, nothing awaits: no event can slip between the read and the registration.
     const session = new Session(newId('s'), connection, auth.member, auth.tokenId);
+    connection.bind?.(session);
     const catchUp: Array<{ room: string; after: number }> = [];
     for (const room of rooms) {
       const resumeFrom = resume[room.id];
@@ -450,6 +455,7 @@ export class Hub {
       if (needsCatchUp) catchUp.push({ room: room.id, after });
     }
     const wasOnline = this.sessions.isOnline(auth.member.id);
+    const wasAway = this.away.delete(auth.member.id);
     this.sessions.add(session);
     const ready: ReadyFrame = {
       type: 'ready',
@@ -459,13 +465,14 @@ export class Hub {
       resuming: catchUp.map((entry) => entry.room),
       server: {
         version: this.options.version,
+        protocol: PROTOCOL_VERSION,
         limits: Limits,
         heartbeat_ms: this.options.heartbeatMs,
         max_frame_bytes: this.options.maxFrameBytes,
       },
     };
     connection.send(JSON.stringify(ready));
-    if (!wasOnline) this.announcePresence(auth.member);
+    if (!wasOnline || wasAway) this.announcePresence(auth.member);
     for (const entry of catchUp) await this.catchUp(session, entry.room);
     return session;
   }
@@ -628,7 +635,7 @@ export class Hub {
     const room = ref.startsWith('r_')
       ? await this.store.roomById(ref)
       : await this.store.roomByName(ref.replace(/^#/, ''));
-    if (!room) throw new HubError('room_not_found', `No room ${ref}.`);
+    if (!room) throw new HubError('room_not_found');
     return room;
   }
 
@@ -647,6 +654,11 @@ export class Hub {
     if (membership) return membership;
     const roomKind = kind ?? (await this.store.roomById(roomId))?.kind;
     throw roomKind === 'public' ? new HubError('not_member') : new HubError('room_not_found');
+  }
+
+  /** The room, if the actor is a member of it (the errors do not reveal private rooms). */
+  async memberRoom(actor: MemberRecord, ref: string): Promise<Room> {
+    return publicRoom(await this.visibleRoom(actor, ref));
   }
 
   private async visibleRoom(actor: MemberRecord, ref: string) {
@@ -763,7 +775,7 @@ export class Hub {
     return publicRoom((await this.store.roomById(room.id)) ?? room);
   }
 
-  async leaveRoom(actor: MemberRecord, ref: string): Promise<void> {
+  async leaveRoom(actor: MemberRecord, ref: string): Promise<string> {
     const room = await this.visibleRoom(actor, ref);
     if (room.kind === 'direct') throw new HubError('forbidden', 'Direct rooms cannot be left; mute them instead.');
     const at = this.now();
@@ -775,15 +787,17 @@ export class Hub {
       agents: null,
     });
     if (result.event) this.publishEvent(result.event);
+    return room.id;
   }
 
-  async invite(actor: MemberRecord, ref: string, handle: string): Promise<void> {
+  async invite(actor: MemberRecord, ref: string, handle: string): Promise<string> {
     const room = await this.visibleRoom(actor, ref);
     if (room.kind === 'direct') throw new HubError('forbidden', 'Members cannot be added to a direct room.');
     if (room.archived_at) throw new HubError('room_archived');
     const member = await this.memberByHandle(handle);
-    if (member.disabled) throw new HubError('member_disabled');
+    if (member.disabled) throw new HubError('forbidden', `@${member.handle} is disabled and cannot be invited.`);
     await this.addToRoom(room.id, member, actor, 'member');
+    return room.id;
   }
 
   async updateRoom(
@@ -873,10 +887,33 @@ export class Hub {
     if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
   }
 
+  /**
+   * A member's sends are stored in the order they arrive: each waits until the one before it has
+   * been queued for commit (not committed), so sends still share a transaction.
+   */
   async send(
     actor: MemberRecord,
     params: SendParams,
     status: 'complete' | 'streaming' = 'complete',
+  ): Promise<MessageResult> {
+    const previous = this.sendOrder.get(actor.id);
+    let queued!: () => void;
+    const mine = new Promise<void>((resolve) => (queued = resolve));
+    this.sendOrder.set(actor.id, mine);
+    try {
+      if (previous) await previous;
+      return await this.sendInOrder(actor, params, status, queued);
+    } finally {
+      queued();
+      if (this.sendOrder.get(actor.id) === mine) this.sendOrder.delete(actor.id);
+    }
+  }
+
+  private async sendInOrder(
+    actor: MemberRecord,
+    params: SendParams,
+    status: 'complete' | 'streaming',
+    queued: () => void,
   ): Promise<MessageResult> {
     this.requireMayPost(actor);
     this.checkRate(actor);
@@ -916,7 +953,7 @@ export class Hub {
       threadAgents,
     });
     const at = this.now();
-    const result = await this.store.insertMessage(
+    const insert = this.store.insertMessage(
       {
         id: newId('msg'),
         room_id: room.id,
@@ -944,6 +981,8 @@ export class Hub {
         agents: quiet ? [] : wake,
       }),
     );
+    queued();
+    const result = await insert;
     if (result.duplicate) {
       this.stats.duplicatesSuppressed += 1;
       return { message: this.withStreamContent(result.message), duplicate: true };
@@ -957,7 +996,7 @@ export class Hub {
         senderId: actor.id,
         content: result.message.content,
         index: 0,
-        audience: audienceOf(wake, actor),
+        audience: audienceOf(result.depthExceeded ? [] : wake, actor),
         lastActivity: this.clock.now(),
       });
     }
@@ -1015,12 +1054,13 @@ export class Hub {
     if (!result.duplicate) this.publishEvent(result.event);
   }
 
-  /** The message, checked to be visible to the actor, with who it reached. */
-  private async messageFor(actor: MemberRecord, messageId: string) {
+  /** The message, checked to be visible to the actor, with who it reached; `change` also requires a live room. */
+  private async messageFor(actor: MemberRecord, messageId: string, change = false) {
     const audience = await this.store.messageAudience(messageId);
     if (!audience) throw new HubError('message_not_found');
     const members = await this.roomMembers(audience.message.room);
     if (!members.has(actor.id)) throw new HubError('message_not_found');
+    if (change && (await this.store.roomById(audience.message.room))?.archived_at) throw new HubError('room_archived');
     return audience;
   }
 
@@ -1029,7 +1069,7 @@ export class Hub {
   }
 
   async editMessage(actor: MemberRecord, messageId: string, content: string): Promise<Message> {
-    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
     if (senderId !== actor.id && actor.role !== 'admin')
       throw new HubError('forbidden', 'Only the author or an admin may edit.');
     if (message.deleted) throw new HubError('message_not_found');
@@ -1048,7 +1088,7 @@ export class Hub {
   }
 
   async deleteMessage(actor: MemberRecord, messageId: string): Promise<void> {
-    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
     if (senderId !== actor.id && actor.role !== 'admin') {
       throw new HubError('forbidden', 'Only the author or an admin may delete.');
     }
@@ -1071,7 +1111,7 @@ export class Hub {
 
   async react(actor: MemberRecord, messageId: string, emoji: string, add: boolean): Promise<boolean> {
     this.requireMayPost(actor);
-    const { message, senderId, wake } = await this.messageFor(actor, messageId);
+    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
     if (message.deleted) throw new HubError('message_not_found');
     const draft: EventDraft = {
       kind: add ? 'reaction.added' : 'reaction.removed',
@@ -1094,8 +1134,8 @@ export class Hub {
     const page = await this.store.history(room.id, {
       before: params.before,
       after: params.after,
-      beforeTime: params.before_time,
-      afterTime: params.after_time,
+      beforeTime: params.before_time === undefined ? undefined : new Date(params.before_time).toISOString(),
+      afterTime: params.after_time === undefined ? undefined : new Date(params.after_time).toISOString(),
       limit: params.limit ?? 50,
       sender: params.sender,
       threadId: params.thread_id,
@@ -1112,19 +1152,25 @@ export class Hub {
       ? [(await this.visibleRoom(actor, query.room)).id]
       : await this.store.roomIdsOf(actor.id);
     const agent = query.agent ? await this.memberByHandle(query.agent) : undefined;
-    return this.store.recentMessages({
-      roomIds,
-      afterTime: query.since,
-      deliveredTo: agent ? { agentId: agent.id } : undefined,
-      limit: query.limit,
-    });
+    let deliveredTo: RecentQuery['deliveredTo'];
+    if (agent) {
+      const listensToAll: string[] = [];
+      for (const roomId of roomIds) {
+        if ((await this.roomMembers(roomId)).get(agent.id)?.listen === 'all') listensToAll.push(roomId);
+      }
+      deliveredTo = { agentId: agent.id, listensToAll };
+    }
+    return this.store.recentMessages({ roomIds, afterTime: query.since, deliveredTo, limit: query.limit });
   }
 
   /** A streaming message holds its text in memory until it ends; readers see the text so far. */
   private withStreamContent(message: Message): Message {
     if (message.status !== 'streaming') return message;
     const stream = this.streams.get(message.id);
-    return stream ? { ...message, content: stream.content } : message;
+    // `stream_deltas` tells a reader joining mid-stream which delta indexes the snapshot already holds.
+    return stream
+      ? { ...message, content: stream.content, metadata: { ...message.metadata, stream_deltas: stream.index } }
+      : message;
   }
 
   // Streaming
@@ -1254,6 +1300,7 @@ export class Hub {
 
   async typing(actor: MemberRecord, ref: string, threadId: string | undefined, active: boolean): Promise<void> {
     const room = await this.visibleRoom(actor, ref);
+    if (room.archived_at) throw new HubError('room_archived');
     this.signal(
       room.id,
       { type: 'typing', room: room.id, member: actor.handle, thread_id: threadId ?? null, active },

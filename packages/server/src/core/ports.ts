@@ -165,8 +165,8 @@ export type LogViewer = { kind: 'all' } | { kind: 'agent'; agentId: string; hand
 export interface RecentQuery {
   roomIds: string[];
   afterTime?: string;
-  /** Only messages this agent would receive under the delivery rule. */
-  deliveredTo?: { agentId: string };
+  /** Only messages this agent receives under the delivery rule, given the rooms where it listens to all. */
+  deliveredTo?: { agentId: string; listensToAll: string[] };
   limit: number;
 }
 

@@ -11,6 +11,8 @@ export interface Connection {
   /** Sends one serialized frame; the transport enforces its own backpressure limit. */
   send(frame: string): void;
   close(code: number, reason: string): void;
+  /** Told its session before the first frame is sent, for transports that label frames with cursors. */
+  bind?(session: Session): void;
 }
 
 export interface RoomCursor {

@@ -13,6 +13,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { CONTENT_TOO_LONG } from '@roundtable/protocol';
 import { HubError, toHubError } from '../core/hub-error.js';
 import type { Authenticated } from '../core/hub.js';
 import { KeyedRateLimiter, type RateLimit } from '../core/rate-limit.js';
@@ -130,9 +131,7 @@ function toRequestError(error: FastifyError): HubError {
       path: `${error.validationContext ?? ''}${issue.instancePath.replaceAll('/', '.')}`,
       message: issue.message,
     }));
-    const contentTooLong = issues.some(
-      (issue) => issue.path.endsWith('.content') && /at most/.test(issue.message ?? ''),
-    );
+    const contentTooLong = issues.some((issue) => issue.message === CONTENT_TOO_LONG);
     return new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, {
       details: { issues },
       cause: error,

@@ -3,6 +3,7 @@
  * directly; REST routes call the same hub functions.
  */
 import {
+  CONTENT_TOO_LONG,
   Limits,
   RequestSchemas,
   isRequestType,
@@ -58,12 +59,10 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'room.direct': async ({ hub, actor }, params) => ({ room: await hub.openDirect(actor, params.members) }),
   'room.join': async ({ hub, actor }, params) => ({ room: await hub.joinRoom(actor, params.room) }),
   'room.leave': async ({ hub, actor }, params) => {
-    await hub.leaveRoom(actor, params.room);
-    return { room: params.room };
+    return { room: await hub.leaveRoom(actor, params.room) };
   },
   'room.invite': async ({ hub, actor }, params) => {
-    await hub.invite(actor, params.room, params.member);
-    return { room: params.room, member: params.member };
+    return { room: await hub.invite(actor, params.room, params.member), member: params.member };
   },
   'room.update': async ({ hub, actor }, params) => ({ room: await hub.updateRoom(actor, params.room, params) }),
   'room.archive': async ({ hub, actor }, params) => ({
@@ -111,7 +110,7 @@ export function parseRequest(frame: unknown): { id: string | undefined; request?
   const parsed = RequestSchemas[type].safeParse(rest);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    const contentTooLong = issues.some((issue) => issue.path === 'content' && /at most/.test(issue.message));
+    const contentTooLong = issues.some((issue) => issue.message === CONTENT_TOO_LONG);
     return {
       id: requestId,
       error: new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, { details: { issues } }),

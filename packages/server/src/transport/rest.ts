@@ -11,6 +11,7 @@ import {
   Id,
   Limits,
   ListenMode,
+  NewHandle,
   NotifyLevel,
   RoomRef,
   SendParams,
@@ -26,7 +27,7 @@ const RoomParam = z.object({ room: RoomRef });
 const MessageParam = z.object({ id: Id });
 const Password = z.string().min(8, 'a password has at least 8 characters').max(200);
 const MemberInput = z.object({
-  handle: Handle,
+  handle: NewHandle,
   kind: z.enum(['person', 'agent']),
   display_name: z.string().max(100).optional(),
   description: z.string().max(2000).optional(),
@@ -69,7 +70,7 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
       schema: {
         tags: tags('auth'),
         summary: 'Create a person account (when open registration is on) and get a session token',
-        body: z.object({ handle: Handle, password: Password, display_name: z.string().max(100).optional() }),
+        body: z.object({ handle: NewHandle, password: Password, display_name: z.string().max(100).optional() }),
       },
     },
     async (request, reply) => reply.status(201).send(await hub.register(request.body)),
@@ -285,8 +286,7 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
         const ref = request.params.room;
         if (action === 'join') return { room: await hub.joinRoom(actor, ref) };
         if (action === 'archive') return { room: await hub.updateRoom(actor, ref, { archived: true }) };
-        await hub.leaveRoom(actor, ref);
-        return { room: ref };
+        return { room: await hub.leaveRoom(actor, ref) };
       },
     );
   }
@@ -301,8 +301,8 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
       },
     },
     async (request) => {
-      await hub.invite(actorOf(request), request.params.room, request.body.member);
-      return { room: request.params.room, member: request.body.member };
+      const room = await hub.invite(actorOf(request), request.params.room, request.body.member);
+      return { room, member: request.body.member };
     },
   );
   app.get(

@@ -16,11 +16,15 @@ function parseSince(value: string | undefined): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) {
     const number = Number(value);
-    return new Date(number < 1e12 ? number * 1000 : number).toISOString();
+    return validTime(number < 1e12 ? number * 1000 : number);
   }
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new HubError('invalid_request', '`since` is an ISO time or epoch seconds.');
-  return new Date(time).toISOString();
+  return validTime(Date.parse(value));
+}
+
+function validTime(ms: number): string {
+  const time = new Date(ms);
+  if (Number.isNaN(time.getTime())) throw new HubError('invalid_request', '`since` is an ISO time or epoch seconds.');
+  return time.toISOString();
 }
 
 export function registerSimple(root: FastifyInstance, context: TransportContext): void {

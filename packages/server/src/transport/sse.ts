@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { CloseCode } from '@roundtable/protocol';
 import { toHubError } from '../core/hub-error.js';
 import type { Connection, Session } from '../core/sessions.js';
 import type { TransportContext } from './context.js';
@@ -42,15 +43,19 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
       let session: Session | undefined;
       let closed = false;
       const connection: Connection = {
+        bind(bound) {
+          session = bound;
+        },
         send(frame) {
           if (closed) return;
           if (response.writableLength > context.ws.maxBufferedBytes) {
             context.metrics.error('slow_consumer');
-            connection.close(4508, 'slow consumer');
+            connection.close(CloseCode.SlowConsumer, 'slow consumer');
             return;
           }
           const type = /^\{"type":"([^"]+)"/.exec(frame)?.[1] ?? 'message';
-          const id = type === 'event' && session ? `id: ${cursorsOf(session)}\n` : '';
+          // Every frame that moves a cursor carries them all, so Last-Event-ID resumes from any point.
+          const id = session && CURSOR_FRAMES.has(type) ? `id: ${cursorsOf(session)}\n` : '';
           response.write(`${id}event: ${type}\ndata: ${frame}\n\n`);
         },
         close() {
@@ -64,6 +69,7 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
       keepAlive.unref();
       const cleanup = () => {
         closed = true;
+        if (!response.writableEnded) response.end();
         clearInterval(keepAlive);
         context.connections.delete(connection);
         if (session) context.hub.detach(session);
@@ -71,16 +77,19 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
       context.connections.add(connection);
       request.raw.on('close', cleanup);
       try {
-        session = await context.hub.attach(connection, auth, cursors);
-        if (closed) context.hub.detach(session);
+        await context.hub.attach(connection, auth, cursors);
+        if (closed && session) context.hub.detach(session);
       } catch (error) {
         const hubError = toHubError(error);
         response.write(`event: error\ndata: ${JSON.stringify({ type: 'error', ...hubError.toBody() })}\n\n`);
-        connection.close(4500, hubError.code);
+        connection.close(CloseCode.GoingAway, hubError.code);
       }
     },
   );
 }
+
+/** Frames after which the client's cursors have moved (or, for `ready`, are first known). */
+const CURSOR_FRAMES = new Set(['ready', 'event', 'synced']);
 
 function cursorsOf(session: Session): string {
   const parts: string[] = [];

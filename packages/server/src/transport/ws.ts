@@ -72,6 +72,9 @@ interface SimpleDialect {
   userId: string | undefined;
 }
 
+/** Frames a client may send before its header token has been checked. */
+const MAX_PENDING_FRAMES = 100;
+
 class WsConnection implements Connection {
   private session: Session | undefined;
   private auth: Authenticated | undefined;
@@ -160,9 +163,9 @@ class WsConnection implements Connection {
     }
   }
 
-  private fail(error: HubError, closeCode: number): void {
+  private fail(error: HubError, closeCode: number, requestId?: string): void {
     this.context.metrics.error(error.code);
-    this.socket.send(JSON.stringify({ type: 'error', ...error.toBody() }));
+    this.socket.send(JSON.stringify({ type: 'error', ...(requestId ? { id: requestId } : {}), ...error.toBody() }));
     this.close(closeCode, error.code);
   }
 
@@ -177,7 +180,7 @@ class WsConnection implements Connection {
         );
       }
       if (this.simple) {
-        const room = await this.hub.resolveRoom(this.simple.room ?? this.context.defaultRoom);
+        const room = await this.hub.memberRoom(auth.member, this.simple.room ?? this.context.defaultRoom);
         this.simpleRoom = { id: room.id, name: room.name };
       }
       if (this.closed) return;
@@ -197,8 +200,8 @@ class WsConnection implements Connection {
       }
     } catch (error) {
       const hubError = toHubError(error);
-      const forbidden = hubError.code === 'member_disabled' || hubError.code === 'sender_mismatch';
-      this.fail(hubError, forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized);
+      const unauthorized = hubError.code === 'auth_required' || hubError.code === 'auth_failed';
+      this.fail(hubError, unauthorized ? CloseCode.Unauthorized : CloseCode.Forbidden, requestId);
       return;
     } finally {
       this.authenticating = false;
@@ -209,7 +212,13 @@ class WsConnection implements Connection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (this.authenticating) {
-      this.pending.push(data);
+      // Frames sent while the token is checked wait for it, but only so many.
+      if (this.pending.length < MAX_PENDING_FRAMES) this.pending.push(data);
+      else
+        this.reply(
+          undefined,
+          new HubError('rate_limited', 'Too many frames before authentication.', { retryAfterMs: 1000 }),
+        );
       return;
     }
     if (data.length > this.context.ws.maxFrameBytes) {
@@ -217,11 +226,6 @@ class WsConnection implements Connection {
         undefined,
         new HubError('frame_too_large', `Frames are at most ${this.context.ws.maxFrameBytes} bytes.`),
       );
-      return;
-    }
-    const wait = this.limiter.take();
-    if (wait > 0) {
-      this.reply(undefined, new HubError('rate_limited', undefined, { retryAfterMs: wait }));
       return;
     }
     let decoded: unknown;
@@ -233,6 +237,12 @@ class WsConnection implements Connection {
     }
     if (this.simple) decoded = this.translateIn(decoded);
     const { id, request, error } = parseRequest(decoded);
+    // Decoded first, so that even a refused frame is answered with its request id.
+    const wait = this.limiter.take();
+    if (wait > 0) {
+      this.reply(id, new HubError('rate_limited', undefined, { retryAfterMs: wait }));
+      return;
+    }
     if (error || !request) {
       this.reply(id, error ?? new HubError('invalid_request'));
       return;
@@ -288,12 +298,14 @@ class WsConnection implements Connection {
     };
   }
 
-  /** New messages go out as plain message objects of the dialect's room; other frames as they are. */
+  /**
+   * New messages of the dialect's room go out as plain message objects; other room events, which
+   * the simple dialect has no words for, are left out; acks, errors and `ready` pass as they are.
+   */
   private translateOut(frame: string): string | undefined {
     if (!frame.startsWith('{"type":"event"')) return frame;
     const event = JSON.parse(frame) as { room: string; kind: string; data: Message };
-    if (event.room !== this.simpleRoom!.id) return undefined;
-    if (event.kind !== 'message.created') return frame;
+    if (event.room !== this.simpleRoom!.id || event.kind !== 'message.created') return undefined;
     return JSON.stringify(simpleMessage(event.data, this.simpleRoom!.name));
   }
 }

@@ -1265,7 +1265,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const general = await world.room('general', [ada, alpha, alpha2], { agent_depth_limit: 1 });
         const toAlpha = await world.sent(general, ada, { mentions: [alpha], wake: [alpha] });
         const toAlpha2Only = await world.sent(general, ada, { mentions: [alpha2], wake: [alpha2] });
-        await world.sent(general, ada, { content: 'nobody' });
+        const toNobody = await world.sent(general, ada, { content: 'nobody' });
         const toBoth = await world.sent(general, ada, { mentionAll: true, wake: [alpha, alpha2] });
         const fromAgent = await world.sent(general, alpha2, { mentions: [alpha], wake: [alpha] });
         // Past the depth limit a message wakes nobody, whatever the core asked for.
@@ -1273,16 +1273,23 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.equal(pastLimit.depth, 2);
         const delivered = await world.store.recentMessages({
           roomIds: [general.id],
-          deliveredTo: { agentId: alpha.id },
+          deliveredTo: { agentId: alpha.id, listensToAll: [] },
           limit: 10,
         });
         assert.deepEqual(ids(delivered), [toAlpha.id, toBoth.id, fromAgent.id]);
         const toAlpha2 = await world.store.recentMessages({
           roomIds: [general.id],
-          deliveredTo: { agentId: alpha2.id },
+          deliveredTo: { agentId: alpha2.id, listensToAll: [] },
           limit: 10,
         });
         assert.deepEqual(ids(toAlpha2), [toAlpha2Only.id, toBoth.id]);
+        // Listening to all of a room: every message there but its own and those past the depth limit.
+        const listening = await world.store.recentMessages({
+          roomIds: [general.id],
+          deliveredTo: { agentId: alpha.id, listensToAll: [general.id] },
+          limit: 10,
+        });
+        assert.deepEqual(ids(listening), [toAlpha.id, toAlpha2Only.id, toNobody.id, toBoth.id, fromAgent.id]);
       });
 
       test('lists the agents that wrote a thread root or a reply in it, once each', async (t) => {
@@ -1370,7 +1377,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       test('an agent listening to all events also sees every event that is not quiet, never its own messages', async (t) => {
         const { world, lab, log, beta } = await busyRoom(t);
-        const seen = await world.store.events(lab.id, 0, 1000, { kind: 'agent', agentId: beta.id, handle: beta.handle, listen: 'all' });
+        const seen = await world.store.events(lab.id, 0, 1000, {
+          kind: 'agent',
+          agentId: beta.id,
+          handle: beta.handle,
+          listen: 'all',
+        });
         const expected = log.filter(
           (event) =>
             event.agents === null ||

@@ -87,7 +87,8 @@ CREATE TABLE messages (
   deleted_at TEXT,
   reply_count INTEGER NOT NULL DEFAULT 0,
   last_reply_at TEXT,
-  wake TEXT NOT NULL DEFAULT '[]'
+  wake TEXT NOT NULL DEFAULT '[]',
+  quiet INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX messages_room_seq ON messages(room_id, seq);
 CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_id) WHERE client_id IS NOT NULL;

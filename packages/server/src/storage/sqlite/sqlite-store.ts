@@ -56,7 +56,7 @@ export class SqliteStore implements Store {
   private closed = false;
   private healthy = true;
   private readonly runInSavepoint: (write: QueuedWrite) => unknown;
-  private readonly runBatch: (writes: QueuedWrite[]) => Array<{ ok: boolean; value: unknown }>;
+  private readonly runBatch: Database.Transaction<(writes: QueuedWrite[]) => Array<{ ok: boolean; value: unknown }>>;
   private readonly onCommitError: ((error: unknown) => void) | undefined;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
@@ -67,7 +67,8 @@ export class SqliteStore implements Store {
     // FULL fsyncs the WAL on every commit: an acknowledged message survives power loss, not just a crash.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    // A lock held by another process (a backup tool) is waited for this long, with the event loop blocked.
+    this.db.pragma('busy_timeout = 2000');
     this.onCommitError = options.onCommitError;
     migrate(this.db);
     this.stmt = this.prepare();
@@ -78,7 +79,7 @@ export class SqliteStore implements Store {
         try {
           return { ok: true, value: this.runInSavepoint(write) };
         } catch (error) {
-          return { ok: false, value: error };
+          return { ok: false, value: storeFailure(error) };
         }
       }),
     );
@@ -105,9 +106,9 @@ export class SqliteStore implements Store {
       messageByClientId: db.prepare('SELECT * FROM messages WHERE sender_id = ? AND client_id = ?'),
       insertMessage: db.prepare(
         `INSERT INTO messages (id, room_id, seq, sender_id, sender, sender_kind, content, mentions, targets, mention_all,
-           thread_id, depth, status, parts, metadata, client_id, created_at, wake)
+           thread_id, depth, status, parts, metadata, client_id, created_at, wake, quiet)
          VALUES (@id, @room_id, @seq, @sender_id, @sender, @sender_kind, @content, @mentions, @targets, @mention_all,
-           @thread_id, @depth, @status, @parts, @metadata, @client_id, @created_at, @wake)`,
+           @thread_id, @depth, @status, @parts, @metadata, @client_id, @created_at, @wake, @quiet)`,
       ),
       insertAddressee: db.prepare(
         'INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq) VALUES (?, ?, ?)',
@@ -140,7 +141,8 @@ export class SqliteStore implements Store {
     this.queue = [];
     let outcomes: Array<{ ok: boolean; value: unknown }>;
     try {
-      outcomes = this.runBatch(writes);
+      // IMMEDIATE takes the write lock first (waiting up to busy_timeout), instead of failing mid-transaction.
+      outcomes = this.runBatch.immediate(writes);
       this.healthy = true;
     } catch (error) {
       this.healthy = false;
@@ -157,6 +159,7 @@ export class SqliteStore implements Store {
   }
 
   private read<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new HubError('shutting_down'));
     try {
       return Promise.resolve(run());
     } catch (error) {
@@ -402,8 +405,10 @@ export class SqliteStore implements Store {
       }
       const before = this.roomRow(id);
       if (!before) throw new HubError('room_not_found');
-      const stored = this.appendEvent(id, event(before));
-      return { room: { ...before, last_seq: stored.seq }, event: stored };
+      // Inside this transaction the event takes the next seq: the room it carries already counts it.
+      const after = { ...before, last_seq: before.last_seq + 1 };
+      const stored = this.appendEvent(id, event(after));
+      return { room: after, event: stored };
     });
   }
 
@@ -575,6 +580,7 @@ export class SqliteStore implements Store {
         client_id: input.client_id,
         created_at: input.created_at,
         wake: JSON.stringify(wake),
+        quiet: depthExceeded ? 1 : 0,
       });
       for (const memberId of input.addressed) this.stmt.insertAddressee.run(memberId, input.room_id, seq);
       if (input.thread_id) this.stmt.bumpThread.run(input.created_at, input.thread_id, input.room_id);
@@ -740,8 +746,11 @@ export class SqliteStore implements Store {
         params.push(query.afterTime);
       }
       if (query.deliveredTo) {
-        where.push(`instr(wake, ?) > 0`);
-        params.push(JSON.stringify(query.deliveredTo.agentId));
+        // As in core/delivery.ts: woken by the message, or listening to all of a room (unless quiet), never its own.
+        const all = query.deliveredTo.listensToAll;
+        const listening = all.length > 0 ? `OR (room_id IN (${all.map(() => '?').join(',')}) AND quiet = 0)` : '';
+        where.push(`sender_id <> ? AND (instr(wake, ?) > 0 ${listening})`);
+        params.push(query.deliveredTo.agentId, JSON.stringify(query.deliveredTo.agentId), ...all);
       }
       params.push(query.limit);
       const rows = this.db
@@ -898,6 +907,16 @@ function migrate(db: Db): void {
 /** better-sqlite3 refuses undefined parameters: a patch names only what it changes. */
 function definedOnly(patch: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}
+
+/** Constraint violations are the caller's mistake; any other SQLite failure means the store cannot write. */
+function storeFailure(error: unknown): unknown {
+  if (error instanceof HubError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code.startsWith('SQLITE_') && !code.startsWith('SQLITE_CONSTRAINT')) {
+    return new HubError('store_unavailable', undefined, { cause: error });
+  }
+  return error;
 }
 
 function isUniqueViolation(error: unknown): boolean {
