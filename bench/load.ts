@@ -30,7 +30,10 @@ function percentile(values: number[], p: number): number {
 }
 
 async function open(url: string, token: string | undefined): Promise<WebSocket> {
-  const socket = new WebSocket(url.replace(/^http/, 'ws') + '/ws', token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const socket = new WebSocket(
+    url.replace(/^http/, 'ws') + '/ws',
+    token ? { headers: { authorization: `Bearer ${token}` } } : {},
+  );
   await new Promise<void>((resolve, reject) => {
     if (!token) socket.once('open', () => resolve());
     else

@@ -15,7 +15,10 @@ const MEMBERS = 100;
 const MESSAGES = full ? 10_000 : 2_000;
 const WINDOW = 64;
 
-async function spawnServer(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: string }> {
+async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: string }> {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -41,7 +44,13 @@ async function spawnServer(args: string[], env: Record<string, string>): Promise
 async function benchBaseline(): Promise<LoadResult> {
   const server = await spawnServer(['bench/baselines/ws-broadcast.ts'], {});
   try {
-    return await runLoad({ url: server.url, tokens: Array(MEMBERS).fill(''), room: 'any', messages: MESSAGES, window: WINDOW });
+    return await runLoad({
+      url: server.url,
+      tokens: Array(MEMBERS).fill(''),
+      room: 'any',
+      messages: MESSAGES,
+      window: WINDOW,
+    });
   } finally {
     server.child.kill();
   }
@@ -72,7 +81,14 @@ async function benchHub(): Promise<LoadResult> {
       });
       tokens.push(((await response.json()) as { token: string }).token);
     }
-    return await runLoad({ url: server.url, tokens, senderToken: admin, room: 'general', messages: MESSAGES, window: WINDOW });
+    return await runLoad({
+      url: server.url,
+      tokens,
+      senderToken: admin,
+      room: 'general',
+      messages: MESSAGES,
+      window: WINDOW,
+    });
   } finally {
     server.child.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -94,9 +110,19 @@ function row(name: string, result: LoadResult, baseline: LoadResult): string {
 
 const baseline = await benchBaseline();
 const hub = await benchHub();
-console.log(`\nFan-out, one room of ${MEMBERS} members, ${MESSAGES} messages, window ${WINDOW} (${full ? 'full' : 'quick'} run)`);
 console.log(
-  ['scenario'.padEnd(34), 'msg/s'.padStart(9), 'deliveries/s'.padStart(11), 'ratio'.padStart(7), 'ack p50'.padStart(8), 'ack p99'.padStart(8), 'deliv p99'.padStart(10)].join(' '),
+  `\nFan-out, one room of ${MEMBERS} members, ${MESSAGES} messages, window ${WINDOW} (${full ? 'full' : 'quick'} run)`,
+);
+console.log(
+  [
+    'scenario'.padEnd(34),
+    'msg/s'.padStart(9),
+    'deliveries/s'.padStart(11),
+    'ratio'.padStart(7),
+    'ack p50'.padStart(8),
+    'ack p99'.padStart(8),
+    'deliv p99'.padStart(10),
+  ].join(' '),
 );
 console.log(row('bare ws broadcast (baseline)', baseline, baseline));
 console.log(row('roundtable, SQLite durable', hub, baseline));
@@ -104,5 +130,9 @@ console.log('(latencies in ms; ratio = deliveries/s against the baseline of this
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench/results/latest.json'),
-  JSON.stringify({ at: new Date().toISOString(), members: MEMBERS, messages: MESSAGES, window: WINDOW, baseline, hub }, null, 2),
+  JSON.stringify(
+    { at: new Date().toISOString(), members: MEMBERS, messages: MESSAGES, window: WINDOW, baseline, hub },
+    null,
+    2,
+  ),
 );
