@@ -110,7 +110,7 @@ export const RequestSchemas = {
   'room.members': z.object({ room: RoomRef }),
   'members.list': z.object({ kind: z.enum(['person', 'agent', 'system']).optional() }),
   'stream.start': StreamStartParams,
-  'stream.delta': z.object({ message: Id, delta: z.string().max(Limits.maxContentChars) }),
+  'stream.delta': z.object({ message: Id, delta: Content }),
   'stream.done': z.object({
     message: Id,
     content: Content.optional(),

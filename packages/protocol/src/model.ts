@@ -88,6 +88,16 @@ export const RoomMember = z.object({
 });
 export type RoomMember = z.infer<typeof RoomMember>;
 
+/** An API token as listed: never the secret, which exists only in the answer that created it. */
+export interface ApiToken {
+  id: string;
+  member_id: string;
+  name: string;
+  kind: 'api' | 'session';
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export const MessageStatus = z.enum(['complete', 'streaming', 'error', 'cancelled']);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 

@@ -7,3 +7,4 @@ export { SqliteStore } from './storage/sqlite/sqlite-store.js';
 export { loadConfig, type Config } from './config.js';
 export { startServer, VERSION, type RunningServer } from './server.js';
 export { createLogger } from './observability/logger.js';
+export { runUntilSignalled, startupBanner } from './run.js';

@@ -1,7 +1,4 @@
-/**
- * How `roundtable tail` shows a room: one line per message or event, `HH:MM:SS #room @sender: text`,
- * a streaming reply growing in place on its line as deltas arrive and finished by the final message.
- */
+/** How `roundtable tail` shows a room: `HH:MM:SS #room @sender: text` lines, a streamed reply growing in place on its own. */
 import type { EventFrame, Message, Room, StreamDeltaFrame } from '@roundtable/client';
 import { clock, printJsonLine } from '../output.js';
 

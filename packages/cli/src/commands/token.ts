@@ -1,21 +1,12 @@
 /** `roundtable token …`: create, list and revoke API tokens over REST, and recover a lost admin token offline. */
 import { existsSync } from 'node:fs';
 import { RoundtableError, type Member } from '@roundtable/client';
+import type { ApiToken } from '@roundtable/protocol';
 import { handleArg, stringOption, type Command } from '../command.js';
 import type { Context } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { notice, print, printJson, printTable, warn } from '../output.js';
 import { progress } from '../progress.js';
-
-/** A token as the REST API lists it: never the secret, which exists only in the answer that created it. */
-interface TokenInfo {
-  id: string;
-  member_id: string;
-  name: string;
-  kind: 'api' | 'session';
-  created_at: string;
-  revoked_at: string | null;
-}
 
 const create: Command = {
   name: 'token create',
@@ -61,7 +52,7 @@ const create: Command = {
     };
     const created = await progress(
       'creating a token',
-      context.api().post<{ token: string; record: TokenInfo }>('/api/v1/tokens', body),
+      context.api().post<{ token: string; record: ApiToken }>('/api/v1/tokens', body),
     );
     showSecret(context, created, `Created token ${created.record.id} (${created.record.name}).`);
   },
@@ -75,7 +66,7 @@ const list: Command = {
   async run(context, { values }) {
     const api = context.api();
     const all = values.all === true;
-    const { tokens } = await progress('listing tokens', api.get<{ tokens: TokenInfo[] }>('/api/v1/tokens', { all }));
+    const { tokens } = await progress('listing tokens', api.get<{ tokens: ApiToken[] }>('/api/v1/tokens', { all }));
     if (context.json) return printJson({ tokens });
     if (tokens.length === 0) return notice('No tokens.');
     // Tokens name their member by id; with --all, a member list turns those ids into handles.
@@ -107,7 +98,7 @@ const revoke: Command = {
     const id = args[0]!;
     const { token } = await progress(
       'revoking',
-      context.api().delete<{ token: TokenInfo }>(`/api/v1/tokens/${encodeURIComponent(id)}`),
+      context.api().delete<{ token: ApiToken }>(`/api/v1/tokens/${encodeURIComponent(id)}`),
     );
     if (context.json) return printJson({ token });
     print(`revoked ${token.id} (${token.name})`);
@@ -146,7 +137,7 @@ async function recoverAdminToken(context: Context, path: string, handle: string,
 }
 
 /** The secret goes alone on stdout, so `$(roundtable token create)` captures just it. */
-function showSecret(context: Context, created: { token: string; record: TokenInfo }, what: string): void {
+function showSecret(context: Context, created: { token: string; record: ApiToken }, what: string): void {
   if (context.json) return printJson(created);
   print(created.token);
   warn(`${what} It is shown this once and cannot be retrieved later: store it now.`);

@@ -81,6 +81,8 @@ export interface Authenticated {
 
 interface ActiveStream {
   messageId: string;
+  /** Started past the depth limit: its events wake no agent. */
+  quiet: boolean;
   room: string;
   senderId: string;
   content: string;
@@ -115,7 +117,8 @@ export class Hub {
   private readonly streams = new Map<string, ActiveStream>();
   /** Per member, the latest send still on its way to the store's queue. */
   private readonly sendOrder = new Map<string, Promise<void>>();
-  private readonly away = new Set<string>();
+  /** The presence last announced per member, so only changes are announced. */
+  private readonly announced = new Map<string, PresenceStatus>();
   private denylist = new Set<string>();
   private systemMember: MemberRecord | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -193,10 +196,11 @@ export class Hub {
 
   /** Streams that were open when the hub last stopped cannot go on: their producers lost the connection. */
   private async endInterruptedStreams(): Promise<void> {
-    for (const { message, senderId, wake } of await this.store.streamingMessages()) {
+    for (const { message, senderId, wake, quiet } of await this.store.streamingMessages()) {
       await this.finishStream(
         {
           messageId: message.id,
+          quiet,
           room: message.room,
           senderId,
           content: message.content,
@@ -410,9 +414,14 @@ export class Hub {
     return { ...member, presence: this.presenceOf(member.id) };
   }
 
+  /** Online while any connection is online, away while every connection is away, offline without any. */
   presenceOf(memberId: string): PresenceStatus {
-    if (!this.sessions.isOnline(memberId)) return 'offline';
-    return this.away.has(memberId) ? 'away' : 'online';
+    let status: PresenceStatus = 'offline';
+    for (const session of this.sessions.ofMember(memberId)) {
+      if (session.status === 'online') return 'online';
+      status = 'away';
+    }
+    return status;
   }
 
   async listDenylist(actor: MemberRecord): Promise<DenyEntry[]> {
@@ -454,8 +463,6 @@ export class Hub {
       session.rooms.set(room.id, { cursor: after, listen: room.listen, syncing: needsCatchUp, buffer: [] });
       if (needsCatchUp) catchUp.push({ room: room.id, after });
     }
-    const wasOnline = this.sessions.isOnline(auth.member.id);
-    const wasAway = this.away.delete(auth.member.id);
     this.sessions.add(session);
     const ready: ReadyFrame = {
       type: 'ready',
@@ -472,7 +479,7 @@ export class Hub {
       },
     };
     connection.send(JSON.stringify(ready));
-    if (!wasOnline || wasAway) this.announcePresence(auth.member);
+    this.announcePresence(auth.member);
     for (const entry of catchUp) await this.catchUp(session, entry.room);
     return session;
   }
@@ -480,10 +487,7 @@ export class Hub {
   detach(session: Session): void {
     if (!this.sessions.all.has(session)) return;
     this.sessions.remove(session);
-    if (!this.sessions.isOnline(session.member.id)) {
-      this.away.delete(session.member.id);
-      this.announcePresence(session.member);
-    }
+    this.announcePresence(session.member);
   }
 
   /** Sends what the store holds after the room's cursor, then what arrived live meanwhile, in order. */
@@ -992,6 +996,7 @@ export class Hub {
     if (status === 'streaming') {
       this.streams.set(result.message.id, {
         messageId: result.message.id,
+        quiet: result.depthExceeded,
         room: room.id,
         senderId: actor.id,
         content: result.message.content,
@@ -1069,7 +1074,7 @@ export class Hub {
   }
 
   async editMessage(actor: MemberRecord, messageId: string, content: string): Promise<Message> {
-    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
+    const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId, true);
     if (senderId !== actor.id && actor.role !== 'admin')
       throw new HubError('forbidden', 'Only the author or an admin may edit.');
     if (message.deleted) throw new HubError('message_not_found');
@@ -1081,6 +1086,7 @@ export class Hub {
       at,
       data: updated as unknown as Record<string, unknown>,
       agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+      quiet,
     }));
     if (!result) throw new HubError('message_not_found');
     this.publishEvent(result.event);
@@ -1088,7 +1094,7 @@ export class Hub {
   }
 
   async deleteMessage(actor: MemberRecord, messageId: string): Promise<void> {
-    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
+    const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId, true);
     if (senderId !== actor.id && actor.role !== 'admin') {
       throw new HubError('forbidden', 'Only the author or an admin may delete.');
     }
@@ -1104,6 +1110,7 @@ export class Hub {
         at,
         data: { id: messageId },
         agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+        quiet,
       }),
     );
     if (result) this.publishEvent(result.event);
@@ -1111,7 +1118,7 @@ export class Hub {
 
   async react(actor: MemberRecord, messageId: string, emoji: string, add: boolean): Promise<boolean> {
     this.requireMayPost(actor);
-    const { message, senderId, wake } = await this.messageFor(actor, messageId, true);
+    const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId, true);
     if (message.deleted) throw new HubError('message_not_found');
     const draft: EventDraft = {
       kind: add ? 'reaction.added' : 'reaction.removed',
@@ -1119,6 +1126,7 @@ export class Hub {
       at: this.now(),
       data: { message_id: messageId, emoji, member: actor.handle },
       agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+      quiet,
     };
     const event = add
       ? await this.store.addReaction(messageId, actor.handle, emoji, draft)
@@ -1268,6 +1276,7 @@ export class Hub {
         at,
         data: message as unknown as Record<string, unknown>,
         agents: stream.audience,
+        quiet: stream.quiet,
       }),
     );
     if (!result) throw new HubError('message_not_found');
@@ -1279,22 +1288,22 @@ export class Hub {
 
   setPresence(session: Session, status: 'online' | 'away'): PresenceStatus {
     session.status = status;
-    const memberId = session.member.id;
-    const anyOnline = [...this.sessions.ofMember(memberId)].some((s) => s.status === 'online');
-    const wasAway = this.away.has(memberId);
-    if (anyOnline) this.away.delete(memberId);
-    else this.away.add(memberId);
-    if (wasAway !== this.away.has(memberId)) this.announcePresence(session.member);
-    return this.presenceOf(memberId);
+    this.announcePresence(session.member);
+    return this.presenceOf(session.member.id);
   }
 
+  /** Tells everyone connected when a member's presence changed; says nothing when it did not. */
   private announcePresence(member: MemberRecord): void {
+    const status = this.presenceOf(member.id);
+    if ((this.announced.get(member.id) ?? 'offline') === status) return;
+    if (status === 'offline') this.announced.delete(member.id);
+    else this.announced.set(member.id, status);
     this.bus.publish({
       kind: 'signal',
       room: null,
       members: null,
       agentsToo: false,
-      frame: JSON.stringify({ type: 'presence', member: member.handle, status: this.presenceOf(member.id) }),
+      frame: JSON.stringify({ type: 'presence', member: member.handle, status }),
     });
   }
 

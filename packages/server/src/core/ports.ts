@@ -93,6 +93,8 @@ export interface EventDraft {
   at: string;
   data: Record<string, unknown>;
   agents: string[] | null;
+  /** Events about a message sent past the depth limit stay as quiet as the message. */
+  quiet?: boolean;
 }
 
 export interface StoredEvent {
@@ -138,6 +140,8 @@ export interface MessageAudience {
   senderId: string;
   /** Agents the message woke when it was sent (none when it was past the depth limit). */
   wake: string[];
+  /** Sent past the depth limit: no agent was woken, whatever its listen mode. */
+  quiet: boolean;
 }
 
 export interface MessagePatch {

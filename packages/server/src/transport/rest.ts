@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  type ApiToken,
   CreateRoomParams,
   Content,
   Emoji,
@@ -48,7 +49,7 @@ const HistoryQuery = HistoryParams.omit({ room: true }).extend({
   limit: z.coerce.number().int().min(1).max(Limits.maxPageSize).optional(),
 });
 
-function publicToken(record: TokenRecord) {
+function publicToken(record: TokenRecord): ApiToken {
   return {
     id: record.id,
     member_id: record.member_id,

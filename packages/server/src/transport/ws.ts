@@ -72,6 +72,13 @@ interface SimpleDialect {
   userId: string | undefined;
 }
 
+/** A refused identity is final (4401, 4403); a hub that failed while checking it is worth a retry (1001). */
+function authCloseCode(error: HubError): number {
+  if (error.code === 'auth_required' || error.code === 'auth_failed') return CloseCode.Unauthorized;
+  if (error.status === 403 || error.status === 404) return CloseCode.Forbidden;
+  return CloseCode.GoingAway;
+}
+
 /** Frames a client may send before its header token has been checked. */
 const MAX_PENDING_FRAMES = 100;
 
@@ -200,8 +207,7 @@ class WsConnection implements Connection {
       }
     } catch (error) {
       const hubError = toHubError(error);
-      const unauthorized = hubError.code === 'auth_required' || hubError.code === 'auth_failed';
-      this.fail(hubError, unauthorized ? CloseCode.Unauthorized : CloseCode.Forbidden, requestId);
+      this.fail(hubError, authCloseCode(hubError), requestId);
       return;
     } finally {
       this.authenticating = false;

@@ -967,7 +967,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const general = await world.room('general', [ada, alpha, beta]);
         const message = await world.sent(general, ada, { mentions: [alpha], wake: [alpha] });
         const audience = await world.store.messageAudience(message.id);
-        assert.deepEqual(audience, { message, senderId: ada.id, wake: [alpha.id] });
+        assert.deepEqual(audience, { message, senderId: ada.id, wake: [alpha.id], quiet: false });
         const all = await world.sent(general, ada, { mentionAll: true, wake: [alpha, beta] });
         assert.deepEqual(sorted((await world.store.messageAudience(all.id))?.wake ?? []), sorted([alpha.id, beta.id]));
         assert.equal(await world.store.messageAudience('msg_missing'), undefined);
@@ -997,8 +997,8 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         assert.deepEqual(
           streaming,
           [
-            { message: first, senderId: alpha.id, wake: [] },
-            { message: second, senderId: beta.id, wake: [alpha.id] },
+            { message: first, senderId: alpha.id, wake: [], quiet: false },
+            { message: second, senderId: beta.id, wake: [alpha.id], quiet: false },
           ].sort((a, b) => (a.message.id < b.message.id ? -1 : 1)),
         );
       });
@@ -1271,6 +1271,25 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         // Past the depth limit a message wakes nobody, whatever the core asked for.
         const pastLimit = await world.sent(general, alpha2, { mentions: [alpha], wake: [alpha] });
         assert.equal(pastLimit.depth, 2);
+        assert.deepEqual(await world.store.messageAudience(pastLimit.id), {
+          message: pastLimit,
+          senderId: alpha2.id,
+          wake: [],
+          quiet: true,
+        });
+        const reaction = await world.store.addReaction(pastLimit.id, 'ada', '👀', {
+          ...world.draft('reaction.added', ada),
+          agents: [alpha2.id],
+          quiet: true,
+        });
+        assert.equal(reaction?.quiet, true, 'an event drafted quiet is stored quiet');
+        const listenerView = await world.store.events(general.id, reaction!.seq - 1, 10, {
+          kind: 'agent',
+          agentId: alpha.id,
+          handle: alpha.handle,
+          listen: 'all',
+        });
+        assert.deepEqual(listenerView, [], 'an agent listening to all does not get a quiet event');
         const delivered = await world.store.recentMessages({
           roomIds: [general.id],
           deliveredTo: { agentId: alpha.id, listensToAll: [] },

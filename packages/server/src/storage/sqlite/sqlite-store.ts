@@ -167,8 +167,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  private appendEvent(roomId: string, draft: EventDraft, quiet = false): StoredEvent {
+  private appendEvent(roomId: string, draft: EventDraft): StoredEvent {
     const at = draft.at;
+    const quiet = draft.quiet ?? false;
     const seqRow = this.stmt.nextSeq.get(roomId) as { last_seq: number } | undefined;
     if (!seqRow) throw new HubError('room_not_found');
     const seq = seqRow.last_seq;
@@ -653,6 +654,7 @@ export class SqliteStore implements Store {
         message: this.toMessage(row),
         senderId: row.sender_id as string,
         wake: JSON.parse(row.wake as string) as string[],
+        quiet: row.quiet === 1,
       };
     });
   }
@@ -766,6 +768,7 @@ export class SqliteStore implements Store {
         message: this.toMessage(row),
         senderId: row.sender_id as string,
         wake: JSON.parse(row.wake as string) as string[],
+        quiet: row.quiet === 1,
       })),
     );
   }
