@@ -90,8 +90,11 @@ test('admins create agents, disable members and keep a denylist', async (t) => {
   await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/bot', { disabled: false });
   assert.equal((await hub.api(bot.token, 'GET', '/api/v1/me')).status, 200);
 
+  const before = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', { content: 'fine words' });
   const deny = await hub.api(hub.adminToken, 'PUT', '/api/v1/denylist/ada', { reason: 'spam' });
   assert.equal(deny.status, 200);
+  const rewrite = await hub.api(ada.token, 'PATCH', `/api/v1/messages/${before.body.message.id}`, { content: 'spam' });
+  assert.equal(rewrite.body.code, 'denylisted', 'a denylisted member cannot rewrite old messages either');
   const blocked = await hub.api(ada.token, 'POST', '/api/v1/rooms/general/messages', { content: 'spam' });
   assert.equal(blocked.body.code, 'denylisted');
   const list = await hub.api(hub.adminToken, 'GET', '/api/v1/denylist');
@@ -105,7 +108,7 @@ test('admins create agents, disable members and keep a denylist', async (t) => {
   const history = await hub.api(ada.token, 'GET', '/api/v1/rooms/general/messages');
   assert.deepEqual(
     history.body.messages.map((m: any) => m.content),
-    ['sorry'],
-    'the denied message was not stored',
+    ['fine words', 'sorry'],
+    'the denied message was not stored and the old one not rewritten',
   );
 });

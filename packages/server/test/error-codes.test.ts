@@ -738,6 +738,8 @@ test('a hub that cannot write to its disk answers store_unavailable, reports not
   }
   assert.equal(a.closeCode, undefined);
   assert.equal(await lastSeq(hub), before, 'nothing was stored or acknowledged');
+  const recovered = await call(hub, undefined, 'GET', '/health');
+  assert.equal(recovered.body.ready, true, 'ready again once the disk has room, without waiting for traffic');
 
   // Retrying with the same client_id once the disk has room stores the message once.
   const retried = await call(hub, ada.token, 'POST', '/api/v1/rooms/general/messages', {

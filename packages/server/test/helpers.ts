@@ -181,7 +181,8 @@ export class RawClient {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out waiting for a frame; last frames: ${JSON.stringify(this.frames.slice(-3))}`));
+        const last = this.frames.slice(-3).map((frame) => JSON.stringify(frame).slice(0, 300));
+        reject(new Error(`timed out waiting for a frame; last frames: ${last.join(' ')}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

@@ -94,3 +94,35 @@ test('events of a room joined while connected arrive live from the join on', asy
   await a.waitFor((f) => f.type === 'event' && f.data.id === after.id);
   assert.ok(!b.messages().some((f) => f.data.id === after.id), 'a member who left receives nothing more');
 });
+
+test('a catch-up larger than the send buffer waits for a reader that stopped reading, instead of dropping it', async (t) => {
+  const hub = await startHub(t, { env: { MAX_BUFFERED_BYTES: '65536' } });
+  const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
+  const general = (await hub.api(bob.token, 'GET', '/api/v1/rooms')).body.rooms[0];
+  const text = 'x'.repeat(4_000);
+  const total = 3_000;
+  for (let i = 0; i < total; i += 100) {
+    const sent = await Promise.all(
+      Array.from({ length: 100 }, (_, k) =>
+        hub.api(bob.token, 'POST', `/api/v1/rooms/${general.id}/messages`, { content: `${i + k} ${text}` }),
+      ),
+    );
+    assert.ok(sent.every((response) => response.status === 201));
+  }
+  // About 12 MB to catch up, more than the kernel's socket buffers hold, while the reader reads nothing:
+  // only a catch-up that waits for the socket to drain keeps its buffer under the 64 KiB limit.
+  const reader = await RawClient.connect(t, hub.url, {
+    token: ada.token,
+    query: `resume=${general.id}:${general.last_seq}`,
+  });
+  const tcp = (reader.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  tcp.pause();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  tcp.resume();
+  await reader.waitFor((f) => f.type === 'synced', 30_000);
+  assert.equal(reader.closeCode, undefined, 'the reader was not closed as a slow consumer');
+  assert.deepEqual(
+    reader.messages(general.id).map((f) => Number(String(f.data.content).split(' ')[0])),
+    Array.from({ length: total }, (_, i) => i),
+  );
+});

@@ -90,3 +90,18 @@ test('a message still streaming when the hub stops ends as an error at the next 
   assert.equal(message.body.message.content, 'half a tho');
   assert.match(message.body.message.metadata.error, /interrupted/);
 });
+
+test('stopping a stream in a private room one is not in reveals nothing', async (t) => {
+  const hub = await startHub(t);
+  const [ada, eve] = await Promise.all([hub.member('ada'), hub.member('eve')]);
+  const bot = await hub.member('bot', 'agent');
+  const owner = await RawClient.ready(t, hub.url, ada.token);
+  const agent = await RawClient.ready(t, hub.url, bot.token);
+  const outsider = await RawClient.ready(t, hub.url, eve.token);
+  const room = (await owner.request('room.create', { name: 'quiet', kind: 'private', members: ['bot'] })).room;
+  const id = (await agent.request('stream.start', { room: room.id })).message.id;
+  const live = await outsider.requestError('stream.cancel', { message: id });
+  const unknown = await outsider.requestError('stream.cancel', { message: 'msg_doesnotexist' });
+  assert.deepEqual([live.code, live.message], [unknown.code, unknown.message]);
+  assert.equal(live.code, 'message_not_found');
+});

@@ -506,8 +506,10 @@ export class Hub {
           if (event.seq <= room.cursor) continue;
           room.cursor = event.seq;
           session.connection.send(eventFrame(event));
+          if ((session.connection.pressure?.() ?? 0) > 0.5 && !(await this.drained(session))) return;
         }
         if (events.length < SYNC_PAGE) break;
+        if (!(await this.drained(session))) return;
       }
     } finally {
       for (const buffered of room.buffer) {
@@ -522,6 +524,18 @@ export class Hub {
       room.syncing = false;
     }
     session.connection.send(JSON.stringify({ type: 'synced', room: roomId, seq: room.cursor }));
+  }
+
+  /**
+   * Between catch-up pages: lets the event loop serve others and the socket empty its buffer.
+   * False when the session is gone, so a long catch-up stops reading for a client that left.
+   */
+  private async drained(session: Session): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.sessions.all.has(session) && (session.connection.pressure?.() ?? 0) > 0.25) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return this.sessions.all.has(session);
   }
 
   /** An explicit `sync` request: the events after `after` as a page, without touching the live cursor. */
@@ -558,7 +572,8 @@ export class Hub {
     try {
       if (message.kind === 'event') this.fanOut(message.event, message.frame);
       else if (message.kind === 'signal') this.fanOutSignal(message);
-      else void this.onControl(message);
+      else
+        this.onControl(message).catch((error: unknown) => this.logger.warn({ err: error }, 'control message failed'));
     } catch (error) {
       this.logger.error({ err: error }, 'fan-out failed');
     }
@@ -1074,6 +1089,7 @@ export class Hub {
   }
 
   async editMessage(actor: MemberRecord, messageId: string, content: string): Promise<Message> {
+    this.requireMayPost(actor);
     const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId, true);
     if (senderId !== actor.id && actor.role !== 'admin')
       throw new HubError('forbidden', 'Only the author or an admin may edit.');
@@ -1198,6 +1214,7 @@ export class Hub {
   }
 
   streamDelta(actor: MemberRecord, messageId: string, delta: string): void {
+    this.requireMayPost(actor);
     const stream = this.streamOf(actor, messageId);
     if (stream.content.length + delta.length > Limits.maxContentChars) throw new HubError('content_too_long');
     stream.content += delta;
@@ -1227,6 +1244,7 @@ export class Hub {
     messageId: string,
     final: { content?: string; parts?: MessagePart[]; metadata?: Record<string, unknown> },
   ): Promise<Message> {
+    this.requireMayPost(actor);
     const stream = this.streamOf(actor, messageId);
     checkSizes(final.parts, final.metadata);
     return this.finishStream(stream, 'complete', final);
@@ -1238,13 +1256,11 @@ export class Hub {
 
   /** Stop: the sender, or any person in the room, may cancel a streaming message. */
   async cancelStream(actor: MemberRecord, messageId: string): Promise<Message> {
+    // Visibility first: a non-member learns nothing about a message in a private room.
+    await this.messageFor(actor, messageId);
     const stream = this.streams.get(messageId);
-    if (!stream) {
-      await this.messageFor(actor, messageId);
-      throw new HubError('not_streaming');
-    }
-    const members = await this.roomMembers(stream.room);
-    if (stream.senderId !== actor.id && !(members.has(actor.id) && actor.kind === 'person')) {
+    if (!stream) throw new HubError('not_streaming');
+    if (stream.senderId !== actor.id && actor.kind !== 'person') {
       throw new HubError('forbidden', 'Only the sender or a person in the room may stop a stream.');
     }
     return this.finishStream(stream, 'cancelled', { cancelled_by: actor.handle });

@@ -2,7 +2,7 @@
  * Live connections and what each has been sent: per room a cursor, so that fan-out and catch-up
  * after a resume never send an event twice, and send each room's events in seq order.
  */
-import type { ListenMode } from '@roundtable/protocol';
+import { CloseCode, type ListenMode } from '@roundtable/protocol';
 import { receives, type Viewer } from './delivery.js';
 import type { MemberRecord, StoredEvent } from './ports.js';
 
@@ -11,8 +11,10 @@ export interface Connection {
   /** Sends one serialized frame; the transport enforces its own backpressure limit. */
   send(frame: string): void;
   close(code: number, reason: string): void;
-  /** Told its session before the first frame is sent, for transports that label frames with cursors. */
+  /** Told its session before the first frame is sent, so the transport can detach it however it ends. */
   bind?(session: Session): void;
+  /** How full the outgoing buffer is, from 0 to 1 (the slow-consumer limit): a catch-up waits while it is high. */
+  pressure?(): number;
 }
 
 export interface RoomCursor {
@@ -23,6 +25,9 @@ export interface RoomCursor {
   syncing: boolean;
   buffer: Array<{ event: StoredEvent; frame: string }>;
 }
+
+/** Live events one room may hold back for a connection while it catches up from the store. */
+const MAX_CATCH_UP_BUFFER = 10_000;
 
 export class Session {
   readonly rooms = new Map<string, RoomCursor>();
@@ -44,6 +49,11 @@ export class Session {
     const room = this.rooms.get(event.room);
     if (!room || !receives(event, this.viewer(room))) return false;
     if (room.syncing) {
+      // A catch-up slower than the room's live traffic would buffer without end: the client resumes later instead.
+      if (room.buffer.length >= MAX_CATCH_UP_BUFFER) {
+        this.connection.close(CloseCode.SlowConsumer, 'slow consumer: resume from your cursors');
+        return false;
+      }
       room.buffer.push({ event, frame });
       return false;
     }

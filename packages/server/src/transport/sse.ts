@@ -46,6 +46,7 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
         bind(bound) {
           session = bound;
         },
+        pressure: () => response.writableLength / context.ws.maxBufferedBytes,
         send(frame) {
           if (closed) return;
           if (response.writableLength > context.ws.maxBufferedBytes) {

@@ -126,6 +126,14 @@ class WsConnection implements Connection {
     }
   }
 
+  bind(session: Session): void {
+    this.session = session;
+  }
+
+  pressure(): number {
+    return this.socket.bufferedAmount / this.context.ws.maxBufferedBytes;
+  }
+
   send(frame: string): void {
     if (this.closed) return;
     if (this.socket.bufferedAmount > this.context.ws.maxBufferedBytes) {

@@ -109,6 +109,10 @@ CREATE TABLE reactions (
   created_at TEXT NOT NULL,
   PRIMARY KEY (message_id, emoji, member)
 ) WITHOUT ROWID;
+CREATE TABLE health_probe (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL
+);
 CREATE TABLE events (
   room_id TEXT NOT NULL,
   seq INTEGER NOT NULL,

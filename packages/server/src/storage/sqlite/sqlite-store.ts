@@ -810,14 +810,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * After a failed commit, ready again once a real write commits: a probe row, so an instance taken
+   * out of rotation (and so sent no writes) can still come back by itself.
+   */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
+    if (this.healthy) return true;
     try {
-      this.db.prepare('SELECT 1').get();
-      return this.healthy;
+      this.db.prepare('INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)').run(new Date().toISOString());
+      this.healthy = true;
     } catch {
       return false;
     }
+    return true;
   }
 
   async close(): Promise<void> {
