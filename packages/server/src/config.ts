@@ -10,6 +10,12 @@ const Env = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(0).max(65535).default(8004),
   DATABASE_PATH: z.string().default('./data/roundtable.db'),
+  DATABASE_URL: z.string().optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('public'),
+  DATABASE_POOL_SIZE: int(1).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPEN_REGISTRATION: bool.default(true),
   DEFAULT_ROOM: z.string().default('general'),
@@ -44,6 +50,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     databasePath: e.DATABASE_PATH,
+    /** When set (postgres://…), PostgreSQL is the store and DATABASE_PATH is not used. */
+    databaseUrl: e.DATABASE_URL || undefined,
+    databaseSchema: e.DATABASE_SCHEMA,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
     openRegistration: e.OPEN_REGISTRATION,
     defaultRoom: e.DEFAULT_ROOM,

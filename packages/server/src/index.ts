@@ -4,6 +4,7 @@ export { HubError } from './core/hub-error.js';
 export type * from './core/ports.js';
 export { LocalBus } from './bus/local-bus.js';
 export { SqliteStore } from './storage/sqlite/sqlite-store.js';
+export { PgStore } from './storage/postgres/pg-store.js';
 export { loadConfig, type Config } from './config.js';
 export { startServer, VERSION, type RunningServer } from './server.js';
 export { createLogger } from './observability/logger.js';

@@ -7,6 +7,7 @@ import { Hub } from './core/hub.js';
 import { systemClock, type Bus, type Clock, type Store } from './core/ports.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { TransportContext } from './transport/context.js';
 import { buildApp } from './transport/http.js';
@@ -34,12 +35,17 @@ export interface ServerParts {
 export async function startServer(config: Config, parts: ServerParts = {}): Promise<RunningServer> {
   const logger = parts.logger ?? createLogger(config.logLevel);
   const clock = parts.clock ?? systemClock;
+  const onCommitError = (error: unknown) => logger.error({ err: error }, 'store commit failed');
   const store =
     parts.store ??
-    new SqliteStore({
-      path: config.databasePath,
-      onCommitError: (error) => logger.error({ err: error }, 'store commit failed'),
-    });
+    (config.databaseUrl
+      ? await PgStore.open({
+          url: config.databaseUrl,
+          schema: config.databaseSchema,
+          poolSize: config.databasePoolSize,
+          onCommitError,
+        })
+      : new SqliteStore({ path: config.databasePath, onCommitError }));
   const bus = parts.bus ?? new LocalBus();
   const hub = new Hub({
     store,

@@ -1,12 +1,16 @@
 /** Test helpers: a real hub on port 0 over a real SQLite file, and a raw-protocol WebSocket client. */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import WebSocket from 'ws';
 import type { Member } from '@roundtable/protocol';
 import { loadConfig, startServer, type RunningServer } from '../src/index.js';
 import { createLogger } from '../src/observability/logger.js';
+import { POSTGRES_URL } from './services.js';
 
 export interface TestHub extends RunningServer {
   dir: string;
@@ -24,15 +28,53 @@ export interface TestHub extends RunningServer {
 export function tempDir(t: TestContext, name = 'roundtable-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), name));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  if (onPostgres()) t.after(() => dropSchema(schemaFor(join(dir, 'roundtable.db'))));
   return dir;
 }
 
-/** Env-style settings for tests: generous rate limits unless a test asks otherwise. */
+/** Every row of a table, read straight from the hub's database (SQLite file or PostgreSQL schema). */
+export async function storeRows(hub: TestHub, table: string): Promise<unknown[]> {
+  if (onPostgres()) {
+    const pool = new pg.Pool({
+      connectionString: POSTGRES_URL,
+      max: 1,
+      options: `-c search_path=${schemaFor(hub.dbPath)}`,
+    });
+    const rows = (await pool.query(`SELECT * FROM ${table}`)).rows;
+    await pool.end();
+    return rows;
+  }
+  const db = new Database(hub.dbPath, { readonly: true });
+  const rows = db.prepare(`SELECT * FROM ${table}`).all();
+  db.close();
+  return rows;
+}
+
+function onPostgres(): boolean {
+  return process.env.ROUNDTABLE_TEST_STORE === 'postgres';
+}
+
+/** One PostgreSQL schema per test directory, so a restarted hub finds its data again. */
+function schemaFor(dbPath: string): string {
+  return `rt_test_${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}`;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await pool.end();
+}
+
+/**
+ * Env-style settings for tests: generous rate limits unless a test asks otherwise. With
+ * ROUNDTABLE_TEST_STORE=postgres the hub runs on PostgreSQL, in a schema named after the directory.
+ */
 export function testEnv(dbPath: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_PATH: dbPath,
+    ...(onPostgres() ? { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schemaFor(dbPath) } : {}),
     LOG_LEVEL: 'silent',
     RATE_MEMBER_MESSAGES_PER_SEC: '10000',
     RATE_MEMBER_MESSAGES_BURST: '10000',

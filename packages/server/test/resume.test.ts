@@ -121,8 +121,17 @@ test('a catch-up larger than the send buffer waits for a reader that stopped rea
   tcp.resume();
   await reader.waitFor((f) => f.type === 'synced', 30_000);
   assert.equal(reader.closeCode, undefined, 'the reader was not closed as a slow consumer');
+  const received = reader.messages(general.id);
+  const contents = received.map((f) => Number(String(f.data.content).split(' ')[0]));
   assert.deepEqual(
-    reader.messages(general.id).map((f) => Number(String(f.data.content).split(' ')[0])),
+    [...contents].sort((a, b) => a - b),
     Array.from({ length: total }, (_, i) => i),
+    'every message once',
+  );
+  const seqs = received.map((f) => f.seq as number);
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+    'in seq order',
   );
 });

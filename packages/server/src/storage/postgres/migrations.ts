@@ -1,0 +1,126 @@
+/** Versioned schema for the PostgreSQL store; each entry runs once, in order, inside a transaction. */
+import type { Migration } from '../sqlite/migrations.js';
+
+export const pgMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE members (
+  id text PRIMARY KEY,
+  handle text NOT NULL UNIQUE,
+  display_name text NOT NULL,
+  kind text NOT NULL,
+  role text NOT NULL DEFAULT 'member',
+  description text NOT NULL DEFAULT '',
+  capabilities jsonb NOT NULL DEFAULT '[]',
+  owner_id text,
+  password_hash text,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at text NOT NULL
+);
+CREATE TABLE tokens (
+  id text PRIMARY KEY,
+  member_id text NOT NULL REFERENCES members(id),
+  hash text NOT NULL UNIQUE,
+  name text NOT NULL,
+  kind text NOT NULL,
+  created_at text NOT NULL,
+  revoked_at text
+);
+CREATE INDEX tokens_member ON tokens(member_id);
+CREATE TABLE denylist (
+  handle text PRIMARY KEY,
+  reason text NOT NULL DEFAULT '',
+  created_by text NOT NULL,
+  created_at text NOT NULL
+);
+CREATE TABLE rooms (
+  id text PRIMARY KEY,
+  name text UNIQUE,
+  kind text NOT NULL,
+  topic text NOT NULL DEFAULT '',
+  created_by text NOT NULL,
+  created_at text NOT NULL,
+  archived_at text,
+  last_seq integer NOT NULL DEFAULT 0,
+  agent_depth_limit integer NOT NULL,
+  agent_chain integer NOT NULL DEFAULT 0,
+  direct_key text UNIQUE,
+  member_count integer NOT NULL DEFAULT 0
+);
+CREATE TABLE room_members (
+  room_id text NOT NULL REFERENCES rooms(id),
+  member_id text NOT NULL REFERENCES members(id),
+  role text NOT NULL,
+  joined_at text NOT NULL,
+  read_seq integer NOT NULL DEFAULT 0,
+  notify text NOT NULL DEFAULT 'all',
+  listen text NOT NULL DEFAULT 'addressed',
+  PRIMARY KEY (room_id, member_id)
+);
+CREATE INDEX room_members_member ON room_members(member_id);
+CREATE TABLE messages (
+  id text PRIMARY KEY,
+  room_id text NOT NULL REFERENCES rooms(id),
+  seq integer NOT NULL,
+  sender_id text NOT NULL,
+  sender text NOT NULL,
+  sender_kind text NOT NULL,
+  content text NOT NULL,
+  mentions jsonb NOT NULL,
+  targets jsonb NOT NULL,
+  mention_all boolean NOT NULL,
+  thread_id text,
+  depth integer NOT NULL,
+  status text NOT NULL,
+  parts jsonb NOT NULL,
+  metadata jsonb NOT NULL,
+  client_id text,
+  created_at text NOT NULL,
+  edited_at text,
+  deleted_at text,
+  reply_count integer NOT NULL DEFAULT 0,
+  last_reply_at text,
+  wake jsonb NOT NULL DEFAULT '[]',
+  quiet boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX messages_room_seq ON messages(room_id, seq);
+CREATE UNIQUE INDEX messages_client_id ON messages(sender_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX messages_room_time ON messages(room_id, created_at);
+CREATE INDEX messages_room_sender ON messages(room_id, sender, seq);
+CREATE INDEX messages_thread ON messages(thread_id, seq) WHERE thread_id IS NOT NULL;
+CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming';
+CREATE TABLE message_addressees (
+  member_id text NOT NULL,
+  room_id text NOT NULL,
+  seq integer NOT NULL,
+  PRIMARY KEY (member_id, room_id, seq)
+);
+CREATE TABLE reactions (
+  message_id text NOT NULL,
+  emoji text NOT NULL,
+  member text NOT NULL,
+  created_at text NOT NULL,
+  PRIMARY KEY (message_id, emoji, member)
+);
+CREATE TABLE events (
+  room_id text NOT NULL,
+  seq integer NOT NULL,
+  kind text NOT NULL,
+  at text NOT NULL,
+  actor text NOT NULL,
+  data jsonb NOT NULL,
+  agents jsonb,
+  quiet boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (room_id, seq)
+);
+CREATE TABLE health_probe (
+  id integer PRIMARY KEY,
+  at text NOT NULL
+);
+`,
+  },
+];
+
+export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -1,0 +1,1053 @@
+/**
+ * The PostgreSQL store, for several hub instances over one database. Writes of one event-loop
+ * tick share one transaction (each in a savepoint), like the SQLite store; a room's row lock
+ * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
+ */
+import pg from 'pg';
+import type { Message, MessagePart, Reaction, RoomSummary } from '@roundtable/protocol';
+import { HubError } from '../../core/hub-error.js';
+import type {
+  DenyEntry,
+  EventDraft,
+  HistoryQuery,
+  InsertMessageResult,
+  LogViewer,
+  MemberPatch,
+  MemberRecord,
+  MembershipPatch,
+  MembershipRecord,
+  MessageAudience,
+  MessagePatch,
+  NewMember,
+  NewMessage,
+  RecentQuery,
+  RoomRecord,
+  Store,
+  StoredEvent,
+  TokenRecord,
+} from '../../core/ports.js';
+import { publicRoom } from '../../core/wire.js';
+import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
+
+type Row = Record<string, unknown>;
+type Db = pg.PoolClient | pg.Pool;
+
+interface QueuedWrite {
+  run: (client: pg.PoolClient) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const UNREAD_CAP = 10_000;
+
+export interface PgStoreOptions {
+  /** `postgres://user@host:port/database`. */
+  url: string;
+  /** Schema to keep the tables in (created if missing). Default `public`. */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Called when a batch fails to commit: every write in it is rejected. */
+  onCommitError?: (error: unknown) => void;
+}
+
+export class PgStore implements Store {
+  private queue: QueuedWrite[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private healthy = true;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly onCommitError: ((error: unknown) => void) | undefined,
+  ) {}
+
+  /** Connects, creates the schema if needed, and applies the migrations this code knows. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name: ${schema}`);
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      // Every connection works in the store's schema.
+      options: `-c search_path=${schema}`,
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', () => {});
+    try {
+      await migrate(pool, schema);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PgStore(pool, options.onCommitError);
+  }
+
+  private write<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  /** One transaction for everything queued; a batch at a time, so a room's writes commit in queue order. */
+  private async flush(): Promise<void> {
+    const writes = this.queue;
+    this.queue = [];
+    if (writes.length === 0) return;
+    let client: pg.PoolClient | undefined;
+    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      for (const write of writes) {
+        await client.query('SAVEPOINT w');
+        try {
+          outcomes.push({ ok: true, value: await write.run(client) });
+          await client.query('RELEASE SAVEPOINT w');
+        } catch (error) {
+          if (isConnectionError(error)) throw error;
+          await client.query('ROLLBACK TO SAVEPOINT w');
+          outcomes.push({ ok: false, value: storeFailure(error) });
+        }
+      }
+      await client.query('COMMIT');
+      this.healthy = true;
+    } catch (error) {
+      this.healthy = false;
+      this.onCommitError?.(error);
+      await client?.query('ROLLBACK').catch(() => {});
+      client?.release(true);
+      client = undefined;
+      const failure = new HubError('store_unavailable', undefined, { cause: error });
+      for (const write of writes) write.reject(failure);
+      return;
+    } finally {
+      client?.release();
+    }
+    outcomes.forEach((outcome, index) => {
+      const write = writes[index]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.value);
+    });
+  }
+
+  private async read<T>(run: (db: pg.Pool) => Promise<T>): Promise<T> {
+    if (this.closed) throw new HubError('shutting_down');
+    try {
+      return await run(this.pool);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  private async appendEvent(db: Db, roomId: string, draft: EventDraft): Promise<StoredEvent> {
+    const quiet = draft.quiet ?? false;
+    const seqRow = await one(db, 'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [roomId]);
+    if (!seqRow) throw new HubError('room_not_found');
+    const seq = Number(seqRow.last_seq);
+    await db.query(
+      'INSERT INTO events (room_id, seq, kind, at, actor, data, agents, quiet) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [roomId, seq, draft.kind, draft.at, draft.actor, JSON.stringify(draft.data), json(draft.agents), quiet],
+    );
+    return {
+      room: roomId,
+      seq,
+      kind: draft.kind,
+      at: draft.at,
+      actor: draft.actor,
+      data: draft.data,
+      agents: draft.agents,
+      quiet,
+    };
+  }
+
+  // Members and tokens
+
+  createMember(member: NewMember): Promise<MemberRecord> {
+    return this.write(async (client) => {
+      try {
+        await client.query(
+          `INSERT INTO members (id, handle, display_name, kind, role, description, capabilities, owner_id, password_hash, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            member.id,
+            member.handle,
+            member.display_name,
+            member.kind,
+            member.role,
+            member.description,
+            JSON.stringify(member.capabilities),
+            member.owner_id,
+            member.password_hash,
+            member.created_at,
+          ],
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HubError('handle_taken', `The handle @${member.handle} is taken.`);
+        throw error;
+      }
+      return { ...member, disabled: false };
+    });
+  }
+
+  updateMember(id: string, patch: MemberPatch): Promise<MemberRecord | undefined> {
+    return this.write(async (client) => {
+      const values = definedOnly(patch);
+      if (values.capabilities !== undefined) values.capabilities = JSON.stringify(values.capabilities);
+      const row = await update(client, 'members', values, 'id = $1', [id]);
+      return row ? toMember(row) : await this.memberRow(client, id);
+    });
+  }
+
+  private async memberRow(db: Db, id: string): Promise<MemberRecord | undefined> {
+    const row = await one(db, 'SELECT * FROM members WHERE id = $1', [id]);
+    return row ? toMember(row) : undefined;
+  }
+
+  memberById(id: string): Promise<MemberRecord | undefined> {
+    return this.read((db) => this.memberRow(db, id));
+  }
+
+  memberByHandle(handle: string): Promise<MemberRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM members WHERE handle = $1', [handle]);
+      return row ? toMember(row) : undefined;
+    });
+  }
+
+  membersByHandles(handles: string[]): Promise<MemberRecord[]> {
+    if (handles.length === 0) return Promise.resolve([]);
+    return this.read(async (db) =>
+      (await db.query('SELECT * FROM members WHERE handle = ANY($1)', [handles])).rows.map(toMember),
+    );
+  }
+
+  listMembers(filter: { kind?: string }): Promise<MemberRecord[]> {
+    return this.read(async (db) => {
+      const result = filter.kind
+        ? await db.query('SELECT * FROM members WHERE kind = $1 ORDER BY handle', [filter.kind])
+        : await db.query('SELECT * FROM members ORDER BY handle');
+      return result.rows.map(toMember);
+    });
+  }
+
+  countMembers(): Promise<number> {
+    return this.read(async (db) => Number((await one(db, 'SELECT count(*)::int AS n FROM members', []))!.n));
+  }
+
+  createToken(token: TokenRecord & { hash: string }): Promise<TokenRecord> {
+    return this.write(async (client) => {
+      await client.query(
+        'INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [token.id, token.member_id, token.hash, token.name, token.kind, token.created_at, token.revoked_at],
+      );
+      const { hash: _hash, ...record } = token;
+      return record;
+    });
+  }
+
+  tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM tokens WHERE hash = $1', [hash]);
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  tokenById(id: string): Promise<TokenRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM tokens WHERE id = $1', [id]);
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  listTokens(memberId?: string): Promise<TokenRecord[]> {
+    return this.read(async (db) => {
+      const result = memberId
+        ? await db.query('SELECT * FROM tokens WHERE member_id = $1 ORDER BY created_at, id', [memberId])
+        : await db.query('SELECT * FROM tokens ORDER BY created_at, id');
+      return result.rows.map(toToken);
+    });
+  }
+
+  revokeToken(id: string, at: string): Promise<TokenRecord | undefined> {
+    return this.write(async (client) => {
+      await client.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);
+      const row = await one(client, 'SELECT * FROM tokens WHERE id = $1', [id]);
+      return row ? toToken(row) : undefined;
+    });
+  }
+
+  listDenylist(): Promise<DenyEntry[]> {
+    return this.read(async (db) => (await db.query('SELECT * FROM denylist ORDER BY handle')).rows as DenyEntry[]);
+  }
+
+  addDenylist(entry: DenyEntry): Promise<DenyEntry> {
+    return this.write(async (client) => {
+      const row = await one(
+        client,
+        `INSERT INTO denylist (handle, reason, created_by, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (handle) DO UPDATE SET reason = excluded.reason RETURNING *`,
+        [entry.handle, entry.reason, entry.created_by, entry.created_at],
+      );
+      return row as unknown as DenyEntry;
+    });
+  }
+
+  removeDenylist(handle: string): Promise<boolean> {
+    return this.write(
+      async (client) => ((await client.query('DELETE FROM denylist WHERE handle = $1', [handle])).rowCount ?? 0) > 0,
+    );
+  }
+
+  // Rooms and membership
+
+  createRoom(
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    members: Omit<MembershipRecord, 'read_seq'>[],
+    joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
+  ): Promise<{ room: RoomRecord; events: StoredEvent[] }> {
+    return this.write(async (client) => {
+      try {
+        await client.query(
+          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            room.id,
+            room.name,
+            room.kind,
+            room.topic,
+            room.created_by,
+            room.created_at,
+            room.agent_depth_limit,
+            room.direct_key,
+          ],
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new HubError('room_name_taken', `A room named #${room.name} exists.`);
+        throw error;
+      }
+      const events: StoredEvent[] = [];
+      for (const membership of members) {
+        const inRoom = { ...membership, room_id: room.id };
+        await this.insertMembership(client, inRoom);
+        events.push(await this.appendEvent(client, room.id, joinedEvent(inRoom)));
+      }
+      return { room: (await this.roomRow(client, room.id))!, events };
+    });
+  }
+
+  private async insertMembership(db: Db, membership: Omit<MembershipRecord, 'read_seq'>): Promise<boolean> {
+    const result = await db.query(
+      `INSERT INTO room_members (room_id, member_id, role, joined_at, read_seq, notify, listen)
+       SELECT $1, $2, $3, $4, last_seq, $5, $6 FROM rooms WHERE id = $1
+       ON CONFLICT (room_id, member_id) DO NOTHING`,
+      [
+        membership.room_id,
+        membership.member_id,
+        membership.role,
+        membership.joined_at,
+        membership.notify,
+        membership.listen,
+      ],
+    );
+    const inserted = (result.rowCount ?? 0) > 0;
+    if (inserted)
+      await db.query('UPDATE rooms SET member_count = member_count + 1 WHERE id = $1', [membership.room_id]);
+    return inserted;
+  }
+
+  private async roomRow(db: Db, id: string): Promise<RoomRecord | undefined> {
+    const row = await one(db, 'SELECT * FROM rooms WHERE id = $1', [id]);
+    return row ? toRoom(row) : undefined;
+  }
+
+  roomById(id: string): Promise<RoomRecord | undefined> {
+    return this.read((db) => this.roomRow(db, id));
+  }
+
+  roomByName(name: string): Promise<RoomRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM rooms WHERE name = $1', [name]);
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  roomByDirectKey(key: string): Promise<RoomRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM rooms WHERE direct_key = $1', [key]);
+      return row ? toRoom(row) : undefined;
+    });
+  }
+
+  updateRoom(
+    id: string,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    event: (room: RoomRecord) => EventDraft,
+  ): Promise<{ room: RoomRecord; event: StoredEvent }> {
+    return this.write(async (client) => {
+      await update(client, 'rooms', definedOnly(patch), 'id = $1', [id]);
+      const before = await this.roomRow(client, id);
+      if (!before) throw new HubError('room_not_found');
+      // Inside this transaction the event takes the next seq: the room it carries already counts it.
+      const after = { ...before, last_seq: before.last_seq + 1 };
+      const stored = await this.appendEvent(client, id, event(after));
+      return { room: after, event: stored };
+    });
+  }
+
+  listPublicRooms(): Promise<RoomRecord[]> {
+    return this.read(async (db) =>
+      (await db.query("SELECT * FROM rooms WHERE kind = 'public' ORDER BY name")).rows.map(toRoom),
+    );
+  }
+
+  listRoomsOf(memberId: string): Promise<RoomSummary[]> {
+    return this.read(async (db) => {
+      const rows = (
+        await db.query(
+          `SELECT r.*, m.read_seq, m.notify, m.listen,
+             (SELECT count(*)::int FROM (SELECT 1 FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq
+                AND x.sender_id <> $1 AND x.deleted_at IS NULL LIMIT ${UNREAD_CAP}) u) AS unread,
+             (SELECT count(*)::int FROM (SELECT 1 FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq
+                AND x.sender_id <> $1 AND x.deleted_at IS NULL AND (x.mention_all OR x.seq IN
+                  (SELECT a.seq FROM message_addressees a WHERE a.member_id = $1 AND a.room_id = r.id AND a.seq > m.read_seq))
+                LIMIT ${UNREAD_CAP}) c) AS mentioned,
+             CASE WHEN r.kind = 'direct' THEN (SELECT json_agg(o.handle ORDER BY o.handle) FROM room_members om
+                JOIN members o ON o.id = om.member_id WHERE om.room_id = r.id AND om.member_id <> $1) END AS others
+           FROM room_members m JOIN rooms r ON r.id = m.room_id
+           WHERE m.member_id = $1 ORDER BY r.kind = 'direct', r.name, r.created_at`,
+          [memberId],
+        )
+      ).rows;
+      return rows.map((row) => {
+        const room = toRoom(row);
+        const unread = Number(row.unread);
+        const summary: RoomSummary = {
+          ...publicRoom(room),
+          read_seq: Number(row.read_seq),
+          unread,
+          mentions: room.kind === 'direct' ? unread : Number(row.mentioned),
+          notify: row.notify as RoomSummary['notify'],
+          listen: row.listen as RoomSummary['listen'],
+        };
+        if (room.kind === 'direct') summary.members = (row.others as string[] | null) ?? [];
+        return summary;
+      });
+    });
+  }
+
+  roomIdsOf(memberId: string): Promise<string[]> {
+    return this.read(async (db) =>
+      (await db.query('SELECT room_id FROM room_members WHERE member_id = $1', [memberId])).rows.map(
+        (row) => row.room_id as string,
+      ),
+    );
+  }
+
+  membership(roomId: string, memberId: string): Promise<MembershipRecord | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM room_members WHERE room_id = $1 AND member_id = $2', [roomId, memberId]);
+      return row ? toMembership(row) : undefined;
+    });
+  }
+
+  roomMembers(roomId: string): Promise<MembershipRecord[]> {
+    return this.read(async (db) =>
+      (
+        await db.query('SELECT * FROM room_members WHERE room_id = $1 ORDER BY joined_at, member_id', [roomId])
+      ).rows.map(toMembership),
+    );
+  }
+
+  addMembership(
+    membership: Omit<MembershipRecord, 'read_seq'>,
+    event: EventDraft,
+  ): Promise<{ added: boolean; event?: StoredEvent }> {
+    return this.write(async (client) => {
+      if (!(await this.insertMembership(client, membership))) return { added: false };
+      return { added: true, event: await this.appendEvent(client, membership.room_id, event) };
+    });
+  }
+
+  removeMembership(
+    roomId: string,
+    memberId: string,
+    event: EventDraft,
+  ): Promise<{ removed: boolean; event?: StoredEvent }> {
+    return this.write(async (client) => {
+      const removed = await client.query('DELETE FROM room_members WHERE room_id = $1 AND member_id = $2', [
+        roomId,
+        memberId,
+      ]);
+      if ((removed.rowCount ?? 0) === 0) return { removed: false };
+      await client.query('UPDATE rooms SET member_count = member_count - 1 WHERE id = $1', [roomId]);
+      return { removed: true, event: await this.appendEvent(client, roomId, event) };
+    });
+  }
+
+  updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined> {
+    return this.write(async (client) => {
+      await update(client, 'room_members', definedOnly(patch), 'room_id = $1 AND member_id = $2', [roomId, memberId]);
+      const row = await one(client, 'SELECT * FROM room_members WHERE room_id = $1 AND member_id = $2', [
+        roomId,
+        memberId,
+      ]);
+      return row ? toMembership(row) : undefined;
+    });
+  }
+
+  markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined> {
+    return this.write(async (client) => {
+      await client.query(
+        `UPDATE room_members SET read_seq = least($1, (SELECT last_seq FROM rooms WHERE id = $2))
+         WHERE room_id = $2 AND member_id = $3 AND read_seq < $1`,
+        [seq, roomId, memberId],
+      );
+      const row = await one(client, 'SELECT read_seq FROM room_members WHERE room_id = $1 AND member_id = $2', [
+        roomId,
+        memberId,
+      ]);
+      return row ? Number(row.read_seq) : undefined;
+    });
+  }
+
+  // Messages
+
+  insertMessage(
+    input: NewMessage,
+    event: (message: Message, quiet: boolean) => EventDraft,
+  ): Promise<InsertMessageResult> {
+    return this.write(async (client): Promise<InsertMessageResult> => {
+      // The room's row lock comes first: a concurrent send with the same client_id (from another
+      // instance) has committed by the time this one holds the lock, so the check below sees it.
+      const chainRow = await one(client, 'SELECT agent_chain, agent_depth_limit FROM rooms WHERE id = $1 FOR UPDATE', [
+        input.room_id,
+      ]);
+      if (!chainRow) throw new HubError('room_not_found');
+      if (input.client_id !== null) {
+        const existing = await one(client, 'SELECT * FROM messages WHERE sender_id = $1 AND client_id = $2', [
+          input.sender_id,
+          input.client_id,
+        ]);
+        if (existing) return { duplicate: true, message: (await this.toMessages(client, [existing]))[0]! };
+      }
+      const chain = Number(chainRow.agent_chain);
+      const limit = Number(chainRow.agent_depth_limit);
+      const depth = input.sender_kind === 'agent' ? chain + 1 : input.sender_kind === 'person' ? 0 : chain;
+      const depthExceeded = input.sender_kind === 'agent' && depth > limit;
+      const seqRow = await one(
+        client,
+        'UPDATE rooms SET last_seq = last_seq + 1, agent_chain = $2 WHERE id = $1 RETURNING last_seq',
+        [input.room_id, depth],
+      );
+      const seq = Number(seqRow!.last_seq);
+      const wake = depthExceeded ? [] : input.wake;
+      await client.query(
+        `INSERT INTO messages (id, room_id, seq, sender_id, sender, sender_kind, content, mentions, targets, mention_all,
+           thread_id, depth, status, parts, metadata, client_id, created_at, wake, quiet)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+        [
+          input.id,
+          input.room_id,
+          seq,
+          input.sender_id,
+          input.sender,
+          input.sender_kind,
+          input.content,
+          JSON.stringify(input.mentions),
+          JSON.stringify(input.targets),
+          input.mention_all,
+          input.thread_id,
+          depth,
+          input.status,
+          JSON.stringify(input.parts),
+          JSON.stringify(input.metadata),
+          input.client_id,
+          input.created_at,
+          JSON.stringify(wake),
+          depthExceeded,
+        ],
+      );
+      if (input.addressed.length > 0) {
+        await client.query(
+          `INSERT INTO message_addressees (member_id, room_id, seq) SELECT unnest($1::text[]), $2, $3 ON CONFLICT DO NOTHING`,
+          [input.addressed, input.room_id, seq],
+        );
+      }
+      if (input.thread_id) {
+        await client.query(
+          'UPDATE messages SET reply_count = reply_count + 1, last_reply_at = $1 WHERE id = $2 AND room_id = $3',
+          [input.created_at, input.thread_id, input.room_id],
+        );
+      }
+      const message: Message = {
+        id: input.id,
+        room: input.room_id,
+        seq,
+        sender: input.sender,
+        sender_kind: input.sender_kind,
+        content: input.content,
+        mentions: input.mentions,
+        targets: input.targets,
+        mention_all: input.mention_all,
+        thread_id: input.thread_id,
+        depth,
+        status: input.status,
+        parts: input.parts,
+        metadata: input.metadata,
+        client_id: input.client_id,
+        created_at: input.created_at,
+        edited_at: null,
+        deleted: false,
+        reactions: [],
+        reply_count: 0,
+        last_reply_at: null,
+      };
+      const draft = event(message, depthExceeded);
+      await client.query(
+        'INSERT INTO events (room_id, seq, kind, at, actor, data, agents, quiet) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [
+          input.room_id,
+          seq,
+          draft.kind,
+          input.created_at,
+          draft.actor,
+          JSON.stringify(draft.data),
+          json(draft.agents),
+          depthExceeded,
+        ],
+      );
+      return {
+        duplicate: false,
+        message,
+        event: {
+          room: input.room_id,
+          seq,
+          kind: draft.kind,
+          at: input.created_at,
+          actor: draft.actor,
+          data: draft.data,
+          agents: draft.agents,
+          quiet: depthExceeded,
+        },
+        depthExceeded,
+        firstPastLimit: depthExceeded && depth === limit + 1,
+      };
+    });
+  }
+
+  messageById(id: string): Promise<Message | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM messages WHERE id = $1', [id]);
+      return row ? (await this.toMessages(db, [row]))[0] : undefined;
+    });
+  }
+
+  messageAudience(id: string): Promise<MessageAudience | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM messages WHERE id = $1', [id]);
+      return row ? (await this.audiences(db, [row]))[0] : undefined;
+    });
+  }
+
+  private async audiences(db: Db, rows: Row[]): Promise<MessageAudience[]> {
+    const messages = await this.toMessages(db, rows);
+    return rows.map((row, index) => ({
+      message: messages[index]!,
+      senderId: row.sender_id as string,
+      wake: row.wake as string[],
+      quiet: row.quiet === true,
+    }));
+  }
+
+  updateMessage(
+    id: string,
+    patch: MessagePatch,
+    event: (message: Message) => EventDraft,
+  ): Promise<{ message: Message; event: StoredEvent } | undefined> {
+    return this.write(async (client) => {
+      const values = definedOnly(patch);
+      for (const key of ['parts', 'metadata']) if (values[key] !== undefined) values[key] = JSON.stringify(values[key]);
+      await update(client, 'messages', values, 'id = $1', [id]);
+      const row = await one(client, 'SELECT * FROM messages WHERE id = $1', [id]);
+      if (!row) return undefined;
+      const message = (await this.toMessages(client, [row]))[0]!;
+      return { message, event: await this.appendEvent(client, message.room, event(message)) };
+    });
+  }
+
+  addReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined> {
+    return this.write(async (client) => {
+      const row = await one(client, 'SELECT room_id FROM messages WHERE id = $1', [messageId]);
+      if (!row) throw new HubError('message_not_found');
+      const inserted = await client.query(
+        'INSERT INTO reactions (message_id, emoji, member, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [messageId, emoji, member, event.at],
+      );
+      return (inserted.rowCount ?? 0) > 0 ? this.appendEvent(client, row.room_id as string, event) : undefined;
+    });
+  }
+
+  removeReaction(
+    messageId: string,
+    member: string,
+    emoji: string,
+    event: EventDraft,
+  ): Promise<StoredEvent | undefined> {
+    return this.write(async (client) => {
+      const row = await one(client, 'SELECT room_id FROM messages WHERE id = $1', [messageId]);
+      if (!row) throw new HubError('message_not_found');
+      const removed = await client.query('DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND member = $3', [
+        messageId,
+        emoji,
+        member,
+      ]);
+      return (removed.rowCount ?? 0) > 0 ? this.appendEvent(client, row.room_id as string, event) : undefined;
+    });
+  }
+
+  history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }> {
+    return this.read(async (db) => {
+      const params: unknown[] = [roomId];
+      const where = ['room_id = $1'];
+      const bounds: Array<[unknown, string]> = [
+        [query.before, 'seq <'],
+        [query.after, 'seq >'],
+        [query.beforeTime, 'created_at <'],
+        [query.afterTime, 'created_at >'],
+        [query.sender, 'sender ='],
+        [query.threadId, 'thread_id ='],
+      ];
+      for (const [value, clause] of bounds) {
+        if (value === undefined) continue;
+        params.push(value);
+        where.push(`${clause} $${params.length}`);
+      }
+      // Paging forward from a cursor reads oldest first; every other page is the newest before its bound.
+      const ascending = query.after !== undefined || (query.afterTime !== undefined && query.before === undefined);
+      params.push(query.limit + 1);
+      const rows = (
+        await db.query(
+          `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+          params,
+        )
+      ).rows;
+      const hasMore = rows.length > query.limit;
+      const page = rows.slice(0, query.limit);
+      if (!ascending) page.reverse();
+      return { messages: await this.toMessages(db, page), has_more: hasMore };
+    });
+  }
+
+  recentMessages(query: RecentQuery): Promise<Message[]> {
+    if (query.roomIds.length === 0) return Promise.resolve([]);
+    return this.read(async (db) => {
+      const params: unknown[] = [query.roomIds];
+      const where = ['room_id = ANY($1)'];
+      if (query.afterTime !== undefined) {
+        params.push(query.afterTime);
+        where.push(`created_at > $${params.length}`);
+      }
+      if (query.deliveredTo) {
+        // As in core/delivery.ts: woken by the message, or listening to all of a room (unless quiet), never its own.
+        params.push(query.deliveredTo.agentId, query.deliveredTo.listensToAll);
+        const agent = `$${params.length - 1}`;
+        where.push(
+          `sender_id <> ${agent} AND (jsonb_exists(wake, ${agent}) OR (room_id = ANY($${params.length}) AND NOT quiet))`,
+        );
+      }
+      params.push(query.limit);
+      const rows = (
+        await db.query(
+          `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY created_at, seq LIMIT $${params.length}`,
+          params,
+        )
+      ).rows;
+      return this.toMessages(db, rows);
+    });
+  }
+
+  streamingMessages(): Promise<MessageAudience[]> {
+    return this.read(async (db) =>
+      this.audiences(db, (await db.query("SELECT * FROM messages WHERE status = 'streaming'")).rows),
+    );
+  }
+
+  threadAgents(rootId: string): Promise<string[]> {
+    return this.read(async (db) =>
+      (
+        await db.query(
+          `SELECT DISTINCT sender_id FROM messages WHERE (id = $1 OR thread_id = $1) AND sender_kind = 'agent'`,
+          [rootId],
+        )
+      ).rows.map((row) => row.sender_id as string),
+    );
+  }
+
+  events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
+    return this.read(async (db) => {
+      const params: unknown[] = [roomId, after];
+      let filter = '';
+      if (viewer.kind === 'agent') {
+        // The delivery rule of core/delivery.ts `receives`, in SQL.
+        params.push(viewer.handle, viewer.agentId);
+        const woken = viewer.listen === 'all' ? '(NOT quiet OR jsonb_exists(agents, $4))' : 'jsonb_exists(agents, $4)';
+        filter = `AND (agents IS NULL OR (NOT (kind = 'message.created' AND actor = $3) AND ${woken}))`;
+      }
+      params.push(limit);
+      const rows = (
+        await db.query(
+          `SELECT * FROM events WHERE room_id = $1 AND seq > $2 ${filter} ORDER BY seq LIMIT $${params.length}`,
+          params,
+        )
+      ).rows;
+      return rows.map((row) => ({
+        room: row.room_id as string,
+        seq: Number(row.seq),
+        kind: row.kind as StoredEvent['kind'],
+        at: row.at as string,
+        actor: row.actor as string,
+        data: row.data as Record<string, unknown>,
+        agents: (row.agents as string[] | null) ?? null,
+        quiet: row.quiet === true,
+      }));
+    });
+  }
+
+  /** After a failed commit or a lost connection, ready again once a probe write commits. */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      if (this.healthy) {
+        await this.pool.query('SELECT 1');
+      } else {
+        await this.pool.query(
+          'INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = $1',
+          [new Date().toISOString()],
+        );
+        this.healthy = true;
+      }
+      return true;
+    } catch {
+      this.healthy = false;
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.flushing || this.queue.length > 0 || this.flushScheduled) {
+      if (this.flushing) await this.flushing;
+      else if (this.queue.length > 0 && !this.flushScheduled) this.schedule();
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async toMessages(db: Db, rows: Row[]): Promise<Message[]> {
+    const reactions = new Map<string, Reaction[]>();
+    const live = rows.filter((row) => row.deleted_at === null).map((row) => row.id as string);
+    if (live.length > 0) {
+      const reactionRows = (
+        await db.query(
+          'SELECT message_id, emoji, member FROM reactions WHERE message_id = ANY($1) ORDER BY created_at, emoji, member',
+          [live],
+        )
+      ).rows;
+      for (const reaction of reactionRows) {
+        const list = reactions.get(reaction.message_id as string) ?? [];
+        let entry = list.find((item) => item.emoji === reaction.emoji);
+        if (!entry) {
+          entry = { emoji: reaction.emoji as string, count: 0, members: [] };
+          list.push(entry);
+        }
+        entry.count += 1;
+        entry.members.push(reaction.member as string);
+        reactions.set(reaction.message_id as string, list);
+      }
+    }
+    return rows.map((row) => ({
+      id: row.id as string,
+      room: row.room_id as string,
+      seq: Number(row.seq),
+      sender: row.sender as string,
+      sender_kind: row.sender_kind as Message['sender_kind'],
+      content: row.content as string,
+      mentions: row.mentions as string[],
+      targets: row.targets as string[],
+      mention_all: row.mention_all === true,
+      thread_id: (row.thread_id as string | null) ?? null,
+      depth: Number(row.depth),
+      status: row.status as Message['status'],
+      parts: row.parts as MessagePart[],
+      metadata: row.metadata as Record<string, unknown>,
+      client_id: (row.client_id as string | null) ?? null,
+      created_at: row.created_at as string,
+      edited_at: (row.edited_at as string | null) ?? null,
+      deleted: row.deleted_at !== null,
+      reactions: reactions.get(row.id as string) ?? [],
+      reply_count: Number(row.reply_count),
+      last_reply_at: (row.last_reply_at as string | null) ?? null,
+    }));
+  }
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Several instances may start at once: one creates the schema and migrates, the others wait for it.
+    await client.query('SELECT pg_advisory_xact_lock(4004)');
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)',
+    );
+    const current = Number((await one(client, 'SELECT coalesce(max(version), 0) AS v FROM schema_migrations', []))!.v);
+    if (current > PG_LATEST_VERSION) {
+      throw new Error(
+        `The database schema is at version ${current}, newer than this Roundtable knows (${PG_LATEST_VERSION}). ` +
+          'Run a Roundtable release that matches the database, or restore a backup taken before the upgrade.',
+      );
+    }
+    for (const migration of pgMigrations) {
+      if (migration.version <= current) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function one(db: Db, sql: string, params: unknown[]): Promise<Row | undefined> {
+  return (await db.query(sql, params)).rows[0] as Row | undefined;
+}
+
+/** UPDATE table SET <patch> WHERE <where>; the where clause's parameters come first. */
+async function update(
+  db: Db,
+  table: string,
+  values: Record<string, unknown>,
+  where: string,
+  whereParams: unknown[],
+): Promise<Row | undefined> {
+  const keys = Object.keys(values);
+  if (keys.length === 0) return undefined;
+  const sets = keys.map((key, index) => `${key} = $${whereParams.length + index + 1}`);
+  return one(db, `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where} RETURNING *`, [
+    ...whereParams,
+    ...keys.map((key) => values[key]),
+  ]);
+}
+
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function definedOnly(patch: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+}
+
+/** Lost connections, a server shutting down or out of resources: the store cannot write right now. */
+function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error ? String(error.code) : '';
+  const message = 'message' in error ? String(error.message) : '';
+  return (
+    /^(08|57P|53)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
+  );
+}
+
+function storeFailure(error: unknown): unknown {
+  if (error instanceof HubError) return error;
+  if (isConnectionError(error)) return new HubError('store_unavailable', undefined, { cause: error });
+  return error;
+}
+
+function toMember(row: Row): MemberRecord {
+  return {
+    id: row.id as string,
+    handle: row.handle as string,
+    display_name: row.display_name as string,
+    kind: row.kind as MemberRecord['kind'],
+    role: row.role as MemberRecord['role'],
+    description: row.description as string,
+    capabilities: row.capabilities as string[],
+    owner_id: (row.owner_id as string | null) ?? null,
+    password_hash: (row.password_hash as string | null) ?? null,
+    disabled: row.disabled === true,
+    created_at: row.created_at as string,
+  };
+}
+
+function toToken(row: Row): TokenRecord {
+  return {
+    id: row.id as string,
+    member_id: row.member_id as string,
+    name: row.name as string,
+    kind: row.kind as TokenRecord['kind'],
+    created_at: row.created_at as string,
+    revoked_at: (row.revoked_at as string | null) ?? null,
+  };
+}
+
+function toMembership(row: Row): MembershipRecord {
+  return {
+    room_id: row.room_id as string,
+    member_id: row.member_id as string,
+    role: row.role as MembershipRecord['role'],
+    joined_at: row.joined_at as string,
+    read_seq: Number(row.read_seq),
+    notify: row.notify as MembershipRecord['notify'],
+    listen: row.listen as MembershipRecord['listen'],
+  };
+}
+
+function toRoom(row: Row): RoomRecord {
+  return {
+    id: row.id as string,
+    name: (row.name as string | null) ?? null,
+    kind: row.kind as RoomRecord['kind'],
+    topic: row.topic as string,
+    created_by: row.created_by as string,
+    created_at: row.created_at as string,
+    archived_at: (row.archived_at as string | null) ?? null,
+    last_seq: Number(row.last_seq),
+    agent_depth_limit: Number(row.agent_depth_limit),
+    direct_key: (row.direct_key as string | null) ?? null,
+    member_count: Number(row.member_count),
+  };
+}

@@ -1,0 +1,4 @@
+/** The delivery-rule scenarios again, with the hub on PostgreSQL. */
+import { onPostgres } from './services.js';
+
+await onPostgres('delivery-rule', () => import('./delivery-rule.test.js'));

@@ -1,0 +1,123 @@
+/** The PostgreSQL store: the same Store contract as SQLite, plus what only PostgreSQL has. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { PgStore } from '../src/storage/postgres/pg-store.js';
+import { PG_LATEST_VERSION } from '../src/storage/postgres/migrations.js';
+import type { Store } from '../src/core/ports.js';
+import { storeContract, type OpenedStore } from './contracts/store-contract.js';
+import { POSTGRES_URL, pgSchema, serviceSkip } from './services.js';
+
+const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
+
+if (skip) {
+  test('PgStore passes the Store contract', { skip }, () => {});
+} else {
+  storeContract('PgStore', async (t): Promise<OpenedStore> => {
+    const schema = pgSchema(t);
+    const opened: Store[] = [];
+    // Registered after pgSchema's hook, so it runs first: stores close before their schema is dropped.
+    t.after(async () => {
+      for (const store of opened) await store.close();
+    });
+    const open = async () => {
+      const store = await PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 });
+      opened.push(store);
+      return store;
+    };
+    return { store: await open(), reopen: open };
+  });
+
+  describe('PgStore on its own', () => {
+    test('refuses a database whose schema is newer than this code, and says what to do', async (t) => {
+      const schema = pgSchema(t);
+      await (await PgStore.open({ url: POSTGRES_URL, schema })).close();
+      const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path=${schema}` });
+      await pool.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        PG_LATEST_VERSION + 1,
+        'from the future',
+        new Date().toISOString(),
+      ]);
+      await pool.end();
+      await assert.rejects(PgStore.open({ url: POSTGRES_URL, schema }), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(error.message, /newer/);
+        assert.ok(error.message.includes(String(PG_LATEST_VERSION + 1)));
+        return true;
+      });
+    });
+
+    test('two stores writing to one room at once keep its seqs gap-free and ordered', async (t) => {
+      const schema = pgSchema(t);
+      const [first, second] = await Promise.all([
+        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+      ]);
+      t.after(async () => {
+        await first.close();
+        await second.close();
+      });
+      const at = new Date().toISOString();
+      await first.createMember({
+        id: 'm_a',
+        handle: 'ada',
+        display_name: 'ada',
+        kind: 'person',
+        role: 'member',
+        description: '',
+        capabilities: [],
+        owner_id: null,
+        password_hash: null,
+        created_at: at,
+      });
+      await first.createRoom(
+        {
+          id: 'r_one',
+          name: 'one',
+          kind: 'public',
+          topic: '',
+          created_by: 'ada',
+          created_at: at,
+          agent_depth_limit: 10,
+          direct_key: null,
+        },
+        [],
+        () => {
+          throw new Error('no members');
+        },
+      );
+      const send = (store: PgStore, index: number) =>
+        store.insertMessage(
+          {
+            id: `msg_${index}`,
+            room_id: 'r_one',
+            sender_id: 'm_a',
+            sender: 'ada',
+            sender_kind: 'person',
+            content: `n${index}`,
+            mentions: [],
+            targets: [],
+            mention_all: false,
+            thread_id: null,
+            status: 'complete',
+            parts: [],
+            metadata: {},
+            client_id: `c${index % 150}`,
+            created_at: at,
+            addressed: [],
+            wake: [],
+          },
+          (message) => ({ kind: 'message.created', actor: 'ada', at, data: { id: message.id }, agents: null }),
+        );
+      // 300 sends from two "instances", half of them repeating a client_id already used by the other.
+      const results = await Promise.all(Array.from({ length: 300 }, (_, i) => send(i % 2 === 0 ? first : second, i)));
+      const stored = results.filter((result) => !result.duplicate);
+      assert.equal(stored.length, 150, 'each client_id is stored once across both instances');
+      const events = await first.events('r_one', 0, 1000, { kind: 'all' });
+      assert.deepEqual(
+        events.map((event) => event.seq),
+        Array.from({ length: 150 }, (_, i) => i + 1),
+      );
+    });
+  });
+}

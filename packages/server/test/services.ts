@@ -1,0 +1,64 @@
+/**
+ * Real PostgreSQL and Redis for the adapter suites. Outside CI a missing service skips its suites
+ * with a loud line saying how to run them; in CI (CI=true) a missing service fails the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
+import type { TestContext } from 'node:test';
+import pg from 'pg';
+
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Undefined when the service is there; otherwise the reason to skip (never in CI, where it throws). */
+export async function serviceSkip(name: 'PostgreSQL' | 'Redis', url: string): Promise<string | undefined> {
+  if (await reachable(url)) return undefined;
+  const how = `start ${name} at ${url} (or set ${name === 'PostgreSQL' ? 'TEST_DATABASE_URL' : 'TEST_REDIS_URL'}); .ci/run starts it by itself`;
+  if (process.env.CI === 'true') throw new Error(`${name} is not reachable at ${url}, and CI=true: ${how}`);
+  const line = `\n!!! SKIPPED: the ${name} suites did not run: ${name} is not reachable at ${url}. To run them, ${how}.\n`;
+  process.stderr.write(line);
+  return line.trim();
+}
+
+/** A fresh schema for one test, dropped when the test ends. */
+export function pgSchema(t: TestContext): string {
+  const schema = `rt_test_${randomBytes(6).toString('hex')}`;
+  t.after(async () => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await pool.end();
+  });
+  return schema;
+}
+
+/**
+ * Runs a suite of hub scenarios again with the hub on PostgreSQL: each test file is its own
+ * process, so the switch set here holds for every hub the suite starts.
+ */
+export async function onPostgres(suite: string, load: () => Promise<unknown>): Promise<void> {
+  const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
+  if (skip) {
+    const { test } = await import('node:test');
+    test(`${suite} on PostgreSQL`, { skip }, () => {});
+    return;
+  }
+  process.env.ROUNDTABLE_TEST_STORE = 'postgres';
+  await load();
+}
