@@ -17,12 +17,12 @@ test('a reader whose socket dies mid-stream resumes with every missed event once
       sent.push((await writer.request('send', { room: 'general', content: `message ${i}` })).message.id);
     }
   })();
-  await eventually(() => assert.ok(reader.messages().length >= 80), 10_000);
+  await eventually(() => assert.ok(reader.messages().length >= 80, 'the reader got some messages'), 10_000);
   reader.close();
   const firstPart = reader.events(general.id);
   const cursor = firstPart.at(-1)!.seq as number;
 
-  await eventually(() => assert.ok(sent.length >= 200), 10_000);
+  await eventually(() => assert.ok(sent.length >= 200, 'more messages were sent'), 10_000);
   reader = await RawClient.ready(t, hub.url, ada.token, { [general.id]: cursor });
   await sending;
   await eventually(() => {

@@ -3,7 +3,8 @@
  * with a loud line saying how to run them; in CI (CI=true) a missing service fails the run.
  */
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 
@@ -61,4 +62,47 @@ export async function onPostgres(suite: string, load: () => Promise<unknown>): P
   }
   process.env.ROUNDTABLE_TEST_STORE = 'postgres';
   await load();
+}
+
+/** A Redis server of the test's own on a free port, which the test may restart; stopped when the test ends. */
+export async function startRedis(
+  t: TestContext,
+): Promise<{ url: string; restart(): Promise<void>; stop(): Promise<void> }> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const url = `redis://127.0.0.1:${port}`;
+    for (let i = 0; i < 100 && !(await reachable(url)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  t.after(stop);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    async restart() {
+      await stop();
+      await start();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }

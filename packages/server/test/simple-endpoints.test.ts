@@ -34,7 +34,7 @@ async function say(hub: TestHub, token: string, sender: string, message: string,
   assert.equal(reply.status, 201, JSON.stringify(reply.body));
   // Distinct creation times, so that `since` can fall between two messages.
   const at = Date.parse(reply.body.timestamp);
-  await eventually(() => assert.ok(Date.now() > at));
+  await eventually(() => assert.ok(Date.now() > at, 'the clock moved on'));
   return reply.body as { id: string; seq: number; timestamp: string; message: string; room: string };
 }
 

@@ -15,6 +15,9 @@ export class LocalBus implements Bus {
     this.handlers.push(handler);
   }
 
+  /** One process loses nothing in transit: there is never a reason to resync. */
+  onResync(): void {}
+
   async close(): Promise<void> {
     this.closed = true;
     this.handlers.length = 0;

@@ -257,7 +257,10 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** A message on the bus, addressed to every hub instance. Frames are serialized once, by the publisher. */
+/**
+ * A message on the bus, addressed to every hub instance. Frames are serialized once, by the
+ * publisher; an event's `frame` is always `eventFrame(event)`, so an adapter may carry only one.
+ */
 export type BusMessage =
   | {
       kind: 'event';
@@ -273,9 +276,15 @@ export type BusMessage =
   | { kind: 'control'; action: 'member.updated'; memberId: string }
   | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string };
 
-/** Fan-out between hub instances. Delivery may be lost; the room log in the store stays the source of truth. */
+/**
+ * Fan-out between hub instances. A message published reaches this instance's subscribers at once,
+ * in publish order, and other instances' soon after. Delivery across instances may be lost or
+ * reordered: the room log in the store stays the source of truth, and the hub fills gaps from it.
+ */
 export interface Bus {
   publish(message: BusMessage): void;
   subscribe(handler: (message: BusMessage) => void): void;
+  /** Called when messages from other instances may have been lost (a reconnect): the hub re-reads the log. */
+  onResync(handler: () => void): void;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import type { Bus, BusMessage, StoredEvent } from '../../src/core/ports.js';
+import { eventFrame } from '../../src/core/wire.js';
 import { eventually } from '../helpers.js';
 
 export interface BusPair {
@@ -59,7 +60,7 @@ const everyKind: BusMessage[] = [
     seq: 7,
     agents: ['m_alpha', 'm_beta'],
     quiet: false,
-    frame: '{"type":"event","seq":7}',
+    frame: eventFrame(storedEvent(7, ['m_alpha', 'm_beta'], false)),
     event: storedEvent(7, ['m_alpha', 'm_beta'], false),
   },
   {
@@ -68,7 +69,7 @@ const everyKind: BusMessage[] = [
     seq: 8,
     agents: null,
     quiet: true,
-    frame: '{"type":"event","seq":8}',
+    frame: eventFrame(storedEvent(8, null, true)),
     event: storedEvent(8, null, true),
   },
   { kind: 'signal', room: 'r_lab', members: null, agentsToo: false, frame: '{"type":"typing","member":"ada"}' },
@@ -92,13 +93,13 @@ export function busContract(name: string, makeBus: BusFactory): void {
       first.publish(control('m_1'));
       second.publish(control('m_2'));
       await eventually(() => {
-        for (const received of subscribers) assert.ok(received.length >= 2);
+        for (const received of subscribers) assert.ok(received.length >= 2, 'both first messages arrived');
       });
       // A second copy of either would arrive before a later message from the same publisher.
       first.publish(control('m_end_1'));
       second.publish(control('m_end_2'));
       await eventually(() => {
-        for (const received of subscribers) assert.ok(received.length >= 4);
+        for (const received of subscribers) assert.ok(received.length >= 4, 'all four messages arrived');
       });
       for (const received of subscribers)
         assert.deepEqual(memberIds(received).sort(), ['m_1', 'm_2', 'm_end_1', 'm_end_2']);
@@ -134,7 +135,7 @@ export function busContract(name: string, makeBus: BusFactory): void {
       first.publish(control('m_after_close'));
       first.publish(control('m_marker'));
       if (witness) {
-        await eventually(() => assert.ok(memberIds(witness).includes('m_marker')));
+        await eventually(() => assert.ok(memberIds(witness).includes('m_marker'), 'the marker arrived'));
         assert.ok(!memberIds(witness).includes('m_on_closed'), 'a closed endpoint publishes nothing');
       }
       assert.deepEqual(closed, []);
