@@ -16,6 +16,11 @@ const Env = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('public'),
   DATABASE_POOL_SIZE: int(1).default(10),
+  REDIS_URL: z.string().optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:-]+$/)
+    .default('roundtable'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OPEN_REGISTRATION: bool.default(true),
   DEFAULT_ROOM: z.string().default('general'),
@@ -54,6 +59,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL || undefined,
     databaseSchema: e.DATABASE_SCHEMA,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    /** When set (redis://…), hub instances fan out to each other through Redis. */
+    redisUrl: e.REDIS_URL || undefined,
+    redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
     openRegistration: e.OPEN_REGISTRATION,
     defaultRoom: e.DEFAULT_ROOM,

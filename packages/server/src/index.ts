@@ -3,6 +3,7 @@ export { Hub, type HubOptions } from './core/hub.js';
 export { HubError } from './core/hub-error.js';
 export type * from './core/ports.js';
 export { LocalBus } from './bus/local-bus.js';
+export { RedisBus } from './bus/redis-bus.js';
 export { SqliteStore } from './storage/sqlite/sqlite-store.js';
 export { PgStore } from './storage/postgres/pg-store.js';
 export { loadConfig, type Config } from './config.js';

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LocalBus } from './bus/local-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { systemClock, type Bus, type Clock, type Store } from './core/ports.js';
@@ -46,7 +47,15 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
           onCommitError,
         })
       : new SqliteStore({ path: config.databasePath, onCommitError }));
-  const bus = parts.bus ?? new LocalBus();
+  const bus =
+    parts.bus ??
+    (config.redisUrl
+      ? await RedisBus.open({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+        })
+      : new LocalBus());
   const hub = new Hub({
     store,
     bus,
@@ -60,6 +69,8 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     streamIdleMs: config.streamIdleMs,
     defaultRoom: config.defaultRoom,
     maxFrameBytes: config.maxFrameBytes,
+    // With other instances about, a stream still open in the store may be one of theirs.
+    endStreamsAtStart: !config.redisUrl,
   });
   const { adminToken } = await hub.start();
   const context: TransportContext = {

@@ -78,7 +78,8 @@ export async function startRedis(
     for (let i = 0; i < 100 && !(await reachable(url)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   };
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null: signalCode says it is gone.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

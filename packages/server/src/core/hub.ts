@@ -42,7 +42,9 @@ import type {
   TokenRecord,
 } from './ports.js';
 import { systemClock } from './ports.js';
+import { PresenceBoard } from './presence.js';
 import { KeyedRateLimiter, type RateLimit } from './rate-limit.js';
+import { RoomOrder } from './room-order.js';
 import { Session, SessionRegistry, type Connection } from './sessions.js';
 import { eventFrame, publicMember, publicRoom } from './wire.js';
 
@@ -72,6 +74,8 @@ export interface HubOptions {
   defaultRoom?: string;
   /** The transports' frame cap, told to clients in `ready`. Default 262,144. */
   maxFrameBytes?: number;
+  /** End streams left open in the store at start (right for a single instance). Default true. */
+  endStreamsAtStart?: boolean;
 }
 
 export interface Authenticated {
@@ -99,6 +103,10 @@ export interface HubStats {
 }
 
 const SYNC_PAGE = 500;
+/** How often (ms) an instance sends the others a snapshot of its members' presence. */
+const PRESENCE_HEARTBEAT_MS = 10_000;
+/** How long (ms) to wait for the instance holding a stream to stop it, before ending it from the store. */
+const REMOTE_STREAM_WAIT_MS = 2_000;
 
 export class Hub {
   readonly store: Store;
@@ -117,8 +125,17 @@ export class Hub {
   private readonly streams = new Map<string, ActiveStream>();
   /** Per member, the latest send still on its way to the store's queue. */
   private readonly sendOrder = new Map<string, Promise<void>>();
-  /** The presence last announced per member, so only changes are announced. */
+  /** The presence last shown to this instance's sessions, per member, so only changes are sent. */
   private readonly announced = new Map<string, PresenceStatus>();
+  /** The local presence last told to other instances, per member. */
+  private readonly toldOthers = new Map<string, PresenceStatus>();
+  /** Identifies this hub instance to the others on the bus. */
+  readonly instanceId = newId('i');
+  private readonly board: PresenceBoard;
+  private readonly order: RoomOrder;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Cancels waiting for another instance to end a stream, by message id. */
+  private readonly streamEnded = new Map<string, () => void>();
   private denylist = new Set<string>();
   private systemMember: MemberRecord | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -137,9 +154,18 @@ export class Hub {
       streamIdleMs: options.streamIdleMs ?? 120_000,
       defaultRoom: options.defaultRoom ?? 'general',
       maxFrameBytes: options.maxFrameBytes ?? 262_144,
+      endStreamsAtStart: options.endStreamsAtStart ?? true,
     };
     this.memberLimiter = new KeyedRateLimiter(this.options.memberRateLimit, this.clock);
+    this.board = new PresenceBoard(PRESENCE_HEARTBEAT_MS * 3);
+    this.order = new RoomOrder({
+      deliver: (event, frame) => this.deliverLocally(event, frame),
+      readLog: (room, after, limit) => this.store.events(room, after, limit, { kind: 'all' }),
+      frameOf: eventFrame,
+      onError: (error, room) => this.logger.warn({ err: error, room }, 'could not fill a gap from the room log'),
+    });
     this.bus.subscribe((message) => this.onBus(message));
+    this.bus.onResync(() => this.order.resyncAll());
   }
 
   get version(): string {
@@ -182,15 +208,20 @@ export class Hub {
       const admin = await this.createMemberRecord({ handle: 'admin', kind: 'person', role: 'admin' });
       adminToken = (await this.issueToken(admin.id, 'first admin token', 'api')).token;
     }
-    await this.endInterruptedStreams();
+    if (this.options.endStreamsAtStart) await this.endInterruptedStreams();
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(this.options.streamIdleMs, 30_000));
     this.sweepTimer.unref();
+    this.heartbeatTimer = setInterval(() => this.presenceHeartbeat(), PRESENCE_HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+    this.bus.publish({ kind: 'control', action: 'presence.sync', instance: this.instanceId });
     return adminToken ? { adminToken } : {};
   }
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.order.stop();
     for (const session of [...this.sessions.all]) session.connection.close(code, reason);
   }
 
@@ -414,8 +445,15 @@ export class Hub {
     return { ...member, presence: this.presenceOf(member.id) };
   }
 
-  /** Online while any connection is online, away while every connection is away, offline without any. */
+  /** Online while any connection, on any instance, is online; away while all are away; offline without any. */
   presenceOf(memberId: string): PresenceStatus {
+    const local = this.localPresence(memberId);
+    if (local === 'online') return local;
+    const remote = this.board.statusOf(memberId);
+    return remote === 'offline' ? local : remote === 'online' ? remote : 'away';
+  }
+
+  private localPresence(memberId: string): PresenceStatus {
     let status: PresenceStatus = 'offline';
     for (const session of this.sessions.ofMember(memberId)) {
       if (session.status === 'online') return 'online';
@@ -433,6 +471,7 @@ export class Hub {
     requireAdmin(actor);
     const entry = await this.store.addDenylist({ handle, reason, created_by: actor.handle, created_at: this.now() });
     this.denylist.add(handle);
+    this.bus.publish({ kind: 'control', action: 'denylist.updated' });
     return entry;
   }
 
@@ -440,6 +479,7 @@ export class Hub {
     requireAdmin(actor);
     const removed = await this.store.removeDenylist(handle);
     this.denylist.delete(handle);
+    this.bus.publish({ kind: 'control', action: 'denylist.updated' });
     return removed;
   }
 
@@ -456,6 +496,7 @@ export class Hub {
     connection.bind?.(session);
     const catchUp: Array<{ room: string; after: number }> = [];
     for (const room of rooms) {
+      this.order.watch(room.id, room.last_seq);
       const resumeFrom = resume[room.id];
       const after = resumeFrom !== undefined ? Math.min(resumeFrom, room.last_seq) : room.last_seq;
       const published = this.lastPublished.get(room.id) ?? 0;
@@ -582,6 +623,12 @@ export class Hub {
   private fanOut(event: StoredEvent, frame: string): void {
     const previous = this.lastPublished.get(event.room) ?? 0;
     if (event.seq > previous) this.lastPublished.set(event.room, event.seq);
+    this.order.accept(event, frame);
+  }
+
+  /** One event, in its room's order, to this instance's sessions. */
+  private deliverLocally(event: StoredEvent, frame: string): void {
+    if (event.kind === 'message.updated') this.streamEnded.get(event.data.id as string)?.();
     if (event.kind === 'member.joined') this.onJoined(event);
     let delivered = 0;
     for (const session of this.sessions.inRoom(event.room)) {
@@ -626,7 +673,14 @@ export class Hub {
   }
 
   private async onControl(message: Extract<BusMessage, { kind: 'control' }>): Promise<void> {
-    if (message.action === 'token.revoked') {
+    if (message.action === 'presence' || message.action === 'presence.snapshot' || message.action === 'presence.sync') {
+      this.onPresenceControl(message);
+    } else if (message.action === 'denylist.updated') {
+      this.denylist = new Set((await this.store.listDenylist()).map((entry) => entry.handle));
+    } else if (message.action === 'stream.cancel') {
+      const stream = this.streams.get(message.messageId);
+      if (stream) await this.finishStream(stream, 'cancelled', { cancelled_by: message.by });
+    } else if (message.action === 'token.revoked') {
       for (const session of [...this.sessions.all]) {
         if (session.tokenId === message.tokenId) session.connection.close(CloseCode.Unauthorized, 'token revoked');
       }
@@ -645,6 +699,22 @@ export class Hub {
         const room = session.rooms.get(message.roomId);
         if (room && membership) room.listen = membership.listen;
       }
+    }
+  }
+
+  private onPresenceControl(
+    message: Extract<BusMessage, { action: 'presence' | 'presence.snapshot' | 'presence.sync' }>,
+  ): void {
+    if (message.instance === this.instanceId) return;
+    const now = this.clock.now();
+    if (message.action === 'presence.sync') {
+      this.presenceHeartbeat();
+    } else if (message.action === 'presence') {
+      this.board.apply(message.instance, now, message.memberId, message.handle, message.status);
+      this.showPresence(message.memberId, message.handle);
+    } else {
+      for (const [id, handle] of this.board.snapshot(message.instance, now, message.members))
+        this.showPresence(id, handle);
     }
   }
 
@@ -1257,13 +1327,40 @@ export class Hub {
   /** Stop: the sender, or any person in the room, may cancel a streaming message. */
   async cancelStream(actor: MemberRecord, messageId: string): Promise<Message> {
     // Visibility first: a non-member learns nothing about a message in a private room.
-    await this.messageFor(actor, messageId);
-    const stream = this.streams.get(messageId);
-    if (!stream) throw new HubError('not_streaming');
-    if (stream.senderId !== actor.id && actor.kind !== 'person') {
+    const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId);
+    if (message.status !== 'streaming') throw new HubError('not_streaming');
+    if (senderId !== actor.id && actor.kind !== 'person') {
       throw new HubError('forbidden', 'Only the sender or a person in the room may stop a stream.');
     }
-    return this.finishStream(stream, 'cancelled', { cancelled_by: actor.handle });
+    const stream = this.streams.get(messageId);
+    if (stream) return this.finishStream(stream, 'cancelled', { cancelled_by: actor.handle });
+    // Another instance holds the stream (its sender is connected there): ask it to stop, since it
+    // has the text so far; if none answers in time, end the stream from what the store has.
+    const ended = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), REMOTE_STREAM_WAIT_MS);
+      this.streamEnded.set(messageId, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    this.bus.publish({ kind: 'control', action: 'stream.cancel', messageId, by: actor.handle });
+    const stoppedElsewhere = await ended;
+    this.streamEnded.delete(messageId);
+    if (stoppedElsewhere) return (await this.store.messageById(messageId)) ?? message;
+    return this.finishStream(
+      {
+        messageId,
+        quiet,
+        room: message.room,
+        senderId,
+        content: message.content,
+        index: 0,
+        audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+        lastActivity: 0,
+      },
+      'cancelled',
+      { cancelled_by: actor.handle },
+    );
   }
 
   private async finishStream(
@@ -1308,19 +1405,51 @@ export class Hub {
     return this.presenceOf(session.member.id);
   }
 
-  /** Tells everyone connected when a member's presence changed; says nothing when it did not. */
-  private announcePresence(member: MemberRecord): void {
-    const status = this.presenceOf(member.id);
-    if ((this.announced.get(member.id) ?? 'offline') === status) return;
-    if (status === 'offline') this.announced.delete(member.id);
-    else this.announced.set(member.id, status);
+  /**
+   * After a local change: tells the other instances this instance's view, then shows this
+   * instance's sessions the member's presence across all instances, when it changed.
+   */
+  private announcePresence(member: Pick<MemberRecord, 'id' | 'handle'>): void {
+    const local = this.localPresence(member.id);
+    if ((this.toldOthers.get(member.id) ?? 'offline') !== local) {
+      if (local === 'offline') this.toldOthers.delete(member.id);
+      else this.toldOthers.set(member.id, local);
+      this.bus.publish({
+        kind: 'control',
+        action: 'presence',
+        instance: this.instanceId,
+        memberId: member.id,
+        handle: member.handle,
+        status: local,
+      });
+    }
+    this.showPresence(member.id, member.handle);
+  }
+
+  /** Sends this instance's people the member's presence, if it changed since they were last told. */
+  private showPresence(memberId: string, handle: string): void {
+    const status = this.presenceOf(memberId);
+    if ((this.announced.get(memberId) ?? 'offline') === status) return;
+    if (status === 'offline') this.announced.delete(memberId);
+    else this.announced.set(memberId, status);
+    const frame = JSON.stringify({ type: 'presence', member: handle, status });
+    for (const session of this.sessions.all) if (session.member.kind !== 'agent') session.connection.send(frame);
+  }
+
+  private presenceHeartbeat(): void {
     this.bus.publish({
-      kind: 'signal',
-      room: null,
-      members: null,
-      agentsToo: false,
-      frame: JSON.stringify({ type: 'presence', member: member.handle, status }),
+      kind: 'control',
+      action: 'presence.snapshot',
+      instance: this.instanceId,
+      members: [...this.toldOthers].map(([id, status]) => [
+        id,
+        {
+          handle: [...this.sessions.ofMember(id)][0]?.member.handle ?? '',
+          status: status === 'away' ? 'away' : 'online',
+        },
+      ]),
     });
+    for (const [id, handle] of this.board.expire(this.clock.now())) this.showPresence(id, handle);
   }
 
   async typing(actor: MemberRecord, ref: string, threadId: string | undefined, active: boolean): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   MessagePart,
   MessageStatus,
   NotifyLevel,
+  PresenceStatus,
   RoomKind,
   RoomSummary,
 } from '@roundtable/protocol';
@@ -274,7 +275,17 @@ export type BusMessage =
   | { kind: 'signal'; room: string | null; members: string[] | null; agentsToo: boolean; frame: string }
   | { kind: 'control'; action: 'token.revoked'; tokenId: string }
   | { kind: 'control'; action: 'member.updated'; memberId: string }
-  | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string };
+  | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string }
+  | { kind: 'control'; action: 'denylist.updated' }
+  | { kind: 'control'; action: 'stream.cancel'; messageId: string; by: string }
+  | { kind: 'control'; action: 'presence'; instance: string; memberId: string; handle: string; status: PresenceStatus }
+  | {
+      kind: 'control';
+      action: 'presence.snapshot';
+      instance: string;
+      members: Array<[string, { handle: string; status: 'online' | 'away' }]>;
+    }
+  | { kind: 'control'; action: 'presence.sync'; instance: string };
 
 /**
  * Fan-out between hub instances. A message published reaches this instance's subscribers at once,
