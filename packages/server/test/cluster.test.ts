@@ -146,3 +146,50 @@ test(
     assert.deepEqual(messageIds(reader, general), sent, 'every message once, in order');
   },
 );
+
+test(
+  'with PostgreSQL unreachable, sends fail clearly, readiness goes red, and the hub recovers by itself',
+  { skip },
+  async (t) => {
+    const postgres = new URL(POSTGRES_URL);
+    const postgresPort = Number(postgres.port);
+    const proxy = await tcpBalancer(t, () => [postgresPort]);
+    postgres.port = String(proxy.port);
+    const cluster = await startCluster(t, { count: 2, redisUrl: REDIS_URL, databaseUrl: postgres.toString() });
+    const [a, b] = cluster.instances as [any, any];
+    const [ada, bob] = await Promise.all([cluster.member('ada'), cluster.member('bob')]);
+    const writer = await RawClient.ready(t, a.url, ada);
+    const reader = await RawClient.ready(t, b.url, bob);
+    const general = writer.frames.find((f) => f.type === 'ready')!.rooms[0].id as string;
+    const acked: string[] = [];
+    for (let i = 0; i < 5; i++)
+      acked.push((await writer.request('send', { room: general, content: `kept ${i}` })).message.id);
+
+    proxy.cut();
+    const refused = await writer.requestError('send', { room: general, content: 'into the void', client_id: 'void' });
+    assert.equal(refused.code, 'store_unavailable');
+    await eventually(async () => {
+      const health = await fetch(`${a.url}/health`);
+      assert.equal(health.status, 503, 'readiness is red while PostgreSQL is away');
+    }, 15_000);
+    assert.equal(writer.closeCode, undefined, 'clients stay connected');
+
+    proxy.restore();
+    await eventually(async () => {
+      const health = await fetch(`${a.url}/health`);
+      assert.equal(health.status, 200, 'readiness comes back by itself');
+    }, 15_000);
+    const retried = await writer.request('send', { room: general, content: 'into the void', client_id: 'void' });
+    acked.push(retried.message.id);
+    await eventually(() =>
+      assert.equal(reader.messages(general).length, acked.length, 'B has every acknowledged message'),
+    );
+    assert.deepEqual(messageIds(reader, general), acked);
+    const history = await cluster.api(b, bob, 'GET', `/api/v1/rooms/${general}/messages`);
+    assert.deepEqual(
+      history.body.messages.map((m: any) => m.id),
+      acked,
+      'the store holds each acknowledged message once, and the refused one only after its retry',
+    );
+  },
+);

@@ -76,12 +76,12 @@ export async function startInstance(
 /** `count` hub processes sharing one fresh PostgreSQL schema and one Redis channel prefix. */
 export async function startCluster(
   t: TestContext,
-  options: { count: number; redisUrl: string; env?: Record<string, string> },
+  options: { count: number; redisUrl: string; databaseUrl?: string; env?: Record<string, string> },
 ): Promise<Cluster> {
   const schema = pgSchema(t);
   const env = {
     ...testEnv('/unused.db', options.env),
-    DATABASE_URL: POSTGRES_URL,
+    DATABASE_URL: options.databaseUrl ?? POSTGRES_URL,
     DATABASE_SCHEMA: schema,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: options.redisUrl,
