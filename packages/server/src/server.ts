@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LocalBus } from './bus/local-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
+import { LocalRateLimiter } from './core/rate-limit.js';
+import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { systemClock, type Bus, type Clock, type Store } from './core/ports.js';
@@ -56,7 +58,15 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
           onError: (error) => logger.warn({ err: error }, 'redis connection error'),
         })
       : new LocalBus());
+  const limiter = config.redisUrl
+    ? await RedisRateLimiter.open({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        onError: (error) => logger.warn({ err: error }, 'redis rate limiter error; limits not enforced meanwhile'),
+      })
+    : new LocalRateLimiter(clock);
   const hub = new Hub({
+    rateLimiter: limiter,
     store,
     bus,
     clock,
@@ -77,6 +87,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     hub,
     clock,
     metrics: new Metrics(hub),
+    limiter,
     ws: {
       maxFrameBytes: config.maxFrameBytes,
       maxBufferedBytes: config.maxBufferedBytes,
@@ -106,6 +117,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       await app.close();
       await store.close();
       await bus.close();
+      await limiter.close();
     })());
   return { app, hub, store, url: `http://${host}:${port}`, adminToken, close };
 }

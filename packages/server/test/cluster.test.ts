@@ -193,3 +193,21 @@ test(
     );
   },
 );
+
+test('a member’s message rate limit is shared by every instance', { skip }, async (t) => {
+  const cluster = await startCluster(t, {
+    count: 2,
+    redisUrl: REDIS_URL,
+    env: { RATE_MEMBER_MESSAGES_PER_SEC: '1', RATE_MEMBER_MESSAGES_BURST: '3' },
+  });
+  const [a, b] = cluster.instances as [any, any];
+  const ada = await cluster.member('ada');
+  const viaA = await RawClient.ready(t, a.url, ada);
+  const viaB = await RawClient.ready(t, b.url, ada);
+  await viaA.request('send', { room: 'general', content: 'one' });
+  await viaA.request('send', { room: 'general', content: 'two' });
+  await viaB.request('send', { room: 'general', content: 'three' });
+  const limited = await viaB.requestError('send', { room: 'general', content: 'four' });
+  assert.equal(limited.code, 'rate_limited', 'the burst of 3 was spent across both instances');
+  assert.ok(limited.retry_after_ms > 0 && limited.retry_after_ms <= 1000, 'with a retry delay');
+});

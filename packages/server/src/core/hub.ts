@@ -36,6 +36,7 @@ import type {
   EventDraft,
   MemberRecord,
   MembershipRecord,
+  RateLimiter,
   RecentQuery,
   Store,
   StoredEvent,
@@ -43,7 +44,7 @@ import type {
 } from './ports.js';
 import { systemClock } from './ports.js';
 import { PresenceBoard } from './presence.js';
-import { KeyedRateLimiter, type RateLimit } from './rate-limit.js';
+import { LocalRateLimiter, type RateLimit } from './rate-limit.js';
 import { RoomOrder } from './room-order.js';
 import { Session, SessionRegistry, type Connection } from './sessions.js';
 import { eventFrame, publicMember, publicRoom } from './wire.js';
@@ -76,6 +77,8 @@ export interface HubOptions {
   maxFrameBytes?: number;
   /** End streams left open in the store at start (right for a single instance). Default true. */
   endStreamsAtStart?: boolean;
+  /** Where message rate limits are kept: in this process by default, in Redis to share them. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface Authenticated {
@@ -115,8 +118,8 @@ export class Hub {
   private readonly bus: Bus;
   private readonly clock: Clock;
   private readonly logger: HubLogger;
-  private readonly options: Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock'>>;
-  private readonly memberLimiter: KeyedRateLimiter;
+  private readonly options: Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
+  private readonly limiter: RateLimiter;
   private readonly members = new Map<string, MemberRecord>();
   private readonly roomMembersCache = new Map<string, Map<string, MembershipRecord>>();
   /** Each room's members as the delivery rule sees them; ids, handles and kinds never change. */
@@ -156,7 +159,7 @@ export class Hub {
       maxFrameBytes: options.maxFrameBytes ?? 262_144,
       endStreamsAtStart: options.endStreamsAtStart ?? true,
     };
-    this.memberLimiter = new KeyedRateLimiter(this.options.memberRateLimit, this.clock);
+    this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
     this.board = new PresenceBoard(PRESENCE_HEARTBEAT_MS * 3);
     this.order = new RoomOrder({
       deliver: (event, frame) => this.deliverLocally(event, frame),
@@ -246,7 +249,6 @@ export class Hub {
   }
 
   private sweep(): void {
-    this.memberLimiter.sweep();
     const idleBefore = this.clock.now() - this.options.streamIdleMs;
     for (const stream of this.streams.values()) {
       if (stream.lastActivity < idleBefore) {
@@ -971,8 +973,8 @@ export class Hub {
     if (this.denylist.has(actor.handle)) throw new HubError('denylisted');
   }
 
-  private checkRate(actor: MemberRecord): void {
-    const wait = this.memberLimiter.take(actor.id);
+  private async checkRate(actor: MemberRecord): Promise<void> {
+    const wait = await this.limiter.take(`msg:${actor.id}`, this.options.memberRateLimit);
     if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
   }
 
@@ -1005,7 +1007,7 @@ export class Hub {
     queued: () => void,
   ): Promise<MessageResult> {
     this.requireMayPost(actor);
-    this.checkRate(actor);
+    await this.checkRate(actor);
     checkSizes(params.parts, params.metadata);
     const room = await this.resolveRoom(params.room);
     await this.requireMembership(room.id, actor, room.kind);

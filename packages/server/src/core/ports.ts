@@ -258,6 +258,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Rate limits keyed by member or client address, shared by every instance that uses the same limiter. */
+export interface RateLimiter {
+  /** Takes one token from the key's bucket; resolves 0 when allowed, otherwise the ms to wait. */
+  take(key: string, limit: { perSecond: number; burst: number }): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
  * A message on the bus, addressed to every hub instance. Frames are serialized once, by the
  * publisher; an event's `frame` is always `eventFrame(event)`, so an adapter may carry only one.

@@ -1,5 +1,5 @@
 /** Token buckets for rate limits: per connection in the transports, per member in the core. */
-import type { Clock } from './ports.js';
+import type { Clock, RateLimiter } from './ports.js';
 
 export interface RateLimit {
   /** Sustained rate, per second. 0 disables the limit. */
@@ -60,5 +60,32 @@ export class KeyedRateLimiter {
 
   sweep(): void {
     for (const [key, bucket] of this.buckets) if (bucket.idle()) this.buckets.delete(key);
+  }
+}
+
+/** The in-process RateLimiter: one bucket per key and limit, for a single instance. */
+export class LocalRateLimiter implements RateLimiter {
+  private readonly limiters = new Map<string, KeyedRateLimiter>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly clock: Clock) {
+    this.sweeper = setInterval(() => {
+      for (const limiter of this.limiters.values()) limiter.sweep();
+    }, 60_000);
+    this.sweeper.unref();
+  }
+
+  async take(key: string, limit: RateLimit): Promise<number> {
+    const name = `${limit.perSecond}/${limit.burst}`;
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      limiter = new KeyedRateLimiter(limit, this.clock);
+      this.limiters.set(name, limiter);
+    }
+    return limiter.take(key);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
   }
 }

@@ -1,6 +1,6 @@
 /** What every transport shares: the hub, the clock, limits, metrics and the set of open connections. */
 import type { Hub } from '../core/hub.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, RateLimiter } from '../core/ports.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WsOptions } from './ws.js';
 
@@ -12,6 +12,8 @@ export interface TransportContext {
   hub: Hub;
   clock: Clock;
   metrics: Metrics;
+  /** Per-member and per-address request limits, shared across instances when Redis is configured. */
+  limiter: RateLimiter;
   ws: WsOptions;
   /** Every open WebSocket and SSE connection, so shutdown can close them all. */
   connections: Set<Closable>;

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { CONTENT_TOO_LONG } from '@roundtable/protocol';
 import { HubError, toHubError } from '../core/hub-error.js';
 import type { Authenticated } from '../core/hub.js';
-import { KeyedRateLimiter, type RateLimit } from '../core/rate-limit.js';
+import type { RateLimit } from '../core/rate-limit.js';
 import type { TransportContext } from './context.js';
 import { registerRest } from './rest.js';
 import { registerSimple } from './simple.js';
@@ -87,14 +87,10 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20) },
   });
 
-  const memberLimiter = new KeyedRateLimiter(options.memberRequestLimit, context.clock);
-  const anonymousLimiter = new KeyedRateLimiter(options.anonymousRequestLimit, context.clock);
-  const sweep = setInterval(() => {
-    memberLimiter.sweep();
-    anonymousLimiter.sweep();
-  }, 60_000);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+  const limit = async (key: string, rate: RateLimit) => {
+    const wait = await context.limiter.take(key, rate);
+    if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
+  };
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // WebSocket routes authenticate themselves, so that a bad token gets a close code a browser can read.
@@ -103,12 +99,12 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
       request.routeOptions.url?.startsWith('/ws') ||
       !request.routeOptions.url
     ) {
-      if (request.routeOptions.config.public) limit(anonymousLimiter, request.ip);
+      if (request.routeOptions.config.public) await limit(`ip:${request.ip}`, options.anonymousRequestLimit);
       return;
     }
     if (request.routeOptions.url.startsWith('/docs')) return;
     request.auth = await context.hub.authenticate(tokenFrom(request));
-    limit(memberLimiter, request.auth.member.id);
+    await limit(`req:${request.auth.member.id}`, options.memberRequestLimit);
   });
 
   registerRest(app, context);
@@ -116,11 +112,6 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   registerSse(app, context);
   registerWebSocket(app, context);
   return app;
-}
-
-function limit(limiter: KeyedRateLimiter, key: string): void {
-  const wait = limiter.take(key);
-  if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
 }
 
 /** Fastify's own errors, mapped onto the registry. */

@@ -1,0 +1,68 @@
+/**
+ * Rate limits shared by every hub instance: a token bucket per key in Redis, updated by one Lua
+ * script so that take is atomic, and timed by Redis's clock so instances need not agree on theirs.
+ */
+import { Redis } from 'ioredis';
+import type { RateLimiter } from '../core/ports.js';
+
+const TAKE = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + (now - at) / 1000 * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) / rate * 1000) end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return wait
+`;
+
+export interface RedisRateLimiterOptions {
+  url: string;
+  /** Prefix of the keys. Default `roundtable`. */
+  prefix?: string;
+  onError?: (error: unknown) => void;
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+
+  private constructor(private readonly options: RedisRateLimiterOptions) {
+    this.prefix = `${options.prefix ?? 'roundtable'}:rate:`;
+    this.redis = new Redis(options.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times: number) => Math.min(times * 100, 2_000),
+    });
+    this.redis.on('error', (error) => options.onError?.(error));
+    this.redis.defineCommand('rtTake', { numberOfKeys: 1, lua: TAKE });
+  }
+
+  static async open(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
+    const limiter = new RedisRateLimiter(options);
+    await limiter.redis.connect();
+    return limiter;
+  }
+
+  /** While Redis is unreachable the limit is not enforced: chat keeps working, and the error is reported. */
+  async take(key: string, limit: { perSecond: number; burst: number }): Promise<number> {
+    if (limit.perSecond <= 0) return 0;
+    try {
+      const take = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number>>).rtTake!;
+      return Number(await take.call(this.redis, this.prefix + key, limit.perSecond, limit.burst));
+    } catch (error) {
+      this.options.onError?.(error);
+      return 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

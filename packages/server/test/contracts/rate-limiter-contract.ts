@@ -1,0 +1,56 @@
+/** The RateLimiter port's contract, run against the in-process limiter and the Redis one. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test, type TestContext } from 'node:test';
+import type { RateLimiter } from '../../src/core/ports.js';
+import { eventually } from '../helpers.js';
+
+/** Two limiters over the same shared state (the same object for the in-process one), closed on `t`. */
+export type LimiterFactory = (t: TestContext) => Promise<{ first: RateLimiter; second: RateLimiter }>;
+
+export function rateLimiterContract(name: string, makeLimiters: LimiterFactory): void {
+  describe(`${name} passes the RateLimiter contract`, () => {
+    test('allows a burst, then asks to wait no longer than one token takes', async (t) => {
+      const { first } = await makeLimiters(t);
+      const key = `k-${randomBytes(4).toString('hex')}`;
+      const limit = { perSecond: 2, burst: 3 };
+      const waits = [];
+      for (let i = 0; i < 4; i++) waits.push(await first.take(key, limit));
+      assert.deepEqual(waits.slice(0, 3), [0, 0, 0], 'the burst passes');
+      assert.ok(waits[3]! > 0 && waits[3]! <= 500, `then one token at 2/s is at most 500 ms away, got ${waits[3]}`);
+    });
+
+    test('keys are independent', async (t) => {
+      const { first } = await makeLimiters(t);
+      const limit = { perSecond: 1, burst: 1 };
+      const prefix = randomBytes(4).toString('hex');
+      assert.equal(await first.take(`${prefix}-a`, limit), 0);
+      assert.ok((await first.take(`${prefix}-a`, limit)) > 0, 'a is spent');
+      assert.equal(await first.take(`${prefix}-b`, limit), 0, 'b is not');
+    });
+
+    test('a bucket refills over time', async (t) => {
+      const { first } = await makeLimiters(t);
+      const key = `r-${randomBytes(4).toString('hex')}`;
+      const limit = { perSecond: 50, burst: 1 };
+      assert.equal(await first.take(key, limit), 0);
+      assert.ok((await first.take(key, limit)) > 0, 'spent');
+      await eventually(async () => assert.equal(await first.take(key, limit), 0, 'refilled'), 2_000);
+    });
+
+    test('both holders of the limiter draw on one bucket, as instances of one hub do', async (t) => {
+      const { first, second } = await makeLimiters(t);
+      const key = `s-${randomBytes(4).toString('hex')}`;
+      const limit = { perSecond: 1, burst: 2 };
+      assert.equal(await first.take(key, limit), 0);
+      assert.equal(await second.take(key, limit), 0);
+      assert.ok((await first.take(key, limit)) > 0, 'the shared burst is spent');
+      assert.ok((await second.take(key, limit)) > 0, 'on both');
+    });
+
+    test('a rate of zero disables the limit', async (t) => {
+      const { first } = await makeLimiters(t);
+      for (let i = 0; i < 5; i++) assert.equal(await first.take('off', { perSecond: 0, burst: 1 }), 0);
+    });
+  });
+}
