@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ClientClosedError, RoundtableError, TimeoutError } from '@roundtable/client';
 import { parseCommandLine, type Command } from './command.js';
 import { accountCommands } from './commands/account.js';
+import { dumpCommands } from './commands/dump.js';
 import { memberCommands } from './commands/members.js';
 import { roomCommands } from './commands/rooms.js';
 import { sendCommands } from './commands/send.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   ...memberCommands,
   ...tokenCommands,
   ...accountCommands,
+  ...dumpCommands,
 ];
 
 const Exit = { Ok: 0, Failure: 1, Usage: 2, Interrupted: 130 } as const;

@@ -6,6 +6,7 @@ export { LocalBus } from './bus/local-bus.js';
 export { RedisBus } from './bus/redis-bus.js';
 export { SqliteStore } from './storage/sqlite/sqlite-store.js';
 export { PgStore } from './storage/postgres/pg-store.js';
+export { isDumpRecord, type DumpRecord } from './core/dump.js';
 export { loadConfig, type Config } from './config.js';
 export { startServer, VERSION, type RunningServer } from './server.js';
 export { createLogger } from './observability/logger.js';

@@ -2,6 +2,7 @@
  * The ports the core depends on, in the core's own words. Adapters (storage/, bus/) implement
  * them; each port has one contract suite that every adapter passes.
  */
+import type { DumpRecord } from './dump.js';
 import type {
   EventKind,
   ListenMode,
@@ -251,6 +252,11 @@ export interface Store {
   /** Agents that wrote the thread's root or a reply in it. */
   threadAgents(rootId: string): Promise<string[]>;
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]>;
+
+  /** Every row of the store (or of one room, with its members), table by table, for export. */
+  dump(roomId?: string): AsyncIterable<DumpRecord>;
+  /** Writes dumped rows, skipping those already present; returns how many were written. */
+  restore(records: AsyncIterable<DumpRecord>, onProgress?: (written: number) => void): Promise<number>;
 
   /** Health of the store: false while writes cannot be committed. */
   ready(): Promise<boolean>;

@@ -27,6 +27,7 @@ import type {
   TokenRecord,
 } from '../../core/ports.js';
 import { publicRoom } from '../../core/wire.js';
+import { TABLES, type DumpRecord } from '../../core/dump.js';
 import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -39,6 +40,8 @@ interface QueuedWrite {
 }
 
 const UNREAD_CAP = 10_000;
+/** Rows read or written at once by dump and restore. */
+const DUMP_PAGE = 1_000;
 
 export interface PgStoreOptions {
   /** `postgres://user@host:port/database`. */
@@ -828,6 +831,84 @@ export class PgStore implements Store {
         quiet: row.quiet === true,
       }));
     });
+  }
+
+  async *dump(roomId?: string): AsyncIterable<DumpRecord> {
+    for (const table of TABLES) {
+      if (roomId !== undefined && !table.roomFilter) continue;
+      let last: unknown[] | undefined;
+      for (;;) {
+        const params: unknown[] = [];
+        const where: string[] = [];
+        if (roomId !== undefined) {
+          params.push(roomId);
+          where.push(table.roomFilter!.replaceAll('@room', '$1'));
+        }
+        if (last) {
+          const start = params.length;
+          params.push(...last);
+          where.push(`(${table.key.join(', ')}) > (${table.key.map((_, i) => `$${start + i + 1}`).join(', ')})`);
+        }
+        params.push(DUMP_PAGE);
+        const rows = (
+          await this.pool.query(
+            `SELECT * FROM ${table.name} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY ${table.key.join(', ')} LIMIT $${params.length}`,
+            params,
+          )
+        ).rows as Row[];
+        for (const row of rows) yield { table: table.name, row };
+        if (rows.length < DUMP_PAGE) break;
+        last = table.key.map((key) => rows.at(-1)![key]);
+      }
+    }
+  }
+
+  async restore(records: AsyncIterable<DumpRecord>, onProgress?: (written: number) => void): Promise<number> {
+    const columns = new Map<string, Map<string, string>>();
+    for (const row of (
+      await this.pool.query(
+        'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()',
+      )
+    ).rows) {
+      const table = columns.get(row.table_name) ?? new Map<string, string>();
+      table.set(row.column_name, row.data_type);
+      columns.set(row.table_name, table);
+    }
+    let written = 0;
+    let batch: DumpRecord[] = [];
+    const flush = async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        for (const { table, row } of batch) {
+          const types = columns.get(table)!;
+          const keys = Object.keys(row).filter((key) => types.has(key));
+          const values = keys.map((key) =>
+            types.get(key) === 'jsonb' && row[key] !== null ? JSON.stringify(row[key]) : row[key],
+          );
+          const result = await client.query(
+            `INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')}) ON CONFLICT DO NOTHING`,
+            values,
+          );
+          written += result.rowCount ?? 0;
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+      batch = [];
+      onProgress?.(written);
+    };
+    for await (const record of records) {
+      batch.push(record);
+      if (batch.length >= DUMP_PAGE) await flush();
+    }
+    await flush();
+    return written;
   }
 
   /** After a failed commit or a lost connection, ready again once a probe write commits. */

@@ -29,6 +29,7 @@ import type {
 } from '../../core/ports.js';
 import { LATEST_VERSION, migrations } from './migrations.js';
 import { publicRoom } from '../../core/wire.js';
+import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 
 type Row = Record<string, unknown>;
 type Db = Database.Database;
@@ -38,6 +39,9 @@ interface QueuedWrite {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
+
+/** Rows read or written at once by dump and restore. */
+const DUMP_PAGE = 1_000;
 
 /** Unread counts stop at this number: a badge does not need an exact count past it, and counting costs. */
 const UNREAD_CAP = 10_000;
@@ -810,6 +814,69 @@ export class SqliteStore implements Store {
     });
   }
 
+  async *dump(roomId?: string): AsyncIterable<DumpRecord> {
+    for (const table of TABLES) {
+      if (roomId !== undefined && !table.roomFilter) continue;
+      let last: unknown[] | undefined;
+      for (;;) {
+        const where: string[] = [];
+        const params: Record<string, unknown> = { limit: DUMP_PAGE };
+        if (roomId !== undefined) {
+          where.push(table.roomFilter!);
+          params.room = roomId;
+        }
+        if (last) {
+          where.push(`(${table.key.join(', ')}) > (${table.key.map((_, i) => `@k${i}`).join(', ')})`);
+          last.forEach((value, i) => (params[`k${i}`] = value));
+        }
+        const rows = this.db
+          .prepare(
+            `SELECT * FROM ${table.name} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.key.join(', ')} LIMIT @limit`,
+          )
+          .all(params) as Row[];
+        for (const row of rows) yield { table: table.name, row: fromSqlite(table, row) };
+        if (rows.length < DUMP_PAGE) break;
+        last = table.key.map((key) => rows.at(-1)![key]);
+      }
+    }
+  }
+
+  async restore(records: AsyncIterable<DumpRecord>, onProgress?: (written: number) => void): Promise<number> {
+    const columns = new Map(
+      TABLES.map((table) => [
+        table.name,
+        new Set(
+          (this.db.prepare(`PRAGMA table_info(${table.name})`).all() as Array<{ name: string }>).map((c) => c.name),
+        ),
+      ]),
+    );
+    let written = 0;
+    let batch: DumpRecord[] = [];
+    const insert = this.db.transaction((rows: DumpRecord[]) => {
+      for (const { table, row } of rows) {
+        const spec = TABLE_BY_NAME.get(table)!;
+        const keys = Object.keys(row).filter((key) => columns.get(table)!.has(key));
+        const values = toSqlite(spec, row);
+        written += this.db
+          .prepare(
+            `INSERT OR IGNORE INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((key) => `@${key}`).join(', ')})`,
+          )
+          .run(Object.fromEntries(keys.map((key) => [key, values[key]]))).changes;
+      }
+    });
+    for await (const record of records) {
+      batch.push(record);
+      if (batch.length >= DUMP_PAGE) {
+        insert(batch);
+        batch = [];
+        onProgress?.(written);
+      }
+    }
+    insert(batch);
+    onProgress?.(written);
+    return written;
+  }
+
   /**
    * After a failed commit, ready again once a real write commits: a probe row, so an instance taken
    * out of rotation (and so sent no writes) can still come back by itself.
@@ -911,6 +978,21 @@ function migrate(db: Db): void {
       );
     })();
   }
+}
+
+function fromSqlite(table: TableSpec, row: Row): Row {
+  const out: Row = { ...row };
+  for (const key of table.json ?? []) if (typeof out[key] === 'string') out[key] = JSON.parse(out[key] as string);
+  for (const key of table.bool ?? []) out[key] = out[key] === 1;
+  return out;
+}
+
+function toSqlite(table: TableSpec, row: Row): Row {
+  const out: Row = { ...row };
+  for (const key of table.json ?? [])
+    if (out[key] !== undefined && out[key] !== null) out[key] = JSON.stringify(out[key]);
+  for (const key of table.bool ?? []) if (typeof out[key] === 'boolean') out[key] = out[key] ? 1 : 0;
+  return out;
 }
 
 /** better-sqlite3 refuses undefined parameters: a patch names only what it changes. */
