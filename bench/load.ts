@@ -9,6 +9,8 @@ export interface LoadOptions {
   /** Tokens per receiver; the baseline needs none. */
   tokens: string[];
   senderToken?: string;
+  /** Where the sender connects, when not to `url` (another hub instance). */
+  senderUrl?: string;
   room: string;
   messages: number;
   window: number;
@@ -50,7 +52,7 @@ async function open(url: string, token: string | undefined): Promise<WebSocket> 
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const receivers = await Promise.all(options.tokens.map((token) => open(options.url, token || undefined)));
-  const sender = await open(options.url, options.senderToken);
+  const sender = await open(options.senderUrl ?? options.url, options.senderToken);
   const expected = options.messages * receivers.length;
   let delivered = 0;
   const deliveryLatencies: number[] = [];
@@ -102,5 +104,68 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ackP99: percentile(ackLatencies, 99),
     deliveryP50: percentile(deliveryLatencies, 50),
     deliveryP99: percentile(deliveryLatencies, 99),
+  };
+}
+
+export interface IngestOptions {
+  url: string;
+  /** One token per client; client i sends to rooms[i % rooms.length]. */
+  tokens: string[];
+  rooms: string[];
+  messagesPerClient: number;
+  window: number;
+}
+
+export interface IngestResult {
+  seconds: number;
+  messagesPerSecond: number;
+  ackP50: number;
+  ackP99: number;
+}
+
+/** Many clients in many rooms, each keeping `window` sends in flight; every ack means a committed message. */
+export async function runIngest(options: IngestOptions): Promise<IngestResult> {
+  const sockets = await Promise.all(options.tokens.map((token) => open(options.url, token)));
+  const acks: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    sockets.map(
+      (socket, index) =>
+        new Promise<void>((resolve, reject) => {
+          const room = options.rooms[index % options.rooms.length]!;
+          const sentAt = new Map<string, number>();
+          let next = 0;
+          let done = 0;
+          const pump = () => {
+            while (sentAt.size < options.window && next < options.messagesPerClient) {
+              const id = `i${next++}`;
+              sentAt.set(id, performance.now());
+              socket.send(
+                JSON.stringify({ type: 'send', id, room, content: `ingest ${id}`, client_id: `${index}-${id}` }),
+              );
+            }
+          };
+          socket.on('message', (data) => {
+            const text = data.toString();
+            if (!text.startsWith('{"type":"ack"') && !text.startsWith('{"type":"error"')) return;
+            const id = /"id":"(i\d+)"/.exec(text)?.[1];
+            if (!id || !sentAt.has(id)) return;
+            if (text.startsWith('{"type":"error"')) return reject(new Error(`send failed: ${text.slice(0, 200)}`));
+            acks.push(performance.now() - sentAt.get(id)!);
+            sentAt.delete(id);
+            if (++done === options.messagesPerClient) resolve();
+            else pump();
+          });
+          pump();
+        }),
+    ),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  for (const socket of sockets) socket.terminate();
+  return {
+    seconds,
+    messagesPerSecond: acks.length / seconds,
+    ackP50: percentile(acks, 50),
+    ackP99: percentile(acks, 99),
   };
 }
