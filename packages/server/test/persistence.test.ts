@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { startInstance } from './cluster.js';
 import { RawClient, startHub, tempDir, testEnv } from './helpers.js';
-
-const ROOT = join(import.meta.dirname, '../../..');
 
 test('rooms, messages, tokens and read cursors survive a restart', async (t) => {
   const dir = tempDir(t);
@@ -36,35 +33,10 @@ test('rooms, messages, tokens and read cursors survive a restart', async (t) => 
   assert.equal(next.seq, sent.at(-1).seq + 2, 'seq continues after the reaction event');
 });
 
-interface HubProcess {
-  child: ChildProcess;
-  url: string;
-  adminToken: string | undefined;
-}
-
 /** Starts the real entry point (`npm start` runs the same file, built) as a separate process. */
-async function spawnHub(t: TestContext, dbPath: string): Promise<HubProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', 'packages/server/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...testEnv(dbPath) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let banner = '';
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  for await (const chunk of child.stderr!) {
-    banner += chunk;
-    if (/listening on (http:\/\/\S+)/.test(banner) && (!/First start/.test(banner) || /rt_\S+/.test(banner))) break;
-  }
-  clearTimeout(deadline);
-  const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
-  if (!url) throw new Error(`hub did not start: ${banner}`);
-  child.stderr!.resume();
-  return { child, url, adminToken: /(rt_[A-Za-z0-9_-]+)/.exec(banner)?.[1] };
+async function spawnHub(t: TestContext, dbPath: string) {
+  const instance = await startInstance(t, 'hub', testEnv(dbPath));
+  return { ...instance, adminToken: /(rt_[A-Za-z0-9_-]+)/.exec(instance.banner)?.[1] };
 }
 
 test('after SIGKILL during a stream of sends, every acknowledged message is stored exactly once', async (t) => {
@@ -100,9 +72,8 @@ test('after SIGKILL during a stream of sends, every acknowledged message is stor
     }
   });
   while (acked.size < 400) await new Promise((resolve) => setTimeout(resolve, 5));
-  first.child.kill('SIGKILL');
+  await first.kill('SIGKILL');
   killed = true;
-  await once(first.child, 'exit');
   await Promise.all(streams);
   for (const writer of writers) writer.close();
 

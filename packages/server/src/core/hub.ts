@@ -36,6 +36,7 @@ import type {
   EventDraft,
   MemberRecord,
   MembershipRecord,
+  MessageAudience,
   RateLimiter,
   RecentQuery,
   Store,
@@ -230,21 +231,10 @@ export class Hub {
 
   /** Streams that were open when the hub last stopped cannot go on: their producers lost the connection. */
   private async endInterruptedStreams(): Promise<void> {
-    for (const { message, senderId, wake, quiet } of await this.store.streamingMessages()) {
-      await this.finishStream(
-        {
-          messageId: message.id,
-          quiet,
-          room: message.room,
-          senderId,
-          content: message.content,
-          index: 0,
-          audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
-          lastActivity: 0,
-        },
-        'error',
-        { error: 'interrupted: the hub restarted while this message was streaming' },
-      );
+    for (const stored of await this.store.streamingMessages()) {
+      await this.finishStream(streamFromStore(stored), 'error', {
+        error: 'interrupted: the hub restarted while this message was streaming',
+      });
     }
   }
 
@@ -1329,7 +1319,8 @@ export class Hub {
   /** Stop: the sender, or any person in the room, may cancel a streaming message. */
   async cancelStream(actor: MemberRecord, messageId: string): Promise<Message> {
     // Visibility first: a non-member learns nothing about a message in a private room.
-    const { message, senderId, wake, quiet } = await this.messageFor(actor, messageId);
+    const stored = await this.messageFor(actor, messageId);
+    const { message, senderId } = stored;
     if (message.status !== 'streaming') throw new HubError('not_streaming');
     if (senderId !== actor.id && actor.kind !== 'person') {
       throw new HubError('forbidden', 'Only the sender or a person in the room may stop a stream.');
@@ -1349,20 +1340,7 @@ export class Hub {
     const stoppedElsewhere = await ended;
     this.streamEnded.delete(messageId);
     if (stoppedElsewhere) return (await this.store.messageById(messageId)) ?? message;
-    return this.finishStream(
-      {
-        messageId,
-        quiet,
-        room: message.room,
-        senderId,
-        content: message.content,
-        index: 0,
-        audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
-        lastActivity: 0,
-      },
-      'cancelled',
-      { cancelled_by: actor.handle },
-    );
+    return this.finishStream(streamFromStore(stored), 'cancelled', { cancelled_by: actor.handle });
   }
 
   private async finishStream(
@@ -1480,6 +1458,20 @@ const DUMMY_HASH =
 
 function requireAdmin(actor: MemberRecord): void {
   if (actor.role !== 'admin') throw new HubError('admin_only');
+}
+
+/** A stream no instance holds in memory, rebuilt from the store to be ended: its text is what was stored. */
+function streamFromStore({ message, senderId, wake, quiet }: MessageAudience): ActiveStream {
+  return {
+    messageId: message.id,
+    quiet,
+    room: message.room,
+    senderId,
+    content: message.content,
+    index: 0,
+    audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
+    lastActivity: 0,
+  };
 }
 
 /** Events about a message reach the agents it woke, and its sender when that is an agent. */

@@ -4,7 +4,7 @@
  * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
  */
 import pg from 'pg';
-import type { Message, MessagePart, Reaction, RoomSummary } from '@roundtable/protocol';
+import type { Message, RoomSummary } from '@roundtable/protocol';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
@@ -27,10 +27,10 @@ import type {
   TokenRecord,
 } from '../../core/ports.js';
 import { publicRoom } from '../../core/wire.js';
+import { groupReactions, toMember, toMembership, toMessage, toRoom, toToken, type Row } from '../records.js';
 import { TABLES, type DumpRecord } from '../../core/dump.js';
 import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
 
-type Row = Record<string, unknown>;
 type Db = pg.PoolClient | pg.Pool;
 
 interface QueuedWrite {
@@ -944,50 +944,18 @@ export class PgStore implements Store {
   }
 
   private async toMessages(db: Db, rows: Row[]): Promise<Message[]> {
-    const reactions = new Map<string, Reaction[]>();
     const live = rows.filter((row) => row.deleted_at === null).map((row) => row.id as string);
-    if (live.length > 0) {
-      const reactionRows = (
-        await db.query(
-          'SELECT message_id, emoji, member FROM reactions WHERE message_id = ANY($1) ORDER BY created_at, emoji, member',
-          [live],
-        )
-      ).rows;
-      for (const reaction of reactionRows) {
-        const list = reactions.get(reaction.message_id as string) ?? [];
-        let entry = list.find((item) => item.emoji === reaction.emoji);
-        if (!entry) {
-          entry = { emoji: reaction.emoji as string, count: 0, members: [] };
-          list.push(entry);
-        }
-        entry.count += 1;
-        entry.members.push(reaction.member as string);
-        reactions.set(reaction.message_id as string, list);
-      }
-    }
-    return rows.map((row) => ({
-      id: row.id as string,
-      room: row.room_id as string,
-      seq: Number(row.seq),
-      sender: row.sender as string,
-      sender_kind: row.sender_kind as Message['sender_kind'],
-      content: row.content as string,
-      mentions: row.mentions as string[],
-      targets: row.targets as string[],
-      mention_all: row.mention_all === true,
-      thread_id: (row.thread_id as string | null) ?? null,
-      depth: Number(row.depth),
-      status: row.status as Message['status'],
-      parts: row.parts as MessagePart[],
-      metadata: row.metadata as Record<string, unknown>,
-      client_id: (row.client_id as string | null) ?? null,
-      created_at: row.created_at as string,
-      edited_at: (row.edited_at as string | null) ?? null,
-      deleted: row.deleted_at !== null,
-      reactions: reactions.get(row.id as string) ?? [],
-      reply_count: Number(row.reply_count),
-      last_reply_at: (row.last_reply_at as string | null) ?? null,
-    }));
+    const reactions = groupReactions(
+      live.length === 0
+        ? []
+        : (
+            await db.query(
+              'SELECT message_id, emoji, member FROM reactions WHERE message_id = ANY($1) ORDER BY created_at, emoji, member',
+              [live],
+            )
+          ).rows,
+    );
+    return rows.map((row) => toMessage(row, reactions.get(row.id as string) ?? []));
   }
 }
 
@@ -1077,59 +1045,4 @@ function storeFailure(error: unknown): unknown {
   if (error instanceof HubError) return error;
   if (isConnectionError(error)) return new HubError('store_unavailable', undefined, { cause: error });
   return error;
-}
-
-function toMember(row: Row): MemberRecord {
-  return {
-    id: row.id as string,
-    handle: row.handle as string,
-    display_name: row.display_name as string,
-    kind: row.kind as MemberRecord['kind'],
-    role: row.role as MemberRecord['role'],
-    description: row.description as string,
-    capabilities: row.capabilities as string[],
-    owner_id: (row.owner_id as string | null) ?? null,
-    password_hash: (row.password_hash as string | null) ?? null,
-    disabled: row.disabled === true,
-    created_at: row.created_at as string,
-  };
-}
-
-function toToken(row: Row): TokenRecord {
-  return {
-    id: row.id as string,
-    member_id: row.member_id as string,
-    name: row.name as string,
-    kind: row.kind as TokenRecord['kind'],
-    created_at: row.created_at as string,
-    revoked_at: (row.revoked_at as string | null) ?? null,
-  };
-}
-
-function toMembership(row: Row): MembershipRecord {
-  return {
-    room_id: row.room_id as string,
-    member_id: row.member_id as string,
-    role: row.role as MembershipRecord['role'],
-    joined_at: row.joined_at as string,
-    read_seq: Number(row.read_seq),
-    notify: row.notify as MembershipRecord['notify'],
-    listen: row.listen as MembershipRecord['listen'],
-  };
-}
-
-function toRoom(row: Row): RoomRecord {
-  return {
-    id: row.id as string,
-    name: (row.name as string | null) ?? null,
-    kind: row.kind as RoomRecord['kind'],
-    topic: row.topic as string,
-    created_by: row.created_by as string,
-    created_at: row.created_at as string,
-    archived_at: (row.archived_at as string | null) ?? null,
-    last_seq: Number(row.last_seq),
-    agent_depth_limit: Number(row.agent_depth_limit),
-    direct_key: (row.direct_key as string | null) ?? null,
-    member_count: Number(row.member_count),
-  };
 }

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message, MessagePart, Reaction, RoomSummary } from '@roundtable/protocol';
+import type { Message, RoomSummary } from '@roundtable/protocol';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
@@ -29,9 +29,9 @@ import type {
 } from '../../core/ports.js';
 import { LATEST_VERSION, migrations } from './migrations.js';
 import { publicRoom } from '../../core/wire.js';
+import { groupReactions, toMember, toMessage, toRoom, toToken, type Row } from '../records.js';
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 
-type Row = Record<string, unknown>;
 type Db = Database.Database;
 
 interface QueuedWrite {
@@ -122,7 +122,9 @@ export class SqliteStore implements Store {
       bumpThread: db.prepare(
         'UPDATE messages SET reply_count = reply_count + 1, last_reply_at = ? WHERE id = ? AND room_id = ?',
       ),
-      reactionsOf: db.prepare('SELECT emoji, member FROM reactions WHERE message_id = ? ORDER BY created_at, emoji'),
+      reactionsOf: db.prepare(
+        'SELECT message_id, emoji, member FROM reactions WHERE message_id = ? ORDER BY created_at, emoji, member',
+      ),
     };
   }
 
@@ -225,21 +227,21 @@ export class SqliteStore implements Store {
       }
       if (sets.length > 0) this.db.prepare(`UPDATE members SET ${sets.join(', ')} WHERE id = @id`).run(values);
       const row = this.stmt.memberById.get(id) as Row | undefined;
-      return row ? toMember(row) : undefined;
+      return row ? memberFrom(row) : undefined;
     });
   }
 
   memberById(id: string): Promise<MemberRecord | undefined> {
     return this.read(() => {
       const row = this.stmt.memberById.get(id) as Row | undefined;
-      return row ? toMember(row) : undefined;
+      return row ? memberFrom(row) : undefined;
     });
   }
 
   memberByHandle(handle: string): Promise<MemberRecord | undefined> {
     return this.read(() => {
       const row = this.stmt.memberByHandle.get(handle) as Row | undefined;
-      return row ? toMember(row) : undefined;
+      return row ? memberFrom(row) : undefined;
     });
   }
 
@@ -250,7 +252,7 @@ export class SqliteStore implements Store {
         this.db
           .prepare(`SELECT * FROM members WHERE handle IN (${handles.map(() => '?').join(',')})`)
           .all(...handles) as Row[]
-      ).map(toMember),
+      ).map(memberFrom),
     );
   }
 
@@ -259,7 +261,7 @@ export class SqliteStore implements Store {
       const rows = filter.kind
         ? this.db.prepare('SELECT * FROM members WHERE kind = ? ORDER BY handle').all(filter.kind)
         : this.db.prepare('SELECT * FROM members ORDER BY handle').all();
-      return (rows as Row[]).map(toMember);
+      return (rows as Row[]).map(memberFrom);
     });
   }
 
@@ -905,55 +907,21 @@ export class SqliteStore implements Store {
   }
 
   private toMessages(rows: Row[]): Message[] {
-    const reactions = new Map<string, Reaction[]>();
-    const withReactions = rows.filter((row) => row.deleted_at === null).map((row) => row.id as string);
-    if (withReactions.length > 0) {
-      const reactionRows = (
-        withReactions.length === 1
-          ? this.stmt.reactionsOf.all(withReactions[0])
+    const live = rows.filter((row) => row.deleted_at === null).map((row) => row.id as string);
+    const reactionRows = (
+      live.length === 0
+        ? []
+        : live.length === 1
+          ? this.stmt.reactionsOf.all(live[0])
           : this.db
               .prepare(
-                `SELECT message_id, emoji, member FROM reactions WHERE message_id IN (${withReactions.map(() => '?').join(',')})
-                 ORDER BY created_at, emoji`,
+                `SELECT message_id, emoji, member FROM reactions WHERE message_id IN (${live.map(() => '?').join(',')})
+                 ORDER BY created_at, emoji, member`,
               )
-              .all(...withReactions)
-      ) as Row[];
-      for (const reaction of reactionRows) {
-        const messageId = (reaction.message_id as string | undefined) ?? withReactions[0]!;
-        const list = reactions.get(messageId) ?? [];
-        let entry = list.find((item) => item.emoji === reaction.emoji);
-        if (!entry) {
-          entry = { emoji: reaction.emoji as string, count: 0, members: [] };
-          list.push(entry);
-        }
-        entry.count += 1;
-        entry.members.push(reaction.member as string);
-        reactions.set(messageId, list);
-      }
-    }
-    return rows.map((row) => ({
-      id: row.id as string,
-      room: row.room_id as string,
-      seq: Number(row.seq),
-      sender: row.sender as string,
-      sender_kind: row.sender_kind as Message['sender_kind'],
-      content: row.content as string,
-      mentions: JSON.parse(row.mentions as string) as string[],
-      targets: JSON.parse(row.targets as string) as string[],
-      mention_all: row.mention_all === 1,
-      thread_id: (row.thread_id as string | null) ?? null,
-      depth: Number(row.depth),
-      status: row.status as Message['status'],
-      parts: JSON.parse(row.parts as string) as MessagePart[],
-      metadata: JSON.parse(row.metadata as string) as Record<string, unknown>,
-      client_id: (row.client_id as string | null) ?? null,
-      created_at: row.created_at as string,
-      edited_at: (row.edited_at as string | null) ?? null,
-      deleted: row.deleted_at !== null,
-      reactions: reactions.get(row.id as string) ?? [],
-      reply_count: Number(row.reply_count),
-      last_reply_at: (row.last_reply_at as string | null) ?? null,
-    }));
+              .all(...live)
+    ) as Row[];
+    const reactions = groupReactions(reactionRows);
+    return rows.map((row) => toMessage(fromSqlite(MESSAGES, row), reactions.get(row.id as string) ?? []));
   }
 }
 
@@ -978,6 +946,13 @@ function migrate(db: Db): void {
       );
     })();
   }
+}
+
+const MESSAGES = TABLE_BY_NAME.get('messages')!;
+const MEMBERS = TABLE_BY_NAME.get('members')!;
+
+function memberFrom(row: Row): MemberRecord {
+  return toMember(fromSqlite(MEMBERS, row));
 }
 
 function fromSqlite(table: TableSpec, row: Row): Row {
@@ -1017,47 +992,4 @@ function isUniqueViolation(error: unknown): boolean {
     'code' in error &&
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
   );
-}
-
-function toMember(row: Row): MemberRecord {
-  return {
-    id: row.id as string,
-    handle: row.handle as string,
-    display_name: row.display_name as string,
-    kind: row.kind as MemberRecord['kind'],
-    role: row.role as MemberRecord['role'],
-    description: row.description as string,
-    capabilities: JSON.parse(row.capabilities as string) as string[],
-    owner_id: (row.owner_id as string | null) ?? null,
-    password_hash: (row.password_hash as string | null) ?? null,
-    disabled: row.disabled === 1,
-    created_at: row.created_at as string,
-  };
-}
-
-function toToken(row: Row): TokenRecord {
-  return {
-    id: row.id as string,
-    member_id: row.member_id as string,
-    name: row.name as string,
-    kind: row.kind as TokenRecord['kind'],
-    created_at: row.created_at as string,
-    revoked_at: (row.revoked_at as string | null) ?? null,
-  };
-}
-
-function toRoom(row: Row): RoomRecord {
-  return {
-    id: row.id as string,
-    name: (row.name as string | null) ?? null,
-    kind: row.kind as RoomRecord['kind'],
-    topic: row.topic as string,
-    created_by: row.created_by as string,
-    created_at: row.created_at as string,
-    archived_at: (row.archived_at as string | null) ?? null,
-    last_seq: Number(row.last_seq),
-    agent_depth_limit: Number(row.agent_depth_limit),
-    direct_key: (row.direct_key as string | null) ?? null,
-    member_count: Number(row.member_count),
-  };
 }
