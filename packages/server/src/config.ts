@@ -1,4 +1,5 @@
 /** Settings, read from the environment once at start; docs/operations.md lists every one. */
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const bool = z
@@ -40,6 +41,8 @@ const Env = z.object({
   STREAM_IDLE_MS: int(100).default(120_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   SSE_KEEPALIVE_MS: int(100).default(15_000),
+  // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
+  WEB_ROOT: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -77,5 +80,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamIdleMs: e.STREAM_IDLE_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
+    /** The built web UI, served at `/` when it exists. */
+    webRoot: e.WEB_ROOT,
   };
 }

@@ -103,6 +103,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     bodyLimit: config.maxFrameBytes,
     memberRequestLimit: config.memberRequests,
     anonymousRequestLimit: config.anonymousRequests,
+    webRoot: config.webRoot,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -4,7 +4,10 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -41,6 +44,8 @@ export interface HttpOptions {
   memberRequestLimit: RateLimit;
   /** Requests per client address to the routes that need no token (sign-in, registration). */
   anonymousRequestLimit: RateLimit;
+  /** The built web UI; served at `/` when it holds an index.html. */
+  webRoot: string;
 }
 
 export async function buildApp(context: TransportContext, options: HttpOptions): Promise<FastifyInstance> {
@@ -92,7 +97,17 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     if (wait > 0) throw new HubError('rate_limited', undefined, { retryAfterMs: wait });
   };
 
+  // The web UI's files need no token: the page signs in by itself.
+  const webRoutes = new Set<string>();
+  if (existsSync(join(options.webRoot, 'index.html'))) {
+    await app.register(async (web) => {
+      web.addHook('onRoute', (route) => void webRoutes.add(route.url));
+      await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
+    });
+  }
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (webRoutes.has(request.routeOptions.url ?? '')) return;
     // WebSocket routes authenticate themselves, so that a bad token gets a close code a browser can read.
     if (
       request.routeOptions.config.public ||
