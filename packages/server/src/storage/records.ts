@@ -3,7 +3,7 @@
  * booleans; see core/dump.ts), whatever the database's own column types.
  */
 import type { Message, MessagePart, Reaction } from '@roundtable/protocol';
-import type { MemberRecord, MembershipRecord, RoomRecord, TokenRecord } from '../core/ports.js';
+import type { MemberRecord, MembershipRecord, NewMessage, RoomRecord, TokenRecord } from '../core/ports.js';
 
 export type Row = Record<string, unknown>;
 
@@ -103,5 +103,42 @@ export function toMessage(row: Row, reactions: Reaction[]): Message {
     reactions,
     reply_count: Number(row.reply_count),
     last_reply_at: (row.last_reply_at as string | null) ?? null,
+  };
+}
+
+/**
+ * The agent chain after a message, as every store records it: an agent extends it, a person resets
+ * it, the system leaves it; past the room's limit the message wakes no agent.
+ */
+export function chainAfter(senderKind: NewMessage['sender_kind'], chain: number, limit: number) {
+  const depth = senderKind === 'agent' ? chain + 1 : senderKind === 'person' ? 0 : chain;
+  const depthExceeded = senderKind === 'agent' && depth > limit;
+  return { depth, depthExceeded, firstPastLimit: depthExceeded && depth === limit + 1 };
+}
+
+/** A message as it is when first stored. */
+export function newMessage(input: NewMessage, seq: number, depth: number): Message {
+  return {
+    id: input.id,
+    room: input.room_id,
+    seq,
+    sender: input.sender,
+    sender_kind: input.sender_kind,
+    content: input.content,
+    mentions: input.mentions,
+    targets: input.targets,
+    mention_all: input.mention_all,
+    thread_id: input.thread_id,
+    depth,
+    status: input.status,
+    parts: input.parts,
+    metadata: input.metadata,
+    client_id: input.client_id,
+    created_at: input.created_at,
+    edited_at: null,
+    deleted: false,
+    reactions: [],
+    reply_count: 0,
+    last_reply_at: null,
   };
 }

@@ -27,7 +27,17 @@ import type {
   TokenRecord,
 } from '../../core/ports.js';
 import { publicRoom } from '../../core/wire.js';
-import { groupReactions, toMember, toMembership, toMessage, toRoom, toToken, type Row } from '../records.js';
+import {
+  chainAfter,
+  groupReactions,
+  newMessage,
+  toMember,
+  toMembership,
+  toMessage,
+  toRoom,
+  toToken,
+  type Row,
+} from '../records.js';
 import { TABLES, type DumpRecord } from '../../core/dump.js';
 import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
 
@@ -570,35 +580,14 @@ export class PgStore implements Store {
       if (roomRow.existing) {
         return { duplicate: true, message: (await this.toMessages(client, [roomRow.existing as Row]))[0]! };
       }
-      const chain = Number(roomRow.agent_chain);
-      const limit = Number(roomRow.agent_depth_limit);
-      const depth = input.sender_kind === 'agent' ? chain + 1 : input.sender_kind === 'person' ? 0 : chain;
-      const depthExceeded = input.sender_kind === 'agent' && depth > limit;
+      const { depth, depthExceeded, firstPastLimit } = chainAfter(
+        input.sender_kind,
+        Number(roomRow.agent_chain),
+        Number(roomRow.agent_depth_limit),
+      );
       const seq = Number(roomRow.last_seq) + 1;
       const wake = depthExceeded ? [] : input.wake;
-      const message: Message = {
-        id: input.id,
-        room: input.room_id,
-        seq,
-        sender: input.sender,
-        sender_kind: input.sender_kind,
-        content: input.content,
-        mentions: input.mentions,
-        targets: input.targets,
-        mention_all: input.mention_all,
-        thread_id: input.thread_id,
-        depth,
-        status: input.status,
-        parts: input.parts,
-        metadata: input.metadata,
-        client_id: input.client_id,
-        created_at: input.created_at,
-        edited_at: null,
-        deleted: false,
-        reactions: [],
-        reply_count: 0,
-        last_reply_at: null,
-      };
+      const message = newMessage(input, seq, depth);
       const draft = event(message, depthExceeded);
       await client.query(
         `WITH room AS (UPDATE rooms SET last_seq = $3, agent_chain = $12 WHERE id = $2),
@@ -651,7 +640,7 @@ export class PgStore implements Store {
           quiet: depthExceeded,
         },
         depthExceeded,
-        firstPastLimit: depthExceeded && depth === limit + 1,
+        firstPastLimit,
       };
     });
   }

@@ -29,7 +29,7 @@ import type {
 } from '../../core/ports.js';
 import { LATEST_VERSION, migrations } from './migrations.js';
 import { publicRoom } from '../../core/wire.js';
-import { groupReactions, toMember, toMessage, toRoom, toToken, type Row } from '../records.js';
+import { chainAfter, groupReactions, newMessage, toMember, toMessage, toRoom, toToken, type Row } from '../records.js';
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 
 type Db = Database.Database;
@@ -557,14 +557,12 @@ export class SqliteStore implements Store {
       const chainRow = this.stmt.chain.get(input.room_id) as
         { agent_chain: number; agent_depth_limit: number } | undefined;
       if (!chainRow) throw new HubError('room_not_found');
-      const depth =
-        input.sender_kind === 'agent'
-          ? chainRow.agent_chain + 1
-          : input.sender_kind === 'person'
-            ? 0
-            : chainRow.agent_chain;
+      const { depth, depthExceeded, firstPastLimit } = chainAfter(
+        input.sender_kind,
+        chainRow.agent_chain,
+        chainRow.agent_depth_limit,
+      );
       if (depth !== chainRow.agent_chain) this.stmt.setChain.run(depth, input.room_id);
-      const depthExceeded = input.sender_kind === 'agent' && depth > chainRow.agent_depth_limit;
       const seqRow = this.stmt.nextSeq.get(input.room_id) as { last_seq: number };
       const seq = seqRow.last_seq;
       const wake = depthExceeded ? [] : input.wake;
@@ -591,29 +589,7 @@ export class SqliteStore implements Store {
       });
       for (const memberId of input.addressed) this.stmt.insertAddressee.run(memberId, input.room_id, seq);
       if (input.thread_id) this.stmt.bumpThread.run(input.created_at, input.thread_id, input.room_id);
-      const message: Message = {
-        id: input.id,
-        room: input.room_id,
-        seq,
-        sender: input.sender,
-        sender_kind: input.sender_kind,
-        content: input.content,
-        mentions: input.mentions,
-        targets: input.targets,
-        mention_all: input.mention_all,
-        thread_id: input.thread_id,
-        depth,
-        status: input.status,
-        parts: input.parts,
-        metadata: input.metadata,
-        client_id: input.client_id,
-        created_at: input.created_at,
-        edited_at: null,
-        deleted: false,
-        reactions: [],
-        reply_count: 0,
-        last_reply_at: null,
-      };
+      const message = newMessage(input, seq, depth);
       const draft = event(message, depthExceeded);
       this.stmt.insertEvent.run(
         input.room_id,
@@ -640,7 +616,7 @@ export class SqliteStore implements Store {
         message,
         event: stored,
         depthExceeded,
-        firstPastLimit: depthExceeded && depth === chainRow.agent_depth_limit + 1,
+        firstPastLimit,
       };
     });
   }
