@@ -4,6 +4,7 @@
  */
 import type { DumpRecord } from './dump.js';
 import type {
+  ApiToken,
   EventKind,
   ListenMode,
   MemberKind,
@@ -42,14 +43,8 @@ export type MemberPatch = Partial<
   Pick<MemberRecord, 'display_name' | 'role' | 'disabled' | 'password_hash' | 'description' | 'capabilities'>
 >;
 
-export interface TokenRecord {
-  id: string;
-  member_id: string;
-  name: string;
-  kind: 'api' | 'session';
-  created_at: string;
-  revoked_at: string | null;
-}
+/** A token as stored, less its hash: the same shape the API lists. */
+export type TokenRecord = ApiToken;
 
 export interface DenyEntry {
   handle: string;

@@ -246,8 +246,7 @@ export class PgStore implements Store {
   }
 
   private async memberRow(db: Db, id: string): Promise<MemberRecord | undefined> {
-    const row = await one(db, 'SELECT * FROM members WHERE id = $1', [id]);
-    return row ? toMember(row) : undefined;
+    return findOne(db, 'members', 'id', id, toMember);
   }
 
   memberById(id: string): Promise<MemberRecord | undefined> {
@@ -255,10 +254,7 @@ export class PgStore implements Store {
   }
 
   memberByHandle(handle: string): Promise<MemberRecord | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM members WHERE handle = $1', [handle]);
-      return row ? toMember(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'members', 'handle', handle, toMember));
   }
 
   membersByHandles(handles: string[]): Promise<MemberRecord[]> {
@@ -293,17 +289,11 @@ export class PgStore implements Store {
   }
 
   tokenByHash(hash: string): Promise<TokenRecord | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM tokens WHERE hash = $1', [hash]);
-      return row ? toToken(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'tokens', 'hash', hash, toToken));
   }
 
   tokenById(id: string): Promise<TokenRecord | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM tokens WHERE id = $1', [id]);
-      return row ? toToken(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'tokens', 'id', id, toToken));
   }
 
   listTokens(memberId?: string): Promise<TokenRecord[]> {
@@ -403,8 +393,7 @@ export class PgStore implements Store {
   }
 
   private async roomRow(db: Db, id: string): Promise<RoomRecord | undefined> {
-    const row = await one(db, 'SELECT * FROM rooms WHERE id = $1', [id]);
-    return row ? toRoom(row) : undefined;
+    return findOne(db, 'rooms', 'id', id, toRoom);
   }
 
   roomById(id: string): Promise<RoomRecord | undefined> {
@@ -412,17 +401,11 @@ export class PgStore implements Store {
   }
 
   roomByName(name: string): Promise<RoomRecord | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM rooms WHERE name = $1', [name]);
-      return row ? toRoom(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'rooms', 'name', name, toRoom));
   }
 
   roomByDirectKey(key: string): Promise<RoomRecord | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM rooms WHERE direct_key = $1', [key]);
-      return row ? toRoom(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'rooms', 'direct_key', key, toRoom));
   }
 
   updateRoom(
@@ -981,6 +964,18 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   } finally {
     client.release();
   }
+}
+
+/** The row of `table` whose `column` equals `value`, as a record; names are the store's own, never input. */
+async function findOne<T>(
+  db: Db,
+  table: string,
+  column: string,
+  value: unknown,
+  map: (row: Row) => T,
+): Promise<T | undefined> {
+  const row = await one(db, `SELECT * FROM ${table} WHERE ${column} = $1`, [value]);
+  return row ? map(row) : undefined;
 }
 
 async function one(db: Db, sql: string, params: unknown[]): Promise<Row | undefined> {
