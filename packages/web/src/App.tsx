@@ -1,11 +1,29 @@
-/** The chat: rooms with unread counts, a room's messages live, and a composer; sign-in when there is no identity. */
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { RoundtableClient, type Message, type RoomSummary } from '@roundtable/client';
+/** The web UI: sign-in when there is no identity, else the chat with its rooms, panels and shortcuts. */
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Message } from '@roundtable/client';
+import type { NotifyLevel } from '@roundtable/protocol';
+import { ChatStore, roomTitle } from './chat-store.js';
+import { Composer, type ComposerHandle } from './components/Composer.js';
+import { MembersPanel } from './components/MembersPanel.js';
+import { MessageList } from './components/MessageList.js';
+import { Sidebar } from './components/Sidebar.js';
+import { Switcher } from './components/Switcher.js';
+import { ThreadPanel } from './components/ThreadPanel.js';
+import { TypingLine } from './components/TypingLine.js';
 import { SignIn } from './SignIn.js';
-import { forgetToken, saveToken, savedToken } from './session.js';
+import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
+import { StoreContext, useChat } from './use-chat.js';
+
+/** A tab hidden this long marks its person away, in ms. */
+const AWAY_AFTER_MS = 5 * 60_000;
+const LAST_ROOM = 'roundtable.room';
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => savedToken());
+  const signOut = useCallback(() => {
+    forgetToken();
+    setToken(null);
+  }, []);
   if (!token) {
     return (
       <SignIn
@@ -16,173 +34,266 @@ export function App() {
       />
     );
   }
-  return (
-    <Chat
-      token={token}
-      onSignOut={() => {
-        forgetToken();
-        setToken(null);
-      }}
-    />
-  );
+  return <Chat key={token} token={token} onSignOut={signOut} />;
 }
 
-function roomTitle(room: RoomSummary): string {
-  return room.kind === 'direct' ? (room.members ?? []).map((handle) => `@${handle}`).join(', ') : `#${room.name}`;
+function notificationPermission(): NotificationPermission | 'unsupported' {
+  return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
 }
 
 function Chat({ token, onSignOut }: { token: string; onSignOut: () => void }) {
-  const client = useMemo(() => new RoundtableClient({ url: window.location.origin, token }), [token]);
-  const [me, setMe] = useState<string>('');
-  const [rooms, setRooms] = useState<RoomSummary[]>([]);
-  const [current, setCurrent] = useState<string | null>(null);
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [state, setState] = useState<string>('connecting');
-  const [draft, setDraft] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const currentRef = useRef<string | null>(null);
-  currentRef.current = current;
-
+  const openRoomRef = useRef<(roomId: string) => void>(() => {});
+  const store = useMemo(
+    () =>
+      new ChatStore({
+        url: window.location.origin,
+        token,
+        isVisible: () => document.visibilityState === 'visible',
+        notify: (title, body, roomId) => {
+          if (notificationPermission() !== 'granted') return;
+          const notification = new Notification(title, { body, tag: roomId });
+          notification.onclick = () => {
+            window.focus();
+            openRoomRef.current(roomId);
+            notification.close();
+          };
+        },
+      }),
+    [token],
+  );
   useEffect(() => {
-    const offReady = client.on('ready', (ready) => {
-      setMe(ready.member.handle);
-      setRooms(ready.rooms);
-      setCurrent(
-        (selected) => selected ?? ready.rooms.find((room) => room.name === 'general')?.id ?? ready.rooms[0]?.id ?? null,
-      );
-    });
-    const offState = client.on('state', setState);
-    const offMessage = client.on('message', (message) => {
-      if (message.room === currentRef.current) {
-        setMessages((list) => (list.some((item) => item.id === message.id) ? list : [...list, message]));
-      } else {
-        setRooms((list) =>
-          list.map((room) => (room.id === message.room ? { ...room, unread: room.unread + 1 } : room)),
-        );
-      }
-    });
-    const offError = client.on('error', (failure) => {
-      if (failure.code === 'auth_failed' || failure.code === 'auth_required' || failure.code === 'member_disabled') {
-        onSignOut();
-      }
-    });
-    client.connect().catch(() => {});
-    return () => {
-      offReady();
-      offState();
-      offMessage();
-      offError();
-      void client.close();
-    };
-  }, [client, onSignOut]);
+    store.start(onSignOut);
+    return () => void store.stop();
+  }, [store, onSignOut]);
+  return (
+    <StoreContext.Provider value={store}>
+      <ChatView store={store} onSignOut={onSignOut} openRoomRef={openRoomRef} />
+    </StoreContext.Provider>
+  );
+}
 
-  useEffect(() => {
-    if (!current) return;
-    let cancelled = false;
-    setMessages([]);
-    client
-      .history(current, { limit: 50 })
-      .then((page) => {
-        if (!cancelled) setMessages(page.messages);
-      })
-      .catch((failure: Error) => setError(failure.message));
-    setRooms((list) => list.map((room) => (room.id === current ? { ...room, unread: 0, mentions: 0 } : room)));
-    return () => {
-      cancelled = true;
-    };
-  }, [client, current]);
-
-  useEffect(() => {
-    const last = messages.at(-1);
-    if (current && last) void client.markRead(current, last.seq).catch(() => {});
-  }, [client, current, messages]);
-
-  async function send() {
-    const content = draft.trim();
-    if (!content || !current) return;
-    setDraft('');
-    try {
-      const { message } = await client.send(current, content);
-      setMessages((list) => (list.some((item) => item.id === message.id) ? list : [...list, message]));
-    } catch (failure) {
-      setDraft(content);
-      setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  }
-
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      void send();
-    }
-  }
+function ChatView({
+  store,
+  onSignOut,
+  openRoomRef,
+}: {
+  store: ChatStore;
+  onSignOut: () => void;
+  openRoomRef: React.RefObject<(roomId: string) => void>;
+}) {
+  const rooms = useChat((state) => state.rooms);
+  const connection = useChat((state) => state.connection);
+  const error = useChat((state) => state.error);
+  const me = useChat((state) => state.me);
+  const threadRoot = useChat((state) => state.threads);
+  const [current, setCurrent] = useState<string | undefined>(() => localStorage.getItem(LAST_ROOM) ?? undefined);
+  const [threadId, setThreadId] = useState<string | undefined>();
+  const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
+  const [showRooms, setShowRooms] = useState(false);
+  const [switcher, setSwitcher] = useState(false);
+  const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
+  const [permission, setPermission] = useState(notificationPermission);
+  const composer = useRef<ComposerHandle>(null);
 
   const room = rooms.find((item) => item.id === current);
+
+  const openRoom = useCallback(
+    (roomId: string) => {
+      setCurrent(roomId);
+      setThreadId(undefined);
+      setShowRooms(false);
+      localStorage.setItem(LAST_ROOM, roomId);
+      void store.openRoom(roomId);
+    },
+    [store],
+  );
+  openRoomRef.current = openRoom;
+
+  // The first ready frame decides the room: the one open before a reload, else #general.
+  useEffect(() => {
+    if (!me || rooms.length === 0) return;
+    if (current && rooms.some((item) => item.id === current)) {
+      if (!store.snapshot().views[current]) void store.openRoom(current);
+      return;
+    }
+    const fallback = rooms.find((item) => item.name === 'general') ?? rooms[0];
+    if (fallback) openRoom(fallback.id);
+  }, [me, rooms, current, store, openRoom]);
+
+  const setDraft = useCallback((key: string, text: string) => {
+    setDrafts((all) => {
+      const next = { ...all, [key]: text };
+      if (!text) delete next[key];
+      saveDrafts(next);
+      return next;
+    });
+  }, []);
+
+  const closeTopPanel = useCallback(() => {
+    if (threadId) {
+      setThreadId(undefined);
+      store.closeThread();
+    } else if (showRooms) setShowRooms(false);
+    else if (showMembers) setShowMembers(false);
+  }, [threadId, showRooms, showMembers, store]);
+
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+        event.preventDefault();
+        setSwitcher((open) => !open);
+      } else if (event.key === 'Escape' && !event.defaultPrevented) {
+        closeTopPanel();
+      }
+    }
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [closeTopPanel]);
+
+  const totalUnread = rooms.reduce((sum, item) => sum + (item.notify === 'muted' ? 0 : item.unread), 0);
+  useEffect(() => {
+    const name = room ? `${roomTitle(room)} · Roundtable` : 'Roundtable';
+    document.title = totalUnread > 0 ? `(${totalUnread}) ${name}` : name;
+  }, [room, totalUnread]);
+
+  useEffect(() => {
+    let away: ReturnType<typeof setTimeout> | undefined;
+    function onVisibility() {
+      clearTimeout(away);
+      if (document.visibilityState === 'visible') {
+        void store.client.setPresence('online').catch(() => {});
+        if (current) void store.openRoom(current);
+      } else {
+        away = setTimeout(() => void store.client.setPresence('away').catch(() => {}), AWAY_AFTER_MS);
+      }
+    }
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      clearTimeout(away);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [store, current]);
+
+  const openThread = useCallback(
+    (message: Message) => {
+      setThreadId(message.id);
+      void store.openThreadOf(message);
+    },
+    [store],
+  );
+
+  const mention = useCallback((handle: string) => composer.current?.mention(handle), []);
+
+  const banner =
+    connection === 'open'
+      ? undefined
+      : connection === 'reconnecting'
+        ? 'Reconnecting… messages you send now go out when the connection is back.'
+        : connection === 'connecting'
+          ? 'Connecting…'
+          : 'Disconnected.';
+
   return (
-    <div className="chat">
-      <nav className="sidebar" aria-label="Rooms">
-        <header>
-          <strong>@{me}</strong>
-          <button type="button" onClick={onSignOut} aria-label="Sign out">
-            Sign out
+    <div
+      className={`chat${showMembers ? ' with-members' : ''}${threadId ? ' with-thread' : ''}${showRooms ? ' rooms-open' : ''}`}
+    >
+      <Sidebar
+        current={current}
+        onOpen={openRoom}
+        onSignOut={onSignOut}
+        notifications={permission}
+        onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
+      />
+      <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
+        <header className="room-header">
+          <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
+            ☰
           </button>
-        </header>
-        <ul>
-          {rooms.map((item) => (
-            <li key={item.id}>
+          <div className="room-title">
+            <h2>{room ? roomTitle(room) : ''}</h2>
+            {room?.topic && <p className="topic">{room.topic}</p>}
+          </div>
+          {room && (
+            <div className="room-tools">
+              <label className="notify">
+                <span className="visually-hidden">Notifications</span>
+                <select
+                  aria-label="Notifications"
+                  value={room.notify}
+                  onChange={(event) => void store.setNotify(room.id, event.target.value as NotifyLevel)}
+                >
+                  <option value="all">All messages</option>
+                  <option value="mentions">Mentions only</option>
+                  <option value="muted">Muted</option>
+                </select>
+              </label>
               <button
                 type="button"
-                className={item.id === current ? 'room active' : 'room'}
-                onClick={() => setCurrent(item.id)}
-                aria-current={item.id === current ? 'page' : undefined}
+                aria-label={showMembers ? 'Hide members' : 'Show members'}
+                aria-pressed={showMembers}
+                onClick={() => setShowMembers(!showMembers)}
               >
-                <span>{roomTitle(item)}</span>
-                {item.unread > 0 && (
-                  <span className={item.mentions > 0 ? 'badge mention' : 'badge'} aria-label={`${item.unread} unread`}>
-                    {item.unread}
-                  </span>
-                )}
+                Members {room.member_count}
               </button>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main className="room-view">
-        <header>
-          <h2>{room ? roomTitle(room) : ''}</h2>
-          {room?.topic && <p className="topic">{room.topic}</p>}
-          {state !== 'open' && (
-            <p className="banner" role="status">
-              {state === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
-            </p>
+              {room.kind !== 'direct' && (
+                <button
+                  type="button"
+                  onClick={() => {
+                    if (window.confirm(`Leave ${roomTitle(room)}?`)) {
+                      void store.leave(room.id).then(() => setCurrent(undefined));
+                    }
+                  }}
+                >
+                  Leave
+                </button>
+              )}
+            </div>
           )}
         </header>
-        <ol className="messages" aria-label="Messages">
-          {messages.map((message) => (
-            <li key={message.id} className={`message ${message.sender_kind}`} data-seq={message.seq}>
-              <span className="sender">
-                @{message.sender}
-                {message.sender_kind !== 'person' && <span className="kind">{message.sender_kind}</span>}
-              </span>
-              <time dateTime={message.created_at}>{new Date(message.created_at).toLocaleTimeString()}</time>
-              <p className="content">{message.deleted ? 'message deleted' : message.content}</p>
-            </li>
-          ))}
-        </ol>
-        {error && (
-          <p role="alert" className="error">
-            {error}
+        {banner && (
+          <p className="banner" role="status">
+            {banner}
           </p>
         )}
-        <textarea
-          aria-label="Message"
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-          onKeyDown={onKeyDown}
-          placeholder={room ? `Message ${roomTitle(room)}` : ''}
-          rows={2}
-        />
+        {error && (
+          <p role="alert" className="error banner">
+            {error}{' '}
+            <button type="button" className="link" onClick={() => store.clearError()}>
+              Dismiss
+            </button>
+          </p>
+        )}
+        {current && room && (
+          <Fragment key={current}>
+            <MessageList roomId={current} onOpenThread={openThread} />
+            <TypingLine roomId={current} />
+            <Composer
+              ref={composer}
+              roomId={current}
+              label="Message"
+              placeholder={`Message ${roomTitle(room)}`}
+              draft={drafts[current] ?? ''}
+              onDraft={(text) => setDraft(current, text)}
+            />
+          </Fragment>
+        )}
       </main>
+      {threadId && threadRoot[threadId] && (
+        <ThreadPanel
+          rootId={threadId}
+          draft={drafts[`thread:${threadId}`] ?? ''}
+          onDraft={(text) => setDraft(`thread:${threadId}`, text)}
+          onClose={() => {
+            setThreadId(undefined);
+            store.closeThread();
+          }}
+        />
+      )}
+      {showMembers && current && !threadId && (
+        <MembersPanel roomId={current} onMention={mention} onClose={() => setShowMembers(false)} />
+      )}
+      {showRooms && <div className="scrim" onClick={() => setShowRooms(false)} aria-hidden="true" />}
+      {switcher && <Switcher onOpen={openRoom} onClose={() => setSwitcher(false)} />}
     </div>
   );
 }

@@ -1,0 +1,666 @@
+/**
+ * The chat's state outside React: one SDK client, the rooms, each room's loaded messages, live
+ * streams, presence, typing and the outbox. Components read snapshots through `useChat`; every
+ * change replaces the objects it touches, so React sees it.
+ */
+import {
+  ClientClosedError,
+  RoundtableClient,
+  RoundtableError,
+  TimeoutError,
+  ConnectionLostError,
+  type ConnectionState,
+  type EventFrame,
+  type Member,
+  type Message,
+  type ReadyFrame,
+  type Room,
+  type RoomMember,
+  type RoomSummary,
+} from '@roundtable/client';
+import { Limits, type NotifyLevel, type PresenceStatus } from '@roundtable/protocol';
+import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
+
+const PAGE = 50;
+/** A typing signal lapses after this long without a renewal, in ms, so a closed tab stops "typing". */
+export const TYPING_TTL_MS = 6_000;
+/** Codes after which re-sending the same message cannot succeed: it is shown as failed instead. */
+const RETRYABLE = (error: unknown) =>
+  error instanceof TimeoutError ||
+  error instanceof ConnectionLostError ||
+  (error instanceof RoundtableError && (error.code === 'rate_limited' || error.code === 'shutting_down'));
+
+export interface RoomView {
+  /** Top-level messages, by seq; thread replies live in `threads`. */
+  messages: Message[];
+  hasMore: boolean;
+  loaded: boolean;
+  loadingOlder: boolean;
+  /** The read cursor when the room was opened: the unread divider sits after it. */
+  readAtOpen: number;
+}
+
+export interface ThreadView {
+  root: Message | undefined;
+  replies: Message[];
+  loaded: boolean;
+}
+
+export interface ChatState {
+  connection: ConnectionState;
+  me: Member | undefined;
+  rooms: RoomSummary[];
+  views: Record<string, RoomView>;
+  threads: Record<string, ThreadView>;
+  /** Text received so far for streaming messages, with the next delta index expected. */
+  streams: Record<string, { text: string; next: number }>;
+  members: Record<string, RoomMember[]>;
+  presence: Record<string, PresenceStatus>;
+  /** Per room: who is typing, until when (epoch ms). */
+  typing: Record<string, Record<string, number>>;
+  outbox: Outgoing[];
+  error: string | undefined;
+}
+
+export interface Notifier {
+  (title: string, body: string, roomId: string): void;
+}
+
+function bySeq(a: Message, b: Message): number {
+  return a.seq - b.seq;
+}
+
+/** Inserts or replaces by id, keeping seq order; an update never revives a deleted message. */
+function upsert(list: Message[], message: Message): Message[] {
+  const index = list.findIndex((item) => item.id === message.id);
+  if (index === -1) {
+    const next = [...list, message];
+    return list.length > 0 && list[list.length - 1]!.seq > message.seq ? next.sort(bySeq) : next;
+  }
+  const next = [...list];
+  next[index] = message;
+  return next;
+}
+
+function mergePage(list: Message[], page: Message[]): Message[] {
+  const known = new Set(list.map((message) => message.id));
+  return [...page.filter((message) => !known.has(message.id)), ...list].sort(bySeq);
+}
+
+function mapMessage(list: Message[], id: string, change: (message: Message) => Message): Message[] {
+  const index = list.findIndex((item) => item.id === id);
+  if (index === -1) return list;
+  const next = [...list];
+  next[index] = change(list[index]!);
+  return next;
+}
+
+function withReaction(message: Message, emoji: string, member: string, add: boolean): Message {
+  const reactions = message.reactions.map((reaction) => ({ ...reaction, members: [...reaction.members] }));
+  let reaction = reactions.find((item) => item.emoji === emoji);
+  if (add) {
+    if (reaction?.members.includes(member)) return message;
+    if (!reaction) {
+      reaction = { emoji, count: 0, members: [] };
+      reactions.push(reaction);
+    }
+    reaction.members.push(member);
+    reaction.count += 1;
+  } else {
+    if (!reaction?.members.includes(member)) return message;
+    reaction.members = reaction.members.filter((handle) => handle !== member);
+    reaction.count -= 1;
+  }
+  return { ...message, reactions: reactions.filter((item) => item.count > 0) };
+}
+
+export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'members'>): string {
+  return room.kind === 'direct' ? (room.members ?? []).map((handle) => `@${handle}`).join(', ') : `#${room.name}`;
+}
+
+/** Whether a message is addressed to this member: a mention, a target, `@all`, or a direct room. */
+export function addressesMe(message: Message, me: string, room: RoomSummary | undefined): boolean {
+  return (
+    message.mentions.includes(me) || message.targets.includes(me) || message.mention_all || room?.kind === 'direct'
+  );
+}
+
+/** Whether a message from someone else should raise a browser notification at this room's level. */
+export function shouldNotify(level: NotifyLevel, message: Message, me: string, room: RoomSummary | undefined): boolean {
+  if (message.sender === me || level === 'muted') return false;
+  return level === 'all' || addressesMe(message, me, room);
+}
+
+export class ChatStore {
+  readonly client: RoundtableClient;
+  private state: ChatState;
+  private readonly listeners = new Set<() => void>();
+  private readonly offs: Array<() => void> = [];
+  private readonly notify: Notifier;
+  private readonly isVisible: () => boolean;
+  private current: string | undefined;
+  private openThread: string | undefined;
+  private typingSweep: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
+    this.client = new RoundtableClient({ url: options.url, token: options.token });
+    this.notify = options.notify;
+    this.isVisible = options.isVisible;
+    this.state = {
+      connection: 'connecting',
+      me: undefined,
+      rooms: [],
+      views: {},
+      threads: {},
+      streams: {},
+      members: {},
+      presence: {},
+      typing: {},
+      outbox: loadOutbox(),
+      error: undefined,
+    };
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): ChatState => this.state;
+
+  private set(change: Partial<ChatState>): void {
+    this.state = { ...this.state, ...change };
+    for (const listener of this.listeners) listener();
+  }
+
+  start(onFinalFailure: (error: RoundtableError) => void): void {
+    const client = this.client;
+    this.offs.push(
+      client.on('ready', (ready) => this.onReady(ready)),
+      client.on('state', (connection) => this.set({ connection })),
+      client.on('event', (event) => this.onEvent(event)),
+      client.on('delta', (frame) => {
+        const stream = this.state.streams[frame.message] ?? { text: '', next: 0 };
+        if (frame.index < stream.next) return;
+        this.set({
+          streams: {
+            ...this.state.streams,
+            [frame.message]: { text: stream.text + frame.delta, next: frame.index + 1 },
+          },
+        });
+      }),
+      client.on('typing', (frame) => {
+        const room = { ...this.state.typing[frame.room] };
+        if (frame.active) room[frame.member] = Date.now() + TYPING_TTL_MS;
+        else delete room[frame.member];
+        this.set({ typing: { ...this.state.typing, [frame.room]: room } });
+      }),
+      client.on('presence', (frame) =>
+        this.set({ presence: { ...this.state.presence, [frame.member]: frame.status } }),
+      ),
+      client.on('read', (frame) => {
+        const members = this.state.members[frame.room];
+        if (!members) return;
+        this.set({
+          members: {
+            ...this.state.members,
+            [frame.room]: members.map((item) =>
+              item.member === frame.member ? { ...item, read_seq: Math.max(item.read_seq, frame.seq) } : item,
+            ),
+          },
+        });
+      }),
+      client.on('error', (failure) => {
+        if (['auth_failed', 'auth_required', 'member_disabled'].includes(failure.code)) onFinalFailure(failure);
+        else this.set({ error: failure.message });
+      }),
+    );
+    this.typingSweep = setInterval(() => this.sweepTyping(), 1_000);
+    client.connect().catch(() => {});
+    for (const outgoing of this.state.outbox) void this.deliver(outgoing);
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    clearInterval(this.typingSweep);
+    await this.client.close();
+  }
+
+  private sweepTyping(): void {
+    const now = Date.now();
+    let changed = false;
+    const typing: ChatState['typing'] = {};
+    for (const [room, members] of Object.entries(this.state.typing)) {
+      const live = Object.fromEntries(Object.entries(members).filter(([, until]) => until > now));
+      if (Object.keys(live).length !== Object.keys(members).length) changed = true;
+      typing[room] = live;
+    }
+    if (changed) this.set({ typing });
+  }
+
+  private onReady(ready: ReadyFrame): void {
+    const known = new Map(this.state.rooms.map((room) => [room.id, room]));
+    const rooms = ready.rooms.map((room) => {
+      const seen = known.get(room.id);
+      // Counts the hub computed at attach time miss what this page already counted and read since.
+      return room.id === this.current
+        ? { ...room, unread: 0, mentions: 0 }
+        : seen && seen.unread > room.unread
+          ? { ...room, unread: seen.unread, mentions: seen.mentions }
+          : room;
+    });
+    this.set({ me: ready.member, rooms, error: undefined });
+    if (this.current) void this.loadMembers(this.current);
+  }
+
+  private onEvent(event: EventFrame): void {
+    switch (event.kind) {
+      case 'message.created':
+        this.onMessage(event.data as unknown as Message);
+        return;
+      case 'message.updated':
+        this.replaceMessage(event.data as unknown as Message);
+        return;
+      case 'message.deleted': {
+        const id = event.data.id as string;
+        this.changeMessage(event.room, id, (message) => ({ ...message, deleted: true, content: '', parts: [] }));
+        return;
+      }
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const { message_id, emoji, member } = event.data as { message_id: string; emoji: string; member: string };
+        this.changeMessage(event.room, message_id, (message) =>
+          withReaction(message, emoji, member, event.kind === 'reaction.added'),
+        );
+        return;
+      }
+      case 'member.joined':
+      case 'member.left': {
+        const member = event.data.member as string;
+        if (member === this.state.me?.handle) {
+          void this.refreshRooms();
+          return;
+        }
+        this.set({
+          rooms: this.state.rooms.map((room) =>
+            room.id === event.room
+              ? { ...room, member_count: room.member_count + (event.kind === 'member.joined' ? 1 : -1) }
+              : room,
+          ),
+        });
+        if (this.state.members[event.room]) void this.loadMembers(event.room);
+        return;
+      }
+      case 'room.updated': {
+        const updated = event.data.room as RoomSummary;
+        this.set({
+          rooms: this.state.rooms.map((room) => (room.id === updated.id ? { ...room, ...updated } : room)),
+        });
+        return;
+      }
+    }
+  }
+
+  private onMessage(message: Message): void {
+    const me = this.state.me?.handle ?? '';
+    const room = this.state.rooms.find((item) => item.id === message.room);
+    const outbox = this.state.outbox.filter((item) => item.client_id !== message.client_id || !message.client_id);
+    if (outbox.length !== this.state.outbox.length) this.setOutbox(outbox);
+    this.addMessage(message);
+    const watching = message.room === this.current && this.isVisible();
+    if (message.sender !== me && !watching && room) {
+      const mention = addressesMe(message, me, room);
+      this.set({
+        rooms: this.state.rooms.map((item) =>
+          item.id === room.id
+            ? {
+                ...item,
+                unread: item.unread + 1,
+                mentions: item.mentions + (mention && room.kind !== 'direct' ? 1 : 0),
+              }
+            : item,
+        ),
+      });
+    }
+    if (room && !this.isVisible() && shouldNotify(room.notify, message, me, room)) {
+      this.notify(`${message.sender} in ${roomTitle(room)}`, message.content.slice(0, 200), room.id);
+    }
+    if (watching && message.thread_id === null) void this.markRead(message.room, message.seq);
+  }
+
+  private addMessage(message: Message): void {
+    if (message.thread_id) {
+      const thread = this.state.threads[message.thread_id];
+      if (thread) {
+        this.set({
+          threads: {
+            ...this.state.threads,
+            [message.thread_id]: { ...thread, replies: upsert(thread.replies, message) },
+          },
+        });
+      }
+      const rootId = message.thread_id;
+      this.changeMessage(message.room, rootId, (root) => ({
+        ...root,
+        reply_count: root.reply_count + 1,
+        last_reply_at: message.created_at,
+      }));
+      return;
+    }
+    const view = this.state.views[message.room];
+    if (!view) return;
+    this.set({ views: { ...this.state.views, [message.room]: { ...view, messages: upsert(view.messages, message) } } });
+  }
+
+  private replaceMessage(message: Message): void {
+    this.changeMessage(message.room, message.id, (old) => ({
+      ...message,
+      reply_count: Math.max(old.reply_count, message.reply_count),
+    }));
+    if (message.status !== 'streaming' && this.state.streams[message.id]) {
+      const streams = { ...this.state.streams };
+      delete streams[message.id];
+      this.set({ streams });
+    }
+  }
+
+  /** Applies a change to a message wherever it is loaded: the room's list, a thread, a thread root. */
+  private changeMessage(roomId: string, id: string, change: (message: Message) => Message): void {
+    const view = this.state.views[roomId];
+    const views = view
+      ? { ...this.state.views, [roomId]: { ...view, messages: mapMessage(view.messages, id, change) } }
+      : this.state.views;
+    const threads = { ...this.state.threads };
+    for (const [rootId, thread] of Object.entries(threads)) {
+      threads[rootId] = {
+        ...thread,
+        root: thread.root?.id === id ? change(thread.root) : thread.root,
+        replies: mapMessage(thread.replies, id, change),
+      };
+    }
+    this.set({ views, threads });
+  }
+
+  async refreshRooms(): Promise<void> {
+    try {
+      const rooms = await this.client.rooms();
+      this.set({ rooms: rooms.map((room) => (room.id === this.current ? { ...room, unread: 0, mentions: 0 } : room)) });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Opens a room: loads its newest page the first time, and clears its unread count. */
+  async openRoom(roomId: string): Promise<void> {
+    this.current = roomId;
+    const room = this.state.rooms.find((item) => item.id === roomId);
+    this.set({
+      rooms: this.state.rooms.map((item) => (item.id === roomId ? { ...item, unread: 0, mentions: 0 } : item)),
+    });
+    void this.loadMembers(roomId);
+    const existing = this.state.views[roomId];
+    if (existing?.loaded) {
+      const last = existing.messages.at(-1);
+      if (last) void this.markRead(roomId, Math.max(last.seq, room?.last_seq ?? 0));
+      this.set({
+        views: { ...this.state.views, [roomId]: { ...existing, readAtOpen: room?.read_seq ?? existing.readAtOpen } },
+      });
+      return;
+    }
+    const view: RoomView = {
+      messages: [],
+      hasMore: false,
+      loaded: false,
+      loadingOlder: false,
+      readAtOpen: room?.read_seq ?? 0,
+    };
+    this.set({ views: { ...this.state.views, [roomId]: view } });
+    try {
+      const page = await this.client.history(roomId, { limit: PAGE });
+      const latest = this.state.views[roomId] ?? view;
+      const messages = mergePage(
+        latest.messages,
+        page.messages.filter((message) => message.thread_id === null),
+      );
+      this.set({
+        views: { ...this.state.views, [roomId]: { ...latest, messages, hasMore: page.has_more, loaded: true } },
+      });
+      for (const message of messages) this.seedStream(message);
+      const last = messages.at(-1);
+      if (last && this.current === roomId) void this.markRead(roomId, last.seq);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Loads the page before the oldest loaded message; resolves false when there was nothing more. */
+  async loadOlder(roomId: string): Promise<boolean> {
+    const view = this.state.views[roomId];
+    if (!view?.loaded || !view.hasMore || view.loadingOlder) return false;
+    this.set({ views: { ...this.state.views, [roomId]: { ...view, loadingOlder: true } } });
+    try {
+      const page = await this.client.history(roomId, { limit: PAGE, before: view.messages[0]?.seq });
+      const latest = this.state.views[roomId]!;
+      const messages = mergePage(
+        latest.messages,
+        page.messages.filter((message) => message.thread_id === null),
+      );
+      this.set({
+        views: { ...this.state.views, [roomId]: { ...latest, messages, hasMore: page.has_more, loadingOlder: false } },
+      });
+      return page.messages.length > 0;
+    } catch (error) {
+      this.set({ views: { ...this.state.views, [roomId]: { ...this.state.views[roomId]!, loadingOlder: false } } });
+      this.fail(error);
+      return false;
+    }
+  }
+
+  private seedStream(message: Message): void {
+    if (message.status !== 'streaming' || this.state.streams[message.id]) return;
+    const next = typeof message.metadata.stream_deltas === 'number' ? message.metadata.stream_deltas : 0;
+    this.set({ streams: { ...this.state.streams, [message.id]: { text: '', next } } });
+  }
+
+  async loadMembers(roomId: string): Promise<void> {
+    try {
+      const members = await this.client.roomMembers(roomId);
+      const presence = { ...this.state.presence };
+      for (const member of members) presence[member.member] = member.presence;
+      this.set({ members: { ...this.state.members, [roomId]: members }, presence });
+    } catch (error) {
+      if (!(error instanceof ClientClosedError)) this.fail(error);
+    }
+  }
+
+  async openThreadOf(root: Message): Promise<void> {
+    this.openThread = root.id;
+    this.set({ threads: { ...this.state.threads, [root.id]: { root, replies: [], loaded: false } } });
+    try {
+      const replies: Message[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = await this.client.history(root.room, { thread_id: root.id, limit: 200, before });
+        replies.unshift(...page.messages.filter((message) => message.id !== root.id));
+        if (!page.has_more || page.messages.length === 0) break;
+        before = page.messages[0]!.seq;
+      }
+      const thread = this.state.threads[root.id]!;
+      this.set({
+        threads: {
+          ...this.state.threads,
+          [root.id]: { ...thread, replies: mergePage(thread.replies, replies), loaded: true },
+        },
+      });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  closeThread(): void {
+    this.openThread = undefined;
+  }
+
+  async markRead(roomId: string, seq: number): Promise<void> {
+    const room = this.state.rooms.find((item) => item.id === roomId);
+    if (room && seq <= room.read_seq) return;
+    this.set({ rooms: this.state.rooms.map((item) => (item.id === roomId ? { ...item, read_seq: seq } : item)) });
+    await this.client.markRead(roomId, seq).catch(() => {});
+  }
+
+  /** Queues a message: it shows at once as sending, survives a reload, and is posted exactly once. */
+  send(roomId: string, content: string, threadId?: string): void {
+    const outgoing: Outgoing = {
+      client_id: `web-${crypto.randomUUID()}`,
+      room: roomId,
+      content,
+      thread_id: threadId,
+      created_at: new Date().toISOString(),
+    };
+    this.setOutbox([...this.state.outbox, outgoing]);
+    void this.deliver(outgoing);
+  }
+
+  private async deliver(outgoing: Outgoing): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const { message } = await this.client.send(outgoing.room, outgoing.content, {
+          client_id: outgoing.client_id,
+          thread_id: outgoing.thread_id,
+        });
+        this.setOutbox(this.state.outbox.filter((item) => item.client_id !== outgoing.client_id));
+        this.addIfMissing(message);
+        return;
+      } catch (error) {
+        if (error instanceof ClientClosedError) return;
+        if (!RETRYABLE(error)) {
+          this.setOutbox(
+            this.state.outbox.map((item) =>
+              item.client_id === outgoing.client_id ? { ...item, failed: (error as Error).message } : item,
+            ),
+          );
+          return;
+        }
+        // The same client_id makes a repeat harmless: the hub stores it once.
+        const wait =
+          error instanceof RoundtableError && error.retryAfterMs
+            ? error.retryAfterMs
+            : Math.min(8_000, 500 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  private addIfMissing(message: Message): void {
+    const view = this.state.views[message.room];
+    if (message.thread_id) {
+      const thread = this.state.threads[message.thread_id];
+      if (thread && !thread.replies.some((item) => item.id === message.id)) this.addMessage(message);
+      return;
+    }
+    if (view && !view.messages.some((item) => item.id === message.id)) this.addMessage(message);
+  }
+
+  retry(clientId: string): void {
+    const outgoing = this.state.outbox.find((item) => item.client_id === clientId);
+    if (!outgoing) return;
+    const retried = { ...outgoing, failed: undefined };
+    this.setOutbox(this.state.outbox.map((item) => (item.client_id === clientId ? retried : item)));
+    void this.deliver(retried);
+  }
+
+  discard(clientId: string): void {
+    this.setOutbox(this.state.outbox.filter((item) => item.client_id !== clientId));
+  }
+
+  private setOutbox(outbox: Outgoing[]): void {
+    saveOutbox(outbox);
+    this.set({ outbox });
+  }
+
+  async edit(messageId: string, content: string): Promise<void> {
+    await this.guard(this.client.edit(messageId, content));
+  }
+
+  async remove(messageId: string): Promise<void> {
+    await this.guard(this.client.delete(messageId));
+  }
+
+  async toggleReaction(message: Message, emoji: string): Promise<void> {
+    const me = this.state.me?.handle ?? '';
+    const mine = message.reactions.some((reaction) => reaction.emoji === emoji && reaction.members.includes(me));
+    await this.guard(mine ? this.client.unreact(message.id, emoji) : this.client.react(message.id, emoji));
+  }
+
+  async stopStream(messageId: string): Promise<void> {
+    await this.guard(this.client.cancelStream(messageId));
+  }
+
+  async setNotify(roomId: string, notify: NotifyLevel): Promise<void> {
+    await this.guard(this.client.request('room.settings', { room: roomId, notify }));
+    this.set({ rooms: this.state.rooms.map((room) => (room.id === roomId ? { ...room, notify } : room)) });
+  }
+
+  async createRoom(name: string, kind: 'public' | 'private', topic: string): Promise<string | undefined> {
+    const room = await this.guard(this.client.createRoom({ name, kind, topic: topic || undefined }));
+    await this.refreshRooms();
+    return room?.id;
+  }
+
+  async join(roomId: string): Promise<void> {
+    await this.guard(this.client.join(roomId));
+    await this.refreshRooms();
+  }
+
+  async leave(roomId: string): Promise<void> {
+    await this.guard(this.client.leave(roomId));
+    const views = { ...this.state.views };
+    delete views[roomId];
+    this.set({ rooms: this.state.rooms.filter((room) => room.id !== roomId), views });
+  }
+
+  publicRooms(): Promise<Room[] | undefined> {
+    return this.guard(this.client.publicRooms());
+  }
+
+  /** Everyone on the hub, to start a direct conversation with. */
+  directory(): Promise<Member[] | undefined> {
+    return this.guard(this.client.members());
+  }
+
+  async openDirect(handle: string): Promise<string | undefined> {
+    const room = await this.guard(this.client.openDirect([handle]));
+    await this.refreshRooms();
+    return room?.id;
+  }
+
+  typing(roomId: string, active: boolean, threadId?: string): void {
+    this.client.typing(roomId, active, threadId);
+  }
+
+  clearError(): void {
+    this.set({ error: undefined });
+  }
+
+  private async guard<T>(work: Promise<T>): Promise<T | undefined> {
+    try {
+      return await work;
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof ClientClosedError) return;
+    this.set({ error: error instanceof Error ? error.message : String(error) });
+  }
+
+  get limits(): typeof Limits {
+    return this.client.session?.server.limits ?? Limits;
+  }
+
+  get openThreadId(): string | undefined {
+    return this.openThread;
+  }
+}

@@ -1,0 +1,58 @@
+/** Who is in the room and whether they are here: online, away, offline. A click mentions them. */
+import type { PresenceStatus } from '@roundtable/protocol';
+import { useChat } from '../use-chat.js';
+
+const ORDER: PresenceStatus[] = ['online', 'away', 'offline'];
+const EMPTY: never[] = [];
+
+export function MembersPanel({
+  roomId,
+  onMention,
+  onClose,
+}: {
+  roomId: string;
+  onMention: (handle: string) => void;
+  onClose: () => void;
+}) {
+  const members = useChat((state) => state.members[roomId] ?? EMPTY);
+  const presence = useChat((state) => state.presence);
+  const me = useChat((state) => state.me?.handle);
+  return (
+    <aside className="side-panel members-panel" aria-label="Members">
+      <header>
+        <h2>Members</h2>
+        <button type="button" className="icon" aria-label="Close members" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {ORDER.map((status) => {
+        const group = members.filter((member) => (presence[member.member] ?? member.presence) === status);
+        if (group.length === 0) return null;
+        return (
+          <section key={status} aria-label={status}>
+            <h3>
+              {status[0]!.toUpperCase() + status.slice(1)} — {group.length}
+            </h3>
+            <ul>
+              {group.map((member) => (
+                <li key={member.member}>
+                  <button
+                    type="button"
+                    className="member"
+                    aria-label={`Mention @${member.member} (${status})`}
+                    onClick={() => onMention(member.member)}
+                    disabled={member.member === me}
+                  >
+                    <span className={`presence-dot ${status}`} aria-hidden="true" />
+                    <span>@{member.member}</span>
+                    {member.kind !== 'person' && <span className={`kind ${member.kind}`}>{member.kind}</span>}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+    </aside>
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * A room's messages: loads older pages on scroll-up while keeping the message the reader was
+ * looking at in place, follows new messages only while the reader is at the bottom, shows an
+ * unread divider and a jump-to-latest button, and remembers each room's scroll position.
+ */
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Message } from '@roundtable/client';
+import { useChat, useStore } from '../use-chat.js';
+import { MessageItem } from './MessageItem.js';
+import { PendingItem } from './PendingItem.js';
+
+/** Within this many pixels of the bottom counts as "at the bottom": new messages scroll into view. */
+const BOTTOM_SLACK = 48;
+/** Older messages load when the reader comes this close to the top. */
+const LOAD_AHEAD = 300;
+
+interface Anchor {
+  id: string;
+  offset: number;
+}
+
+/** Where each room was left: undefined means "at the bottom". */
+const savedScroll = new Map<string, number | undefined>();
+
+export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenThread: (message: Message) => void }) {
+  const store = useStore();
+  const view = useChat((state) => state.views[roomId]);
+  const me = useChat((state) => state.me?.handle);
+  const outbox = useChat((state) => state.outbox);
+  const streams = useChat((state) => state.streams);
+  const scroller = useRef<HTMLOListElement>(null);
+  const atBottom = useRef(true);
+  const anchor = useRef<Anchor | undefined>(undefined);
+  const restored = useRef<string | undefined>(undefined);
+  const [showJump, setShowJump] = useState(false);
+  const messages = view?.messages ?? [];
+  const pending = outbox.filter((item) => item.room === roomId && !item.thread_id);
+
+  const firstVisible = useCallback((): Anchor | undefined => {
+    const list = scroller.current;
+    if (!list) return undefined;
+    const top = list.getBoundingClientRect().top;
+    for (const item of list.querySelectorAll<HTMLElement>('li.message[data-id]')) {
+      const rect = item.getBoundingClientRect();
+      if (rect.bottom > top) return { id: item.dataset.id!, offset: rect.top - top };
+    }
+    return undefined;
+  }, []);
+
+  const loadOlder = useCallback(async () => {
+    if (!view?.hasMore || view.loadingOlder) return;
+    anchor.current = firstVisible();
+    const loaded = await store.loadOlder(roomId);
+    if (!loaded) anchor.current = undefined;
+  }, [firstVisible, roomId, store, view?.hasMore, view?.loadingOlder]);
+
+  function onScroll() {
+    const list = scroller.current;
+    if (!list) return;
+    atBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK;
+    setShowJump(!atBottom.current);
+    savedScroll.set(roomId, atBottom.current ? undefined : list.scrollTop);
+    if (list.scrollTop < LOAD_AHEAD) void loadOlder();
+  }
+
+  // Before paint: older pages must not make the reader's message jump, and a room opens where it was left.
+  useLayoutEffect(() => {
+    const list = scroller.current;
+    if (!list || !view?.loaded) return;
+    if (restored.current !== roomId) {
+      restored.current = roomId;
+      const saved = savedScroll.get(roomId);
+      list.scrollTop = saved ?? list.scrollHeight;
+      atBottom.current = saved === undefined;
+      setShowJump(saved !== undefined);
+      return;
+    }
+    const kept = anchor.current;
+    if (kept) {
+      anchor.current = undefined;
+      const item = list.querySelector<HTMLElement>(`li.message[data-id="${CSS.escape(kept.id)}"]`);
+      if (item) list.scrollTop += item.getBoundingClientRect().top - list.getBoundingClientRect().top - kept.offset;
+      return;
+    }
+    if (atBottom.current) list.scrollTop = list.scrollHeight;
+  }, [roomId, view?.loaded, messages, pending.length, streams]);
+
+  // A first page shorter than the screen leaves nothing to scroll: keep loading until it fills or ends.
+  useEffect(() => {
+    const list = scroller.current;
+    if (list && view?.loaded && view.hasMore && !view.loadingOlder && list.scrollHeight <= list.clientHeight) {
+      void loadOlder();
+    }
+  }, [loadOlder, view?.loaded, view?.hasMore, view?.loadingOlder, messages.length]);
+
+  function jumpToLatest() {
+    const list = scroller.current;
+    if (!list) return;
+    list.scrollTop = list.scrollHeight;
+    atBottom.current = true;
+    savedScroll.delete(roomId);
+    setShowJump(false);
+  }
+
+  const readAtOpen = view?.readAtOpen ?? 0;
+  const firstUnread = messages.find((message) => message.seq > readAtOpen && message.sender !== me);
+
+  return (
+    <div className="message-pane">
+      <ol className="messages" ref={scroller} onScroll={onScroll} aria-label="Messages" aria-busy={!view?.loaded}>
+        {view?.loaded && (
+          <li className="history-edge">
+            {view.hasMore ? (
+              <button type="button" onClick={() => void loadOlder()} disabled={view.loadingOlder}>
+                {view.loadingOlder ? 'Loading…' : 'Load older messages'}
+              </button>
+            ) : (
+              <span>The beginning of this room.</span>
+            )}
+          </li>
+        )}
+        {messages.map((message) => (
+          <MessageGroup
+            key={message.id}
+            message={message}
+            divider={message === firstUnread}
+            onOpenThread={onOpenThread}
+          />
+        ))}
+        {pending.map((item) => (
+          <PendingItem key={item.client_id} outgoing={item} />
+        ))}
+      </ol>
+      {showJump && (
+        <button type="button" className="jump" onClick={jumpToLatest}>
+          Jump to latest ↓
+        </button>
+      )}
+    </div>
+  );
+}
+
+function MessageGroup({
+  message,
+  divider,
+  onOpenThread,
+}: {
+  message: Message;
+  divider: boolean;
+  onOpenThread: (message: Message) => void;
+}) {
+  return (
+    <>
+      {divider && (
+        <li className="unread-divider" role="separator" aria-label="New messages">
+          <span>New messages</span>
+        </li>
+      )}
+      <MessageItem message={message} onOpenThread={onOpenThread} />
+    </>
+  );
+}

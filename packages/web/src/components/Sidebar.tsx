@@ -1,0 +1,243 @@
+/** The rooms: channels and direct rooms with unread and mention badges, and the ways to add more. */
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { Member, Room } from '@roundtable/client';
+import { roomTitle } from '../chat-store.js';
+import { useChat, useStore } from '../use-chat.js';
+import { Dialog } from './Dialog.js';
+
+interface Props {
+  current: string | undefined;
+  onOpen: (roomId: string) => void;
+  onSignOut: () => void;
+  notifications: NotificationPermission | 'unsupported';
+  onEnableNotifications: () => void;
+}
+
+export function Sidebar({ current, onOpen, onSignOut, notifications, onEnableNotifications }: Props) {
+  const rooms = useChat((state) => state.rooms);
+  const me = useChat((state) => state.me);
+  const [dialog, setDialog] = useState<'create' | 'browse' | 'direct' | undefined>();
+  const channels = rooms.filter((room) => room.kind !== 'direct' && !room.archived);
+  const direct = rooms.filter((room) => room.kind === 'direct');
+
+  function roomButton(room: (typeof rooms)[number]) {
+    const active = room.id === current;
+    const unread = room.notify === 'muted' ? 0 : room.unread;
+    return (
+      <li key={room.id}>
+        <button
+          type="button"
+          className={`room${active ? ' active' : ''}${unread > 0 ? ' unread' : ''}${room.notify === 'muted' ? ' muted' : ''}`}
+          onClick={() => onOpen(room.id)}
+          aria-current={active ? 'page' : undefined}
+        >
+          <span className="room-name">{roomTitle(room)}</span>
+          {room.mentions > 0 ? (
+            <span className="badge mention" aria-label={`${room.mentions} mentions`}>
+              {room.mentions}
+            </span>
+          ) : (
+            unread > 0 && (
+              <span className="badge" aria-label={`${unread} unread`}>
+                {unread}
+              </span>
+            )
+          )}
+        </button>
+      </li>
+    );
+  }
+
+  return (
+    <nav className="sidebar" aria-label="Rooms">
+      <header>
+        <span className="me">
+          <span className="presence-dot online" aria-hidden="true" />
+          <strong>@{me?.handle}</strong>
+        </span>
+        <button type="button" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      {notifications === 'default' && (
+        <button type="button" className="enable-notifications" onClick={onEnableNotifications}>
+          Enable notifications
+        </button>
+      )}
+      <section aria-label="Channels">
+        <h3>
+          Channels
+          <button type="button" className="icon" aria-label="Create a room" onClick={() => setDialog('create')}>
+            +
+          </button>
+        </h3>
+        <ul>{channels.map(roomButton)}</ul>
+        <button type="button" className="link" onClick={() => setDialog('browse')}>
+          Browse rooms
+        </button>
+      </section>
+      <section aria-label="Direct messages">
+        <h3>
+          Direct messages
+          <button type="button" className="icon" aria-label="New direct message" onClick={() => setDialog('direct')}>
+            +
+          </button>
+        </h3>
+        <ul>{direct.map(roomButton)}</ul>
+      </section>
+      <p className="hint">
+        <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to a room
+      </p>
+      {dialog === 'create' && <CreateRoom onClose={() => setDialog(undefined)} onCreated={onOpen} />}
+      {dialog === 'browse' && <BrowseRooms onClose={() => setDialog(undefined)} onOpen={onOpen} />}
+      {dialog === 'direct' && <NewDirect onClose={() => setDialog(undefined)} onOpen={onOpen} />}
+    </nav>
+  );
+}
+
+function CreateRoom({ onClose, onCreated }: { onClose: () => void; onCreated: (roomId: string) => void }) {
+  const store = useStore();
+  const [name, setName] = useState('');
+  const [topic, setTopic] = useState('');
+  const [kind, setKind] = useState<'public' | 'private'>('public');
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const id = await store.createRoom(name.trim(), kind, topic.trim());
+    if (id) {
+      onClose();
+      onCreated(id);
+    }
+  }
+  return (
+    <Dialog label="Create a room" onClose={onClose}>
+      <form onSubmit={submit} className="stack">
+        <label>
+          Name
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value.toLowerCase())}
+            required
+            pattern="[a-z0-9][a-z0-9_-]*"
+          />
+        </label>
+        <label>
+          Topic
+          <input value={topic} onChange={(e) => setTopic(e.target.value)} />
+        </label>
+        <label>
+          Who can join
+          <select value={kind} onChange={(e) => setKind(e.target.value as 'public' | 'private')}>
+            <option value="public">Anyone (public)</option>
+            <option value="private">Only invited members (private)</option>
+          </select>
+        </label>
+        <button type="submit">Create</button>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Loads once when the dialog opens; failures surface through the store's error line. */
+function useLoaded<T>(load: () => Promise<T | undefined>): T | undefined {
+  const [value, setValue] = useState<T | undefined>();
+  const loader = useRef(load);
+  useEffect(() => {
+    let live = true;
+    void loader.current().then((loaded) => live && setValue(loaded));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return value;
+}
+
+function BrowseRooms({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: string) => void }) {
+  const store = useStore();
+  const joined = useChat((state) => state.rooms);
+  const rooms = useLoaded<Room[]>(() => store.publicRooms());
+  const [filter, setFilter] = useState('');
+  const shown = (rooms ?? []).filter((room) => !room.archived && (room.name ?? '').includes(filter.toLowerCase()));
+  return (
+    <Dialog label="Browse rooms" onClose={onClose}>
+      <input
+        aria-label="Filter rooms"
+        placeholder="Filter"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+      />
+      {rooms === undefined ? (
+        <p>Loading…</p>
+      ) : (
+        <ul className="browse">
+          {shown.map((room) => {
+            const member = joined.some((item) => item.id === room.id);
+            return (
+              <li key={room.id}>
+                <span>
+                  <strong>#{room.name}</strong> <span className="muted-text">{room.member_count} members</span>
+                  {room.topic && <span className="topic">{room.topic}</span>}
+                </span>
+                <button
+                  type="button"
+                  aria-label={member ? `Open #${room.name}` : `Join #${room.name}`}
+                  onClick={async () => {
+                    if (!member) await store.join(room.id);
+                    onClose();
+                    onOpen(room.id);
+                  }}
+                >
+                  {member ? 'Open' : 'Join'}
+                </button>
+              </li>
+            );
+          })}
+          {shown.length === 0 && <li>No rooms match.</li>}
+        </ul>
+      )}
+    </Dialog>
+  );
+}
+
+function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: string) => void }) {
+  const store = useStore();
+  const me = useChat((state) => state.me?.handle);
+  const members = useLoaded<Member[]>(() => store.directory());
+  const [filter, setFilter] = useState('');
+  const shown = (members ?? []).filter(
+    (member) =>
+      member.handle !== me &&
+      !member.disabled &&
+      member.kind !== 'system' &&
+      member.handle.includes(filter.toLowerCase()),
+  );
+  return (
+    <Dialog label="New direct message" onClose={onClose}>
+      <input
+        aria-label="Find a member"
+        placeholder="Find a member"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+      />
+      <ul className="browse">
+        {shown.map((member) => (
+          <li key={member.id}>
+            <span>
+              <strong>@{member.handle}</strong> {member.kind === 'agent' && <span className="kind agent">agent</span>}
+            </span>
+            <button
+              type="button"
+              aria-label={`Message @${member.handle}`}
+              onClick={async () => {
+                const id = await store.openDirect(member.handle);
+                onClose();
+                if (id) onOpen(id);
+              }}
+            >
+              Message
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Dialog>
+  );
+}

@@ -1,0 +1,110 @@
+/** Real-browser test support: Debian's chromium through playwright-core, pages that record console errors and notifications. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const ARTIFACTS = join(import.meta.dirname, '../../../.test-artifacts');
+
+/** Skips loudly outside CI when chromium is missing; in CI a missing browser is a failure. */
+export function browserSkip(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  if (process.env.CI === 'true') {
+    throw new Error(`chromium is not at ${CHROMIUM}, and CI=true: apt-get install -y chromium`);
+  }
+  const line = `!!! SKIPPED: the browser tests did not run: no chromium at ${CHROMIUM}. Run: apt-get install -y chromium`;
+  process.stderr.write(`\n${line}\n`);
+  return line;
+}
+
+export async function launch(t: TestContext): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/**
+ * Headless tabs are always visible, so a test hides one by flipping `__rtHidden` and firing
+ * `visibilitychange`; notifications the page raises are recorded (and still shown) so the test
+ * can read them. A string, not a function: tsx would wrap a function in helpers the page lacks.
+ */
+const PAGE_HOOKS = `
+  window.__rtHidden = false;
+  window.__notifications = [];
+  Object.defineProperty(document, 'visibilityState', { get: () => (window.__rtHidden ? 'hidden' : 'visible') });
+  Object.defineProperty(document, 'hidden', { get: () => window.__rtHidden });
+  const Real = window.Notification;
+  class Recorded extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.__notifications.push({ title, body: (options && options.body) || '' });
+    }
+  }
+  Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true, writable: true });
+`;
+
+export interface TestPage {
+  page: Page;
+  context: BrowserContext;
+  consoleErrors: string[];
+  setHidden(hidden: boolean): Promise<void>;
+  notifications(): Promise<Array<{ title: string; body: string }>>;
+}
+
+export async function openPage(
+  browser: Browser,
+  origin: string,
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  await context.grantPermissions(['notifications'], { origin });
+  await context.addInitScript({ content: PAGE_HOOKS });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  return {
+    page,
+    context,
+    consoleErrors,
+    async setHidden(hidden) {
+      await page.evaluate((value) => {
+        (window as unknown as { __rtHidden: boolean }).__rtHidden = value;
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    },
+    notifications: () =>
+      page.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications),
+  };
+}
+
+/** Signs in by pasting a token, and waits for the room list. */
+export async function signInWithToken(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('tab', { name: 'Paste a token' }).click();
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Use token' }).click();
+  await page.getByRole('button', { name: '#general' }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** The message list of the open room (not the thread panel's). */
+export function roomMessages(page: Page) {
+  return page.getByRole('list', { name: 'Messages', exact: true });
+}
