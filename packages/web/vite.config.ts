@@ -1,8 +1,23 @@
-// The web UI build: one bundle in dist/, which the hub serves at `/`.
+// The web UI build: dist/, which the hub serves at `/`. Libraries go in chunks of their own, so a
+// new release of the app does not make browsers download React or the markdown stack again.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
+const CHUNKS: Array<[string, RegExp]> = [
+  ['react', /node_modules\/(react|react-dom|scheduler)\//],
+  ['markdown', /node_modules\/(react-markdown|remark-|rehype-|micromark|mdast-|hast-|unified|highlight\.js|lowlight)/],
+];
+
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rollupOptions: {
+      output: {
+        manualChunks: (id) => CHUNKS.find(([, pattern]) => pattern.test(id))?.[0],
+      },
+    },
+  },
 });

@@ -139,6 +139,8 @@ export class ChatStore {
   private readonly notify: Notifier;
   private readonly isVisible: () => boolean;
   private current: string | undefined;
+  /** Per room, the seq up to which the unread counts already account for messages. */
+  private readonly countedTo = new Map<string, number>();
   private openThread: string | undefined;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
 
@@ -239,18 +241,21 @@ export class ChatStore {
   }
 
   private onReady(ready: ReadyFrame): void {
-    const known = new Map(this.state.rooms.map((room) => [room.id, room]));
-    const rooms = ready.rooms.map((room) => {
-      const seen = known.get(room.id);
-      // Counts the hub computed at attach time miss what this page already counted and read since.
-      return room.id === this.current
-        ? { ...room, unread: 0, mentions: 0 }
-        : seen && seen.unread > room.unread
-          ? { ...room, unread: seen.unread, mentions: seen.mentions }
-          : room;
-    });
-    this.set({ me: ready.member, rooms, error: undefined });
+    this.set({ me: ready.member, rooms: this.withCounts(ready.rooms), error: undefined });
     if (this.current) void this.loadMembers(this.current);
+  }
+
+  /**
+   * Takes the hub's unread counts, which already include every message up to each room's
+   * `last_seq`: replayed events up to there must not be counted a second time.
+   */
+  private withCounts(rooms: RoomSummary[]): RoomSummary[] {
+    for (const room of rooms) this.countedTo.set(room.id, room.last_seq);
+    return rooms.map((room) => (this.watching(room.id) ? { ...room, unread: 0, mentions: 0 } : room));
+  }
+
+  private watching(roomId: string): boolean {
+    return roomId === this.current && this.isVisible();
   }
 
   private onEvent(event: EventFrame): void {
@@ -302,28 +307,36 @@ export class ChatStore {
   }
 
   private onMessage(message: Message): void {
-    const me = this.state.me?.handle ?? '';
-    const room = this.state.rooms.find((item) => item.id === message.room);
     const outbox = this.state.outbox.filter((item) => item.client_id !== message.client_id || !message.client_id);
     if (outbox.length !== this.state.outbox.length) this.setOutbox(outbox);
     this.addMessage(message);
-    const watching = message.room === this.current && this.isVisible();
-    if (message.sender !== me && !watching && room) {
-      const mention = addressesMe(message, me, room);
+    if (this.state.rooms.some((item) => item.id === message.room)) {
+      this.countAndNotify(message);
+    } else {
+      // A room someone just added us to (a new direct message): its counts come with the refreshed list.
+      void this.refreshRooms().then(() => this.countAndNotify(message));
+    }
+  }
+
+  private countAndNotify(message: Message): void {
+    const me = this.state.me?.handle ?? '';
+    const room = this.state.rooms.find((item) => item.id === message.room);
+    if (!room) return;
+    const watching = this.watching(room.id);
+    const counted = message.seq <= (this.countedTo.get(room.id) ?? 0);
+    if (!counted && message.sender !== me && !watching) {
+      const mention = room.kind !== 'direct' && addressesMe(message, me, room);
       this.set({
         rooms: this.state.rooms.map((item) =>
           item.id === room.id
-            ? {
-                ...item,
-                unread: item.unread + 1,
-                mentions: item.mentions + (mention && room.kind !== 'direct' ? 1 : 0),
-              }
+            ? { ...item, unread: item.unread + 1, mentions: item.mentions + (mention ? 1 : 0) }
             : item,
         ),
       });
     }
-    if (room && !this.isVisible() && shouldNotify(room.notify, message, me, room)) {
-      this.notify(`${message.sender} in ${roomTitle(room)}`, message.content.slice(0, 200), room.id);
+    if (!this.isVisible() && shouldNotify(room.notify, message, me, room)) {
+      const where = room.kind === 'direct' ? 'direct message' : roomTitle(room);
+      this.notify(`${message.sender} (${where})`, message.content.slice(0, 200), room.id);
     }
     if (watching && message.thread_id === null) void this.markRead(message.room, message.seq);
   }
@@ -384,7 +397,7 @@ export class ChatStore {
   async refreshRooms(): Promise<void> {
     try {
       const rooms = await this.client.rooms();
-      this.set({ rooms: rooms.map((room) => (room.id === this.current ? { ...room, unread: 0, mentions: 0 } : room)) });
+      this.set({ rooms: this.withCounts(rooms) });
     } catch (error) {
       this.fail(error);
     }

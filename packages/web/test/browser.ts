@@ -86,7 +86,9 @@ export async function openPage(
       }, hidden);
     },
     notifications: () =>
-      page.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications),
+      page.evaluate(
+        () => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications,
+      ),
   };
 }
 

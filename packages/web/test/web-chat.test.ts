@@ -44,7 +44,7 @@ test(
       const raised = await ada.notifications();
       assert.deepEqual(
         raised,
-        [{ title: 'bob in #general', body: '@ada can you look at the build?' }],
+        [{ title: 'bob (#general)', body: '@ada can you look at the build?' }],
         'ada, mentioned while her tab was hidden, got exactly one notification',
       );
     });

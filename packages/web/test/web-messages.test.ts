@@ -60,9 +60,14 @@ test('markdown renders, and XSS payloads in messages stay inert text', { skip: b
     const all = [...root.querySelectorAll('*')];
     return {
       xss: (window as unknown as { __xss?: string }).__xss ?? null,
-      dangerous: all.filter((el) => ['SCRIPT', 'IMG', 'IFRAME', 'SVG', 'DETAILS', 'OBJECT', 'EMBED'].includes(el.tagName.toUpperCase()))
+      dangerous: all
+        .filter((el) =>
+          ['SCRIPT', 'IMG', 'IFRAME', 'SVG', 'DETAILS', 'OBJECT', 'EMBED'].includes(el.tagName.toUpperCase()),
+        )
         .map((el) => el.tagName),
-      handlers: all.flatMap((el) => [...el.attributes].filter((attr) => attr.name.startsWith('on')).map((attr) => attr.name)),
+      handlers: all.flatMap((el) =>
+        [...el.attributes].filter((attr) => attr.name.startsWith('on')).map((attr) => attr.name),
+      ),
       hrefs: [...root.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? ''),
       text: root.textContent ?? '',
     };
@@ -73,144 +78,162 @@ test('markdown renders, and XSS payloads in messages stay inert text', { skip: b
   for (const href of audit.hrefs) {
     assert.match(href, /^(https?:|mailto:)/, `only safe link targets remain: ${href}`);
   }
-  assert.ok(audit.text.includes('<script>window.__xss = "script"</script>'), 'raw HTML shows as the text that was sent');
+  assert.ok(
+    audit.text.includes('<script>window.__xss = "script"</script>'),
+    'raw HTML shows as the text that was sent',
+  );
   assert.ok(audit.text.includes('<img src=x onerror='), 'an event-handler attribute shows as text');
   await list.getByText('click me').click();
   await list.getByText('pixel').click();
-  assert.equal(await tab.page.evaluate(() => (window as unknown as { __xss?: string }).__xss ?? null), null, 'clicking neutralised links runs nothing');
+  assert.equal(
+    await tab.page.evaluate(() => (window as unknown as { __xss?: string }).__xss ?? null),
+    null,
+    'clicking neutralised links runs nothing',
+  );
   assert.equal(tab.page.url().startsWith(hub.url), true, 'still on the app');
   await screenshot(tab.page, 'web-markdown-xss');
   assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
 });
 
-test('a streaming agent reply grows live, shows its tool call, and the stop button cancels it', { skip: browserSkip() }, async (t) => {
-  const hub = await startHub(t);
-  const ada = await hub.member('ada');
-  const bot = await hub.member('bot', 'agent');
-  const agent = new RoundtableClient({ url: hub.url, token: bot.token });
-  t.after(() => agent.close());
-  await agent.connect();
-  const browser = await launch(t);
-  const tab = await openPage(browser, hub.url);
-  await signInWithToken(tab.page, hub.url, ada.token);
-  const list = roomMessages(tab.page);
+test(
+  'a streaming agent reply grows live, shows its tool call, and the stop button cancels it',
+  { skip: browserSkip() },
+  async (t) => {
+    const hub = await startHub(t);
+    const ada = await hub.member('ada');
+    const bot = await hub.member('bot', 'agent');
+    const agent = new RoundtableClient({ url: hub.url, token: bot.token });
+    t.after(() => agent.close());
+    await agent.connect();
+    const browser = await launch(t);
+    const tab = await openPage(browser, hub.url);
+    await signInWithToken(tab.page, hub.url, ada.token);
+    const list = roomMessages(tab.page);
 
-  const done = await agent.startStream('general');
-  done.append('The build ');
-  await done.done({
-    content: 'The build passed on all three targets.',
-    parts: [
-      {
-        type: 'tool_call',
-        id: 'call-1',
-        name: 'run_ci',
-        arguments: { branch: 'main' },
-        result: { passed: 3, failed: 0 },
-        status: 'ok',
-        duration_ms: 1834,
-      },
-    ],
-  });
-  await list.getByText('The build passed on all three targets.').waitFor();
-  const card = list.locator('details.tool-call');
-  assert.equal(await card.getAttribute('open'), null, 'a tool call starts collapsed');
-  await card.getByText('run_ci').click();
-  await card.getByText('"branch": "main"').waitFor();
-  await card.getByText('"passed": 3').waitFor();
-  await card.getByText('1834 ms').waitFor();
+    const done = await agent.startStream('general');
+    done.append('The build ');
+    await done.done({
+      content: 'The build passed on all three targets.',
+      parts: [
+        {
+          type: 'tool_call',
+          id: 'call-1',
+          name: 'run_ci',
+          arguments: { branch: 'main' },
+          result: { passed: 3, failed: 0 },
+          status: 'ok',
+          duration_ms: 1834,
+        },
+      ],
+    });
+    await list.getByText('The build passed on all three targets.').waitFor();
+    const card = list.locator('details.tool-call');
+    assert.equal(await card.getAttribute('open'), null, 'a tool call starts collapsed');
+    await card.getByText('run_ci').click();
+    await card.getByText('"branch": "main"').waitFor();
+    await card.getByText('"passed": 3').waitFor();
+    await card.getByText('1834 ms').waitFor();
 
-  const stream = await agent.startStream('general');
-  stream.append('Thinking about ');
-  await list.getByText('Thinking about').waitFor();
-  stream.append('the flaky test in ');
-  await list.getByText('Thinking about the flaky test in').waitFor();
-  stream.append('the parser');
-  await list.getByText('Thinking about the flaky test in the parser').waitFor();
-  await screenshot(tab.page, 'web-streaming');
-  await list.getByRole('button', { name: 'Stop generating' }).click();
-  await eventually(() => assert.equal(stream.signal.aborted, true, 'stop reached the agent and aborted its stream'));
-  await list.getByText('Stopped.').waitFor();
-  assert.equal(await list.getByRole('button', { name: 'Stop generating' }).count(), 0, 'no stop button once stopped');
-  assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
-});
+    const stream = await agent.startStream('general');
+    stream.append('Thinking about ');
+    await list.getByText('Thinking about').waitFor();
+    stream.append('the flaky test in ');
+    await list.getByText('Thinking about the flaky test in').waitFor();
+    stream.append('the parser');
+    await list.getByText('Thinking about the flaky test in the parser').waitFor();
+    await screenshot(tab.page, 'web-streaming');
+    await list.getByRole('button', { name: 'Stop generating' }).click();
+    await eventually(() => assert.equal(stream.signal.aborted, true, 'stop reached the agent and aborted its stream'));
+    await list.getByText('Stopped.').waitFor();
+    assert.equal(await list.getByRole('button', { name: 'Stop generating' }).count(), 0, 'no stop button once stopped');
+    assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
+  },
+);
 
-test('edit, delete, reactions, threads, mention completion, typing, presence and the length counter', { skip: browserSkip() }, async (t) => {
-  const hub = await startHub(t);
-  const ada = await hub.member('ada');
-  const bob = await hub.member('bob');
-  await hub.member('bot', 'agent');
-  const browser = await launch(t);
-  const adas = await openPage(browser, hub.url);
-  const bobs = await openPage(browser, hub.url);
-  await signInWithToken(adas.page, hub.url, ada.token);
-  await signInWithToken(bobs.page, hub.url, bob.token);
-  const adaList = roomMessages(adas.page);
-  const bobList = roomMessages(bobs.page);
-  const composer = adas.page.getByLabel('Message', { exact: true });
+test(
+  'edit, delete, reactions, threads, mention completion, typing, presence and the length counter',
+  { skip: browserSkip() },
+  async (t) => {
+    const hub = await startHub(t);
+    const ada = await hub.member('ada');
+    const bob = await hub.member('bob');
+    await hub.member('bot', 'agent');
+    const browser = await launch(t);
+    const adas = await openPage(browser, hub.url);
+    const bobs = await openPage(browser, hub.url);
+    await signInWithToken(adas.page, hub.url, ada.token);
+    await signInWithToken(bobs.page, hub.url, bob.token);
+    const adaList = roomMessages(adas.page);
+    const bobList = roomMessages(bobs.page);
+    const composer = adas.page.getByLabel('Message', { exact: true });
 
-  await composer.pressSequentially('@b');
-  const options = adas.page.getByRole('listbox', { name: 'Members to mention' }).getByRole('option');
-  await eventually(async () =>
-    assert.deepEqual(await options.allTextContents(), ['@bob bob', '@bot agent'], 'members starting with b'),
-  );
-  await composer.press('ArrowDown');
-  await composer.press('Enter');
-  assert.equal(await composer.inputValue(), '@bot ', 'the chosen member completes the mention');
-  await composer.fill('');
+    await composer.pressSequentially('@b');
+    const options = adas.page.getByRole('listbox', { name: 'Members to mention' }).getByRole('option');
+    await eventually(async () =>
+      assert.deepEqual(await options.allTextContents(), ['@bob bob', '@bot agent'], 'members starting with b'),
+    );
+    await composer.press('ArrowDown');
+    await composer.press('Enter');
+    assert.equal(await composer.inputValue(), '@bot ', 'the chosen member completes the mention');
+    await composer.fill('');
 
-  await bobs.page.getByLabel('Message', { exact: true }).pressSequentially('hel');
-  await adas.page.getByText('bob is typing…').waitFor();
-  await adas.page.getByRole('complementary', { name: 'Members' }).getByRole('button', { name: 'Mention @bob (online)' }).click();
-  assert.equal(await composer.inputValue(), '@bob ', 'clicking a member mentions them');
-  await composer.pressSequentially('first draft');
-  await composer.press('Enter');
-  const mine = adaList.getByRole('listitem', { name: 'Message from ada' });
-  await bobList.getByText('@bob first draft').waitFor();
+    await bobs.page.getByLabel('Message', { exact: true }).pressSequentially('hel');
+    await adas.page.getByText('bob is typing…').waitFor();
+    await adas.page
+      .getByRole('complementary', { name: 'Members' })
+      .getByRole('button', { name: 'Mention @bob (online)' })
+      .click();
+    assert.equal(await composer.inputValue(), '@bob ', 'clicking a member mentions them');
+    await composer.pressSequentially('first draft');
+    await composer.press('Enter');
+    const mine = adaList.getByRole('listitem', { name: 'Message from ada' });
+    await bobList.getByText('@bob first draft').waitFor();
 
-  await mine.hover();
-  await mine.getByRole('button', { name: 'Edit message' }).click();
-  const editor = mine.getByLabel('Edit message');
-  await editor.fill('@bob final wording');
-  await editor.press('Enter');
-  await bobList.getByText('@bob final wording').waitFor();
-  await bobList.getByText('(edited)').waitFor();
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Edit message' }).click();
+    const editor = mine.getByLabel('Edit message');
+    await editor.fill('@bob final wording');
+    await editor.press('Enter');
+    await bobList.getByText('@bob final wording').waitFor();
+    await bobList.getByText('(edited)').waitFor();
 
-  const bobsMessage = bobList.getByRole('listitem', { name: 'Message from ada' });
-  await bobsMessage.hover();
-  await bobsMessage.getByRole('button', { name: 'Add reaction' }).click();
-  await bobsMessage.getByRole('button', { name: 'React with 🎉' }).click();
-  await adaList.getByRole('button', { name: '🎉 1: bob' }).waitFor();
-  await adaList.getByRole('button', { name: '🎉 1: bob' }).click();
-  await bobList.getByRole('button', { name: '🎉 2: bob, ada' }).waitFor();
+    const bobsMessage = bobList.getByRole('listitem', { name: 'Message from ada' });
+    await bobsMessage.hover();
+    await bobsMessage.getByRole('button', { name: 'Add reaction' }).click();
+    await bobsMessage.getByRole('button', { name: 'React with 🎉' }).click();
+    await adaList.getByRole('button', { name: '🎉 1: bob' }).waitFor();
+    await adaList.getByRole('button', { name: '🎉 1: bob' }).click();
+    await bobList.getByRole('button', { name: '🎉 2: bob, ada' }).waitFor();
 
-  await bobsMessage.getByRole('button', { name: 'Reply in thread' }).click();
-  const thread = bobs.page.getByRole('complementary', { name: 'Thread' });
-  await thread.getByLabel('Reply in thread').fill('replying in the thread');
-  await thread.getByLabel('Reply in thread').press('Enter');
-  await thread.getByText('replying in the thread').waitFor();
-  await adaList.getByRole('button', { name: '1 reply' }).click();
-  await adas.page.getByRole('complementary', { name: 'Thread' }).getByText('replying in the thread').waitFor();
-  assert.equal(await adaList.getByText('replying in the thread').count(), 0, 'replies stay in the thread');
-  await screenshot(adas.page, 'web-thread');
-  await adas.page.keyboard.press('Escape');
-  await adas.page.getByRole('complementary', { name: 'Thread' }).waitFor({ state: 'detached' });
+    await bobsMessage.getByRole('button', { name: 'Reply in thread' }).click();
+    const thread = bobs.page.getByRole('complementary', { name: 'Thread' });
+    await thread.getByLabel('Reply in thread').fill('replying in the thread');
+    await thread.getByLabel('Reply in thread').press('Enter');
+    await thread.getByText('replying in the thread').waitFor();
+    await adaList.getByRole('button', { name: '1 reply' }).click();
+    await adas.page.getByRole('complementary', { name: 'Thread' }).getByText('replying in the thread').waitFor();
+    assert.equal(await adaList.getByText('replying in the thread').count(), 0, 'replies stay in the thread');
+    await screenshot(adas.page, 'web-thread');
+    await adas.page.keyboard.press('Escape');
+    await adas.page.getByRole('complementary', { name: 'Thread' }).waitFor({ state: 'detached' });
 
-  await bobs.page.close();
-  await adas.page
-    .getByRole('complementary', { name: 'Members' })
-    .getByRole('button', { name: 'Mention @bob (offline)' })
-    .waitFor();
+    await bobs.page.close();
+    await adas.page
+      .getByRole('complementary', { name: 'Members' })
+      .getByRole('button', { name: 'Mention @bob (offline)' })
+      .waitFor();
 
-  await mine.hover();
-  adas.page.once('dialog', (dialog) => void dialog.accept());
-  await mine.getByRole('button', { name: 'Delete message' }).click();
-  await adaList.getByText('This message was deleted.').waitFor();
+    await mine.hover();
+    adas.page.once('dialog', (dialog) => void dialog.accept());
+    await mine.getByRole('button', { name: 'Delete message' }).click();
+    await adaList.getByText('This message was deleted.').waitFor();
 
-  await composer.fill('x'.repeat(9_500));
-  await adas.page.getByText('9,500 / 10,000').waitFor();
-  await composer.fill('x'.repeat(10_001));
-  await adas.page.getByText('10,001 / 10,000 — too long to send').waitFor();
-  await composer.press('Enter');
-  assert.equal((await composer.inputValue()).length, 10_001, 'a message over the limit is kept, not sent');
-  assert.deepEqual(adas.consoleErrors, [], 'no errors in the browser console');
-});
+    await composer.fill('x'.repeat(9_500));
+    await adas.page.getByText('9,500 / 10,000').waitFor();
+    await composer.fill('x'.repeat(10_001));
+    await adas.page.getByText('10,001 / 10,000 — too long to send').waitFor();
+    await composer.press('Enter');
+    assert.equal((await composer.inputValue()).length, 10_001, 'a message over the limit is kept, not sent');
+    assert.deepEqual(adas.consoleErrors, [], 'no errors in the browser console');
+  },
+);

@@ -146,34 +146,39 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
           ))}
         </ul>
       )}
-      <textarea
-        ref={box}
-        aria-label={label}
-        role="combobox"
-        aria-autocomplete="list"
-        aria-expanded={open}
-        aria-controls={open ? listId : undefined}
-        aria-activedescendant={open ? `${listId}-${choice}` : undefined}
-        aria-invalid={over}
-        value={draft}
-        placeholder={placeholder}
-        rows={2}
-        onChange={(event) => {
-          onDraft(event.target.value);
-          setCaret(event.target.selectionStart);
-          setChoice(0);
-          setDismissed(false);
-          signalTyping(event.target.value);
-        }}
-        onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
-        onKeyDown={onKeyDown}
-        onBlur={() => {
-          if (lastTyping.current) {
-            lastTyping.current = 0;
-            store.typing(roomId, false, threadId);
-          }
-        }}
-      />
+      <div className="composer-row">
+        <textarea
+          ref={box}
+          aria-label={label}
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded={open}
+          aria-controls={open ? listId : undefined}
+          aria-activedescendant={open ? `${listId}-${choice}` : undefined}
+          aria-invalid={over}
+          value={draft}
+          placeholder={placeholder}
+          rows={2}
+          onChange={(event) => {
+            onDraft(event.target.value);
+            setCaret(event.target.selectionStart);
+            setChoice(0);
+            setDismissed(false);
+            signalTyping(event.target.value);
+          }}
+          onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
+          onKeyDown={onKeyDown}
+          onBlur={() => {
+            if (lastTyping.current) {
+              lastTyping.current = 0;
+              store.typing(roomId, false, threadId);
+            }
+          }}
+        />
+        <button type="button" className="send" onClick={send} disabled={!draft.trim() || over}>
+          Send
+        </button>
+      </div>
       {length >= limit - COUNTER_FROM && (
         <p className={over ? 'counter over' : 'counter'} aria-live="polite">
           {length.toLocaleString('en-US')} / {limit.toLocaleString('en-US')}

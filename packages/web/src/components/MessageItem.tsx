@@ -179,7 +179,12 @@ export const MessageItem = memo(function MessageItem({
         )}
         {!message.deleted && !editing && (
           <div className="actions">
-            <button type="button" aria-label="Add reaction" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+            <button
+              type="button"
+              aria-label="Add reaction"
+              aria-expanded={picking}
+              onClick={() => setPicking(!picking)}
+            >
               React
             </button>
             {onOpenThread && (

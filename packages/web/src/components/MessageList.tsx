@@ -19,8 +19,16 @@ interface Anchor {
   offset: number;
 }
 
-/** Where each room was left: undefined means "at the bottom". */
-const savedScroll = new Map<string, number | undefined>();
+/** Where each room was left, as the message then at the top (absent: at the bottom), so it survives content changing above it. */
+const savedScroll = new Map<string, Anchor>();
+
+/** Scrolls so the anchored message is where it was; false when it is no longer loaded. */
+function keepInPlace(list: HTMLElement, anchor: Anchor): boolean {
+  const item = list.querySelector<HTMLElement>(`li.message[data-id="${CSS.escape(anchor.id)}"]`);
+  if (!item) return false;
+  list.scrollTop += item.getBoundingClientRect().top - list.getBoundingClientRect().top - anchor.offset;
+  return true;
+}
 
 export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenThread: (message: Message) => void }) {
   const store = useStore();
@@ -59,7 +67,9 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
     if (!list) return;
     atBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK;
     setShowJump(!atBottom.current);
-    savedScroll.set(roomId, atBottom.current ? undefined : list.scrollTop);
+    const top = atBottom.current ? undefined : firstVisible();
+    if (top) savedScroll.set(roomId, top);
+    else savedScroll.delete(roomId);
     if (list.scrollTop < LOAD_AHEAD) void loadOlder();
   }
 
@@ -70,16 +80,16 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
     if (restored.current !== roomId) {
       restored.current = roomId;
       const saved = savedScroll.get(roomId);
-      list.scrollTop = saved ?? list.scrollHeight;
-      atBottom.current = saved === undefined;
-      setShowJump(saved !== undefined);
+      const restoredTo = saved !== undefined && keepInPlace(list, saved);
+      if (!restoredTo) list.scrollTop = list.scrollHeight;
+      atBottom.current = !restoredTo;
+      setShowJump(restoredTo);
       return;
     }
     const kept = anchor.current;
     if (kept) {
       anchor.current = undefined;
-      const item = list.querySelector<HTMLElement>(`li.message[data-id="${CSS.escape(kept.id)}"]`);
-      if (item) list.scrollTop += item.getBoundingClientRect().top - list.getBoundingClientRect().top - kept.offset;
+      keepInPlace(list, kept);
       return;
     }
     if (atBottom.current) list.scrollTop = list.scrollHeight;

@@ -32,13 +32,16 @@ export function Sidebar({ current, onOpen, onSignOut, notifications, onEnableNot
           aria-current={active ? 'page' : undefined}
         >
           <span className="room-name">{roomTitle(room)}</span>
-          {room.mentions > 0 ? (
-            <span className="badge mention" aria-label={`${room.mentions} mentions`}>
+          {room.kind !== 'direct' && room.mentions > 0 ? (
+            <span
+              className="badge mention"
+              aria-label={`${room.mentions} ${room.mentions === 1 ? 'mention' : 'mentions'}`}
+            >
               {room.mentions}
             </span>
           ) : (
             unread > 0 && (
-              <span className="badge" aria-label={`${unread} unread`}>
+              <span className={room.kind === 'direct' ? 'badge mention' : 'badge'} aria-label={`${unread} unread`}>
                 {unread}
               </span>
             )
@@ -117,7 +120,7 @@ function CreateRoom({ onClose, onCreated }: { onClose: () => void; onCreated: (r
             value={name}
             onChange={(e) => setName(e.target.value.toLowerCase())}
             required
-            pattern="[a-z0-9][a-z0-9_-]*"
+            pattern="[a-z0-9][a-z0-9_\-]{0,63}"
           />
         </label>
         <label>
