@@ -110,3 +110,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function roomMessages(page: Page) {
   return page.getByRole('list', { name: 'Messages', exact: true });
 }
+
+/** Controls a screen reader could not name: no aria-label, no text, no label element. */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('button, textarea, select, input, a[href], [role="option"]')]
+      .filter((el) => {
+        const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.textContent?.trim();
+        const labels = (el as HTMLInputElement).labels;
+        return !labelled && !(labels && labels.length > 0);
+      })
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}

@@ -77,5 +77,6 @@ test(
     await ada.page.getByRole('button', { name: '#general' }).waitFor();
     assert.deepEqual(ada.consoleErrors, [], 'no errors in the first browser console');
     assert.deepEqual(bobs.consoleErrors, [], 'no errors in the second browser console');
+    await agent.close();
   },
 );

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
 import { eventually, startHub } from '../../server/test/helpers.js';
-import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
+import {
+  browserSkip,
+  launch,
+  openPage,
+  roomMessages,
+  screenshot,
+  signInWithToken,
+  unnamedControls,
+} from './browser.js';
 
 const XSS_PAYLOADS = [
   '<script>window.__xss = "script"</script>',
@@ -147,6 +155,7 @@ test(
     await list.getByText('Stopped.').waitFor();
     assert.equal(await list.getByRole('button', { name: 'Stop generating' }).count(), 0, 'no stop button once stopped');
     assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
+    await agent.close();
   },
 );
 
@@ -214,6 +223,7 @@ test(
     await adas.page.getByRole('complementary', { name: 'Thread' }).getByText('replying in the thread').waitFor();
     assert.equal(await adaList.getByText('replying in the thread').count(), 0, 'replies stay in the thread');
     await screenshot(adas.page, 'web-thread');
+    assert.deepEqual(await unnamedControls(adas.page), [], 'every control has an accessible name');
     await adas.page.keyboard.press('Escape');
     await adas.page.getByRole('complementary', { name: 'Thread' }).waitFor({ state: 'detached' });
 

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually, startHub } from '../../server/test/helpers.js';
-import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
+import {
+  browserSkip,
+  launch,
+  openPage,
+  roomMessages,
+  screenshot,
+  signInWithToken,
+  unnamedControls,
+} from './browser.js';
 
 test('a muted room raises no notification while a direct message does', { skip: browserSkip() }, async (t) => {
   const hub = await startHub(t);
@@ -63,6 +71,7 @@ test(
     const browse = page.getByRole('dialog', { name: 'Browse rooms' });
     await browse.getByText('Pixels and words').waitFor();
     await screenshot(page, 'web-browse');
+    assert.deepEqual(await unnamedControls(page), [], 'every control in the room browser has an accessible name');
     await browse.getByRole('button', { name: 'Join #design' }).click();
     await page.getByRole('heading', { name: '#design' }).waitFor();
     await page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: '#design' }).waitFor();
@@ -142,6 +151,7 @@ test(
     await page.getByRole('button', { name: 'Show rooms' }).click();
     await eventually(async () => assert.ok((await roomButton.boundingBox())!.x >= 0, 'the room list slid in'));
     await screenshot(page, 'web-mobile-rooms');
+    assert.deepEqual(await unnamedControls(page), [], 'every control on the phone layout has an accessible name');
     await roomButton.click();
     await page.getByRole('heading', { name: '#mobile' }).waitFor();
     await eventually(async () => assert.ok((await roomButton.boundingBox())!.x < 0, 'choosing a room closes the list'));

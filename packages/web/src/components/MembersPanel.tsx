@@ -1,6 +1,7 @@
 /** Who is in the room and whether they are here: online, away, offline. A click mentions them. */
 import type { PresenceStatus } from '@roundtable/protocol';
 import { useChat } from '../use-chat.js';
+import { SidePanel } from './SidePanel.js';
 
 const ORDER: PresenceStatus[] = ['online', 'away', 'offline'];
 const EMPTY: never[] = [];
@@ -18,13 +19,7 @@ export function MembersPanel({
   const presence = useChat((state) => state.presence);
   const me = useChat((state) => state.me?.handle);
   return (
-    <aside className="side-panel members-panel" aria-label="Members">
-      <header>
-        <h2>Members</h2>
-        <button type="button" className="icon" aria-label="Close members" onClick={onClose}>
-          ×
-        </button>
-      </header>
+    <SidePanel title="Members" className="members-panel" onClose={onClose}>
       {ORDER.map((status) => {
         const group = members.filter((member) => (presence[member.member] ?? member.presence) === status);
         if (group.length === 0) return null;
@@ -53,6 +48,6 @@ export function MembersPanel({
           </section>
         );
       })}
-    </aside>
+    </SidePanel>
   );
 }

@@ -4,6 +4,7 @@ import { useChat } from '../use-chat.js';
 import { Composer } from './Composer.js';
 import { MessageItem } from './MessageItem.js';
 import { PendingItem } from './PendingItem.js';
+import { SidePanel } from './SidePanel.js';
 
 interface Props {
   rootId: string;
@@ -23,13 +24,7 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
   if (!thread?.root) return null;
   const root = thread.root;
   return (
-    <aside className="side-panel thread-panel" aria-label="Thread">
-      <header>
-        <h2>Thread</h2>
-        <button type="button" className="icon" aria-label="Close thread" onClick={onClose}>
-          ×
-        </button>
-      </header>
+    <SidePanel title="Thread" className="thread-panel" onClose={onClose}>
       <ol className="messages" ref={list} aria-label="Thread messages">
         <MessageItem message={root} />
         <li className="thread-count" role="separator">
@@ -52,6 +47,6 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
         draft={draft}
         onDraft={onDraft}
       />
-    </aside>
+    </SidePanel>
   );
 }
