@@ -665,8 +665,8 @@ function finalCloseError(code: number, reason: string): RoundtableError | undefi
   return errorCode === undefined ? undefined : new RoundtableError(errorCode, reason || undefined);
 }
 
-/** randomUUID exists only in secure contexts, and a hub served over plain http on a LAN is not one. */
-function newClientId(): string {
+/** A fresh client_id. randomUUID exists only in secure contexts, and a hub served over plain http on a LAN is not one. */
+export function newClientId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -1,5 +1,6 @@
 /** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
 export {
+  newClientId,
   RoundtableClient,
   type ClientEvents,
   type ClientOptions,

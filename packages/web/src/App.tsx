@@ -240,7 +240,7 @@ function ChatView({
                   type="button"
                   onClick={() => {
                     if (window.confirm(`Leave ${roomTitle(room)}?`)) {
-                      void store.leave(room.id).then(() => setCurrent(undefined));
+                      void store.leave(room.id).then((left) => left && setCurrent(undefined));
                     }
                   }}
                 >

@@ -5,6 +5,7 @@
  */
 import {
   ClientClosedError,
+  newClientId,
   RoundtableClient,
   RoundtableError,
   TimeoutError,
@@ -52,14 +53,28 @@ export interface ChatState {
   rooms: RoomSummary[];
   views: Record<string, RoomView>;
   threads: Record<string, ThreadView>;
-  /** Text received so far for streaming messages, with the next delta index expected. */
-  streams: Record<string, { text: string; next: number }>;
+  /** Deltas of streaming messages by index; a message's own `stream_deltas` says which its content holds. */
+  streams: Record<string, string[]>;
   members: Record<string, RoomMember[]>;
   presence: Record<string, PresenceStatus>;
-  /** Per room: who is typing, until when (epoch ms). */
-  typing: Record<string, Record<string, number>>;
+  /** Per room: who is typing, where (a thread root id, or null for the room), until when (epoch ms). */
+  typing: Record<string, Record<string, Typing>>;
   outbox: Outgoing[];
   error: string | undefined;
+}
+
+export interface Typing {
+  until: number;
+  thread: string | null;
+}
+
+/** A streaming message's text: its content, then the deltas received after it, up to the first gap. */
+export function streamedText(message: Message, deltas: string[] | undefined): string {
+  if (message.status !== 'streaming' || !deltas) return message.content;
+  let text = message.content;
+  const from = typeof message.metadata.stream_deltas === 'number' ? message.metadata.stream_deltas : 0;
+  for (let index = from; deltas[index] !== undefined; index += 1) text += deltas[index];
+  return text;
 }
 
 export interface Notifier {
@@ -139,6 +154,11 @@ export class ChatStore {
   private readonly notify: Notifier;
   private readonly isVisible: () => boolean;
   private current: string | undefined;
+  /** Per room, the newest seq this page has seen: what "read" means when the person is looking. */
+  private readonly seenTo = new Map<string, number>();
+  private readonly refetching = new Set<string>();
+  private resent = false;
+  private stopped = true;
   /** Per room, the seq up to which the unread counts already account for messages. */
   private readonly countedTo = new Map<string, number>();
   private openThread: string | undefined;
@@ -182,18 +202,16 @@ export class ChatStore {
       client.on('state', (connection) => this.set({ connection })),
       client.on('event', (event) => this.onEvent(event)),
       client.on('delta', (frame) => {
-        const stream = this.state.streams[frame.message] ?? { text: '', next: 0 };
-        if (frame.index < stream.next) return;
-        this.set({
-          streams: {
-            ...this.state.streams,
-            [frame.message]: { text: stream.text + frame.delta, next: frame.index + 1 },
-          },
-        });
+        const deltas = [...(this.state.streams[frame.message] ?? [])];
+        if (deltas[frame.index] !== undefined) return;
+        deltas[frame.index] = frame.delta;
+        this.set({ streams: { ...this.state.streams, [frame.message]: deltas } });
+        // Deltas lost across a reconnect leave a hole the text stops at: the message's snapshot fills it.
+        if (frame.index > 0 && deltas[frame.index - 1] === undefined) this.refetchStream(frame.message);
       }),
       client.on('typing', (frame) => {
         const room = { ...this.state.typing[frame.room] };
-        if (frame.active) room[frame.member] = Date.now() + TYPING_TTL_MS;
+        if (frame.active) room[frame.member] = { until: Date.now() + TYPING_TTL_MS, thread: frame.thread_id };
         else delete room[frame.member];
         this.set({ typing: { ...this.state.typing, [frame.room]: room } });
       }),
@@ -218,11 +236,12 @@ export class ChatStore {
       }),
     );
     this.typingSweep = setInterval(() => this.sweepTyping(), 1_000);
+    this.stopped = false;
     client.connect().catch(() => {});
-    for (const outgoing of this.state.outbox) void this.deliver(outgoing);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const off of this.offs.splice(0)) off();
     clearInterval(this.typingSweep);
     await this.client.close();
@@ -233,7 +252,7 @@ export class ChatStore {
     let changed = false;
     const typing: ChatState['typing'] = {};
     for (const [room, members] of Object.entries(this.state.typing)) {
-      const live = Object.fromEntries(Object.entries(members).filter(([, until]) => until > now));
+      const live = Object.fromEntries(Object.entries(members).filter(([, typing]) => typing.until > now));
       if (Object.keys(live).length !== Object.keys(members).length) changed = true;
       typing[room] = live;
     }
@@ -243,6 +262,13 @@ export class ChatStore {
   private onReady(ready: ReadyFrame): void {
     this.set({ me: ready.member, rooms: this.withCounts(ready.rooms), error: undefined });
     if (this.current) void this.loadMembers(this.current);
+    if (!this.resent) {
+      this.resent = true;
+      // What an earlier page of this member left unsent goes out now; another member's is dropped.
+      const mine = this.state.outbox.filter((item) => item.member === ready.member.handle);
+      if (mine.length !== this.state.outbox.length) this.setOutbox(mine);
+      for (const outgoing of mine) if (!outgoing.failed) void this.deliver(outgoing);
+    }
   }
 
   /**
@@ -250,7 +276,10 @@ export class ChatStore {
    * `last_seq`: replayed events up to there must not be counted a second time.
    */
   private withCounts(rooms: RoomSummary[]): RoomSummary[] {
-    for (const room of rooms) this.countedTo.set(room.id, room.last_seq);
+    for (const room of rooms) {
+      this.countedTo.set(room.id, room.last_seq);
+      this.seenTo.set(room.id, Math.max(this.seenTo.get(room.id) ?? 0, room.last_seq));
+    }
     return rooms.map((room) => (this.watching(room.id) ? { ...room, unread: 0, mentions: 0 } : room));
   }
 
@@ -259,6 +288,8 @@ export class ChatStore {
   }
 
   private onEvent(event: EventFrame): void {
+    this.seenTo.set(event.room, Math.max(this.seenTo.get(event.room) ?? 0, event.seq));
+    if (this.watching(event.room)) void this.markRead(event.room, event.seq);
     switch (event.kind) {
       case 'message.created':
         this.onMessage(event.data as unknown as Message);
@@ -283,6 +314,8 @@ export class ChatStore {
       case 'member.left': {
         const member = event.data.member as string;
         if (member === this.state.me?.handle) {
+          // Left (here or elsewhere): a later rejoin must load the room afresh, not resume a stale page.
+          if (event.kind === 'member.left') this.dropView(event.room);
           void this.refreshRooms();
           return;
         }
@@ -310,21 +343,21 @@ export class ChatStore {
     const outbox = this.state.outbox.filter((item) => item.client_id !== message.client_id || !message.client_id);
     if (outbox.length !== this.state.outbox.length) this.setOutbox(outbox);
     this.addMessage(message);
+    // Replays after a reconnect: the hub's counts already hold them, and they may have been read elsewhere.
+    if (message.seq <= (this.countedTo.get(message.room) ?? 0)) return;
     if (this.state.rooms.some((item) => item.id === message.room)) {
-      this.countAndNotify(message);
+      this.countAndNotify(message, true);
     } else {
-      // A room someone just added us to (a new direct message): its counts come with the refreshed list.
-      void this.refreshRooms().then(() => this.countAndNotify(message));
+      // A room someone just added us to (a new direct message): the refreshed list already counts it.
+      void this.refreshRooms().then(() => this.countAndNotify(message, false));
     }
   }
 
-  private countAndNotify(message: Message): void {
+  private countAndNotify(message: Message, count: boolean): void {
     const me = this.state.me?.handle ?? '';
     const room = this.state.rooms.find((item) => item.id === message.room);
     if (!room) return;
-    const watching = this.watching(room.id);
-    const counted = message.seq <= (this.countedTo.get(room.id) ?? 0);
-    if (!counted && message.sender !== me && !watching) {
+    if (count && message.sender !== me && !this.watching(room.id)) {
       const mention = room.kind !== 'direct' && addressesMe(message, me, room);
       this.set({
         rooms: this.state.rooms.map((item) =>
@@ -338,7 +371,6 @@ export class ChatStore {
       const where = room.kind === 'direct' ? 'direct message' : roomTitle(room);
       this.notify(`${message.sender} (${where})`, message.content.slice(0, 200), room.id);
     }
-    if (watching && message.thread_id === null) void this.markRead(message.room, message.seq);
   }
 
   private addMessage(message: Message): void {
@@ -352,12 +384,12 @@ export class ChatStore {
           },
         });
       }
-      const rootId = message.thread_id;
-      this.changeMessage(message.room, rootId, (root) => ({
-        ...root,
-        reply_count: root.reply_count + 1,
-        last_reply_at: message.created_at,
-      }));
+      // A reply the root already counts (replayed, or both acked and delivered) is not counted again.
+      this.changeMessage(message.room, message.thread_id, (root) =>
+        root.last_reply_at !== null && message.created_at <= root.last_reply_at
+          ? root
+          : { ...root, reply_count: root.reply_count + 1, last_reply_at: message.created_at },
+      );
       return;
     }
     const view = this.state.views[message.room];
@@ -366,10 +398,7 @@ export class ChatStore {
   }
 
   private replaceMessage(message: Message): void {
-    this.changeMessage(message.room, message.id, (old) => ({
-      ...message,
-      reply_count: Math.max(old.reply_count, message.reply_count),
-    }));
+    this.changeMessage(message.room, message.id, () => message);
     if (message.status !== 'streaming' && this.state.streams[message.id]) {
       const streams = { ...this.state.streams };
       delete streams[message.id];
@@ -413,8 +442,7 @@ export class ChatStore {
     void this.loadMembers(roomId);
     const existing = this.state.views[roomId];
     if (existing?.loaded) {
-      const last = existing.messages.at(-1);
-      if (last) void this.markRead(roomId, Math.max(last.seq, room?.last_seq ?? 0));
+      void this.markRead(roomId, this.seenTo.get(roomId) ?? 0);
       this.set({
         views: { ...this.state.views, [roomId]: { ...existing, readAtOpen: room?.read_seq ?? existing.readAtOpen } },
       });
@@ -438,9 +466,9 @@ export class ChatStore {
       this.set({
         views: { ...this.state.views, [roomId]: { ...latest, messages, hasMore: page.has_more, loaded: true } },
       });
-      for (const message of messages) this.seedStream(message);
-      const last = messages.at(-1);
-      if (last && this.current === roomId) void this.markRead(roomId, last.seq);
+      const newest = Math.max(this.seenTo.get(roomId) ?? 0, ...page.messages.map((message) => message.seq));
+      this.seenTo.set(roomId, newest);
+      if (this.current === roomId) void this.markRead(roomId, newest);
     } catch (error) {
       this.fail(error);
     }
@@ -469,10 +497,14 @@ export class ChatStore {
     }
   }
 
-  private seedStream(message: Message): void {
-    if (message.status !== 'streaming' || this.state.streams[message.id]) return;
-    const next = typeof message.metadata.stream_deltas === 'number' ? message.metadata.stream_deltas : 0;
-    this.set({ streams: { ...this.state.streams, [message.id]: { text: '', next } } });
+  private refetchStream(messageId: string): void {
+    if (this.refetching.has(messageId)) return;
+    this.refetching.add(messageId);
+    this.client
+      .request('message.get', { message: messageId })
+      .then(({ message }) => this.changeMessage(message.room, message.id, () => message))
+      .catch(() => {})
+      .finally(() => this.refetching.delete(messageId));
   }
 
   async loadMembers(roomId: string): Promise<void> {
@@ -524,7 +556,8 @@ export class ChatStore {
   /** Queues a message: it shows at once as sending, survives a reload, and is posted exactly once. */
   send(roomId: string, content: string, threadId?: string): void {
     const outgoing: Outgoing = {
-      client_id: `web-${crypto.randomUUID()}`,
+      client_id: `web-${newClientId()}`,
+      member: this.state.me?.handle ?? '',
       room: roomId,
       content,
       thread_id: threadId,
@@ -587,6 +620,8 @@ export class ChatStore {
   }
 
   private setOutbox(outbox: Outgoing[]): void {
+    // A stopped store belongs to a signed-out identity: what it still had must not be saved for the next one.
+    if (this.stopped) return;
     saveOutbox(outbox);
     this.set({ outbox });
   }
@@ -610,7 +645,7 @@ export class ChatStore {
   }
 
   async setNotify(roomId: string, notify: NotifyLevel): Promise<void> {
-    await this.guard(this.client.request('room.settings', { room: roomId, notify }));
+    if (!(await this.guard(this.client.request('room.settings', { room: roomId, notify })))) return;
     this.set({ rooms: this.state.rooms.map((room) => (room.id === roomId ? { ...room, notify } : room)) });
   }
 
@@ -625,11 +660,19 @@ export class ChatStore {
     await this.refreshRooms();
   }
 
-  async leave(roomId: string): Promise<void> {
-    await this.guard(this.client.leave(roomId));
+  /** Resolves false when the hub refused. */
+  async leave(roomId: string): Promise<boolean> {
+    const left = await this.guard(this.client.request('room.leave', { room: roomId }));
+    if (!left) return false;
+    this.dropView(roomId);
+    this.set({ rooms: this.state.rooms.filter((room) => room.id !== roomId) });
+    return true;
+  }
+
+  private dropView(roomId: string): void {
     const views = { ...this.state.views };
     delete views[roomId];
-    this.set({ rooms: this.state.rooms.filter((room) => room.id !== roomId), views });
+    this.set({ views });
   }
 
   publicRooms(): Promise<Room[] | undefined> {

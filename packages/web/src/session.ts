@@ -19,6 +19,8 @@ export function forgetToken(): void {
 /** A message typed but not yet acknowledged by the hub; its client_id makes re-sending it harmless. */
 export interface Outgoing {
   client_id: string;
+  /** Who typed it: only that member's page sends it. */
+  member: string;
   room: string;
   content: string;
   thread_id?: string;

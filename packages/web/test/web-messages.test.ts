@@ -142,6 +142,20 @@ test(
     await card.getByText('"passed": 3').waitFor();
     await card.getByText('1834 ms').waitFor();
 
+    const lab = await hub.api(ada.token, 'POST', '/api/v1/rooms', { name: 'lab', members: ['bot'] });
+    assert.equal(lab.status, 201);
+    await tab.page.getByRole('button', { name: '#lab' }).waitFor();
+    const elsewhere = await agent.startStream('lab');
+    elsewhere.append('alpha ');
+    elsewhere.append('beta ');
+    await tab.page.getByRole('button', { name: '#lab 1 unread' }).waitFor();
+    await tab.page.getByRole('button', { name: '#lab 1 unread' }).click();
+    await list.getByText('alpha beta', { exact: true }).waitFor();
+    elsewhere.append('gamma');
+    await list.getByText('alpha beta gamma', { exact: true }).waitFor();
+    await elsewhere.done();
+    await tab.page.getByRole('button', { name: '#general' }).click();
+
     const stream = await agent.startStream('general');
     stream.append('Thinking about ');
     await list.getByText('Thinking about').waitFor();
@@ -226,6 +240,17 @@ test(
     assert.deepEqual(await unnamedControls(adas.page), [], 'every control has an accessible name');
     await adas.page.keyboard.press('Escape');
     await adas.page.getByRole('complementary', { name: 'Thread' }).waitFor({ state: 'detached' });
+    await adas.page.reload();
+    await adaList.getByText('@bob final wording').waitFor();
+    await adas.page
+      .getByRole('complementary', { name: 'Members' })
+      .getByRole('button', { name: 'Mention @bob (online)' })
+      .waitFor();
+    assert.equal(
+      await adas.page.getByRole('button', { name: '#general', exact: true }).count(),
+      1,
+      'a reply read in its thread is not unread after a reload',
+    );
 
     await bobs.page.close();
     await adas.page

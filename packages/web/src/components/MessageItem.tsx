@@ -1,7 +1,7 @@
 /** One message: sender badge and initials, time, markdown text (growing while it streams), tool calls, reactions and actions. */
 import { memo, useState, type KeyboardEvent } from 'react';
 import type { Message } from '@roundtable/client';
-import { addressesMe } from '../chat-store.js';
+import { addressesMe, streamedText } from '../chat-store.js';
 import { useChat, useStore } from '../use-chat.js';
 import { MessageText } from './Markdown.js';
 
@@ -94,12 +94,12 @@ export const MessageItem = memo(function MessageItem({
   const store = useStore();
   const me = useChat((state) => state.me?.handle);
   const room = useChat((state) => state.rooms.find((item) => item.id === message.room));
-  const streamed = useChat((state) => state.streams[message.id]?.text);
+  const deltas = useChat((state) => state.streams[message.id]);
   const [editing, setEditing] = useState(false);
   const [picking, setPicking] = useState(false);
   const mine = message.sender === me;
   const streaming = message.status === 'streaming';
-  const text = streaming ? message.content + (streamed ?? '') : message.content;
+  const text = streamedText(message, deltas);
   const failure = typeof message.metadata.error === 'string' ? message.metadata.error : undefined;
 
   return (

@@ -40,6 +40,8 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
   const atBottom = useRef(true);
   const anchor = useRef<Anchor | undefined>(undefined);
   const restored = useRef<string | undefined>(undefined);
+  const firstId = useRef<string | undefined>(undefined);
+  const sentCount = useRef(0);
   const [showJump, setShowJump] = useState(false);
   const messages = view?.messages ?? [];
   const pending = outbox.filter((item) => item.room === roomId && !item.thread_id);
@@ -79,6 +81,7 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
     if (!list || !view?.loaded) return;
     if (restored.current !== roomId) {
       restored.current = roomId;
+      firstId.current = messages[0]?.id;
       const saved = savedScroll.get(roomId);
       const restoredTo = saved !== undefined && keepInPlace(list, saved);
       if (!restoredTo) list.scrollTop = list.scrollHeight;
@@ -86,12 +89,18 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
       setShowJump(restoredTo);
       return;
     }
+    const first = messages[0]?.id;
     const kept = anchor.current;
-    if (kept) {
+    // Only an older page moves the first message: other changes (deltas, new messages) keep the anchor waiting.
+    if (kept && first !== firstId.current) {
+      firstId.current = first;
       anchor.current = undefined;
       keepInPlace(list, kept);
       return;
     }
+    firstId.current = first;
+    if (pending.length > sentCount.current) atBottom.current = true;
+    sentCount.current = pending.length;
     if (atBottom.current) list.scrollTop = list.scrollHeight;
   }, [roomId, view?.loaded, messages, pending.length, streams]);
 

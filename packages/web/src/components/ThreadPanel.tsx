@@ -5,6 +5,7 @@ import { Composer } from './Composer.js';
 import { MessageItem } from './MessageItem.js';
 import { PendingItem } from './PendingItem.js';
 import { SidePanel } from './SidePanel.js';
+import { TypingLine } from './TypingLine.js';
 
 interface Props {
   rootId: string;
@@ -17,15 +18,29 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
   const thread = useChat((state) => state.threads[rootId]);
   const outbox = useChat((state) => state.outbox);
   const list = useRef<HTMLOListElement>(null);
+  const atBottom = useRef(true);
   const replies = thread?.replies.length ?? 0;
+  const mine = outbox.filter((item) => item.thread_id === rootId).length;
+  // New replies scroll into view only for a reader at the bottom; one's own always does.
   useEffect(() => {
-    if (list.current) list.current.scrollTop = list.current.scrollHeight;
+    if (list.current && atBottom.current) list.current.scrollTop = list.current.scrollHeight;
   }, [replies]);
+  useEffect(() => {
+    if (list.current && mine > 0) list.current.scrollTop = list.current.scrollHeight;
+  }, [mine]);
   if (!thread?.root) return null;
   const root = thread.root;
   return (
     <SidePanel title="Thread" className="thread-panel" onClose={onClose}>
-      <ol className="messages" ref={list} aria-label="Thread messages">
+      <ol
+        className="messages"
+        ref={list}
+        aria-label="Thread messages"
+        onScroll={(event) => {
+          const target = event.currentTarget;
+          atBottom.current = target.scrollHeight - target.scrollTop - target.clientHeight < 48;
+        }}
+      >
         <MessageItem message={root} />
         <li className="thread-count" role="separator">
           {thread.loaded ? `${thread.replies.length} ${thread.replies.length === 1 ? 'reply' : 'replies'}` : 'Loading…'}
@@ -39,6 +54,7 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
             <PendingItem key={item.client_id} outgoing={item} />
           ))}
       </ol>
+      <TypingLine roomId={root.room} threadId={root.id} />
       <Composer
         roomId={root.room}
         threadId={root.id}

@@ -1,12 +1,15 @@
-/** "ada is typing…" for a room or one of its threads. */
+/** "ada is typing…" for a room, or for one of its threads. */
+import type { Typing } from '../chat-store.js';
 import { useChat } from '../use-chat.js';
 
-const NOBODY: Record<string, number> = {};
+const NOBODY: Record<string, Typing> = {};
 
-export function TypingLine({ roomId }: { roomId: string }) {
+export function TypingLine({ roomId, threadId = null }: { roomId: string; threadId?: string | null }) {
   const typing = useChat((state) => state.typing[roomId] ?? NOBODY);
   const me = useChat((state) => state.me?.handle);
-  const who = Object.keys(typing).filter((handle) => handle !== me);
+  const who = Object.entries(typing)
+    .filter(([handle, where]) => handle !== me && where.thread === threadId)
+    .map(([handle]) => handle);
   const text =
     who.length === 0
       ? ''
