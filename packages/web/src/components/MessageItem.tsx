@@ -86,9 +86,12 @@ function Editor({ message, onDone }: { message: Message; onDone: () => void }) {
 
 export const MessageItem = memo(function MessageItem({
   message,
+  compact = false,
   onOpenThread,
 }: {
   message: Message;
+  /** Follows a message of the same sender: the name and avatar are not repeated. */
+  compact?: boolean;
   onOpenThread?: (message: Message) => void;
 }) {
   const store = useStore();
@@ -104,7 +107,7 @@ export const MessageItem = memo(function MessageItem({
 
   return (
     <li
-      className={`message ${message.sender_kind}${mine ? ' mine' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
+      className={`message ${message.sender_kind}${compact ? ' compact' : ''}${mine ? ' mine' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
       data-id={message.id}
       data-seq={message.seq}
       aria-label={`Message from ${message.sender}`}

@@ -138,11 +138,12 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
             )}
           </li>
         )}
-        {messages.map((message) => (
+        {messages.map((message, index) => (
           <MessageGroup
             key={message.id}
             message={message}
             divider={message === firstUnread}
+            compact={message !== firstUnread && continues(messages[index - 1], message)}
             onOpenThread={onOpenThread}
           />
         ))}
@@ -159,13 +160,28 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
   );
 }
 
+/** Messages closer together than this, from one sender, show as one group: one name, one avatar. */
+const GROUP_WITHIN_MS = 5 * 60_000;
+
+function continues(previous: Message | undefined, message: Message): boolean {
+  return (
+    previous !== undefined &&
+    previous.sender === message.sender &&
+    !previous.deleted &&
+    previous.reply_count === 0 &&
+    Date.parse(message.created_at) - Date.parse(previous.created_at) < GROUP_WITHIN_MS
+  );
+}
+
 function MessageGroup({
   message,
   divider,
+  compact,
   onOpenThread,
 }: {
   message: Message;
   divider: boolean;
+  compact: boolean;
   onOpenThread: (message: Message) => void;
 }) {
   return (
@@ -175,7 +191,7 @@ function MessageGroup({
           <span>New messages</span>
         </li>
       )}
-      <MessageItem message={message} onOpenThread={onOpenThread} />
+      <MessageItem message={message} compact={compact} onOpenThread={onOpenThread} />
     </>
   );
 }

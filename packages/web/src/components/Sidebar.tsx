@@ -177,7 +177,10 @@ function BrowseRooms({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId
             return (
               <li key={room.id}>
                 <span>
-                  <strong>#{room.name}</strong> <span className="muted-text">{room.member_count} members</span>
+                  <strong>#{room.name}</strong>{' '}
+                  <span className="muted-text">
+                    {room.member_count} {room.member_count === 1 ? 'member' : 'members'}
+                  </span>
                   {room.topic && <span className="topic">{room.topic}</span>}
                 </span>
                 <button
