@@ -22,6 +22,10 @@ import {
   type ServerFrame,
   type StreamDeltaFrame,
   type SyncedFrame,
+  type Task,
+  type TaskAssignedFrame,
+  type TaskClaim,
+  type TaskVerdict,
   type TypingFrame,
 } from '@roundtable/protocol';
 import { Backoff } from './backoff.js';
@@ -47,6 +51,8 @@ export interface ClientEvents {
   typing: TypingFrame;
   presence: PresenceFrame;
   read: ReadReceiptFrame;
+  /** A task the hub claimed for this client as a registered worker (see `registerWorker`). */
+  'task.assigned': TaskAssignedFrame;
   /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
   error: RoundtableError;
   state: ConnectionState;
@@ -134,6 +140,11 @@ const SAFE_TO_REPEAT = new Set<RequestType>([
   'presence',
   'edit',
   'delete',
+  'task.create',
+  'task.get',
+  'task.list',
+  'task.heartbeat',
+  'task.accept',
 ]);
 /** Codes reported in `close` events for connections the client ended itself. */
 const LocalClose = { Normal: 1000, Abnormal: 1006 } as const;
@@ -388,6 +399,66 @@ export class RoundtableClient implements StreamHost {
     return new MessageStream(this, message, controller, () => this.streams.delete(message.id));
   }
 
+  /** A client_id is generated unless given, so a re-send after a reconnect cannot create the task twice. */
+  async createTask(params: RequestParams<'task.create'>): Promise<Task> {
+    return (await this.request('task.create', { ...params, client_id: params.client_id ?? newClientId() })).task;
+  }
+
+  async getTask(id: string): Promise<Task> {
+    return (await this.request('task.get', { task: id })).task;
+  }
+
+  listTasks(params: RequestParams<'task.list'> = {}): Promise<ResultMap['task.list']> {
+    return this.request('task.list', params);
+  }
+
+  async cancelTask(id: string, reason?: string): Promise<Task> {
+    return (await this.request('task.cancel', { task: id, reason })).task;
+  }
+
+  /** Offers this connection as a worker: the hub pushes matching tasks as 'task.assigned' events. Repeat after each reconnect. */
+  async registerWorker(capabilities: string[], concurrency = 1): Promise<void> {
+    await this.request('worker.register', { capabilities, concurrency });
+  }
+
+  /** Claims the next pending task this agent can do, or resolves null when there is none. */
+  async claimTask(capabilities?: string[]): Promise<TaskClaim | null> {
+    return (await this.request('task.claim', { capabilities })).claim;
+  }
+
+  /** Renews the lease; the first heartbeat also marks the task running. */
+  heartbeatTask(id: string, lease: string): Promise<ResultMap['task.heartbeat']> {
+    return this.request('task.heartbeat', { task: id, lease });
+  }
+
+  reportTask(
+    id: string,
+    lease: string,
+    result: RequestParams<'task.report'>['result'],
+  ): Promise<{ task: Task; verdict: TaskVerdict }> {
+    return this.request('task.report', { task: id, lease, result });
+  }
+
+  async releaseTask(id: string, lease: string, reason?: string): Promise<Task> {
+    return (await this.request('task.release', { task: id, lease, reason })).task;
+  }
+
+  async askTask(id: string, lease: string, question: string): Promise<Task> {
+    return (await this.request('task.ask', { task: id, lease, question })).task;
+  }
+
+  async answerTask(id: string, answer: string): Promise<Task> {
+    return (await this.request('task.answer', { task: id, answer })).task;
+  }
+
+  async acceptTask(id: string): Promise<Task> {
+    return (await this.request('task.accept', { task: id })).task;
+  }
+
+  async rejectTask(id: string, feedback: string): Promise<Task> {
+    return (await this.request('task.reject', { task: id, feedback })).task;
+  }
+
   /** Stops someone's streaming message, as a person pressing stop does. */
   async cancelStream(messageId: string): Promise<Message> {
     return (await this.request('stream.cancel', { message: messageId })).message;
@@ -495,6 +566,9 @@ export class RoundtableClient implements StreamHost {
         return;
       case 'read':
         this.emitter.emit('read', frame);
+        return;
+      case 'task.assigned':
+        this.emitter.emit('task.assigned', frame);
         return;
       default:
         // A newer hub may push frames this SDK does not know; they are safe to skip.

@@ -12,6 +12,7 @@ export {
   type StreamOptions,
 } from './client.js';
 export { MessageStream, type StreamDone } from './stream.js';
+export { TaskWorker, type TaskContext, type TaskHandler, type TaskWorkerOptions } from './worker.js';
 export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';
 export { ClientClosedError, ConnectionLostError, RoundtableError, TimeoutError } from './errors.js';
 export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
@@ -32,4 +33,8 @@ export type {
   RoomMember,
   RoomSummary,
   StreamDeltaFrame,
+  Task,
+  TaskClaim,
+  TaskResult,
+  TaskVerdict,
 } from '@roundtable/protocol';

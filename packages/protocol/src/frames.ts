@@ -28,6 +28,7 @@ import {
   type RoomSummary,
 } from './model.js';
 import { Limits } from './limits.js';
+import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
 export const Cursors = z.record(z.string(), Seq);
@@ -119,6 +120,7 @@ export const RequestSchemas = {
   }),
   'stream.error': z.object({ message: Id, error: z.string().max(2000) }),
   'stream.cancel': z.object({ message: Id }),
+  ...TaskRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -137,7 +139,7 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap {
+export interface ResultMap extends TaskResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
@@ -240,8 +242,14 @@ export interface ReadReceiptFrame {
   seq: number;
 }
 
+/** Push assignment: the hub claimed a task for this registered worker; heartbeat with the lease to keep it. */
+export interface TaskAssignedFrame extends TaskClaim {
+  type: 'task.assigned';
+}
+
 export type ServerFrame =
   | ReadyFrame
+  | TaskAssignedFrame
   | EventFrame
   | SyncedFrame
   | AckFrame

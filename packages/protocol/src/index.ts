@@ -6,3 +6,4 @@ export * from './limits.js';
 export * from './model.js';
 export * from './frames.js';
 export * from './mentions.js';
+export * from './tasks.js';

@@ -159,6 +159,8 @@ export const EventKind = z.enum([
   'member.joined',
   'member.left',
   'room.updated',
+  'task.created',
+  'task.updated',
 ]);
 export type EventKind = z.infer<typeof EventKind>;
 

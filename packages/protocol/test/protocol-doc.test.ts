@@ -23,6 +23,7 @@ const SERVER_FRAME_TYPES = [
   'typing',
   'presence',
   'read',
+  'task.assigned',
 ] as const satisfies readonly ServerFrame['type'][];
 type Unlisted = Exclude<ServerFrame['type'], (typeof SERVER_FRAME_TYPES)[number]>;
 const everyFrameListed: [Unlisted] extends [never] ? true : Unlisted = true;

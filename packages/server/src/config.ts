@@ -39,6 +39,8 @@ const Env = z.object({
   HEARTBEAT_MS: int(100).default(30_000),
   AUTH_TIMEOUT_MS: int(100).default(10_000),
   STREAM_IDLE_MS: int(100).default(120_000),
+  TASK_REAPER_INTERVAL_MS: int(10).default(1_000),
+  TASK_ESCALATE_AFTER_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   SSE_KEEPALIVE_MS: int(100).default(15_000),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
@@ -78,6 +80,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heartbeatMs: e.HEARTBEAT_MS,
     authTimeoutMs: e.AUTH_TIMEOUT_MS,
     streamIdleMs: e.STREAM_IDLE_MS,
+    taskReaperIntervalMs: e.TASK_REAPER_INTERVAL_MS,
+    taskEscalateAfterMs: e.TASK_ESCALATE_AFTER_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
     /** The built web UI, served at `/` when it exists. */

@@ -77,6 +77,8 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     memberRateLimit: config.memberMessages,
     heartbeatMs: config.heartbeatMs,
     streamIdleMs: config.streamIdleMs,
+    taskReaperIntervalMs: config.taskReaperIntervalMs,
+    taskEscalateAfterMs: config.taskEscalateAfterMs,
     defaultRoom: config.defaultRoom,
     maxFrameBytes: config.maxFrameBytes,
     // With other instances about, a stream still open in the store may be one of theirs.

@@ -904,6 +904,50 @@ test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508 while the sen
   assert.deepEqual(stored, new Set(sent));
 });
 
+test('task errors: unknown task, bad schema, wrong lease, a move the state machine forbids, and a lost race', async (t) => {
+  const { hub, ada, a, b } = await scene(t);
+  expectRestError(await call(hub, ada.token, 'GET', '/api/v1/tasks/task_nope'), 'task_not_found');
+  expectRestError(
+    await call(hub, ada.token, 'POST', '/api/v1/tasks', { title: 'x', acceptance: { schema: { type: 'nonsense' } } }),
+    'invalid_schema',
+  );
+  const created = await call(hub, ada.token, 'POST', '/api/v1/tasks', { title: 'review me', room: 'general' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const task = created.body.task;
+  expectRestError(await call(hub, ada.token, 'POST', `/api/v1/tasks/${task.id}/accept`), 'invalid_transition');
+
+  const worker = await hub.member('worker', 'agent');
+  const w = await RawClient.ready(t, hub.url, worker.token);
+  const { claim } = await w.request('task.claim', {});
+  assert.equal(claim.task.id, task.id);
+  expectErrorFrame(await w.requestError('task.heartbeat', { task: task.id, lease: 'lease_forged' }), 'lease_invalid');
+  await w.request('task.ask', { task: task.id, lease: claim.lease.token, question: 'which branch?' });
+
+  // Two answers in one packet are read before either is written: the second loses the compare-and-set.
+  const before = a.frames.length;
+  a.sendTogether([
+    JSON.stringify({ type: 'task.answer', id: 'x1', task: task.id, answer: 'main' }),
+    JSON.stringify({ type: 'task.answer', id: 'x2', task: task.id, answer: 'dev' }),
+  ]);
+  const answers = await Promise.all(
+    ['x1', 'x2'].map((id) =>
+      a.waitFor(
+        (frame) =>
+          (frame.type === 'ack' || frame.type === 'error') && frame.id === id && a.frames.indexOf(frame) >= before,
+      ),
+    ),
+  );
+  assert.equal(answers.filter((frame) => frame.type === 'ack').length, 1, 'one answer won');
+  expectErrorFrame(
+    answers.find((frame) => frame.type === 'error')!,
+    'task_conflict',
+  );
+  const stored = await call(hub, ada.token, 'GET', `/api/v1/tasks/${task.id}`);
+  assert.equal(stored.body.task.status, 'running');
+  assert.equal(stored.body.task.feedback, 'main', 'the winning answer is the one stored');
+  await assertStillServing(a, b);
+});
+
 test('every code in the error registry was provoked by a test of this file', () => {
   assert.deepEqual([...observed].sort(), [...ERROR_CODES].sort());
 });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import type { Member } from '@roundtable/protocol';
 import { loadConfig, startServer, type RunningServer } from '../src/index.js';
+import type { Clock } from '../src/core/ports.js';
 import { createLogger } from '../src/observability/logger.js';
 import { POSTGRES_URL } from './services.js';
 
@@ -90,13 +91,14 @@ export function testEnv(dbPath: string, overrides: Record<string, string> = {}):
 
 export async function startHub(
   t: TestContext,
-  options: { env?: Record<string, string>; dir?: string; logLines?: string[]; adminToken?: string } = {},
+  options: { env?: Record<string, string>; dir?: string; logLines?: string[]; adminToken?: string; clock?: Clock } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? tempDir(t);
   const dbPath = join(dir, 'roundtable.db');
   const logLines = options.logLines;
   const server = await startServer(loadConfig(testEnv(dbPath, options.env)), {
     logger: logLines ? createLogger('debug', (line) => void logLines.push(line)) : undefined,
+    clock: options.clock,
   });
   t.after(() => server.close());
   const adminToken = server.adminToken ?? options.adminToken;
@@ -189,6 +191,14 @@ export class RawClient {
     this.socket.send(data);
   }
 
+  /** Frames in one TCP write, so the hub reads them in one go (ws keeps its net.Socket in `_socket`). */
+  sendTogether(frames: string[]): void {
+    const tcp = (this.socket as unknown as { _socket: import('node:net').Socket })._socket;
+    tcp.cork();
+    for (const frame of frames) this.socket.send(frame);
+    process.nextTick(() => tcp.uncork());
+  }
+
   async request<T = any>(type: string, params: Record<string, unknown> = {}): Promise<T> {
     const id = `q${++this.nextId}`;
     this.socket.send(JSON.stringify({ type, id, ...params }));
@@ -279,5 +289,18 @@ export async function eventually(assertion: () => void | Promise<void>, timeoutM
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+}
+
+/** Real time plus an offset the test moves forward: leases expire without waiting for them. */
+export class SkewClock implements Clock {
+  private offset = 0;
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
   }
 }

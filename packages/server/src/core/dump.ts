@@ -28,7 +28,8 @@ export type TableName =
   | 'messages'
   | 'message_addressees'
   | 'reactions'
-  | 'events';
+  | 'events'
+  | 'tasks';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -58,6 +59,7 @@ export const TABLES: TableSpec[] = [
     roomFilter: 'message_id IN (SELECT id FROM messages WHERE room_id = @room)',
   },
   { name: 'events', key: ['room_id', 'seq'], json: ['data', 'agents'], bool: ['quiet'], roomFilter: 'room_id = @room' },
+  { name: 'tasks', key: ['id'], json: ['capabilities', 'doc'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

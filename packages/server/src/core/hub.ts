@@ -48,6 +48,7 @@ import { PresenceBoard } from './presence.js';
 import { LocalRateLimiter, type RateLimit } from './rate-limit.js';
 import { RoomOrder } from './room-order.js';
 import { Session, SessionRegistry, type Connection } from './sessions.js';
+import { TaskBoard, type TaskHost } from './tasks.js';
 import { eventFrame, publicMember, publicRoom } from './wire.js';
 
 export interface HubLogger {
@@ -80,6 +81,10 @@ export interface HubOptions {
   endStreamsAtStart?: boolean;
   /** Where message rate limits are kept: in this process by default, in Redis to share them. */
   rateLimiter?: RateLimiter;
+  /** How often expired task leases are taken back, in ms. Default 1,000. */
+  taskReaperIntervalMs?: number;
+  /** A pending task nobody takes for this long is escalated to people, in ms; 0 never. Default 600,000. */
+  taskEscalateAfterMs?: number;
 }
 
 export interface Authenticated {
@@ -114,6 +119,7 @@ const REMOTE_STREAM_WAIT_MS = 2_000;
 
 export class Hub {
   readonly store: Store;
+  readonly tasks: TaskBoard;
   readonly sessions = new SessionRegistry();
   readonly stats: HubStats = { messagesSent: 0, eventsDelivered: 0, duplicatesSuppressed: 0 };
   private readonly bus: Bus;
@@ -159,6 +165,8 @@ export class Hub {
       defaultRoom: options.defaultRoom ?? 'general',
       maxFrameBytes: options.maxFrameBytes ?? 262_144,
       endStreamsAtStart: options.endStreamsAtStart ?? true,
+      taskReaperIntervalMs: options.taskReaperIntervalMs ?? 1_000,
+      taskEscalateAfterMs: options.taskEscalateAfterMs ?? 600_000,
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
     this.board = new PresenceBoard(PRESENCE_HEARTBEAT_MS * 3);
@@ -170,6 +178,47 @@ export class Hub {
     });
     this.bus.subscribe((message) => this.onBus(message));
     this.bus.onResync(() => this.order.resyncAll());
+    this.tasks = new TaskBoard(
+      this.store,
+      this.taskHost(),
+      this.clock,
+      { reaperIntervalMs: this.options.taskReaperIntervalMs, escalateAfterMs: this.options.taskEscalateAfterMs },
+      (error, what) => this.logger.warn({ err: error }, what),
+    );
+  }
+
+  /** What the task board may ask of the hub. */
+  private taskHost(): TaskHost {
+    return {
+      resolveRoom: (ref) => this.resolveRoom(ref),
+      requireMember: async (roomId, member) => {
+        await this.requireMembership(roomId, member);
+      },
+      ensureMember: async (roomId, member) => {
+        if (!(await this.roomMembers(roomId)).has(member.id))
+          await this.addToRoom(roomId, member, this.systemMember!, 'member');
+      },
+      createTaskRoom: async (creator, name, topic) =>
+        this.resolveRoom((await this.createRoom(creator, { name, kind: 'private', topic: topic.slice(0, 1000) })).id),
+      postSystem: (roomId, content, options) => this.postSystem(roomId, content, options),
+      peopleIn: async (roomId) =>
+        (await this.memberViews(roomId, await this.roomMembers(roomId)))
+          .filter((member) => member.kind === 'person')
+          .map((member) => member.handle),
+      roomIdsOf: (member) => this.store.roomIdsOf(member.id),
+      memberById: (id) => this.member(id),
+      memberByHandle: (handle) => this.store.memberByHandle(handle),
+      publishEvent: (event) => this.publishEvent(event),
+      sendTo: (sessionId, frame) => {
+        for (const session of this.sessions.all) {
+          if (session.id === sessionId) {
+            session.connection.send(JSON.stringify(frame));
+            return true;
+          }
+        }
+        return false;
+      },
+    };
   }
 
   get version(): string {
@@ -217,6 +266,7 @@ export class Hub {
     this.sweepTimer.unref();
     this.heartbeatTimer = setInterval(() => this.presenceHeartbeat(), PRESENCE_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
+    this.tasks.start();
     this.bus.publish({ kind: 'control', action: 'presence.sync', instance: this.instanceId });
     return adminToken ? { adminToken } : {};
   }
@@ -225,6 +275,7 @@ export class Hub {
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.tasks.stop();
     this.order.stop();
     for (const session of [...this.sessions.all]) session.connection.close(code, reason);
   }
@@ -520,6 +571,7 @@ export class Hub {
   detach(session: Session): void {
     if (!this.sessions.all.has(session)) return;
     this.sessions.remove(session);
+    this.tasks.unregisterWorker(session.id);
     this.announcePresence(session.member);
   }
 
@@ -1100,11 +1152,22 @@ export class Hub {
   }
 
   private async postDepthNotice(roomId: string, limit: number): Promise<void> {
-    const system = this.systemMember!;
-    const at = this.now();
     const content =
       `Agent chain limit reached: ${limit} agent messages in a row without a person. ` +
       'Agents will not be woken in this room until a person posts.';
+    await this.postSystem(roomId, content, { metadata: { notice: 'agent_depth_limit', limit } });
+  }
+
+  /** A notice from the hub itself; the members it mentions count it as a mention, and mentioned agents are woken. */
+  async postSystem(
+    roomId: string,
+    content: string,
+    options: { mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> } = {},
+  ): Promise<string> {
+    const system = this.systemMember!;
+    const at = this.now();
+    const mentioned = await this.store.membersByHandles(options.mentions ?? []);
+    const agents = mentioned.filter((member) => member.kind === 'agent').map((member) => member.id);
     const result = await this.store.insertMessage(
       {
         id: newId('msg'),
@@ -1112,28 +1175,29 @@ export class Hub {
         sender_id: system.id,
         sender: system.handle,
         sender_kind: 'system',
-        content,
-        mentions: [],
+        content: content.slice(0, Limits.maxContentChars),
+        mentions: mentioned.map((member) => member.handle),
         targets: [],
         mention_all: false,
-        thread_id: null,
+        thread_id: options.threadId ?? null,
         status: 'complete',
         parts: [],
-        metadata: { notice: 'agent_depth_limit', limit },
+        metadata: options.metadata ?? {},
         client_id: null,
         created_at: at,
-        addressed: [],
-        wake: [],
+        addressed: mentioned.map((member) => member.id),
+        wake: agents,
       },
       (message) => ({
         kind: 'message.created',
         actor: system.handle,
         at,
         data: message as unknown as Record<string, unknown>,
-        agents: [],
+        agents,
       }),
     );
     if (!result.duplicate) this.publishEvent(result.event);
+    return result.message.id;
   }
 
   /** The message, checked to be visible to the actor, with who it reached; `change` also requires a live room. */

@@ -15,6 +15,8 @@ import type {
   PresenceStatus,
   RoomKind,
   RoomSummary,
+  Task,
+  TaskStatus,
 } from '@roundtable/protocol';
 
 export interface Clock {
@@ -171,6 +173,30 @@ export interface RecentQuery {
   limit: number;
 }
 
+/** A task as stored: the public document, and what only the hub may see. */
+export interface TaskRow {
+  task: Task;
+  creator_id: string;
+  assignee_id: string | null;
+  /** The secret of the current lease: heartbeats and reports must carry it. */
+  lease_token: string | null;
+}
+
+export interface TaskQuery {
+  status?: TaskStatus[];
+  assigneeId?: string;
+  creatorId?: string;
+  roomId?: string;
+  capability?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  /** Newest first; a page continues strictly before this (created_at, id). */
+  before?: { created_at: string; id: string };
+  limit: number;
+}
+
+export type InsertTaskResult = { duplicate: false; task: Task; event: StoredEvent } | { duplicate: true; task: Task };
+
 /**
  * Durable state. Every method that changes a room's log appends its events atomically with the
  * change and resolves only after the commit is durable.
@@ -247,6 +273,25 @@ export interface Store {
   /** Agents that wrote the thread's root or a reply in it. */
   threadAgents(rootId: string): Promise<string[]>;
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]>;
+
+  /** Stores a new task and logs `task.created` in its room; a client_id its creator used before returns that task. */
+  insertTask(row: TaskRow, event: (task: Task) => EventDraft): Promise<InsertTaskResult>;
+  taskRow(id: string): Promise<TaskRow | undefined>;
+  /**
+   * Compare-and-set: writes the row only while the stored version is `row.task.version - 1`, and
+   * logs the event with it (none for a lease renewal); undefined when the task changed meanwhile.
+   */
+  replaceTask(
+    row: TaskRow,
+    event: ((task: Task) => EventDraft) | null,
+  ): Promise<{ task: Task; event: StoredEvent | undefined } | undefined>;
+  listTasks(query: TaskQuery): Promise<Task[]>;
+  /** Pending tasks in claim order: highest priority first, then oldest. */
+  pendingTasks(limit: number, offset: number): Promise<TaskRow[]>;
+  /** Assigned or running tasks whose lease expired at or before `now` (ISO time). */
+  expiredTasks(now: string, limit: number): Promise<TaskRow[]>;
+  /** How many tasks each member holds (assigned or running), by member id. */
+  activeTaskCounts(): Promise<Map<string, number>>;
 
   /** Every row of the store (or of one room, with its members), table by table, for export. */
   dump(roomId?: string): AsyncIterable<DumpRecord>;

@@ -2,8 +2,16 @@
  * Rows to records, for every store: a row comes in normalized (JSON columns parsed, flags as
  * booleans; see core/dump.ts), whatever the database's own column types.
  */
-import type { Message, MessagePart, Reaction } from '@roundtable/protocol';
-import type { MemberRecord, MembershipRecord, NewMessage, RoomRecord, TokenRecord } from '../core/ports.js';
+import type { Message, MessagePart, Reaction, Task } from '@roundtable/protocol';
+import type {
+  MemberRecord,
+  MembershipRecord,
+  NewMessage,
+  RoomRecord,
+  TaskQuery,
+  TaskRow,
+  TokenRecord,
+} from '../core/ports.js';
 
 export type Row = Record<string, unknown>;
 
@@ -141,4 +149,64 @@ export function newMessage(input: NewMessage, seq: number, depth: number): Messa
     reply_count: 0,
     last_reply_at: null,
   };
+}
+
+export function toTaskRow(row: Row): TaskRow {
+  return {
+    task: row.doc as Task,
+    creator_id: row.creator_id as string,
+    assignee_id: (row.assignee_id as string | null) ?? null,
+    lease_token: (row.lease_token as string | null) ?? null,
+  };
+}
+
+/** A task's columns, normalized: the queried fields beside the whole document. */
+export function taskColumns(row: TaskRow): Row {
+  const { task } = row;
+  return {
+    id: task.id,
+    status: task.status,
+    priority: task.priority,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    creator_id: row.creator_id,
+    assignee_id: row.assignee_id,
+    room_id: task.room,
+    parent_id: task.parent,
+    client_id: task.client_id,
+    lease_token: row.lease_token,
+    lease_expires_at: task.lease_expires_at,
+    version: task.version,
+    capabilities: task.capabilities,
+    doc: task,
+  };
+}
+
+export const TASK_COLUMNS = Object.keys(
+  taskColumns({ task: { capabilities: [] } as unknown as Task, creator_id: '', assignee_id: null, lease_token: null }),
+);
+
+/**
+ * The WHERE and ORDER BY of a task listing, for either database: `param` turns a value into the
+ * dialect's placeholder, and `hasCapability` tests the capabilities column for one.
+ */
+export function taskQuerySql(
+  query: TaskQuery,
+  param: (value: unknown) => string,
+  hasCapability: (placeholder: string) => string,
+): string {
+  const where: string[] = [];
+  if (query.status?.length) where.push(`status IN (${query.status.map(param).join(', ')})`);
+  if (query.assigneeId) where.push(`assignee_id = ${param(query.assigneeId)}`);
+  if (query.creatorId) where.push(`creator_id = ${param(query.creatorId)}`);
+  if (query.roomId) where.push(`room_id = ${param(query.roomId)}`);
+  if (query.capability) where.push(hasCapability(param(query.capability)));
+  if (query.createdAfter) where.push(`created_at >= ${param(query.createdAfter)}`);
+  if (query.createdBefore) where.push(`created_at < ${param(query.createdBefore)}`);
+  if (query.before) {
+    const { created_at: at, id } = query.before;
+    where.push(`(created_at < ${param(at)} OR (created_at = ${param(at)} AND id < ${param(id)}))`);
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return `${clause} ORDER BY created_at DESC, id DESC LIMIT ${param(query.limit)}`;
 }

@@ -86,6 +86,34 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     message: await hub.streamError(actor, params.message, params.error),
   }),
   'stream.cancel': async ({ hub, actor }, params) => ({ message: await hub.cancelStream(actor, params.message) }),
+  'task.create': ({ hub, actor }, params) => hub.tasks.create(actor, params),
+  'task.get': async ({ hub, actor }, params) => ({ task: await hub.tasks.get(actor, params.task) }),
+  'task.list': ({ hub, actor }, params) => hub.tasks.list(actor, params),
+  'task.cancel': async ({ hub, actor }, params) => ({
+    task: await hub.tasks.cancel(actor, params.task, params.reason),
+  }),
+  'worker.register': async ({ hub, actor, session }, params) => {
+    if (!session) throw new HubError('invalid_request', 'A worker registers on a live connection.');
+    if (actor.kind !== 'agent') throw new HubError('forbidden', 'Only agents register as workers.');
+    hub.tasks.registerWorker(session.id, actor, params.capabilities, params.concurrency);
+    return { capabilities: params.capabilities, concurrency: params.concurrency };
+  },
+  'task.claim': async ({ hub, actor }, params) => ({ claim: await hub.tasks.claim(actor, params.capabilities) }),
+  'task.heartbeat': ({ hub, actor }, params) => hub.tasks.heartbeat(actor, params.task, params.lease),
+  'task.report': ({ hub, actor }, params) => hub.tasks.report(actor, params.task, params.lease, params.result),
+  'task.release': async ({ hub, actor }, params) => ({
+    task: await hub.tasks.release(actor, params.task, params.lease, params.reason),
+  }),
+  'task.ask': async ({ hub, actor }, params) => ({
+    task: await hub.tasks.ask(actor, params.task, params.lease, params.question),
+  }),
+  'task.answer': async ({ hub, actor }, params) => ({
+    task: await hub.tasks.answer(actor, params.task, params.answer),
+  }),
+  'task.accept': async ({ hub, actor }, params) => ({ task: await hub.tasks.accept(actor, params.task) }),
+  'task.reject': async ({ hub, actor }, params) => ({
+    task: await hub.tasks.reject(actor, params.task, params.feedback),
+  }),
 };
 
 export interface ParsedRequest {

@@ -17,6 +17,9 @@ import {
   RoomRef,
   SendParams,
   Seq,
+  CreateTaskParams,
+  TaskListParams,
+  TaskStatus,
   Topic,
 } from '@roundtable/protocol';
 import { publicMember } from '../core/wire.js';
@@ -436,5 +439,85 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     '/api/v1/messages/:id/cancel',
     { schema: { tags: tags('messages'), summary: 'Stop a streaming message', params: MessageParam } },
     async (request) => ({ message: await hub.cancelStream(actorOf(request), request.params.id) }),
+  );
+
+  const TaskParam = z.object({ id: Id });
+  app.post(
+    '/api/v1/tasks',
+    {
+      schema: {
+        tags: tags('tasks'),
+        summary: 'Create a task (a client_id makes a retry return the first task)',
+        body: CreateTaskParams,
+      },
+    },
+    async (request, reply) => {
+      const created = await hub.tasks.create(actorOf(request), request.body);
+      return reply.status(created.duplicate ? 200 : 201).send(created);
+    },
+  );
+  app.get(
+    '/api/v1/tasks',
+    {
+      schema: {
+        tags: tags('tasks'),
+        summary: 'Tasks you can see, newest first; filters combine; follow `next` for the next page',
+        querystring: TaskListParams.omit({ status: true, limit: true }).extend({
+          status: z
+            .string()
+            .transform((value) => value.split(','))
+            .pipe(z.array(TaskStatus).max(8))
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+      },
+    },
+    async (request) => hub.tasks.list(actorOf(request), request.query),
+  );
+  app.get(
+    '/api/v1/tasks/:id',
+    { schema: { tags: tags('tasks'), summary: 'One task', params: TaskParam } },
+    async (request) => ({ task: await hub.tasks.get(actorOf(request), request.params.id) }),
+  );
+  app.post(
+    '/api/v1/tasks/:id/cancel',
+    {
+      schema: {
+        tags: tags('tasks'),
+        summary: 'Cancel (creator or admin)',
+        params: TaskParam,
+        body: z.object({ reason: z.string().max(2000).optional() }).default({}),
+      },
+    },
+    async (request) => ({ task: await hub.tasks.cancel(actorOf(request), request.params.id, request.body.reason) }),
+  );
+  app.post(
+    '/api/v1/tasks/:id/accept',
+    { schema: { tags: tags('tasks'), summary: 'Accept a result waiting for review', params: TaskParam } },
+    async (request) => ({ task: await hub.tasks.accept(actorOf(request), request.params.id) }),
+  );
+  app.post(
+    '/api/v1/tasks/:id/reject',
+    {
+      schema: {
+        tags: tags('tasks'),
+        summary: 'Reject a result with feedback: the task goes back to the queue',
+        params: TaskParam,
+        body: z.object({ feedback: z.string().min(1).max(10_000) }),
+      },
+    },
+    async (request) => ({ task: await hub.tasks.reject(actorOf(request), request.params.id, request.body.feedback) }),
+  );
+  app.post(
+    '/api/v1/tasks/:id/answer',
+    {
+      schema: {
+        tags: tags('tasks'),
+        summary: 'Answer a task waiting for a person: the worker resumes, or it goes back to the queue',
+        params: TaskParam,
+        body: z.object({ answer: z.string().min(1).max(10_000) }),
+      },
+    },
+    async (request) => ({ task: await hub.tasks.answer(actorOf(request), request.params.id, request.body.answer) }),
   );
 }

@@ -121,6 +121,33 @@ CREATE TABLE health_probe (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'tasks',
+    sql: `
+CREATE TABLE tasks (
+  id text PRIMARY KEY,
+  status text NOT NULL,
+  priority integer NOT NULL,
+  created_at text NOT NULL,
+  updated_at text NOT NULL,
+  creator_id text NOT NULL,
+  assignee_id text,
+  room_id text NOT NULL,
+  parent_id text,
+  client_id text,
+  lease_token text,
+  lease_expires_at text,
+  version integer NOT NULL,
+  capabilities jsonb NOT NULL,
+  doc jsonb NOT NULL
+);
+CREATE UNIQUE INDEX tasks_client_id ON tasks(creator_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX tasks_claim_order ON tasks(status, priority DESC, created_at, id);
+CREATE INDEX tasks_leases ON tasks(status, lease_expires_at);
+CREATE INDEX tasks_created ON tasks(created_at, id);
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -4,13 +4,14 @@
  * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
  */
 import pg from 'pg';
-import type { Message, RoomSummary } from '@roundtable/protocol';
+import type { Message, RoomSummary, Task } from '@roundtable/protocol';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
   EventDraft,
   HistoryQuery,
   InsertMessageResult,
+  InsertTaskResult,
   LogViewer,
   MemberPatch,
   MemberRecord,
@@ -24,6 +25,8 @@ import type {
   RoomRecord,
   Store,
   StoredEvent,
+  TaskQuery,
+  TaskRow,
   TokenRecord,
 } from '../../core/ports.js';
 import { publicRoom } from '../../core/wire.js';
@@ -31,10 +34,14 @@ import {
   chainAfter,
   groupReactions,
   newMessage,
+  TASK_COLUMNS,
+  taskColumns,
+  taskQuerySql,
   toMember,
   toMembership,
   toMessage,
   toRoom,
+  toTaskRow,
   toToken,
   type Row,
 } from '../records.js';
@@ -776,6 +783,106 @@ export class PgStore implements Store {
     );
   }
 
+  // Tasks
+
+  insertTask(row: TaskRow, event: (task: Task) => EventDraft): Promise<InsertTaskResult> {
+    return this.write(async (client) => {
+      if (row.task.client_id !== null) {
+        const seen = await one(client, 'SELECT * FROM tasks WHERE creator_id = $1 AND client_id = $2', [
+          row.creator_id,
+          row.task.client_id,
+        ]);
+        if (seen) return { duplicate: true as const, task: toTaskRow(seen).task };
+      }
+      const values = taskValues(row);
+      await client.query(
+        `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+        values,
+      );
+      return {
+        duplicate: false as const,
+        task: row.task,
+        event: await this.appendEvent(client, row.task.room, event(row.task)),
+      };
+    });
+  }
+
+  taskRow(id: string): Promise<TaskRow | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM tasks WHERE id = $1', [id]);
+      return row ? toTaskRow(row) : undefined;
+    });
+  }
+
+  replaceTask(
+    row: TaskRow,
+    event: ((task: Task) => EventDraft) | null,
+  ): Promise<{ task: Task; event: StoredEvent | undefined } | undefined> {
+    return this.write(async (client) => {
+      const values = taskValues(row);
+      const sets = TASK_COLUMNS.map((column, i) => `${column} = $${i + 1}`).join(', ');
+      const id = TASK_COLUMNS.indexOf('id') + 1;
+      // Under READ COMMITTED a concurrent writer's UPDATE waits for ours, then re-checks the version and matches nothing.
+      const changed = await client.query(
+        `UPDATE tasks SET ${sets} WHERE id = $${id} AND version = $${values.length + 1}`,
+        [...values, row.task.version - 1],
+      );
+      if (changed.rowCount === 0) return undefined;
+      return {
+        task: row.task,
+        event: event ? await this.appendEvent(client, row.task.room, event(row.task)) : undefined,
+      };
+    });
+  }
+
+  listTasks(query: TaskQuery): Promise<Task[]> {
+    return this.read(async (db) => {
+      const params: unknown[] = [];
+      const sql = taskQuerySql(
+        query,
+        (value) => {
+          params.push(value);
+          return `$${params.length}`;
+        },
+        (placeholder) => `capabilities ? ${placeholder}`,
+      );
+      return (await db.query(`SELECT * FROM tasks ${sql}`, params)).rows.map((row) => toTaskRow(row).task);
+    });
+  }
+
+  pendingTasks(limit: number, offset: number): Promise<TaskRow[]> {
+    return this.read(async (db) =>
+      (
+        await db.query(
+          "SELECT * FROM tasks WHERE status = 'pending' ORDER BY priority DESC, created_at, id LIMIT $1 OFFSET $2",
+          [limit, offset],
+        )
+      ).rows.map(toTaskRow),
+    );
+  }
+
+  expiredTasks(now: string, limit: number): Promise<TaskRow[]> {
+    return this.read(async (db) =>
+      (
+        await db.query(
+          "SELECT * FROM tasks WHERE status IN ('assigned', 'running') AND lease_expires_at <= $1 ORDER BY lease_expires_at LIMIT $2",
+          [now, limit],
+        )
+      ).rows.map(toTaskRow),
+    );
+  }
+
+  activeTaskCounts(): Promise<Map<string, number>> {
+    return this.read(async (db) => {
+      const rows = (
+        await db.query(
+          "SELECT assignee_id, COUNT(*) AS n FROM tasks WHERE status IN ('assigned', 'running') GROUP BY assignee_id",
+        )
+      ).rows;
+      return new Map(rows.map((row) => [row.assignee_id as string, Number(row.n)]));
+    });
+  }
+
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
     return this.read(async (db) => {
       const params: unknown[] = [roomId, after];
@@ -997,6 +1104,14 @@ async function update(
     ...whereParams,
     ...keys.map((key) => values[key]),
   ]);
+}
+
+/** A task's column values in TASK_COLUMNS order, JSON columns serialized for jsonb. */
+function taskValues(row: TaskRow): unknown[] {
+  const columns = taskColumns(row);
+  return TASK_COLUMNS.map((column) =>
+    column === 'capabilities' || column === 'doc' ? json(columns[column]) : columns[column],
+  );
 }
 
 function json(value: unknown): string | null {

@@ -126,6 +126,33 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: 'tasks',
+    sql: `
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  creator_id TEXT NOT NULL,
+  assignee_id TEXT,
+  room_id TEXT NOT NULL,
+  parent_id TEXT,
+  client_id TEXT,
+  lease_token TEXT,
+  lease_expires_at TEXT,
+  version INTEGER NOT NULL,
+  capabilities TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX tasks_client_id ON tasks(creator_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX tasks_claim_order ON tasks(status, priority DESC, created_at, id);
+CREATE INDEX tasks_leases ON tasks(status, lease_expires_at);
+CREATE INDEX tasks_created ON tasks(created_at, id);
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -5,13 +5,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message, RoomSummary } from '@roundtable/protocol';
+import type { Message, RoomSummary, Task } from '@roundtable/protocol';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
   EventDraft,
   HistoryQuery,
   InsertMessageResult,
+  InsertTaskResult,
   LogViewer,
   MemberPatch,
   MemberRecord,
@@ -25,11 +26,26 @@ import type {
   RoomRecord,
   Store,
   StoredEvent,
+  TaskQuery,
+  TaskRow,
   TokenRecord,
 } from '../../core/ports.js';
 import { LATEST_VERSION, migrations } from './migrations.js';
 import { publicRoom } from '../../core/wire.js';
-import { chainAfter, groupReactions, newMessage, toMember, toMessage, toRoom, toToken, type Row } from '../records.js';
+import {
+  chainAfter,
+  groupReactions,
+  newMessage,
+  TASK_COLUMNS,
+  taskColumns,
+  taskQuerySql,
+  toMember,
+  toMessage,
+  toRoom,
+  toTaskRow,
+  toToken,
+  type Row,
+} from '../records.js';
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 
 type Db = Database.Database;
@@ -765,6 +781,102 @@ export class SqliteStore implements Store {
     );
   }
 
+  // Tasks
+
+  insertTask(row: TaskRow, event: (task: Task) => EventDraft): Promise<InsertTaskResult> {
+    return this.write(() => {
+      if (row.task.client_id !== null) {
+        const seen = this.db
+          .prepare('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?')
+          .get(row.creator_id, row.task.client_id) as Row | undefined;
+        if (seen) return { duplicate: true as const, task: taskFrom(seen).task };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+        )
+        .run(toSqlite(TASKS, taskColumns(row)));
+      return { duplicate: false as const, task: row.task, event: this.appendEvent(row.task.room, event(row.task)) };
+    });
+  }
+
+  taskRow(id: string): Promise<TaskRow | undefined> {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      return row ? taskFrom(row) : undefined;
+    });
+  }
+
+  replaceTask(
+    row: TaskRow,
+    event: ((task: Task) => EventDraft) | null,
+  ): Promise<{ task: Task; event: StoredEvent | undefined } | undefined> {
+    return this.write(() => {
+      const columns = TASK_COLUMNS.filter((column) => column !== 'id');
+      const changed = this.db
+        .prepare(
+          `UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND version = @previous`,
+        )
+        .run({ ...toSqlite(TASKS, taskColumns(row)), previous: row.task.version - 1 });
+      if (changed.changes === 0) return undefined;
+      return { task: row.task, event: event ? this.appendEvent(row.task.room, event(row.task)) : undefined };
+    });
+  }
+
+  listTasks(query: TaskQuery): Promise<Task[]> {
+    return this.read(() => {
+      const params: unknown[] = [];
+      const sql = taskQuerySql(
+        query,
+        (value) => {
+          params.push(value);
+          return '?';
+        },
+        (placeholder) => `EXISTS (SELECT 1 FROM json_each(capabilities) WHERE value = ${placeholder})`,
+      );
+      return (this.db.prepare(`SELECT * FROM tasks ${sql}`).all(...params) as Row[]).map((row) => taskFrom(row).task);
+    });
+  }
+
+  pendingTasks(limit: number, offset: number): Promise<TaskRow[]> {
+    return this.read(() =>
+      (
+        this.db
+          .prepare(
+            "SELECT * FROM tasks WHERE status = 'pending' ORDER BY priority DESC, created_at, id LIMIT ? OFFSET ?",
+          )
+          .all(limit, offset) as Row[]
+      ).map(taskFrom),
+    );
+  }
+
+  expiredTasks(now: string, limit: number): Promise<TaskRow[]> {
+    return this.read(() =>
+      (
+        this.db
+          .prepare(
+            "SELECT * FROM tasks WHERE status IN ('assigned', 'running') AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+          )
+          .all(now, limit) as Row[]
+      ).map(taskFrom),
+    );
+  }
+
+  activeTaskCounts(): Promise<Map<string, number>> {
+    return this.read(
+      () =>
+        new Map(
+          (
+            this.db
+              .prepare(
+                "SELECT assignee_id, COUNT(*) AS n FROM tasks WHERE status IN ('assigned', 'running') GROUP BY assignee_id",
+              )
+              .all() as Row[]
+          ).map((row) => [row.assignee_id as string, Number(row.n)]),
+        ),
+    );
+  }
+
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
     return this.read(() => {
       let filter = '';
@@ -925,6 +1037,11 @@ function migrate(db: Db): void {
 }
 
 const MESSAGES = TABLE_BY_NAME.get('messages')!;
+const TASKS = TABLE_BY_NAME.get('tasks')!;
+
+function taskFrom(row: Row): TaskRow {
+  return toTaskRow(fromSqlite(TASKS, row));
+}
 const MEMBERS = TABLE_BY_NAME.get('members')!;
 
 function memberFrom(row: Row): MemberRecord {

@@ -1,0 +1,112 @@
+/**
+ * A task worker on top of a RoundtableClient: registers for pushed tasks (again after every
+ * reconnect), keeps each lease alive with heartbeats at half the lease time while the handler
+ * runs, reports the result, and runs the handler again with the hub's verdict when a result is
+ * refused but attempts remain.
+ */
+import type { Task, TaskClaim, TaskResult, TaskVerdict } from '@roundtable/protocol';
+import type { RoundtableClient } from './client.js';
+import { RoundtableError } from './errors.js';
+
+export interface TaskContext {
+  /** Aborted when the lease is lost (expired, taken back) or the worker stops: stop working then. */
+  signal: AbortSignal;
+  /** The verdict on the previous attempt's result, when the hub refused it. */
+  previous: TaskVerdict | null;
+}
+
+export type TaskHandler = (task: Task, context: TaskContext) => Promise<RequestResult>;
+type RequestResult = Partial<TaskResult> & Pick<TaskResult, 'summary'>;
+
+export interface TaskWorkerOptions {
+  capabilities: string[];
+  /** Tasks run at once. Default 1. */
+  concurrency?: number;
+  handler: TaskHandler;
+  /** Called with what went wrong around a task (a failed report, a lost lease); default console.warn. */
+  onError?: (error: unknown, task: Task) => void;
+}
+
+export class TaskWorker {
+  private readonly running = new Map<string, AbortController>();
+  private readonly offs: Array<() => void> = [];
+  private readonly options: Required<TaskWorkerOptions>;
+
+  constructor(
+    private readonly client: RoundtableClient,
+    options: TaskWorkerOptions,
+  ) {
+    this.options = {
+      concurrency: 1,
+      onError: (error, task) => console.warn(`roundtable worker: task ${task.id}:`, error),
+      ...options,
+    };
+  }
+
+  /** Registers now (the client must be connected) and after every reconnect. */
+  async start(): Promise<void> {
+    this.offs.push(
+      this.client.on('task.assigned', (claim) => void this.run(claim)),
+      this.client.on('ready', () => {
+        this.register().catch(() => {});
+      }),
+    );
+    await this.register();
+  }
+
+  /** Stops taking tasks and aborts the ones running; their leases lapse and the hub requeues them. */
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+    for (const controller of this.running.values()) controller.abort(new Error('the worker stopped'));
+  }
+
+  /** Task ids being worked on now. */
+  get active(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private register(): Promise<void> {
+    return this.client.registerWorker(this.options.capabilities, this.options.concurrency);
+  }
+
+  private async run({ task: assigned, lease }: TaskClaim): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(assigned.id, controller);
+    const beat = setInterval(
+      () => {
+        this.client.heartbeatTask(assigned.id, lease.token).catch((error: unknown) => {
+          if (error instanceof RoundtableError && error.code === 'lease_invalid') controller.abort(error);
+        });
+      },
+      Math.max(50, assigned.lease_ms / 2),
+    );
+    let task = assigned;
+    let previous: TaskVerdict | null = null;
+    try {
+      await this.client.heartbeatTask(task.id, lease.token);
+      for (;;) {
+        const result = await this.options.handler(task, { signal: controller.signal, previous });
+        if (controller.signal.aborted) return;
+        const answer = await this.client.reportTask(task.id, lease.token, {
+          summary: result.summary,
+          files_changed: result.files_changed ?? [],
+          data: result.data,
+        });
+        if (answer.verdict.valid || answer.task.status !== 'running') return;
+        task = answer.task;
+        previous = answer.verdict;
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      this.options.onError(error, task);
+      // Handing the task back at once beats letting the lease lapse: another worker can start now.
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.client
+        .releaseTask(task.id, lease.token, `the worker failed: ${reason}`.slice(0, 2000))
+        .catch(() => {});
+    } finally {
+      clearInterval(beat);
+      this.running.delete(assigned.id);
+    }
+  }
+}

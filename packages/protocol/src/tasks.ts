@@ -1,0 +1,232 @@
+/**
+ * Tasks: work a coordinator hands to worker agents under leases. The shapes here are the wire
+ * contract; the transitions a task may take are listed once, in TASK_TRANSITIONS, and the hub
+ * refuses any other.
+ */
+import { z } from 'zod';
+import { ClientId, Handle, Id, RoomRef } from './model.js';
+
+export const TaskStatus = z.enum([
+  'pending',
+  'assigned',
+  'running',
+  'review',
+  'input_required',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+/** Why a task moves: each transition names its cause, so the task's history reads as a story. */
+export const TaskAction = z.enum([
+  'create',
+  'claim',
+  'start',
+  'report',
+  'invalid',
+  'accept',
+  'reject',
+  'release',
+  'expire',
+  'ask',
+  'answer',
+  'escalate',
+  'cancel',
+]);
+export type TaskAction = z.infer<typeof TaskAction>;
+
+/**
+ * Every transition the hub allows: from a status, by an action, to the next. A task ends in
+ * `completed`, `failed` or `cancelled`; only a person's answer to an escalation reopens a failed one.
+ */
+export const TASK_TRANSITIONS: ReadonlyArray<readonly [TaskStatus, TaskAction, TaskStatus]> = [
+  ['pending', 'claim', 'assigned'],
+  ['assigned', 'start', 'running'],
+  ['assigned', 'report', 'completed'],
+  ['assigned', 'report', 'review'],
+  ['running', 'report', 'completed'],
+  ['running', 'report', 'review'],
+  ['assigned', 'invalid', 'running'],
+  ['running', 'invalid', 'running'],
+  ['assigned', 'invalid', 'failed'],
+  ['running', 'invalid', 'failed'],
+  ['review', 'accept', 'completed'],
+  ['review', 'reject', 'pending'],
+  ['assigned', 'release', 'pending'],
+  ['running', 'release', 'pending'],
+  ['assigned', 'expire', 'pending'],
+  ['running', 'expire', 'pending'],
+  ['assigned', 'expire', 'failed'],
+  ['running', 'expire', 'failed'],
+  ['assigned', 'ask', 'input_required'],
+  ['running', 'ask', 'input_required'],
+  ['pending', 'escalate', 'input_required'],
+  ['input_required', 'answer', 'running'],
+  ['input_required', 'answer', 'pending'],
+  ['failed', 'answer', 'pending'],
+  ['pending', 'cancel', 'cancelled'],
+  ['assigned', 'cancel', 'cancelled'],
+  ['running', 'cancel', 'cancelled'],
+  ['review', 'cancel', 'cancelled'],
+  ['input_required', 'cancel', 'cancelled'],
+];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/** Whether `action` may move a task from `from` to `to`. */
+export function mayTransition(from: TaskStatus, action: TaskAction, to: TaskStatus): boolean {
+  return TASK_TRANSITIONS.some(([a, act, b]) => a === from && act === action && b === to);
+}
+
+export const TaskLimits = {
+  maxTitleChars: 200,
+  maxDescriptionChars: 10_000,
+  maxFiles: 200,
+  maxCapabilities: 20,
+  /** Serialized size of context, acceptance schema and result data, each, in bytes. */
+  maxJsonBytes: 65_536,
+  minLeaseMs: 1_000,
+  maxLeaseMs: 24 * 3_600_000,
+  maxAttempts: 20,
+} as const;
+
+const Capability = z.string().min(1).max(64);
+const FilePattern = z.string().min(1).max(1024);
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const TaskAcceptance = z.object({
+  text: z.string().max(TaskLimits.maxDescriptionChars).default(''),
+  /** A JSON Schema the result's `data` must satisfy before the task counts as done. */
+  schema: JsonObject.nullable().default(null),
+  /** Whether a person (or the creator) must accept the result after it validates. */
+  review: z.boolean().default(false),
+});
+
+export const CreateTaskParams = z.object({
+  title: z.string().min(1).max(TaskLimits.maxTitleChars),
+  description: z.string().max(TaskLimits.maxDescriptionChars).default(''),
+  context: JsonObject.default({}),
+  acceptance: TaskAcceptance.default({ text: '', schema: null, review: false }),
+  files: z.array(FilePattern).max(TaskLimits.maxFiles).default([]),
+  capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).default([]),
+  priority: z.number().int().min(-1000).max(1000).default(0),
+  max_attempts: z.number().int().min(1).max(TaskLimits.maxAttempts).default(3),
+  lease_ms: z.number().int().min(TaskLimits.minLeaseMs).max(TaskLimits.maxLeaseMs).default(60_000),
+  /** The room whose thread logs the task; without it the hub opens a task room of its own. */
+  room: RoomRef.optional(),
+  parent: Id.optional(),
+  client_id: ClientId.optional(),
+});
+export type CreateTaskParams = z.input<typeof CreateTaskParams>;
+
+export const TaskResult = z.object({
+  summary: z.string().max(TaskLimits.maxDescriptionChars).default(''),
+  files_changed: z.array(FilePattern).max(TaskLimits.maxFiles).default([]),
+  data: z.unknown().optional(),
+});
+export type TaskResult = z.infer<typeof TaskResult>;
+
+export interface TaskVerdict {
+  valid: boolean;
+  /** Why the result was refused: schema errors, files outside the reservation, a reviewer's feedback. */
+  errors: string[];
+  by: string;
+  at: string;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  description: string;
+  context: Record<string, unknown>;
+  acceptance: { text: string; schema: Record<string, unknown> | null; review: boolean };
+  files: string[];
+  capabilities: string[];
+  priority: number;
+  max_attempts: number;
+  lease_ms: number;
+  status: TaskStatus;
+  /** Where the task's history is logged: its room, and the thread in it when the room was chosen. */
+  room: string;
+  thread_id: string | null;
+  parent: string | null;
+  client_id: string | null;
+  creator: string;
+  assignee: string | null;
+  attempts: number;
+  lease_expires_at: string | null;
+  result: TaskResult | null;
+  verdict: TaskVerdict | null;
+  /** What a person said last: a reviewer's rejection or an answer to a question, for the next attempt. */
+  feedback: string | null;
+  /** What the worker asked, or why the task was escalated, while it waits for a person. */
+  question: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Bumped by every change: a change made against an older version is refused. */
+  version: number;
+}
+
+/** A claim: the task, and the lease token every later call about it must carry. */
+export interface TaskClaim {
+  task: Task;
+  lease: { token: string; expires_at: string };
+}
+
+export const TaskListParams = z.object({
+  status: z.array(TaskStatus).max(8).optional(),
+  assignee: Handle.optional(),
+  creator: Handle.optional(),
+  room: RoomRef.optional(),
+  capability: Capability.optional(),
+  created_after: z.string().datetime({ offset: true }).optional(),
+  created_before: z.string().datetime({ offset: true }).optional(),
+  /** The `next` of an earlier page. */
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export type TaskListParams = z.input<typeof TaskListParams>;
+
+const TaskRef = Id;
+const LeaseToken = z.string().min(1).max(128);
+
+/** Task requests, merged into the protocol's request schemas. */
+export const TaskRequestSchemas = {
+  'task.create': CreateTaskParams,
+  'task.get': z.object({ task: TaskRef }),
+  'task.list': TaskListParams,
+  'task.cancel': z.object({ task: TaskRef, reason: z.string().max(2000).optional() }),
+  'worker.register': z.object({
+    capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).default([]),
+    concurrency: z.number().int().min(1).max(100).default(1),
+  }),
+  'task.claim': z.object({ capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).optional() }),
+  'task.heartbeat': z.object({ task: TaskRef, lease: LeaseToken }),
+  'task.report': z.object({ task: TaskRef, lease: LeaseToken, result: TaskResult }),
+  'task.release': z.object({ task: TaskRef, lease: LeaseToken, reason: z.string().max(2000).optional() }),
+  'task.ask': z.object({
+    task: TaskRef,
+    lease: LeaseToken,
+    question: z.string().min(1).max(TaskLimits.maxDescriptionChars),
+  }),
+  'task.answer': z.object({ task: TaskRef, answer: z.string().min(1).max(TaskLimits.maxDescriptionChars) }),
+  'task.accept': z.object({ task: TaskRef }),
+  'task.reject': z.object({ task: TaskRef, feedback: z.string().min(1).max(TaskLimits.maxDescriptionChars) }),
+} as const;
+
+export interface TaskResultMap {
+  'task.create': { task: Task; duplicate: boolean };
+  'task.get': { task: Task };
+  'task.list': { tasks: Task[]; next: string | null };
+  'task.cancel': { task: Task };
+  'worker.register': { capabilities: string[]; concurrency: number };
+  'task.claim': { claim: TaskClaim | null };
+  'task.heartbeat': { task: Task; lease: { token: string; expires_at: string } };
+  'task.report': { task: Task; verdict: TaskVerdict };
+  'task.release': { task: Task };
+  'task.ask': { task: Task };
+  'task.answer': { task: Task };
+  'task.accept': { task: Task };
+  'task.reject': { task: Task };
+}

@@ -1,0 +1,643 @@
+/**
+ * Tasks under leases: creation, claims (pulled by a worker, or pushed to the least-loaded one),
+ * heartbeats, reports checked against the task's JSON Schema and file list, review, questions and
+ * answers, escalation to people, and a reaper that takes back expired leases. Every change is a
+ * compare-and-set on the task's version through one function, `move`, which checks the transition
+ * against the protocol's table and logs it in the task's room.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import picomatch from 'picomatch';
+import {
+  mayTransition,
+  TaskLimits,
+  type ParsedParams,
+  type Task,
+  type TaskAction,
+  type TaskClaim,
+  type TaskResult,
+  type TaskStatus,
+  type TaskVerdict,
+} from '@roundtable/protocol';
+import { HubError } from './hub-error.js';
+import { newId } from './ids.js';
+import type { Clock, MemberRecord, RoomRecord, Store, StoredEvent, TaskQuery, TaskRow } from './ports.js';
+
+/** What the task board needs from the hub: rooms, system messages, and delivery. */
+export interface TaskHost {
+  resolveRoom(ref: string): Promise<RoomRecord>;
+  /** Throws not_member unless the member is in the room. */
+  requireMember(roomId: string, member: MemberRecord): Promise<void>;
+  /** Adds the member to the room if absent (a worker joining the room of the task it took). */
+  ensureMember(roomId: string, member: MemberRecord): Promise<void>;
+  createTaskRoom(creator: MemberRecord, name: string, topic: string): Promise<RoomRecord>;
+  /** Posts as the system member; returns the message id. */
+  postSystem(
+    roomId: string,
+    content: string,
+    options: { mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> },
+  ): Promise<string>;
+  /** The people who are members of the room, by handle. */
+  peopleIn(roomId: string): Promise<string[]>;
+  roomIdsOf(member: MemberRecord): Promise<string[]>;
+  memberById(id: string): Promise<MemberRecord>;
+  memberByHandle(handle: string): Promise<MemberRecord | undefined>;
+  publishEvent(event: StoredEvent): void;
+  /** Sends a frame to one connected session of this instance. */
+  sendTo(sessionId: string, frame: object): boolean;
+}
+
+export interface TaskBoardOptions {
+  /** How often expired leases are taken back and stuck tasks escalated, in ms. */
+  reaperIntervalMs: number;
+  /** A pending task no worker has taken for this long is escalated to people, in ms; 0 never. */
+  escalateAfterMs: number;
+}
+
+interface Worker {
+  sessionId: string;
+  member: MemberRecord;
+  capabilities: Set<string>;
+  concurrency: number;
+}
+
+const CLAIM_SCAN = 50;
+const REAP_BATCH = 200;
+
+export class TaskBoard {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly validators = new Map<string, ValidateFunction>();
+  /** Registered workers connected to this instance, by session id. */
+  private readonly workers = new Map<string, Worker>();
+  private reaper: NodeJS.Timeout | undefined;
+  private dispatching: Promise<void> | undefined;
+  private dispatchAgain = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly host: TaskHost,
+    private readonly clock: Clock,
+    private readonly options: TaskBoardOptions,
+    private readonly onError: (error: unknown, what: string) => void,
+  ) {}
+
+  start(): void {
+    this.reaper = setInterval(() => {
+      this.reap().catch((error) => this.onError(error, 'task reaper failed'));
+    }, this.options.reaperIntervalMs);
+    this.reaper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.reaper);
+  }
+
+  private iso(offsetMs = 0): string {
+    return new Date(this.clock.now() + offsetMs).toISOString();
+  }
+
+  // Creating and reading
+
+  async create(actor: MemberRecord, params: ParsedParams<'task.create'>): Promise<{ task: Task; duplicate: boolean }> {
+    checkJsonSize(params.context, 'context');
+    if (params.acceptance.schema) {
+      checkJsonSize(params.acceptance.schema, 'acceptance.schema');
+      try {
+        this.ajv.compile(params.acceptance.schema);
+      } catch (error) {
+        throw new HubError('invalid_schema', `The acceptance schema is not valid: ${(error as Error).message}`);
+      }
+    }
+    if (params.parent) await this.row(params.parent);
+    const id = newId('task');
+    const at = this.iso();
+    let room: RoomRecord;
+    let threadId: string | null = null;
+    if (params.room) {
+      room = await this.host.resolveRoom(params.room);
+      await this.host.requireMember(room.id, actor);
+    } else {
+      room = await this.host.createTaskRoom(actor, `task-${id.slice(-8).toLowerCase()}`, params.title);
+    }
+    const task: Task = {
+      id,
+      title: params.title,
+      description: params.description,
+      context: params.context,
+      acceptance: params.acceptance,
+      files: params.files,
+      capabilities: [...new Set(params.capabilities)].sort(),
+      priority: params.priority,
+      max_attempts: params.max_attempts,
+      lease_ms: params.lease_ms,
+      status: 'pending',
+      room: room.id,
+      thread_id: null,
+      parent: params.parent ?? null,
+      client_id: params.client_id ?? null,
+      creator: actor.handle,
+      assignee: null,
+      attempts: 0,
+      lease_expires_at: null,
+      result: null,
+      verdict: null,
+      feedback: null,
+      question: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    };
+    if (params.room) {
+      threadId = await this.host.postSystem(room.id, `**Task** ${params.title}\n\n${params.description}`.trim(), {
+        metadata: { task: id },
+      });
+      task.thread_id = threadId;
+    }
+    const result = await this.store.insertTask(
+      { task, creator_id: actor.id, assignee_id: null, lease_token: null },
+      (stored) => ({
+        kind: 'task.created',
+        actor: actor.handle,
+        at,
+        data: { task: stored, action: 'create', from: null, to: 'pending' },
+        agents: actor.kind === 'agent' ? [actor.id] : [],
+      }),
+    );
+    if (result.duplicate) return { task: result.task, duplicate: true };
+    this.host.publishEvent(result.event);
+    this.dispatch();
+    return { task: result.task, duplicate: false };
+  }
+
+  async get(actor: MemberRecord, id: string): Promise<Task> {
+    const { task } = await this.row(id);
+    await this.requireVisible(actor, task);
+    return task;
+  }
+
+  async list(actor: MemberRecord, params: ParsedParams<'task.list'>): Promise<{ tasks: Task[]; next: string | null }> {
+    const query: TaskQuery = { limit: params.limit + 1, status: params.status };
+    // An unknown handle matches no task, rather than being ignored.
+    if (params.assignee) query.assigneeId = (await this.host.memberByHandle(params.assignee))?.id ?? '-';
+    if (params.creator) query.creatorId = (await this.host.memberByHandle(params.creator))?.id ?? '-';
+    if (params.room) query.roomId = (await this.host.resolveRoom(params.room)).id;
+    if (params.capability) query.capability = params.capability;
+    if (params.created_after) query.createdAfter = new Date(params.created_after).toISOString();
+    if (params.created_before) query.createdBefore = new Date(params.created_before).toISOString();
+    if (params.cursor) query.before = decodeCursor(params.cursor);
+    const found = await this.store.listTasks(query);
+    const page = found.slice(0, params.limit);
+    const last = page.at(-1);
+    const next = found.length > params.limit && last ? encodeCursor(last) : null;
+    const visible = await this.visibility(actor);
+    return { tasks: page.filter(visible), next };
+  }
+
+  // Workers
+
+  registerWorker(sessionId: string, member: MemberRecord, capabilities: string[], concurrency: number): void {
+    this.workers.set(sessionId, { sessionId, member, capabilities: new Set(capabilities), concurrency });
+    this.dispatch();
+  }
+
+  unregisterWorker(sessionId: string): void {
+    this.workers.delete(sessionId);
+  }
+
+  /** The next pending task the worker can do, claimed atomically: highest priority, then oldest. */
+  async claim(actor: MemberRecord, capabilities: string[] | undefined): Promise<TaskClaim | null> {
+    this.requireWorker(actor);
+    const own = new Set(capabilities ?? actor.capabilities);
+    for (let offset = 0; ; offset += CLAIM_SCAN) {
+      const candidates = await this.store.pendingTasks(CLAIM_SCAN, offset);
+      for (const row of candidates) {
+        if (!row.task.capabilities.every((capability) => own.has(capability))) continue;
+        const claim = await this.tryClaim(row, actor);
+        if (claim) return claim;
+      }
+      if (candidates.length < CLAIM_SCAN) return null;
+    }
+  }
+
+  private async tryClaim(row: TaskRow, worker: MemberRecord): Promise<TaskClaim | null> {
+    const token = newId('lease');
+    const expires = this.iso(row.task.lease_ms);
+    const moved = await this.move(
+      row,
+      'claim',
+      'assigned',
+      worker,
+      {
+        assignee: worker.handle,
+        lease_expires_at: expires,
+        verdict: null,
+      },
+      { assignee_id: worker.id, lease_token: token },
+    );
+    if (!moved) return null;
+    await this.host.ensureMember(moved.room, worker);
+    return { task: moved, lease: { token, expires_at: expires } };
+  }
+
+  async heartbeat(
+    actor: MemberRecord,
+    id: string,
+    token: string,
+  ): Promise<{ task: Task; lease: { token: string; expires_at: string } }> {
+    const row = await this.leased(actor, id, token);
+    const expires = this.iso(row.task.lease_ms);
+    const started = row.task.status === 'assigned';
+    const moved = started
+      ? await this.move(row, 'start', 'running', actor, { lease_expires_at: expires })
+      : await this.renew(row, expires);
+    if (!moved) throw new HubError('task_conflict');
+    return { task: moved, lease: { token, expires_at: expires } };
+  }
+
+  async report(
+    actor: MemberRecord,
+    id: string,
+    token: string,
+    result: TaskResult,
+  ): Promise<{ task: Task; verdict: TaskVerdict }> {
+    const row = await this.leased(actor, id, token);
+    if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
+    const errors = [...this.schemaErrors(row.task, result.data)];
+    const outside = this.outsideReservation(row.task, result.files_changed);
+    if (outside.length > 0) errors.push(`files changed outside the task's files: ${outside.join(', ')}`);
+    const verdict: TaskVerdict = { valid: errors.length === 0, errors, by: 'hub', at: this.iso() };
+    if (verdict.valid) {
+      const to: TaskStatus = row.task.acceptance.review ? 'review' : 'completed';
+      const moved = await this.move(
+        row,
+        'report',
+        to,
+        actor,
+        { result, verdict, lease_expires_at: null },
+        { lease_token: null },
+      );
+      if (!moved) throw new HubError('task_conflict');
+      if (to === 'review')
+        await this.notifyPeople(moved, `is ready for review: accept it or reject it with feedback.`, [moved.creator]);
+      this.dispatch();
+      return { task: moved, verdict };
+    }
+    const attempts = row.task.attempts + 1;
+    const exhausted = attempts >= row.task.max_attempts || outside.length > 0;
+    const moved = await this.move(
+      row,
+      'invalid',
+      exhausted ? 'failed' : 'running',
+      actor,
+      {
+        result,
+        verdict,
+        attempts,
+        lease_expires_at: exhausted ? null : this.iso(row.task.lease_ms),
+        question: exhausted ? `The result was refused: ${errors.join('; ')}` : null,
+      },
+      exhausted ? { lease_token: null } : {},
+    );
+    if (!moved) throw new HubError('task_conflict');
+    if (exhausted) {
+      const why =
+        outside.length > 0
+          ? 'its report touched files outside its reservation'
+          : `no valid result after ${attempts} attempts`;
+      await this.escalate(moved, `failed: ${why}. ${errors.join('; ')}`);
+    }
+    return { task: moved, verdict };
+  }
+
+  async release(actor: MemberRecord, id: string, token: string, reason: string | undefined): Promise<Task> {
+    const row = await this.leased(actor, id, token);
+    const moved = await this.move(
+      row,
+      'release',
+      'pending',
+      actor,
+      {
+        assignee: null,
+        lease_expires_at: null,
+        feedback: reason ?? row.task.feedback,
+      },
+      { assignee_id: null, lease_token: null },
+    );
+    if (!moved) throw new HubError('task_conflict');
+    this.dispatch();
+    return moved;
+  }
+
+  async ask(actor: MemberRecord, id: string, token: string, question: string): Promise<Task> {
+    const row = await this.leased(actor, id, token);
+    const moved = await this.move(row, 'ask', 'input_required', actor, { question, lease_expires_at: null });
+    if (!moved) throw new HubError('task_conflict');
+    await this.escalate(moved, `@${actor.handle} asks: ${question}`);
+    return moved;
+  }
+
+  /** A person's (or the creator's) answer: the worker that asked resumes; an escalated task goes back to the queue. */
+  async answer(actor: MemberRecord, id: string, answer: string): Promise<Task> {
+    const row = await this.row(id);
+    await this.requireReviewer(actor, row.task);
+    const resumes = row.task.status === 'input_required' && row.assignee_id !== null && row.lease_token !== null;
+    const moved = resumes
+      ? await this.move(row, 'answer', 'running', actor, {
+          feedback: answer,
+          question: null,
+          lease_expires_at: this.iso(row.task.lease_ms),
+        })
+      : await this.move(
+          row,
+          'answer',
+          'pending',
+          actor,
+          {
+            feedback: answer,
+            question: null,
+            assignee: null,
+            lease_expires_at: null,
+            attempts: row.task.status === 'failed' ? 0 : row.task.attempts,
+          },
+          { assignee_id: null, lease_token: null },
+        );
+    if (!moved) throw new HubError('task_conflict');
+    this.dispatch();
+    return moved;
+  }
+
+  async accept(actor: MemberRecord, id: string): Promise<Task> {
+    const row = await this.row(id);
+    await this.requireReviewer(actor, row.task);
+    const verdict: TaskVerdict = { valid: true, errors: [], by: actor.handle, at: this.iso() };
+    const moved = await this.move(row, 'accept', 'completed', actor, { verdict });
+    if (!moved) throw new HubError('task_conflict');
+    return moved;
+  }
+
+  async reject(actor: MemberRecord, id: string, feedback: string): Promise<Task> {
+    const row = await this.row(id);
+    await this.requireReviewer(actor, row.task);
+    const verdict: TaskVerdict = { valid: false, errors: [feedback], by: actor.handle, at: this.iso() };
+    const moved = await this.move(
+      row,
+      'reject',
+      'pending',
+      actor,
+      {
+        verdict,
+        feedback,
+        assignee: null,
+        lease_expires_at: null,
+      },
+      { assignee_id: null, lease_token: null },
+    );
+    if (!moved) throw new HubError('task_conflict');
+    this.dispatch();
+    return moved;
+  }
+
+  async cancel(actor: MemberRecord, id: string, reason: string | undefined): Promise<Task> {
+    const row = await this.row(id);
+    if (row.creator_id !== actor.id && actor.role !== 'admin') {
+      throw new HubError('forbidden', 'Only the task’s creator or an admin may cancel it.');
+    }
+    const moved = await this.move(
+      row,
+      'cancel',
+      'cancelled',
+      actor,
+      {
+        lease_expires_at: null,
+        feedback: reason ?? row.task.feedback,
+      },
+      { lease_token: null },
+    );
+    if (!moved) throw new HubError('task_conflict');
+    return moved;
+  }
+
+  // The reaper and push dispatch
+
+  /** Takes back expired leases (retry, or fail and escalate after max attempts) and escalates tasks nobody took. */
+  async reap(): Promise<void> {
+    const now = this.iso();
+    for (const row of await this.store.expiredTasks(now, REAP_BATCH)) {
+      const attempts = row.task.attempts + 1;
+      const exhausted = attempts >= row.task.max_attempts;
+      const worker = row.task.assignee;
+      const moved = await this.move(
+        row,
+        'expire',
+        exhausted ? 'failed' : 'pending',
+        undefined,
+        {
+          attempts,
+          assignee: null,
+          lease_expires_at: null,
+          question: exhausted ? `The lease expired ${attempts} times; the last worker was @${worker}.` : null,
+        },
+        { assignee_id: null, lease_token: null },
+      );
+      if (moved && exhausted)
+        await this.escalate(moved, `failed: its lease expired ${attempts} times (last worker @${worker}).`);
+    }
+    if (this.options.escalateAfterMs > 0) {
+      const stale = this.iso(-this.options.escalateAfterMs);
+      for (const row of await this.store.pendingTasks(REAP_BATCH, 0)) {
+        if (row.task.updated_at > stale) continue;
+        const question = `No worker has taken this task for ${Math.round(this.options.escalateAfterMs / 60_000)} minutes.`;
+        const moved = await this.move(row, 'escalate', 'input_required', undefined, { question });
+        if (moved) await this.escalate(moved, question);
+      }
+    }
+    this.dispatch();
+  }
+
+  /** Offers pending tasks to this instance's registered workers, least loaded first; one pass at a time. */
+  dispatch(): void {
+    if (this.workers.size === 0) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = this.pushPending()
+      .catch((error) => this.onError(error, 'task dispatch failed'))
+      .finally(() => {
+        this.dispatching = undefined;
+        if (this.dispatchAgain) {
+          this.dispatchAgain = false;
+          this.dispatch();
+        }
+      });
+  }
+
+  private async pushPending(): Promise<void> {
+    const load = await this.store.activeTaskCounts();
+    for (let offset = 0; ; offset += CLAIM_SCAN) {
+      const candidates = await this.store.pendingTasks(CLAIM_SCAN, offset);
+      let claimed = 0;
+      for (const row of candidates) {
+        const able = [...this.workers.values()]
+          .filter((worker) => row.task.capabilities.every((capability) => worker.capabilities.has(capability)))
+          .filter((worker) => (load.get(worker.member.id) ?? 0) < worker.concurrency)
+          .sort((a, b) => (load.get(a.member.id) ?? 0) - (load.get(b.member.id) ?? 0));
+        const worker = able[0];
+        if (!worker) continue;
+        const claim = await this.tryClaim(row, worker.member);
+        if (!claim) continue;
+        claimed += 1;
+        load.set(worker.member.id, (load.get(worker.member.id) ?? 0) + 1);
+        if (!this.host.sendTo(worker.sessionId, { type: 'task.assigned', ...claim })) {
+          // The worker left between the choice and the send: the lease will lapse and the reaper requeue it.
+          this.workers.delete(worker.sessionId);
+        }
+      }
+      // Claimed rows left the pending list, so the same offset now shows later ones.
+      if (candidates.length < CLAIM_SCAN) return;
+      if (claimed > 0) offset -= claimed;
+    }
+  }
+
+  // The one place a task changes
+
+  /**
+   * Moves a task by `action` to `to`, if the transition table allows it, as a compare-and-set on
+   * its version; logs it in the task's room. Undefined when another change won the race.
+   */
+  private async move(
+    row: TaskRow,
+    action: TaskAction,
+    to: TaskStatus,
+    actor: MemberRecord | undefined,
+    changes: Partial<Task>,
+    hidden: Partial<Pick<TaskRow, 'assignee_id' | 'lease_token'>> = {},
+  ): Promise<Task | undefined> {
+    const from = row.task.status;
+    if (!mayTransition(from, action, to)) {
+      throw new HubError('invalid_transition', `A ${from} task cannot be moved by ${action} to ${to}.`);
+    }
+    const at = this.iso();
+    const task: Task = { ...row.task, ...changes, status: to, updated_at: at, version: row.task.version + 1 };
+    const next: TaskRow = { ...row, ...hidden, task };
+    const audience = new Set(
+      [row.creator_id, next.assignee_id, row.assignee_id].filter((id): id is string => id !== null),
+    );
+    const agents: string[] = [];
+    for (const id of audience) if ((await this.host.memberById(id)).kind === 'agent') agents.push(id);
+    const written = await this.store.replaceTask(next, (stored) => ({
+      kind: 'task.updated',
+      actor: actor?.handle ?? 'system',
+      at,
+      data: { task: stored, action, from, to },
+      agents,
+    }));
+    if (!written) return undefined;
+    if (written.event) this.host.publishEvent(written.event);
+    return written.task;
+  }
+
+  /** A heartbeat on a running task: a new expiry, not worth a line in the room's log. */
+  private async renew(row: TaskRow, expires: string): Promise<Task | undefined> {
+    const task: Task = { ...row.task, lease_expires_at: expires, version: row.task.version + 1 };
+    const written = await this.store.replaceTask({ ...row, task }, null);
+    return written?.task;
+  }
+
+  private async escalate(task: Task, why: string): Promise<void> {
+    await this.notifyPeople(task, `needs a person: ${why}`, [task.creator]);
+  }
+
+  private async notifyPeople(task: Task, what: string, also: string[]): Promise<void> {
+    const people = await this.host.peopleIn(task.room);
+    const mentions = [...new Set([...also, ...people])].filter((handle) => handle !== 'system');
+    const content =
+      `${mentions.map((handle) => `@${handle}`).join(' ')} Task “${task.title}” (${task.id}) ${what}\n\n` +
+      `Answer with \`roundtable task answer ${task.id} "…"\`` +
+      (task.status === 'review' ? `, or accept or reject it.` : '.');
+    await this.host.postSystem(task.room, content, {
+      mentions,
+      threadId: task.thread_id,
+      metadata: { task: task.id, status: task.status },
+    });
+  }
+
+  // Checks
+
+  private async row(id: string): Promise<TaskRow> {
+    const row = await this.store.taskRow(id);
+    if (!row) throw new HubError('task_not_found');
+    return row;
+  }
+
+  /** The task, if the actor holds its live lease under this token. */
+  private async leased(actor: MemberRecord, id: string, token: string): Promise<TaskRow> {
+    const row = await this.row(id);
+    const live =
+      row.assignee_id === actor.id &&
+      row.lease_token === token &&
+      (row.task.status === 'assigned' || row.task.status === 'running' || row.task.status === 'input_required') &&
+      (row.task.lease_expires_at === null || row.task.lease_expires_at > this.iso());
+    if (!live) throw new HubError('lease_invalid');
+    return row;
+  }
+
+  private requireWorker(actor: MemberRecord): void {
+    if (actor.kind !== 'agent') throw new HubError('forbidden', 'Only agents take tasks as workers.');
+  }
+
+  /** The creator, or a person in the task's room, may answer, accept and reject. */
+  private async requireReviewer(actor: MemberRecord, task: Task): Promise<void> {
+    if (actor.handle === task.creator || actor.role === 'admin') return;
+    if (actor.kind !== 'person') throw new HubError('forbidden', 'Only the task’s creator or a person may do this.');
+    await this.host.requireMember(task.room, actor);
+  }
+
+  private async requireVisible(actor: MemberRecord, task: Task): Promise<void> {
+    if (!(await this.visibility(actor))(task)) throw new HubError('task_not_found');
+  }
+
+  /** A task is seen by the members of its room, its creator and assignee, and admins; to others it does not exist. */
+  private async visibility(actor: MemberRecord): Promise<(task: Task) => boolean> {
+    if (actor.role === 'admin') return () => true;
+    const mine = new Set(await this.host.roomIdsOf(actor));
+    return (task) => mine.has(task.room) || task.creator === actor.handle || task.assignee === actor.handle;
+  }
+
+  private schemaErrors(task: Task, data: unknown): string[] {
+    const schema = task.acceptance.schema;
+    if (!schema) return [];
+    let validate = this.validators.get(task.id);
+    if (!validate) {
+      validate = this.ajv.compile(schema);
+      this.validators.set(task.id, validate);
+    }
+    if (validate(data)) return [];
+    return (validate.errors ?? []).map((error) => `${error.instancePath || 'data'} ${error.message ?? 'is invalid'}`);
+  }
+
+  private outsideReservation(task: Task, changed: string[]): string[] {
+    if (task.files.length === 0) return [];
+    const inside = picomatch(task.files, { dot: true });
+    return changed.filter((file) => !inside(file));
+  }
+}
+
+function checkJsonSize(value: unknown, what: string): void {
+  if (Buffer.byteLength(JSON.stringify(value) ?? '') > TaskLimits.maxJsonBytes) {
+    throw new HubError('invalid_request', `${what} is larger than ${TaskLimits.maxJsonBytes} bytes.`);
+  }
+}
+
+function encodeCursor(task: Task): string {
+  return Buffer.from(JSON.stringify([task.created_at, task.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { created_at: string; id: string } {
+  try {
+    const [created_at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+    if (typeof created_at === 'string' && typeof id === 'string') return { created_at, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new HubError('invalid_request', 'The cursor is not one this hub gave out.');
+}

@@ -1,0 +1,4 @@
+/** The task scenarios again, with the hub on PostgreSQL: concurrent claims race across pooled connections there. */
+import { onPostgres } from './services.js';
+
+await onPostgres('tasks', () => import('./tasks.test.js'));
