@@ -4,6 +4,7 @@ import {
   type CreateRoomParams,
   type Cursors,
   type ErrorCode,
+  type FileReservation,
   type ErrorFrame,
   type EventFrame,
   type Member,
@@ -457,6 +458,23 @@ export class RoundtableClient implements StreamHost {
 
   async rejectTask(id: string, feedback: string): Promise<Task> {
     return (await this.request('task.reject', { task: id, feedback })).task;
+  }
+
+  /** Reserves paths or globs; rejects with `reservation_conflict` (details name the holder and task) when someone else holds them. */
+  async reserveFiles(
+    patterns: string[],
+    options: { mode?: 'exclusive' | 'shared'; ttl_ms?: number; task?: string } = {},
+  ): Promise<FileReservation[]> {
+    return (await this.request('files.reserve', { patterns, ...options })).reservations;
+  }
+
+  /** Releases this member's reservations on `patterns`, or all of them. */
+  async releaseFiles(patterns?: string[]): Promise<number> {
+    return (await this.request('files.release', { patterns })).released;
+  }
+
+  async listReservations(holder?: string): Promise<FileReservation[]> {
+    return (await this.request('files.list', { holder })).reservations;
   }
 
   /** Stops someone's streaming message, as a person pressing stop does. */

@@ -22,6 +22,7 @@ export type {
   Cursors,
   ErrorCode,
   EventFrame,
+  FileReservation,
   Member,
   Message,
   MessageResult,

@@ -44,6 +44,10 @@ export const ERRORS = {
     message: 'The lease token is wrong or the lease has expired: the task is no longer yours.',
   },
   task_conflict: { status: 409, message: 'The task changed meanwhile; read it again and retry.' },
+  reservation_conflict: {
+    status: 409,
+    message: 'Those files are reserved by someone else; `details.conflicts` names the holder and the task.',
+  },
   invalid_schema: { status: 422, message: 'The acceptance schema is not a valid JSON Schema.' },
   unknown_target: { status: 422, message: 'A target is not a member of the room.' },
   thread_mismatch: { status: 422, message: 'The thread parent is not a top-level message of this room.' },

@@ -191,6 +191,21 @@ export type TaskListParams = z.input<typeof TaskListParams>;
 const TaskRef = Id;
 const LeaseToken = z.string().min(1).max(128);
 
+export const ReservationMode = z.enum(['exclusive', 'shared']);
+export type ReservationMode = z.infer<typeof ReservationMode>;
+
+/** A claim on paths or globs: exclusive ones overlap nothing of anyone else's; shared ones only no exclusive. */
+export interface FileReservation {
+  id: string;
+  pattern: string;
+  mode: ReservationMode;
+  holder: string;
+  /** The task it was taken for: it ends when the task leaves its worker. */
+  task: string | null;
+  expires_at: string;
+  created_at: string;
+}
+
 /** Task requests, merged into the protocol's request schemas. */
 export const TaskRequestSchemas = {
   'task.create': CreateTaskParams,
@@ -213,6 +228,14 @@ export const TaskRequestSchemas = {
   'task.answer': z.object({ task: TaskRef, answer: z.string().min(1).max(TaskLimits.maxDescriptionChars) }),
   'task.accept': z.object({ task: TaskRef }),
   'task.reject': z.object({ task: TaskRef, feedback: z.string().min(1).max(TaskLimits.maxDescriptionChars) }),
+  'files.reserve': z.object({
+    patterns: z.array(FilePattern).min(1).max(TaskLimits.maxFiles),
+    mode: ReservationMode.default('exclusive'),
+    ttl_ms: z.number().int().min(TaskLimits.minLeaseMs).max(TaskLimits.maxLeaseMs).default(300_000),
+    task: TaskRef.optional(),
+  }),
+  'files.release': z.object({ patterns: z.array(FilePattern).max(TaskLimits.maxFiles).optional() }),
+  'files.list': z.object({ holder: Handle.optional() }),
 } as const;
 
 export interface TaskResultMap {
@@ -229,4 +252,7 @@ export interface TaskResultMap {
   'task.answer': { task: Task };
   'task.accept': { task: Task };
   'task.reject': { task: Task };
+  'files.reserve': { reservations: FileReservation[] };
+  'files.release': { released: number };
+  'files.list': { reservations: FileReservation[] };
 }

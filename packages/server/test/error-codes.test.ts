@@ -921,6 +921,8 @@ test('task errors: unknown task, bad schema, wrong lease, a move the state machi
   const { claim } = await w.request('task.claim', {});
   assert.equal(claim.task.id, task.id);
   expectErrorFrame(await w.requestError('task.heartbeat', { task: task.id, lease: 'lease_forged' }), 'lease_invalid');
+  await w.request('files.reserve', { patterns: ['src/**'] });
+  expectErrorFrame(await a.requestError('files.reserve', { patterns: ['src/index.ts'] }), 'reservation_conflict');
   await w.request('task.ask', { task: task.id, lease: claim.lease.token, question: 'which branch?' });
 
   // Two answers in one packet are read before either is written: the second loses the compare-and-set.

@@ -270,3 +270,60 @@ test('review, questions and answers, cancellation, and wrong lease tokens', asyn
     (error: unknown) => error instanceof RoundtableError && error.code === 'invalid_schema',
   );
 });
+
+test('file reservations: exclusive against anything, shared with shared, TTLs, and tasks whose files are held wait', async (t) => {
+  const clock = new SkewClock();
+  const hub = await startHub(t, { clock, env: { TASK_REAPER_INTERVAL_MS: '3600000' } });
+  const ada = await hub.member('ada');
+  const coordinator = await connect(t, hub, ada.token);
+  const alpha = await agent(t, hub, 'alpha');
+  const beta = await agent(t, hub, 'beta');
+  const conflictOf = async (work: Promise<unknown>) => {
+    const error = await work.then(
+      () => assert.fail('the reservation was expected to conflict'),
+      (failure: unknown) => failure,
+    );
+    assert.ok(error instanceof RoundtableError && error.code === 'reservation_conflict', String(error));
+    return error;
+  };
+
+  await alpha.client.reserveFiles(['src/parser/**'], { ttl_ms: 60_000 });
+  const refused = await conflictOf(beta.client.reserveFiles(['src/parser/expr.ts']));
+  assert.match(refused.message, /held by @alpha/, 'the conflict names the holder');
+  assert.deepEqual(
+    (refused.details as { conflicts: Array<{ holder: string; pattern: string }> }).conflicts.map((c) => [
+      c.holder,
+      c.pattern,
+    ]),
+    [['alpha', 'src/parser/**']],
+  );
+  await beta.client.reserveFiles(['src/lexer/**', 'docs/*.md']);
+  await conflictOf(beta.client.reserveFiles(['src/**/*.ts'], { mode: 'shared' }));
+
+  await alpha.client.reserveFiles(['README.md'], { mode: 'shared' });
+  await beta.client.reserveFiles(['README.md'], { mode: 'shared' });
+  await conflictOf(coordinator.reserveFiles(['README.md']));
+
+  clock.advance(61_000);
+  await beta.client.reserveFiles(['src/parser/expr.ts']);
+  assert.deepEqual(
+    (await coordinator.listReservations('beta')).map((r) => r.pattern).sort(),
+    ['README.md', 'docs/*.md', 'src/lexer/**', 'src/parser/expr.ts'].sort(),
+    'alpha’s expired reservation no longer counts; beta’s live ones are listed',
+  );
+  assert.equal(await beta.client.releaseFiles(), 4);
+
+  const first = await coordinator.createTask({ title: 'refactor lexer', files: ['src/lexer/**'] });
+  const second = await coordinator.createTask({ title: 'fix token', files: ['src/lexer/token.ts'] });
+  const claim = (await alpha.client.claimTask())!;
+  assert.equal(claim.task.id, first.id);
+  await conflictOf(beta.client.reserveFiles(['src/lexer/token.ts']));
+  assert.equal(await beta.client.claimTask(), null, 'a task whose files are held waits in the queue');
+  assert.equal((await coordinator.getTask(second.id)).status, 'pending');
+  await alpha.client.reportTask(first.id, claim.lease.token, {
+    summary: 'done',
+    files_changed: ['src/lexer/index.ts'],
+  });
+  const next = await beta.client.claimTask();
+  assert.equal(next?.task.id, second.id, 'once the first task ends, its files are free and the waiting task goes out');
+});

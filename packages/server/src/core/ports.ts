@@ -15,6 +15,7 @@ import type {
   PresenceStatus,
   RoomKind,
   RoomSummary,
+  FileReservation,
   Task,
   TaskStatus,
 } from '@roundtable/protocol';
@@ -195,6 +196,20 @@ export interface TaskQuery {
   limit: number;
 }
 
+export interface ReservationRequest {
+  holder_id: string;
+  holder: string;
+  task_id: string | null;
+  patterns: string[];
+  mode: FileReservation['mode'];
+  expires_at: string;
+  /** Reservations that expired before this (ISO time) no longer count. */
+  now: string;
+}
+
+/** Whether two path patterns can name a common file: the glob semantics stay in the core. */
+export type PatternsOverlap = (a: string, b: string) => boolean;
+
 export type InsertTaskResult = { duplicate: false; task: Task; event: StoredEvent } | { duplicate: true; task: Task };
 
 /**
@@ -292,6 +307,22 @@ export interface Store {
   expiredTasks(now: string, limit: number): Promise<TaskRow[]>;
   /** How many tasks each member holds (assigned or running), by member id. */
   activeTaskCounts(): Promise<Map<string, number>>;
+
+  /**
+   * Atomically, across instances: checks the patterns against every live reservation of other
+   * holders (exclusive overlaps anything, shared overlaps exclusive) and, when none conflicts,
+   * stores them (replacing the holder's own on the same patterns); otherwise stores nothing and
+   * returns the conflicting ones.
+   */
+  reserveFiles(
+    request: ReservationRequest,
+    overlaps: PatternsOverlap,
+  ): Promise<{ reservations: FileReservation[] } | { conflicts: FileReservation[] }>;
+  /** Releases a holder's reservations (all, or those on `patterns`), or every reservation of a task. */
+  releaseFiles(filter: { holder_id: string; patterns?: string[] } | { task_id: string }): Promise<number>;
+  /** Moves the expiry of a task's reservations, as its lease is renewed. */
+  extendReservations(taskId: string, expiresAt: string): Promise<void>;
+  listReservations(now: string, holderId?: string): Promise<FileReservation[]>;
 
   /** Every row of the store (or of one room, with its members), table by table, for export. */
   dump(roomId?: string): AsyncIterable<DumpRecord>;

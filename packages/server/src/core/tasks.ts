@@ -10,7 +10,9 @@ import picomatch from 'picomatch';
 import {
   mayTransition,
   TaskLimits,
+  type FileReservation,
   type ParsedParams,
+  type ReservationMode,
   type Task,
   type TaskAction,
   type TaskClaim,
@@ -61,6 +63,8 @@ interface Worker {
 }
 
 const CLAIM_SCAN = 50;
+/** Statuses in which a task's worker holds its files. */
+const HOLDS_FILES: ReadonlySet<TaskStatus> = new Set(['assigned', 'running', 'input_required']);
 const REAP_BATCH = 200;
 
 export class TaskBoard {
@@ -218,9 +222,28 @@ export class TaskBoard {
     }
   }
 
+  /**
+   * Claims for a worker: first its files, exclusively (a task whose files someone else holds waits
+   * in the queue and the claim moves on), then the task itself.
+   */
   private async tryClaim(row: TaskRow, worker: MemberRecord): Promise<TaskClaim | null> {
     const token = newId('lease');
     const expires = this.iso(row.task.lease_ms);
+    if (row.task.files.length > 0) {
+      const held = await this.store.reserveFiles(
+        {
+          holder_id: worker.id,
+          holder: worker.handle,
+          task_id: row.task.id,
+          patterns: row.task.files,
+          mode: 'exclusive',
+          expires_at: expires,
+          now: this.iso(),
+        },
+        patternsOverlap,
+      );
+      if ('conflicts' in held) return null;
+    }
     const moved = await this.move(
       row,
       'claim',
@@ -233,7 +256,10 @@ export class TaskBoard {
       },
       { assignee_id: worker.id, lease_token: token },
     );
-    if (!moved) return null;
+    if (!moved) {
+      if (row.task.files.length > 0) await this.store.releaseFiles({ holder_id: worker.id, patterns: row.task.files });
+      return null;
+    }
     await this.host.ensureMember(moved.room, worker);
     return { task: moved, lease: { token, expires_at: expires } };
   }
@@ -250,6 +276,7 @@ export class TaskBoard {
       ? await this.move(row, 'start', 'running', actor, { lease_expires_at: expires })
       : await this.renew(row, expires);
     if (!moved) throw new HubError('task_conflict');
+    if (row.task.files.length > 0) await this.store.extendReservations(row.task.id, expires);
     return { task: moved, lease: { token, expires_at: expires } };
   }
 
@@ -416,6 +443,53 @@ export class TaskBoard {
     return moved;
   }
 
+  // File reservations
+
+  async reserveFiles(
+    actor: MemberRecord,
+    patterns: string[],
+    mode: ReservationMode,
+    ttlMs: number,
+    taskId: string | undefined,
+  ): Promise<FileReservation[]> {
+    if (taskId) {
+      const row = await this.row(taskId);
+      if (row.assignee_id !== actor.id)
+        throw new HubError('forbidden', 'Only the task’s assignee reserves files for it.');
+    }
+    const held = await this.store.reserveFiles(
+      {
+        holder_id: actor.id,
+        holder: actor.handle,
+        task_id: taskId ?? null,
+        patterns,
+        mode,
+        expires_at: this.iso(ttlMs),
+        now: this.iso(),
+      },
+      patternsOverlap,
+    );
+    if ('conflicts' in held) {
+      const named = held.conflicts.map(
+        (other) =>
+          `${other.pattern} (${other.mode}, held by @${other.holder}${other.task ? ` for ${other.task}` : ''})`,
+      );
+      throw new HubError('reservation_conflict', `Reserved by someone else: ${named.join('; ')}.`, {
+        details: { conflicts: held.conflicts },
+      });
+    }
+    return held.reservations;
+  }
+
+  releaseFiles(actor: MemberRecord, patterns: string[] | undefined): Promise<number> {
+    return this.store.releaseFiles({ holder_id: actor.id, patterns });
+  }
+
+  async listReservations(holder: string | undefined): Promise<FileReservation[]> {
+    const holderId = holder ? ((await this.host.memberByHandle(holder))?.id ?? '-') : undefined;
+    return this.store.listReservations(this.iso(), holderId);
+  }
+
   // The reaper and push dispatch
 
   /** Takes back expired leases (retry, or fail and escalate after max attempts) and escalates tasks nobody took. */
@@ -533,6 +607,7 @@ export class TaskBoard {
     }));
     if (!written) return undefined;
     if (written.event) this.host.publishEvent(written.event);
+    if (HOLDS_FILES.has(from) && !HOLDS_FILES.has(to)) await this.store.releaseFiles({ task_id: task.id });
     return written.task;
   }
 
@@ -620,6 +695,19 @@ export class TaskBoard {
     const inside = picomatch(task.files, { dot: true });
     return changed.filter((file) => !inside(file));
   }
+}
+
+/**
+ * Whether two path patterns may name a common file. Exact for plain paths; for two globs it is
+ * cautious: globs under nested static directories are taken to overlap.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  if (a === b || picomatch(a, { dot: true })(b) || picomatch(b, { dot: true })(a)) return true;
+  const first = picomatch.scan(a);
+  const second = picomatch.scan(b);
+  if (!first.isGlob || !second.isGlob) return false;
+  const under = (base: string, parent: string) => parent === '' || base === parent || base.startsWith(`${parent}/`);
+  return under(first.base, second.base) || under(second.base, first.base);
 }
 
 function checkJsonSize(value: unknown, what: string): void {

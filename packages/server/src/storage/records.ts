@@ -2,12 +2,14 @@
  * Rows to records, for every store: a row comes in normalized (JSON columns parsed, flags as
  * booleans; see core/dump.ts), whatever the database's own column types.
  */
-import type { Message, MessagePart, Reaction, Task } from '@roundtable/protocol';
+import type { FileReservation, Message, MessagePart, Reaction, Task } from '@roundtable/protocol';
 import type {
   MemberRecord,
   MembershipRecord,
   NewMessage,
   RoomRecord,
+  PatternsOverlap,
+  ReservationRequest,
   TaskQuery,
   TaskRow,
   TokenRecord,
@@ -210,3 +212,53 @@ export function taskQuerySql(
   const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   return `${clause} ORDER BY created_at DESC, id DESC LIMIT ${param(query.limit)}`;
 }
+
+export function toReservation(row: Row): FileReservation {
+  return {
+    id: row.id as string,
+    pattern: row.pattern as string,
+    mode: row.mode as FileReservation['mode'],
+    holder: row.holder as string,
+    task: (row.task_id as string | null) ?? null,
+    expires_at: row.expires_at as string,
+    created_at: row.created_at as string,
+  };
+}
+
+/** The live reservations of other holders that the request would overlap. */
+export function reservationConflicts(
+  request: ReservationRequest,
+  live: Row[],
+  overlaps: PatternsOverlap,
+): FileReservation[] {
+  return live
+    .filter((row) => row.holder_id !== request.holder_id)
+    .filter((row) => request.mode === 'exclusive' || row.mode === 'exclusive')
+    .filter((row) => request.patterns.some((pattern) => overlaps(pattern, row.pattern as string)))
+    .map(toReservation);
+}
+
+/** The rows a granted request stores, one per pattern. */
+export function reservationRows(request: ReservationRequest, newId: () => string): Row[] {
+  return [...new Set(request.patterns)].map((pattern) => ({
+    id: newId(),
+    holder_id: request.holder_id,
+    holder: request.holder,
+    task_id: request.task_id,
+    pattern,
+    mode: request.mode,
+    expires_at: request.expires_at,
+    created_at: request.now,
+  }));
+}
+
+export const RESERVATION_COLUMNS = [
+  'id',
+  'holder_id',
+  'holder',
+  'task_id',
+  'pattern',
+  'mode',
+  'expires_at',
+  'created_at',
+];

@@ -111,6 +111,13 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     task: await hub.tasks.answer(actor, params.task, params.answer),
   }),
   'task.accept': async ({ hub, actor }, params) => ({ task: await hub.tasks.accept(actor, params.task) }),
+  'files.reserve': async ({ hub, actor }, params) => ({
+    reservations: await hub.tasks.reserveFiles(actor, params.patterns, params.mode, params.ttl_ms, params.task),
+  }),
+  'files.release': async ({ hub, actor }, params) => ({
+    released: await hub.tasks.releaseFiles(actor, params.patterns),
+  }),
+  'files.list': async ({ hub }, params) => ({ reservations: await hub.tasks.listReservations(params.holder) }),
   'task.reject': async ({ hub, actor }, params) => ({
     task: await hub.tasks.reject(actor, params.task, params.feedback),
   }),

@@ -123,7 +123,7 @@ CREATE TABLE health_probe (
   },
   {
     version: 2,
-    name: 'tasks',
+    name: 'tasks and file reservations',
     sql: `
 CREATE TABLE tasks (
   id text PRIMARY KEY,
@@ -146,6 +146,18 @@ CREATE UNIQUE INDEX tasks_client_id ON tasks(creator_id, client_id) WHERE client
 CREATE INDEX tasks_claim_order ON tasks(status, priority DESC, created_at, id);
 CREATE INDEX tasks_leases ON tasks(status, lease_expires_at);
 CREATE INDEX tasks_created ON tasks(created_at, id);
+CREATE TABLE reservations (
+  id text PRIMARY KEY,
+  holder_id text NOT NULL,
+  holder text NOT NULL,
+  task_id text,
+  pattern text NOT NULL,
+  mode text NOT NULL,
+  expires_at text NOT NULL,
+  created_at text NOT NULL
+);
+CREATE INDEX reservations_active ON reservations(expires_at);
+CREATE INDEX reservations_task ON reservations(task_id) WHERE task_id IS NOT NULL;
 `,
   },
 ];

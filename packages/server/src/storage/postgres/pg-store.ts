@@ -4,7 +4,8 @@
  * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
  */
 import pg from 'pg';
-import type { Message, RoomSummary, Task } from '@roundtable/protocol';
+import type { FileReservation, Message, RoomSummary, Task } from '@roundtable/protocol';
+import { newId } from '../../core/ids.js';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
@@ -25,6 +26,8 @@ import type {
   RoomRecord,
   Store,
   StoredEvent,
+  PatternsOverlap,
+  ReservationRequest,
   TaskQuery,
   TaskRow,
   TokenRecord,
@@ -34,8 +37,12 @@ import {
   chainAfter,
   groupReactions,
   newMessage,
+  RESERVATION_COLUMNS,
+  reservationConflicts,
+  reservationRows,
   TASK_COLUMNS,
   taskColumns,
+  toReservation,
   taskQuerySql,
   toMember,
   toMembership,
@@ -883,6 +890,67 @@ export class PgStore implements Store {
     });
   }
 
+  // File reservations
+
+  reserveFiles(
+    request: ReservationRequest,
+    overlaps: PatternsOverlap,
+  ): Promise<{ reservations: FileReservation[] } | { conflicts: FileReservation[] }> {
+    return this.write(async (client) => {
+      // Check-then-insert must not interleave with another instance's: one reserver at a time, until commit.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [RESERVATIONS_LOCK]);
+      const live = (await client.query('SELECT * FROM reservations WHERE expires_at > $1', [request.now])).rows;
+      const conflicts = reservationConflicts(request, live, overlaps);
+      if (conflicts.length > 0) return { conflicts };
+      const rows = reservationRows(request, () => newId('rsv'));
+      for (const row of rows) {
+        await client.query('DELETE FROM reservations WHERE holder_id = $1 AND pattern = $2', [
+          request.holder_id,
+          row.pattern,
+        ]);
+        await client.query(
+          `INSERT INTO reservations (${RESERVATION_COLUMNS.join(', ')}) VALUES (${RESERVATION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+          RESERVATION_COLUMNS.map((column) => row[column]),
+        );
+      }
+      return { reservations: rows.map(toReservation) };
+    });
+  }
+
+  releaseFiles(filter: { holder_id: string; patterns?: string[] } | { task_id: string }): Promise<number> {
+    return this.write(async (client) => {
+      if ('task_id' in filter) {
+        return (await client.query('DELETE FROM reservations WHERE task_id = $1', [filter.task_id])).rowCount ?? 0;
+      }
+      if (!filter.patterns) {
+        return (await client.query('DELETE FROM reservations WHERE holder_id = $1', [filter.holder_id])).rowCount ?? 0;
+      }
+      const result = await client.query('DELETE FROM reservations WHERE holder_id = $1 AND pattern = ANY($2)', [
+        filter.holder_id,
+        filter.patterns,
+      ]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  extendReservations(taskId: string, expiresAt: string): Promise<void> {
+    return this.write(async (client) => {
+      await client.query('UPDATE reservations SET expires_at = $1 WHERE task_id = $2', [expiresAt, taskId]);
+    });
+  }
+
+  listReservations(now: string, holderId?: string): Promise<FileReservation[]> {
+    return this.read(async (db) => {
+      const rows = holderId
+        ? await db.query('SELECT * FROM reservations WHERE expires_at > $1 AND holder_id = $2 ORDER BY created_at', [
+            now,
+            holderId,
+          ])
+        : await db.query('SELECT * FROM reservations WHERE expires_at > $1 ORDER BY created_at', [now]);
+      return rows.rows.map(toReservation);
+    });
+  }
+
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
     return this.read(async (db) => {
       const params: unknown[] = [roomId, after];
@@ -1105,6 +1173,9 @@ async function update(
     ...keys.map((key) => values[key]),
   ]);
 }
+
+/** The advisory lock that serializes file reservations across instances (any fixed number). */
+const RESERVATIONS_LOCK = 7_311_021;
 
 /** A task's column values in TASK_COLUMNS order, JSON columns serialized for jsonb. */
 function taskValues(row: TaskRow): unknown[] {

@@ -128,7 +128,7 @@ CREATE TABLE events (
   },
   {
     version: 2,
-    name: 'tasks',
+    name: 'tasks and file reservations',
     sql: `
 CREATE TABLE tasks (
   id TEXT PRIMARY KEY,
@@ -151,6 +151,18 @@ CREATE UNIQUE INDEX tasks_client_id ON tasks(creator_id, client_id) WHERE client
 CREATE INDEX tasks_claim_order ON tasks(status, priority DESC, created_at, id);
 CREATE INDEX tasks_leases ON tasks(status, lease_expires_at);
 CREATE INDEX tasks_created ON tasks(created_at, id);
+CREATE TABLE reservations (
+  id TEXT PRIMARY KEY,
+  holder_id TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  task_id TEXT,
+  pattern TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX reservations_active ON reservations(expires_at);
+CREATE INDEX reservations_task ON reservations(task_id) WHERE task_id IS NOT NULL;
 `,
   },
 ];

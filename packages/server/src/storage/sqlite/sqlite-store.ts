@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message, RoomSummary, Task } from '@roundtable/protocol';
+import type { FileReservation, Message, RoomSummary, Task } from '@roundtable/protocol';
+import { newId } from '../../core/ids.js';
 import { HubError } from '../../core/hub-error.js';
 import type {
   DenyEntry,
@@ -26,6 +27,8 @@ import type {
   RoomRecord,
   Store,
   StoredEvent,
+  PatternsOverlap,
+  ReservationRequest,
   TaskQuery,
   TaskRow,
   TokenRecord,
@@ -36,8 +39,12 @@ import {
   chainAfter,
   groupReactions,
   newMessage,
+  RESERVATION_COLUMNS,
+  reservationConflicts,
+  reservationRows,
   TASK_COLUMNS,
   taskColumns,
+  toReservation,
   taskQuerySql,
   toMember,
   toMessage,
@@ -875,6 +882,57 @@ export class SqliteStore implements Store {
           ).map((row) => [row.assignee_id as string, Number(row.n)]),
         ),
     );
+  }
+
+  // File reservations
+
+  reserveFiles(
+    request: ReservationRequest,
+    overlaps: PatternsOverlap,
+  ): Promise<{ reservations: FileReservation[] } | { conflicts: FileReservation[] }> {
+    return this.write(() => {
+      const live = this.db.prepare('SELECT * FROM reservations WHERE expires_at > ?').all(request.now) as Row[];
+      const conflicts = reservationConflicts(request, live, overlaps);
+      if (conflicts.length > 0) return { conflicts };
+      const rows = reservationRows(request, () => newId('rsv'));
+      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
+      const insert = this.db.prepare(
+        `INSERT INTO reservations (${RESERVATION_COLUMNS.join(', ')}) VALUES (${RESERVATION_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      );
+      for (const row of rows) {
+        drop.run(request.holder_id, row.pattern);
+        insert.run(row);
+      }
+      return { reservations: rows.map(toReservation) };
+    });
+  }
+
+  releaseFiles(filter: { holder_id: string; patterns?: string[] } | { task_id: string }): Promise<number> {
+    return this.write(() => {
+      if ('task_id' in filter)
+        return this.db.prepare('DELETE FROM reservations WHERE task_id = ?').run(filter.task_id).changes;
+      if (!filter.patterns)
+        return this.db.prepare('DELETE FROM reservations WHERE holder_id = ?').run(filter.holder_id).changes;
+      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
+      return filter.patterns.reduce((sum, pattern) => sum + drop.run(filter.holder_id, pattern).changes, 0);
+    });
+  }
+
+  extendReservations(taskId: string, expiresAt: string): Promise<void> {
+    return this.write(() => {
+      this.db.prepare('UPDATE reservations SET expires_at = ? WHERE task_id = ?').run(expiresAt, taskId);
+    });
+  }
+
+  listReservations(now: string, holderId?: string): Promise<FileReservation[]> {
+    return this.read(() => {
+      const rows = holderId
+        ? this.db
+            .prepare('SELECT * FROM reservations WHERE expires_at > ? AND holder_id = ? ORDER BY created_at')
+            .all(now, holderId)
+        : this.db.prepare('SELECT * FROM reservations WHERE expires_at > ? ORDER BY created_at').all(now);
+      return (rows as Row[]).map(toReservation);
+    });
   }
 
   events(roomId: string, after: number, limit: number, viewer: LogViewer): Promise<StoredEvent[]> {
