@@ -9,6 +9,7 @@ import { roomCommands } from './commands/rooms.js';
 import { sendCommands } from './commands/send.js';
 import { serveCommands } from './commands/serve.js';
 import { tailCommands } from './commands/tail.js';
+import { taskCommands } from './commands/tasks.js';
 import { tokenCommands } from './commands/token.js';
 import { Context } from './context.js';
 import { CliError, InterruptedError, UsageError } from './errors.js';
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...sendCommands,
   ...tailCommands,
+  ...taskCommands,
   ...roomCommands,
   ...memberCommands,
   ...tokenCommands,
