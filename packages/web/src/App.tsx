@@ -8,6 +8,7 @@ import { MembersPanel } from './components/MembersPanel.js';
 import { MessageList } from './components/MessageList.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
+import { TaskBoard, TaskDetail } from './components/TaskBoard.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
 import { SignIn } from './SignIn.js';
@@ -91,6 +92,8 @@ function ChatView({
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [showRooms, setShowRooms] = useState(false);
   const [switcher, setSwitcher] = useState(false);
+  const [view, setView] = useState<'room' | 'tasks'>('room');
+  const [taskId, setTaskId] = useState<string | undefined>();
   const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
   const [permission, setPermission] = useState(notificationPermission);
   const composer = useRef<ComposerHandle>(null);
@@ -99,6 +102,7 @@ function ChatView({
 
   const openRoom = useCallback(
     (roomId: string) => {
+      setView('room');
       setCurrent(roomId);
       setThreadId(undefined);
       setShowRooms(false);
@@ -130,12 +134,13 @@ function ChatView({
   }, []);
 
   const closeTopPanel = useCallback(() => {
-    if (threadId) {
+    if (taskId) setTaskId(undefined);
+    else if (threadId) {
       setThreadId(undefined);
       store.closeThread();
     } else if (showRooms) setShowRooms(false);
     else if (showMembers) setShowMembers(false);
-  }, [threadId, showRooms, showMembers, store]);
+  }, [taskId, threadId, showRooms, showMembers, store]);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
@@ -198,87 +203,108 @@ function ChatView({
       className={`chat${showMembers ? ' with-members' : ''}${threadId ? ' with-thread' : ''}${showRooms ? ' rooms-open' : ''}`}
     >
       <Sidebar
-        current={current}
+        current={view === 'room' ? current : undefined}
+        tasksOpen={view === 'tasks'}
+        onTasks={() => {
+          setView('tasks');
+          setShowRooms(false);
+        }}
         onOpen={openRoom}
         onSignOut={onSignOut}
         notifications={permission}
         onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
       />
-      <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
-        <header className="room-header">
-          <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
-            ☰
-          </button>
-          <div className="room-title">
-            <h2>{room ? roomTitle(room) : ''}</h2>
-            {room?.topic && <p className="topic">{room.topic}</p>}
-          </div>
-          {room && (
-            <div className="room-tools">
-              <label className="notify">
-                <span className="visually-hidden">Notifications</span>
-                <select
-                  aria-label="Notifications"
-                  value={room.notify}
-                  onChange={(event) => void store.setNotify(room.id, event.target.value as NotifyLevel)}
-                >
-                  <option value="all">All messages</option>
-                  <option value="mentions">Mentions only</option>
-                  <option value="muted">Muted</option>
-                </select>
-              </label>
-              <button
-                type="button"
-                aria-label={showMembers ? 'Hide members' : 'Show members'}
-                aria-pressed={showMembers}
-                onClick={() => setShowMembers(!showMembers)}
-              >
-                Members {room.member_count}
-              </button>
-              {room.kind !== 'direct' && (
+      {view === 'tasks' ? (
+        <main className="room-view" aria-label="Tasks">
+          <header className="room-header">
+            <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
+              ☰
+            </button>
+            <div className="room-title">
+              <h2>Tasks</h2>
+              <p className="topic">Work handed to agents, live</p>
+            </div>
+          </header>
+          <TaskBoard selected={taskId} onSelect={setTaskId} />
+        </main>
+      ) : (
+        <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
+          <header className="room-header">
+            <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
+              ☰
+            </button>
+            <div className="room-title">
+              <h2>{room ? roomTitle(room) : ''}</h2>
+              {room?.topic && <p className="topic">{room.topic}</p>}
+            </div>
+            {room && (
+              <div className="room-tools">
+                <label className="notify">
+                  <span className="visually-hidden">Notifications</span>
+                  <select
+                    aria-label="Notifications"
+                    value={room.notify}
+                    onChange={(event) => void store.setNotify(room.id, event.target.value as NotifyLevel)}
+                  >
+                    <option value="all">All messages</option>
+                    <option value="mentions">Mentions only</option>
+                    <option value="muted">Muted</option>
+                  </select>
+                </label>
                 <button
                   type="button"
-                  onClick={() => {
-                    if (window.confirm(`Leave ${roomTitle(room)}?`)) {
-                      void store.leave(room.id).then((left) => left && setCurrent(undefined));
-                    }
-                  }}
+                  aria-label={showMembers ? 'Hide members' : 'Show members'}
+                  aria-pressed={showMembers}
+                  onClick={() => setShowMembers(!showMembers)}
                 >
-                  Leave
+                  Members {room.member_count}
                 </button>
-              )}
-            </div>
+                {room.kind !== 'direct' && (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      if (window.confirm(`Leave ${roomTitle(room)}?`)) {
+                        void store.leave(room.id).then((left) => left && setCurrent(undefined));
+                      }
+                    }}
+                  >
+                    Leave
+                  </button>
+                )}
+              </div>
+            )}
+          </header>
+          {banner && (
+            <p className="banner" role="status">
+              {banner}
+            </p>
           )}
-        </header>
-        {banner && (
-          <p className="banner" role="status">
-            {banner}
-          </p>
-        )}
-        {error && (
-          <p role="alert" className="error banner">
-            {error}{' '}
-            <button type="button" className="link" onClick={() => store.clearError()}>
-              Dismiss
-            </button>
-          </p>
-        )}
-        {current && room && (
-          <Fragment key={current}>
-            <MessageList roomId={current} onOpenThread={openThread} />
-            <TypingLine roomId={current} />
-            <Composer
-              ref={composer}
-              roomId={current}
-              label="Message"
-              placeholder={`Message ${roomTitle(room)}`}
-              draft={drafts[current] ?? ''}
-              onDraft={(text) => setDraft(current, text)}
-            />
-          </Fragment>
-        )}
-      </main>
-      {threadId && threadRoot[threadId] && (
+          {error && (
+            <p role="alert" className="error banner">
+              {error}{' '}
+              <button type="button" className="link" onClick={() => store.clearError()}>
+                Dismiss
+              </button>
+            </p>
+          )}
+          {current && room && (
+            <Fragment key={current}>
+              <MessageList roomId={current} onOpenThread={openThread} />
+              <TypingLine roomId={current} />
+              <Composer
+                ref={composer}
+                roomId={current}
+                label="Message"
+                placeholder={`Message ${roomTitle(room)}`}
+                draft={drafts[current] ?? ''}
+                onDraft={(text) => setDraft(current, text)}
+              />
+            </Fragment>
+          )}
+        </main>
+      )}
+      {view === 'tasks' && taskId && <TaskDetail taskId={taskId} onClose={() => setTaskId(undefined)} />}
+      {view === 'room' && threadId && threadRoot[threadId] && (
         <ThreadPanel
           rootId={threadId}
           draft={drafts[`thread:${threadId}`] ?? ''}
@@ -289,7 +315,7 @@ function ChatView({
           }}
         />
       )}
-      {showMembers && current && !threadId && (
+      {view === 'room' && showMembers && current && !threadId && (
         <MembersPanel roomId={current} onMention={mention} onClose={() => setShowMembers(false)} />
       )}
       {showRooms && <div className="scrim" onClick={() => setShowRooms(false)} aria-hidden="true" />}

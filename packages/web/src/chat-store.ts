@@ -6,6 +6,7 @@
 import {
   ClientClosedError,
   newClientId,
+  RestClient,
   RoundtableClient,
   RoundtableError,
   TimeoutError,
@@ -18,6 +19,7 @@ import {
   type Room,
   type RoomMember,
   type RoomSummary,
+  type Task,
 } from '@roundtable/client';
 import { Limits, type NotifyLevel, type PresenceStatus } from '@roundtable/protocol';
 import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
@@ -60,7 +62,20 @@ export interface ChatState {
   /** Per room: who is typing, where (a thread root id, or null for the room), until when (epoch ms). */
   typing: Record<string, Record<string, Typing>>;
   outbox: Outgoing[];
+  /** Tasks this person can see, by id, kept live from `task.*` events once the board was opened. */
+  tasks: Record<string, Task>;
+  tasksLoaded: boolean;
   error: string | undefined;
+}
+
+/** One move of a task, as its room's log tells it. */
+export interface TaskMove {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  from: string | null;
+  to: string;
 }
 
 export interface Typing {
@@ -148,6 +163,7 @@ export function shouldNotify(level: NotifyLevel, message: Message, me: string, r
 
 export class ChatStore {
   readonly client: RoundtableClient;
+  private readonly rest: RestClient;
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private readonly offs: Array<() => void> = [];
@@ -166,6 +182,7 @@ export class ChatStore {
 
   constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
     this.client = new RoundtableClient({ url: options.url, token: options.token });
+    this.rest = new RestClient({ url: options.url, token: options.token });
     this.notify = options.notify;
     this.isVisible = options.isVisible;
     this.state = {
@@ -179,6 +196,8 @@ export class ChatStore {
       presence: {},
       typing: {},
       outbox: loadOutbox(),
+      tasks: {},
+      tasksLoaded: false,
       error: undefined,
     };
   }
@@ -327,6 +346,13 @@ export class ChatStore {
           ),
         });
         if (this.state.members[event.room]) void this.loadMembers(event.room);
+        return;
+      }
+      case 'task.created':
+      case 'task.updated': {
+        const task = (event.data as { task: Task }).task;
+        const known = this.state.tasks[task.id];
+        if (!known || known.version < task.version) this.set({ tasks: { ...this.state.tasks, [task.id]: task } });
         return;
       }
       case 'room.updated': {
@@ -688,6 +714,71 @@ export class ChatStore {
     const room = await this.guard(this.client.openDirect([handle]));
     await this.refreshRooms();
     return room?.id;
+  }
+
+  /** Loads the task board: every task this person can see, newest first, page by page. */
+  async loadTasks(): Promise<void> {
+    const tasks: Record<string, Task> = {};
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await this.client.listTasks({ limit: 200, cursor });
+        for (const task of page.tasks) tasks[task.id] = task;
+        cursor = page.next ?? undefined;
+      } while (cursor && Object.keys(tasks).length < 2_000);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    // Events that arrived while the pages loaded are newer than what the pages said.
+    for (const [id, live] of Object.entries(this.state.tasks)) {
+      if (!tasks[id] || tasks[id].version < live.version) tasks[id] = live;
+    }
+    this.set({ tasks, tasksLoaded: true });
+  }
+
+  /** A task's moves, read from its room's log. */
+  async taskHistory(roomId: string, taskId: string): Promise<TaskMove[]> {
+    const moves: TaskMove[] = [];
+    let after = 0;
+    try {
+      for (;;) {
+        const page = await this.rest.get<{ events: EventFrame[]; has_more: boolean }>(
+          `/api/v1/rooms/${roomId}/events`,
+          { after, limit: 1000 },
+        );
+        for (const event of page.events) {
+          const data = event.data as { task?: Task; action?: string; from?: string | null; to?: string };
+          if (!event.kind.startsWith('task.') || data.task?.id !== taskId) continue;
+          moves.push({
+            seq: event.seq,
+            at: event.at,
+            actor: event.actor,
+            action: data.action ?? '',
+            from: data.from ?? null,
+            to: data.to ?? '',
+          });
+        }
+        if (!page.has_more || page.events.length === 0) return moves;
+        after = page.events.at(-1)!.seq;
+      }
+    } catch (error) {
+      this.fail(error);
+      return moves;
+    }
+  }
+
+  async decideTask(task: Task, decision: 'accept' | 'reject' | 'answer' | 'cancel', text = ''): Promise<void> {
+    const work =
+      decision === 'accept'
+        ? this.client.acceptTask(task.id)
+        : decision === 'reject'
+          ? this.client.rejectTask(task.id, text)
+          : decision === 'answer'
+            ? this.client.answerTask(task.id, text)
+            : this.client.cancelTask(task.id, text || undefined);
+    const updated = await this.guard(work);
+    if (updated) this.set({ tasks: { ...this.state.tasks, [updated.id]: updated } });
   }
 
   typing(roomId: string, active: boolean, threadId?: string): void {

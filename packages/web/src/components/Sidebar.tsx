@@ -7,15 +7,29 @@ import { Dialog } from './Dialog.js';
 
 interface Props {
   current: string | undefined;
+  tasksOpen: boolean;
+  onTasks: () => void;
   onOpen: (roomId: string) => void;
   onSignOut: () => void;
   notifications: NotificationPermission | 'unsupported';
   onEnableNotifications: () => void;
 }
 
-export function Sidebar({ current, onOpen, onSignOut, notifications, onEnableNotifications }: Props) {
+export function Sidebar({
+  current,
+  tasksOpen,
+  onTasks,
+  onOpen,
+  onSignOut,
+  notifications,
+  onEnableNotifications,
+}: Props) {
   const rooms = useChat((state) => state.rooms);
   const me = useChat((state) => state.me);
+  const waiting = useChat(
+    (state) =>
+      Object.values(state.tasks).filter((task) => task.status === 'review' || task.status === 'input_required').length,
+  );
   const [dialog, setDialog] = useState<'create' | 'browse' | 'direct' | undefined>();
   const channels = rooms.filter((room) => room.kind !== 'direct' && !room.archived);
   const direct = rooms.filter((room) => room.kind === 'direct');
@@ -67,6 +81,19 @@ export function Sidebar({ current, onOpen, onSignOut, notifications, onEnableNot
           Enable notifications
         </button>
       )}
+      <button
+        type="button"
+        className={`room tasks-link${tasksOpen ? ' active' : ''}`}
+        onClick={onTasks}
+        aria-current={tasksOpen ? 'page' : undefined}
+      >
+        <span className="room-name">Tasks</span>
+        {waiting > 0 && (
+          <span className="badge mention" aria-label={`${waiting} waiting for a person`}>
+            {waiting}
+          </span>
+        )}
+      </button>
       <section aria-label="Channels">
         <h3>
           Channels
