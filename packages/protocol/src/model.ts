@@ -161,6 +161,7 @@ export const EventKind = z.enum([
   'room.updated',
   'task.created',
   'task.updated',
+  'task.deleted',
 ]);
 export type EventKind = z.infer<typeof EventKind>;
 

@@ -211,3 +211,36 @@ test('a member’s message rate limit is shared by every instance', { skip }, as
   assert.equal(limited.code, 'rate_limited', 'the burst of 3 was spent across both instances');
   assert.ok(limited.retry_after_ms > 0 && limited.retry_after_ms <= 1000, 'with a retry delay');
 });
+
+test('claimers on two instances over one PostgreSQL: 100 tasks, each completed exactly once', { skip }, async (t) => {
+  const cluster = await startCluster(t, { count: 2, redisUrl: REDIS_URL });
+  const [a, b] = cluster.instances as [any, any];
+  const ada = await cluster.member('ada');
+  const coordinator = new RoundtableClient({ url: a.url, token: ada, logger: quiet });
+  t.after(() => coordinator.close());
+  await coordinator.connect();
+  for (let index = 0; index < 100; index += 1) await coordinator.createTask({ title: `job ${index}`, room: 'general' });
+  const claimers = await Promise.all(
+    Array.from({ length: 10 }, async (_, index) => {
+      const token = await cluster.member(`worker${index}`, 'agent');
+      const client = new RoundtableClient({ url: index % 2 === 0 ? a.url : b.url, token, logger: quiet });
+      t.after(() => client.close());
+      await client.connect();
+      return client;
+    }),
+  );
+  const completions = new Map<string, number>();
+  await Promise.all(
+    claimers.map(async (client) => {
+      for (;;) {
+        const claim = await client.claimTask();
+        if (!claim) return;
+        const report = await client.reportTask(claim.task.id, claim.lease.token, { summary: 'done' });
+        assert.equal(report.task.status, 'completed');
+        completions.set(claim.task.id, (completions.get(claim.task.id) ?? 0) + 1);
+      }
+    }),
+  );
+  assert.equal(completions.size, 100, 'every task was completed');
+  assert.deepEqual([...new Set(completions.values())], [1], 'none twice');
+});

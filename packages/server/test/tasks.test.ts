@@ -327,3 +327,33 @@ test('file reservations: exclusive against anything, shared with shared, TTLs, a
   const next = await beta.client.claimTask();
   assert.equal(next?.task.id, second.id, 'once the first task ends, its files are free and the waiting task goes out');
 });
+
+test('a task no worker takes is escalated to people after the set time; an admin may delete a task', async (t) => {
+  const clock = new SkewClock();
+  const hub = await startHub(t, {
+    clock,
+    env: { TASK_REAPER_INTERVAL_MS: '3600000', TASK_ESCALATE_AFTER_MS: '60000' },
+  });
+  const ada = await hub.member('ada');
+  const coordinator = await connect(t, hub, ada.token);
+  const calls: string[] = [];
+  coordinator.on('message', (message) => {
+    if (message.sender === 'system' && message.mentions.includes('ada')) calls.push(message.content);
+  });
+  const task = await coordinator.createTask({ title: 'needs a GPU', capabilities: ['gpu'] });
+  await hub.hub.tasks.reap();
+  assert.equal((await coordinator.getTask(task.id)).status, 'pending', 'not yet: the time has not passed');
+  clock.advance(61_000);
+  await hub.hub.tasks.reap();
+  const stuck = await coordinator.getTask(task.id);
+  assert.equal(stuck.status, 'input_required');
+  assert.match(stuck.question ?? '', /No worker has taken this task/);
+  await eventually(() => assert.equal(calls.length, 1, 'the creator was called in'));
+  assert.equal((await coordinator.answerTask(task.id, 'a GPU worker joins tomorrow')).status, 'pending');
+
+  const refused = await hub.api(ada.token, 'DELETE', `/api/v1/tasks/${task.id}`);
+  assert.equal(refused.status, 403, 'only admins delete');
+  const deleted = await hub.api(hub.adminToken, 'DELETE', `/api/v1/tasks/${task.id}`);
+  assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+  assert.equal((await hub.api(hub.adminToken, 'GET', `/api/v1/tasks/${task.id}`)).status, 404);
+});

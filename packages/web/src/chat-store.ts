@@ -355,6 +355,12 @@ export class ChatStore {
         if (!known || known.version < task.version) this.set({ tasks: { ...this.state.tasks, [task.id]: task } });
         return;
       }
+      case 'task.deleted': {
+        const tasks = { ...this.state.tasks };
+        delete tasks[event.data.id as string];
+        this.set({ tasks });
+        return;
+      }
       case 'room.updated': {
         const updated = event.data.room as RoomSummary;
         this.set({

@@ -305,6 +305,8 @@ export interface Store {
   pendingTasks(limit: number, offset: number): Promise<TaskRow[]>;
   /** Assigned or running tasks whose lease expired at or before `now` (ISO time). */
   expiredTasks(now: string, limit: number): Promise<TaskRow[]>;
+  /** Removes a task and its file reservations, logging the event in its room. */
+  deleteTask(id: string, event: (task: Task) => EventDraft): Promise<StoredEvent | undefined>;
   /** How many tasks each member holds (assigned or running), by member id. */
   activeTaskCounts(): Promise<Map<string, number>>;
 

@@ -443,6 +443,21 @@ export class TaskBoard {
     return moved;
   }
 
+  /** Admins only: the task is gone, its files released; its room keeps the log of what happened. */
+  async delete(actor: MemberRecord, id: string): Promise<void> {
+    if (actor.role !== 'admin') throw new HubError('admin_only');
+    const event = await this.store.deleteTask(id, (task) => ({
+      kind: 'task.deleted',
+      actor: actor.handle,
+      at: this.iso(),
+      data: { id: task.id, title: task.title },
+      agents: [],
+    }));
+    if (!event) throw new HubError('task_not_found');
+    this.validators.delete(id);
+    this.host.publishEvent(event);
+  }
+
   // File reservations
 
   async reserveFiles(

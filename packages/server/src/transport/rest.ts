@@ -479,6 +479,16 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     { schema: { tags: tags('tasks'), summary: 'One task', params: TaskParam } },
     async (request) => ({ task: await hub.tasks.get(actorOf(request), request.params.id) }),
   );
+  app.delete(
+    '/api/v1/tasks/:id',
+    {
+      schema: { tags: tags('tasks'), summary: 'Delete a task (admins); its room keeps its history', params: TaskParam },
+    },
+    async (request) => {
+      await hub.tasks.delete(actorOf(request), request.params.id);
+      return { task: request.params.id };
+    },
+  );
   app.post(
     '/api/v1/tasks/:id/cancel',
     {

@@ -857,6 +857,16 @@ export class PgStore implements Store {
     });
   }
 
+  deleteTask(id: string, event: (task: Task) => EventDraft): Promise<StoredEvent | undefined> {
+    return this.write(async (client) => {
+      const row = await one(client, 'DELETE FROM tasks WHERE id = $1 RETURNING *', [id]);
+      if (!row) return undefined;
+      const { task } = toTaskRow(row);
+      await client.query('DELETE FROM reservations WHERE task_id = $1', [id]);
+      return this.appendEvent(client, task.room, event(task));
+    });
+  }
+
   pendingTasks(limit: number, offset: number): Promise<TaskRow[]> {
     return this.read(async (db) =>
       (

@@ -845,6 +845,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  deleteTask(id: string, event: (task: Task) => EventDraft): Promise<StoredEvent | undefined> {
+    return this.write(() => {
+      const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      if (!row) return undefined;
+      const { task } = taskFrom(row);
+      this.db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
+      this.db.prepare('DELETE FROM reservations WHERE task_id = ?').run(id);
+      return this.appendEvent(task.room, event(task));
+    });
+  }
+
   pendingTasks(limit: number, offset: number): Promise<TaskRow[]> {
     return this.read(() =>
       (
