@@ -145,7 +145,6 @@ const SAFE_TO_REPEAT = new Set<RequestType>([
   'task.get',
   'task.list',
   'task.heartbeat',
-  'task.accept',
 ]);
 /** Codes reported in `close` events for connections the client ended itself. */
 const LocalClose = { Normal: 1000, Abnormal: 1006 } as const;

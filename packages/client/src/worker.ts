@@ -75,7 +75,9 @@ export class TaskWorker {
     const beat = setInterval(
       () => {
         this.client.heartbeatTask(assigned.id, lease.token).catch((error: unknown) => {
-          if (error instanceof RoundtableError && error.code === 'lease_invalid') controller.abort(error);
+          if (error instanceof RoundtableError && (error.code === 'lease_invalid' || error.code === 'task_not_found')) {
+            controller.abort(error);
+          }
         });
       },
       Math.max(50, assigned.lease_ms / 2),
@@ -106,7 +108,8 @@ export class TaskWorker {
         .catch(() => {});
     } finally {
       clearInterval(beat);
-      this.running.delete(assigned.id);
+      // The same task may have come back to this worker meanwhile: only this run's entry goes.
+      if (this.running.get(assigned.id) === controller) this.running.delete(assigned.id);
     }
   }
 }

@@ -55,6 +55,8 @@ export const TASK_TRANSITIONS: ReadonlyArray<readonly [TaskStatus, TaskAction, T
   ['review', 'reject', 'pending'],
   ['assigned', 'release', 'pending'],
   ['running', 'release', 'pending'],
+  ['assigned', 'release', 'failed'],
+  ['running', 'release', 'failed'],
   ['assigned', 'expire', 'pending'],
   ['running', 'expire', 'pending'],
   ['assigned', 'expire', 'failed'],

@@ -231,8 +231,19 @@ test('review, questions and answers, cancellation, and wrong lease tokens', asyn
     worker.client.heartbeatTask(reviewed.id, 'lease_wrong'),
     (error: unknown) => error instanceof RoundtableError && error.code === 'lease_invalid',
   );
-  let report = await worker.client.reportTask(reviewed.id, claim.lease.token, { summary: 'v1' });
+  // A heartbeat and a report sent together: the report must not lose to the lease renewal.
+  const [, raced] = await Promise.allSettled([
+    worker.client.heartbeatTask(reviewed.id, claim.lease.token),
+    worker.client.reportTask(reviewed.id, claim.lease.token, { summary: 'v1' }),
+  ]);
+  assert.equal(raced.status, 'fulfilled', `the report went through: ${JSON.stringify(raced)}`);
+  let report = raced.value;
   assert.equal(report.task.status, 'review', 'a valid result waits for review');
+  await assert.rejects(
+    worker.client.acceptTask(reviewed.id),
+    (error: unknown) => error instanceof RoundtableError && error.code === 'forbidden',
+    'a worker does not accept its own result',
+  );
   const rejected = await coordinator.rejectTask(reviewed.id, 'too short');
   assert.equal(rejected.status, 'pending');
   claim = (await worker.client.claimTask())!;
@@ -265,6 +276,20 @@ test('review, questions and answers, cancellation, and wrong lease tokens', asyn
   );
   assert.equal((await coordinator.cancelTask(dropped.id, 'not needed')).status, 'cancelled');
   assert.equal(await worker.client.claimTask(), null, 'a cancelled task is not handed out');
+  const direct = await coordinator.openDirect(['careful']);
+  await assert.rejects(
+    coordinator.createTask({ title: 'secret', room: direct.id }),
+    (error: unknown) => error instanceof RoundtableError && error.code === 'invalid_request',
+    'a direct room is not opened to workers',
+  );
+  const flaky = await coordinator.createTask({ title: 'flaky', max_attempts: 2 });
+  for (const attempt of [1, 2]) {
+    const taken = (await worker.client.claimTask())!;
+    assert.equal(taken.task.id, flaky.id);
+    const back = await worker.client.releaseTask(flaky.id, taken.lease.token, `crashed (${attempt})`);
+    assert.equal(back.attempts, attempt, 'a hand-back counts as an attempt');
+    assert.equal(back.status, attempt === 1 ? 'pending' : 'failed', 'and a worker that keeps failing cannot loop');
+  }
   await assert.rejects(
     coordinator.createTask({ title: 'bad schema', acceptance: { schema: { type: 'nonsense' } } }),
     (error: unknown) => error instanceof RoundtableError && error.code === 'invalid_schema',
@@ -317,6 +342,7 @@ test('file reservations: exclusive against anything, shared with shared, TTLs, a
   const second = await coordinator.createTask({ title: 'fix token', files: ['src/lexer/token.ts'] });
   const claim = (await alpha.client.claimTask())!;
   assert.equal(claim.task.id, first.id);
+  assert.equal(await alpha.client.claimTask(), null, 'not even the same worker takes a second task on those files');
   await conflictOf(beta.client.reserveFiles(['src/lexer/token.ts']));
   assert.equal(await beta.client.claimTask(), null, 'a task whose files are held waits in the queue');
   assert.equal((await coordinator.getTask(second.id)).status, 'pending');

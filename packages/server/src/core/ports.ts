@@ -292,6 +292,7 @@ export interface Store {
   /** Stores a new task and logs `task.created` in its room; a client_id its creator used before returns that task. */
   insertTask(row: TaskRow, event: (task: Task) => EventDraft): Promise<InsertTaskResult>;
   taskRow(id: string): Promise<TaskRow | undefined>;
+  taskByClientId(creatorId: string, clientId: string): Promise<Task | undefined>;
   /**
    * Compare-and-set: writes the row only while the stored version is `row.task.version - 1`, and
    * logs the event with it (none for a lease renewal); undefined when the task changed meanwhile.
@@ -322,6 +323,8 @@ export interface Store {
   ): Promise<{ reservations: FileReservation[] } | { conflicts: FileReservation[] }>;
   /** Releases a holder's reservations (all, or those on `patterns`), or every reservation of a task. */
   releaseFiles(filter: { holder_id: string; patterns?: string[] } | { task_id: string }): Promise<number>;
+  /** Renews a lease without a new version (a report racing a heartbeat must not lose); false when the token no longer holds it. */
+  renewLease(id: string, token: string, expiresAt: string): Promise<boolean>;
   /** Moves the expiry of a task's reservations, as its lease is renewed. */
   extendReservations(taskId: string, expiresAt: string): Promise<void>;
   listReservations(now: string, holderId?: string): Promise<FileReservation[]>;

@@ -116,9 +116,16 @@ export class TaskBoard {
     const at = this.iso();
     let room: RoomRecord;
     let threadId: string | null = null;
+    if (params.client_id) {
+      const earlier = await this.store.taskByClientId(actor.id, params.client_id);
+      if (earlier) return { task: earlier, duplicate: true };
+    }
     if (params.room) {
       room = await this.host.resolveRoom(params.room);
       await this.host.requireMember(room.id, actor);
+      // Workers join the task's room: a direct conversation must not be opened to them.
+      if (room.kind === 'direct') throw new HubError('invalid_request', 'A task cannot be logged in a direct room.');
+      if (room.archived_at) throw new HubError('room_archived');
     } else {
       room = await this.host.createTaskRoom(actor, `task-${id.slice(-8).toLowerCase()}`, params.title);
     }
@@ -257,7 +264,8 @@ export class TaskBoard {
       { assignee_id: worker.id, lease_token: token },
     );
     if (!moved) {
-      if (row.task.files.length > 0) await this.store.releaseFiles({ holder_id: worker.id, patterns: row.task.files });
+      // Whoever reserves a task's files first is the only one who can claim it: these rows are ours.
+      if (row.task.files.length > 0) await this.store.releaseFiles({ task_id: row.task.id });
       return null;
     }
     await this.host.ensureMember(moved.room, worker);
@@ -269,15 +277,20 @@ export class TaskBoard {
     id: string,
     token: string,
   ): Promise<{ task: Task; lease: { token: string; expires_at: string } }> {
-    const row = await this.leased(actor, id, token);
-    const expires = this.iso(row.task.lease_ms);
-    const started = row.task.status === 'assigned';
-    const moved = started
-      ? await this.move(row, 'start', 'running', actor, { lease_expires_at: expires })
-      : await this.renew(row, expires);
-    if (!moved) throw new HubError('task_conflict');
-    if (row.task.files.length > 0) await this.store.extendReservations(row.task.id, expires);
-    return { task: moved, lease: { token, expires_at: expires } };
+    return this.retrying(async () => {
+      const row = await this.leased(actor, id, token);
+      // While a person is asked, the lease is paused: a heartbeat then has nothing to renew.
+      if (row.task.status === 'input_required')
+        return { task: row.task, lease: { token, expires_at: this.iso(row.task.lease_ms) } };
+      const expires = this.iso(row.task.lease_ms);
+      const started = row.task.status === 'assigned';
+      const moved = started
+        ? await this.move(row, 'start', 'running', actor, { lease_expires_at: expires })
+        : await this.renew(row, expires);
+      if (!moved) throw new HubError(started ? 'task_conflict' : 'lease_invalid');
+      if (row.task.files.length > 0) await this.store.extendReservations(row.task.id, expires);
+      return { task: moved, lease: { token, expires_at: expires } };
+    });
   }
 
   async report(
@@ -286,80 +299,96 @@ export class TaskBoard {
     token: string,
     result: TaskResult,
   ): Promise<{ task: Task; verdict: TaskVerdict }> {
-    const row = await this.leased(actor, id, token);
-    if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
-    const errors = [...this.schemaErrors(row.task, result.data)];
-    const outside = this.outsideReservation(row.task, result.files_changed);
-    if (outside.length > 0) errors.push(`files changed outside the task's files: ${outside.join(', ')}`);
-    const verdict: TaskVerdict = { valid: errors.length === 0, errors, by: 'hub', at: this.iso() };
-    if (verdict.valid) {
-      const to: TaskStatus = row.task.acceptance.review ? 'review' : 'completed';
+    return this.retrying(async () => {
+      const row = await this.leased(actor, id, token);
+      if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
+      const errors = [...this.schemaErrors(row.task, result.data)];
+      const outside = this.outsideReservation(row.task, result.files_changed);
+      if (outside.length > 0) errors.push(`files changed outside the task's files: ${outside.join(', ')}`);
+      const verdict: TaskVerdict = { valid: errors.length === 0, errors, by: 'hub', at: this.iso() };
+      if (verdict.valid) {
+        const to: TaskStatus = row.task.acceptance.review ? 'review' : 'completed';
+        const moved = await this.move(
+          row,
+          'report',
+          to,
+          actor,
+          { result, verdict, lease_expires_at: null },
+          { lease_token: null },
+        );
+        if (!moved) throw new HubError('task_conflict');
+        if (to === 'review')
+          await this.notifyPeople(moved, `is ready for review: accept it or reject it with feedback.`, [moved.creator]);
+        this.dispatch();
+        return { task: moved, verdict };
+      }
+      const attempts = row.task.attempts + 1;
+      const exhausted = attempts >= row.task.max_attempts || outside.length > 0;
       const moved = await this.move(
         row,
-        'report',
-        to,
+        'invalid',
+        exhausted ? 'failed' : 'running',
         actor,
-        { result, verdict, lease_expires_at: null },
-        { lease_token: null },
+        {
+          result,
+          verdict,
+          attempts,
+          lease_expires_at: exhausted ? null : this.iso(row.task.lease_ms),
+          question: exhausted ? `The result was refused: ${errors.join('; ')}` : null,
+        },
+        exhausted ? { lease_token: null } : {},
       );
       if (!moved) throw new HubError('task_conflict');
-      if (to === 'review')
-        await this.notifyPeople(moved, `is ready for review: accept it or reject it with feedback.`, [moved.creator]);
-      this.dispatch();
+      if (exhausted) {
+        const why =
+          outside.length > 0
+            ? 'its report touched files outside its reservation'
+            : `no valid result after ${attempts} attempts`;
+        await this.escalate(moved, `failed: ${why}. ${errors.join('; ')}`);
+      }
       return { task: moved, verdict };
-    }
-    const attempts = row.task.attempts + 1;
-    const exhausted = attempts >= row.task.max_attempts || outside.length > 0;
-    const moved = await this.move(
-      row,
-      'invalid',
-      exhausted ? 'failed' : 'running',
-      actor,
-      {
-        result,
-        verdict,
-        attempts,
-        lease_expires_at: exhausted ? null : this.iso(row.task.lease_ms),
-        question: exhausted ? `The result was refused: ${errors.join('; ')}` : null,
-      },
-      exhausted ? { lease_token: null } : {},
-    );
-    if (!moved) throw new HubError('task_conflict');
-    if (exhausted) {
-      const why =
-        outside.length > 0
-          ? 'its report touched files outside its reservation'
-          : `no valid result after ${attempts} attempts`;
-      await this.escalate(moved, `failed: ${why}. ${errors.join('; ')}`);
-    }
-    return { task: moved, verdict };
+    });
   }
 
+  /** Hands a task back; it counts as an attempt, so a worker that always fails cannot loop on one task. */
   async release(actor: MemberRecord, id: string, token: string, reason: string | undefined): Promise<Task> {
-    const row = await this.leased(actor, id, token);
-    const moved = await this.move(
-      row,
-      'release',
-      'pending',
-      actor,
-      {
-        assignee: null,
-        lease_expires_at: null,
-        feedback: reason ?? row.task.feedback,
-      },
-      { assignee_id: null, lease_token: null },
-    );
-    if (!moved) throw new HubError('task_conflict');
-    this.dispatch();
-    return moved;
+    return this.retrying(async () => {
+      const row = await this.leased(actor, id, token);
+      const attempts = row.task.attempts + 1;
+      const exhausted = attempts >= row.task.max_attempts;
+      const moved = await this.move(
+        row,
+        'release',
+        exhausted ? 'failed' : 'pending',
+        actor,
+        {
+          attempts,
+          assignee: null,
+          lease_expires_at: null,
+          feedback: reason ?? row.task.feedback,
+          question: exhausted
+            ? `Handed back ${attempts} times; last by @${actor.handle}: ${reason ?? 'no reason given'}`
+            : null,
+        },
+        { assignee_id: null, lease_token: null },
+      );
+      if (!moved) throw new HubError('task_conflict');
+      if (exhausted) await this.escalate(moved, `failed: handed back ${attempts} times. ${reason ?? ''}`.trim());
+      this.dispatch();
+      return moved;
+    });
   }
 
   async ask(actor: MemberRecord, id: string, token: string, question: string): Promise<Task> {
-    const row = await this.leased(actor, id, token);
-    const moved = await this.move(row, 'ask', 'input_required', actor, { question, lease_expires_at: null });
-    if (!moved) throw new HubError('task_conflict');
-    await this.escalate(moved, `@${actor.handle} asks: ${question}`);
-    return moved;
+    return this.retrying(async () => {
+      const row = await this.leased(actor, id, token);
+      const moved = await this.move(row, 'ask', 'input_required', actor, { question, lease_expires_at: null });
+      if (!moved) throw new HubError('task_conflict');
+      // The files stay the worker's while a person thinks: no lease runs out meanwhile.
+      if (moved.files.length > 0) await this.store.extendReservations(moved.id, this.iso(TaskLimits.maxLeaseMs));
+      await this.escalate(moved, `@${actor.handle} asks: ${question}`);
+      return moved;
+    });
   }
 
   /** A person's (or the creator's) answer: the worker that asked resumes; an escalated task goes back to the queue. */
@@ -388,6 +417,7 @@ export class TaskBoard {
           { assignee_id: null, lease_token: null },
         );
     if (!moved) throw new HubError('task_conflict');
+    if (resumes && moved.files.length > 0) await this.store.extendReservations(moved.id, moved.lease_expires_at!);
     this.dispatch();
     return moved;
   }
@@ -533,7 +563,7 @@ export class TaskBoard {
     if (this.options.escalateAfterMs > 0) {
       const stale = this.iso(-this.options.escalateAfterMs);
       for (const row of await this.store.pendingTasks(REAP_BATCH, 0)) {
-        if (row.task.updated_at > stale) continue;
+        if (row.task.updated_at > stale || this.someWorkerCan(row.task)) continue;
         const question = `No worker has taken this task for ${Math.round(this.options.escalateAfterMs / 60_000)} minutes.`;
         const moved = await this.move(row, 'escalate', 'input_required', undefined, { question });
         if (moved) await this.escalate(moved, question);
@@ -560,6 +590,11 @@ export class TaskBoard {
       });
   }
 
+  /** Whether a worker registered here has the task's capabilities (it may be busy, or wait for files). */
+  private someWorkerCan(task: Task): boolean {
+    return [...this.workers.values()].some((worker) => task.capabilities.every((c) => worker.capabilities.has(c)));
+  }
+
   private async pushPending(): Promise<void> {
     const load = await this.store.activeTaskCounts();
     for (let offset = 0; ; offset += CLAIM_SCAN) {
@@ -584,6 +619,20 @@ export class TaskBoard {
       // Claimed rows left the pending list, so the same offset now shows later ones.
       if (candidates.length < CLAIM_SCAN) return;
       if (claimed > 0) offset -= claimed;
+    }
+  }
+
+  /**
+   * Runs a worker's call again when it lost a compare-and-set to another change of the same task
+   * (a report racing the first heartbeat): each run reads the task afresh and checks the lease again.
+   */
+  private async retrying<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof HubError && error.code === 'task_conflict') || attempt >= 3) throw error;
+      }
     }
   }
 
@@ -628,9 +677,8 @@ export class TaskBoard {
 
   /** A heartbeat on a running task: a new expiry, not worth a line in the room's log. */
   private async renew(row: TaskRow, expires: string): Promise<Task | undefined> {
-    const task: Task = { ...row.task, lease_expires_at: expires, version: row.task.version + 1 };
-    const written = await this.store.replaceTask({ ...row, task }, null);
-    return written?.task;
+    if (!(await this.store.renewLease(row.task.id, row.lease_token!, expires))) return undefined;
+    return { ...row.task, lease_expires_at: expires };
   }
 
   private async escalate(task: Task, why: string): Promise<void> {
@@ -677,6 +725,7 @@ export class TaskBoard {
 
   /** The creator, or a person in the task's room, may answer, accept and reject. */
   private async requireReviewer(actor: MemberRecord, task: Task): Promise<void> {
+    if (actor.handle === task.assignee) throw new HubError('forbidden', 'A worker does not review its own result.');
     if (actor.handle === task.creator || actor.role === 'admin') return;
     if (actor.kind !== 'person') throw new HubError('forbidden', 'Only the task’s creator or a person may do this.');
     await this.host.requireMember(task.room, actor);

@@ -232,10 +232,15 @@ export function reservationConflicts(
   overlaps: PatternsOverlap,
 ): FileReservation[] {
   return live
-    .filter((row) => row.holder_id !== request.holder_id)
+    .filter((row) => row.holder_id !== request.holder_id || samePatternOtherTask(row, request))
     .filter((row) => request.mode === 'exclusive' || row.mode === 'exclusive')
     .filter((row) => request.patterns.some((pattern) => overlaps(pattern, row.pattern as string)))
     .map(toReservation);
+}
+
+/** One holder's locks for two different tasks exclude each other as if they were two holders'. */
+function samePatternOtherTask(row: Row, request: ReservationRequest): boolean {
+  return row.task_id !== null && request.task_id !== null && row.task_id !== request.task_id;
 }
 
 /** The rows a granted request stores, one per pattern. */

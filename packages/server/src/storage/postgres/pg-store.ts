@@ -814,6 +814,13 @@ export class PgStore implements Store {
     });
   }
 
+  taskByClientId(creatorId: string, clientId: string): Promise<Task | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM tasks WHERE creator_id = $1 AND client_id = $2', [creatorId, clientId]);
+      return row ? toTaskRow(row).task : undefined;
+    });
+  }
+
   taskRow(id: string): Promise<TaskRow | undefined> {
     return this.read(async (db) => {
       const row = await one(db, 'SELECT * FROM tasks WHERE id = $1', [id]);
@@ -914,10 +921,10 @@ export class PgStore implements Store {
       if (conflicts.length > 0) return { conflicts };
       const rows = reservationRows(request, () => newId('rsv'));
       for (const row of rows) {
-        await client.query('DELETE FROM reservations WHERE holder_id = $1 AND pattern = $2', [
-          request.holder_id,
-          row.pattern,
-        ]);
+        await client.query(
+          'DELETE FROM reservations WHERE holder_id = $1 AND pattern = $2 AND task_id IS NOT DISTINCT FROM $3',
+          [request.holder_id, row.pattern, request.task_id],
+        );
         await client.query(
           `INSERT INTO reservations (${RESERVATION_COLUMNS.join(', ')}) VALUES (${RESERVATION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
           RESERVATION_COLUMNS.map((column) => row[column]),
@@ -940,6 +947,17 @@ export class PgStore implements Store {
         filter.patterns,
       ]);
       return result.rowCount ?? 0;
+    });
+  }
+
+  renewLease(id: string, token: string, expiresAt: string): Promise<boolean> {
+    return this.write(async (client) => {
+      const result = await client.query(
+        `UPDATE tasks SET lease_expires_at = $3, doc = jsonb_set(doc, '{lease_expires_at}', to_jsonb($3::text))
+         WHERE id = $1 AND lease_token = $2 AND status IN ('assigned', 'running')`,
+        [id, token, expiresAt],
+      );
+      return (result.rowCount ?? 0) > 0;
     });
   }
 

@@ -807,6 +807,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  taskByClientId(creatorId: string, clientId: string): Promise<Task | undefined> {
+    return this.read(() => {
+      const row = this.db
+        .prepare('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?')
+        .get(creatorId, clientId) as Row | undefined;
+      return row ? taskFrom(row).task : undefined;
+    });
+  }
+
   taskRow(id: string): Promise<TaskRow | undefined> {
     return this.read(() => {
       const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
@@ -906,12 +915,12 @@ export class SqliteStore implements Store {
       const conflicts = reservationConflicts(request, live, overlaps);
       if (conflicts.length > 0) return { conflicts };
       const rows = reservationRows(request, () => newId('rsv'));
-      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
+      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ? AND task_id IS ?');
       const insert = this.db.prepare(
         `INSERT INTO reservations (${RESERVATION_COLUMNS.join(', ')}) VALUES (${RESERVATION_COLUMNS.map((c) => `@${c}`).join(', ')})`,
       );
       for (const row of rows) {
-        drop.run(request.holder_id, row.pattern);
+        drop.run(request.holder_id, row.pattern, request.task_id);
         insert.run(row);
       }
       return { reservations: rows.map(toReservation) };
@@ -927,6 +936,18 @@ export class SqliteStore implements Store {
       const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
       return filter.patterns.reduce((sum, pattern) => sum + drop.run(filter.holder_id, pattern).changes, 0);
     });
+  }
+
+  renewLease(id: string, token: string, expiresAt: string): Promise<boolean> {
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            `UPDATE tasks SET lease_expires_at = @at, doc = json_set(doc, '$.lease_expires_at', @at)
+             WHERE id = @id AND lease_token = @token AND status IN ('assigned', 'running')`,
+          )
+          .run({ id, token, at: expiresAt }).changes > 0,
+    );
   }
 
   extendReservations(taskId: string, expiresAt: string): Promise<void> {
