@@ -141,9 +141,20 @@ export class PgStore implements Store {
     let outcomes: Array<{ ok: boolean; value: unknown }> | undefined;
     try {
       client = await this.pool.connect();
-      // Most batches have no failing write: run them without savepoints (two round trips fewer per
-      // write); if one fails, roll the batch back and run it again with a savepoint around each write.
-      outcomes = (await this.attempt(client, writes, false)) ?? (await this.attempt(client, writes, true));
+      for (let round = 1; ; round += 1) {
+        try {
+          // Most batches have no failing write: run them without savepoints (two round trips fewer per
+          // write); if one fails, roll the batch back and run it again with a savepoint around each write.
+          outcomes = (await this.attempt(client, writes, false)) ?? (await this.attempt(client, writes, true));
+          break;
+        } catch (error) {
+          // Two instances' batches can lock the same rows in opposite orders: PostgreSQL aborts one,
+          // which runs again whole, after a short random pause.
+          if (!isLockConflict(error) || round >= LOCK_CONFLICT_ROUNDS) throw error;
+          await client.query('ROLLBACK').catch(() => {});
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * round));
+        }
+      }
       this.healthy = true;
     } catch (error) {
       this.healthy = false;
@@ -178,7 +189,7 @@ export class PgStore implements Store {
         outcomes.push({ ok: true, value: await write.run(client) });
         if (savepoints) await client.query('RELEASE SAVEPOINT w');
       } catch (error) {
-        if (isConnectionError(error)) throw error;
+        if (isConnectionError(error) || isLockConflict(error)) throw error;
         if (!savepoints) {
           await client.query('ROLLBACK');
           return undefined;
@@ -1226,6 +1237,16 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Lost connections, a server shutting down or out of resources: the store cannot write right now. */
+/** How many times a batch aborted by a deadlock or serialization failure is run again. */
+const LOCK_CONFLICT_ROUNDS = 5;
+
+/** A deadlock (40P01) or serialization failure (40001): nothing was written, and running again may succeed. */
+function isLockConflict(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'code' in error && ['40P01', '40001'].includes(String(error.code))
+  );
+}
+
 function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = 'code' in error ? String(error.code) : '';
