@@ -1,35 +1,60 @@
 /**
- * `npm run bench`: each scenario runs its servers as separate processes and prints its figures
- * beside a baseline measured in the same run, as ratios. `--full` sends more messages. Results go
- * to bench/results/latest.json as well.
- *
- * - fan-out: one room of 100 members; bare `ws` broadcast (baseline) against Roundtable on SQLite,
- *   and Roundtable on SQLite (baseline) against two instances over PostgreSQL and Redis, the
- *   sender on one and every receiver on the other.
- * - ingest: many clients in many rooms, every send committed before its ack; SQLite (baseline)
- *   against PostgreSQL.
+ * `npm run bench`: every scenario runs its servers and its load generator as separate processes
+ * (pinned to different cores where `taskset` exists) and prints its figures beside baselines
+ * measured in the same run, as ratios, including the server's CPU time per delivery. `--full`
+ * runs the large sizes; `--smoke` runs tiny ones, to check the harness itself. Results are also
+ * written to bench/results/latest.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { runIngest, runLoad, type IngestResult, type LoadResult } from './load.js';
+import type { FanOutJob, FanOutResult, IngestJob, IngestResult, Job } from './load.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const full = process.argv.includes('--full');
-const MEMBERS = 100;
-const MESSAGES = full ? 10_000 : 2_000;
-const WINDOW = 64;
-const INGEST_CLIENTS = 50;
-const INGEST_ROOMS = 10;
-const INGEST_PER_CLIENT = full ? 400 : 100;
-const INGEST_WINDOW = 8;
+const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--full') ? 'full' : 'quick';
+const SIZES = {
+  smoke: {
+    fanOut: [10],
+    messages: 50,
+    window: 16,
+    latencyMessages: 100,
+    rate: 200,
+    ingestClients: 20,
+    ingestRooms: 5,
+    ingestEach: 5,
+  },
+  quick: {
+    fanOut: [100],
+    messages: 2_000,
+    window: 64,
+    latencyMessages: 2_000,
+    rate: 1_000,
+    ingestClients: 1_000,
+    ingestRooms: 100,
+    ingestEach: 5,
+  },
+  full: {
+    fanOut: [100, 1_000],
+    messages: 10_000,
+    window: 64,
+    latencyMessages: 10_000,
+    rate: 1_000,
+    ingestClients: 1_000,
+    ingestRooms: 100,
+    ingestEach: 50,
+  },
+}[mode];
+const INGEST_WINDOW = 4;
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UNLIMITED = '1000000';
+const PINNING = existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
+const TICKS_PER_SECOND = clockTicks();
 
 interface Server {
   child: ChildProcess;
@@ -37,12 +62,23 @@ interface Server {
   output: string;
 }
 
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** Runs a node script, on `core` when cores can be pinned. */
+function spawnPinned(core: number, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const node = [process.execPath, '--conditions=development', '--import', 'tsx', ...args];
+  const [command, ...rest] = PINNING ? ['taskset', '-c', String(core), ...node] : node;
+  return spawn(command!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
 async function spawnServer(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnPinned(0, args, env);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
@@ -60,6 +96,48 @@ async function spawnServer(args: string[], env: Record<string, string>): Promise
   return { child, url, output };
 }
 
+/** User plus system CPU time of a process so far, in seconds (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+interface Measured<R> {
+  result: R;
+  /** CPU seconds the servers spent during the measured part. */
+  serverCpu: number | undefined;
+}
+
+/** Runs a job in the load-generator process; the servers' CPU time is read around its measured part only. */
+async function measure<R>(job: Job, servers: Server[]): Promise<Measured<R>> {
+  const child = spawnPinned(1, ['bench/loadgen.ts', Buffer.from(JSON.stringify(job)).toString('base64')]);
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const cpu = () => {
+    const each = servers.map((server) => cpuSeconds(server.child.pid));
+    return each.some((value) => value === undefined) ? undefined : each.reduce((sum, value) => sum! + value!, 0);
+  };
+  let before: number | undefined;
+  for await (const line of lines) {
+    if (line === 'ready') {
+      before = cpu();
+      child.stdin!.write('go\n');
+      continue;
+    }
+    if (line.startsWith('{')) {
+      const after = cpu();
+      child.kill();
+      return {
+        result: JSON.parse(line) as R,
+        serverCpu: before === undefined || after === undefined ? undefined : after - before,
+      };
+    }
+  }
+  throw new Error(`the load generator ended without a result: ${errors}`);
+}
+
 function hubEnv(extra: Record<string, string>): Record<string, string> {
   return {
     PORT: '0',
@@ -70,6 +148,8 @@ function hubEnv(extra: Record<string, string>): Record<string, string> {
     RATE_CONNECTION_FRAMES_BURST: UNLIMITED,
     RATE_MEMBER_REQUESTS_PER_SEC: UNLIMITED,
     RATE_MEMBER_REQUESTS_BURST: UNLIMITED,
+    RATE_ANONYMOUS_REQUESTS_PER_SEC: UNLIMITED,
+    RATE_ANONYMOUS_REQUESTS_BURST: UNLIMITED,
     ...extra,
   };
 }
@@ -110,8 +190,11 @@ async function api(url: string, token: string, method: string, path: string, bod
 
 async function createMembers(url: string, admin: string, count: number): Promise<string[]> {
   const tokens: string[] = [];
-  for (let i = 0; i < count; i++) {
-    tokens.push((await api(url, admin, 'POST', '/api/v1/members', { handle: `member${i}`, kind: 'person' })).token);
+  for (let i = 0; i < count; i += 20) {
+    const batch = Array.from({ length: Math.min(20, count - i) }, (_, j) =>
+      api(url, admin, 'POST', '/api/v1/members', { handle: `member${i + j}`, kind: 'person' }),
+    );
+    tokens.push(...(await Promise.all(batch)).map((created) => created.token as string));
   }
   return tokens;
 }
@@ -125,6 +208,15 @@ function reachable(url: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+async function withServer<T>(script: string, run: (server: Server) => Promise<T>): Promise<T> {
+  const server = await spawnServer([script], {});
+  try {
+    return await run(server);
+  } finally {
+    server.child.kill();
+  }
 }
 
 async function withHubs<T>(
@@ -145,120 +237,204 @@ async function withHubs<T>(
   }
 }
 
-async function fanOutBaseline(): Promise<LoadResult> {
-  const server = await spawnServer(['bench/baselines/ws-broadcast.ts'], {});
-  try {
-    return await runLoad({
-      url: server.url,
-      tokens: Array(MEMBERS).fill(''),
-      room: 'any',
-      messages: MESSAGES,
-      window: WINDOW,
-    });
-  } finally {
-    server.child.kill();
-  }
+type FanOutShape = Pick<FanOutJob, 'messages' | 'window' | 'rate'>;
+
+function fanOutBaseline(script: string, protocol: 'ws' | 'socketio', members: number, shape: FanOutShape) {
+  return withServer(script, (server) =>
+    measure<FanOutResult>(
+      { kind: 'fanout', protocol, url: server.url, tokens: Array(members).fill(''), room: 'general', ...shape },
+      [server],
+    ),
+  );
 }
 
 /** The sender on the first hub, every receiver on the last: with two hubs, every delivery crosses Redis. */
-function fanOut(count: number, kind: 'sqlite' | 'postgres'): Promise<LoadResult> {
+function fanOutHub(count: number, kind: 'sqlite' | 'postgres', members: number, shape: FanOutShape) {
   return withHubs(count, kind, async (hubs, admin) => {
-    const tokens = await createMembers(hubs[0]!.url, admin, MEMBERS);
-    const receivers = hubs.at(-1)!.url;
-    const result = await runLoad({
-      url: receivers,
-      tokens,
-      senderToken: admin,
-      room: 'general',
-      messages: MESSAGES,
-      window: WINDOW,
-      senderUrl: hubs[0]!.url,
-    });
-    return result;
+    const tokens = await createMembers(hubs[0]!.url, admin, members);
+    return measure<FanOutResult>(
+      {
+        kind: 'fanout',
+        protocol: 'roundtable',
+        url: hubs.at(-1)!.url,
+        tokens,
+        senderToken: admin,
+        senderUrl: hubs[0]!.url,
+        room: 'general',
+        ...shape,
+      },
+      hubs,
+    );
   });
 }
 
-function ingest(kind: 'sqlite' | 'postgres'): Promise<IngestResult> {
+type IngestShape = Pick<IngestJob, 'messagesPerClient' | 'window'>;
+
+function ingestBaseline(shape: IngestShape) {
+  return withServer('bench/baselines/naive-durable.ts', (server) =>
+    measure<IngestResult>(
+      {
+        kind: 'ingest',
+        protocol: 'socketio',
+        url: server.url,
+        tokens: Array(SIZES.ingestClients).fill(''),
+        rooms: Array.from({ length: SIZES.ingestRooms }, (_, i) => `room${i}`),
+        ...shape,
+      },
+      [server],
+    ),
+  );
+}
+
+function ingestHub(kind: 'sqlite' | 'postgres', shape: IngestShape) {
   return withHubs(1, kind, async ([hub], admin) => {
     const url = hub!.url;
-    const tokens = await createMembers(url, admin, INGEST_CLIENTS);
+    const tokens = await createMembers(url, admin, SIZES.ingestClients);
     const rooms: string[] = [];
-    for (let i = 0; i < INGEST_ROOMS; i++) {
+    for (let i = 0; i < SIZES.ingestRooms; i++) {
       rooms.push((await api(url, admin, 'POST', '/api/v1/rooms', { name: `ingest-${i}`, kind: 'public' })).room.id);
     }
-    await Promise.all(
-      tokens.map((token, i) => api(url, token, 'POST', `/api/v1/rooms/${rooms[i % INGEST_ROOMS]}/join`)),
-    );
-    return runIngest({ url, tokens, rooms, messagesPerClient: INGEST_PER_CLIENT, window: INGEST_WINDOW });
+    for (let i = 0; i < tokens.length; i += 50) {
+      await Promise.all(
+        tokens
+          .slice(i, i + 50)
+          .map((token, j) => api(url, token, 'POST', `/api/v1/rooms/${rooms[(i + j) % rooms.length]}/join`)),
+      );
+    }
+    return measure<IngestResult>({ kind: 'ingest', protocol: 'roundtable', url, tokens, rooms, ...shape }, [hub!]);
   });
 }
 
-const pad = (text: string, width: number) => text.padStart(width);
-function fanOutRow(name: string, result: LoadResult, baseline: LoadResult): string {
-  return [
-    name.padEnd(40),
-    pad(result.messagesPerSecond.toFixed(0), 8),
-    pad(result.deliveriesPerSecond.toFixed(0), 12),
-    pad(`${(result.deliveriesPerSecond / baseline.deliveriesPerSecond).toFixed(2)}x`, 7),
-    pad(result.ackP50.toFixed(1), 8),
-    pad(result.ackP99.toFixed(1), 8),
-    pad(result.deliveryP99.toFixed(1), 10),
-  ].join(' ');
+const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '—' : value.toFixed(digits));
+const ratio = (value: number | undefined, base: number | undefined) =>
+  value === undefined || base === undefined || base === 0 ? '—' : `${(value / base).toFixed(2)}x`;
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
 }
 
-function ingestRow(name: string, result: IngestResult, baseline: IngestResult): string {
-  return [
-    name.padEnd(40),
-    pad(result.messagesPerSecond.toFixed(0), 8),
-    pad(`${(result.messagesPerSecond / baseline.messagesPerSecond).toFixed(2)}x`, 7),
-    pad(result.ackP50.toFixed(1), 8),
-    pad(result.ackP99.toFixed(1), 8),
-  ].join(' ');
+/** Deliveries per second of server CPU: what a server costs per message delivered. */
+const perCpu = (measured: Measured<FanOutResult>) =>
+  measured.serverCpu ? measured.result.deliveries / measured.serverCpu : undefined;
+
+const results: Record<string, unknown> = { at: new Date().toISOString(), mode, pinned: PINNING };
+console.log(
+  `Roundtable benchmarks (${mode} run; ${PINNING ? 'servers on core 0, load on core 1' : 'no taskset: cores shared'})`,
+);
+
+for (const members of SIZES.fanOut) {
+  const shape = { messages: SIZES.messages, window: SIZES.window };
+  console.log(`\nFan-out: one room of ${members} members, ${shape.messages} messages, ${shape.window} in flight`);
+  const bare = await fanOutBaseline('bench/baselines/ws-broadcast.ts', 'ws', members, shape);
+  const socketio = await fanOutBaseline('bench/baselines/socketio-broadcast.ts', 'socketio', members, shape);
+  const hub = await fanOutHub(1, 'sqlite', members, shape);
+  const rows: Array<[string, Measured<FanOutResult>]> = [
+    ['bare ws broadcast, nothing stored', bare],
+    ['Socket.IO broadcast, nothing stored', socketio],
+    ['roundtable, SQLite, stored before fan-out', hub],
+  ];
+  table(
+    ['server', 'deliveries/s', 'deliv/CPU-s', 'vs ws', 'vs Socket.IO', 'ack p50', 'ack p99', 'deliv p99'],
+    rows.map(([name, measured]) => [
+      name,
+      fixed(measured.result.deliveriesPerSecond),
+      fixed(perCpu(measured)),
+      ratio(perCpu(measured), perCpu(bare)),
+      ratio(perCpu(measured), perCpu(socketio)),
+      fixed(measured.result.ackP50, 1),
+      fixed(measured.result.ackP99, 1),
+      fixed(measured.result.deliveryP99, 1),
+    ]),
+  );
+  results[`fanOut${members}`] = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
 }
 
-const services = (await reachable(POSTGRES_URL)) && (await reachable(REDIS_URL));
-const results: Record<string, unknown> = { at: new Date().toISOString(), full };
+{
+  const shape = { messages: SIZES.latencyMessages, window: Number.MAX_SAFE_INTEGER, rate: SIZES.rate };
+  console.log(`\nLatency: one room of ${SIZES.fanOut[0]} members, ${SIZES.rate} messages/s, send to delivery`);
+  const bare = await fanOutBaseline('bench/baselines/ws-broadcast.ts', 'ws', SIZES.fanOut[0]!, shape);
+  const hub = await fanOutHub(1, 'sqlite', SIZES.fanOut[0]!, shape);
+  table(
+    ['server', 'deliv p50', 'deliv p99', 'p99 vs ws'],
+    [
+      ['bare ws broadcast', fixed(bare.result.deliveryP50, 2), fixed(bare.result.deliveryP99, 2), '1.00x'],
+      [
+        'roundtable, SQLite',
+        fixed(hub.result.deliveryP50, 2),
+        fixed(hub.result.deliveryP99, 2),
+        ratio(hub.result.deliveryP99, bare.result.deliveryP99),
+      ],
+    ],
+  );
+  results.latency = { bare, roundtable: hub };
+}
+
+{
+  const shape = { messagesPerClient: SIZES.ingestEach, window: INGEST_WINDOW };
+  console.log(
+    `\nDurable ingest: ${SIZES.ingestClients} clients in ${SIZES.ingestRooms} rooms, ${shape.messagesPerClient} messages each, ${shape.window} in flight per client, every ack after its commit`,
+  );
+  const naive = await ingestBaseline(shape);
+  const sqlite = await ingestHub('sqlite', shape);
+  const rows: Array<[string, Measured<IngestResult>]> = [
+    ['naive durable (Socket.IO + SQLite, a commit per message)', naive],
+    ['roundtable, SQLite', sqlite],
+  ];
+  const services = (await reachable(POSTGRES_URL)) && (await reachable(REDIS_URL));
+  if (services) rows.push(['roundtable, PostgreSQL', await ingestHub('postgres', shape)]);
+  else console.log('!!! SKIPPED: the PostgreSQL scenario needs PostgreSQL on 127.0.0.1');
+  table(
+    ['server', 'msg/s', 'vs naive', 'ack p50', 'ack p99'],
+    rows.map(([name, measured]) => [
+      name,
+      fixed(measured.result.messagesPerSecond),
+      ratio(measured.result.messagesPerSecond, naive.result.messagesPerSecond),
+      fixed(measured.result.ackP50, 1),
+      fixed(measured.result.ackP99, 1),
+    ]),
+  );
+  results.ingest = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
+}
+
+{
+  const services = (await reachable(POSTGRES_URL)) && (await reachable(REDIS_URL));
+  if (services) {
+    const members = SIZES.fanOut[0]!;
+    const shape = { messages: SIZES.messages, window: SIZES.window };
+    console.log(`\nScale-out: ${members} members, sender on one instance, every receiver on another`);
+    const single = await fanOutHub(1, 'sqlite', members, shape);
+    const pair = await fanOutHub(2, 'postgres', members, shape);
+    table(
+      ['server', 'deliveries/s', 'ratio', 'deliv p99'],
+      [
+        [
+          'roundtable, SQLite, one instance',
+          fixed(single.result.deliveriesPerSecond),
+          '1.00x',
+          fixed(single.result.deliveryP99, 1),
+        ],
+        [
+          'roundtable, 2 instances, PostgreSQL + Redis',
+          fixed(pair.result.deliveriesPerSecond),
+          ratio(pair.result.deliveriesPerSecond, single.result.deliveriesPerSecond),
+          fixed(pair.result.deliveryP99, 1),
+        ],
+      ],
+    );
+    results.scaleOut = { single, pair };
+  } else {
+    console.log('\n!!! SKIPPED: the scale-out scenario needs PostgreSQL and Redis on 127.0.0.1');
+  }
+}
 
 console.log(
-  `\nFan-out, one room of ${MEMBERS} members, ${MESSAGES} messages, ${WINDOW} in flight (${full ? 'full' : 'quick'} run)`,
+  '\n(latencies in ms; deliv/CPU-s = deliveries per second of server CPU time; ratios against baselines of this run)',
 );
-console.log(
-  [
-    'scenario'.padEnd(40),
-    pad('msg/s', 8),
-    pad('deliveries/s', 12),
-    pad('ratio', 7),
-    pad('ack p50', 8),
-    pad('ack p99', 8),
-    pad('deliv p99', 10),
-  ].join(' '),
-);
-const bare = await fanOutBaseline();
-const single = await fanOut(1, 'sqlite');
-console.log(fanOutRow('bare ws broadcast (baseline)', bare, bare));
-console.log(fanOutRow('roundtable, SQLite, one instance', single, bare));
-results.fanOut = { bare, single };
-if (services) {
-  const pair = await fanOut(2, 'postgres');
-  console.log(fanOutRow('  (baseline: the line above)', single, single));
-  console.log(fanOutRow('roundtable, 2 instances, PostgreSQL+Redis', pair, single));
-  results.fanOut = { bare, single, twoInstances: pair };
-}
-
-console.log(
-  `\nDurable ingest: ${INGEST_CLIENTS} clients in ${INGEST_ROOMS} rooms, ${INGEST_PER_CLIENT} messages each, ${INGEST_WINDOW} in flight per client, every ack after commit`,
-);
-console.log(['scenario'.padEnd(40), pad('msg/s', 8), pad('ratio', 7), pad('ack p50', 8), pad('ack p99', 8)].join(' '));
-const sqliteIngest = await ingest('sqlite');
-console.log(ingestRow('roundtable, SQLite (baseline)', sqliteIngest, sqliteIngest));
-results.ingest = { sqlite: sqliteIngest };
-if (services) {
-  const postgresIngest = await ingest('postgres');
-  console.log(ingestRow('roundtable, PostgreSQL', postgresIngest, sqliteIngest));
-  results.ingest = { sqlite: sqliteIngest, postgres: postgresIngest };
-} else {
-  console.log('!!! SKIPPED: the PostgreSQL and two-instance scenarios need PostgreSQL and Redis on 127.0.0.1');
-}
-console.log('(latencies in ms; ratio = throughput against the baseline of its table, measured in this run)');
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));

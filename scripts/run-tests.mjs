@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/test with node's test runner, straight from the TypeScript
+// Runs every *.test.ts under packages/*/test and bench/test with node's test runner, straight from the TypeScript
 // sources (tsx, and the "development" export condition), so tests need no build step.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -17,9 +17,9 @@ function findTests(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = readdirSync('packages')
-  .flatMap((pkg) => {
-    const dir = join('packages', pkg, 'test');
+const testDirs = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'test')), join('bench', 'test')];
+const files = testDirs
+  .flatMap((dir) => {
     try {
       return statSync(dir).isDirectory() ? findTests(dir) : [];
     } catch {

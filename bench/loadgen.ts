@@ -1,0 +1,20 @@
+/**
+ * The load generator as a process of its own (run.ts pins it to another core than the server's):
+ * reads a job from its argument, opens its connections, prints "ready", waits for "go" on stdin,
+ * runs the measured part and prints the result as one JSON line.
+ */
+import { createInterface } from 'node:readline';
+import { prepare, type Job } from './load.js';
+
+const job = JSON.parse(Buffer.from(process.argv[2]!, 'base64').toString()) as Job;
+const run = await prepare(job);
+process.stdout.write('ready\n');
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  if (line.trim() !== 'go') continue;
+  const result = await run();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  break;
+}
+lines.close();
+process.exit(0);

@@ -1,0 +1,36 @@
+/**
+ * The benchmark harness runs end to end at tiny sizes: every server and baseline starts, the load
+ * generator process reports, and every scenario lands in the results file with its figures. No
+ * timing is asserted: on a shared machine timings belong in `npm run bench`, not in tests.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+test('npm run bench -- --smoke runs every scenario and writes its figures', { timeout: 180_000 }, () => {
+  const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'bench/run.ts', '--smoke'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
+  assert.equal(run.status, 0, `the harness failed:\n${run.stdout}\n${run.stderr}`);
+  const results = JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'), 'utf8')) as Record<string, any>;
+  assert.equal(results.mode, 'smoke');
+  const fanOut = Object.values(results.fanOut10 as Record<string, any>);
+  assert.equal(fanOut.length, 3, 'bare ws, Socket.IO and Roundtable');
+  for (const measured of fanOut) {
+    assert.ok(measured.result.deliveries > 0 && measured.result.deliveriesPerSecond > 0, 'deliveries were counted');
+    assert.ok(measured.serverCpu === undefined || measured.serverCpu >= 0, 'server CPU time was read');
+  }
+  assert.ok(results.latency.roundtable.result.deliveryP99 > 0, 'latency percentiles were computed');
+  const ingest = Object.values(results.ingest as Record<string, any>);
+  assert.ok(ingest.length >= 2, 'the naive durable baseline and Roundtable');
+  for (const measured of ingest) assert.equal(measured.result.messages, 100, 'every ingest send was acked');
+  if (process.env.CI === 'true') {
+    assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
+  }
+});
