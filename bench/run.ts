@@ -50,6 +50,14 @@ const SIZES = {
   },
 }[mode];
 const INGEST_WINDOW = 4;
+/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout), e.g. while optimizing one. */
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wanted = (scenario: string) => !only || only.includes(scenario);
+/** `--profile`: each hub writes a V8 CPU profile to bench/results/profiles/ (open it in Chrome DevTools or speedscope). */
+const PROFILE_DIR = process.argv.includes('--profile') ? join(ROOT, 'bench/results/profiles') : undefined;
 const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UNLIMITED = '1000000';
@@ -71,14 +79,19 @@ function clockTicks(): number {
 }
 
 /** Runs a node script, on `core` when cores can be pinned. */
-function spawnPinned(core: number, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const node = [process.execPath, '--conditions=development', '--import', 'tsx', ...args];
+function spawnPinned(
+  core: number,
+  args: string[],
+  env: Record<string, string> = {},
+  flags: string[] = [],
+): ChildProcess {
+  const node = [process.execPath, ...flags, '--conditions=development', '--import', 'tsx', ...args];
   const [command, ...rest] = PINNING ? ['taskset', '-c', String(core), ...node] : node;
   return spawn(command!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-async function spawnServer(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawnPinned(0, args, env);
+async function spawnServer(args: string[], env: Record<string, string>, flags: string[] = []): Promise<Server> {
+  const child = spawnPinned(0, args, env, flags);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
@@ -228,11 +241,12 @@ async function withHubs<T>(
   const env = hubEnv({ ...store.env, ...(count > 1 ? { REDIS_URL } : {}) });
   const hubs: Server[] = [];
   try {
-    hubs.push(await spawnServer(['packages/server/src/main.ts'], env));
-    for (let i = 1; i < count; i++) hubs.push(await spawnServer(['packages/server/src/main.ts'], env));
+    const flags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+    for (let i = 0; i < count; i++) hubs.push(await spawnServer(['packages/server/src/main.ts'], env, flags));
     return await run(hubs, /(rt_[\w-]+)/.exec(hubs[0]!.output)![1]!);
   } finally {
-    for (const hub of hubs) hub.child.kill();
+    // A hub stopped by SIGTERM exits cleanly, which is when a CPU profile is written.
+    await Promise.all(hubs.map((hub) => new Promise((resolve) => hub.child.once('exit', resolve).kill())));
     await store.cleanup();
   }
 }
@@ -328,7 +342,7 @@ console.log(
   `Roundtable benchmarks (${mode} run; ${PINNING ? 'servers on core 0, load on core 1' : 'no taskset: cores shared'})`,
 );
 
-for (const members of SIZES.fanOut) {
+for (const members of wanted('fanout') ? SIZES.fanOut : []) {
   const shape = { messages: SIZES.messages, window: SIZES.window };
   console.log(`\nFan-out: one room of ${members} members, ${shape.messages} messages, ${shape.window} in flight`);
   const bare = await fanOutBaseline('bench/baselines/ws-broadcast.ts', 'ws', members, shape);
@@ -355,7 +369,7 @@ for (const members of SIZES.fanOut) {
   results[`fanOut${members}`] = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
 }
 
-{
+if (wanted('latency')) {
   const shape = { messages: SIZES.latencyMessages, window: Number.MAX_SAFE_INTEGER, rate: SIZES.rate };
   console.log(`\nLatency: one room of ${SIZES.fanOut[0]} members, ${SIZES.rate} messages/s, send to delivery`);
   const bare = await fanOutBaseline('bench/baselines/ws-broadcast.ts', 'ws', SIZES.fanOut[0]!, shape);
@@ -375,7 +389,7 @@ for (const members of SIZES.fanOut) {
   results.latency = { bare, roundtable: hub };
 }
 
-{
+if (wanted('ingest')) {
   const shape = { messagesPerClient: SIZES.ingestEach, window: INGEST_WINDOW };
   console.log(
     `\nDurable ingest: ${SIZES.ingestClients} clients in ${SIZES.ingestRooms} rooms, ${shape.messagesPerClient} messages each, ${shape.window} in flight per client, every ack after its commit`,
@@ -402,7 +416,7 @@ for (const members of SIZES.fanOut) {
   results.ingest = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
 }
 
-{
+if (wanted('scaleout')) {
   const services = (await reachable(POSTGRES_URL)) && (await reachable(REDIS_URL));
   if (services) {
     const members = SIZES.fanOut[0]!;

@@ -675,8 +675,11 @@ export class Hub {
     if (event.kind === 'message.updated') this.streamEnded.get(event.data.id as string)?.();
     if (event.kind === 'member.joined') this.onJoined(event);
     let delivered = 0;
-    for (const session of this.sessions.inRoom(event.room)) {
-      if (session.deliver(event, frame)) delivered += 1;
+    const sessions = this.sessions.inRoom(event.room);
+    // Encoded once here rather than once per socket by each send.
+    const bytes = sessions.size > 1 ? Buffer.from(frame) : undefined;
+    for (const session of sessions) {
+      if (session.deliver(event, frame, bytes)) delivered += 1;
     }
     this.stats.eventsDelivered += delivered;
     if (event.kind === 'member.left') this.onLeft(event);

@@ -8,8 +8,11 @@ import type { MemberRecord, StoredEvent } from './ports.js';
 
 /** What the core needs of a client connection, whatever the transport. */
 export interface Connection {
-  /** Sends one serialized frame; the transport enforces its own backpressure limit. */
-  send(frame: string): void;
+  /**
+   * Sends one serialized frame; the transport enforces its own backpressure limit. `bytes`, when
+   * given, is the same frame as UTF-8, encoded once for every recipient of a fan-out.
+   */
+  send(frame: string, bytes?: Buffer): void;
   close(code: number, reason: string): void;
   /** Told its session before the first frame is sent, so the transport can detach it however it ends. */
   bind?(session: Session): void;
@@ -45,7 +48,7 @@ export class Session {
   }
 
   /** Sends a live event if this member receives it and it is new on this connection. */
-  deliver(event: StoredEvent, frame: string): boolean {
+  deliver(event: StoredEvent, frame: string, bytes?: Buffer): boolean {
     const room = this.rooms.get(event.room);
     if (!room || !receives(event, this.viewer(room))) return false;
     if (room.syncing) {
@@ -59,7 +62,7 @@ export class Session {
     }
     if (event.seq <= room.cursor) return false;
     room.cursor = event.seq;
-    this.connection.send(frame);
+    this.connection.send(frame, bytes);
     return true;
   }
 }
