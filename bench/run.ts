@@ -13,12 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import type { FanOutJob, FanOutResult, IngestJob, IngestResult, Job } from './load.js';
+import type { FanOutJob, FanOutResult, IdleResult, IngestJob, IngestResult, Job, StormResult } from './load.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--full') ? 'full' : 'quick';
 const SIZES = {
   smoke: {
+    idle: 100,
+    storm: 50,
+    stormMessages: 20,
     fanOut: [10],
     messages: 50,
     window: 16,
@@ -29,6 +32,9 @@ const SIZES = {
     ingestEach: 5,
   },
   quick: {
+    idle: 2_000,
+    storm: 500,
+    stormMessages: 200,
     fanOut: [100],
     messages: 2_000,
     window: 64,
@@ -39,6 +45,9 @@ const SIZES = {
     ingestEach: 5,
   },
   full: {
+    idle: 10_000,
+    storm: 2_000,
+    stormMessages: 200,
     fanOut: [100, 1_000],
     messages: 10_000,
     window: 64,
@@ -50,7 +59,7 @@ const SIZES = {
   },
 }[mode];
 const INGEST_WINDOW = 4;
-/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout), e.g. while optimizing one. */
+/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm), e.g. while optimizing one. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -120,18 +129,31 @@ interface Measured<R> {
   result: R;
   /** CPU seconds the servers spent during the measured part. */
   serverCpu: number | undefined;
+  /** The servers' resident memory before the load generator connected, and at its result, in bytes. */
+  rssBefore: number | undefined;
+  rssAfter: number | undefined;
+}
+
+/** Resident memory of a process, in bytes (Linux /proc; undefined elsewhere). */
+function rssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return undefined;
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
+
+function total(values: Array<number | undefined>): number | undefined {
+  return values.some((value) => value === undefined) ? undefined : values.reduce((sum, value) => sum! + value!, 0);
 }
 
 /** Runs a job in the load-generator process; the servers' CPU time is read around its measured part only. */
 async function measure<R>(job: Job, servers: Server[]): Promise<Measured<R>> {
+  const rss = () => total(servers.map((server) => rssBytes(server.child.pid)));
+  const rssBefore = rss();
   const child = spawnPinned(1, ['bench/loadgen.ts', Buffer.from(JSON.stringify(job)).toString('base64')]);
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
-  const cpu = () => {
-    const each = servers.map((server) => cpuSeconds(server.child.pid));
-    return each.some((value) => value === undefined) ? undefined : each.reduce((sum, value) => sum! + value!, 0);
-  };
+  const cpu = () => total(servers.map((server) => cpuSeconds(server.child.pid)));
   let before: number | undefined;
   for await (const line of lines) {
     if (line === 'ready') {
@@ -141,10 +163,13 @@ async function measure<R>(job: Job, servers: Server[]): Promise<Measured<R>> {
     }
     if (line.startsWith('{')) {
       const after = cpu();
+      const rssAfter = rss();
       child.kill();
       return {
         result: JSON.parse(line) as R,
         serverCpu: before === undefined || after === undefined ? undefined : after - before,
+        rssBefore,
+        rssAfter,
       };
     }
   }
@@ -445,6 +470,70 @@ if (wanted('scaleout')) {
   } else {
     console.log('\n!!! SKIPPED: the scale-out scenario needs PostgreSQL and Redis on 127.0.0.1');
   }
+}
+
+if (wanted('idle')) {
+  console.log(`\nIdle connections: ${SIZES.idle} open WebSockets, server memory (RSS)`);
+  const bare = await withServer('bench/baselines/ws-broadcast.ts', (server) =>
+    measure<IdleResult>({ kind: 'idle', protocol: 'ws', url: server.url, connections: SIZES.idle }, [server]),
+  );
+  const hub = await withHubs(1, 'sqlite', (hubs, admin) =>
+    measure<IdleResult>(
+      { kind: 'idle', protocol: 'roundtable', url: hubs[0]!.url, token: admin, connections: SIZES.idle },
+      hubs,
+    ),
+  );
+  const mb = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1_048_576).toFixed(1));
+  const perConnection = (measured: Measured<IdleResult>) =>
+    measured.rssAfter === undefined || measured.rssBefore === undefined
+      ? undefined
+      : (measured.rssAfter - measured.rssBefore) / measured.result.connections;
+  table(
+    ['server', 'RSS MB', 'RSS vs ws', 'KB per connection'],
+    [
+      ['bare ws', mb(bare.rssAfter), '1.00x', fixed((perConnection(bare) ?? 0) / 1024, 1)],
+      [
+        'roundtable, SQLite',
+        mb(hub.rssAfter),
+        ratio(hub.rssAfter, bare.rssAfter),
+        fixed((perConnection(hub) ?? 0) / 1024, 1),
+      ],
+    ],
+  );
+  results.idle = { bare, roundtable: hub };
+}
+
+if (wanted('storm')) {
+  console.log(
+    `\nReconnect storm: ${SIZES.storm} clients dropped at once, ${SIZES.stormMessages} messages sent meanwhile, all resuming`,
+  );
+  const storm = await withHubs(1, 'sqlite', async (hubs, admin) => {
+    const [reader] = await createMembers(hubs[0]!.url, admin, 1);
+    return measure<StormResult>(
+      {
+        kind: 'storm',
+        url: hubs[0]!.url,
+        token: reader!,
+        senderToken: admin,
+        clients: SIZES.storm,
+        messages: SIZES.stormMessages,
+      },
+      hubs,
+    );
+  });
+  table(
+    ['server', 'clients', 'lost', 'duplicated', 'full catch-up'],
+    [
+      [
+        'roundtable, SQLite',
+        String(storm.result.clients),
+        String(storm.result.lost),
+        String(storm.result.duplicated),
+        `${fixed(storm.result.catchUpMs)} ms`,
+      ],
+    ],
+  );
+  results.storm = storm;
 }
 
 console.log(
