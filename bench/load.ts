@@ -167,15 +167,67 @@ export interface StormResult {
   catchUpMs: number;
 }
 
-export type Job = FanOutJob | IngestJob | IdleJob | StormJob;
-export type JobResult = FanOutResult | IngestResult | IdleResult | StormResult;
+/** History pages read one after another at random points of a long room. */
+export interface HistoryJob {
+  kind: 'history';
+  url: string;
+  token: string;
+  room: string;
+  /** The room's newest seq: pages are read before random seqs up to it. */
+  lastSeq: number;
+  pages: number;
+}
+
+export interface HistoryResult {
+  pages: number;
+  p50: number;
+  p99: number;
+}
+
+export type Job = FanOutJob | IngestJob | IdleJob | StormJob | HistoryJob;
+export type JobResult = FanOutResult | IngestResult | IdleResult | StormResult | HistoryResult;
 
 /** Opens every connection; the returned function runs the measured part. */
 export async function prepare(job: Job): Promise<() => Promise<JobResult>> {
   if (job.kind === 'fanout') return prepareFanOut(job);
   if (job.kind === 'ingest') return prepareIngest(job);
   if (job.kind === 'idle') return prepareIdle(job);
+  if (job.kind === 'history') return prepareHistory(job);
   return prepareStorm(job);
+}
+
+async function prepareHistory(job: HistoryJob): Promise<() => Promise<HistoryResult>> {
+  const socket = new WebSocket(job.url.replace(/^http/, 'ws') + '/ws', {
+    headers: { authorization: `Bearer ${job.token}` },
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.on('message', function onReady(data) {
+      if (data.toString().startsWith('{"type":"ready"')) {
+        socket.off('message', onReady);
+        resolve();
+      }
+    });
+    socket.once('error', reject);
+  });
+  const page = (before: number) =>
+    new Promise<number>((resolve, reject) => {
+      const id = `h${before}`;
+      const started = performance.now();
+      socket.on('message', function onAnswer(data) {
+        const text = data.toString();
+        if (!text.includes(`"id":"${id}"`)) return;
+        socket.off('message', onAnswer);
+        if (text.startsWith('{"type":"error"')) reject(new Error(text.slice(0, 300)));
+        else resolve(performance.now() - started);
+      });
+      socket.send(JSON.stringify({ type: 'history', id, room: job.room, before, limit: 50 }));
+    });
+  return async () => {
+    const latencies: number[] = [];
+    for (let i = 0; i < job.pages; i++) latencies.push(await page(51 + Math.floor(Math.random() * (job.lastSeq - 50))));
+    socket.terminate();
+    return { pages: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  };
 }
 
 async function prepareIdle(job: IdleJob): Promise<() => Promise<IdleResult>> {

@@ -13,12 +13,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import type { FanOutJob, FanOutResult, IdleResult, IngestJob, IngestResult, Job, StormResult } from './load.js';
+import type {
+  FanOutJob,
+  FanOutResult,
+  HistoryResult,
+  IdleResult,
+  IngestJob,
+  IngestResult,
+  Job,
+  StormResult,
+} from './load.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const mode = process.argv.includes('--smoke') ? 'smoke' : process.argv.includes('--full') ? 'full' : 'quick';
 const SIZES = {
   smoke: {
+    history: 2_000,
     idle: 100,
     storm: 50,
     stormMessages: 20,
@@ -32,6 +42,7 @@ const SIZES = {
     ingestEach: 5,
   },
   quick: {
+    history: 20_000,
     idle: 2_000,
     storm: 500,
     stormMessages: 200,
@@ -45,6 +56,7 @@ const SIZES = {
     ingestEach: 5,
   },
   full: {
+    history: 1_000_000,
     idle: 10_000,
     storm: 2_000,
     stormMessages: 200,
@@ -59,7 +71,7 @@ const SIZES = {
   },
 }[mode];
 const INGEST_WINDOW = 4;
-/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm), e.g. while optimizing one. */
+/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm, history), e.g. while optimizing one. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -534,6 +546,42 @@ if (wanted('storm')) {
     ],
   );
   results.storm = storm;
+}
+
+if (wanted('history')) {
+  console.log(`\nHistory: pages of 50 at random points of a room of ${SIZES.history.toLocaleString('en-US')} messages`);
+  const history = await withHubs(1, 'sqlite', async ([hub], admin) => {
+    const url = hub!.url;
+    // Written through the hub itself, as 100 clients posting into one room.
+    const writers = await createMembers(url, admin, 100);
+    await measure<IngestResult>(
+      {
+        kind: 'ingest',
+        protocol: 'roundtable',
+        url,
+        tokens: writers,
+        rooms: ['general'],
+        messagesPerClient: SIZES.history / 100,
+        window: 16,
+      },
+      [hub!],
+    );
+    const lastSeq = (await api(url, admin, 'GET', '/api/v1/rooms/general')).room.last_seq as number;
+    return measure<HistoryResult>({ kind: 'history', url, token: admin, room: 'general', lastSeq, pages: 500 }, [hub!]);
+  });
+  table(
+    ['server', 'pages', 'p50', 'p99', 'goal p99'],
+    [
+      [
+        'roundtable, SQLite',
+        String(history.result.pages),
+        `${fixed(history.result.p50, 2)} ms`,
+        `${fixed(history.result.p99, 2)} ms`,
+        '2 ms',
+      ],
+    ],
+  );
+  results.history = history;
 }
 
 console.log(

@@ -35,6 +35,7 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
   assert.equal(results.storm.result.clients, 50);
   assert.equal(results.storm.result.lost, 0, 'after the storm every client resumed without losing a message');
   assert.equal(results.storm.result.duplicated, 0, 'and without receiving one twice');
+  assert.equal(results.history.result.pages, 500, 'history pages were read at random points');
   if (process.env.CI === 'true') {
     assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
   }
