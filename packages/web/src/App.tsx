@@ -135,12 +135,10 @@ function ChatView({
 
   const closeTopPanel = useCallback(() => {
     if (taskId) setTaskId(undefined);
-    else if (threadId) {
-      setThreadId(undefined);
-      store.closeThread();
-    } else if (showRooms) setShowRooms(false);
+    else if (threadId) setThreadId(undefined);
+    else if (showRooms) setShowRooms(false);
     else if (showMembers) setShowMembers(false);
-  }, [taskId, threadId, showRooms, showMembers, store]);
+  }, [taskId, threadId, showRooms, showMembers]);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
@@ -309,10 +307,7 @@ function ChatView({
           rootId={threadId}
           draft={drafts[`thread:${threadId}`] ?? ''}
           onDraft={(text) => setDraft(`thread:${threadId}`, text)}
-          onClose={() => {
-            setThreadId(undefined);
-            store.closeThread();
-          }}
+          onClose={() => setThreadId(undefined)}
         />
       )}
       {view === 'room' && showMembers && current && !threadId && (

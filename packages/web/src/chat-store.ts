@@ -26,7 +26,7 @@ import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
 
 const PAGE = 50;
 /** A typing signal lapses after this long without a renewal, in ms, so a closed tab stops "typing". */
-export const TYPING_TTL_MS = 6_000;
+const TYPING_TTL_MS = 6_000;
 /** Codes after which re-sending the same message cannot succeed: it is shown as failed instead. */
 const RETRYABLE = (error: unknown) =>
   error instanceof TimeoutError ||
@@ -177,7 +177,6 @@ export class ChatStore {
   private stopped = true;
   /** Per room, the seq up to which the unread counts already account for messages. */
   private readonly countedTo = new Map<string, number>();
-  private openThread: string | undefined;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
@@ -551,7 +550,6 @@ export class ChatStore {
   }
 
   async openThreadOf(root: Message): Promise<void> {
-    this.openThread = root.id;
     this.set({ threads: { ...this.state.threads, [root.id]: { root, replies: [], loaded: false } } });
     try {
       const replies: Message[] = [];
@@ -572,10 +570,6 @@ export class ChatStore {
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  closeThread(): void {
-    this.openThread = undefined;
   }
 
   async markRead(roomId: string, seq: number): Promise<void> {
@@ -811,9 +805,5 @@ export class ChatStore {
 
   get limits(): typeof Limits {
     return this.client.session?.server.limits ?? Limits;
-  }
-
-  get openThreadId(): string | undefined {
-    return this.openThread;
   }
 }

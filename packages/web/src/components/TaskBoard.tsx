@@ -1,6 +1,7 @@
 /** The task board: columns by status, kept live by the room log, and a task's detail with its history and the decisions a person can take. */
 import { useEffect, useState } from 'react';
 import type { Task } from '@roundtable/client';
+import { TERMINAL_STATUSES } from '@roundtable/protocol';
 import type { TaskMove } from '../chat-store.js';
 import { useChat, useStore } from '../use-chat.js';
 import { SidePanel } from './SidePanel.js';
@@ -92,7 +93,7 @@ export function TaskDetail({ taskId, onClose }: { taskId: string; onClose: () =>
   const decide = (decision: 'accept' | 'reject' | 'answer' | 'cancel') => {
     void store.decideTask(task, decision, text.trim()).then(() => setText(''));
   };
-  const finished = ['completed', 'failed', 'cancelled'].includes(task.status);
+  const finished = TERMINAL_STATUSES.has(task.status);
   return (
     <SidePanel title="Task" className="task-panel" onClose={onClose}>
       <div className="task-detail">

@@ -833,10 +833,7 @@ export class PgStore implements Store {
   }
 
   taskRow(id: string): Promise<TaskRow | undefined> {
-    return this.read(async (db) => {
-      const row = await one(db, 'SELECT * FROM tasks WHERE id = $1', [id]);
-      return row ? toTaskRow(row) : undefined;
-    });
+    return this.read((db) => findOne(db, 'tasks', 'id', id, toTaskRow));
   }
 
   replaceTask(
