@@ -6,6 +6,7 @@
  */
 import { io as socketIo, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { SqliteStore } from '@roundtable/server';
 
 export type Protocol = 'roundtable' | 'ws' | 'socketio';
 
@@ -122,14 +123,19 @@ export interface IngestJob {
   rooms: string[];
   messagesPerClient: number;
   window: number;
+  /** First a steady phase: `rate` sends per second across all clients, each client evenly spaced from a random start. */
+  steady?: { rate: number; seconds: number };
 }
 
 export interface IngestResult {
+  /** The saturated phase: every client keeps `window` sends in flight. */
   seconds: number;
   messages: number;
   messagesPerSecond: number;
   ackP50: number;
   ackP99: number;
+  /** The steady phase: acks at an offered load the server can carry, so they measure the commit, not a queue. */
+  steady?: { offered: number; achieved: number; ackP50: number; ackP99: number };
 }
 
 /** Connections that only stay open: what each costs the server in memory. */
@@ -176,12 +182,18 @@ export interface HistoryJob {
   /** The room's newest seq: pages are read before random seqs up to it. */
   lastSeq: number;
   pages: number;
+  /** The hub's SQLite file: the same pages are also read straight from the store, in this process, while the hub idles. */
+  databasePath: string;
 }
 
 export interface HistoryResult {
   pages: number;
+  /** Over a WebSocket round trip: request, hub, store, frame back. */
   p50: number;
   p99: number;
+  /** The store's query alone (messages and their reactions), the part a bigger room could slow down. */
+  storeP50: number;
+  storeP99: number;
 }
 
 export type Job = FanOutJob | IngestJob | IdleJob | StormJob | HistoryJob;
@@ -195,6 +207,8 @@ export async function prepare(job: Job): Promise<() => Promise<JobResult>> {
   if (job.kind === 'history') return prepareHistory(job);
   return prepareStorm(job);
 }
+
+const HISTORY_WARMUP_PAGES = 100;
 
 async function prepareHistory(job: HistoryJob): Promise<() => Promise<HistoryResult>> {
   const socket = new WebSocket(job.url.replace(/^http/, 'ws') + '/ws', {
@@ -223,11 +237,50 @@ async function prepareHistory(job: HistoryJob): Promise<() => Promise<HistoryRes
       socket.send(JSON.stringify({ type: 'history', id, room: job.room, before, limit: 50 }));
     });
   return async () => {
+    const randomPage = () => page(51 + Math.floor(Math.random() * (job.lastSeq - 50)));
+    // Unmeasured first pages, so the figures are of the hub's steady state, not of its JIT warming up.
+    for (let i = 0; i < HISTORY_WARMUP_PAGES; i++) await randomPage();
+    settleHeap();
     const latencies: number[] = [];
-    for (let i = 0; i < job.pages; i++) latencies.push(await page(51 + Math.floor(Math.random() * (job.lastSeq - 50))));
+    for (let i = 0; i < job.pages; i++) latencies.push(await randomPage());
     socket.terminate();
-    return { pages: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    const store = await storeLatencies(job);
+    return {
+      pages: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      storeP50: percentile(store, 50),
+      storeP99: percentile(store, 99),
+    };
   };
+}
+
+/**
+ * A full collection now, so no concurrent marking is under way while latencies are taken: pinned to
+ * one core, V8's background GC threads take that core in slices of about 4 ms from the main thread.
+ */
+function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function storeLatencies(job: HistoryJob): Promise<number[]> {
+  const store = new SqliteStore({ path: job.databasePath });
+  try {
+    const room = (await store.roomByName(job.room))!.id;
+    const randomPage = () =>
+      store.history(room, { before: 51 + Math.floor(Math.random() * (job.lastSeq - 50)), limit: 50 });
+    for (let i = 0; i < HISTORY_WARMUP_PAGES; i++) await randomPage();
+    settleHeap();
+    const latencies: number[] = [];
+    for (let i = 0; i < job.pages; i++) {
+      const started = performance.now();
+      await randomPage();
+      latencies.push(performance.now() - started);
+    }
+    return latencies;
+  } finally {
+    await store.close();
+  }
 }
 
 async function prepareIdle(job: IdleJob): Promise<() => Promise<IdleResult>> {
@@ -420,6 +473,7 @@ async function prepareIngest(job: IngestJob): Promise<() => Promise<IngestResult
     );
   }
   return async () => {
+    const steady = job.steady && (await steadyIngest(job.steady, job.rooms, clients));
     const acks: number[] = [];
     const start = performance.now();
     await Promise.all(
@@ -456,6 +510,45 @@ async function prepareIngest(job: IngestJob): Promise<() => Promise<IngestResult
       messagesPerSecond: acks.length / seconds,
       ackP50: percentile(acks, 50),
       ackP99: percentile(acks, 99),
+      steady,
     };
+  };
+}
+
+async function steadyIngest(
+  load: { rate: number; seconds: number },
+  rooms: string[],
+  clients: Connection[],
+): Promise<NonNullable<IngestResult['steady']>> {
+  const perClient = Math.max(1, Math.round((load.rate * load.seconds) / clients.length));
+  const interval = (load.seconds * 1000) / perClient;
+  const acks: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    clients.map(
+      (client, index) =>
+        new Promise<void>((resolve, reject) => {
+          const room = rooms[index % rooms.length]!;
+          let sent = 0;
+          let acked = 0;
+          const sendOne = () => {
+            const id = `w${index}-${sent++}`;
+            const sentAt = performance.now();
+            client.send(room, `steady ${id}`, id, (error) => {
+              if (error) return reject(new Error(`send failed: ${error}`));
+              acks.push(performance.now() - sentAt);
+              if (++acked === perClient) resolve();
+            });
+            if (sent < perClient) setTimeout(sendOne, interval);
+          };
+          setTimeout(sendOne, Math.random() * interval);
+        }),
+    ),
+  );
+  return {
+    offered: (perClient * clients.length) / load.seconds,
+    achieved: acks.length / ((performance.now() - start) / 1000),
+    ackP50: percentile(acks, 50),
+    ackP99: percentile(acks, 99),
   };
 }

@@ -29,13 +29,18 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
   assert.ok(results.latency.roundtable.result.deliveryP99 > 0, 'latency percentiles were computed');
   const ingest = Object.values(results.ingest as Record<string, any>);
   assert.ok(ingest.length >= 2, 'the naive durable baseline and Roundtable');
-  for (const measured of ingest) assert.equal(measured.result.messages, 100, 'every ingest send was acked');
+  for (const measured of ingest) {
+    assert.equal(measured.result.messages, 100, 'every saturated ingest send was acked');
+    assert.equal(measured.result.steady.offered, 100, 'the steady phase offered its rate');
+    assert.ok(measured.result.steady.achieved > 0 && measured.result.steady.ackP99 > 0, 'and its acks were timed');
+  }
   assert.ok(results.idle.roundtable.result.connections === 100, 'the idle connections were all open when measured');
   assert.ok(results.idle.roundtable.rssAfter === undefined || results.idle.roundtable.rssAfter > 0, 'memory was read');
   assert.equal(results.storm.result.clients, 50);
   assert.equal(results.storm.result.lost, 0, 'after the storm every client resumed without losing a message');
   assert.equal(results.storm.result.duplicated, 0, 'and without receiving one twice');
   assert.equal(results.history.result.pages, 500, 'history pages were read at random points');
+  assert.ok(results.history.result.storeP99 > 0, 'and read again from the store alone');
   if (process.env.CI === 'true') {
     assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
   }

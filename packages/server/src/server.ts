@@ -2,15 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LocalBus } from './bus/local-bus.js';
-import { RedisBus } from './bus/redis-bus.js';
 import { LocalRateLimiter } from './core/rate-limit.js';
-import { RedisRateLimiter } from './limits/redis-rate-limiter.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
-import { systemClock, type Bus, type Clock, type Store } from './core/ports.js';
+import { systemClock, type Bus, type Clock, type RateLimiter, type Store } from './core/ports.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { TransportContext } from './transport/context.js';
 import { buildApp } from './transport/http.js';
@@ -39,32 +36,9 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const logger = parts.logger ?? createLogger(config.logLevel);
   const clock = parts.clock ?? systemClock;
   const onCommitError = (error: unknown) => logger.error({ err: error }, 'store commit failed');
-  const store =
-    parts.store ??
-    (config.databaseUrl
-      ? await PgStore.open({
-          url: config.databaseUrl,
-          schema: config.databaseSchema,
-          poolSize: config.databasePoolSize,
-          onCommitError,
-        })
-      : new SqliteStore({ path: config.databasePath, onCommitError }));
-  const bus =
-    parts.bus ??
-    (config.redisUrl
-      ? await RedisBus.open({
-          url: config.redisUrl,
-          prefix: config.redisPrefix,
-          onError: (error) => logger.warn({ err: error }, 'redis connection error'),
-        })
-      : new LocalBus());
-  const limiter = config.redisUrl
-    ? await RedisRateLimiter.open({
-        url: config.redisUrl,
-        prefix: config.redisPrefix,
-        onError: (error) => logger.warn({ err: error }, 'redis rate limiter error; limits not enforced meanwhile'),
-      })
-    : new LocalRateLimiter(clock);
+  const store = parts.store ?? (await openStore(config, onCommitError));
+  const bus = parts.bus ?? (await openBus(config, logger));
+  const limiter = await openRateLimiter(config, logger, clock);
   const hub = new Hub({
     rateLimiter: limiter,
     store,
@@ -123,4 +97,38 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       await limiter.close();
     })());
   return { app, hub, store, url: `http://${host}:${port}`, adminToken, close };
+}
+
+// PostgreSQL and Redis clients are loaded only when configured: the default single-process hub does
+// not carry them (about 20 MB of resident memory).
+
+async function openStore(config: Config, onCommitError: (error: unknown) => void): Promise<Store> {
+  if (!config.databaseUrl) return new SqliteStore({ path: config.databasePath, onCommitError });
+  const { PgStore } = await import('./storage/postgres/pg-store.js');
+  return PgStore.open({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolSize: config.databasePoolSize,
+    onCommitError,
+  });
+}
+
+async function openBus(config: Config, logger: Logger): Promise<Bus> {
+  if (!config.redisUrl) return new LocalBus();
+  const { RedisBus } = await import('./bus/redis-bus.js');
+  return RedisBus.open({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+  });
+}
+
+async function openRateLimiter(config: Config, logger: Logger, clock: Clock): Promise<RateLimiter> {
+  if (!config.redisUrl) return new LocalRateLimiter(clock);
+  const { RedisRateLimiter } = await import('./limits/redis-rate-limiter.js');
+  return RedisRateLimiter.open({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (error) => logger.warn({ err: error }, 'redis rate limiter error; limits not enforced meanwhile'),
+  });
 }

@@ -89,7 +89,8 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20) },
+    // The hub tracks its own connections (and closes them on shutdown): ws's client set would be a second copy.
+    options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20), clientTracking: false },
   });
 
   const limit = async (key: string, rate: RateLimit) => {

@@ -78,10 +78,32 @@ export interface PgStoreOptions {
   onCommitError?: (error: unknown) => void;
 }
 
+/**
+ * A write queue with its own batch in flight. A room's messages always take the same lane, so they
+ * commit in the order they were queued; lanes commit side by side on separate connections, and the
+ * hub's room order puts events from different lanes back in seq order.
+ */
+interface Lane {
+  queue: QueuedWrite[];
+  scheduled: boolean;
+  flushing: Promise<void> | undefined;
+}
+
+/** Lane 0 also carries every write that is not a room's message (members, rooms, tasks...). */
+const LANES = 4;
+
+function laneOf(room: string): number {
+  let hash = 0;
+  for (let i = 0; i < room.length; i++) hash = (hash * 31 + room.charCodeAt(i)) | 0;
+  return Math.abs(hash) % LANES;
+}
+
 export class PgStore implements Store {
-  private queue: QueuedWrite[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
+  private readonly lanes: Lane[] = Array.from({ length: LANES }, () => ({
+    queue: [],
+    scheduled: false,
+    flushing: undefined,
+  }));
   private closed = false;
   private healthy = true;
 
@@ -112,30 +134,30 @@ export class PgStore implements Store {
     return new PgStore(pool, options.onCommitError);
   }
 
-  private write<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private write<T>(run: (client: pg.PoolClient) => Promise<T>, lane = this.lanes[0]!): Promise<T> {
     if (this.closed) return Promise.reject(new HubError('shutting_down'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
+      lane.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule(lane);
     });
   }
 
-  private schedule(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
+  private schedule(lane: Lane): void {
+    if (lane.scheduled || lane.flushing) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        if (this.queue.length > 0) this.schedule();
+      lane.scheduled = false;
+      lane.flushing = this.flush(lane).finally(() => {
+        lane.flushing = undefined;
+        if (lane.queue.length > 0) this.schedule(lane);
       });
     });
   }
 
-  /** One transaction for everything queued; a batch at a time, so a room's writes commit in queue order. */
-  private async flush(): Promise<void> {
-    const writes = this.queue;
-    this.queue = [];
+  /** One transaction for everything queued in a lane; a batch at a time, so the lane's writes commit in queue order. */
+  private async flush(lane: Lane): Promise<void> {
+    const writes = lane.queue;
+    lane.queue = [];
     if (writes.length === 0) return;
     let client: pg.PoolClient | undefined;
     let outcomes: Array<{ ok: boolean; value: unknown }> | undefined;
@@ -650,7 +672,7 @@ export class PgStore implements Store {
         depthExceeded,
         firstPastLimit,
       };
-    });
+    }, this.lanes[laneOf(input.room_id)]);
   }
 
   messageById(id: string): Promise<Message | undefined> {
@@ -1117,10 +1139,11 @@ export class PgStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.flushing || this.queue.length > 0 || this.flushScheduled) {
-      if (this.flushing) await this.flushing;
-      else if (this.queue.length > 0 && !this.flushScheduled) this.schedule();
-      else await new Promise((resolve) => setImmediate(resolve));
+    const busy = () => this.lanes.filter((lane) => lane.flushing || lane.queue.length > 0 || lane.scheduled);
+    for (let lanes = busy(); lanes.length > 0; lanes = busy()) {
+      for (const lane of lanes) this.schedule(lane);
+      const flushing = lanes.flatMap((lane) => (lane.flushing ? [lane.flushing] : []));
+      await (flushing.length > 0 ? Promise.race(flushing) : new Promise((resolve) => setImmediate(resolve)));
     }
     this.closed = true;
     await this.pool.end();

@@ -76,6 +76,8 @@ export interface SqliteStoreOptions {
   onCommitError?: (error: unknown) => void;
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
 export class SqliteStore implements Store {
   private readonly db: Db;
   private queue: QueuedWrite[] = [];
@@ -86,6 +88,7 @@ export class SqliteStore implements Store {
   private readonly runBatch: Database.Transaction<(writes: QueuedWrite[]) => Array<{ ok: boolean; value: unknown }>>;
   private readonly onCommitError: ((error: unknown) => void) | undefined;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -149,6 +152,18 @@ export class SqliteStore implements Store {
         'SELECT message_id, emoji, member FROM reactions WHERE message_id = ? ORDER BY created_at, emoji, member',
       ),
     };
+  }
+
+  /** A prepared statement for this SQL, kept for next time: preparing costs more than running most queries. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // SQL built from a list's length (IN (?, ?, ...)) has many shapes: start over rather than grow without end.
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Queues a write for this tick's transaction; resolves once that transaction is committed. */
@@ -248,7 +263,7 @@ export class SqliteStore implements Store {
         values[key] =
           key === 'capabilities' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? 1 : 0) : value;
       }
-      if (sets.length > 0) this.db.prepare(`UPDATE members SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      if (sets.length > 0) this.statement(`UPDATE members SET ${sets.join(', ')} WHERE id = @id`).run(values);
       const row = this.stmt.memberById.get(id) as Row | undefined;
       return row ? memberFrom(row) : undefined;
     });
@@ -272,9 +287,9 @@ export class SqliteStore implements Store {
     if (handles.length === 0) return Promise.resolve([]);
     return this.read(() =>
       (
-        this.db
-          .prepare(`SELECT * FROM members WHERE handle IN (${handles.map(() => '?').join(',')})`)
-          .all(...handles) as Row[]
+        this.statement(`SELECT * FROM members WHERE handle IN (${handles.map(() => '?').join(',')})`).all(
+          ...handles,
+        ) as Row[]
       ).map(memberFrom),
     );
   }
@@ -282,23 +297,21 @@ export class SqliteStore implements Store {
   listMembers(filter: { kind?: string }): Promise<MemberRecord[]> {
     return this.read(() => {
       const rows = filter.kind
-        ? this.db.prepare('SELECT * FROM members WHERE kind = ? ORDER BY handle').all(filter.kind)
-        : this.db.prepare('SELECT * FROM members ORDER BY handle').all();
+        ? this.statement('SELECT * FROM members WHERE kind = ? ORDER BY handle').all(filter.kind)
+        : this.statement('SELECT * FROM members ORDER BY handle').all();
       return (rows as Row[]).map(memberFrom);
     });
   }
 
   countMembers(): Promise<number> {
-    return this.read(() => (this.db.prepare('SELECT count(*) AS n FROM members').get() as { n: number }).n);
+    return this.read(() => (this.statement('SELECT count(*) AS n FROM members').get() as { n: number }).n);
   }
 
   createToken(token: TokenRecord & { hash: string }): Promise<TokenRecord> {
     return this.write(() => {
-      this.db
-        .prepare(
-          'INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at) VALUES (@id, @member_id, @hash, @name, @kind, @created_at, @revoked_at)',
-        )
-        .run(token);
+      this.statement(
+        'INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at) VALUES (@id, @member_id, @hash, @name, @kind, @created_at, @revoked_at)',
+      ).run(token);
       const { hash: _hash, ...record } = token;
       return record;
     });
@@ -321,38 +334,36 @@ export class SqliteStore implements Store {
   listTokens(memberId?: string): Promise<TokenRecord[]> {
     return this.read(() => {
       const rows = memberId
-        ? this.db.prepare('SELECT * FROM tokens WHERE member_id = ? ORDER BY created_at').all(memberId)
-        : this.db.prepare('SELECT * FROM tokens ORDER BY created_at').all();
+        ? this.statement('SELECT * FROM tokens WHERE member_id = ? ORDER BY created_at').all(memberId)
+        : this.statement('SELECT * FROM tokens ORDER BY created_at').all();
       return (rows as Row[]).map(toToken);
     });
   }
 
   revokeToken(id: string, at: string): Promise<TokenRecord | undefined> {
     return this.write(() => {
-      this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+      this.statement('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
       const row = this.stmt.tokenById.get(id) as Row | undefined;
       return row ? toToken(row) : undefined;
     });
   }
 
   listDenylist(): Promise<DenyEntry[]> {
-    return this.read(() => this.db.prepare('SELECT * FROM denylist ORDER BY handle').all() as unknown as DenyEntry[]);
+    return this.read(() => this.statement('SELECT * FROM denylist ORDER BY handle').all() as unknown as DenyEntry[]);
   }
 
   addDenylist(entry: DenyEntry): Promise<DenyEntry> {
     return this.write(() => {
-      this.db
-        .prepare(
-          `INSERT INTO denylist (handle, reason, created_by, created_at) VALUES (@handle, @reason, @created_by, @created_at)
+      this.statement(
+        `INSERT INTO denylist (handle, reason, created_by, created_at) VALUES (@handle, @reason, @created_by, @created_at)
            ON CONFLICT (handle) DO UPDATE SET reason = excluded.reason`,
-        )
-        .run(entry);
-      return this.db.prepare('SELECT * FROM denylist WHERE handle = ?').get(entry.handle) as DenyEntry;
+      ).run(entry);
+      return this.statement('SELECT * FROM denylist WHERE handle = ?').get(entry.handle) as DenyEntry;
     });
   }
 
   removeDenylist(handle: string): Promise<boolean> {
-    return this.write(() => this.db.prepare('DELETE FROM denylist WHERE handle = ?').run(handle).changes > 0);
+    return this.write(() => this.statement('DELETE FROM denylist WHERE handle = ?').run(handle).changes > 0);
   }
 
   // Rooms and membership
@@ -364,12 +375,10 @@ export class SqliteStore implements Store {
   ): Promise<{ room: RoomRecord; events: StoredEvent[] }> {
     return this.write(() => {
       try {
-        this.db
-          .prepare(
-            `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
+        this.statement(
+          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
              VALUES (@id, @name, @kind, @topic, @created_by, @created_at, @agent_depth_limit, @direct_key)`,
-          )
-          .run(room);
+        ).run(room);
       } catch (error) {
         if (isUniqueViolation(error)) throw new HubError('room_name_taken', `A room named #${room.name} exists.`);
         throw error;
@@ -385,14 +394,12 @@ export class SqliteStore implements Store {
 
   private insertMembership(membership: Omit<MembershipRecord, 'read_seq'>): boolean {
     const last = this.stmt.roomById.get(membership.room_id) as Row | undefined;
-    const inserted = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO room_members (room_id, member_id, role, joined_at, read_seq, notify, listen)
+    const inserted = this.statement(
+      `INSERT OR IGNORE INTO room_members (room_id, member_id, role, joined_at, read_seq, notify, listen)
          VALUES (@room_id, @member_id, @role, @joined_at, @read_seq, @notify, @listen)`,
-      )
-      .run({ ...membership, read_seq: Number(last?.last_seq ?? 0) }).changes;
+    ).run({ ...membership, read_seq: Number(last?.last_seq ?? 0) }).changes;
     if (inserted > 0)
-      this.db.prepare('UPDATE rooms SET member_count = member_count + 1 WHERE id = ?').run(membership.room_id);
+      this.statement('UPDATE rooms SET member_count = member_count + 1 WHERE id = ?').run(membership.room_id);
     return inserted > 0;
   }
 
@@ -407,14 +414,14 @@ export class SqliteStore implements Store {
 
   roomByName(name: string): Promise<RoomRecord | undefined> {
     return this.read(() => {
-      const row = this.db.prepare('SELECT * FROM rooms WHERE name = ?').get(name) as Row | undefined;
+      const row = this.statement('SELECT * FROM rooms WHERE name = ?').get(name) as Row | undefined;
       return row ? toRoom(row) : undefined;
     });
   }
 
   roomByDirectKey(key: string): Promise<RoomRecord | undefined> {
     return this.read(() => {
-      const row = this.db.prepare('SELECT * FROM rooms WHERE direct_key = ?').get(key) as Row | undefined;
+      const row = this.statement('SELECT * FROM rooms WHERE direct_key = ?').get(key) as Row | undefined;
       return row ? toRoom(row) : undefined;
     });
   }
@@ -428,7 +435,7 @@ export class SqliteStore implements Store {
       const values = definedOnly(patch);
       const sets = Object.keys(values);
       if (sets.length > 0) {
-        this.db.prepare(`UPDATE rooms SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({
+        this.statement(`UPDATE rooms SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({
           ...values,
           id,
         });
@@ -444,28 +451,26 @@ export class SqliteStore implements Store {
 
   listPublicRooms(): Promise<RoomRecord[]> {
     return this.read(() =>
-      (this.db.prepare("SELECT * FROM rooms WHERE kind = 'public' ORDER BY name").all() as Row[]).map(toRoom),
+      (this.statement("SELECT * FROM rooms WHERE kind = 'public' ORDER BY name").all() as Row[]).map(toRoom),
     );
   }
 
   listRoomsOf(memberId: string): Promise<RoomSummary[]> {
     return this.read(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT r.*, m.read_seq, m.notify, m.listen FROM room_members m JOIN rooms r ON r.id = m.room_id
+      const rows = this.statement(
+        `SELECT r.*, m.read_seq, m.notify, m.listen FROM room_members m JOIN rooms r ON r.id = m.room_id
            WHERE m.member_id = ? ORDER BY r.kind = 'direct', r.name, r.created_at`,
-        )
-        .all(memberId) as Row[];
-      const unread = this.db.prepare(
+      ).all(memberId) as Row[];
+      const unread = this.statement(
         `SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE room_id = ? AND seq > ? AND sender_id <> ?
            AND deleted_at IS NULL LIMIT ${UNREAD_CAP})`,
       );
-      const mentions = this.db.prepare(
+      const mentions = this.statement(
         `SELECT count(*) AS n FROM (SELECT 1 FROM messages m WHERE m.room_id = ? AND m.seq > ? AND m.sender_id <> ?
            AND m.deleted_at IS NULL AND (m.mention_all = 1 OR m.seq IN
              (SELECT seq FROM message_addressees WHERE member_id = ? AND room_id = ? AND seq > ?)) LIMIT ${UNREAD_CAP})`,
       );
-      const others = this.db.prepare(
+      const others = this.statement(
         `SELECT x.handle FROM room_members rm JOIN members x ON x.id = rm.member_id WHERE rm.room_id = ? AND rm.member_id <> ?
          ORDER BY x.handle`,
       );
@@ -494,7 +499,7 @@ export class SqliteStore implements Store {
 
   roomIdsOf(memberId: string): Promise<string[]> {
     return this.read(() =>
-      (this.db.prepare('SELECT room_id FROM room_members WHERE member_id = ?').all(memberId) as Row[]).map(
+      (this.statement('SELECT room_id FROM room_members WHERE member_id = ?').all(memberId) as Row[]).map(
         (row) => row.room_id as string,
       ),
     );
@@ -507,9 +512,9 @@ export class SqliteStore implements Store {
   roomMembers(roomId: string): Promise<MembershipRecord[]> {
     return this.read(
       () =>
-        this.db
-          .prepare('SELECT * FROM room_members WHERE room_id = ? ORDER BY joined_at, member_id')
-          .all(roomId) as MembershipRecord[],
+        this.statement('SELECT * FROM room_members WHERE room_id = ? ORDER BY joined_at, member_id').all(
+          roomId,
+        ) as MembershipRecord[],
     );
   }
 
@@ -529,11 +534,12 @@ export class SqliteStore implements Store {
     event: EventDraft,
   ): Promise<{ removed: boolean; event?: StoredEvent }> {
     return this.write(() => {
-      const removed = this.db
-        .prepare('DELETE FROM room_members WHERE room_id = ? AND member_id = ?')
-        .run(roomId, memberId).changes;
+      const removed = this.statement('DELETE FROM room_members WHERE room_id = ? AND member_id = ?').run(
+        roomId,
+        memberId,
+      ).changes;
       if (removed === 0) return { removed: false };
-      this.db.prepare('UPDATE rooms SET member_count = member_count - 1 WHERE id = ?').run(roomId);
+      this.statement('UPDATE rooms SET member_count = member_count - 1 WHERE id = ?').run(roomId);
       return { removed: true, event: this.appendEvent(roomId, event) };
     });
   }
@@ -543,11 +549,9 @@ export class SqliteStore implements Store {
       const values = definedOnly(patch);
       const sets = Object.keys(values);
       if (sets.length > 0) {
-        this.db
-          .prepare(
-            `UPDATE room_members SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE room_id = @room_id AND member_id = @member_id`,
-          )
-          .run({ ...values, room_id: roomId, member_id: memberId });
+        this.statement(
+          `UPDATE room_members SET ${sets.map((key) => `${key} = @${key}`).join(', ')} WHERE room_id = @room_id AND member_id = @member_id`,
+        ).run({ ...values, room_id: roomId, member_id: memberId });
       }
       return this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined;
     });
@@ -555,12 +559,10 @@ export class SqliteStore implements Store {
 
   markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined> {
     return this.write(() => {
-      this.db
-        .prepare(
-          `UPDATE room_members SET read_seq = min(?, (SELECT last_seq FROM rooms WHERE id = ?))
+      this.statement(
+        `UPDATE room_members SET read_seq = min(?, (SELECT last_seq FROM rooms WHERE id = ?))
            WHERE room_id = ? AND member_id = ? AND read_seq < ?`,
-        )
-        .run(seq, roomId, roomId, memberId, seq);
+      ).run(seq, roomId, roomId, memberId, seq);
       const row = this.stmt.membership.get(roomId, memberId) as MembershipRecord | undefined;
       return row?.read_seq;
     });
@@ -677,7 +679,7 @@ export class SqliteStore implements Store {
         sets.push(`${key} = @${key}`);
         values[key] = key === 'parts' || key === 'metadata' ? JSON.stringify(value) : value;
       }
-      if (sets.length > 0) this.db.prepare(`UPDATE messages SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      if (sets.length > 0) this.statement(`UPDATE messages SET ${sets.join(', ')} WHERE id = @id`).run(values);
       const row = this.stmt.messageById.get(id) as Row | undefined;
       if (!row) return undefined;
       const message = this.toMessage(row);
@@ -689,9 +691,9 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const row = this.stmt.messageById.get(messageId) as Row | undefined;
       if (!row) throw new HubError('message_not_found');
-      const inserted = this.db
-        .prepare('INSERT OR IGNORE INTO reactions (message_id, emoji, member, created_at) VALUES (?, ?, ?, ?)')
-        .run(messageId, emoji, member, event.at).changes;
+      const inserted = this.statement(
+        'INSERT OR IGNORE INTO reactions (message_id, emoji, member, created_at) VALUES (?, ?, ?, ?)',
+      ).run(messageId, emoji, member, event.at).changes;
       return inserted > 0 ? this.appendEvent(row.room_id as string, event) : undefined;
     });
   }
@@ -705,9 +707,11 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const row = this.stmt.messageById.get(messageId) as Row | undefined;
       if (!row) throw new HubError('message_not_found');
-      const removed = this.db
-        .prepare('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND member = ?')
-        .run(messageId, emoji, member).changes;
+      const removed = this.statement('DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND member = ?').run(
+        messageId,
+        emoji,
+        member,
+      ).changes;
       return removed > 0 ? this.appendEvent(row.room_id as string, event) : undefined;
     });
   }
@@ -731,11 +735,9 @@ export class SqliteStore implements Store {
       }
       // Paging forward from a cursor reads oldest first; every other page is the newest before its bound.
       const ascending = query.after !== undefined || (query.afterTime !== undefined && query.before === undefined);
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT @limit`,
-        )
-        .all(params) as Row[];
+      const rows = this.statement(
+        `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT @limit`,
+      ).all(params) as Row[];
       const hasMore = rows.length > query.limit;
       const page = rows.slice(0, query.limit);
       if (!ascending) page.reverse();
@@ -760,16 +762,16 @@ export class SqliteStore implements Store {
         params.push(query.deliveredTo.agentId, JSON.stringify(query.deliveredTo.agentId), ...all);
       }
       params.push(query.limit);
-      const rows = this.db
-        .prepare(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY created_at, seq LIMIT ?`)
-        .all(...params) as Row[];
+      const rows = this.statement(
+        `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY created_at, seq LIMIT ?`,
+      ).all(...params) as Row[];
       return this.toMessages(rows);
     });
   }
 
   streamingMessages(): Promise<MessageAudience[]> {
     return this.read(() =>
-      (this.db.prepare("SELECT * FROM messages WHERE status = 'streaming'").all() as Row[]).map((row) => ({
+      (this.statement("SELECT * FROM messages WHERE status = 'streaming'").all() as Row[]).map((row) => ({
         message: this.toMessage(row),
         senderId: row.sender_id as string,
         wake: JSON.parse(row.wake as string) as string[],
@@ -781,9 +783,9 @@ export class SqliteStore implements Store {
   threadAgents(rootId: string): Promise<string[]> {
     return this.read(() =>
       (
-        this.db
-          .prepare(`SELECT DISTINCT sender_id FROM messages WHERE (id = ? OR thread_id = ?) AND sender_kind = 'agent'`)
-          .all(rootId, rootId) as Row[]
+        this.statement(
+          `SELECT DISTINCT sender_id FROM messages WHERE (id = ? OR thread_id = ?) AND sender_kind = 'agent'`,
+        ).all(rootId, rootId) as Row[]
       ).map((row) => row.sender_id as string),
     );
   }
@@ -793,32 +795,32 @@ export class SqliteStore implements Store {
   insertTask(row: TaskRow, event: (task: Task) => EventDraft): Promise<InsertTaskResult> {
     return this.write(() => {
       if (row.task.client_id !== null) {
-        const seen = this.db
-          .prepare('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?')
-          .get(row.creator_id, row.task.client_id) as Row | undefined;
+        const seen = this.statement('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?').get(
+          row.creator_id,
+          row.task.client_id,
+        ) as Row | undefined;
         if (seen) return { duplicate: true as const, task: taskFrom(seen).task };
       }
-      this.db
-        .prepare(
-          `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})`,
-        )
-        .run(toSqlite(TASKS, taskColumns(row)));
+      this.statement(
+        `INSERT INTO tasks (${TASK_COLUMNS.join(', ')}) VALUES (${TASK_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+      ).run(toSqlite(TASKS, taskColumns(row)));
       return { duplicate: false as const, task: row.task, event: this.appendEvent(row.task.room, event(row.task)) };
     });
   }
 
   taskByClientId(creatorId: string, clientId: string): Promise<Task | undefined> {
     return this.read(() => {
-      const row = this.db
-        .prepare('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?')
-        .get(creatorId, clientId) as Row | undefined;
+      const row = this.statement('SELECT * FROM tasks WHERE creator_id = ? AND client_id = ?').get(
+        creatorId,
+        clientId,
+      ) as Row | undefined;
       return row ? taskFrom(row).task : undefined;
     });
   }
 
   taskRow(id: string): Promise<TaskRow | undefined> {
     return this.read(() => {
-      const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      const row = this.statement('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
       return row ? taskFrom(row) : undefined;
     });
   }
@@ -829,11 +831,9 @@ export class SqliteStore implements Store {
   ): Promise<{ task: Task; event: StoredEvent | undefined } | undefined> {
     return this.write(() => {
       const columns = TASK_COLUMNS.filter((column) => column !== 'id');
-      const changed = this.db
-        .prepare(
-          `UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND version = @previous`,
-        )
-        .run({ ...toSqlite(TASKS, taskColumns(row)), previous: row.task.version - 1 });
+      const changed = this.statement(
+        `UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND version = @previous`,
+      ).run({ ...toSqlite(TASKS, taskColumns(row)), previous: row.task.version - 1 });
       if (changed.changes === 0) return undefined;
       return { task: row.task, event: event ? this.appendEvent(row.task.room, event(row.task)) : undefined };
     });
@@ -850,17 +850,17 @@ export class SqliteStore implements Store {
         },
         (placeholder) => `EXISTS (SELECT 1 FROM json_each(capabilities) WHERE value = ${placeholder})`,
       );
-      return (this.db.prepare(`SELECT * FROM tasks ${sql}`).all(...params) as Row[]).map((row) => taskFrom(row).task);
+      return (this.statement(`SELECT * FROM tasks ${sql}`).all(...params) as Row[]).map((row) => taskFrom(row).task);
     });
   }
 
   deleteTask(id: string, event: (task: Task) => EventDraft): Promise<StoredEvent | undefined> {
     return this.write(() => {
-      const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+      const row = this.statement('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
       if (!row) return undefined;
       const { task } = taskFrom(row);
-      this.db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
-      this.db.prepare('DELETE FROM reservations WHERE task_id = ?').run(id);
+      this.statement('DELETE FROM tasks WHERE id = ?').run(id);
+      this.statement('DELETE FROM reservations WHERE task_id = ?').run(id);
       return this.appendEvent(task.room, event(task));
     });
   }
@@ -868,11 +868,9 @@ export class SqliteStore implements Store {
   pendingTasks(limit: number, offset: number): Promise<TaskRow[]> {
     return this.read(() =>
       (
-        this.db
-          .prepare(
-            "SELECT * FROM tasks WHERE status = 'pending' ORDER BY priority DESC, created_at, id LIMIT ? OFFSET ?",
-          )
-          .all(limit, offset) as Row[]
+        this.statement(
+          "SELECT * FROM tasks WHERE status = 'pending' ORDER BY priority DESC, created_at, id LIMIT ? OFFSET ?",
+        ).all(limit, offset) as Row[]
       ).map(taskFrom),
     );
   }
@@ -880,11 +878,9 @@ export class SqliteStore implements Store {
   expiredTasks(now: string, limit: number): Promise<TaskRow[]> {
     return this.read(() =>
       (
-        this.db
-          .prepare(
-            "SELECT * FROM tasks WHERE status IN ('assigned', 'running') AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
-          )
-          .all(now, limit) as Row[]
+        this.statement(
+          "SELECT * FROM tasks WHERE status IN ('assigned', 'running') AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
+        ).all(now, limit) as Row[]
       ).map(taskFrom),
     );
   }
@@ -894,11 +890,9 @@ export class SqliteStore implements Store {
       () =>
         new Map(
           (
-            this.db
-              .prepare(
-                "SELECT assignee_id, COUNT(*) AS n FROM tasks WHERE status IN ('assigned', 'running') GROUP BY assignee_id",
-              )
-              .all() as Row[]
+            this.statement(
+              "SELECT assignee_id, COUNT(*) AS n FROM tasks WHERE status IN ('assigned', 'running') GROUP BY assignee_id",
+            ).all() as Row[]
           ).map((row) => [row.assignee_id as string, Number(row.n)]),
         ),
     );
@@ -911,12 +905,12 @@ export class SqliteStore implements Store {
     overlaps: PatternsOverlap,
   ): Promise<{ reservations: FileReservation[] } | { conflicts: FileReservation[] }> {
     return this.write(() => {
-      const live = this.db.prepare('SELECT * FROM reservations WHERE expires_at > ?').all(request.now) as Row[];
+      const live = this.statement('SELECT * FROM reservations WHERE expires_at > ?').all(request.now) as Row[];
       const conflicts = reservationConflicts(request, live, overlaps);
       if (conflicts.length > 0) return { conflicts };
       const rows = reservationRows(request, () => newId('rsv'));
-      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ? AND task_id IS ?');
-      const insert = this.db.prepare(
+      const drop = this.statement('DELETE FROM reservations WHERE holder_id = ? AND pattern = ? AND task_id IS ?');
+      const insert = this.statement(
         `INSERT INTO reservations (${RESERVATION_COLUMNS.join(', ')}) VALUES (${RESERVATION_COLUMNS.map((c) => `@${c}`).join(', ')})`,
       );
       for (const row of rows) {
@@ -930,10 +924,10 @@ export class SqliteStore implements Store {
   releaseFiles(filter: { holder_id: string; patterns?: string[] } | { task_id: string }): Promise<number> {
     return this.write(() => {
       if ('task_id' in filter)
-        return this.db.prepare('DELETE FROM reservations WHERE task_id = ?').run(filter.task_id).changes;
+        return this.statement('DELETE FROM reservations WHERE task_id = ?').run(filter.task_id).changes;
       if (!filter.patterns)
-        return this.db.prepare('DELETE FROM reservations WHERE holder_id = ?').run(filter.holder_id).changes;
-      const drop = this.db.prepare('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
+        return this.statement('DELETE FROM reservations WHERE holder_id = ?').run(filter.holder_id).changes;
+      const drop = this.statement('DELETE FROM reservations WHERE holder_id = ? AND pattern = ?');
       return filter.patterns.reduce((sum, pattern) => sum + drop.run(filter.holder_id, pattern).changes, 0);
     });
   }
@@ -941,28 +935,27 @@ export class SqliteStore implements Store {
   renewLease(id: string, token: string, expiresAt: string): Promise<boolean> {
     return this.write(
       () =>
-        this.db
-          .prepare(
-            `UPDATE tasks SET lease_expires_at = @at, doc = json_set(doc, '$.lease_expires_at', @at)
+        this.statement(
+          `UPDATE tasks SET lease_expires_at = @at, doc = json_set(doc, '$.lease_expires_at', @at)
              WHERE id = @id AND lease_token = @token AND status IN ('assigned', 'running')`,
-          )
-          .run({ id, token, at: expiresAt }).changes > 0,
+        ).run({ id, token, at: expiresAt }).changes > 0,
     );
   }
 
   extendReservations(taskId: string, expiresAt: string): Promise<void> {
     return this.write(() => {
-      this.db.prepare('UPDATE reservations SET expires_at = ? WHERE task_id = ?').run(expiresAt, taskId);
+      this.statement('UPDATE reservations SET expires_at = ? WHERE task_id = ?').run(expiresAt, taskId);
     });
   }
 
   listReservations(now: string, holderId?: string): Promise<FileReservation[]> {
     return this.read(() => {
       const rows = holderId
-        ? this.db
-            .prepare('SELECT * FROM reservations WHERE expires_at > ? AND holder_id = ? ORDER BY created_at')
-            .all(now, holderId)
-        : this.db.prepare('SELECT * FROM reservations WHERE expires_at > ? ORDER BY created_at').all(now);
+        ? this.statement('SELECT * FROM reservations WHERE expires_at > ? AND holder_id = ? ORDER BY created_at').all(
+            now,
+            holderId,
+          )
+        : this.statement('SELECT * FROM reservations WHERE expires_at > ? ORDER BY created_at').all(now);
       return (rows as Row[]).map(toReservation);
     });
   }
@@ -978,9 +971,9 @@ export class SqliteStore implements Store {
         params.push(viewer.handle, JSON.stringify(viewer.agentId));
       }
       params.push(limit);
-      const rows = this.db
-        .prepare(`SELECT * FROM events WHERE room_id = ? AND seq > ? ${filter} ORDER BY seq LIMIT ?`)
-        .all(...params) as Row[];
+      const rows = this.statement(
+        `SELECT * FROM events WHERE room_id = ? AND seq > ? ${filter} ORDER BY seq LIMIT ?`,
+      ).all(...params) as Row[];
       return rows.map((row) => ({
         room: row.room_id as string,
         seq: Number(row.seq),
@@ -1009,11 +1002,9 @@ export class SqliteStore implements Store {
           where.push(`(${table.key.join(', ')}) > (${table.key.map((_, i) => `@k${i}`).join(', ')})`);
           last.forEach((value, i) => (params[`k${i}`] = value));
         }
-        const rows = this.db
-          .prepare(
-            `SELECT * FROM ${table.name} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.key.join(', ')} LIMIT @limit`,
-          )
-          .all(params) as Row[];
+        const rows = this.statement(
+          `SELECT * FROM ${table.name} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${table.key.join(', ')} LIMIT @limit`,
+        ).all(params) as Row[];
         for (const row of rows) yield { table: table.name, row: fromSqlite(table, row) };
         if (rows.length < DUMP_PAGE) break;
         last = table.key.map((key) => rows.at(-1)![key]);
@@ -1026,7 +1017,7 @@ export class SqliteStore implements Store {
       TABLES.map((table) => [
         table.name,
         new Set(
-          (this.db.prepare(`PRAGMA table_info(${table.name})`).all() as Array<{ name: string }>).map((c) => c.name),
+          (this.statement(`PRAGMA table_info(${table.name})`).all() as Array<{ name: string }>).map((c) => c.name),
         ),
       ]),
     );
@@ -1037,11 +1028,9 @@ export class SqliteStore implements Store {
         const spec = TABLE_BY_NAME.get(table)!;
         const keys = Object.keys(row).filter((key) => columns.get(table)!.has(key));
         const values = toSqlite(spec, row);
-        written += this.db
-          .prepare(
-            `INSERT OR IGNORE INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((key) => `@${key}`).join(', ')})`,
-          )
-          .run(Object.fromEntries(keys.map((key) => [key, values[key]]))).changes;
+        written += this.statement(
+          `INSERT OR IGNORE INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((key) => `@${key}`).join(', ')})`,
+        ).run(Object.fromEntries(keys.map((key) => [key, values[key]]))).changes;
       }
     });
     for await (const record of records) {
@@ -1065,7 +1054,7 @@ export class SqliteStore implements Store {
     if (this.closed) return false;
     if (this.healthy) return true;
     try {
-      this.db.prepare('INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)').run(new Date().toISOString());
+      this.statement('INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)').run(new Date().toISOString());
       this.healthy = true;
     } catch {
       return false;
@@ -1091,12 +1080,10 @@ export class SqliteStore implements Store {
         ? []
         : live.length === 1
           ? this.stmt.reactionsOf.all(live[0])
-          : this.db
-              .prepare(
-                `SELECT message_id, emoji, member FROM reactions WHERE message_id IN (${live.map(() => '?').join(',')})
+          : this.statement(
+              `SELECT message_id, emoji, member FROM reactions WHERE message_id IN (${live.map(() => '?').join(',')})
                  ORDER BY created_at, emoji, member`,
-              )
-              .all(...live)
+            ).all(...live)
     ) as Row[];
     const reactions = groupReactions(reactionRows);
     return rows.map((row) => toMessage(fromSqlite(MESSAGES, row), reactions.get(row.id as string) ?? []));

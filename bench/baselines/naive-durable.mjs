@@ -1,6 +1,8 @@
 /**
  * Baseline: a naive durable chat server, Socket.IO plus better-sqlite3, committing each message in
  * its own transaction (WAL, synchronous=FULL, as Roundtable) before it acks and broadcasts it.
+ *
+ * Plain JavaScript run by plain Node, as the hub runs from its build: no transpiler in any server's memory.
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -18,12 +20,12 @@ const insert = db.prepare('INSERT INTO messages (room, content, at) VALUES (?, ?
 const http = createServer();
 const io = new Server(http, { transports: ['websocket'], serveClient: false });
 io.on('connection', (socket) => {
-  socket.on('join', (room: string, ack: () => void) => {
+  socket.on('join', (room, ack) => {
     void socket.join(room);
     ack();
   });
-  socket.on('send', (frame: { room: string; content: string }, ack: (answer: { id: number }) => void) => {
-    const { id } = insert.get(frame.room, frame.content, new Date().toISOString()) as { id: number };
+  socket.on('send', (frame, ack) => {
+    const { id } = insert.get(frame.room, frame.content, new Date().toISOString());
     io.to(frame.room).emit('event', { kind: 'message.created', data: { id, content: frame.content } });
     ack({ id });
   });
