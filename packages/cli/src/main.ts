@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ClientClosedError, RoundtableError, TimeoutError } from '@roundtable/client';
 import { parseCommandLine, type Command } from './command.js';
 import { accountCommands } from './commands/account.js';
+import { agentCommands } from './commands/agents.js';
 import { dumpCommands } from './commands/dump.js';
 import { memberCommands } from './commands/members.js';
 import { roomCommands } from './commands/rooms.js';
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   ...sendCommands,
   ...tailCommands,
   ...taskCommands,
+  ...agentCommands,
   ...roomCommands,
   ...memberCommands,
   ...tokenCommands,

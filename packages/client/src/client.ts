@@ -22,6 +22,7 @@ import {
   type RoomSummary,
   type ServerFrame,
   type StreamDeltaFrame,
+  type StreamPartFrame,
   type SyncedFrame,
   type Task,
   type TaskAssignedFrame,
@@ -49,6 +50,8 @@ export interface ClientEvents {
   /** A resumed room has caught up: what follows is live. */
   synced: SyncedFrame;
   delta: StreamDeltaFrame;
+  /** A streaming message's tool call as it is now (running, then done). */
+  part: StreamPartFrame;
   typing: TypingFrame;
   presence: PresenceFrame;
   read: ReadReceiptFrame;
@@ -574,6 +577,9 @@ export class RoundtableClient implements StreamHost {
       }
       case 'stream.delta':
         this.emitter.emit('delta', frame);
+        return;
+      case 'stream.part':
+        this.emitter.emit('part', frame);
         return;
       case 'typing':
         this.emitter.emit('typing', frame);

@@ -34,6 +34,7 @@ export type {
   RoomMember,
   RoomSummary,
   StreamDeltaFrame,
+  StreamPartFrame,
   Task,
   TaskClaim,
   TaskResult,

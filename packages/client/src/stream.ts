@@ -1,5 +1,5 @@
 /** An agent's streamed reply: deltas out in order, then done, error or cancel; aborted when someone presses stop. */
-import type { Message, RequestParams, RequestType, ResultMap } from '@roundtable/protocol';
+import type { Message, MessagePart, RequestParams, RequestType, ResultMap } from '@roundtable/protocol';
 
 /** What a stream needs from the client it runs on. */
 export interface StreamHost {
@@ -49,6 +49,16 @@ export class MessageStream {
   append(delta: string): void {
     if (delta === '' || !this.active) return;
     this.host.notify('stream.delta', { message: this.message.id, delta });
+  }
+
+  /**
+   * Shows a part (a tool call) on the message while it streams, or replaces the one with the same id
+   * (running, then ok or error). Fire-and-forget like `append`; the parts so far are stored at `done`
+   * unless `done` is given its own.
+   */
+  part(part: MessagePart): void {
+    if (!this.active) return;
+    this.host.notify('stream.part', { message: this.message.id, part });
   }
 
   /** Completes the message; `final.content`, when given, replaces the concatenated deltas. */

@@ -112,6 +112,8 @@ export const RequestSchemas = {
   'members.list': z.object({ kind: z.enum(['person', 'agent', 'system']).optional() }),
   'stream.start': StreamStartParams,
   'stream.delta': z.object({ message: Id, delta: Content }),
+  /** Adds a part (a tool call) to a streaming message, or replaces the one with its id: shown while it runs. */
+  'stream.part': z.object({ message: Id, part: MessagePart }),
   'stream.done': z.object({
     message: Id,
     content: Content.optional(),
@@ -166,6 +168,7 @@ export interface ResultMap extends TaskResultMap {
   'members.list': { members: Member[] };
   'stream.start': MessageResult;
   'stream.delta': Record<string, never>;
+  'stream.part': Record<string, never>;
   'stream.done': { message: Message };
   'stream.error': { message: Message };
   'stream.cancel': { message: Message };
@@ -221,6 +224,14 @@ export interface StreamDeltaFrame {
   delta: string;
 }
 
+/** A streaming message's part (a tool call) as it is now: added, or replacing the one with its id. */
+export interface StreamPartFrame {
+  type: 'stream.part';
+  room: string;
+  message: string;
+  part: MessagePart;
+}
+
 export interface TypingFrame {
   type: 'typing';
   room: string;
@@ -255,6 +266,7 @@ export type ServerFrame =
   | AckFrame
   | ErrorFrame
   | StreamDeltaFrame
+  | StreamPartFrame
   | TypingFrame
   | PresenceFrame
   | ReadReceiptFrame;

@@ -20,6 +20,7 @@ const SERVER_FRAME_TYPES = [
   'ack',
   'error',
   'stream.delta',
+  'stream.part',
   'typing',
   'presence',
   'read',

@@ -43,6 +43,7 @@ const Env = z.object({
   TASK_ESCALATE_AFTER_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   SSE_KEEPALIVE_MS: int(100).default(15_000),
+  AGENTS_FILE: z.string().optional(),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
@@ -84,6 +85,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskEscalateAfterMs: e.TASK_ESCALATE_AFTER_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
+    /** An agents file (JSON): the hub runs those agents itself, each as an agent member with its own token. */
+    agentsFile: e.AGENTS_FILE || undefined,
     /** The built web UI, served at `/` when it exists. */
     webRoot: e.WEB_ROOT,
   };

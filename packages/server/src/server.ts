@@ -86,9 +86,12 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
+  const url = `http://${host}:${port}`;
+  let agents: { stop(): Promise<void> } | undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await agents?.stop();
       hub.stop();
       for (const connection of [...context.connections]) connection.close(1001, 'server shutting down');
       await app.close();
@@ -96,7 +99,39 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       await bus.close();
       await limiter.close();
     })());
-  return { app, hub, store, url: `http://${host}:${port}`, adminToken, close };
+  if (config.agentsFile) {
+    try {
+      agents = await startHostedAgents(config.agentsFile, hub, ownUrl(config.host, port), logger);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+  return { app, hub, store, url, adminToken, close };
+}
+
+/** Agents connect to the hub like any client; a hub listening on every interface is reached on loopback. */
+function ownUrl(host: string, port: number): string {
+  const reachable =
+    host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
+}
+
+async function startHostedAgents(path: string, hub: Hub, url: string, logger: Logger) {
+  // Loaded only when agents are configured: the model and MCP clients stay out of a hub without them.
+  const { loadAgentsFile, startAgents } = await import('@roundtable/agents');
+  const file = loadAgentsFile(path);
+  const tokens = new Map<string, string>();
+  for (const agent of file.agents) tokens.set(agent.handle, await hub.hostedAgentToken(agent));
+  const log = logger.child({ component: 'agents' });
+  return startAgents(file.agents, {
+    url,
+    tokenFor: (agent) => tokens.get(agent.handle),
+    logger: {
+      info: (message, extra) => log.info(extra ?? {}, message),
+      warn: (message, extra) => log.warn(extra ?? {}, message),
+    },
+  });
 }
 
 // PostgreSQL and Redis clients are loaded only when configured: the default single-process hub does

@@ -21,7 +21,7 @@ import {
   type RoomSummary,
   type Task,
 } from '@roundtable/client';
-import { Limits, type NotifyLevel, type PresenceStatus } from '@roundtable/protocol';
+import { Limits, type MessagePart, type NotifyLevel, type PresenceStatus } from '@roundtable/protocol';
 import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
 
 const PAGE = 50;
@@ -227,6 +227,11 @@ export class ChatStore {
         // Deltas lost across a reconnect leave a hole the text stops at: the message's snapshot fills it.
         if (frame.index > 0 && deltas[frame.index - 1] === undefined) this.refetchStream(frame.message);
       }),
+      client.on('part', (frame) =>
+        this.changeMessage(frame.room, frame.message, (message) =>
+          message.status === 'streaming' ? { ...message, parts: withPart(message.parts, frame.part) } : message,
+        ),
+      ),
       client.on('typing', (frame) => {
         const room = { ...this.state.typing[frame.room] };
         if (frame.active) room[frame.member] = { until: Date.now() + TYPING_TTL_MS, thread: frame.thread_id };
@@ -806,4 +811,11 @@ export class ChatStore {
   get limits(): typeof Limits {
     return this.client.session?.server.limits ?? Limits;
   }
+}
+
+/** A tool call replaces the one with its id where it stands, or comes last. */
+function withPart(parts: MessagePart[], part: MessagePart): MessagePart[] {
+  return parts.some((existing) => existing.id === part.id)
+    ? parts.map((existing) => (existing.id === part.id ? part : existing))
+    : [...parts, part];
 }

@@ -120,22 +120,16 @@ test(
 
     const done = await agent.startStream('general');
     done.append('The build ');
-    await done.done({
-      content: 'The build passed on all three targets.',
-      parts: [
-        {
-          type: 'tool_call',
-          id: 'call-1',
-          name: 'run_ci',
-          arguments: { branch: 'main' },
-          result: { passed: 3, failed: 0 },
-          status: 'ok',
-          duration_ms: 1834,
-        },
-      ],
-    });
+    const call = { type: 'tool_call', id: 'call-1', name: 'run_ci', arguments: { branch: 'main' } } as const;
+    done.part({ ...call, status: 'running' });
+    await list.getByLabel('Tool call run_ci, running').waitFor();
+    done.part({ ...call, status: 'ok', result: { passed: 3, failed: 0 }, duration_ms: 1834 });
+    await list.getByLabel('Tool call run_ci, ok').waitFor();
+    assert.equal(await list.locator('details.tool-call').count(), 1, 'the finished call replaced the running one');
+    await done.done({ content: 'The build passed on all three targets.' });
     await list.getByText('The build passed on all three targets.').waitFor();
     const card = list.locator('details.tool-call');
+    assert.equal(await card.count(), 1, 'the parts sent while streaming were stored with the message');
     assert.equal(await card.getAttribute('open'), null, 'a tool call starts collapsed');
     await card.getByText('run_ci').click();
     await card.getByText('"branch": "main"').waitFor();

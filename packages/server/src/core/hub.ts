@@ -23,6 +23,8 @@ import {
   type RoomMember,
   type RoomSummary,
   type SendParams,
+  type StreamDeltaFrame,
+  type StreamPartFrame,
 } from '@roundtable/protocol';
 import { agentsToWake, type RoomMemberView } from './delivery.js';
 import { HubError } from './hub-error.js';
@@ -100,6 +102,8 @@ interface ActiveStream {
   senderId: string;
   content: string;
   index: number;
+  /** Tool calls so far, shown while they run and stored with the message at the end. */
+  parts: MessagePart[];
   audience: string[];
   lastActivity: number;
 }
@@ -454,6 +458,28 @@ export class Hub {
     const member = await this.createMemberRecord({ ...input, owner_id: actor.id });
     const { token } = await this.issueToken(member.id, `${input.kind} token`, 'api');
     return { member: publicMember(member), token };
+  }
+
+  /**
+   * A token for an agent this hub runs itself: the agent member is created at its first start, and each
+   * start replaces the token of the one before, so restarts leave no live tokens behind.
+   */
+  async hostedAgentToken(input: { handle: string; display_name?: string; description?: string }): Promise<string> {
+    let member = await this.store.memberByHandle(input.handle);
+    if (!member) member = await this.createMemberRecord({ ...input, kind: 'agent' });
+    if (member.kind !== 'agent') {
+      throw new HubError(
+        'handle_taken',
+        `@${input.handle} is a ${member.kind}, so it cannot be an agent this hub runs.`,
+      );
+    }
+    for (const token of await this.store.listTokens(member.id)) {
+      if (token.name === HOSTED_AGENT_TOKEN && !token.revoked_at) {
+        await this.store.revokeToken(token.id, this.now());
+        this.bus.publish({ kind: 'control', action: 'token.revoked', tokenId: token.id });
+      }
+    }
+    return (await this.issueToken(member.id, HOSTED_AGENT_TOKEN, 'session')).token;
   }
 
   async updateMember(
@@ -1133,6 +1159,7 @@ export class Hub {
         senderId: actor.id,
         content: result.message.content,
         index: 0,
+        parts: [],
         audience: audienceOf(result.depthExceeded ? [] : wake, actor),
         lastActivity: this.clock.now(),
       });
@@ -1322,7 +1349,12 @@ export class Hub {
     const stream = this.streams.get(message.id);
     // `stream_deltas` tells a reader joining mid-stream which delta indexes the snapshot already holds.
     return stream
-      ? { ...message, content: stream.content, metadata: { ...message.metadata, stream_deltas: stream.index } }
+      ? {
+          ...message,
+          content: stream.content,
+          parts: stream.parts.length > 0 ? stream.parts : message.parts,
+          metadata: { ...message.metadata, stream_deltas: stream.index },
+        }
       : message;
   }
 
@@ -1348,23 +1380,35 @@ export class Hub {
     if (stream.content.length + delta.length > Limits.maxContentChars) throw new HubError('content_too_long');
     stream.content += delta;
     stream.lastActivity = this.clock.now();
-    const frame = { type: 'stream.delta', room: stream.room, message: messageId, index: stream.index, delta };
-    stream.index += 1;
-    this.bus.publish({
-      kind: 'signal',
+    this.signalStream(stream, {
+      type: 'stream.delta',
       room: stream.room,
-      members: null,
-      agentsToo: false,
-      frame: JSON.stringify(frame),
+      message: messageId,
+      index: stream.index,
+      delta,
     });
+    stream.index += 1;
+  }
+
+  streamPart(actor: MemberRecord, messageId: string, part: MessagePart): void {
+    this.requireMayPost(actor);
+    const stream = this.streamOf(actor, messageId);
+    const parts = [...stream.parts.filter((existing) => existing.id !== part.id), part];
+    checkSizes(parts, undefined);
+    // Replaced in place, so a tool call keeps its position as it goes from running to done.
+    const at = stream.parts.findIndex((existing) => existing.id === part.id);
+    if (at >= 0) stream.parts[at] = part;
+    else stream.parts.push(part);
+    stream.lastActivity = this.clock.now();
+    this.signalStream(stream, { type: 'stream.part', room: stream.room, message: messageId, part });
+  }
+
+  /** A stream's ephemeral frame, to the room's people and to the agents the message addresses. */
+  private signalStream(stream: ActiveStream, frame: StreamDeltaFrame | StreamPartFrame): void {
+    const encoded = JSON.stringify(frame);
+    this.bus.publish({ kind: 'signal', room: stream.room, members: null, agentsToo: false, frame: encoded });
     for (const agentId of stream.audience) {
-      this.bus.publish({
-        kind: 'signal',
-        room: null,
-        members: [agentId],
-        agentsToo: true,
-        frame: JSON.stringify(frame),
-      });
+      this.bus.publish({ kind: 'signal', room: null, members: [agentId], agentsToo: true, frame: encoded });
     }
   }
 
@@ -1429,7 +1473,12 @@ export class Hub {
     const at = this.now();
     const result = await this.store.updateMessage(
       stream.messageId,
-      { content: final.content ?? stream.content, status, parts: final.parts, metadata },
+      {
+        content: final.content ?? stream.content,
+        status,
+        parts: final.parts ?? (stream.parts.length > 0 ? stream.parts : undefined),
+        metadata,
+      },
       (message) => ({
         kind: 'message.updated',
         actor: status === 'cancelled' ? String(final.cancelled_by) : message.sender,
@@ -1520,6 +1569,9 @@ export class Hub {
   }
 }
 
+/** The name of the token a hub issues to an agent it runs itself. */
+const HOSTED_AGENT_TOKEN = 'hosted by this hub';
+
 const DUMMY_HASH =
   'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
 
@@ -1536,6 +1588,7 @@ function streamFromStore({ message, senderId, wake, quiet }: MessageAudience): A
     senderId,
     content: message.content,
     index: 0,
+    parts: message.parts,
     audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
     lastActivity: 0,
   };

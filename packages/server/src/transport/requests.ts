@@ -79,6 +79,10 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     hub.streamDelta(actor, params.message, params.delta);
     return {};
   },
+  'stream.part': async ({ hub, actor }, params) => {
+    hub.streamPart(actor, params.message, params.part);
+    return {};
+  },
   'stream.done': async ({ hub, actor }, params) => ({
     message: await hub.streamDone(actor, params.message, params),
   }),

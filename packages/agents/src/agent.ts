@@ -1,0 +1,268 @@
+/**
+ * One agent at work: every message the hub delivers to it (the delivery rule decides) gets a reply
+ * streamed from the model, with its tool calls shown as they run. A person pressing stop aborts the
+ * model request; a model error or timeout ends the reply as a visible error. Replies in one room
+ * (or thread) are written one at a time, in the order their messages arrived.
+ */
+import type { MessageStream, RoundtableClient } from '@roundtable/client';
+import type { Message, MessagePart } from '@roundtable/protocol';
+import { stepCountIs, streamText, type LanguageModel, type ModelMessage } from 'ai';
+import type { AgentDefinition } from './config.js';
+import { TokenBudget } from './budget.js';
+import type { McpToolbox, ToolCallOutcome } from './tools.js';
+
+export interface AgentLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface AgentRunnerOptions {
+  definition: AgentDefinition;
+  /** Connected, or about to be, with the agent's own token. */
+  client: RoundtableClient;
+  model: LanguageModel;
+  toolbox: McpToolbox;
+  logger?: AgentLogger;
+  /** Milliseconds since the epoch; injected so tests can move the budget's hour. */
+  now?: () => number;
+}
+
+/** A tool result is clipped to this many characters where it is shown and stored. */
+const SHOWN_RESULT_CHARS = 8_000;
+/** Messages already answered, remembered so an edit or a replay never gets a second reply. */
+const ANSWERED_MEMORY = 5_000;
+
+type ToolCallPart = Extract<MessagePart, { type: 'tool_call' }>;
+
+export class AgentRunner {
+  readonly handle: string;
+  private readonly definition: AgentDefinition;
+  private readonly client: RoundtableClient;
+  private readonly model: LanguageModel;
+  private readonly toolbox: McpToolbox;
+  private readonly logger: AgentLogger | undefined;
+  private readonly budget: TokenBudget;
+  private readonly now: () => number;
+  /** The reply being written, or queued, per room or thread. */
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly answered = new Set<string>();
+  private readonly inFlight = new Set<AbortController>();
+  private readonly offs: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(options: AgentRunnerOptions) {
+    this.definition = options.definition;
+    this.handle = options.definition.handle;
+    this.client = options.client;
+    this.model = options.model;
+    this.toolbox = options.toolbox;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.budget = new TokenBudget(options.definition.budgets.tokens_per_room_per_hour, this.now);
+  }
+
+  start(): void {
+    this.offs.push(
+      this.client.on('message', (message) => this.consider(message)),
+      // Another agent's streamed message is answered once it is complete, not while it streams.
+      this.client.on('message.updated', (message) => {
+        if (message.sender_kind === 'agent') this.consider(message);
+      }),
+    );
+  }
+
+  /** Stops taking messages, aborts the replies being written, and waits for them to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.offs.splice(0)) off();
+    for (const controller of this.inFlight) controller.abort(new Error('The agent is stopping.'));
+    await Promise.allSettled([...this.lanes.values()]);
+  }
+
+  private consider(message: Message): void {
+    if (this.stopped || message.sender === this.handle || message.status !== 'complete' || message.deleted) return;
+    if (this.answered.has(message.id)) return;
+    this.answered.add(message.id);
+    if (this.answered.size > ANSWERED_MEMORY) this.answered.delete(this.answered.values().next().value!);
+    const lane = `${message.room}:${message.thread_id ?? ''}`;
+    const previous = this.lanes.get(lane) ?? Promise.resolve();
+    const next = previous.then(() => this.reply(message));
+    this.lanes.set(lane, next);
+    void next.finally(() => {
+      if (this.lanes.get(lane) === next) this.lanes.delete(lane);
+    });
+  }
+
+  private async reply(trigger: Message): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!this.budget.allows(trigger.room)) {
+        await this.budgetNotice(trigger);
+        return;
+      }
+      const messages = await this.context(trigger);
+      const stream = await this.client.startStream(trigger.room, {
+        ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
+      });
+      await this.write(stream, messages, trigger);
+    } catch (error) {
+      this.logger?.warn('could not reply', { message: trigger.id, error: (error as Error).message });
+    }
+  }
+
+  /** The recent window of the room or thread, oldest first, as the model's conversation. */
+  private async context(trigger: Message): Promise<ModelMessage[]> {
+    const window = this.definition.reply.window;
+    const page = await this.client.history(trigger.room, {
+      limit: window,
+      ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
+    });
+    const recent = page.messages.filter((message) => message.seq <= trigger.seq);
+    if (!recent.some((message) => message.id === trigger.id)) recent.push(trigger);
+    if (trigger.thread_id && !recent.some((message) => message.id === trigger.thread_id)) {
+      const root = await this.client.request('message.get', { message: trigger.thread_id }).catch(() => undefined);
+      if (root) recent.unshift(root.message);
+    }
+    return recent
+      .filter((message) => !message.deleted && message.content.trim() !== '')
+      .map((message): ModelMessage =>
+        message.sender === this.handle
+          ? { role: 'assistant', content: message.content }
+          : { role: 'user', content: `@${message.sender}: ${message.content}` },
+      );
+  }
+
+  private async write(stream: MessageStream, messages: ModelMessage[], trigger: Message): Promise<void> {
+    const { model: settings, budgets, reply } = this.definition;
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    const timeout = AbortSignal.timeout(settings.timeout_ms);
+    const signal = AbortSignal.any([stream.signal, controller.signal, timeout]);
+    const parts = new Map<string, ToolCallPart>();
+    let text = '';
+    let usage = { input: 0, output: 0 };
+    try {
+      const result = streamText({
+        model: this.model,
+        system: this.systemPrompt(),
+        messages,
+        tools: this.toolbox.toolSet((call, run) => this.observeToolCall(stream, parts, call, run)),
+        stopWhen: stepCountIs(reply.max_steps),
+        maxOutputTokens: budgets.max_tokens_per_reply,
+        temperature: settings.temperature,
+        // A failure shows at once, with its reason, rather than a silent retry eating the time limit.
+        maxRetries: 0,
+        abortSignal: signal,
+        // A model that goes quiet mid-reply is as stuck as one that never answers.
+        timeout: { chunkMs: Math.ceil(settings.timeout_ms / 3) },
+      });
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          text += part.text;
+          stream.append(part.text);
+        } else if (part.type === 'finish') {
+          usage = { input: part.totalUsage.inputTokens ?? 0, output: part.totalUsage.outputTokens ?? 0 };
+        } else if (part.type === 'error') {
+          throw part.error;
+        } else if (part.type === 'abort') {
+          // Not a person's stop: a time limit, or the agent stopping, gave up on the model.
+          if (!stream.signal.aborted) throw new ModelSilentError();
+          break;
+        }
+      }
+      this.budget.spend(trigger.room, usage.input + usage.output);
+      if (stream.signal.aborted) return;
+      if (signal.aborted) throw timeout.aborted ? new Error('timeout') : (signal.reason as Error);
+      await stream.done({
+        content: text,
+        parts: [...parts.values()],
+        metadata: {
+          model: settings.name,
+          usage: { input_tokens: usage.input, output_tokens: usage.output },
+          in_reply_to: trigger.id,
+        },
+      });
+    } catch (error) {
+      // Stopped by a person: the hub has already ended the message as cancelled.
+      if (stream.signal.aborted) return;
+      const reason = controller.signal.aborted
+        ? 'The agent stopped before it finished this reply.'
+        : timeout.aborted || error instanceof ModelSilentError
+          ? `The model did not answer within ${settings.timeout_ms / 1000} s.`
+          : describe(error);
+      this.logger?.warn('reply failed', { message: trigger.id, reason });
+      await stream.error(reason).catch(() => undefined);
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  private systemPrompt(): string {
+    const tools = this.toolbox.names;
+    return [
+      this.definition.system_prompt,
+      `You are @${this.handle} in a group chat. Messages from others start with their @handle.`,
+      tools.length > 0 ? `You can call these tools: ${tools.join(', ')}.` : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+  }
+
+  private async observeToolCall(
+    stream: MessageStream,
+    parts: Map<string, ToolCallPart>,
+    call: { id: string; name: string; input: unknown },
+    run: () => Promise<ToolCallOutcome>,
+  ): Promise<unknown> {
+    const started = this.now();
+    const running: ToolCallPart = {
+      type: 'tool_call',
+      id: call.id,
+      name: call.name,
+      arguments: call.input,
+      status: 'running',
+    };
+    parts.set(call.id, running);
+    stream.part(running);
+    const outcome = await run();
+    const finished: ToolCallPart = {
+      ...running,
+      status: outcome.ok ? 'ok' : 'error',
+      result: clip(outcome.result),
+      duration_ms: Math.max(0, this.now() - started),
+    };
+    parts.set(call.id, finished);
+    stream.part(finished);
+    return outcome.ok ? outcome.result : { error: outcome.result };
+  }
+
+  private async budgetNotice(trigger: Message): Promise<void> {
+    if (!this.budget.shouldNotify(trigger.room)) return;
+    const minutes = Math.ceil(this.budget.msUntilAllowed(trigger.room) / 60_000);
+    await this.client.send(
+      trigger.room,
+      `@${trigger.sender} I have used my token budget for this room for this hour ` +
+        `(${this.definition.budgets.tokens_per_room_per_hour.toLocaleString('en-US')} tokens); ` +
+        `I can answer again in about ${minutes} min.`,
+      {
+        ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
+        metadata: { notice: 'budget_exhausted', in_reply_to: trigger.id },
+      },
+    );
+  }
+}
+
+class ModelSilentError extends Error {}
+
+function clip(value: unknown): unknown {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text === undefined || text.length <= SHOWN_RESULT_CHARS) return value;
+  return `${text.slice(0, SHOWN_RESULT_CHARS)}… (${text.length - SHOWN_RESULT_CHARS} more characters)`;
+}
+
+/** A model failure as the room sees it: what went wrong, never a key or a stack. */
+function describe(error: unknown): string {
+  const status = (error as { statusCode?: number }).statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  return `The model failed${status ? ` (HTTP ${status})` : ''}: ${message.slice(0, 300)}`;
+}

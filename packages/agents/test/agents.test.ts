@@ -1,0 +1,274 @@
+/**
+ * LLM agents against a real hub, a fake OpenAI-compatible model (real HTTP, server-sent chunks) and
+ * a small MCP server over stdio: streaming, stop, tool calls, timeouts, HTTP errors and budgets.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { RoundtableClient, type Message } from '@roundtable/client';
+import type { StreamDeltaFrame, StreamPartFrame } from '@roundtable/protocol';
+import { eventually, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
+import { AgentDefinition, startAgents, type RunningAgents } from '../src/index.js';
+import { startFakeModel, type Answer, type FakeModel, type RecordedRequest } from './fake-model.js';
+
+const MCP_FIXTURE = join(import.meta.dirname, 'fixtures', 'mcp-server.ts');
+
+interface Person {
+  client: RoundtableClient;
+  deltas: StreamDeltaFrame[];
+  parts: StreamPartFrame[];
+  /** Every version of every message seen, latest last. */
+  seen: Message[];
+}
+
+async function person(t: TestContext, hub: TestHub, handle: string): Promise<Person> {
+  const { token } = await hub.member(handle, 'person');
+  const client = new RoundtableClient({ url: hub.url, token });
+  t.after(() => client.close());
+  const watcher: Person = { client, deltas: [], parts: [], seen: [] };
+  client.on('delta', (frame) => void watcher.deltas.push(frame));
+  client.on('part', (frame) => void watcher.parts.push(frame));
+  client.on('message', (message) => void watcher.seen.push(message));
+  client.on('message.updated', (message) => void watcher.seen.push(message));
+  await client.connect();
+  return watcher;
+}
+
+/** The agent's reply to a message, once it has ended (complete, error or cancelled). */
+async function replyTo(watcher: Person, agent: string, after: Message): Promise<Message> {
+  let reply: Message | undefined;
+  await eventually(() => {
+    reply = [...watcher.seen]
+      .reverse()
+      .find((message) => message.sender === agent && message.seq > after.seq && message.room === after.room);
+    assert.ok(reply && reply.status !== 'streaming', `@${agent} has not finished a reply yet`);
+  }, 15_000);
+  return reply!;
+}
+
+async function startAgent(
+  t: TestContext,
+  hub: TestHub,
+  model: FakeModel,
+  extra: Record<string, unknown> = {},
+): Promise<{ agents: RunningAgents; handle: string }> {
+  const { model: modelExtra, ...rest } = extra;
+  const handle = (rest.handle as string | undefined) ?? 'helper';
+  const { token } = await hub.member(handle, 'agent');
+  const definition = AgentDefinition.parse({
+    handle,
+    ...rest,
+    model: { base_url: model.baseUrl, name: 'test-model', ...(modelExtra as object | undefined) },
+  });
+  const agents = await startAgents([definition], { url: hub.url, tokenFor: () => token });
+  t.after(() => agents.stop());
+  return { agents, handle };
+}
+
+function mcpServer(callsFile: string, allow: string[]) {
+  return {
+    name: 'test-tools',
+    command: process.execPath,
+    args: ['--conditions=development', '--import', 'tsx', MCP_FIXTURE],
+    env: { CALLS_FILE: callsFile },
+    allow,
+  };
+}
+
+function scripted(answers: Array<Answer | ((request: RecordedRequest) => Answer)>) {
+  let next = 0;
+  return (request: RecordedRequest): Answer => {
+    const answer = answers[Math.min(next++, answers.length - 1)]!;
+    return typeof answer === 'function' ? answer(request) : answer;
+  };
+}
+
+test('a mentioned agent streams its reply: deltas in order, and the final message is their concatenation', async (t) => {
+  const hub = await startHub(t);
+  const chunks = ['Deploy ', '142 ', 'went ', 'out ', 'cleanly.'];
+  const model = await startFakeModel(t, () => ({ chunks, delayMs: 20 }));
+  const { handle } = await startAgent(t, hub, model, { system_prompt: 'You watch deploys.' });
+  const ada = await person(t, hub, 'ada');
+
+  await ada.client.send('general', 'Just chatting, nobody is addressed.');
+  const { message: asked } = await ada.client.send('general', `@${handle} how did deploy 142 go?`);
+  const reply = await replyTo(ada, handle, asked);
+
+  assert.equal(reply.status, 'complete');
+  assert.equal(reply.sender_kind, 'agent');
+  const deltas = ada.deltas.filter((frame) => frame.message === reply.id);
+  assert.deepEqual(
+    deltas.map((frame) => frame.index),
+    chunks.map((_, index) => index),
+    'every delta arrived, in order',
+  );
+  assert.deepEqual(
+    deltas.map((frame) => frame.delta),
+    chunks,
+  );
+  assert.equal(reply.content, deltas.map((frame) => frame.delta).join(''));
+  assert.equal(reply.metadata.in_reply_to, asked.id);
+  assert.deepEqual(reply.metadata.usage, { input_tokens: 10, output_tokens: chunks.length });
+
+  assert.equal(model.requests.length, 1, 'only the addressed message woke the agent');
+  const sent = model.requests[0]!.body;
+  assert.equal(sent.model, 'test-model');
+  assert.equal(sent.messages[0]!.role, 'system');
+  assert.match(String(sent.messages[0]!.content), /You watch deploys\./);
+  assert.deepEqual(sent.messages.at(-1), { role: 'user', content: `@ada: @${handle} how did deploy 142 go?` });
+  assert.ok(
+    sent.messages.some((message) => message.content === '@ada: Just chatting, nobody is addressed.'),
+    'the recent window of the room is in the context',
+  );
+  assert.equal(sent.max_tokens, 1024, 'the per-reply token budget goes to the model');
+});
+
+test('a person pressing stop cancels the reply and aborts the model request', async (t) => {
+  const hub = await startHub(t);
+  const model = await startFakeModel(t, () => ({
+    chunks: Array.from({ length: 200 }, (_, i) => `w${i} `),
+    delayMs: 50,
+  }));
+  const { handle } = await startAgent(t, hub, model);
+  const ada = await person(t, hub, 'ada');
+
+  const { message: asked } = await ada.client.send('general', `@${handle} write a long essay`);
+  await eventually(() => assert.ok(ada.deltas.length >= 2, 'the reply is streaming'));
+  await ada.client.cancelStream(ada.deltas[0]!.message);
+  const reply = await replyTo(ada, handle, asked);
+
+  assert.equal(reply.status, 'cancelled');
+  assert.equal(reply.metadata.cancelled_by, 'ada');
+  await eventually(() => assert.ok(model.requests[0]!.aborted, 'the model request was aborted'));
+  assert.equal(model.requests[0]!.ended, false, 'the model stopped before it finished');
+});
+
+test('a tool call runs through MCP, shows while running, and is stored with its result', async (t) => {
+  const hub = await startHub(t);
+  const callsFile = join(tempDir(t), 'calls.jsonl');
+  const model = await startFakeModel(
+    t,
+    scripted([
+      { toolCalls: [{ id: 'call_1', name: 'slow', arguments: { label: 'warm-up' } }] },
+      { toolCalls: [{ id: 'call_2', name: 'lookup', arguments: { deploy: 142 } }] },
+      { chunks: ['Deploy 142 ', 'updated 3 services.'] },
+    ]),
+  );
+  const { handle } = await startAgent(t, hub, model, {
+    tools: { mcp: [mcpServer(callsFile, ['lookup', 'slow'])] },
+  });
+  const ada = await person(t, hub, 'ada');
+
+  const { message: asked } = await ada.client.send('general', `@${handle} check deploy 142`);
+  const reply = await replyTo(ada, handle, asked);
+
+  assert.equal(reply.status, 'complete');
+  assert.equal(reply.content, 'Deploy 142 updated 3 services.');
+  const running = ada.parts.find((frame) => frame.part.id === 'call_1' && frame.part.status === 'running');
+  assert.ok(running, 'the slow call was shown while it ran');
+  assert.deepEqual(running.part.arguments, { label: 'warm-up' });
+  assert.equal(reply.parts.length, 2);
+  const [slow, lookup] = reply.parts;
+  assert.equal(slow!.name, 'slow');
+  assert.equal(slow!.status, 'ok');
+  assert.ok(slow!.duration_ms! >= 350, `the slow call took its time (${slow!.duration_ms} ms)`);
+  assert.equal(lookup!.name, 'lookup');
+  assert.equal(lookup!.status, 'ok');
+  assert.deepEqual(lookup!.arguments, { deploy: 142 });
+  assert.equal(lookup!.result, 'Deploy 142: 3 services updated, 0 errors.');
+
+  const calls = readFileSync(callsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(calls, [
+    { name: 'slow', input: { label: 'warm-up' } },
+    { name: 'lookup', input: { deploy: 142 } },
+  ]);
+  const offered = model.requests[0]!.body.tools!.map((tool) => tool.function.name).sort();
+  assert.deepEqual(offered, ['lookup', 'slow'], 'only allowlisted tools are offered');
+  const toolMessage = model.requests[2]!.body.messages.find((message) => message.tool_call_id === 'call_2');
+  assert.match(JSON.stringify(toolMessage?.content), /3 services updated/, 'the model got the tool result back');
+
+  const stored = (await ada.client.history('general')).messages.find((message) => message.id === reply.id)!;
+  assert.deepEqual(stored.parts, reply.parts, 'the tool calls are stored with the message');
+});
+
+test('a call to a tool that is not allowlisted never reaches the MCP server', async (t) => {
+  const hub = await startHub(t);
+  const callsFile = join(tempDir(t), 'calls.jsonl');
+  const model = await startFakeModel(
+    t,
+    scripted([{ toolCalls: [{ id: 'call_x', name: 'forbidden', arguments: {} }] }, { chunks: ['I cannot do that.'] }]),
+  );
+  const { handle } = await startAgent(t, hub, model, { tools: { mcp: [mcpServer(callsFile, ['lookup'])] } });
+  const ada = await person(t, hub, 'ada');
+
+  const { message: asked } = await ada.client.send('general', `@${handle} delete everything`);
+  const reply = await replyTo(ada, handle, asked);
+
+  assert.notEqual(reply.status, 'streaming');
+  assert.equal(existsSync(callsFile), false, 'the forbidden tool was never called');
+  assert.ok(!reply.parts.some((part) => part.name === 'forbidden' && part.status === 'ok'));
+});
+
+test('a model timeout and a model error end as visible errors, and the agent keeps serving other rooms', async (t) => {
+  const hub = await startHub(t);
+  const model = await startFakeModel(t, (request) => {
+    const last = JSON.stringify(request.body.messages.at(-1));
+    if (last.includes('hang')) return { hang: true };
+    if (last.includes('overload')) return { status: 500 };
+    return { chunks: ['Still here.'] };
+  });
+  const { handle } = await startAgent(t, hub, model, { model: { timeout_ms: 1_000 } });
+  const ada = await person(t, hub, 'ada');
+  await ada.client.createRoom({ name: 'ops', members: [handle] });
+
+  const { message: hanging } = await ada.client.send('general', `@${handle} hang please`);
+  const timedOut = await replyTo(ada, handle, hanging);
+  assert.equal(timedOut.status, 'error');
+  assert.match(String(timedOut.metadata.error), /did not answer within 1 s/);
+  await eventually(() => assert.ok(model.requests[0]!.aborted, 'the model request was aborted'));
+
+  const { message: overloaded } = await ada.client.send('general', `@${handle} overload please`);
+  const failed = await replyTo(ada, handle, overloaded);
+  assert.equal(failed.status, 'error');
+  assert.match(String(failed.metadata.error), /HTTP 500/);
+
+  const { message: elsewhere } = await ada.client.send('ops', `@${handle} are you there?`);
+  const fine = await replyTo(ada, handle, elsewhere);
+  assert.equal(fine.status, 'complete');
+  assert.equal(fine.content, 'Still here.');
+});
+
+test('an exhausted room budget gives one visible notice, and other rooms are still answered', async (t) => {
+  const hub = await startHub(t);
+  const model = await startFakeModel(t, () => ({
+    chunks: ['Done.'],
+    usage: { prompt_tokens: 40, completion_tokens: 20 },
+  }));
+  const { handle } = await startAgent(t, hub, model, {
+    budgets: { tokens_per_room_per_hour: 50, max_tokens_per_reply: 100 },
+  });
+  const ada = await person(t, hub, 'ada');
+  await ada.client.createRoom({ name: 'ops', members: [handle] });
+
+  const { message: first } = await ada.client.send('general', `@${handle} one`);
+  assert.equal((await replyTo(ada, handle, first)).status, 'complete');
+  const { message: second } = await ada.client.send('general', `@${handle} two`);
+  const notice = await replyTo(ada, handle, second);
+  assert.equal(notice.status, 'complete');
+  assert.equal(notice.metadata.notice, 'budget_exhausted');
+  assert.match(notice.content, /token budget for this room/);
+  assert.deepEqual(notice.mentions, ['ada']);
+  const { message: third } = await ada.client.send('general', `@${handle} three`);
+  const { message: elsewhere } = await ada.client.send('ops', `@${handle} other room`);
+  const other = await replyTo(ada, handle, elsewhere);
+  assert.equal(other.content, 'Done.');
+  assert.equal(model.requests.length, 2, 'the exhausted room cost no model call');
+  assert.ok(
+    !ada.seen.some((message) => message.sender === handle && message.seq > third.seq && message.room === third.room),
+    'one notice, not one per message',
+  );
+});
