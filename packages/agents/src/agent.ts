@@ -6,7 +6,15 @@
  */
 import type { MessageStream, RoundtableClient } from '@roundtable/client';
 import type { Message, MessagePart } from '@roundtable/protocol';
-import { stepCountIs, streamText, type LanguageModel, type ModelMessage } from 'ai';
+import {
+  dynamicTool,
+  jsonSchema,
+  stepCountIs,
+  streamText,
+  type LanguageModel,
+  type ModelMessage,
+  type ToolSet,
+} from 'ai';
 import type { AgentDefinition } from './config.js';
 import { TokenBudget } from './budget.js';
 import type { McpToolbox, ToolCallOutcome } from './tools.js';
@@ -33,6 +41,16 @@ const SHOWN_RESULT_CHARS = 8_000;
 const ANSWERED_MEMORY = 5_000;
 
 type ToolCallPart = Extract<MessagePart, { type: 'tool_call' }>;
+type ToolCall = { id: string; name: string; input: unknown };
+type Observer = (call: ToolCall, run: () => Promise<ToolCallOutcome>) => Promise<unknown>;
+
+/** What the model was given from memory, and what the reply's metadata records of it. */
+type MemoryItem =
+  | { ref: string; kind: 'message'; id: string; room: string; seq: number; sender: string; at: string; text: string }
+  | { ref: string; kind: 'note'; id: string; at: string; text: string };
+
+/** How much of a memory item the reply's metadata keeps, in characters. */
+const EXCERPT_CHARS = 200;
 
 export class AgentRunner {
   readonly handle: string;
@@ -100,18 +118,19 @@ export class AgentRunner {
         await this.budgetNotice(trigger);
         return;
       }
-      const messages = await this.context(trigger);
+      const { messages, window } = await this.context(trigger);
+      const memory = this.definition.memory.enabled ? await this.recall(trigger, window) : [];
       const stream = await this.client.startStream(trigger.room, {
         ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
       });
-      await this.write(stream, messages, trigger);
+      await this.write(stream, messages, memory, trigger);
     } catch (error) {
       this.logger?.warn('could not reply', { message: trigger.id, error: (error as Error).message });
     }
   }
 
   /** The recent window of the room or thread, oldest first, as the model's conversation. */
-  private async context(trigger: Message): Promise<ModelMessage[]> {
+  private async context(trigger: Message): Promise<{ messages: ModelMessage[]; window: Set<string> }> {
     const window = this.definition.reply.window;
     const page = await this.client.history(trigger.room, {
       limit: window,
@@ -123,16 +142,61 @@ export class AgentRunner {
       const root = await this.client.request('message.get', { message: trigger.thread_id }).catch(() => undefined);
       if (root) recent.unshift(root.message);
     }
-    return recent
+    const messages = recent
       .filter((message) => !message.deleted && message.content.trim() !== '')
       .map((message): ModelMessage =>
         message.sender === this.handle
           ? { role: 'assistant', content: message.content }
           : { role: 'user', content: `@${message.sender}: ${message.content}` },
       );
+    return { messages, window: new Set(recent.map((message) => message.id)) };
   }
 
-  private async write(stream: MessageStream, messages: ModelMessage[], trigger: Message): Promise<void> {
+  /**
+   * The earlier messages and notes most relevant to the message, outside the recent window: the hub
+   * ranks them by relevance and recency, within the rooms this agent belongs to.
+   */
+  private async recall(trigger: Message, window: Set<string>): Promise<MemoryItem[]> {
+    const wanted = this.definition.memory.items;
+    const query = trigger.content.replace(/@[\w-]+/g, ' ').trim();
+    if (!query) return [];
+    try {
+      const found = await this.client.searchMemory(query, { limit: wanted + window.size });
+      const items: MemoryItem[] = [];
+      for (const { message } of found.messages) {
+        if (window.has(message.id) || message.sender === this.handle) continue;
+        items.push({
+          ref: `m${items.length + 1}`,
+          kind: 'message',
+          id: message.id,
+          room: message.room,
+          seq: message.seq,
+          sender: message.sender,
+          at: message.created_at,
+          text: message.content,
+        });
+      }
+      const notes = found.notes.map(({ note }, index) => ({
+        ref: `n${index + 1}`,
+        kind: 'note' as const,
+        id: note.id,
+        at: note.created_at,
+        text: note.content,
+      }));
+      // Notes are the agent's own conclusions: they go first when space is short.
+      return [...notes, ...items].slice(0, wanted);
+    } catch (error) {
+      this.logger?.warn('memory search failed; answering without it', { error: (error as Error).message });
+      return [];
+    }
+  }
+
+  private async write(
+    stream: MessageStream,
+    messages: ModelMessage[],
+    memory: MemoryItem[],
+    trigger: Message,
+  ): Promise<void> {
     const { model: settings, budgets, reply } = this.definition;
     const controller = new AbortController();
     this.inFlight.add(controller);
@@ -144,9 +208,9 @@ export class AgentRunner {
     try {
       const result = streamText({
         model: this.model,
-        system: this.systemPrompt(),
+        system: this.systemPrompt(memory),
         messages,
-        tools: this.toolbox.toolSet((call, run) => this.observeToolCall(stream, parts, call, run)),
+        tools: this.tools((call, run) => this.observeToolCall(stream, parts, call, run), trigger),
         stopWhen: stepCountIs(reply.max_steps),
         maxOutputTokens: budgets.max_tokens_per_reply,
         temperature: settings.temperature,
@@ -180,6 +244,8 @@ export class AgentRunner {
           model: settings.name,
           usage: { input_tokens: usage.input, output_tokens: usage.output },
           in_reply_to: trigger.id,
+          // The context behind the answer, for people to see: what memory the model was given.
+          memory: memory.map(({ text, ...item }) => ({ ...item, excerpt: excerpt(text) })),
         },
       });
     } catch (error) {
@@ -197,21 +263,74 @@ export class AgentRunner {
     }
   }
 
-  private systemPrompt(): string {
-    const tools = this.toolbox.names;
+  private systemPrompt(memory: MemoryItem[]): string {
+    const tools = [...this.toolbox.names, ...(this.definition.memory.enabled ? ['remember', 'recall'] : [])];
     return [
       this.definition.system_prompt,
       `You are @${this.handle} in a group chat. Messages from others start with their @handle.`,
       tools.length > 0 ? `You can call these tools: ${tools.join(', ')}.` : '',
+      memory.length > 0
+        ? 'Earlier messages and your notes that may be relevant; when you use one, cite it as [m1], [n1]...\n' +
+          memory
+            .map((item) =>
+              item.kind === 'message'
+                ? `[${item.ref}] @${item.sender}, ${item.at.slice(0, 10)}: ${item.text}`
+                : `[${item.ref}] your note, ${item.at.slice(0, 10)}: ${item.text}`,
+            )
+            .join('\n')
+        : '',
     ]
       .filter(Boolean)
       .join('\n\n');
   }
 
+  /** The MCP tools, and with memory on, `remember` and `recall`, which the hub serves to this agent alone. */
+  private tools(observe: Observer, trigger: Message): ToolSet {
+    const tools = this.toolbox.toolSet(observe);
+    if (!this.definition.memory.enabled) return tools;
+    tools.remember = dynamicTool({
+      description: 'Saves a note for yourself, to be recalled in later conversations.',
+      inputSchema: jsonSchema({
+        type: 'object',
+        properties: { note: { type: 'string', description: 'What to remember, self-contained' } },
+        required: ['note'],
+      }),
+      execute: (input, { toolCallId }) =>
+        observe({ id: toolCallId, name: 'remember', input }, async () => {
+          const note = await this.client.saveNote(String((input as { note: unknown }).note), trigger.room);
+          return { ok: true, result: { saved: note.id } };
+        }),
+    });
+    tools.recall = dynamicTool({
+      description: 'Searches your notes and the earlier messages of your rooms.',
+      inputSchema: jsonSchema({
+        type: 'object',
+        properties: { query: { type: 'string', description: 'Words to look for' } },
+        required: ['query'],
+      }),
+      execute: (input, { toolCallId }) =>
+        observe({ id: toolCallId, name: 'recall', input }, async () => {
+          const found = await this.client.searchMemory(String((input as { query: unknown }).query), { limit: 5 });
+          return {
+            ok: true,
+            result: [
+              ...found.notes.map(({ note }) => ({ note: note.content, at: note.created_at })),
+              ...found.messages.map(({ message }) => ({
+                from: message.sender,
+                at: message.created_at,
+                text: message.content,
+              })),
+            ],
+          };
+        }),
+    });
+    return tools;
+  }
+
   private async observeToolCall(
     stream: MessageStream,
     parts: Map<string, ToolCallPart>,
-    call: { id: string; name: string; input: unknown },
+    call: ToolCall,
     run: () => Promise<ToolCallOutcome>,
   ): Promise<unknown> {
     const started = this.now();
@@ -224,7 +343,7 @@ export class AgentRunner {
     };
     parts.set(call.id, running);
     stream.part(running);
-    const outcome = await run();
+    const outcome = await run().catch((error: unknown) => ({ ok: false, result: (error as Error).message }));
     const finished: ToolCallPart = {
       ...running,
       status: outcome.ok ? 'ok' : 'error',
@@ -253,6 +372,10 @@ export class AgentRunner {
 }
 
 class ModelSilentError extends Error {}
+
+function excerpt(text: string): string {
+  return text.length <= EXCERPT_CHARS ? text : `${text.slice(0, EXCERPT_CHARS)}…`;
+}
 
 function clip(value: unknown): unknown {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -53,6 +53,14 @@ export const AgentDefinition = z.object({
   model: ModelSettings,
   system_prompt: z.string().max(20_000).default('You are a helpful member of a group chat. Be brief.'),
   tools: z.object({ mcp: z.array(McpServerSettings).default([]) }).default({ mcp: [] }),
+  memory: z
+    .object({
+      /** Relevant earlier messages and notes in the model's context, and the remember and recall tools. */
+      enabled: z.boolean().default(true),
+      /** Memory items (messages outside the recent window, and the agent's notes) given per reply. */
+      items: z.number().int().min(1).max(20).default(5),
+    })
+    .default({ enabled: true, items: 5 }),
   reply: z
     .object({
       /** How many recent messages of the room (or thread) the model sees. */

@@ -187,7 +187,7 @@ test('a tool call runs through MCP, shows while running, and is stored with its 
     { name: 'lookup', input: { deploy: 142 } },
   ]);
   const offered = model.requests[0]!.body.tools!.map((tool) => tool.function.name).sort();
-  assert.deepEqual(offered, ['lookup', 'slow'], 'only allowlisted tools are offered');
+  assert.deepEqual(offered, ['lookup', 'recall', 'remember', 'slow'], 'allowlisted tools, and memory’s own');
   const toolMessage = model.requests[2]!.body.messages.find((message) => message.tool_call_id === 'call_2');
   assert.match(JSON.stringify(toolMessage?.content), /3 services updated/, 'the model got the tool result back');
 
@@ -271,4 +271,74 @@ test('an exhausted room budget gives one visible notice, and other rooms are sti
     !ada.seen.some((message) => message.sender === handle && message.seq > third.seq && message.room === third.room),
     'one notice, not one per message',
   );
+});
+
+test('retrieval finds an old, relevant message outside the window, and the reply cites it', async (t) => {
+  const hub = await startHub(t);
+  const model = await startFakeModel(t, (request) => {
+    const system = String(request.body.messages[0]!.content);
+    const cited = /\[(m\d+)\] @bob, \d{4}-\d{2}-\d{2}: The staging database password rotates every Monday/.exec(system);
+    return { chunks: cited ? [`It rotates every Monday [${cited[1]}].`] : ['I do not know.'] };
+  });
+  const { handle } = await startAgent(t, hub, model, { reply: { window: 10 } });
+  const ada = await person(t, hub, 'ada');
+  const bob = await person(t, hub, 'bob');
+  const { message: old } = await bob.client.send('general', 'The staging database password rotates every Monday.');
+  await bob.client.send('general', 'Unrelated: the production password never rotates.');
+  for (let i = 0; i < 15; i++) await ada.client.send('general', `filler message number ${i} about lunch`);
+
+  const { message: asked } = await ada.client.send('general', `@${handle} when does the staging password rotate?`);
+  const reply = await replyTo(ada, handle, asked);
+
+  assert.equal(reply.content, 'It rotates every Monday [m1].');
+  const memory = reply.metadata.memory as Array<Record<string, unknown>>;
+  assert.equal(memory[0]!.id, old.id, 'the most relevant item is the old message');
+  assert.deepEqual(
+    { ...memory[0] },
+    {
+      ref: 'm1',
+      kind: 'message',
+      id: old.id,
+      room: old.room,
+      seq: old.seq,
+      sender: 'bob',
+      at: old.created_at,
+      excerpt: 'The staging database password rotates every Monday.',
+    },
+  );
+  const windowed = model.requests[0]!.body.messages.filter((message) => message.role !== 'system');
+  assert.equal(windowed.length, 10, 'the window held ten messages');
+  assert.ok(
+    !windowed.some((message) => String(message.content).includes('rotates every Monday')),
+    'the old one was outside it',
+  );
+});
+
+test('an agent remembers a note with its remember tool and is given it later', async (t) => {
+  const hub = await startHub(t);
+  const model = await startFakeModel(
+    t,
+    scripted([
+      { toolCalls: [{ id: 'call_r', name: 'remember', arguments: { note: 'Ada prefers deploys on Tuesdays' } }] },
+      { chunks: ['Noted.'] },
+      (request) => ({
+        chunks: [
+          String(request.body.messages[0]!.content).includes('[n1] your note') ? 'Tuesdays, per my note [n1].' : '?',
+        ],
+      }),
+    ]),
+  );
+  const { handle } = await startAgent(t, hub, model);
+  const ada = await person(t, hub, 'ada');
+
+  const { message: first } = await ada.client.send('general', `@${handle} remember I prefer deploys on Tuesdays`);
+  const saved = await replyTo(ada, handle, first);
+  assert.equal(saved.parts[0]!.name, 'remember');
+  assert.equal(saved.parts[0]!.status, 'ok');
+  const { message: later } = await ada.client.send('general', `@${handle} which day does Ada prefer for deploys?`);
+  const answer = await replyTo(ada, handle, later);
+  assert.equal(answer.content, 'Tuesdays, per my note [n1].');
+  assert.equal((answer.metadata.memory as Array<{ kind: string }>)[0]!.kind, 'note');
+  const found = await ada.client.searchMemory('Tuesdays deploys');
+  assert.deepEqual(found.notes, [], 'a note is its member’s own: another member never finds it');
 });

@@ -10,6 +10,7 @@ import {
   type Member,
   type MemberKind,
   type Message,
+  type Note,
   type MessageResult,
   type PresenceFrame,
   type ReadReceiptFrame,
@@ -354,6 +355,16 @@ export class RoundtableClient implements StreamHost {
   /** Asks the hub to replay events after `after` as 'event' frames; those at or below this room's cursor are dropped as seen. */
   sync(room: string, after: number, limit?: number): Promise<ResultMap['sync']> {
     return this.request('sync', { room, after, limit });
+  }
+
+  /** Messages of your rooms (or of `room`) and your own notes matching the words of `query`, best first. */
+  searchMemory(query: string, options: { room?: string; limit?: number } = {}): Promise<ResultMap['memory.search']> {
+    return this.request('memory.search', { query, ...options });
+  }
+
+  /** Saves a note only you will find with `searchMemory`; `room` says what it is about. */
+  async saveNote(content: string, room?: string): Promise<Note> {
+    return (await this.request('memory.save', { content, ...(room ? { room } : {}) })).note;
   }
 
   async rooms(): Promise<RoomSummary[]> {

@@ -28,6 +28,7 @@ import {
   type RoomSummary,
 } from './model.js';
 import { Limits } from './limits.js';
+import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
@@ -123,6 +124,7 @@ export const RequestSchemas = {
   'stream.error': z.object({ message: Id, error: z.string().max(2000) }),
   'stream.cancel': z.object({ message: Id }),
   ...TaskRequestSchemas,
+  ...MemoryRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -141,7 +143,7 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap {
+export interface ResultMap extends TaskResultMap, MemoryResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;

@@ -7,3 +7,4 @@ export * from './model.js';
 export * from './frames.js';
 export * from './mentions.js';
 export * from './tasks.js';
+export * from './memory.js';

@@ -14,4 +14,6 @@ export const Limits = {
   maxSyncPage: 1_000,
   /** Explicit targets on one message. */
   maxTargets: 50,
+  /** Messages, and notes, in one memory search. */
+  maxMemoryHits: 50,
 } as const;

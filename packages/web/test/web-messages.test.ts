@@ -126,8 +126,24 @@ test(
     done.part({ ...call, status: 'ok', result: { passed: 3, failed: 0 }, duration_ms: 1834 });
     await list.getByLabel('Tool call run_ci, ok').waitFor();
     assert.equal(await list.locator('details.tool-call').count(), 1, 'the finished call replaced the running one');
-    await done.done({ content: 'The build passed on all three targets.' });
-    await list.getByText('The build passed on all three targets.').waitFor();
+    await done.done({
+      content: 'The build passed on all three targets [m1].',
+      metadata: {
+        memory: [
+          {
+            ref: 'm1',
+            kind: 'message',
+            id: 'msg_x',
+            sender: 'bob',
+            at: '2026-11-01T10:00:00.000Z',
+            excerpt: 'CI runs on three targets',
+          },
+        ],
+      },
+    });
+    await list.getByText('The build passed on all three targets [m1].').waitFor();
+    await list.getByLabel('Context used: 1 item').click();
+    await list.getByText('CI runs on three targets', { exact: false }).waitFor();
     const card = list.locator('details.tool-call');
     assert.equal(await card.count(), 1, 'the parts sent while streaming were stored with the message');
     assert.equal(await card.getAttribute('open'), null, 'a tool call starts collapsed');

@@ -29,7 +29,8 @@ export type TableName =
   | 'message_addressees'
   | 'reactions'
   | 'events'
-  | 'tasks';
+  | 'tasks'
+  | 'notes';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -60,6 +61,7 @@ export const TABLES: TableSpec[] = [
   },
   { name: 'events', key: ['room_id', 'seq'], json: ['data', 'agents'], bool: ['quiet'], roomFilter: 'room_id = @room' },
   { name: 'tasks', key: ['id'], json: ['capabilities', 'doc'], roomFilter: 'room_id = @room' },
+  { name: 'notes', key: ['id'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

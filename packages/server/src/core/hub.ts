@@ -14,8 +14,11 @@ import {
   type ListenMode,
   type Member,
   type Message,
+  type MessageHit,
   type MessagePart,
   type MessageResult,
+  type Note,
+  type NoteHit,
   type NotifyLevel,
   type PresenceStatus,
   type ReadyFrame,
@@ -39,6 +42,7 @@ import type {
   MemberRecord,
   MembershipRecord,
   MessageAudience,
+  NoteRecord,
   RateLimiter,
   RecentQuery,
   Store,
@@ -1307,6 +1311,59 @@ export class Hub {
     return event !== undefined;
   }
 
+  // Memory
+
+  /**
+   * Messages of the actor's rooms (or of one of them) and the actor's own notes matching the words of
+   * the query. Only rooms the actor belongs to are searched: a public room's history is readable
+   * before joining, but it is not searched until joined.
+   */
+  async searchMemory(
+    actor: MemberRecord,
+    params: { query: string; room?: string; limit: number },
+  ): Promise<{ messages: MessageHit[]; notes: NoteHit[] }> {
+    const terms = searchTerms(params.query);
+    let roomIds: string[];
+    let roomId: string | undefined;
+    if (params.room) {
+      const room = await this.resolveRoom(params.room);
+      await this.requireMembership(room.id, actor, room.kind);
+      roomId = room.id;
+      roomIds = [room.id];
+    } else {
+      roomIds = (await this.store.listRoomsOf(actor.id)).map((room) => room.id);
+    }
+    const query = { terms, limit: params.limit, now: this.now() };
+    const [messages, notes] = await Promise.all([
+      this.store.searchMessages({ ...query, roomIds }),
+      this.store.searchNotes(actor.id, query),
+    ]);
+    return {
+      messages,
+      notes: notes
+        .filter(({ note }) => !roomId || note.room_id === null || note.room_id === roomId)
+        .map(({ note, score }) => ({ note: publicNote(note, actor.handle), score })),
+    };
+  }
+
+  async saveNote(actor: MemberRecord, params: { content: string; room?: string }): Promise<Note> {
+    this.requireMayPost(actor);
+    let roomId: string | null = null;
+    if (params.room) {
+      const room = await this.resolveRoom(params.room);
+      await this.requireMembership(room.id, actor, room.kind);
+      roomId = room.id;
+    }
+    const note = await this.store.insertNote({
+      id: newId('note'),
+      member_id: actor.id,
+      room_id: roomId,
+      content: params.content,
+      created_at: this.now(),
+    });
+    return publicNote(note, actor.handle);
+  }
+
   async history(actor: MemberRecord, params: HistoryParams): Promise<{ messages: Message[]; has_more: boolean }> {
     const room = await this.resolveRoom(params.room);
     // Public rooms can be read before joining, as in any team chat; others only by members.
@@ -1567,6 +1624,16 @@ export class Hub {
       frame: JSON.stringify(frame),
     });
   }
+}
+
+function publicNote(note: NoteRecord, handle: string): Note {
+  return { id: note.id, member: handle, room: note.room_id, content: note.content, created_at: note.created_at };
+}
+
+/** The words of a search, lowercased, once each: at most 16, so a pasted page cannot become a huge query. */
+export function searchTerms(query: string): string[] {
+  const words = query.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+  return [...new Set(words.filter((word) => word.length > 1 || /\p{N}/u.test(word)))].slice(0, 16);
 }
 
 /** The name of the token a hub issues to an agent it runs itself. */

@@ -174,6 +174,27 @@ export interface RecentQuery {
   limit: number;
 }
 
+/** A word search: `terms` are lowercased words; a match has any of them, the more and the rarer the better. */
+export interface SearchQuery {
+  terms: string[];
+  limit: number;
+  /** The present, ISO: the score halves for every 30 days of age. */
+  now: string;
+}
+
+/** Messages that are complete and not deleted, in these rooms. */
+export interface MessageSearch extends SearchQuery {
+  roomIds: string[];
+}
+
+export interface NoteRecord {
+  id: string;
+  member_id: string;
+  room_id: string | null;
+  content: string;
+  created_at: string;
+}
+
 /** A task as stored: the public document, and what only the hub may see. */
 export interface TaskRow {
   task: Task;
@@ -283,6 +304,11 @@ export interface Store {
   removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined>;
   history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   recentMessages(query: RecentQuery): Promise<Message[]>;
+  /** Best first: relevance over recency (score > 0, higher is better). */
+  searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>>;
+  insertNote(note: NoteRecord): Promise<NoteRecord>;
+  /** One member's notes, best first, scored as `searchMessages` scores. */
+  searchNotes(memberId: string, query: SearchQuery): Promise<Array<{ note: NoteRecord; score: number }>>;
   /** Messages still marked streaming: after a restart, their producers are gone. */
   streamingMessages(): Promise<MessageAudience[]>;
   /** Agents that wrote the thread's root or a reply in it. */

@@ -51,6 +51,8 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     return { room: page.room, last_seq: page.last_seq, has_more: page.has_more };
   },
   history: ({ hub, actor }, params) => hub.history(actor, params),
+  'memory.search': ({ hub, actor }, params) => hub.searchMemory(actor, params),
+  'memory.save': async ({ hub, actor }, params) => ({ note: await hub.saveNote(actor, params) }),
   'message.get': async ({ hub, actor }, params) => ({ message: await hub.getMessage(actor, params.message) }),
   'rooms.list': async ({ hub, actor }, params) => ({
     rooms: params.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actor),

@@ -11,6 +11,7 @@ import {
   HistoryParams,
   Id,
   Limits,
+  MemoryRequestSchemas,
   ListenMode,
   NewHandle,
   NotifyLevel,
@@ -367,6 +368,37 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
       const result = await hub.send(actorOf(request), { ...request.body, room: request.params.room });
       return reply.status(result.duplicate ? 200 : 201).send(result);
     },
+  );
+  app.get(
+    '/api/v1/memory/search',
+    {
+      schema: {
+        tags: tags('memory'),
+        summary: 'Search the messages of your rooms (or of one) and your own notes: relevance, then recency',
+        querystring: z.object({
+          q: z.string().min(1).max(500),
+          room: RoomRef.optional(),
+          limit: z.coerce.number().int().min(1).max(Limits.maxMemoryHits).default(10),
+        }),
+      },
+    },
+    async (request) =>
+      hub.searchMemory(actorOf(request), {
+        query: request.query.q,
+        room: request.query.room,
+        limit: request.query.limit,
+      }),
+  );
+  app.post(
+    '/api/v1/memory/notes',
+    {
+      schema: {
+        tags: tags('memory'),
+        summary: 'Save a note for yourself, optionally about a room; only you find it',
+        body: MemoryRequestSchemas['memory.save'],
+      },
+    },
+    async (request, reply) => reply.status(201).send({ note: await hub.saveNote(actorOf(request), request.body) }),
   );
   app.get(
     '/api/v1/rooms/:room/events',

@@ -46,6 +46,36 @@ function ToolCallCard({ call }: { call: ToolCall }) {
   );
 }
 
+interface MemoryItem {
+  ref: string;
+  kind: 'message' | 'note';
+  sender?: string;
+  at: string;
+  excerpt: string;
+}
+
+/** What an agent was given from memory for this reply (`metadata.memory`), so people can see why it answered so. */
+function ContextUsed({ metadata }: { metadata: Record<string, unknown> }) {
+  const items = Array.isArray(metadata.memory) ? (metadata.memory as MemoryItem[]) : [];
+  if (items.length === 0) return null;
+  return (
+    <details className="context-used">
+      <summary aria-label={`Context used: ${items.length} ${items.length === 1 ? 'item' : 'items'}`}>
+        Context used ({items.length})
+      </summary>
+      <ul>
+        {items.map((item) => (
+          <li key={item.ref}>
+            <span className="context-ref">[{item.ref}]</span>{' '}
+            {item.kind === 'note' ? 'a note of its own' : `@${item.sender ?? '?'}`},{' '}
+            <time dateTime={item.at}>{new Date(item.at).toLocaleDateString()}</time>: {item.excerpt}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
 function Editor({ message, onDone }: { message: Message; onDone: () => void }) {
   const store = useStore();
   const [text, setText] = useState(message.content);
@@ -153,6 +183,7 @@ export const MessageItem = memo(function MessageItem({
             </button>
           </div>
         )}
+        {!message.deleted && <ContextUsed metadata={message.metadata} />}
         {message.status === 'cancelled' && <p className="stream-note">Stopped.</p>}
         {message.status === 'error' && <p className="stream-note error">Failed{failure ? `: ${failure}` : '.'}</p>}
         {!message.deleted && message.reactions.length > 0 && (

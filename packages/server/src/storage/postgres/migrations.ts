@@ -160,6 +160,23 @@ CREATE INDEX reservations_active ON reservations(expires_at);
 CREATE INDEX reservations_task ON reservations(task_id) WHERE task_id IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'memory: full-text search over messages, and notes',
+    // Expression indexes, not generated columns: a dump reads every column, and a search vector is not data.
+    sql: `
+CREATE INDEX messages_search ON messages USING GIN (to_tsvector('simple', content));
+CREATE TABLE notes (
+  id text PRIMARY KEY,
+  member_id text NOT NULL REFERENCES members(id),
+  room_id text,
+  content text NOT NULL,
+  created_at text NOT NULL
+);
+CREATE INDEX notes_member ON notes(member_id, created_at);
+CREATE INDEX notes_search ON notes USING GIN (to_tsvector('simple', content));
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -22,7 +22,10 @@ import type {
   MessagePatch,
   NewMember,
   NewMessage,
+  MessageSearch,
+  NoteRecord,
   RecentQuery,
+  SearchQuery,
   RoomRecord,
   Store,
   StoredEvent,
@@ -96,6 +99,15 @@ function laneOf(room: string): number {
   let hash = 0;
   for (let i = 0; i < room.length; i++) hash = (hash * 31 + room.charCodeAt(i)) | 0;
   return Math.abs(hash) % LANES;
+}
+
+/** The score halves for every 30 days of age ($1 is the present). */
+const AGE_DIVISOR = (table: string) =>
+  `(1.0 + EXTRACT(EPOCH FROM ($1::timestamptz - ${table}.created_at::timestamptz)) / 2592000.0)`;
+
+/** Any of the words, each a quoted lexeme, so none is read as an operator. */
+function tsQuery(terms: string[]): string {
+  return terms.map((term) => `'${term.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`).join(' | ');
 }
 
 export class PgStore implements Store {
@@ -775,6 +787,47 @@ export class PgStore implements Store {
       const page = rows.slice(0, query.limit);
       if (!ascending) page.reverse();
       return { messages: await this.toMessages(db, page), has_more: hasMore };
+    });
+  }
+
+  searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>> {
+    if (query.roomIds.length === 0 || query.terms.length === 0) return Promise.resolve([]);
+    return this.read(async (db) => {
+      const { rows } = await db.query(
+        `SELECT m.*, ts_rank(to_tsvector('simple', m.content), q) / ${AGE_DIVISOR('m')} AS score
+         FROM messages m, to_tsquery('simple', $2) q
+         WHERE to_tsvector('simple', m.content) @@ q AND m.room_id = ANY($3)
+           AND m.deleted_at IS NULL AND m.status = 'complete'
+         ORDER BY score DESC, m.created_at DESC LIMIT $4`,
+        [query.now, tsQuery(query.terms), query.roomIds, query.limit],
+      );
+      const messages = await this.toMessages(db, rows);
+      return messages.map((message, index) => ({ message, score: Number(rows[index]!.score) }));
+    });
+  }
+
+  insertNote(note: NoteRecord): Promise<NoteRecord> {
+    return this.write(async (client) => {
+      await client.query(
+        'INSERT INTO notes (id, member_id, room_id, content, created_at) VALUES ($1, $2, $3, $4, $5)',
+        [note.id, note.member_id, note.room_id, note.content, note.created_at],
+      );
+      return note;
+    });
+  }
+
+  searchNotes(memberId: string, query: SearchQuery): Promise<Array<{ note: NoteRecord; score: number }>> {
+    if (query.terms.length === 0) return Promise.resolve([]);
+    return this.read(async (db) => {
+      const { rows } = await db.query(
+        `SELECT n.id, n.member_id, n.room_id, n.content, n.created_at,
+           ts_rank(to_tsvector('simple', n.content), q) / ${AGE_DIVISOR('n')} AS score
+         FROM notes n, to_tsquery('simple', $2) q
+         WHERE to_tsvector('simple', n.content) @@ q AND n.member_id = $3
+         ORDER BY score DESC, n.created_at DESC LIMIT $4`,
+        [query.now, tsQuery(query.terms), memberId, query.limit],
+      );
+      return rows.map(({ score, ...note }) => ({ note: note as NoteRecord, score: Number(score) }));
     });
   }
 

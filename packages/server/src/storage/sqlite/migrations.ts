@@ -165,6 +165,43 @@ CREATE INDEX reservations_active ON reservations(expires_at);
 CREATE INDEX reservations_task ON reservations(task_id) WHERE task_id IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'memory: full-text search over messages, and notes',
+    sql: `
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  content, content='messages', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+  INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+  INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+END;
+CREATE TABLE notes (
+  id TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL REFERENCES members(id),
+  room_id TEXT,
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX notes_member ON notes(member_id, created_at);
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+  content, content='notes', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
+  INSERT INTO notes_fts(rowid, content) VALUES (new.rowid, new.content);
+END;
+CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
+  INSERT INTO notes_fts(notes_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

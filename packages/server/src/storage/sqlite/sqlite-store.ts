@@ -21,10 +21,13 @@ import type {
   MembershipRecord,
   MessageAudience,
   MessagePatch,
+  MessageSearch,
   NewMember,
   NewMessage,
+  NoteRecord,
   RecentQuery,
   RoomRecord,
+  SearchQuery,
   Store,
   StoredEvent,
   PatternsOverlap,
@@ -745,6 +748,44 @@ export class SqliteStore implements Store {
     });
   }
 
+  searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>> {
+    if (query.roomIds.length === 0 || query.terms.length === 0) return Promise.resolve([]);
+    return this.read(() => {
+      const rows = this.statement(
+        `SELECT m.*, -bm25(messages_fts) / (1.0 + (julianday(?) - julianday(m.created_at)) / 30.0) AS score
+         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
+         WHERE messages_fts MATCH ? AND m.room_id IN (${query.roomIds.map(() => '?').join(',')})
+           AND m.deleted_at IS NULL AND m.status = 'complete'
+         ORDER BY score DESC, m.created_at DESC LIMIT ?`,
+      ).all(query.now, matchExpression(query.terms), ...query.roomIds, query.limit) as Row[];
+      const messages = this.toMessages(rows);
+      return messages.map((message, index) => ({ message, score: rows[index]!.score as number }));
+    });
+  }
+
+  insertNote(note: NoteRecord): Promise<NoteRecord> {
+    return this.write(() => {
+      this.statement(
+        'INSERT INTO notes (id, member_id, room_id, content, created_at) VALUES (@id, @member_id, @room_id, @content, @created_at)',
+      ).run(note);
+      return note;
+    });
+  }
+
+  searchNotes(memberId: string, query: SearchQuery): Promise<Array<{ note: NoteRecord; score: number }>> {
+    if (query.terms.length === 0) return Promise.resolve([]);
+    return this.read(() => {
+      const rows = this.statement(
+        `SELECT n.id, n.member_id, n.room_id, n.content, n.created_at,
+           -bm25(notes_fts) / (1.0 + (julianday(?) - julianday(n.created_at)) / 30.0) AS score
+         FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid
+         WHERE notes_fts MATCH ? AND n.member_id = ?
+         ORDER BY score DESC, n.created_at DESC LIMIT ?`,
+      ).all(query.now, matchExpression(query.terms), memberId, query.limit) as Row[];
+      return rows.map(({ score, ...note }) => ({ note: note as unknown as NoteRecord, score: score as number }));
+    });
+  }
+
   recentMessages(query: RecentQuery): Promise<Message[]> {
     if (query.roomIds.length === 0) return Promise.resolve([]);
     return this.read(() => {
@@ -1162,4 +1203,9 @@ function isUniqueViolation(error: unknown): boolean {
     'code' in error &&
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
   );
+}
+
+/** Any of the words, each quoted so that FTS5 reads it as a word and never as an operator. */
+function matchExpression(terms: string[]): string {
+  return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
 }
