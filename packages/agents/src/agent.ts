@@ -161,7 +161,8 @@ export class AgentRunner {
     const query = trigger.content.replace(/@[\w-]+/g, ' ').trim();
     if (!query) return [];
     try {
-      const found = await this.client.searchMemory(query, { limit: wanted + window.size });
+      // Only what everyone in the room may read: nothing from elsewhere reaches people who could not see it.
+      const found = await this.client.searchMemory(query, { for_room: trigger.room, limit: wanted + window.size });
       const items: MemoryItem[] = [];
       for (const { message } of found.messages) {
         if (window.has(message.id) || message.sender === this.handle) continue;
@@ -310,7 +311,10 @@ export class AgentRunner {
       }),
       execute: (input, { toolCallId }) =>
         observe({ id: toolCallId, name: 'recall', input }, async () => {
-          const found = await this.client.searchMemory(String((input as { query: unknown }).query), { limit: 5 });
+          const found = await this.client.searchMemory(String((input as { query: unknown }).query), {
+            for_room: trigger.room,
+            limit: 5,
+          });
           return {
             ok: true,
             result: [

@@ -9,6 +9,7 @@ import {
   type EventFrame,
   type Member,
   type MemberKind,
+  type Conversation,
   type Message,
   type Note,
   type MessageResult,
@@ -358,13 +359,37 @@ export class RoundtableClient implements StreamHost {
   }
 
   /** Messages of your rooms (or of `room`) and your own notes matching the words of `query`, best first. */
-  searchMemory(query: string, options: { room?: string; limit?: number } = {}): Promise<ResultMap['memory.search']> {
+  searchMemory(
+    query: string,
+    options: { room?: string; for_room?: string; limit?: number } = {},
+  ): Promise<ResultMap['memory.search']> {
     return this.request('memory.search', { query, ...options });
   }
 
   /** Saves a note only you will find with `searchMemory`; `room` says what it is about. */
   async saveNote(content: string, room?: string): Promise<Note> {
     return (await this.request('memory.save', { content, ...(room ? { room } : {}) })).note;
+  }
+
+  /** Starts a private conversation with an agent; the first message titles it. Send and read it as a room. */
+  startConversation(
+    agent: string,
+    content: string,
+    clientId = newClientId(),
+  ): Promise<ResultMap['conversation.create']> {
+    return this.request('conversation.create', { agent, content, client_id: clientId });
+  }
+
+  async conversations(): Promise<Conversation[]> {
+    return (await this.request('conversation.list', {})).conversations;
+  }
+
+  async renameConversation(id: string, title: string): Promise<Conversation> {
+    return (await this.request('conversation.rename', { conversation: id, title })).conversation;
+  }
+
+  async deleteConversation(id: string): Promise<void> {
+    await this.request('conversation.delete', { conversation: id });
   }
 
   async rooms(): Promise<RoomSummary[]> {

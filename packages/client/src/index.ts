@@ -19,6 +19,7 @@ export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js'
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type {
+  Conversation,
   Cursors,
   ErrorCode,
   EventFrame,

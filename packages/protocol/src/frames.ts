@@ -28,6 +28,7 @@ import {
   type RoomSummary,
 } from './model.js';
 import { Limits } from './limits.js';
+import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
 
@@ -125,6 +126,7 @@ export const RequestSchemas = {
   'stream.cancel': z.object({ message: Id }),
   ...TaskRequestSchemas,
   ...MemoryRequestSchemas,
+  ...ConversationRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -143,7 +145,7 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap, MemoryResultMap {
+export interface ResultMap extends TaskResultMap, MemoryResultMap, ConversationResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;

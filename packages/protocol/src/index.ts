@@ -8,3 +8,4 @@ export * from './frames.js';
 export * from './mentions.js';
 export * from './tasks.js';
 export * from './memory.js';
+export * from './conversations.js';

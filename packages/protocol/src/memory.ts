@@ -32,6 +32,12 @@ export const MemoryRequestSchemas = {
   'memory.search': z.object({
     query: z.string().min(1).max(500),
     room: RoomRef.optional(),
+    /**
+     * Only what every member of this room may read: the room itself and public rooms, and your notes
+     * about it or about no room. What an agent uses before answering there, so that nothing from
+     * elsewhere reaches people who could not read it.
+     */
+    for_room: RoomRef.optional(),
     limit: z.number().int().min(1).max(Limits.maxMemoryHits).default(10),
   }),
   /** Saves a note for yourself, optionally about a room you belong to. */

@@ -41,7 +41,8 @@ export const Member = z.object({
 });
 export type Member = z.infer<typeof Member>;
 
-export const RoomKind = z.enum(['public', 'private', 'direct']);
+/** `conversation`: a person's private conversation with an agent (see `conversation.create`). */
+export const RoomKind = z.enum(['public', 'private', 'direct', 'conversation']);
 export type RoomKind = z.infer<typeof RoomKind>;
 export const NotifyLevel = z.enum(['all', 'mentions', 'muted']);
 export type NotifyLevel = z.infer<typeof NotifyLevel>;
@@ -59,6 +60,8 @@ export const Room = z.object({
   last_seq: Seq,
   agent_depth_limit: z.number().int(),
   member_count: z.number().int(),
+  /** A conversation's title. */
+  title: z.string().optional(),
 });
 export type Room = z.infer<typeof Room>;
 

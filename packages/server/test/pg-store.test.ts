@@ -80,6 +80,7 @@ if (skip) {
           created_at: at,
           agent_depth_limit: 10,
           direct_key: null,
+          title: null,
         },
         [],
         () => {

@@ -257,7 +257,7 @@ function ChatView({
                 >
                   Members {room.member_count}
                 </button>
-                {room.kind !== 'direct' && (
+                {room.kind !== 'direct' && room.kind !== 'conversation' && (
                   <button
                     type="button"
                     onClick={() => {

@@ -12,6 +12,7 @@ import {
   TimeoutError,
   ConnectionLostError,
   type ConnectionState,
+  type Conversation,
   type EventFrame,
   type Member,
   type Message,
@@ -25,6 +26,8 @@ import { Limits, type MessagePart, type NotifyLevel, type PresenceStatus } from 
 import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
 
 const PAGE = 50;
+/** How long a burst of messages in conversations is gathered before the conversation list is reloaded. */
+const CONVERSATIONS_RELOAD_MS = 300;
 /** A typing signal lapses after this long without a renewal, in ms, so a closed tab stops "typing". */
 const TYPING_TTL_MS = 6_000;
 /** Codes after which re-sending the same message cannot succeed: it is shown as failed instead. */
@@ -64,6 +67,8 @@ export interface ChatState {
   outbox: Outgoing[];
   /** Tasks this person can see, by id, kept live from `task.*` events once the board was opened. */
   tasks: Record<string, Task>;
+  /** The member's conversations with agents, by room id: title, last message and counts. */
+  conversations: Record<string, Conversation>;
   tasksLoaded: boolean;
   error: string | undefined;
 }
@@ -144,14 +149,19 @@ function withReaction(message: Message, emoji: string, member: string, add: bool
   return { ...message, reactions: reactions.filter((item) => item.count > 0) };
 }
 
-export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'members'>): string {
+export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'members' | 'title'>): string {
+  if (room.kind === 'conversation') return room.title || 'Conversation';
   return room.kind === 'direct' ? (room.members ?? []).map((handle) => `@${handle}`).join(', ') : `#${room.name}`;
 }
 
 /** Whether a message is addressed to this member: a mention, a target, `@all`, or a direct room. */
 export function addressesMe(message: Message, me: string, room: RoomSummary | undefined): boolean {
   return (
-    message.mentions.includes(me) || message.targets.includes(me) || message.mention_all || room?.kind === 'direct'
+    message.mentions.includes(me) ||
+    message.targets.includes(me) ||
+    message.mention_all ||
+    room?.kind === 'direct' ||
+    room?.kind === 'conversation'
   );
 }
 
@@ -174,6 +184,7 @@ export class ChatStore {
   private readonly seenTo = new Map<string, number>();
   private readonly refetching = new Set<string>();
   private resent = false;
+  private conversationsTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = true;
   /** Per room, the seq up to which the unread counts already account for messages. */
   private readonly countedTo = new Map<string, number>();
@@ -196,6 +207,7 @@ export class ChatStore {
       typing: {},
       outbox: loadOutbox(),
       tasks: {},
+      conversations: {},
       tasksLoaded: false,
       error: undefined,
     };
@@ -267,6 +279,7 @@ export class ChatStore {
     this.stopped = true;
     for (const off of this.offs.splice(0)) off();
     clearInterval(this.typingSweep);
+    clearTimeout(this.conversationsTimer);
     await this.client.close();
   }
 
@@ -285,6 +298,7 @@ export class ChatStore {
   private onReady(ready: ReadyFrame): void {
     this.set({ me: ready.member, rooms: this.withCounts(ready.rooms), error: undefined });
     if (this.current) void this.loadMembers(this.current);
+    void this.loadConversations();
     if (!this.resent) {
       this.resent = true;
       // What an earlier page of this member left unsent goes out now; another member's is dropped.
@@ -313,6 +327,7 @@ export class ChatStore {
   private onEvent(event: EventFrame): void {
     this.seenTo.set(event.room, Math.max(this.seenTo.get(event.room) ?? 0, event.seq));
     if (this.watching(event.room)) void this.markRead(event.room, event.seq);
+    if (this.state.conversations[event.room] && event.kind.startsWith('message.')) this.conversationsChanged();
     switch (event.kind) {
       case 'message.created':
         this.onMessage(event.data as unknown as Message);
@@ -394,7 +409,7 @@ export class ChatStore {
     const room = this.state.rooms.find((item) => item.id === message.room);
     if (!room) return;
     if (count && message.sender !== me && !this.watching(room.id)) {
-      const mention = room.kind !== 'direct' && addressesMe(message, me, room);
+      const mention = room.kind !== 'direct' && room.kind !== 'conversation' && addressesMe(message, me, room);
       this.set({
         rooms: this.state.rooms.map((item) =>
           item.id === room.id
@@ -404,7 +419,8 @@ export class ChatStore {
       });
     }
     if (!this.isVisible() && shouldNotify(room.notify, message, me, room)) {
-      const where = room.kind === 'direct' ? 'direct message' : roomTitle(room);
+      const where =
+        room.kind === 'direct' ? 'direct message' : room.kind === 'conversation' ? 'conversation' : roomTitle(room);
       this.notify(`${message.sender} (${where})`, message.content.slice(0, 200), room.id);
     }
   }
@@ -713,6 +729,48 @@ export class ChatStore {
   /** Everyone on the hub, to start a direct conversation with. */
   directory(): Promise<Member[] | undefined> {
     return this.guard(this.client.members());
+  }
+
+  /** Loads the conversation list (title, last message, counts), which the room list does not carry. */
+  async loadConversations(): Promise<void> {
+    try {
+      const list = await this.client.conversations();
+      this.set({ conversations: Object.fromEntries(list.map((conversation) => [conversation.id, conversation])) });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** A burst of messages (a streamed reply, a catch-up) reloads the list once. */
+  private conversationsChanged(): void {
+    if (this.conversationsTimer) return;
+    this.conversationsTimer = setTimeout(() => {
+      this.conversationsTimer = undefined;
+      void this.loadConversations();
+    }, CONVERSATIONS_RELOAD_MS);
+  }
+
+  async startConversation(agent: string, content: string): Promise<string | undefined> {
+    const started = await this.guard(this.client.startConversation(agent, content));
+    if (!started) return undefined;
+    await this.refreshRooms();
+    await this.loadConversations();
+    return started.conversation.id;
+  }
+
+  async renameConversation(id: string, title: string): Promise<void> {
+    const conversation = await this.guard(this.client.renameConversation(id, title));
+    if (conversation) this.set({ conversations: { ...this.state.conversations, [id]: conversation } });
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    const deleted = await this.guard(this.client.deleteConversation(id).then(() => true));
+    if (!deleted) return false;
+    this.dropView(id);
+    const conversations = { ...this.state.conversations };
+    delete conversations[id];
+    this.set({ rooms: this.state.rooms.filter((room) => room.id !== id), conversations });
+    return true;
   }
 
   async openDirect(handle: string): Promise<string | undefined> {

@@ -22,13 +22,14 @@ export interface WakeInput {
   threadAgents: ReadonlySet<string>;
 }
 
-/** Agents woken by a message: direct rooms, `@all`, mentions, targets, and threads they take part in. Never the sender. */
+/** Agents woken by a message: direct rooms and conversations, `@all`, mentions, targets, and threads they take part in. Never the sender. */
 export function agentsToWake(agents: Iterable<RoomMemberView>, input: WakeInput): string[] {
   const woken: string[] = [];
   for (const agent of agents) {
     if (agent.kind !== 'agent' || agent.id === input.senderId) continue;
     if (
       input.roomKind === 'direct' ||
+      input.roomKind === 'conversation' ||
       input.mentionAll ||
       input.addressed.has(agent.id) ||
       input.threadAgents.has(agent.id)

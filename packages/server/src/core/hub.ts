@@ -8,7 +8,9 @@ import {
   Limits,
   MENTION_ALL,
   PROTOCOL_VERSION,
+  MAX_TITLE_CHARS,
   parseMentions,
+  type Conversation,
   type Cursors,
   type HistoryParams,
   type ListenMode,
@@ -43,6 +45,7 @@ import type {
   MembershipRecord,
   MessageAudience,
   NoteRecord,
+  RoomRecord,
   RateLimiter,
   RecentQuery,
   Store,
@@ -378,6 +381,7 @@ export class Hub {
         created_at: at,
         agent_depth_limit: this.options.defaultAgentDepthLimit,
         direct_key: null,
+        title: null,
       },
       [membershipFor(member, 'member', at)],
       (membership) => joinedDraft(membership.member_id, [member], member.handle, at),
@@ -801,7 +805,8 @@ export class Hub {
     const room = ref.startsWith('r_')
       ? await this.store.roomById(ref)
       : await this.store.roomByName(ref.replace(/^#/, ''));
-    if (!room) throw new HubError('room_not_found');
+    // A deleted conversation is gone for everyone; its rows are kept.
+    if (!room || room.deleted_at) throw new HubError('room_not_found');
     return room;
   }
 
@@ -869,6 +874,7 @@ export class Hub {
         created_at: at,
         agent_depth_limit: input.agent_depth_limit ?? this.options.defaultAgentDepthLimit,
         direct_key: null,
+        title: null,
       },
       [actor, ...invited].map((member, index) => membershipFor(member, index === 0 ? 'owner' : 'member', at)),
       (membership) => joinedDraft(membership.member_id, [actor, ...invited], actor.handle, at),
@@ -902,6 +908,7 @@ export class Hub {
           created_at: at,
           agent_depth_limit: this.options.defaultAgentDepthLimit,
           direct_key: key,
+          title: null,
         },
         everyone.map((member) => membershipFor(member, 'member', at)),
         (membership) => joinedDraft(membership.member_id, everyone, actor.handle, at),
@@ -944,21 +951,27 @@ export class Hub {
   async leaveRoom(actor: MemberRecord, ref: string): Promise<string> {
     const room = await this.visibleRoom(actor, ref);
     if (room.kind === 'direct') throw new HubError('forbidden', 'Direct rooms cannot be left; mute them instead.');
-    const at = this.now();
-    const result = await this.store.removeMembership(room.id, actor.id, {
+    if (room.kind === 'conversation') throw new HubError('forbidden', 'A conversation is not left: delete it.');
+    await this.removeFromRoom(room.id, actor, actor, this.now());
+    return room.id;
+  }
+
+  private async removeFromRoom(roomId: string, member: MemberRecord, by: MemberRecord, at: string): Promise<void> {
+    const result = await this.store.removeMembership(roomId, member.id, {
       kind: 'member.left',
-      actor: actor.handle,
+      actor: by.handle,
       at,
-      data: { member: actor.handle, member_id: actor.id },
+      data: { member: member.handle, member_id: member.id },
       agents: null,
     });
     if (result.event) this.publishEvent(result.event);
-    return room.id;
   }
 
   async invite(actor: MemberRecord, ref: string, handle: string): Promise<string> {
     const room = await this.visibleRoom(actor, ref);
-    if (room.kind === 'direct') throw new HubError('forbidden', 'Members cannot be added to a direct room.');
+    if (room.kind === 'direct' || room.kind === 'conversation') {
+      throw new HubError('forbidden', `Members cannot be added to a ${room.kind} room.`);
+    }
     if (room.archived_at) throw new HubError('room_archived');
     const member = await this.memberByHandle(handle);
     if (member.disabled) throw new HubError('forbidden', `@${member.handle} is disabled and cannot be invited.`);
@@ -972,6 +985,8 @@ export class Hub {
     patch: { topic?: string; agent_depth_limit?: number; archived?: boolean },
   ): Promise<Room> {
     const room = await this.visibleRoom(actor, ref);
+    if (room.kind === 'conversation')
+      throw new HubError('forbidden', 'Rename a conversation with conversation.rename.');
     const membership = await this.requireMembership(room.id, actor, room.kind);
     const privileged = membership.role === 'owner' || actor.role === 'admin';
     if ((patch.agent_depth_limit !== undefined || patch.archived !== undefined) && !privileged) {
@@ -986,13 +1001,7 @@ export class Hub {
         agent_depth_limit: patch.agent_depth_limit,
         archived_at: patch.archived === undefined ? undefined : patch.archived ? at : null,
       },
-      (current) => ({
-        kind: 'room.updated',
-        actor: actor.handle,
-        at,
-        data: { room: publicRoom(current) },
-        agents: null,
-      }),
+      roomUpdated(actor, at),
     );
     this.publishEvent(event);
     return publicRoom(updated);
@@ -1311,6 +1320,110 @@ export class Hub {
     return event !== undefined;
   }
 
+  // Conversations
+
+  /** A person starts a private conversation with an agent; only the two of them can ever see it. */
+  async createConversation(
+    actor: MemberRecord,
+    params: { agent: string; content: string; client_id?: string },
+  ): Promise<{ conversation: Conversation; message: Message }> {
+    this.requireMayPost(actor);
+    if (actor.kind !== 'person') throw new HubError('forbidden', 'Conversations are started by people.');
+    const agent = await this.memberByHandle(params.agent);
+    if (agent.kind !== 'agent') throw new HubError('invalid_request', `@${agent.handle} is not an agent.`);
+    if (agent.disabled) throw new HubError('forbidden', `@${agent.handle} is disabled.`);
+    // A create repeated after a lost answer (same client_id) returns the conversation it made.
+    const earlier = params.client_id ? await this.store.messageByClientId(actor.id, params.client_id) : undefined;
+    if (earlier) {
+      const room = await this.store.roomById(earlier.room);
+      if (room?.kind !== 'conversation' || room.deleted_at) throw new HubError('invalid_request', 'client_id reused.');
+      return { conversation: await this.conversationOf(actor, room.id), message: earlier };
+    }
+    const at = this.now();
+    const both = [actor, agent];
+    const { room, events } = await this.store.createRoom(
+      {
+        id: newId('r'),
+        name: null,
+        kind: 'conversation',
+        topic: '',
+        created_by: actor.handle,
+        created_at: at,
+        agent_depth_limit: this.options.defaultAgentDepthLimit,
+        direct_key: null,
+        title: titleFrom(params.content),
+      },
+      both.map((member, index) => membershipFor(member, index === 0 ? 'owner' : 'member', at)),
+      (membership) => joinedDraft(membership.member_id, both, actor.handle, at),
+    );
+    for (const event of events) this.publishEvent(event);
+    const { message } = await this.send(actor, { room: room.id, content: params.content, client_id: params.client_id });
+    return { conversation: await this.conversationOf(actor, room.id), message };
+  }
+
+  /** The actor's conversations (a person's own, or an agent's with people), most recently active first. */
+  async listConversations(actor: MemberRecord): Promise<Conversation[]> {
+    const rooms = (await this.store.listRoomsOf(actor.id)).filter((room) => room.kind === 'conversation');
+    const conversations = await Promise.all(rooms.map((room) => this.conversationOf(actor, room.id, room)));
+    const activity = (conversation: Conversation) => conversation.last_message?.created_at ?? conversation.created_at;
+    return conversations.sort((a, b) => activity(b).localeCompare(activity(a)));
+  }
+
+  async renameConversation(actor: MemberRecord, id: string, title: string): Promise<Conversation> {
+    const room = await this.ownConversation(actor, id);
+    const at = this.now();
+    const { event } = await this.store.updateRoom(room.id, { title: title.trim() }, roomUpdated(actor, at));
+    this.publishEvent(event);
+    return this.conversationOf(actor, room.id);
+  }
+
+  /**
+   * Soft delete: the room is marked deleted and both sides leave it, so every check that asks for
+   * membership refuses it from then on; its messages stay in the store (and in exports).
+   */
+  async deleteConversation(actor: MemberRecord, id: string): Promise<string> {
+    const room = await this.ownConversation(actor, id);
+    const at = this.now();
+    const { event } = await this.store.updateRoom(room.id, { deleted_at: at }, roomUpdated(actor, at));
+    this.publishEvent(event);
+    for (const memberId of [...(await this.roomMembers(room.id)).keys()]) {
+      await this.removeFromRoom(room.id, await this.member(memberId), actor, at);
+    }
+    return room.id;
+  }
+
+  private async ownConversation(actor: MemberRecord, id: string): Promise<RoomRecord> {
+    const room = await this.resolveRoom(id);
+    const membership = (await this.roomMembers(room.id)).get(actor.id);
+    if (room.kind !== 'conversation' || !membership) throw new HubError('room_not_found');
+    if (membership.role !== 'owner') throw new HubError('forbidden', 'Only the person who started it may do this.');
+    return room;
+  }
+
+  private async conversationOf(actor: MemberRecord, roomId: string, summary?: RoomSummary): Promise<Conversation> {
+    const room = summary ?? (await this.store.listRoomsOf(actor.id)).find((candidate) => candidate.id === roomId);
+    if (!room) throw new HubError('room_not_found');
+    const members = await this.roomMembers(roomId);
+    const [page, count, views] = await Promise.all([
+      this.store.history(roomId, { limit: 1 }),
+      this.store.countMessages(roomId),
+      this.memberViews(roomId, members),
+    ]);
+    const last = page.messages.at(-1);
+    return {
+      id: room.id,
+      title: room.title ?? '',
+      owner: room.created_by,
+      agent: views.find((view) => view.kind === 'agent')?.handle ?? '',
+      created_at: room.created_at,
+      message_count: count,
+      unread: room.unread,
+      last_message: last
+        ? { id: last.id, sender: last.sender, excerpt: excerptOf(last.content), created_at: last.created_at }
+        : null,
+    };
+  }
+
   // Memory
 
   /**
@@ -1320,18 +1433,24 @@ export class Hub {
    */
   async searchMemory(
     actor: MemberRecord,
-    params: { query: string; room?: string; limit: number },
+    params: { query: string; room?: string; for_room?: string; limit: number },
   ): Promise<{ messages: MessageHit[]; notes: NoteHit[] }> {
     const terms = searchTerms(params.query);
+    const mine = await this.store.listRoomsOf(actor.id);
     let roomIds: string[];
-    let roomId: string | undefined;
-    if (params.room) {
-      const room = await this.resolveRoom(params.room);
+    let noteRooms: Set<string>;
+    if (params.room || params.for_room) {
+      const room = await this.resolveRoom((params.room ?? params.for_room)!);
       await this.requireMembership(room.id, actor, room.kind);
-      roomId = room.id;
       roomIds = [room.id];
+      // What every member of that room may read anyway: public rooms.
+      if (params.for_room)
+        roomIds.push(...mine.filter((r) => r.kind === 'public' && r.id !== room.id).map((r) => r.id));
+      noteRooms = new Set([room.id]);
     } else {
-      roomIds = (await this.store.listRoomsOf(actor.id)).map((room) => room.id);
+      // Someone else's conversation with this agent never surfaces outside it.
+      roomIds = mine.filter((r) => r.kind !== 'conversation' || r.created_by === actor.handle).map((r) => r.id);
+      noteRooms = new Set(roomIds);
     }
     const query = { terms, limit: params.limit, now: this.now() };
     const [messages, notes] = await Promise.all([
@@ -1341,7 +1460,7 @@ export class Hub {
     return {
       messages,
       notes: notes
-        .filter(({ note }) => !roomId || note.room_id === null || note.room_id === roomId)
+        .filter(({ note }) => note.room_id === null || noteRooms.has(note.room_id))
         .map(({ note, score }) => ({ note: publicNote(note, actor.handle), score })),
     };
   }
@@ -1626,6 +1745,20 @@ export class Hub {
   }
 }
 
+/** A conversation's first title: the first line of its first message, cut at a word near 200 characters. */
+function titleFrom(content: string): string {
+  const line = content.trim().split('\n')[0]!.trim();
+  if (line.length <= MAX_TITLE_CHARS) return line;
+  const cut = line.slice(0, MAX_TITLE_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > MAX_TITLE_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function excerptOf(content: string): string {
+  const flat = content.replace(/\s+/g, ' ').trim();
+  return flat.length <= 140 ? flat : `${flat.slice(0, 139)}…`;
+}
+
 function publicNote(note: NoteRecord, handle: string): Note {
   return { id: note.id, member: handle, room: note.room_id, content: note.content, created_at: note.created_at };
 }
@@ -1673,6 +1806,10 @@ function membershipFor(
   roomId = '',
 ): Omit<MembershipRecord, 'read_seq'> & { room_id: string } {
   return { room_id: roomId, member_id: member.id, role, joined_at: at, notify: 'all', listen: 'addressed' };
+}
+
+function roomUpdated(actor: MemberRecord, at: string): (room: RoomRecord) => EventDraft {
+  return (room) => ({ kind: 'room.updated', actor: actor.handle, at, data: { room: publicRoom(room) }, agents: null });
 }
 
 function joinedDraft(memberId: string, known: MemberRecord[], by: string, at: string): EventDraft {

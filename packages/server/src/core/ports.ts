@@ -68,6 +68,10 @@ export interface RoomRecord {
   agent_depth_limit: number;
   direct_key: string | null;
   member_count: number;
+  /** A conversation's title. */
+  title: string | null;
+  /** A deleted conversation: hidden from everyone, its rows kept. */
+  deleted_at: string | null;
 }
 
 export interface MembershipRecord {
@@ -257,7 +261,7 @@ export interface Store {
   removeDenylist(handle: string): Promise<boolean>;
 
   createRoom(
-    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
     members: Omit<MembershipRecord, 'read_seq'>[],
     joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
   ): Promise<{ room: RoomRecord; events: StoredEvent[] }>;
@@ -266,10 +270,12 @@ export interface Store {
   roomByDirectKey(key: string): Promise<RoomRecord | undefined>;
   updateRoom(
     id: string,
-    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at' | 'title' | 'deleted_at'>>,
     event: (room: RoomRecord) => EventDraft,
   ): Promise<{ room: RoomRecord; event: StoredEvent }>;
   listPublicRooms(): Promise<RoomRecord[]>;
+  /** Messages of a room that are not deleted. */
+  countMessages(roomId: string): Promise<number>;
   listRoomsOf(memberId: string): Promise<RoomSummary[]>;
   roomIdsOf(memberId: string): Promise<string[]>;
 
@@ -293,6 +299,8 @@ export interface Store {
     event: (message: Message, quiet: boolean) => EventDraft,
   ): Promise<InsertMessageResult>;
   messageById(id: string): Promise<Message | undefined>;
+  /** The message a sender sent with this client_id, if any. */
+  messageByClientId(senderId: string, clientId: string): Promise<Message | undefined>;
   /** A message with who it reached: events about it later (edits, reactions) reach the same agents. */
   messageAudience(id: string): Promise<MessageAudience | undefined>;
   updateMessage(
@@ -304,7 +312,7 @@ export interface Store {
   removeReaction(messageId: string, member: string, emoji: string, event: EventDraft): Promise<StoredEvent | undefined>;
   history(roomId: string, query: HistoryQuery): Promise<{ messages: Message[]; has_more: boolean }>;
   recentMessages(query: RecentQuery): Promise<Message[]>;
-  /** Best first: relevance over recency (score > 0, higher is better). */
+  /** Best first: relevance over recency (score > 0, higher is better). Deleted rooms are never searched. */
   searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>>;
   insertNote(note: NoteRecord): Promise<NoteRecord>;
   /** One member's notes, best first, scored as `searchMessages` scores. */

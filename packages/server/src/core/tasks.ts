@@ -124,7 +124,9 @@ export class TaskBoard {
       room = await this.host.resolveRoom(params.room);
       await this.host.requireMember(room.id, actor);
       // Workers join the task's room: a direct conversation must not be opened to them.
-      if (room.kind === 'direct') throw new HubError('invalid_request', 'A task cannot be logged in a direct room.');
+      if (room.kind === 'direct' || room.kind === 'conversation') {
+        throw new HubError('invalid_request', `A task cannot be logged in a ${room.kind} room.`);
+      }
       if (room.archived_at) throw new HubError('room_archived');
     } else {
       room = await this.host.createTaskRoom(actor, `task-${id.slice(-8).toLowerCase()}`, params.title);

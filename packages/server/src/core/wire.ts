@@ -14,6 +14,7 @@ export function publicRoom(room: RoomRecord): Room {
     last_seq: room.last_seq,
     agent_depth_limit: room.agent_depth_limit,
     member_count: room.member_count,
+    ...(room.kind === 'conversation' ? { title: room.title ?? '' } : {}),
   };
 }
 

@@ -69,6 +69,8 @@ export function toRoom(row: Row): RoomRecord {
     agent_depth_limit: Number(row.agent_depth_limit),
     direct_key: (row.direct_key as string | null) ?? null,
     member_count: Number(row.member_count),
+    title: (row.title as string | null) ?? null,
+    deleted_at: (row.deleted_at as string | null) ?? null,
   };
 }
 

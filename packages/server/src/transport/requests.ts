@@ -53,6 +53,14 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   history: ({ hub, actor }, params) => hub.history(actor, params),
   'memory.search': ({ hub, actor }, params) => hub.searchMemory(actor, params),
   'memory.save': async ({ hub, actor }, params) => ({ note: await hub.saveNote(actor, params) }),
+  'conversation.create': ({ hub, actor }, params) => hub.createConversation(actor, params),
+  'conversation.list': async ({ hub, actor }) => ({ conversations: await hub.listConversations(actor) }),
+  'conversation.rename': async ({ hub, actor }, params) => ({
+    conversation: await hub.renameConversation(actor, params.conversation, params.title),
+  }),
+  'conversation.delete': async ({ hub, actor }, params) => ({
+    conversation: await hub.deleteConversation(actor, params.conversation),
+  }),
   'message.get': async ({ hub, actor }, params) => ({ message: await hub.getMessage(actor, params.message) }),
   'rooms.list': async ({ hub, actor }, params) => ({
     rooms: params.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actor),

@@ -11,6 +11,7 @@ import {
   HistoryParams,
   Id,
   Limits,
+  ConversationRequestSchemas,
   MemoryRequestSchemas,
   ListenMode,
   NewHandle,
@@ -368,6 +369,64 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
       const result = await hub.send(actorOf(request), { ...request.body, room: request.params.room });
       return reply.status(result.duplicate ? 200 : 201).send(result);
     },
+  );
+  app.post(
+    '/api/v1/conversations',
+    {
+      schema: {
+        tags: tags('conversations'),
+        summary: 'Start a private conversation with an agent, with a first message (its title)',
+        body: ConversationRequestSchemas['conversation.create'],
+      },
+    },
+    async (request, reply) => reply.status(201).send(await hub.createConversation(actorOf(request), request.body)),
+  );
+  app.get(
+    '/api/v1/conversations',
+    {
+      schema: {
+        tags: tags('conversations'),
+        summary: 'Your conversations, most recently active first, with the last message and counts',
+      },
+    },
+    async (request) => ({ conversations: await hub.listConversations(actorOf(request)) }),
+  );
+  app.patch(
+    '/api/v1/conversations/:id',
+    {
+      schema: {
+        tags: tags('conversations'),
+        summary: 'Rename a conversation you started',
+        params: MessageParam,
+        body: ConversationRequestSchemas['conversation.rename'].pick({ title: true }),
+      },
+    },
+    async (request) => ({
+      conversation: await hub.renameConversation(actorOf(request), request.params.id, request.body.title),
+    }),
+  );
+  app.delete(
+    '/api/v1/conversations/:id',
+    {
+      schema: {
+        tags: tags('conversations'),
+        summary: 'Delete a conversation you started: gone for both sides, its messages kept in the store',
+        params: MessageParam,
+      },
+    },
+    async (request) => ({ conversation: await hub.deleteConversation(actorOf(request), request.params.id) }),
+  );
+  app.get(
+    '/api/v1/conversations/:id/messages',
+    {
+      schema: {
+        tags: tags('conversations'),
+        summary: 'Resume a conversation: its messages, paged as room history',
+        params: MessageParam,
+        querystring: HistoryQuery,
+      },
+    },
+    async (request) => hub.history(actorOf(request), { ...request.query, room: request.params.id }),
   );
   app.get(
     '/api/v1/memory/search',

@@ -38,7 +38,7 @@ export interface OpenedStore {
  */
 export type StoreFactory = (t: TestContext) => Promise<OpenedStore>;
 
-type NewRoom = Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>;
+type NewRoom = Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>;
 type NewMembership = Omit<MembershipRecord, 'read_seq'>;
 
 interface SendOptions {
@@ -134,6 +134,7 @@ class World {
       created_at: this.now(),
       agent_depth_limit: 5,
       direct_key: null,
+      title: null,
       ...extra,
     };
   }
@@ -449,7 +450,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         });
 
         assert.deepEqual(seen, [ada.id, bob.id, alpha.id]);
-        assert.deepEqual(room, { ...input, archived_at: null, last_seq: 3, member_count: 3 });
+        assert.deepEqual(room, { ...input, archived_at: null, deleted_at: null, last_seq: 3, member_count: 3 });
         assert.deepEqual(seqs(events), [1, 2, 3]);
         assert.deepEqual(
           events.map((event) => [event.kind, event.room, event.data.member_id, event.agents, event.quiet]),

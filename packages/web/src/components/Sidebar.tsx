@@ -1,4 +1,4 @@
-/** The rooms: channels and direct rooms with unread and mention badges, and the ways to add more. */
+/** The rooms: channels, direct rooms and conversations with agents, with unread and mention badges, and the ways to add more. */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
 import { roomTitle } from '../chat-store.js';
@@ -30,9 +30,20 @@ export function Sidebar({
     (state) =>
       Object.values(state.tasks).filter((task) => task.status === 'review' || task.status === 'input_required').length,
   );
-  const [dialog, setDialog] = useState<'create' | 'browse' | 'direct' | undefined>();
-  const channels = rooms.filter((room) => room.kind !== 'direct' && !room.archived);
+  const conversations = useChat((state) => state.conversations);
+  const [dialog, setDialog] = useState<
+    'create' | 'browse' | 'direct' | 'conversation' | 'rename' | 'delete' | undefined
+  >();
+  const channels = rooms.filter((room) => room.kind !== 'direct' && room.kind !== 'conversation' && !room.archived);
   const direct = rooms.filter((room) => room.kind === 'direct');
+  const activity = (id: string) => {
+    const conversation = conversations[id];
+    return conversation?.last_message?.created_at ?? conversation?.created_at ?? '';
+  };
+  const talks = rooms
+    .filter((room) => room.kind === 'conversation')
+    .sort((a, b) => activity(b.id).localeCompare(activity(a.id)));
+  const currentTalk = talks.find((room) => room.id === current);
 
   function roomButton(room: (typeof rooms)[number]) {
     const active = room.id === current;
@@ -46,7 +57,8 @@ export function Sidebar({
           aria-current={active ? 'page' : undefined}
         >
           <span className="room-name">{roomTitle(room)}</span>
-          {room.kind !== 'direct' && room.mentions > 0 ? (
+          {room.kind === 'conversation' && <ConversationPreview id={room.id} />}
+          {room.kind !== 'direct' && room.kind !== 'conversation' && room.mentions > 0 ? (
             <span
               className="badge mention"
               aria-label={`${room.mentions} ${room.mentions === 1 ? 'mention' : 'mentions'}`}
@@ -55,7 +67,10 @@ export function Sidebar({
             </span>
           ) : (
             unread > 0 && (
-              <span className={room.kind === 'direct' ? 'badge mention' : 'badge'} aria-label={`${unread} unread`}>
+              <span
+                className={room.kind === 'direct' || room.kind === 'conversation' ? 'badge mention' : 'badge'}
+                aria-label={`${unread} unread`}
+              >
                 {unread}
               </span>
             )
@@ -115,12 +130,43 @@ export function Sidebar({
         </h3>
         <ul>{direct.map(roomButton)}</ul>
       </section>
+      <section aria-label="Conversations">
+        <h3>
+          Conversations
+          <button
+            type="button"
+            className="icon"
+            aria-label="New conversation"
+            onClick={() => setDialog('conversation')}
+          >
+            +
+          </button>
+        </h3>
+        <ul>{talks.map(roomButton)}</ul>
+        {currentTalk && (
+          <div className="conversation-actions">
+            <button type="button" className="link" onClick={() => setDialog('rename')}>
+              Rename
+            </button>
+            <button type="button" className="link" onClick={() => setDialog('delete')}>
+              Delete
+            </button>
+          </div>
+        )}
+      </section>
       <p className="hint">
         <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to a room
       </p>
       {dialog === 'create' && <CreateRoom onClose={() => setDialog(undefined)} onCreated={onOpen} />}
       {dialog === 'browse' && <BrowseRooms onClose={() => setDialog(undefined)} onOpen={onOpen} />}
       {dialog === 'direct' && <NewDirect onClose={() => setDialog(undefined)} onOpen={onOpen} />}
+      {dialog === 'conversation' && <NewConversation onClose={() => setDialog(undefined)} onOpen={onOpen} />}
+      {dialog === 'rename' && currentTalk && (
+        <RenameConversation id={currentTalk.id} title={roomTitle(currentTalk)} onClose={() => setDialog(undefined)} />
+      )}
+      {dialog === 'delete' && currentTalk && (
+        <DeleteConversation id={currentTalk.id} title={roomTitle(currentTalk)} onClose={() => setDialog(undefined)} />
+      )}
     </nav>
   );
 }
@@ -271,6 +317,107 @@ function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: 
           </li>
         ))}
       </ul>
+    </Dialog>
+  );
+}
+
+/** The last message of a conversation and how many there are, under its title. */
+function ConversationPreview({ id }: { id: string }) {
+  const conversation = useChat((state) => state.conversations[id]);
+  if (!conversation) return null;
+  const last = conversation.last_message;
+  return (
+    <span className="conversation-preview">
+      {last ? `@${last.sender}: ${last.excerpt}` : 'No messages yet'} · {conversation.message_count}{' '}
+      {conversation.message_count === 1 ? 'message' : 'messages'}
+    </span>
+  );
+}
+
+function NewConversation({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: string) => void }) {
+  const store = useStore();
+  const members = useLoaded<Member[]>(() => store.directory());
+  const agents = (members ?? []).filter((member) => member.kind === 'agent' && !member.disabled);
+  const [agent, setAgent] = useState('');
+  const [content, setContent] = useState('');
+  const chosen = agent || agents[0]?.handle || '';
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!chosen || !content.trim()) return;
+    const id = await store.startConversation(chosen, content.trim());
+    if (id) {
+      onClose();
+      onOpen(id);
+    }
+  }
+  return (
+    <Dialog label="New conversation" onClose={onClose}>
+      <form onSubmit={submit}>
+        <label>
+          With
+          <select value={chosen} onChange={(e) => setAgent(e.target.value)} aria-label="Agent">
+            {agents.map((member) => (
+              <option key={member.id} value={member.handle}>
+                @{member.handle}
+                {member.description ? ` — ${member.description}` : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          First message
+          <textarea
+            aria-label="First message"
+            value={content}
+            onChange={(e) => setContent(e.target.value)}
+            placeholder="What do you want to talk about? This becomes the title."
+          />
+        </label>
+        <button type="submit" disabled={!chosen || !content.trim()}>
+          Start
+        </button>
+        {members && agents.length === 0 && <p className="hint">No agent is a member of this hub yet.</p>}
+      </form>
+    </Dialog>
+  );
+}
+
+function RenameConversation({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
+  const store = useStore();
+  const [value, setValue] = useState(title);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!value.trim()) return;
+    await store.renameConversation(id, value.trim());
+    onClose();
+  }
+  return (
+    <Dialog label="Rename conversation" onClose={onClose}>
+      <form onSubmit={submit}>
+        <input aria-label="Title" maxLength={200} value={value} onChange={(e) => setValue(e.target.value)} />
+        <button type="submit">Rename</button>
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteConversation({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
+  const store = useStore();
+  return (
+    <Dialog label="Delete conversation" onClose={onClose}>
+      <p>Delete “{title}”? It disappears for you and for the agent. This cannot be undone here.</p>
+      <button
+        type="button"
+        onClick={async () => {
+          await store.deleteConversation(id);
+          onClose();
+        }}
+      >
+        Delete
+      </button>
+      <button type="button" onClick={onClose}>
+        Cancel
+      </button>
     </Dialog>
   );
 }

@@ -177,6 +177,14 @@ CREATE INDEX notes_member ON notes(member_id, created_at);
 CREATE INDEX notes_search ON notes USING GIN (to_tsvector('simple', content));
 `,
   },
+  {
+    version: 4,
+    name: 'conversations: room titles, and soft-deleted rooms',
+    sql: `
+ALTER TABLE rooms ADD COLUMN title text;
+ALTER TABLE rooms ADD COLUMN deleted_at text;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -397,15 +397,15 @@ export class PgStore implements Store {
   // Rooms and membership
 
   createRoom(
-    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
     members: Omit<MembershipRecord, 'read_seq'>[],
     joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
   ): Promise<{ room: RoomRecord; events: StoredEvent[] }> {
     return this.write(async (client) => {
       try {
         await client.query(
-          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key, title)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [
             room.id,
             room.name,
@@ -415,6 +415,7 @@ export class PgStore implements Store {
             room.created_at,
             room.agent_depth_limit,
             room.direct_key,
+            room.title,
           ],
         );
       } catch (error) {
@@ -469,7 +470,7 @@ export class PgStore implements Store {
 
   updateRoom(
     id: string,
-    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at' | 'title' | 'deleted_at'>>,
     event: (room: RoomRecord) => EventDraft,
   ): Promise<{ room: RoomRecord; event: StoredEvent }> {
     return this.write(async (client) => {
@@ -481,6 +482,15 @@ export class PgStore implements Store {
       const stored = await this.appendEvent(client, id, event(after));
       return { room: after, event: stored };
     });
+  }
+
+  countMessages(roomId: string): Promise<number> {
+    return this.read(async (db) =>
+      Number(
+        (await db.query('SELECT count(*) AS n FROM messages WHERE room_id = $1 AND deleted_at IS NULL', [roomId]))
+          .rows[0].n,
+      ),
+    );
   }
 
   listPublicRooms(): Promise<RoomRecord[]> {
@@ -500,10 +510,10 @@ export class PgStore implements Store {
                 AND x.sender_id <> $1 AND x.deleted_at IS NULL AND (x.mention_all OR x.seq IN
                   (SELECT a.seq FROM message_addressees a WHERE a.member_id = $1 AND a.room_id = r.id AND a.seq > m.read_seq))
                 LIMIT ${UNREAD_CAP}) c) AS mentioned,
-             CASE WHEN r.kind = 'direct' THEN (SELECT json_agg(o.handle ORDER BY o.handle) FROM room_members om
+             CASE WHEN r.kind IN ('direct', 'conversation') THEN (SELECT json_agg(o.handle ORDER BY o.handle) FROM room_members om
                 JOIN members o ON o.id = om.member_id WHERE om.room_id = r.id AND om.member_id <> $1) END AS others
            FROM room_members m JOIN rooms r ON r.id = m.room_id
-           WHERE m.member_id = $1 ORDER BY r.kind = 'direct', r.name, r.created_at`,
+           WHERE m.member_id = $1 AND r.deleted_at IS NULL ORDER BY r.kind IN ('direct', 'conversation'), r.name, r.created_at`,
           [memberId],
         )
       ).rows;
@@ -514,11 +524,13 @@ export class PgStore implements Store {
           ...publicRoom(room),
           read_seq: Number(row.read_seq),
           unread,
-          mentions: room.kind === 'direct' ? unread : Number(row.mentioned),
+          mentions: room.kind === 'direct' || room.kind === 'conversation' ? unread : Number(row.mentioned),
           notify: row.notify as RoomSummary['notify'],
           listen: row.listen as RoomSummary['listen'],
         };
-        if (room.kind === 'direct') summary.members = (row.others as string[] | null) ?? [];
+        if (room.kind === 'direct' || room.kind === 'conversation') {
+          summary.members = (row.others as string[] | null) ?? [];
+        }
         return summary;
       });
     });
@@ -685,6 +697,13 @@ export class PgStore implements Store {
         firstPastLimit,
       };
     }, this.lanes[laneOf(input.room_id)]);
+  }
+
+  messageByClientId(senderId: string, clientId: string): Promise<Message | undefined> {
+    return this.read(async (db) => {
+      const row = await one(db, 'SELECT * FROM messages WHERE sender_id = $1 AND client_id = $2', [senderId, clientId]);
+      return row ? (await this.toMessages(db, [row]))[0] : undefined;
+    });
   }
 
   messageById(id: string): Promise<Message | undefined> {

@@ -202,6 +202,14 @@ CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
 END;
 `,
   },
+  {
+    version: 4,
+    name: 'conversations: room titles, and soft-deleted rooms',
+    sql: `
+ALTER TABLE rooms ADD COLUMN title TEXT;
+ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -372,15 +372,15 @@ export class SqliteStore implements Store {
   // Rooms and membership
 
   createRoom(
-    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at'>,
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
     members: Omit<MembershipRecord, 'read_seq'>[],
     joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
   ): Promise<{ room: RoomRecord; events: StoredEvent[] }> {
     return this.write(() => {
       try {
         this.statement(
-          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key)
-             VALUES (@id, @name, @kind, @topic, @created_by, @created_at, @agent_depth_limit, @direct_key)`,
+          `INSERT INTO rooms (id, name, kind, topic, created_by, created_at, agent_depth_limit, direct_key, title)
+             VALUES (@id, @name, @kind, @topic, @created_by, @created_at, @agent_depth_limit, @direct_key, @title)`,
         ).run(room);
       } catch (error) {
         if (isUniqueViolation(error)) throw new HubError('room_name_taken', `A room named #${room.name} exists.`);
@@ -431,7 +431,7 @@ export class SqliteStore implements Store {
 
   updateRoom(
     id: string,
-    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at'>>,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at' | 'title' | 'deleted_at'>>,
     event: (room: RoomRecord) => EventDraft,
   ): Promise<{ room: RoomRecord; event: StoredEvent }> {
     return this.write(() => {
@@ -452,6 +452,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  countMessages(roomId: string): Promise<number> {
+    return this.read(
+      () =>
+        (
+          this.statement('SELECT count(*) AS n FROM messages WHERE room_id = ? AND deleted_at IS NULL').get(roomId) as {
+            n: number;
+          }
+        ).n,
+    );
+  }
+
   listPublicRooms(): Promise<RoomRecord[]> {
     return this.read(() =>
       (this.statement("SELECT * FROM rooms WHERE kind = 'public' ORDER BY name").all() as Row[]).map(toRoom),
@@ -462,7 +473,7 @@ export class SqliteStore implements Store {
     return this.read(() => {
       const rows = this.statement(
         `SELECT r.*, m.read_seq, m.notify, m.listen FROM room_members m JOIN rooms r ON r.id = m.room_id
-           WHERE m.member_id = ? ORDER BY r.kind = 'direct', r.name, r.created_at`,
+           WHERE m.member_id = ? AND r.deleted_at IS NULL ORDER BY r.kind IN ('direct', 'conversation'), r.name, r.created_at`,
       ).all(memberId) as Row[];
       const unread = this.statement(
         `SELECT count(*) AS n FROM (SELECT 1 FROM messages WHERE room_id = ? AND seq > ? AND sender_id <> ?
@@ -486,13 +497,13 @@ export class SqliteStore implements Store {
           read_seq: readSeq,
           unread: unreadCount,
           mentions:
-            room.kind === 'direct'
+            room.kind === 'direct' || room.kind === 'conversation'
               ? unreadCount
               : (mentions.get(room.id, readSeq, memberId, memberId, room.id, readSeq) as { n: number }).n,
           notify: row.notify as RoomSummary['notify'],
           listen: row.listen as RoomSummary['listen'],
         };
-        if (room.kind === 'direct') {
+        if (room.kind === 'direct' || room.kind === 'conversation') {
           summary.members = (others.all(room.id, memberId) as Array<{ handle: string }>).map((other) => other.handle);
         }
         return summary;
@@ -646,6 +657,13 @@ export class SqliteStore implements Store {
         depthExceeded,
         firstPastLimit,
       };
+    });
+  }
+
+  messageByClientId(senderId: string, clientId: string): Promise<Message | undefined> {
+    return this.read(() => {
+      const row = this.stmt.messageByClientId.get(senderId, clientId) as Row | undefined;
+      return row ? this.toMessage(row) : undefined;
     });
   }
 

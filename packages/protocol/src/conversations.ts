@@ -1,0 +1,38 @@
+/** A person's private conversations with an agent: rooms of kind `conversation` that only the two can see. */
+import { z } from 'zod';
+import { ClientId, Content, Handle, Id, type Message } from './model.js';
+
+/** The longest title; a conversation is first titled with the start of its first message. */
+export const MAX_TITLE_CHARS = 200;
+
+export interface Conversation {
+  /** The conversation's room id: send, read and sync it as any room. */
+  id: string;
+  title: string;
+  /** The person who started it. */
+  owner: string;
+  agent: string;
+  created_at: string;
+  /** Messages in it, deleted ones not counted. */
+  message_count: number;
+  /** Messages from the other side after the owner's read cursor (for the agent: after its own). */
+  unread: number;
+  last_message: { id: string; sender: string; excerpt: string; created_at: string } | null;
+}
+
+export const ConversationRequestSchemas = {
+  /** Starts a conversation with an agent with a first message; its title is that message's start. */
+  'conversation.create': z.object({ agent: Handle, content: Content.min(1), client_id: ClientId.optional() }),
+  /** Your conversations, most recently active first. */
+  'conversation.list': z.object({}),
+  'conversation.rename': z.object({ conversation: Id, title: z.string().trim().min(1).max(MAX_TITLE_CHARS) }),
+  /** Hides the conversation from both sides for good; its messages are kept, as for any deleted thing. */
+  'conversation.delete': z.object({ conversation: Id }),
+} as const;
+
+export interface ConversationResultMap {
+  'conversation.create': { conversation: Conversation; message: Message };
+  'conversation.list': { conversations: Conversation[] };
+  'conversation.rename': { conversation: Conversation };
+  'conversation.delete': { conversation: string };
+}
