@@ -5,7 +5,7 @@
  * (or thread) are written one at a time, in the order their messages arrived.
  */
 import type { MessageStream, RoundtableClient } from '@roundtable/client';
-import type { Message, MessagePart } from '@roundtable/protocol';
+import { TokenBudget, type Message, type MessagePart } from '@roundtable/protocol';
 import {
   dynamicTool,
   jsonSchema,
@@ -16,7 +16,6 @@ import {
   type ToolSet,
 } from 'ai';
 import type { AgentDefinition } from './config.js';
-import { TokenBudget } from './budget.js';
 import type { McpToolbox, ToolCallOutcome } from './tools.js';
 
 export interface AgentLogger {

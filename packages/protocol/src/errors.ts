@@ -52,6 +52,10 @@ export const ERRORS = {
   unknown_target: { status: 422, message: 'A target is not a member of the room.' },
   thread_mismatch: { status: 422, message: 'The thread parent is not a top-level message of this room.' },
   rate_limited: { status: 429, message: 'Too many requests; retry after the given delay.' },
+  budget_exhausted: {
+    status: 429,
+    message: 'This agent has used its token budget for this room for this hour; retry after the given delay.',
+  },
   store_unavailable: { status: 503, message: 'The hub cannot write to its store right now; retry.' },
   shutting_down: { status: 503, message: 'The hub is shutting down; reconnect to another instance.' },
   internal: { status: 500, message: 'Unexpected server error.' },

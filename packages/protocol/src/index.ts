@@ -9,3 +9,4 @@ export * from './mentions.js';
 export * from './tasks.js';
 export * from './memory.js';
 export * from './conversations.js';
+export * from './budget.js';

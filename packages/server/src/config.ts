@@ -44,6 +44,7 @@ const Env = z.object({
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   SSE_KEEPALIVE_MS: int(100).default(15_000),
   AGENTS_FILE: z.string().optional(),
+  AGENT_TOKENS_PER_ROOM_PER_HOUR: int(0).default(0),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
@@ -87,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
     /** An agents file (JSON): the hub runs those agents itself, each as an agent member with its own token. */
     agentsFile: e.AGENTS_FILE || undefined,
+    /** Tokens any agent may spend per room per rolling hour, as its replies report them; 0: no hub limit. */
+    agentTokenBudget: e.AGENT_TOKENS_PER_ROOM_PER_HOUR,
     /** The built web UI, served at `/` when it exists. */
     webRoot: e.WEB_ROOT,
   };

@@ -53,6 +53,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     streamIdleMs: config.streamIdleMs,
     taskReaperIntervalMs: config.taskReaperIntervalMs,
     taskEscalateAfterMs: config.taskEscalateAfterMs,
+    agentTokenBudget: config.agentTokenBudget,
     defaultRoom: config.defaultRoom,
     maxFrameBytes: config.maxFrameBytes,
     // With other instances about, a stream still open in the store may be one of theirs.
@@ -122,7 +123,11 @@ async function startHostedAgents(path: string, hub: Hub, url: string, logger: Lo
   const { loadAgentsFile, startAgents } = await import('@roundtable/agents');
   const file = loadAgentsFile(path);
   const tokens = new Map<string, string>();
-  for (const agent of file.agents) tokens.set(agent.handle, await hub.hostedAgentToken(agent));
+  for (const agent of file.agents) {
+    const { token, memberId } = await hub.hostedAgentToken(agent);
+    tokens.set(agent.handle, token);
+    hub.setAgentBudget(memberId, agent.budgets.tokens_per_room_per_hour);
+  }
   const log = logger.child({ component: 'agents' });
   return startAgents(file.agents, {
     url,

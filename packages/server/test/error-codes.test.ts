@@ -665,6 +665,24 @@ test('too many REST requests get 429 with Retry-After, per member and per addres
   assert.ok(Number(anonymous.headers.get('retry-after')) >= 1);
 });
 
+test('an agent past its token budget gets budget_exhausted over WebSocket and REST, and the room keeps serving', async (t) => {
+  const { hub, a, b } = await scene(t, { AGENT_TOKENS_PER_ROOM_PER_HOUR: '10' });
+  const helper = await hub.member('helper', 'agent');
+  const h = await RawClient.ready(t, hub.url, helper.token);
+  await h.request('send', {
+    room: 'general',
+    content: 'costly',
+    metadata: { usage: { input_tokens: 8, output_tokens: 4 } },
+  });
+  const before = await lastSeq(hub);
+  expectErrorFrame(await h.requestError('send', { room: 'general', content: 'more' }), 'budget_exhausted');
+  const rest = await call(hub, helper.token, 'POST', '/api/v1/rooms/general/messages', { content: 'more' });
+  expectRestError(rest, 'budget_exhausted');
+  assert.ok(rest.body.retry_after_ms > 0);
+  await eventually(async () => assert.equal(await lastSeq(hub), before + 1, 'only the one notice was logged'));
+  await assertStillServing(a, b);
+});
+
 test('too many frames on one connection get rate_limited, and other connections are not slowed', async (t) => {
   const { hub, a, b } = await scene(t, { RATE_CONNECTION_FRAMES_PER_SEC: '1', RATE_CONNECTION_FRAMES_BURST: '3' });
   const before = await lastSeq(hub);

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   MAX_TITLE_CHARS,
   parseMentions,
+  TokenBudget,
   type Conversation,
   type Cursors,
   type HistoryParams,
@@ -94,6 +95,8 @@ export interface HubOptions {
   taskReaperIntervalMs?: number;
   /** A pending task nobody takes for this long is escalated to people, in ms; 0 never. Default 600,000. */
   taskEscalateAfterMs?: number;
+  /** Tokens an agent may spend in one room over a rolling hour (as its replies report them); 0: no limit. */
+  agentTokenBudget?: number;
 }
 
 export interface Authenticated {
@@ -144,6 +147,9 @@ export class Hub {
   private readonly roomViewsCache = new Map<string, RoomMemberView[]>();
   private readonly lastPublished = new Map<string, number>();
   private readonly streams = new Map<string, ActiveStream>();
+  /** Per agent: its token budget's rolling hour, per room. */
+  private readonly ledgers = new Map<string, TokenBudget>();
+  private readonly agentBudgets = new Map<string, number>();
   /** Per member, the latest send still on its way to the store's queue. */
   private readonly sendOrder = new Map<string, Promise<void>>();
   /** The presence last shown to this instance's sessions, per member, so only changes are sent. */
@@ -178,6 +184,7 @@ export class Hub {
       endStreamsAtStart: options.endStreamsAtStart ?? true,
       taskReaperIntervalMs: options.taskReaperIntervalMs ?? 1_000,
       taskEscalateAfterMs: options.taskEscalateAfterMs ?? 600_000,
+      agentTokenBudget: options.agentTokenBudget ?? 0,
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
     this.board = new PresenceBoard(PRESENCE_HEARTBEAT_MS * 3);
@@ -472,7 +479,11 @@ export class Hub {
    * A token for an agent this hub runs itself: the agent member is created at its first start, and each
    * start replaces the token of the one before, so restarts leave no live tokens behind.
    */
-  async hostedAgentToken(input: { handle: string; display_name?: string; description?: string }): Promise<string> {
+  async hostedAgentToken(input: {
+    handle: string;
+    display_name?: string;
+    description?: string;
+  }): Promise<{ token: string; memberId: string }> {
     let member = await this.store.memberByHandle(input.handle);
     if (!member) member = await this.createMemberRecord({ ...input, kind: 'agent' });
     if (member.kind !== 'agent') {
@@ -487,7 +498,7 @@ export class Hub {
         this.bus.publish({ kind: 'control', action: 'token.revoked', tokenId: token.id });
       }
     }
-    return (await this.issueToken(member.id, HOSTED_AGENT_TOKEN, 'session')).token;
+    return { token: (await this.issueToken(member.id, HOSTED_AGENT_TOKEN, 'session')).token, memberId: member.id };
   }
 
   async updateMember(
@@ -1096,6 +1107,7 @@ export class Hub {
     const room = await this.resolveRoom(params.room);
     await this.requireMembership(room.id, actor, room.kind);
     if (room.archived_at) throw new HubError('room_archived');
+    if (actor.kind === 'agent') this.requireBudget(actor, room.id);
     const members = await this.roomMembers(room.id);
     const views = await this.memberViews(room.id, members);
     const byHandle = new Map(views.map((view) => [view.handle, view]));
@@ -1164,6 +1176,7 @@ export class Hub {
     }
     this.publishEvent(result.event);
     this.stats.messagesSent += 1;
+    if (status === 'complete' && actor.kind === 'agent') this.spend(actor.id, room.id, params.metadata);
     if (status === 'streaming') {
       this.streams.set(result.message.id, {
         messageId: result.message.id,
@@ -1596,7 +1609,54 @@ export class Hub {
     this.requireMayPost(actor);
     const stream = this.streamOf(actor, messageId);
     checkSizes(final.parts, final.metadata);
+    if (actor.kind === 'agent') this.spend(actor.id, stream.room, final.metadata);
     return this.finishStream(stream, 'complete', final);
+  }
+
+  // Agent budgets
+
+  /** An agent run by this hub brings its own budget (from the agents file), over the hub-wide one. */
+  setAgentBudget(agentId: string, tokensPerRoomPerHour: number): void {
+    this.agentBudgets.set(agentId, tokensPerRoomPerHour);
+    this.ledgers.delete(agentId);
+  }
+
+  private ledgerOf(agentId: string): { ledger: TokenBudget; limit: number } | undefined {
+    const limit = this.agentBudgets.get(agentId) ?? this.options.agentTokenBudget;
+    if (!limit) return undefined;
+    let ledger = this.ledgers.get(agentId);
+    if (!ledger) {
+      ledger = new TokenBudget(limit, () => this.clock.now());
+      this.ledgers.set(agentId, ledger);
+    }
+    return { ledger, limit };
+  }
+
+  /** The tokens a reply reports (`metadata.usage`) count against its agent's budget in that room. */
+  private spend(agentId: string, roomId: string, metadata: Record<string, unknown> | undefined): void {
+    const usage = metadata?.usage as { input_tokens?: unknown; output_tokens?: unknown } | undefined;
+    const tokens = [usage?.input_tokens, usage?.output_tokens].reduce<number>(
+      (sum, value) => sum + (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0),
+      0,
+    );
+    if (tokens > 0) this.ledgerOf(agentId)?.ledger.spend(roomId, tokens);
+  }
+
+  /** An agent over its budget in a room is refused there, and the room is told once per exhaustion. */
+  private requireBudget(agent: MemberRecord, roomId: string): void {
+    const budget = this.ledgerOf(agent.id);
+    if (!budget || budget.ledger.allows(roomId)) return;
+    const wait = budget.ledger.msUntilAllowed(roomId);
+    if (budget.ledger.shouldNotify(roomId)) {
+      const minutes = Math.max(1, Math.ceil(wait / 60_000));
+      void this.postSystem(
+        roomId,
+        `@${agent.handle} has used its token budget for this room for this hour ` +
+          `(${budget.limit.toLocaleString('en-US')} tokens); it can answer again in about ${minutes} min.`,
+        { metadata: { notice: 'budget_exhausted', agent: agent.handle } },
+      ).catch((error: unknown) => this.logger.warn({ err: error }, 'could not post a budget notice'));
+    }
+    throw new HubError('budget_exhausted', undefined, { retryAfterMs: wait });
   }
 
   async streamError(actor: MemberRecord, messageId: string, error: string): Promise<Message> {

@@ -1,4 +1,7 @@
-/** Tokens an agent spends per room over a rolling hour, and when it may say so again. */
+/**
+ * Tokens an agent spends per key (a room) over a rolling hour, and when it may say so again: kept by
+ * the hub, which refuses an agent over its budget, and by an agent for its own budget.
+ */
 const HOUR_MS = 3_600_000;
 
 export class TokenBudget {
