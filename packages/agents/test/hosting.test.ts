@@ -116,3 +116,67 @@ test('an agents file with a duplicate handle or bad JSON is refused with the rea
   assert.deepEqual(parsed.agents[0]!.budgets, { max_tokens_per_reply: 1024, tokens_per_room_per_hour: 100_000 });
   assert.deepEqual(parsed.agents[0]!.tools, { mcp: [] });
 });
+
+test('admins define an agent through the API: it runs at once and at every start, secrets stay hidden, and removal stops it', async (t) => {
+  const model = await startFakeModel(t, (request) => ({
+    chunks: [String(request.body.messages[0]!.content).includes('Speak like a pirate') ? 'Arr, hello.' : 'Hello.'],
+  }));
+  const dir = tempDir(t);
+  const first = await startHub(t, { dir });
+  const definition = {
+    description: 'Defined through the API',
+    model: { base_url: model.baseUrl, name: 'm', api_key: { value: 'sk-secret-key' } },
+  };
+  const bob = await first.member('bob', 'person');
+  assert.equal(
+    (await first.api(bob.token, 'PUT', '/api/v1/agents/definitions/parrot', definition)).body.code,
+    'admin_only',
+  );
+  const bad = await first.api(first.adminToken, 'PUT', '/api/v1/agents/definitions/parrot', { model: { name: 'm' } });
+  assert.equal(bad.body.code, 'invalid_request');
+  assert.deepEqual(
+    bad.body.details.issues.map((issue: { path: string }) => issue.path),
+    ['model.base_url'],
+  );
+
+  const defined = await first.api(first.adminToken, 'PUT', '/api/v1/agents/definitions/parrot', definition);
+  assert.equal(defined.status, 200, JSON.stringify(defined.body));
+  assert.equal(defined.body.agent.running, true);
+  assert.deepEqual(defined.body.agent.definition.model.api_key, { value: '***' }, 'the key never leaves the hub');
+  assert.equal((await askAndWait(t, first, 'parrot')).content, 'Hello.');
+
+  await first.api(first.adminToken, 'PUT', '/api/v1/agents/definitions/parrot', {
+    ...definition,
+    system_prompt: 'Speak like a pirate.',
+  });
+  const listed = await first.api(first.adminToken, 'GET', '/api/v1/agents/definitions');
+  assert.deepEqual(
+    listed.body.agents.map((agent: { handle: string; source: string }) => [agent.handle, agent.source]),
+    [['parrot', 'api']],
+  );
+  assert.ok(!JSON.stringify(listed.body).includes('sk-secret-key'));
+  await first.close();
+
+  const second = await startHub(t, { dir, adminToken: first.adminToken });
+  const { token } = await second.member('carol', 'person');
+  const client = new RoundtableClient({ url: second.url, token });
+  t.after(() => client.close());
+  const replies: Message[] = [];
+  client.on('message.updated', (message) => void replies.push(message));
+  await client.connect();
+  await client.send('general', '@parrot hello again');
+  await eventually(() => assert.ok(replies.some((m) => m.sender === 'parrot' && m.content === 'Arr, hello.')), 15_000);
+
+  const removed = await second.api(second.adminToken, 'DELETE', '/api/v1/agents/definitions/parrot');
+  assert.equal(removed.status, 204);
+  assert.deepEqual((await second.api(second.adminToken, 'GET', '/api/v1/agents/definitions')).body.agents, []);
+  await eventually(async () => {
+    const agents = await second.api(second.adminToken, 'GET', '/api/v1/members?kind=agent');
+    const parrot = agents.body.members.find((member: { handle: string }) => member.handle === 'parrot');
+    assert.equal(parrot.presence, 'offline', 'the agent disconnected');
+  });
+  assert.equal(
+    (await second.api(second.adminToken, 'DELETE', '/api/v1/agents/definitions/parrot')).body.code,
+    'member_not_found',
+  );
+});

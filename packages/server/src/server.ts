@@ -5,6 +5,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { LocalRateLimiter } from './core/rate-limit.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { HostedAgents } from './hosted-agents.js';
 import { systemClock, type Bus, type Clock, type RateLimiter, type Store } from './core/ports.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -60,8 +61,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     endStreamsAtStart: !config.redisUrl,
   });
   const { adminToken } = await hub.start();
+  const agents = new HostedAgents(hub, store, clock, logger);
   const context: TransportContext = {
     hub,
+    agents,
     clock,
     metrics: new Metrics(hub),
     limiter,
@@ -88,11 +91,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   const url = `http://${host}:${port}`;
-  let agents: { stop(): Promise<void> } | undefined;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await agents?.stop();
+      await agents.stop();
       hub.stop();
       for (const connection of [...context.connections]) connection.close(1001, 'server shutting down');
       await app.close();
@@ -100,13 +102,11 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       await bus.close();
       await limiter.close();
     })());
-  if (config.agentsFile) {
-    try {
-      agents = await startHostedAgents(config.agentsFile, hub, ownUrl(config.host, port), logger);
-    } catch (error) {
-      await close();
-      throw error;
-    }
+  try {
+    await agents.start(ownUrl(config.host, port), config.agentsFile);
+  } catch (error) {
+    await close();
+    throw error;
   }
   return { app, hub, store, url, adminToken, close };
 }
@@ -116,27 +116,6 @@ function ownUrl(host: string, port: number): string {
   const reachable =
     host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${reachable}:${port}`;
-}
-
-async function startHostedAgents(path: string, hub: Hub, url: string, logger: Logger) {
-  // Loaded only when agents are configured: the model and MCP clients stay out of a hub without them.
-  const { loadAgentsFile, startAgents } = await import('@roundtable/agents');
-  const file = loadAgentsFile(path);
-  const tokens = new Map<string, string>();
-  for (const agent of file.agents) {
-    const { token, memberId } = await hub.hostedAgentToken(agent);
-    tokens.set(agent.handle, token);
-    hub.setAgentBudget(memberId, agent.budgets.tokens_per_room_per_hour);
-  }
-  const log = logger.child({ component: 'agents' });
-  return startAgents(file.agents, {
-    url,
-    tokenFor: (agent) => tokens.get(agent.handle),
-    logger: {
-      info: (message, extra) => log.info(extra ?? {}, message),
-      warn: (message, extra) => log.warn(extra ?? {}, message),
-    },
-  });
 }
 
 // PostgreSQL and Redis clients are loaded only when configured: the default single-process hub does

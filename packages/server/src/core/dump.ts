@@ -30,7 +30,8 @@ export type TableName =
   | 'reactions'
   | 'events'
   | 'tasks'
-  | 'notes';
+  | 'notes'
+  | 'agent_definitions';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -62,6 +63,7 @@ export const TABLES: TableSpec[] = [
   { name: 'events', key: ['room_id', 'seq'], json: ['data', 'agents'], bool: ['quiet'], roomFilter: 'room_id = @room' },
   { name: 'tasks', key: ['id'], json: ['capabilities', 'doc'], roomFilter: 'room_id = @room' },
   { name: 'notes', key: ['id'], roomFilter: 'room_id = @room' },
+  { name: 'agent_definitions', key: ['handle'] },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

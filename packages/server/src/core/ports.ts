@@ -191,6 +191,13 @@ export interface MessageSearch extends SearchQuery {
   roomIds: string[];
 }
 
+export interface AgentDefinitionRecord {
+  handle: string;
+  /** The definition as JSON, checked by the agents package when it is made and when it is run. */
+  definition: string;
+  updated_at: string;
+}
+
 export interface NoteRecord {
   id: string;
   member_id: string;
@@ -315,6 +322,10 @@ export interface Store {
   /** Best first: relevance over recency (score > 0, higher is better). Deleted rooms are never searched. */
   searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>>;
   insertNote(note: NoteRecord): Promise<NoteRecord>;
+  /** Agent definitions admins made through the API (JSON text), for the hub to run. */
+  agentDefinitions(): Promise<AgentDefinitionRecord[]>;
+  putAgentDefinition(record: AgentDefinitionRecord): Promise<void>;
+  deleteAgentDefinition(handle: string): Promise<boolean>;
   /** One member's notes, best first, scored as `searchMessages` scores. */
   searchNotes(memberId: string, query: SearchQuery): Promise<Array<{ note: NoteRecord; score: number }>>;
   /** Messages still marked streaming: after a restart, their producers are gone. */

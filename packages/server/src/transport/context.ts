@@ -1,4 +1,5 @@
 /** What every transport shares: the hub, the clock, limits, metrics and the set of open connections. */
+import type { HostedAgents } from '../hosted-agents.js';
 import type { Hub } from '../core/hub.js';
 import type { Clock, RateLimiter } from '../core/ports.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -10,6 +11,8 @@ export interface Closable {
 
 export interface TransportContext {
   hub: Hub;
+  /** The LLM agents this hub runs: from its agents file, and defined through the API. */
+  agents: HostedAgents;
   clock: Clock;
   metrics: Metrics;
   /** Per-member and per-address request limits, shared across instances when Redis is configured. */

@@ -65,7 +65,7 @@ function publicToken(record: TokenRecord): ApiToken {
   };
 }
 
-export function registerRest(root: FastifyInstance, { hub }: TransportContext): void {
+export function registerRest(root: FastifyInstance, { hub, agents }: TransportContext): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const tags = (tag: string) => [tag];
 
@@ -368,6 +368,43 @@ export function registerRest(root: FastifyInstance, { hub }: TransportContext): 
     async (request, reply) => {
       const result = await hub.send(actorOf(request), { ...request.body, room: request.params.room });
       return reply.status(result.duplicate ? 200 : 201).send(result);
+    },
+  );
+  app.get(
+    '/api/v1/agents/definitions',
+    {
+      schema: {
+        tags: tags('agents'),
+        summary: 'The LLM agents this hub runs (admins): from its agents file and defined here; secrets shown as ***',
+      },
+    },
+    async (request) => ({ agents: agents.list(actorOf(request)) }),
+  );
+  app.put(
+    '/api/v1/agents/definitions/:handle',
+    {
+      schema: {
+        tags: tags('agents'),
+        summary: 'Define or redefine an LLM agent this hub runs (admins); it starts at once, and at every start',
+        description: 'The body is an agent definition as in the agents file, without `handle` (see docs/agents.md).',
+        params: z.object({ handle: Handle }),
+        body: z.record(z.string(), z.unknown()),
+      },
+    },
+    async (request) => ({ agent: await agents.define(actorOf(request), request.params.handle, request.body) }),
+  );
+  app.delete(
+    '/api/v1/agents/definitions/:handle',
+    {
+      schema: {
+        tags: tags('agents'),
+        summary: 'Stop an agent defined through the API and forget its definition (admins); the member stays',
+        params: z.object({ handle: Handle }),
+      },
+    },
+    async (request, reply) => {
+      await agents.remove(actorOf(request), request.params.handle);
+      return reply.status(204).send();
     },
   );
   app.post(

@@ -185,6 +185,17 @@ ALTER TABLE rooms ADD COLUMN title text;
 ALTER TABLE rooms ADD COLUMN deleted_at text;
 `,
   },
+  {
+    version: 5,
+    name: 'agent definitions made through the API',
+    sql: `
+CREATE TABLE agent_definitions (
+  handle text PRIMARY KEY,
+  definition text NOT NULL,
+  updated_at text NOT NULL
+);
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

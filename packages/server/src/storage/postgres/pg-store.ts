@@ -22,6 +22,7 @@ import type {
   MessagePatch,
   NewMember,
   NewMessage,
+  AgentDefinitionRecord,
   MessageSearch,
   NoteRecord,
   RecentQuery,
@@ -823,6 +824,31 @@ export class PgStore implements Store {
       const messages = await this.toMessages(db, rows);
       return messages.map((message, index) => ({ message, score: Number(rows[index]!.score) }));
     });
+  }
+
+  agentDefinitions(): Promise<AgentDefinitionRecord[]> {
+    return this.read(
+      async (db) =>
+        (await db.query('SELECT handle, definition, updated_at FROM agent_definitions ORDER BY handle'))
+          .rows as AgentDefinitionRecord[],
+    );
+  }
+
+  putAgentDefinition(record: AgentDefinitionRecord): Promise<void> {
+    return this.write(async (client) => {
+      await client.query(
+        `INSERT INTO agent_definitions (handle, definition, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (handle) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+        [record.handle, record.definition, record.updated_at],
+      );
+    });
+  }
+
+  deleteAgentDefinition(handle: string): Promise<boolean> {
+    return this.write(
+      async (client) =>
+        ((await client.query('DELETE FROM agent_definitions WHERE handle = $1', [handle])).rowCount ?? 0) > 0,
+    );
   }
 
   insertNote(note: NoteRecord): Promise<NoteRecord> {

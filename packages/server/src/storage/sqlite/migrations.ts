@@ -210,6 +210,17 @@ ALTER TABLE rooms ADD COLUMN title TEXT;
 ALTER TABLE rooms ADD COLUMN deleted_at TEXT;
 `,
   },
+  {
+    version: 5,
+    name: 'agent definitions made through the API',
+    sql: `
+CREATE TABLE agent_definitions (
+  handle TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

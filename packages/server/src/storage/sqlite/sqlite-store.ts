@@ -20,6 +20,7 @@ import type {
   MembershipPatch,
   MembershipRecord,
   MessageAudience,
+  AgentDefinitionRecord,
   MessagePatch,
   MessageSearch,
   NewMember,
@@ -779,6 +780,25 @@ export class SqliteStore implements Store {
       const messages = this.toMessages(rows);
       return messages.map((message, index) => ({ message, score: rows[index]!.score as number }));
     });
+  }
+
+  agentDefinitions(): Promise<AgentDefinitionRecord[]> {
+    return this.read(
+      () => this.statement('SELECT * FROM agent_definitions ORDER BY handle').all() as AgentDefinitionRecord[],
+    );
+  }
+
+  putAgentDefinition(record: AgentDefinitionRecord): Promise<void> {
+    return this.write(() => {
+      this.statement(
+        `INSERT INTO agent_definitions (handle, definition, updated_at) VALUES (@handle, @definition, @updated_at)
+         ON CONFLICT (handle) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+      ).run(record);
+    });
+  }
+
+  deleteAgentDefinition(handle: string): Promise<boolean> {
+    return this.write(() => this.statement('DELETE FROM agent_definitions WHERE handle = ?').run(handle).changes > 0);
   }
 
   insertNote(note: NoteRecord): Promise<NoteRecord> {
