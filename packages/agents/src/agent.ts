@@ -217,6 +217,8 @@ export class AgentRunner {
         // A failure shows at once, with its reason, rather than a silent retry eating the time limit.
         maxRetries: 0,
         abortSignal: signal,
+        // The stream's own error part ends the reply visibly; the SDK's default would also print it.
+        onError: () => {},
         // A model that goes quiet mid-reply is as stuck as one that never answers.
         timeout: { chunkMs: Math.ceil(settings.timeout_ms / 3) },
       });

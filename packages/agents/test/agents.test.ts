@@ -3,10 +3,15 @@
  * a small MCP server over stdio: streaming, stop, tool calls, timeouts, HTTP errors and budgets.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { RoundtableClient, type Message } from '@roundtable/client';
+import { z } from 'zod';
 import type { StreamDeltaFrame, StreamPartFrame } from '@roundtable/protocol';
 import { eventually, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
 import { AgentDefinition, startAgents, type RunningAgents } from '../src/index.js';
@@ -341,4 +346,57 @@ test('an agent remembers a note with its remember tool and is given it later', a
   assert.equal((answer.metadata.memory as Array<{ kind: string }>)[0]!.kind, 'note');
   const found = await ada.client.searchMemory('Tuesdays deploys');
   assert.deepEqual(found.notes, [], 'a note is its member’s own: another member never finds it');
+});
+
+/** An MCP server over Streamable HTTP on port 0, with one tool; `headers` records what each request carried. */
+async function startHttpMcp(t: TestContext): Promise<{ url: string; authorizations: string[] }> {
+  const mcp = new McpServer({ name: 'http-tools', version: '1.0.0' });
+  mcp.registerTool(
+    'weather',
+    { description: 'The weather in a city.', inputSchema: { city: z.string() } },
+    async ({ city }) => ({
+      content: [{ type: 'text', text: `Sunny in ${city}.` }],
+    }),
+  );
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
+  await mcp.connect(transport);
+  const authorizations: string[] = [];
+  const server = createServer((req, res) => {
+    authorizations.push(String(req.headers.authorization));
+    void transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    await mcp.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const address = server.address();
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/mcp`, authorizations };
+}
+
+test('an MCP server over Streamable HTTP serves its tools, with the configured headers', async (t) => {
+  const hub = await startHub(t);
+  const http = await startHttpMcp(t);
+  const model = await startFakeModel(
+    t,
+    scripted([
+      { toolCalls: [{ id: 'call_w', name: 'weather', arguments: { city: 'Lisbon' } }] },
+      { chunks: ['Sunny.'] },
+    ]),
+  );
+  const { handle } = await startAgent(t, hub, model, {
+    tools: {
+      mcp: [{ name: 'http-tools', url: http.url, headers: { authorization: 'Bearer mcp-key' }, allow: ['weather'] }],
+    },
+  });
+  const ada = await person(t, hub, 'ada');
+  const { message: asked } = await ada.client.send('general', `@${handle} weather in Lisbon?`);
+  const reply = await replyTo(ada, handle, asked);
+  assert.equal(reply.content, 'Sunny.');
+  assert.deepEqual(
+    { name: reply.parts[0]!.name, status: reply.parts[0]!.status, result: reply.parts[0]!.result },
+    { name: 'weather', status: 'ok', result: 'Sunny in Lisbon.' },
+  );
+  assert.ok(http.authorizations.length > 0 && http.authorizations.every((value) => value === 'Bearer mcp-key'));
 });
