@@ -176,6 +176,25 @@ test('a conversation is visible only to its owner and its agent, through every e
     assert.ok(!client.frames.some((frame) => JSON.stringify(frame).includes(id)), `${who}: no frame names it`);
   }
 
+  // Two people with conversations of their own: neither sees the other's.
+  const bobs = (await b.request('conversation.create', { agent: 'helper', content: 'bob’s own question' }))
+    .conversation;
+  assert.deepEqual(
+    (await a.request('conversation.list')).conversations.map((c: any) => c.id),
+    [id],
+  );
+  assert.deepEqual(
+    (await b.request('conversation.list')).conversations.map((c: any) => c.id),
+    [bobs.id],
+  );
+  assert.equal((await a.requestError('history', { room: bobs.id })).code, 'room_not_found');
+  assert.equal((await b.requestError('history', { room: id })).code, 'room_not_found');
+  assert.deepEqual(
+    (await h.request('conversation.list')).conversations.map((c: any) => c.id).sort(),
+    [id, bobs.id].sort(),
+    'the agent has both',
+  );
+
   // The agent's memory keeps it where it was said: not in a search for another room, nor in a general one.
   const general = await h.request('memory.search', { query: 'zanzibar', for_room: 'general' });
   assert.deepEqual([general.messages, general.notes], [[], []]);
