@@ -21,6 +21,7 @@ import { HubError, toHubError } from '../core/hub-error.js';
 import type { Authenticated } from '../core/hub.js';
 import type { RateLimit } from '../core/rate-limit.js';
 import type { TransportContext } from './context.js';
+import { registerMcp } from './mcp.js';
 import { registerRest } from './rest.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
@@ -127,6 +128,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   registerSimple(app, context);
   registerSse(app, context);
   registerWebSocket(app, context);
+  registerMcp(app, context);
   return app;
 }
 
