@@ -1456,9 +1456,8 @@ export class Hub {
       const room = await this.resolveRoom((params.room ?? params.for_room)!);
       await this.requireMembership(room.id, actor, room.kind);
       roomIds = [room.id];
-      // What every member of that room may read anyway: public rooms.
-      if (params.for_room)
-        roomIds.push(...mine.filter((r) => r.kind === 'public' && r.id !== room.id).map((r) => r.id));
+      // What every member of that room may read anyway: public rooms (`room`, when also given, is narrower).
+      if (!params.room) roomIds.push(...mine.filter((r) => r.kind === 'public' && r.id !== room.id).map((r) => r.id));
       noteRooms = new Set([room.id]);
     } else {
       // Someone else's conversation with this agent never surfaces outside it.
