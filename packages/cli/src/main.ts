@@ -5,6 +5,7 @@ import { parseCommandLine, type Command } from './command.js';
 import { accountCommands } from './commands/account.js';
 import { agentCommands } from './commands/agents.js';
 import { dumpCommands } from './commands/dump.js';
+import { mcpCommands } from './commands/mcp.js';
 import { memberCommands } from './commands/members.js';
 import { roomCommands } from './commands/rooms.js';
 import { sendCommands } from './commands/send.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   ...tailCommands,
   ...taskCommands,
   ...agentCommands,
+  ...mcpCommands,
   ...roomCommands,
   ...memberCommands,
   ...tokenCommands,

@@ -55,3 +55,25 @@ export function receives(event: Pick<StoredEvent, 'kind' | 'actor' | 'agents' | 
   if (viewer.listen === 'all' && !event.quiet) return true;
   return event.agents.includes(viewer.id);
 }
+
+/**
+ * Whether a message is addressed to a member, which is what an inbox holds: for an agent, what wakes
+ * it; for a person, a mention, a target, `@all`, or any message of a direct room or conversation.
+ * Never one's own message.
+ */
+export function addressedTo(
+  event: Pick<StoredEvent, 'kind' | 'actor' | 'agents' | 'data'>,
+  member: RoomMemberView,
+  roomKind: RoomKind,
+): boolean {
+  if (event.kind !== 'message.created' || event.actor === member.handle) return false;
+  if (member.kind === 'agent') return event.agents?.includes(member.id) ?? false;
+  const message = event.data as { mentions?: string[]; targets?: string[]; mention_all?: boolean };
+  return (
+    roomKind === 'direct' ||
+    roomKind === 'conversation' ||
+    message.mention_all === true ||
+    (message.mentions ?? []).includes(member.handle) ||
+    (message.targets ?? []).includes(member.handle)
+  );
+}

@@ -32,7 +32,7 @@ import {
   type StreamDeltaFrame,
   type StreamPartFrame,
 } from '@roundtable/protocol';
-import { agentsToWake, type RoomMemberView } from './delivery.js';
+import { addressedTo, agentsToWake, type RoomMemberView } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { hashToken, newId, newToken } from './ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -42,6 +42,7 @@ import type {
   Clock,
   DenyEntry,
   EventDraft,
+  LogViewer,
   MemberRecord,
   MembershipRecord,
   MessageAudience,
@@ -126,6 +127,8 @@ export interface HubStats {
 }
 
 const SYNC_PAGE = 500;
+/** Events an inbox reads per room and call, so a person's long-unread busy room cannot make one call huge. */
+const INBOX_SCAN_LIMIT = 5_000;
 /** How often (ms) an instance sends the others a snapshot of its members' presence. */
 const PRESENCE_HEARTBEAT_MS = 10_000;
 /** How long (ms) to wait for the instance holding a stream to stop it, before ending it from the store. */
@@ -163,6 +166,8 @@ export class Hub {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   /** Cancels waiting for another instance to end a stream, by message id. */
   private readonly streamEnded = new Map<string, () => void>();
+  /** Listeners told of every event this instance delivers, in each room's order (MCP waits and subscriptions). */
+  private readonly eventWatchers = new Set<(event: StoredEvent) => void>();
   private denylist = new Set<string>();
   private systemMember: MemberRecord | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -727,11 +732,28 @@ export class Hub {
       if (session.deliver(event, frame, bytes)) delivered += 1;
     }
     this.stats.eventsDelivered += delivered;
+    for (const watcher of this.eventWatchers) watcher(event);
     if (event.kind === 'member.left') this.onLeft(event);
     if (event.kind === 'member.left' || event.kind === 'member.joined') {
       this.roomMembersCache.delete(event.room);
       this.roomViewsCache.delete(event.room);
     }
+  }
+
+  /**
+   * Tells `watcher` of every event delivered on this instance from now on, whoever it concerns: the
+   * watcher applies the delivery rule itself. Returns the function that stops it.
+   */
+  watchEvents(watcher: (event: StoredEvent) => void): () => void {
+    const guarded = (event: StoredEvent) => {
+      try {
+        watcher(event);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'event watcher failed');
+      }
+    };
+    this.eventWatchers.add(guarded);
+    return () => this.eventWatchers.delete(guarded);
   }
 
   private onJoined(event: StoredEvent): void {
@@ -1051,6 +1073,63 @@ export class Hub {
       listen: membership.listen,
       presence: this.presenceOf(membership.member_id),
     }));
+  }
+
+  /**
+   * What is addressed to the actor (see `addressedTo`) after its read cursors, oldest first across its
+   * rooms. With `markRead`, each room's cursor moves past what was returned and past what was not
+   * addressed, but never past a message still waiting to be returned.
+   */
+  async inbox(
+    actor: MemberRecord,
+    options: { limit: number; markRead: boolean },
+  ): Promise<{ messages: Message[]; has_more: boolean }> {
+    const me = { id: actor.id, handle: actor.handle, kind: actor.kind };
+    const viewer: LogViewer =
+      actor.kind === 'agent'
+        ? { kind: 'agent', agentId: actor.id, handle: actor.handle, listen: 'addressed' }
+        : { kind: 'all' };
+    const scans: Array<{ room: RoomSummary; found: StoredEvent[]; through: number; complete: boolean }> = [];
+    for (const room of await this.store.listRoomsOf(actor.id)) {
+      if (room.last_seq <= room.read_seq) continue;
+      const found: StoredEvent[] = [];
+      let through = room.read_seq;
+      let complete = false;
+      for (let scanned = 0; found.length <= options.limit && scanned < INBOX_SCAN_LIMIT;) {
+        const events = await this.store.events(room.id, through, SYNC_PAGE, viewer);
+        for (const event of events) {
+          if (addressedTo(event, me, room.kind)) found.push(event);
+          through = event.seq;
+        }
+        scanned += events.length;
+        if (events.length < SYNC_PAGE) {
+          complete = true;
+          break;
+        }
+      }
+      // An agent's view skips what is not addressed to it, so the room's end is as far as it read.
+      if (complete) through = Math.max(through, room.last_seq);
+      if (found.length > 0 || through > room.read_seq) scans.push({ room, found, through, complete });
+    }
+    const all = scans
+      .flatMap((scan) => scan.found)
+      .sort((a, b) => a.at.localeCompare(b.at) || a.room.localeCompare(b.room) || a.seq - b.seq);
+    const taken = new Set(all.slice(0, options.limit));
+    if (options.markRead) {
+      for (const scan of scans) {
+        const firstLeft = scan.found.find((event) => !taken.has(event));
+        const cursor = firstLeft ? firstLeft.seq - 1 : scan.through;
+        if (cursor > scan.room.read_seq) await this.markRead(actor, scan.room.id, cursor);
+      }
+    }
+    // As they are now: edited since, finished streaming, or deleted (those are left out).
+    const current = await Promise.all([...taken].map((event) => this.store.messageById(event.data.id as string)));
+    return {
+      messages: current
+        .filter((message): message is Message => message !== undefined && !message.deleted)
+        .map((message) => this.withStreamContent(message)),
+      has_more: all.length > options.limit || scans.some((scan) => !scan.complete),
+    };
   }
 
   async markRead(actor: MemberRecord, ref: string, seq: number): Promise<{ room: string; seq: number }> {

@@ -2,45 +2,86 @@
  * `/mcp`: the Model Context Protocol over Streamable HTTP, so a coding agent joins with one line of
  * configuration. The Bearer token is checked like any API request's (before this code runs), and
  * every tool acts as that member through the hub, under the same membership checks, delivery rule,
- * limits and error codes as every other client. Stateless: each request gets its own server and
- * transport, bound to its member. The MCP SDK is loaded at the first request.
+ * limits and error codes as every other client.
+ *
+ * A client that initializes gets a session: it is present while the session lives, may subscribe to
+ * its inbox and rooms as resources, and hears of their changes on its `GET` stream. A request
+ * without a session (a single `tools/call`, say) is answered on its own, statelessly. The MCP SDK
+ * is loaded at the first request.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Message } from '@roundtable/protocol';
-import type { Hub } from '../core/hub.js';
-import { toHubError } from '../core/hub-error.js';
-import type { MemberRecord } from '../core/ports.js';
-import type { TransportContext } from './context.js';
-import { actorOf } from './http.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RoomKind } from '@roundtable/protocol';
+import { addressedTo } from '../core/delivery.js';
+import type { Authenticated, Hub } from '../core/hub.js';
+import { HubError, toHubError } from '../core/hub-error.js';
+import { newId } from '../core/ids.js';
+import type { MemberRecord, StoredEvent } from '../core/ports.js';
+import type { Session } from '../core/sessions.js';
+import type { Closable, TransportContext } from './context.js';
+import { argumentsFor, brief, TOOL_LIST, TOOLS_BY_NAME, viewOf, type ToolContext } from './mcp-tools.js';
 
-type Sdk = {
-  McpServer: typeof import('@modelcontextprotocol/sdk/server/mcp.js').McpServer;
+type Sdk = typeof import('@modelcontextprotocol/sdk/types.js') & {
+  Server: typeof import('@modelcontextprotocol/sdk/server/index.js').Server;
   Transport: typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js').StreamableHTTPServerTransport;
-  z: typeof import('zod').z;
 };
+type McpServer = InstanceType<Sdk['Server']>;
+type McpTransport = InstanceType<Sdk['Transport']>;
 
 let sdk: Promise<Sdk> | undefined;
 
 function loadSdk(): Promise<Sdk> {
   sdk ??= Promise.all([
-    import('@modelcontextprotocol/sdk/server/mcp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+    import('@modelcontextprotocol/sdk/server/index.js'),
     import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
-    import('zod'),
-  ]).then(([mcp, http, zod]) => ({
-    McpServer: mcp.McpServer,
+  ]).then(([types, server, http]) => ({
+    ...types,
+    Server: server.Server,
     Transport: http.StreamableHTTPServerTransport,
-    z: zod.z,
   }));
   return sdk;
 }
 
-export function registerMcp(app: FastifyInstance, { hub }: TransportContext): void {
-  const handle = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const { McpServer, Transport, z } = await loadSdk();
-    const actor = actorOf(request);
-    const server = new McpServer({ name: 'roundtable', version: hub.version });
-    registerTools(server, z, hub, actor);
-    const transport = new Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+export const INBOX_URI = 'roundtable://inbox';
+const ROOM_URI_PREFIX = 'roundtable://rooms/';
+/**
+ * A session that has seen no request and holds no stream for this long is closed. Long, because a
+ * coding agent may sit unused for hours and not every client starts a new session when told its
+ * old one is gone.
+ */
+const SESSION_IDLE_MS = 24 * 3_600_000;
+/** Without a `GET` stream, a session's member counts as present for this long after its last request. */
+const PRESENCE_GRACE_MS = 120_000;
+/** Sessions one member may hold; a new one past it closes that member's oldest. */
+const MAX_SESSIONS_PER_MEMBER = 16;
+/** Messages a room resource shows: the newest. */
+const ROOM_RESOURCE_MESSAGES = 50;
+/** The JSON-RPC code MCP gives an unknown resource. */
+const RESOURCE_NOT_FOUND = -32002;
+
+export function registerMcp(app: FastifyInstance, context: TransportContext): void {
+  const endpoint = new McpEndpoint(context);
+  app.post('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.post(request, reply));
+  app.get('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'GET'));
+  app.delete('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'DELETE'));
+  const sweep = setInterval(() => endpoint.sweep(), 30_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+}
+
+class McpEndpoint {
+  private readonly sessions = new Map<string, McpSession>();
+
+  constructor(private readonly context: TransportContext) {}
+
+  async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const loaded = await loadSdk();
+    const auth = authOf(request);
+    if (request.headers['mcp-session-id'] !== undefined) return this.inSession(request, reply, 'POST');
+    if (loaded.isInitializeRequest(request.body)) return this.open(loaded, auth, request, reply);
+    // A request on its own: a server and transport for it alone, closed with its response.
+    const server = this.server(loaded, auth.member, undefined);
+    const transport = new loaded.Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
     reply.raw.on('close', () => {
       void transport.close();
@@ -48,127 +89,283 @@ export function registerMcp(app: FastifyInstance, { hub }: TransportContext): vo
     });
     await server.connect(transport);
     await transport.handleRequest(request.raw, reply.raw, request.body);
-  };
-  app.post('/mcp', { schema: { hide: true } }, handle);
-  // Stateless: no session to delete, and no stream of server-initiated messages to hold open (which
-  // would also keep a shutdown waiting). The protocol lets a server answer both with 405.
-  const notOffered = async (_request: FastifyRequest, reply: import('fastify').FastifyReply) =>
-    reply
-      .status(405)
-      .header('allow', 'POST')
-      .send({
-        jsonrpc: '2.0',
-        error: { code: -32000, message: 'Method not allowed: this endpoint takes POST only.' },
-        id: null,
-      });
-  app.get('/mcp', { schema: { hide: true } }, notOffered);
-  app.delete('/mcp', { schema: { hide: true } }, notOffered);
-}
+  }
 
-/** A tool's answer: JSON text for the agent, or the hub's error code and message, marked as an error. */
-async function answer(run: () => Promise<unknown>) {
-  try {
-    const value = await run();
-    return { content: [{ type: 'text' as const, text: JSON.stringify(value) }] };
-  } catch (error) {
-    const hubError = toHubError(error);
-    return {
-      isError: true,
-      content: [{ type: 'text' as const, text: JSON.stringify({ code: hubError.code, message: hubError.message }) }],
-    };
+  async inSession(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST' | 'DELETE'): Promise<void> {
+    const header = request.headers['mcp-session-id'];
+    if (header === undefined && method !== 'POST') {
+      return reply
+        .status(405)
+        .header('allow', 'POST')
+        .send(rpcError(`${method} needs the mcp-session-id of a session: initialize one with a POST.`));
+    }
+    const session = typeof header === 'string' ? this.sessions.get(header) : undefined;
+    // Another member's session is as unknown as a closed one.
+    if (!session || session.member.id !== authOf(request).member.id) {
+      return reply.status(404).send(rpcError('Session not found: initialize a new one.'));
+    }
+    session.touch();
+    reply.hijack();
+    if (method === 'GET') {
+      session.streams += 1;
+      reply.raw.on('close', () => {
+        session.streams -= 1;
+        session.touch();
+      });
+    }
+    await session.transport.handleRequest(request.raw, reply.raw, request.body);
+  }
+
+  sweep(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (session.streams > 0) continue;
+      if (session.lastSeen < now - SESSION_IDLE_MS) session.close();
+      else if (session.lastSeen < now - PRESENCE_GRACE_MS) session.absent();
+    }
+  }
+
+  private async open(loaded: Sdk, auth: Authenticated, request: FastifyRequest, reply: FastifyReply) {
+    const mine = [...this.sessions.values()].filter((session) => session.member.id === auth.member.id);
+    if (mine.length >= MAX_SESSIONS_PER_MEMBER) mine[0]!.close();
+    const session: McpSession = new McpSession(this.context, auth, (id) => this.sessions.delete(id));
+    const transport = new loaded.Transport({
+      sessionIdGenerator: () => newId('mcp'),
+      onsessioninitialized: async (id) => {
+        session.id = id;
+        this.sessions.set(id, session);
+        this.context.connections.add(session);
+        session.touch();
+        await session.watch();
+      },
+    });
+    transport.onclose = () => session.close();
+    session.transport = transport;
+    session.server = this.server(loaded, auth.member, session);
+    await session.server.connect(transport);
+    reply.hijack();
+    await transport.handleRequest(request.raw, reply.raw, request.body);
+  }
+
+  private server(loaded: Sdk, actor: MemberRecord, session: McpSession | undefined): McpServer {
+    const { hub } = this.context;
+    const server = new loaded.Server(
+      { name: 'roundtable', version: hub.version },
+      {
+        capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } },
+        instructions:
+          'You are a member of a Roundtable hub: a chat of people and agents. Call whoami first. ' +
+          'Use wait_for_messages to hear what is addressed to you, and send_message to answer in its room ' +
+          '(in its thread when it has one). Tasks: claim_task, heartbeat while working, report_task.',
+      },
+    );
+    server.setRequestHandler(loaded.ListToolsRequestSchema, () => ({ tools: TOOL_LIST }));
+    server.setRequestHandler(loaded.CallToolRequestSchema, async (call, extra) => {
+      const entry = TOOLS_BY_NAME.get(call.params.name);
+      if (!entry) throw new loaded.McpError(loaded.ErrorCode.InvalidParams, `Unknown tool ${call.params.name}.`);
+      const done = new AbortController();
+      const closing: Closable = { close: () => done.abort() };
+      this.context.connections.add(closing);
+      const toolContext: ToolContext = { hub, actor, signal: AbortSignal.any([extra.signal, done.signal]) };
+      try {
+        const result = await entry.run(toolContext, argumentsFor(entry, call.params.arguments) as never);
+        return { content: [{ type: 'text' as const, text: JSON.stringify(result) }] };
+      } catch (error) {
+        const body = toHubError(error).toBody();
+        return { isError: true, content: [{ type: 'text' as const, text: JSON.stringify(body) }] };
+      } finally {
+        this.context.connections.delete(closing);
+      }
+    });
+    server.setRequestHandler(loaded.ListResourcesRequestSchema, async () => ({
+      resources: [
+        {
+          uri: INBOX_URI,
+          name: 'inbox',
+          title: 'Your inbox',
+          description: 'What is addressed to you and not yet read (reading it here marks nothing read).',
+          mimeType: 'application/json',
+        },
+        ...(await hub.listRooms(actor)).map((room) => ({
+          uri: `${ROOM_URI_PREFIX}${room.id}`,
+          name: room.name ?? room.title ?? room.id,
+          description: `The newest messages of ${room.kind} room ${room.name ?? room.title ?? room.id}.`,
+          mimeType: 'application/json',
+        })),
+      ],
+    }));
+    server.setRequestHandler(loaded.ListResourceTemplatesRequestSchema, () => ({
+      resourceTemplates: [
+        {
+          uriTemplate: `${ROOM_URI_PREFIX}{room}`,
+          name: 'room',
+          description: 'The newest messages of a room you are in, by id or name.',
+          mimeType: 'application/json',
+        },
+      ],
+    }));
+    server.setRequestHandler(loaded.ReadResourceRequestSchema, (read) =>
+      asMcpError(loaded, async () => {
+        const { uri } = read.params;
+        const value = await readResource(hub, actor, uri);
+        return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value) }] };
+      }),
+    );
+    server.setRequestHandler(loaded.SubscribeRequestSchema, (subscribe) =>
+      asMcpError(loaded, async () => {
+        if (!session) throw new HubError('invalid_request', 'Subscriptions need a session: initialize one first.');
+        await session.subscribe(subscribe.params.uri);
+        return {};
+      }),
+    );
+    server.setRequestHandler(loaded.UnsubscribeRequestSchema, (unsubscribe) => {
+      session?.unsubscribe(unsubscribe.params.uri);
+      return {};
+    });
+    return server;
   }
 }
 
-function brief(message: Message) {
+function authOf(request: FastifyRequest): Authenticated {
+  if (!request.auth) throw new HubError('auth_required');
+  return request.auth;
+}
+
+/** A hub error outside a tool call, as a JSON-RPC error: MCP's "resource not found" where it is one, with the hub's code as data. */
+async function asMcpError<T>(loaded: Sdk, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const body = toHubError(error).toBody();
+    const notFound = body.code === 'room_not_found' || body.code === 'not_member' || body.code === 'route_not_found';
+    throw new loaded.McpError(notFound ? RESOURCE_NOT_FOUND : loaded.ErrorCode.InvalidParams, body.message, body);
+  }
+}
+
+function rpcError(message: string) {
+  return { jsonrpc: '2.0', error: { code: -32000, message }, id: null };
+}
+
+/** The room a resource URI names, checked for membership; undefined for the inbox. */
+async function resourceRoom(hub: Hub, actor: MemberRecord, uri: string) {
+  if (uri === INBOX_URI) return undefined;
+  if (!uri.startsWith(ROOM_URI_PREFIX)) throw new HubError('route_not_found', `No resource ${uri}.`);
+  return hub.memberRoom(actor, decodeURIComponent(uri.slice(ROOM_URI_PREFIX.length)));
+}
+
+async function readResource(hub: Hub, actor: MemberRecord, uri: string) {
+  const room = await resourceRoom(hub, actor, uri);
+  if (!room) {
+    const page = await hub.inbox(actor, { limit: 50, markRead: false });
+    return { messages: page.messages.map(brief), has_more: page.has_more };
+  }
+  const page = await hub.history(actor, { room: room.id, limit: ROOM_RESOURCE_MESSAGES });
   return {
-    id: message.id,
-    room: message.room,
-    seq: message.seq,
-    sender: message.sender,
-    sender_kind: message.sender_kind,
-    content: message.content,
-    thread_id: message.thread_id,
-    mentions: message.mentions,
-    targets: message.targets,
-    created_at: message.created_at,
+    room: { id: room.id, name: room.name ?? room.title ?? null, kind: room.kind, topic: room.topic },
+    messages: page.messages.map(brief),
+    has_more: page.has_more,
   };
 }
 
-function registerTools(server: InstanceType<Sdk['McpServer']>, z: Sdk['z'], hub: Hub, actor: MemberRecord): void {
-  server.registerTool(
-    'whoami',
-    {
-      description: 'Who you are in this hub: your handle, kind, capabilities and the rooms you are in.',
-      inputSchema: {},
-    },
-    () =>
-      answer(async () => ({
-        handle: actor.handle,
-        kind: actor.kind,
-        capabilities: actor.capabilities,
-        rooms: (await hub.listRooms(actor)).map((room) => ({
-          id: room.id,
-          name: room.name,
-          kind: room.kind,
-          unread: room.unread,
-        })),
-      })),
-  );
-  server.registerTool(
-    'list_rooms',
-    { description: 'The rooms you are in, with unread counts; and the public rooms you could join.', inputSchema: {} },
-    () =>
-      answer(async () => ({
-        joined: (await hub.listRooms(actor)).map((room) => ({
-          id: room.id,
-          name: room.name ?? room.title ?? null,
-          kind: room.kind,
-          topic: room.topic,
-          unread: room.unread,
-          last_seq: room.last_seq,
-        })),
-        public: (await hub.listPublicRooms()).map((room) => ({ id: room.id, name: room.name, topic: room.topic })),
-      })),
-  );
-  server.registerTool(
-    'send_message',
-    {
-      description:
-        'Send a message to a room you are in. Mention members with @handle in the content (or list them in ' +
-        '`mentions`); `targets` addresses members without a mention. Give `client_id` to make a retry safe.',
-      inputSchema: {
-        room: z.string().min(1).max(80).describe('The room: its name (general) or id'),
-        content: z.string().min(1).max(10_000),
-        mentions: z.array(z.string()).max(50).optional(),
-        targets: z.array(z.string()).max(50).optional(),
-        thread_id: z.string().optional().describe('Reply in this message’s thread'),
-        client_id: z.string().min(1).max(128).optional(),
-      },
-    },
-    ({ room, content, mentions, targets, thread_id, client_id }) =>
-      answer(async () => {
-        const missing = (mentions ?? []).filter((handle) => !content.includes(`@${handle}`));
-        const text = missing.length > 0 ? `${missing.map((handle) => `@${handle}`).join(' ')} ${content}` : content;
-        const result = await hub.send(actor, { room, content: text, targets, thread_id, client_id });
-        return { message: brief(result.message), duplicate: result.duplicate };
-      }),
-  );
-  server.registerTool(
-    'read_messages',
-    {
-      description:
-        'Read a room’s messages, oldest first: those after the seq `after` (your cursor), or the newest without it. ' +
-        'Pass the last seq you got as `after` next time.',
-      inputSchema: {
-        room: z.string().min(1).max(80),
-        after: z.number().int().nonnegative().optional(),
-        limit: z.number().int().min(1).max(200).optional(),
-      },
-    },
-    ({ room, after, limit }) =>
-      answer(async () => {
-        const page = await hub.history(actor, { room, after, limit: limit ?? 50 });
-        return { messages: page.messages.map(brief), has_more: page.has_more };
-      }),
-  );
+/**
+ * An initialized MCP client, with the resources it subscribed to. While it is active (a `GET` stream
+ * open, or a recent request) it is attached to the hub like a connection: its member shows as
+ * present, and a revoked token or a disabled member ends it.
+ */
+class McpSession implements Closable {
+  id = '';
+  transport!: McpTransport;
+  server!: McpServer;
+  lastSeen = Date.now();
+  /** Open `GET` streams: a session holding one is not idle. */
+  streams = 0;
+  readonly member: MemberRecord;
+  /** Each subscribed URI, as the client gave it, with the URI it stands for (a room by name stands for its id). */
+  private readonly subscriptions = new Map<string, string>();
+  private readonly roomKinds = new Map<string, RoomKind>();
+  private hubSession: Session | undefined;
+  private attaching: Promise<void> | undefined;
+  private stopWatching: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly context: TransportContext,
+    private readonly auth: Authenticated,
+    private readonly forget: (id: string) => void,
+  ) {
+    this.member = auth.member;
+  }
+
+  touch(): void {
+    this.lastSeen = Date.now();
+    if (this.hubSession || this.attaching || this.closed) return;
+    this.attaching = this.context.hub
+      .attach({ send: () => {}, close: () => this.close() }, this.auth)
+      .then((session) => {
+        if (this.closed) this.context.hub.detach(session);
+        else this.hubSession = session;
+      })
+      .catch(() => undefined)
+      .finally(() => (this.attaching = undefined));
+  }
+
+  /** No longer present; the session itself stays for the client's next request. */
+  absent(): void {
+    if (this.hubSession) this.context.hub.detach(this.hubSession);
+    this.hubSession = undefined;
+  }
+
+  /** From here on, the session hears of its rooms' changes: for its subscriptions, and its own joins and leaves. */
+  async watch(): Promise<void> {
+    const { hub } = this.context;
+    this.stopWatching = hub.watchEvents((event) => this.onEvent(event));
+    for (const summary of await hub.listRooms(this.member)) this.roomKinds.set(summary.id, summary.kind);
+  }
+
+  async subscribe(uri: string): Promise<void> {
+    const room = await resourceRoom(this.context.hub, this.member, uri);
+    this.subscriptions.set(uri, room ? `${ROOM_URI_PREFIX}${room.id}` : INBOX_URI);
+  }
+
+  unsubscribe(uri: string): void {
+    this.subscriptions.delete(uri);
+  }
+
+  private onEvent(event: StoredEvent): void {
+    const mine =
+      (event.kind === 'member.joined' || event.kind === 'member.left') && event.data.member_id === this.member.id;
+    if (mine) {
+      if (event.kind === 'member.left') {
+        this.roomKinds.delete(event.room);
+        for (const [given, canonical] of this.subscriptions) {
+          if (canonical === `${ROOM_URI_PREFIX}${event.room}`) this.subscriptions.delete(given);
+        }
+      } else {
+        void this.context.hub.resolveRoom(event.room).then((room) => this.roomKinds.set(room.id, room.kind));
+      }
+      void this.server.sendResourceListChanged().catch(() => undefined);
+      return;
+    }
+    const kind = this.roomKinds.get(event.room);
+    if (!kind || this.subscriptions.size === 0) return;
+    const roomUri = `${ROOM_URI_PREFIX}${event.room}`;
+    for (const [given, canonical] of this.subscriptions) {
+      const changed =
+        canonical === INBOX_URI
+          ? addressedTo(event, viewOf(this.member), kind)
+          : canonical === roomUri && event.kind.startsWith('message.');
+      if (changed) this.server.sendResourceUpdated({ uri: given }).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopWatching?.();
+    this.context.connections.delete(this);
+    this.absent();
+    this.forget(this.id);
+    void this.transport?.close();
+    void this.server?.close();
+  }
 }

@@ -11,6 +11,7 @@ import {
   type RequestType,
   type ResultMap,
 } from '@roundtable/protocol';
+import type { z } from 'zod';
 import type { Hub } from '../core/hub.js';
 import { HubError } from '../core/hub-error.js';
 import type { MemberRecord } from '../core/ports.js';
@@ -157,15 +158,15 @@ export function parseRequest(frame: unknown): { id: string | undefined; request?
     return { id: requestId, error: new HubError('unknown_frame', `Unknown frame type ${JSON.stringify(type)}.`) };
   }
   const parsed = RequestSchemas[type].safeParse(rest);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    const contentTooLong = issues.some((issue) => issue.message === CONTENT_TOO_LONG);
-    return {
-      id: requestId,
-      error: new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, { details: { issues } }),
-    };
-  }
+  if (!parsed.success) return { id: requestId, error: invalidParams(parsed.error) };
   return { id: requestId, request: { type, id: requestId, params: parsed.data } };
+}
+
+/** Parameters that break their schema: every issue with its path, and `content_too_long` when that is the one. */
+export function invalidParams(error: z.ZodError): HubError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const contentTooLong = issues.some((issue) => issue.message === CONTENT_TOO_LONG);
+  return new HubError(contentTooLong ? 'content_too_long' : 'invalid_request', undefined, { details: { issues } });
 }
 
 export function runRequest(context: RequestContext, request: ParsedRequest): Promise<unknown> {

@@ -1,0 +1,322 @@
+/**
+ * The tools `/mcp` offers. Most are a protocol request under a name a coding agent understands, with
+ * that request's own schema, checks and error codes; the rest (identity, inbox, waiting) are small
+ * compositions of hub calls. The table is static: its JSON Schemas are built once.
+ */
+import { z } from 'zod';
+import {
+  Limits,
+  RequestSchemas,
+  type Message,
+  type RequestType,
+  type ResultMap,
+  type RoomKind,
+} from '@roundtable/protocol';
+import { addressedTo, type RoomMemberView } from '../core/delivery.js';
+import type { Hub } from '../core/hub.js';
+import { HubError } from '../core/hub-error.js';
+import type { MemberRecord } from '../core/ports.js';
+import { invalidParams, runRequest } from './requests.js';
+
+export interface ToolContext {
+  hub: Hub;
+  actor: MemberRecord;
+  /** Ends a wait early: the client went away or the hub is stopping. */
+  signal: AbortSignal;
+}
+
+export interface McpTool {
+  name: string;
+  description: string;
+  input: z.ZodObject;
+  run(context: ToolContext, args: never): Promise<unknown>;
+}
+
+/** The longest a `wait_for_messages` may block: below common proxies' and clients' idle limits. */
+export const MAX_WAIT_S = 300;
+
+/** A message as a tool returns it: what an agent reads, without rendering details. */
+export function brief(message: Message) {
+  return {
+    id: message.id,
+    room: message.room,
+    seq: message.seq,
+    sender: message.sender,
+    sender_kind: message.sender_kind,
+    content: message.content,
+    thread_id: message.thread_id,
+    mentions: message.mentions,
+    targets: message.targets,
+    mention_all: message.mention_all,
+    status: message.status,
+    created_at: message.created_at,
+  };
+}
+
+function tool<S extends z.ZodObject>(
+  name: string,
+  description: string,
+  input: S,
+  run: (context: ToolContext, args: z.output<S>) => Promise<unknown>,
+): McpTool {
+  return { name, description, input, run: run as McpTool['run'] };
+}
+
+/** A protocol request offered as a tool: the same schema, hub call and errors as over WebSocket. */
+function request<T extends RequestType>(
+  name: string,
+  type: T,
+  description: string,
+  shape: (result: ResultMap[T]) => unknown = (result) => result,
+): McpTool {
+  return tool(name, description, RequestSchemas[type] as unknown as z.ZodObject, async ({ hub, actor }, params) =>
+    shape((await runRequest({ hub, actor, session: undefined }, { type, id: undefined, params })) as ResultMap[T]),
+  );
+}
+
+const RoomRef = RequestSchemas['room.join'].shape.room;
+const InboxLimit = z.number().int().min(1).max(Limits.maxPageSize).default(50);
+
+export function viewOf(member: MemberRecord): RoomMemberView {
+  return { id: member.id, handle: member.handle, kind: member.kind };
+}
+
+/**
+ * Resolves at the next event addressed to the actor, or when `signal` aborts. A person's direct
+ * rooms are told apart by `kinds`; a room the person joins meanwhile counts as direct, since waking
+ * for nothing only costs the caller one more inbox read.
+ */
+function nextAddressed(hub: Hub, actor: MemberRecord, kinds: Map<string, RoomKind>, signal: AbortSignal) {
+  const me = viewOf(actor);
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      stop();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const stop = hub.watchEvents((event) => {
+      if (event.kind === 'member.joined' && event.data.member_id === actor.id) kinds.set(event.room, 'direct');
+      if (addressedTo(event, me, kinds.get(event.room) ?? 'public')) done();
+    });
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function inbox(context: ToolContext, limit: number, markRead: boolean) {
+  const page = await context.hub.inbox(context.actor, { limit, markRead });
+  return { messages: page.messages.map(brief), has_more: page.has_more };
+}
+
+export const TOOLS: readonly McpTool[] = [
+  tool(
+    'whoami',
+    'Who you are in this hub: your handle, kind, capabilities and the rooms you are in. Call it first.',
+    z.object({}),
+    async ({ hub, actor }) => ({
+      handle: actor.handle,
+      kind: actor.kind,
+      display_name: actor.display_name,
+      capabilities: actor.capabilities,
+      rooms: (await hub.listRooms(actor)).map((room) => ({
+        id: room.id,
+        name: room.name ?? room.title ?? null,
+        kind: room.kind,
+        unread: room.unread,
+      })),
+    }),
+  ),
+  tool(
+    'list_rooms',
+    'The rooms you are in, with unread counts and their last seq; and the public rooms you could join.',
+    z.object({}),
+    async ({ hub, actor }) => ({
+      joined: (await hub.listRooms(actor)).map((room) => ({
+        id: room.id,
+        name: room.name ?? room.title ?? null,
+        kind: room.kind,
+        topic: room.topic,
+        unread: room.unread,
+        last_seq: room.last_seq,
+      })),
+      public: (await hub.listPublicRooms()).map((room) => ({ id: room.id, name: room.name, topic: room.topic })),
+    }),
+  ),
+  request('join_room', 'room.join', 'Join a public room by name or id.', (result) => ({
+    room: { id: result.room.id, name: result.room.name, kind: result.room.kind, topic: result.room.topic },
+  })),
+  tool(
+    'send_message',
+    'Send a message to a room you are in. Mention members with @handle in the content (or list them in ' +
+      '`mentions`); `targets` addresses members without a mention. Give `client_id` to make a retry safe.',
+    RequestSchemas.send.pick({ room: true, content: true, targets: true, thread_id: true, client_id: true }).extend({
+      mentions: z.array(z.string().min(1).max(64)).max(50).optional().describe('Handles to @mention'),
+    }),
+    async ({ hub, actor }, { mentions, content, ...rest }) => {
+      const missing = (mentions ?? []).filter((handle) => !content.includes(`@${handle}`));
+      const text = missing.length > 0 ? `${missing.map((handle) => `@${handle}`).join(' ')} ${content}` : content;
+      const params = RequestSchemas.send.safeParse({ ...rest, content: text });
+      if (!params.success) throw invalidParams(params.error);
+      const result = await hub.send(actor, params.data);
+      return { message: brief(result.message), duplicate: result.duplicate };
+    },
+  ),
+  tool(
+    'read_messages',
+    'Read a room’s messages, oldest first: those after the seq `after` (your cursor), or the newest ' +
+      'without it. Pass the last seq you got as `after` next time.',
+    z.object({
+      room: RoomRef,
+      after: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(Limits.maxPageSize).default(50),
+    }),
+    async ({ hub, actor }, { room, after, limit }) => {
+      const page = await hub.history(actor, { room, after, limit });
+      return { messages: page.messages.map(brief), has_more: page.has_more };
+    },
+  ),
+  tool(
+    'inbox',
+    'What is addressed to you since your read cursor, oldest first, across your rooms: mentions, ' +
+      'messages targeted at you, @all, direct messages and threads you take part in. Marks them read ' +
+      'unless `peek` is true.',
+    z.object({ limit: InboxLimit, peek: z.boolean().default(false) }),
+    (context, { limit, peek }) => inbox(context, limit, !peek),
+  ),
+  tool(
+    'wait_for_messages',
+    'Wait until something is addressed to you, then return it as `inbox` does (marked read). Returns at ' +
+      `once if something is already waiting; after \`timeout_s\` (at most ${MAX_WAIT_S}) with no message ` +
+      'it returns `timed_out: true`. Use it instead of polling.',
+    z.object({
+      timeout_s: z.number().min(0).max(MAX_WAIT_S).default(30),
+      limit: InboxLimit,
+    }),
+    async (context, { timeout_s, limit }) => {
+      const { hub, actor } = context;
+      const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(timeout_s * 1000)]);
+      const kinds = new Map<string, RoomKind>();
+      if (actor.kind !== 'agent') for (const room of await hub.listRooms(actor)) kinds.set(room.id, room.kind);
+      for (;;) {
+        // Watching before reading, so a message arriving in between is not missed.
+        const watch = new AbortController();
+        const arrived = nextAddressed(hub, actor, kinds, AbortSignal.any([deadline, watch.signal]));
+        const page = await inbox(context, limit, true);
+        if (page.messages.length > 0 || deadline.aborted) {
+          watch.abort();
+          return { ...page, timed_out: page.messages.length === 0 };
+        }
+        await arrived;
+        if (context.signal.aborted) throw new HubError('shutting_down');
+        if (deadline.aborted) return { messages: [], has_more: false, timed_out: true };
+      }
+    },
+  ),
+  tool(
+    'search_messages',
+    'Full-text search over the messages of the rooms you are in (or of one of them), best and most recent first.',
+    RequestSchemas['memory.search'].pick({ query: true, room: true, limit: true }),
+    async ({ hub, actor }, params) => ({
+      messages: (await hub.searchMemory(actor, params)).messages.map((hit) => ({
+        ...brief(hit.message),
+        score: hit.score,
+      })),
+    }),
+  ),
+  tool(
+    'react',
+    'Add an emoji reaction to a message, or take yours away with `remove: true`.',
+    RequestSchemas.react.extend({ remove: z.boolean().default(false) }),
+    async ({ hub, actor }, { message, emoji, remove }) => ({
+      changed: await hub.react(actor, message, emoji, !remove),
+    }),
+  ),
+  request(
+    'create_task',
+    'task.create',
+    'Create a task for worker agents: what to do, the capabilities it needs, the files it may touch, and ' +
+      'how its result is checked (`acceptance.schema` for its data, `acceptance.review` for a person).',
+  ),
+  request(
+    'claim_task',
+    'task.claim',
+    'Take the next pending task you are able to do. Returns `{claim: null}` when there is none, or the task ' +
+      'with its lease: send `heartbeat` before `lease.expires_at`, and pass the lease token to every call about it.',
+  ),
+  request(
+    'heartbeat',
+    'task.heartbeat',
+    'Keep the lease on a task you work on. Without it the task goes back to others when the lease runs out.',
+  ),
+  request(
+    'report_task',
+    'task.report',
+    'Report a task’s result. The hub checks it against the task’s acceptance before it counts as done: ' +
+      'the answer carries the verdict, and a refused result leaves the task to be tried again.',
+  ),
+  request('release_task', 'task.release', 'Give a claimed task back, with the reason, so another worker takes it.'),
+  request(
+    'ask_for_input',
+    'task.ask',
+    'Ask a person a question about a task you hold: it waits for the answer, which the task then carries as `feedback`.',
+  ),
+  request('answer_task', 'task.answer', 'Answer the question a worker asked about a task.'),
+  tool(
+    'review_task',
+    'Accept a task waiting for review, or reject it with feedback (it goes back to be tried again).',
+    z.object({
+      task: RequestSchemas['task.accept'].shape.task,
+      accept: z.boolean(),
+      feedback: RequestSchemas['task.reject'].shape.feedback.optional(),
+    }),
+    async ({ hub, actor }, { task, accept, feedback }) => {
+      if (accept) return { task: await hub.tasks.accept(actor, task) };
+      const params = RequestSchemas['task.reject'].safeParse({ task, feedback });
+      if (!params.success) throw invalidParams(params.error);
+      return { task: await hub.tasks.reject(actor, task, params.data.feedback) };
+    },
+  ),
+  request('get_task', 'task.get', 'One task, with its status, lease, result and verdict.'),
+  request(
+    'list_tasks',
+    'task.list',
+    'Tasks, newest first, filtered by status, assignee, creator, room or capability; page with `cursor`.',
+  ),
+  request(
+    'reserve_files',
+    'files.reserve',
+    'Reserve paths or globs before you change them, so no other worker edits the same files. Exclusive ' +
+      'reservations overlap nobody else’s; a conflict names who holds the files.',
+  ),
+  request('release_files', 'files.release', 'Release your file reservations: those given, or all of them.'),
+  request('remember', 'memory.save', 'Save a note for yourself, optionally about a room; `recall` finds it later.'),
+  request(
+    'recall',
+    'memory.search',
+    'Search your notes and the messages of your rooms. Give `for_room` when you answer in a room, so only ' +
+      'what its members may read comes back.',
+    (result) => ({
+      notes: result.notes,
+      messages: result.messages.map((hit) => ({ ...brief(hit.message), score: hit.score })),
+    }),
+  ),
+];
+
+export const TOOLS_BY_NAME = new Map(TOOLS.map((entry) => [entry.name, entry]));
+
+/** The tools as `tools/list` gives them: their JSON Schemas describe what a call may send. */
+export const TOOL_LIST = TOOLS.map((entry) => ({
+  name: entry.name,
+  description: entry.description,
+  inputSchema: z.toJSONSchema(entry.input, { io: 'input', unrepresentable: 'any' }) as {
+    type: 'object';
+    [key: string]: unknown;
+  },
+}));
+
+/** Checks a call's arguments against its tool's schema, with the hub's own error for what is wrong. */
+export function argumentsFor(entry: McpTool, args: unknown): unknown {
+  const parsed = entry.input.safeParse(args ?? {});
+  if (!parsed.success) throw invalidParams(parsed.error);
+  return parsed.data;
+}
