@@ -21,6 +21,7 @@ import type {
   IngestJob,
   IngestResult,
   Job,
+  McpResult,
   StormResult,
 } from './load.js';
 
@@ -45,6 +46,7 @@ const SIZES = {
     ingestEach: 5,
     steadyRate: 100,
     steadySeconds: 1,
+    mcpRounds: 20,
   },
   quick: {
     history: 20_000,
@@ -61,6 +63,7 @@ const SIZES = {
     ingestEach: 15,
     steadyRate: 1_000,
     steadySeconds: 3,
+    mcpRounds: 300,
   },
   full: {
     history: 1_000_000,
@@ -77,10 +80,11 @@ const SIZES = {
     ingestEach: 50,
     steadyRate: 1_000,
     steadySeconds: 10,
+    mcpRounds: 1_000,
   },
 }[mode];
 const INGEST_WINDOW = 4;
-/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm, history), e.g. while optimizing one. */
+/** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm, history, mcp), e.g. while optimizing one. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -644,6 +648,57 @@ if (wanted('history')) {
     ],
   );
   results.history = history;
+}
+
+if (wanted('mcp')) {
+  console.log(`\nMCP: an agent over /mcp against one over WebSocket, ${SIZES.mcpRounds} rounds in one hub`);
+  const mcp = await withHubs(1, 'sqlite', async ([hub], admin) => {
+    const url = hub!.url;
+    const [person] = await createMembers(url, admin, 1);
+    const agent = async (handle: string) =>
+      (await api(url, admin, 'POST', '/api/v1/members', { handle, kind: 'agent' })).token as string;
+    return measure<McpResult>(
+      {
+        kind: 'mcp',
+        url,
+        personToken: person!,
+        mcpToken: await agent('mcp-agent'),
+        mcpHandle: 'mcp-agent',
+        wsToken: await agent('ws-agent'),
+        wsHandle: 'ws-agent',
+        rounds: SIZES.mcpRounds,
+      },
+      [hub!],
+    );
+  });
+  const { result } = mcp;
+  table(
+    ['agent', 'wake p50', 'wake p99', 'send p50', 'send p99'],
+    [
+      [
+        'WebSocket (baseline)',
+        fixed(result.wakeWsP50, 2),
+        fixed(result.wakeWsP99, 2),
+        fixed(result.sendWsP50, 2),
+        fixed(result.sendWsP99, 2),
+      ],
+      [
+        'MCP session',
+        fixed(result.wakeMcpP50, 2),
+        fixed(result.wakeMcpP99, 2),
+        fixed(result.sendMcpP50, 2),
+        fixed(result.sendMcpP99, 2),
+      ],
+      [
+        'MCP / WebSocket',
+        ratio(result.wakeMcpP50, result.wakeWsP50),
+        ratio(result.wakeMcpP99, result.wakeWsP99),
+        ratio(result.sendMcpP50, result.sendWsP50),
+        ratio(result.sendMcpP99, result.sendWsP99),
+      ],
+    ],
+  );
+  results.mcp = mcp;
 }
 
 console.log(

@@ -41,6 +41,8 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
   assert.equal(results.storm.result.duplicated, 0, 'and without receiving one twice');
   assert.equal(results.history.result.pages, 500, 'history pages were read at random points');
   assert.ok(results.history.result.storeP99 > 0, 'and read again from the store alone');
+  assert.equal(results.mcp.result.rounds, 20, 'the MCP agent and the WebSocket agent were each woken every round');
+  assert.ok(results.mcp.result.wakeMcpP50 > 0 && results.mcp.result.sendWsP50 > 0, 'and their times were taken');
   if (process.env.CI === 'true') {
     assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
   }

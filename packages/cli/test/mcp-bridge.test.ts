@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { eventually, RawClient, startHub } from '../../server/test/helpers.js';
 import { ROOT } from './run-cli.js';
@@ -50,6 +51,21 @@ test('roundtable mcp bridges stdio to /mcp: tools, messages, and the hub’s not
     inbox.messages.map((m: any) => m.content),
     ['@coder ping'],
   );
+
+  // Sixteen newer sessions of the same token close the bridge's (the oldest): the bridge starts a
+  // new one with the client's own handshake and subscriptions, and the client notices nothing.
+  for (let i = 0; i < 16; i++) {
+    const other = new Client({ name: `crowd-${i}`, version: '1.0.0' });
+    await other.connect(
+      new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${coder.token}` } },
+      }),
+    );
+    t.after(() => other.close());
+  }
+  assert.equal(parsed(await client.callTool({ name: 'whoami', arguments: {} })).handle, 'coder');
+  await a.request('send', { room: 'general', content: '@coder still there?' });
+  await eventually(() => assert.deepEqual(updates, ['roundtable://inbox', 'roundtable://inbox']));
 });
 
 test('roundtable mcp with a bad token answers the client with the hub’s refusal', async (t) => {

@@ -124,26 +124,51 @@ test('/mcp refuses a missing or revoked token, a room the agent is not in, and m
   assert.equal(malformed.isError, true);
   assert.match(JSON.stringify(malformed.content), /content/);
 
-  // A session belongs to its member: another member's token cannot use it.
+  // A session belongs to the token that opened it: another member's, or another token, cannot use it.
   const sessionId = (mcp.transport as StreamableHTTPClientTransport).sessionId!;
-  const hijack = await fetch(`${hub.url}/mcp`, {
+  for (const other of [ada.token, coder.token]) {
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const hijack = await fetch(`${hub.url}/mcp`, {
+        method,
+        headers: {
+          ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${other}`,
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body:
+          method === 'POST'
+            ? JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } })
+            : undefined,
+      });
+      assert.equal(hijack.status, 404, `${method} with another token`);
+    }
+  }
+  assert.equal(parsed(await mcp.callTool({ name: 'whoami', arguments: {} })).handle, 'coder', 'the session lives on');
+  const batch = await fetch(`${hub.url}/mcp`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${ada.token}`,
-      'mcp-session-id': sessionId,
-      'mcp-protocol-version': '2025-06-18',
+      authorization: `Bearer ${coder.token}`,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+    body: JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }]),
   });
-  assert.equal(hijack.status, 404);
+  assert.equal(batch.status, 400, 'a batch is refused');
   const unknownTool = await mcp.callTool({ name: 'become_admin', arguments: {} }).catch((error: Error) => error);
   assert.match(String(unknownTool), /Unknown tool become_admin/);
 
+  await eventually(async () => {
+    const agents = (await hub.api(ada.token, 'GET', '/agents')).body.agents;
+    assert.equal(agents.find((agent: any) => agent.handle === 'coder').status, 'online');
+  });
   await hub.api(hub.adminToken, 'DELETE', `/api/v1/tokens/${token.body.record.id}`);
   await assert.rejects(mcp.listTools(), /401|auth_failed/);
-  assert.ok(ada.token && coder.token);
+  await eventually(async () => {
+    const agents = (await hub.api(ada.token, 'GET', '/agents')).body.agents;
+    assert.equal(agents.find((agent: any) => agent.handle === 'coder').status, 'offline', 'revoking ends the session');
+  });
 });
 
 test('wait_for_messages returns when a person mentions the agent, and times out cleanly otherwise', async (t) => {
@@ -151,8 +176,11 @@ test('wait_for_messages returns when a person mentions the agent, and times out 
   const [ada, coder] = await Promise.all([hub.member('ada'), hub.member('coder', 'agent')]);
   const a = await RawClient.ready(t, hub.url, ada.token);
   const mcp = await mcpClient(t, hub.url, coder.token);
+  const watchers = hub.hub.eventWatcherCount;
 
   const waiting = mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 10 } });
+  // Only once the wait is in place: the mention must wake it, not be found by its first read.
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
   await a.request('send', { room: 'general', content: 'not for the agent' });
   const mention = (await a.request('send', { room: 'general', content: '@coder please review #12' })).message;
   const woken = parsed(await waiting);
@@ -472,8 +500,9 @@ test('a person over MCP: the inbox keeps mentions, @all and direct messages, and
     [mention.id, all.id],
   );
 
+  const watchers = hub.hub.eventWatcherCount;
   const waiting = mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 10 } });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
   const direct = (await a.request('room.direct', { members: ['bob'] })).room;
   const dm = (await a.request('send', { room: direct.id, content: 'a word in private' })).message;
   const woken = parsed(await waiting);

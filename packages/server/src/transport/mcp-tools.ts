@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   Limits,
+  parseMentions,
   RequestSchemas,
   type Message,
   type RequestType,
@@ -21,8 +22,10 @@ import { invalidParams, runRequest } from './requests.js';
 export interface ToolContext {
   hub: Hub;
   actor: MemberRecord;
-  /** Ends a wait early: the client went away or the hub is stopping. */
+  /** Ends a wait early: the client went away, or the hub is stopping. */
   signal: AbortSignal;
+  /** Aborted when the hub is stopping. */
+  stopping: AbortSignal;
 }
 
 export interface McpTool {
@@ -34,6 +37,9 @@ export interface McpTool {
 
 /** The longest a `wait_for_messages` may block: below common proxies' and clients' idle limits. */
 export const MAX_WAIT_S = 300;
+/** Waits one member may have at once on an instance: each one is told of every event. */
+const MAX_WAITS_PER_MEMBER = 4;
+const waiting = new Map<string, number>();
 
 /** A message as a tool returns it: what an agent reads, without rendering details. */
 export function brief(message: Message) {
@@ -103,6 +109,31 @@ function nextAddressed(hub: Hub, actor: MemberRecord, kinds: Map<string, RoomKin
   });
 }
 
+async function waitForAddressed(context: ToolContext, timeoutS: number, limit: number) {
+  const { hub, actor } = context;
+  const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutS * 1000)]);
+  const kinds = new Map<string, RoomKind>();
+  if (actor.kind !== 'agent') for (const room of await hub.listRooms(actor)) kinds.set(room.id, room.kind);
+  for (;;) {
+    // Watching before reading, so a message arriving in between is not missed.
+    const watch = new AbortController();
+    try {
+      const arrived = nextAddressed(hub, actor, kinds, AbortSignal.any([deadline, watch.signal]));
+      const page = await inbox(context, limit, true);
+      if (page.messages.length > 0) return { ...page, timed_out: false };
+      // A long backlog read only in part: the cursors moved, so read on at once.
+      if (page.has_more && !deadline.aborted) continue;
+      if (!deadline.aborted) await arrived;
+      // Nobody to answer, or no hub to answer from: nothing more is read, so nothing is marked read.
+      if (context.stopping.aborted) throw new HubError('shutting_down');
+      if (context.signal.aborted) return { messages: [], has_more: true, timed_out: true };
+      if (deadline.aborted) return { messages: [], has_more: page.has_more, timed_out: true };
+    } finally {
+      watch.abort();
+    }
+  }
+}
+
 async function inbox(context: ToolContext, limit: number, markRead: boolean) {
   const page = await context.hub.inbox(context.actor, { limit, markRead });
   return { messages: page.messages.map(brief), has_more: page.has_more };
@@ -153,7 +184,8 @@ export const TOOLS: readonly McpTool[] = [
       mentions: z.array(z.string().min(1).max(64)).max(50).optional().describe('Handles to @mention'),
     }),
     async ({ hub, actor }, { mentions, content, ...rest }) => {
-      const missing = (mentions ?? []).filter((handle) => !content.includes(`@${handle}`));
+      const present = new Set(parseMentions(content));
+      const missing = (mentions ?? []).filter((handle) => !present.has(handle.toLowerCase()));
       const text = missing.length > 0 ? `${missing.map((handle) => `@${handle}`).join(' ')} ${content}` : content;
       const params = RequestSchemas.send.safeParse({ ...rest, content: text });
       if (!params.success) throw invalidParams(params.error);
@@ -178,8 +210,8 @@ export const TOOLS: readonly McpTool[] = [
   tool(
     'inbox',
     'What is addressed to you since your read cursor, oldest first, across your rooms: mentions, ' +
-      'messages targeted at you, @all, direct messages and threads you take part in. Marks them read ' +
-      'unless `peek` is true.',
+      'messages targeted at you, @all, direct messages and (for agents) replies in threads you took part ' +
+      'in. Unless `peek` is true, moves your read cursors past them.',
     z.object({ limit: InboxLimit, peek: z.boolean().default(false) }),
     (context, { limit, peek }) => inbox(context, limit, !peek),
   ),
@@ -193,22 +225,18 @@ export const TOOLS: readonly McpTool[] = [
       limit: InboxLimit,
     }),
     async (context, { timeout_s, limit }) => {
-      const { hub, actor } = context;
-      const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(timeout_s * 1000)]);
-      const kinds = new Map<string, RoomKind>();
-      if (actor.kind !== 'agent') for (const room of await hub.listRooms(actor)) kinds.set(room.id, room.kind);
-      for (;;) {
-        // Watching before reading, so a message arriving in between is not missed.
-        const watch = new AbortController();
-        const arrived = nextAddressed(hub, actor, kinds, AbortSignal.any([deadline, watch.signal]));
-        const page = await inbox(context, limit, true);
-        if (page.messages.length > 0 || deadline.aborted) {
-          watch.abort();
-          return { ...page, timed_out: page.messages.length === 0 };
-        }
-        await arrived;
-        if (context.signal.aborted) throw new HubError('shutting_down');
-        if (deadline.aborted) return { messages: [], has_more: false, timed_out: true };
+      const { actor } = context;
+      const count = waiting.get(actor.id) ?? 0;
+      if (count >= MAX_WAITS_PER_MEMBER) {
+        throw new HubError('rate_limited', `At most ${MAX_WAITS_PER_MEMBER} waits at once; let one return first.`);
+      }
+      waiting.set(actor.id, count + 1);
+      try {
+        return await waitForAddressed(context, timeout_s, limit);
+      } finally {
+        const left = (waiting.get(actor.id) ?? 1) - 1;
+        if (left > 0) waiting.set(actor.id, left);
+        else waiting.delete(actor.id);
       }
     },
   ),

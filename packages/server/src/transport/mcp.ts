@@ -9,6 +9,7 @@
  * without a session (a single `tools/call`, say) is answered on its own, statelessly. The MCP SDK
  * is loaded at the first request.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RoomKind } from '@roundtable/protocol';
 import { addressedTo } from '../core/delivery.js';
@@ -58,9 +59,29 @@ const MAX_SESSIONS_PER_MEMBER = 16;
 const ROOM_RESOURCE_MESSAGES = 50;
 /** The JSON-RPC code MCP gives an unknown resource. */
 const RESOURCE_NOT_FOUND = -32002;
+/** Resources one session may subscribe to. */
+const MAX_SUBSCRIPTIONS = 100;
+
+/**
+ * The HTTP request an MCP message came in: its member as authenticated now (a session's member may
+ * have changed role since it began), and whether its connection closed (nobody left to answer).
+ */
+interface RequestScope {
+  member: MemberRecord;
+  closed: AbortSignal;
+}
+const requestScope = new AsyncLocalStorage<RequestScope>();
+
+function scopeOf(request: FastifyRequest, reply: FastifyReply): RequestScope {
+  const closed = new AbortController();
+  reply.raw.once('close', () => closed.abort());
+  return { member: authOf(request).member, closed: closed.signal };
+}
 
 export function registerMcp(app: FastifyInstance, context: TransportContext): void {
   const endpoint = new McpEndpoint(context);
+  // Registered before any session, so waits hear of the shutdown before their sessions close.
+  context.connections.add(endpoint);
   app.post('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.post(request, reply));
   app.get('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'GET'));
   app.delete('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'DELETE'));
@@ -69,14 +90,23 @@ export function registerMcp(app: FastifyInstance, context: TransportContext): vo
   app.addHook('onClose', async () => clearInterval(sweep));
 }
 
-class McpEndpoint {
+class McpEndpoint implements Closable {
   private readonly sessions = new Map<string, McpSession>();
+  private readonly stopping = new AbortController();
 
   constructor(private readonly context: TransportContext) {}
+
+  close(): void {
+    this.stopping.abort();
+  }
 
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const loaded = await loadSdk();
     const auth = authOf(request);
+    // MCP dropped JSON-RPC batches (2025-06-18); refusing them keeps one request one unit of the rate limit.
+    if (Array.isArray(request.body)) {
+      return reply.status(400).send(rpcError('Batches are not accepted: send one JSON-RPC message per request.'));
+    }
     if (request.headers['mcp-session-id'] !== undefined) return this.inSession(request, reply, 'POST');
     if (loaded.isInitializeRequest(request.body)) return this.open(loaded, auth, request, reply);
     // A request on its own: a server and transport for it alone, closed with its response.
@@ -88,7 +118,9 @@ class McpEndpoint {
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    await requestScope.run(scopeOf(request, reply), () =>
+      transport.handleRequest(request.raw, reply.raw, request.body),
+    );
   }
 
   async inSession(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST' | 'DELETE'): Promise<void> {
@@ -100,26 +132,26 @@ class McpEndpoint {
         .send(rpcError(`${method} needs the mcp-session-id of a session: initialize one with a POST.`));
     }
     const session = typeof header === 'string' ? this.sessions.get(header) : undefined;
-    // Another member's session is as unknown as a closed one.
-    if (!session || session.member.id !== authOf(request).member.id) {
+    // A session belongs to the token that opened it: with any other it is as unknown as a closed one.
+    if (!session || session.tokenId !== authOf(request).tokenId) {
       return reply.status(404).send(rpcError('Session not found: initialize a new one.'));
     }
     session.touch();
     reply.hijack();
-    if (method === 'GET') {
-      session.streams += 1;
-      reply.raw.on('close', () => {
-        session.streams -= 1;
-        session.touch();
-      });
-    }
-    await session.transport.handleRequest(request.raw, reply.raw, request.body);
+    session.open += 1;
+    reply.raw.once('close', () => {
+      session.open -= 1;
+      session.touch();
+    });
+    await requestScope.run(scopeOf(request, reply), () =>
+      session.transport.handleRequest(request.raw, reply.raw, request.body),
+    );
   }
 
   sweep(): void {
     const now = Date.now();
     for (const session of this.sessions.values()) {
-      if (session.streams > 0) continue;
+      if (session.open > 0) continue;
       if (session.lastSeen < now - SESSION_IDLE_MS) session.close();
       else if (session.lastSeen < now - PRESENCE_GRACE_MS) session.absent();
     }
@@ -136,7 +168,12 @@ class McpEndpoint {
         this.sessions.set(id, session);
         this.context.connections.add(session);
         session.touch();
-        await session.watch();
+        try {
+          await session.watch();
+        } catch (error) {
+          session.close();
+          throw error;
+        }
       },
     });
     transport.onclose = () => session.close();
@@ -144,11 +181,16 @@ class McpEndpoint {
     session.server = this.server(loaded, auth.member, session);
     await session.server.connect(transport);
     reply.hijack();
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    await requestScope.run(scopeOf(request, reply), () =>
+      transport.handleRequest(request.raw, reply.raw, request.body),
+    );
   }
 
-  private server(loaded: Sdk, actor: MemberRecord, session: McpSession | undefined): McpServer {
+  /** `fallback` is the member a handler acts as outside any request's scope (none is expected). */
+  private server(loaded: Sdk, fallback: MemberRecord, session: McpSession | undefined): McpServer {
     const { hub } = this.context;
+    const { stopping } = this;
+    const current = () => requestScope.getStore() ?? { member: fallback, closed: stopping.signal };
     const server = new loaded.Server(
       { name: 'roundtable', version: hub.version },
       {
@@ -163,18 +205,19 @@ class McpEndpoint {
     server.setRequestHandler(loaded.CallToolRequestSchema, async (call, extra) => {
       const entry = TOOLS_BY_NAME.get(call.params.name);
       if (!entry) throw new loaded.McpError(loaded.ErrorCode.InvalidParams, `Unknown tool ${call.params.name}.`);
-      const done = new AbortController();
-      const closing: Closable = { close: () => done.abort() };
-      this.context.connections.add(closing);
-      const toolContext: ToolContext = { hub, actor, signal: AbortSignal.any([extra.signal, done.signal]) };
+      const { member, closed } = current();
+      const toolContext: ToolContext = {
+        hub,
+        actor: member,
+        signal: AbortSignal.any([extra.signal, closed, stopping.signal]),
+        stopping: stopping.signal,
+      };
       try {
         const result = await entry.run(toolContext, argumentsFor(entry, call.params.arguments) as never);
         return { content: [{ type: 'text' as const, text: JSON.stringify(result) }] };
       } catch (error) {
         const body = toHubError(error).toBody();
         return { isError: true, content: [{ type: 'text' as const, text: JSON.stringify(body) }] };
-      } finally {
-        this.context.connections.delete(closing);
       }
     });
     server.setRequestHandler(loaded.ListResourcesRequestSchema, async () => ({
@@ -186,7 +229,7 @@ class McpEndpoint {
           description: 'What is addressed to you and not yet read (reading it here marks nothing read).',
           mimeType: 'application/json',
         },
-        ...(await hub.listRooms(actor)).map((room) => ({
+        ...(await hub.listRooms(current().member)).map((room) => ({
           uri: `${ROOM_URI_PREFIX}${room.id}`,
           name: room.name ?? room.title ?? room.id,
           description: `The newest messages of ${room.kind} room ${room.name ?? room.title ?? room.id}.`,
@@ -207,14 +250,14 @@ class McpEndpoint {
     server.setRequestHandler(loaded.ReadResourceRequestSchema, (read) =>
       asMcpError(loaded, async () => {
         const { uri } = read.params;
-        const value = await readResource(hub, actor, uri);
+        const value = await readResource(hub, current().member, uri);
         return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value) }] };
       }),
     );
     server.setRequestHandler(loaded.SubscribeRequestSchema, (subscribe) =>
       asMcpError(loaded, async () => {
         if (!session) throw new HubError('invalid_request', 'Subscriptions need a session: initialize one first.');
-        await session.subscribe(subscribe.params.uri);
+        await session.subscribe(current().member, subscribe.params.uri);
         return {};
       }),
     );
@@ -277,10 +320,11 @@ class McpSession implements Closable {
   transport!: McpTransport;
   server!: McpServer;
   lastSeen = Date.now();
-  /** Open `GET` streams: a session holding one is not idle. */
-  streams = 0;
+  /** Requests under way, `GET` streams included: a session with one is neither idle nor absent. */
+  open = 0;
   readonly member: MemberRecord;
-  /** Each subscribed URI, as the client gave it, with the URI it stands for (a room by name stands for its id). */
+  readonly tokenId: string | null;
+  /** Each subscribed resource by its own URI (a room by id), with the URI the client gave, which its notifications carry. */
   private readonly subscriptions = new Map<string, string>();
   private readonly roomKinds = new Map<string, RoomKind>();
   private hubSession: Session | undefined;
@@ -294,18 +338,24 @@ class McpSession implements Closable {
     private readonly forget: (id: string) => void,
   ) {
     this.member = auth.member;
+    this.tokenId = auth.tokenId;
   }
 
   touch(): void {
     this.lastSeen = Date.now();
     if (this.hubSession || this.attaching || this.closed) return;
+    // `bind` hands over the hub's session before `attach` can fail, so it is always detached again.
+    const connection = {
+      send: () => {},
+      close: () => this.close(),
+      bind: (session: Session) => (this.hubSession = session),
+    };
     this.attaching = this.context.hub
-      .attach({ send: () => {}, close: () => this.close() }, this.auth)
-      .then((session) => {
-        if (this.closed) this.context.hub.detach(session);
-        else this.hubSession = session;
+      .attach(connection, this.auth)
+      .then(() => {
+        if (this.closed) this.absent();
       })
-      .catch(() => undefined)
+      .catch(() => this.absent())
       .finally(() => (this.attaching = undefined));
   }
 
@@ -322,13 +372,17 @@ class McpSession implements Closable {
     for (const summary of await hub.listRooms(this.member)) this.roomKinds.set(summary.id, summary.kind);
   }
 
-  async subscribe(uri: string): Promise<void> {
-    const room = await resourceRoom(this.context.hub, this.member, uri);
-    this.subscriptions.set(uri, room ? `${ROOM_URI_PREFIX}${room.id}` : INBOX_URI);
+  async subscribe(member: MemberRecord, uri: string): Promise<void> {
+    const room = await resourceRoom(this.context.hub, member, uri);
+    const own = room ? `${ROOM_URI_PREFIX}${room.id}` : INBOX_URI;
+    if (!this.subscriptions.has(own) && this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new HubError('invalid_request', `At most ${MAX_SUBSCRIPTIONS} subscriptions per session.`);
+    }
+    this.subscriptions.set(own, uri);
   }
 
   unsubscribe(uri: string): void {
-    this.subscriptions.delete(uri);
+    for (const [own, given] of this.subscriptions) if (given === uri || own === uri) this.subscriptions.delete(own);
   }
 
   private onEvent(event: StoredEvent): void {
@@ -337,25 +391,26 @@ class McpSession implements Closable {
     if (mine) {
       if (event.kind === 'member.left') {
         this.roomKinds.delete(event.room);
-        for (const [given, canonical] of this.subscriptions) {
-          if (canonical === `${ROOM_URI_PREFIX}${event.room}`) this.subscriptions.delete(given);
-        }
+        this.subscriptions.delete(`${ROOM_URI_PREFIX}${event.room}`);
       } else {
-        void this.context.hub.resolveRoom(event.room).then((room) => this.roomKinds.set(room.id, room.kind));
+        this.context.hub
+          .resolveRoom(event.room)
+          .then((room) => this.roomKinds.set(room.id, room.kind))
+          .catch(() => undefined);
       }
       void this.server.sendResourceListChanged().catch(() => undefined);
       return;
     }
     const kind = this.roomKinds.get(event.room);
     if (!kind || this.subscriptions.size === 0) return;
-    const roomUri = `${ROOM_URI_PREFIX}${event.room}`;
-    for (const [given, canonical] of this.subscriptions) {
-      const changed =
-        canonical === INBOX_URI
-          ? addressedTo(event, viewOf(this.member), kind)
-          : canonical === roomUri && event.kind.startsWith('message.');
-      if (changed) this.server.sendResourceUpdated({ uri: given }).catch(() => undefined);
-    }
+    const inbox = this.subscriptions.get(INBOX_URI);
+    if (inbox && addressedTo(event, viewOf(this.member), kind)) this.notify(inbox);
+    const room = this.subscriptions.get(`${ROOM_URI_PREFIX}${event.room}`);
+    if (room && event.kind.startsWith('message.')) this.notify(room);
+  }
+
+  private notify(uri: string): void {
+    this.server.sendResourceUpdated({ uri }).catch(() => undefined);
   }
 
   close(): void {
