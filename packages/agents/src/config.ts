@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { jsonTooDeep, Limits } from '@roundtable/protocol';
 
 const Handle = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a handle is 1-32 of a-z, 0-9, _ and -');
 
@@ -89,7 +90,16 @@ export type AgentsFile = z.infer<typeof AgentsFile>;
 
 export class AgentConfigError extends Error {}
 
+/** An agents file larger than this is not one a person wrote: refused before it is parsed. */
+const MAX_FILE_BYTES = 1 << 20;
+
 export function parseAgentsFile(text: string, source: string): AgentsFile {
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    throw new AgentConfigError(`${source} is larger than ${MAX_FILE_BYTES} bytes`);
+  }
+  if (jsonTooDeep(text)) {
+    throw new AgentConfigError(`${source} nests objects and arrays more than ${Limits.maxJsonDepth} levels deep`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

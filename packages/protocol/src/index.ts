@@ -3,6 +3,7 @@ export * from './version.js';
 export * from './errors.js';
 export * from './close-codes.js';
 export * from './limits.js';
+export * from './json-depth.js';
 export * from './model.js';
 export * from './frames.js';
 export * from './mentions.js';

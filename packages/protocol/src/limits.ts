@@ -16,4 +16,6 @@ export const Limits = {
   maxTargets: 50,
   /** Messages, and notes, in one memory search. */
   maxMemoryHits: 50,
+  /** Levels of nested objects and arrays in a frame or body, counted from its outermost value. */
+  maxJsonDepth: 64,
 } as const;

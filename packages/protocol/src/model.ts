@@ -117,7 +117,41 @@ export const ToolCallPart = z.object({
 export const MessagePart = z.discriminatedUnion('type', [ToolCallPart]);
 export type MessagePart = z.infer<typeof MessagePart>;
 
-export const Metadata = z.record(z.string(), z.unknown());
+/**
+ * One item of memory an agent was given before it answered, as its reply's `metadata.memory`
+ * records it (a message of a room, or a note of its own), so people can see the context it used.
+ */
+export const MemoryReference = z.looseObject({
+  ref: z.string().max(64),
+  kind: z.enum(['message', 'note']),
+  id: z.string().max(64).optional(),
+  room: z.string().max(80).optional(),
+  seq: Seq.optional(),
+  sender: z.string().max(64).optional(),
+  at: z.string().max(64),
+  excerpt: z.string().max(2_000),
+});
+export type MemoryReference = z.infer<typeof MemoryReference>;
+
+/**
+ * Free-form data about a message. The keys the hub and the UI give a meaning to are checked, so a
+ * stored message never carries one in a shape they cannot show; any other key is the sender's own.
+ */
+export const Metadata = z.looseObject({
+  memory: z
+    .array(MemoryReference)
+    .max(Limits.maxMemoryHits * 2)
+    .optional(),
+  usage: z
+    .looseObject({
+      input_tokens: z.number().nonnegative().optional(),
+      output_tokens: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  model: z.string().max(200).optional(),
+  in_reply_to: z.string().max(64).optional(),
+  error: z.string().max(2_000).optional(),
+});
 
 export const Reaction = z.object({
   emoji: z.string(),

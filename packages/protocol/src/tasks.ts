@@ -86,6 +86,8 @@ export const TaskLimits = {
   maxDescriptionChars: 10_000,
   maxFiles: 200,
   maxCapabilities: 20,
+  /** Agents a task's creator names as its workers. */
+  maxWorkers: 50,
   /** Serialized size of context, acceptance schema and result data, each, in bytes. */
   maxJsonBytes: 65_536,
   minLeaseMs: 1_000,
@@ -117,6 +119,11 @@ export const CreateTaskParams = z.object({
   lease_ms: z.number().int().min(TaskLimits.minLeaseMs).max(TaskLimits.maxLeaseMs).default(60_000),
   /** The room whose thread logs the task; without it the hub opens a task room of its own. */
   room: RoomRef.optional(),
+  /**
+   * Agents, besides the members of `room`, that may take the task when `room` is private. A task in a
+   * public room or in a task room of its own may be taken by any agent with its capabilities.
+   */
+  workers: z.array(Handle).max(TaskLimits.maxWorkers).default([]),
   parent: Id.optional(),
   client_id: ClientId.optional(),
 });
@@ -145,11 +152,16 @@ export interface Task {
   acceptance: { text: string; schema: Record<string, unknown> | null; review: boolean };
   files: string[];
   capabilities: string[];
+  /** Agents the creator named as workers: with the room's members, the only ones who may take a task in a private room. */
+  workers: string[];
   priority: number;
   max_attempts: number;
   lease_ms: number;
   status: TaskStatus;
-  /** Where the task's history is logged: its room, and the thread in it when the room was chosen. */
+  /**
+   * Where the task's history is logged: its room, and the thread in it when the creator chose the
+   * room (null when the task has a room of its own).
+   */
   room: string;
   thread_id: string | null;
   parent: string | null;
@@ -215,9 +227,11 @@ export const TaskRequestSchemas = {
   'task.list': TaskListParams,
   'task.cancel': z.object({ task: TaskRef, reason: z.string().max(2000).optional() }),
   'worker.register': z.object({
-    capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).default([]),
+    /** What to be pushed tasks for: some of the capabilities the hub granted this agent; all of them when left out. */
+    capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).optional(),
     concurrency: z.number().int().min(1).max(100).default(1),
   }),
+  /** `capabilities` narrows the claim to some of the granted ones; naming one not granted is refused. */
   'task.claim': z.object({ capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).optional() }),
   'task.heartbeat': z.object({ task: TaskRef, lease: LeaseToken }),
   'task.report': z.object({ task: TaskRef, lease: LeaseToken, result: TaskResult }),

@@ -45,6 +45,7 @@ const Env = z.object({
   SSE_KEEPALIVE_MS: int(100).default(15_000),
   AGENTS_FILE: z.string().optional(),
   AGENT_TOKENS_PER_ROOM_PER_HOUR: int(0).default(0),
+  ALLOWED_ORIGINS: z.string().default(''),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
@@ -92,5 +93,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentTokenBudget: e.AGENT_TOKENS_PER_ROOM_PER_HOUR,
     /** The built web UI, served at `/` when it exists. */
     webRoot: e.WEB_ROOT,
+    /**
+     * Web origins (`https://chat.example.com`, comma-separated) whose pages may call the hub besides
+     * its own; requests from any other origin are refused with `origin_not_allowed`. Empty: the hub's own only.
+     */
+    allowedOrigins: e.ALLOWED_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
   };
 }

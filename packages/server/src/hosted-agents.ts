@@ -49,7 +49,7 @@ export class HostedAgents {
     const stored = await this.store.agentDefinitions();
     for (const record of stored) {
       if (this.definitions.get(record.handle)?.source === 'file') continue;
-      const parsed = (await this.agents()).AgentDefinition.safeParse(JSON.parse(record.definition));
+      const parsed = (await this.agents()).AgentDefinition.safeParse(parseStored(record.definition));
       if (!parsed.success) {
         this.logger.warn({ agent: record.handle }, 'a stored agent definition no longer parses; not run');
         continue;
@@ -170,4 +170,13 @@ function redact(value: unknown): unknown {
     return [key, redact(inner)];
   });
   return Object.fromEntries(entries);
+}
+
+/** A stored definition as JSON, or undefined when the row is damaged: the schema then refuses it like any bad one. */
+function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -84,6 +84,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     memberRequestLimit: config.memberRequests,
     anonymousRequestLimit: config.anonymousRequests,
     webRoot: config.webRoot,
+    browser: { host: config.host, allowedOrigins: config.allowedOrigins },
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -1,6 +1,34 @@
+/** Accounts: registration, sign-in and its throttle, tokens (hashed, revocable, never logged), admin powers. */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
-import { RawClient, startHub, storeRows } from './helpers.js';
+import { RawClient, SkewClock, startHub, storeRows } from './helpers.js';
+
+/** A sign-in from a given local address (127.0.0.x), so that per-address limits see different clients. */
+function signIn(url: string, from: string, handle: string, password: string): Promise<{ status: number; body: any }> {
+  const { hostname, port } = new URL(url);
+  const body = JSON.stringify({ handle, password });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        hostname,
+        port,
+        localAddress: from,
+        path: '/api/v1/auth/login',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 test('people register and sign in with a password and get a session token', async (t) => {
   const hub = await startHub(t);
@@ -66,6 +94,62 @@ test('tokens are stored hashed, shown once, revocable, and never logged', async 
   const other = await hub.member('bob');
   const notYours = await hub.api(other.token, 'DELETE', `/api/v1/tokens/${created.body.record.id}`);
   assert.equal(notYours.body.code, 'token_not_found');
+});
+
+test('a token hidden by percent-encoding in the query never reaches the log', async (t) => {
+  const logLines: string[] = [];
+  const hub = await startHub(t, { logLines });
+  const ada = await hub.member('ada');
+  const tail = ada.token.slice(3);
+  for (const query of [
+    `%74oken=rt%5F${tail}`,
+    `token=%72%74%5F${tail}`,
+    `%74%6F%6B%65%6E=${encodeURIComponent(ada.token)}`,
+    `TOKEN=${ada.token}&token=${ada.token}`,
+  ]) {
+    const reply = await fetch(`${hub.url}/api/v1/me?${query}`);
+    assert.equal(reply.status, 200, `${query} authenticates`);
+  }
+  await fetch(`${hub.url}/no/such/route/${ada.token}?password=hunter2`);
+  const log = logLines.join('\n');
+  assert.ok(log.includes('/api/v1/me?'), 'the requests were logged');
+  for (const secret of [ada.token, tail, tail.slice(0, 20), 'hunter2']) {
+    assert.ok(!log.includes(secret), `no log line holds ${secret.slice(0, 8)}…`);
+  }
+});
+
+test('guessing one account’s password from many addresses is slowed per account, and the owner gets in soon after', async (t) => {
+  const clock = new SkewClock();
+  const hub = await startHub(t, { clock });
+  await hub.member('ada', 'person', { password: 'the-real-one' });
+  const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+  const replies = await Promise.all(
+    Array.from({ length: 100 }, (_, index) => signIn(hub.url, addresses[index % 5]!, 'ada', `guess-${index}`)),
+  );
+  const evaluated = replies.filter((reply) => reply.body.code === 'bad_credentials').length;
+  const slowed = replies.filter((reply) => reply.body.code === 'rate_limited');
+  assert.equal(evaluated + slowed.length, 100, 'every guess was answered');
+  assert.ok(evaluated <= 10, `at most a handful of guesses are checked at once (${evaluated})`);
+  assert.ok(
+    slowed.every(
+      (reply) => reply.status === 429 && reply.body.retry_after_ms > 0 && reply.body.retry_after_ms <= 30_000,
+    ),
+    'each refusal says how long to wait, never more than 30 s',
+  );
+
+  // The owner, signing in right after the flood, is told to wait; the wait is short and then it works.
+  const owner = await signIn(hub.url, '127.0.0.9', 'ada', 'the-real-one');
+  assert.equal(owner.body.code, 'rate_limited');
+  assert.ok(owner.body.retry_after_ms <= 30_000);
+  clock.advance(owner.body.retry_after_ms);
+  const later = await signIn(hub.url, '127.0.0.9', 'ada', 'the-real-one');
+  assert.equal(later.status, 200, JSON.stringify(later.body));
+  const other = await hub.member('bob', 'person', { password: 'bobs-password' });
+  assert.equal(
+    (await signIn(hub.url, '127.0.0.2', other.handle, 'bobs-password')).status,
+    200,
+    'other accounts are not slowed',
+  );
 });
 
 test('admins create agents, disable members and keep a denylist', async (t) => {

@@ -770,6 +770,44 @@ test('a hub that cannot write to its disk answers store_unavailable, reports not
   await assertStillServing(b, a);
 });
 
+test('readiness stays red while a real batch cannot commit, even when a tiny write still fits', async (t) => {
+  const { hub, a, b } = await scene(t);
+  const original = fileSizeLimit();
+  t.after(() => setFileSizeLimit(original));
+  // Room for three more WAL frames: a one-row probe fits, a message with its log event and search index does not.
+  const sizes = [hub.dbPath, `${hub.dbPath}-wal`].map((path) => statSync(path).size);
+  setFileSizeLimit(String(Math.max(...sizes) + 3 * 4_120));
+  try {
+    expectErrorFrame(await a.requestError('send', { room: 'general', content: 'does not fit' }), 'store_unavailable');
+    const probes = [];
+    for (let index = 0; index < 6; index += 1) probes.push((await call(hub, undefined, 'GET', '/health')).status);
+    assert.deepEqual(probes, [503, 503, 503, 503, 503, 503], 'never ready while sends fail');
+    expectErrorFrame(await a.requestError('send', { room: 'general', content: 'still no room' }), 'store_unavailable');
+  } finally {
+    setFileSizeLimit(original);
+  }
+  assert.equal((await call(hub, undefined, 'GET', '/health')).status, 200, 'ready once a batch fits again');
+  await assertStillServing(a, b);
+});
+
+test('a frame nested too deep gets nesting_too_deep, and a page of another origin gets origin_not_allowed', async (t) => {
+  const { hub, ada, a, b } = await scene(t);
+  const deep = '['.repeat(100) + ']'.repeat(100);
+  expectErrorFrame(
+    await errorAfter(a, () => a.sendRaw(`{"type":"send","id":"d1","room":"general","content":${deep}}`)),
+    'nesting_too_deep',
+  );
+  expectRestError(
+    await call(hub, ada.token, 'POST', '/api/v1/rooms/general/messages', `{"content":${deep}}`),
+    'nesting_too_deep',
+  );
+  expectRestError(
+    await call(hub, ada.token, 'GET', '/api/v1/me', undefined, { origin: 'https://evil.example' }),
+    'origin_not_allowed',
+  );
+  await assertStillServing(a, b);
+});
+
 test('a write refused because another process holds the database lock answers store_unavailable, not internal', async (t) => {
   const { hub, ada, a, b } = await scene(t);
   const before = await lastSeq(hub);
@@ -874,7 +912,7 @@ test('an unexpected failure is answered with internal (500), logged, and leaves 
   });
 });
 
-test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508 while the sender and the store carry on', async (t) => {
+test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508, which it sees when it reads again, while the sender and the store carry on', async (t) => {
   const logLines: string[] = [];
   const hub = await startHub(t, { env: { MAX_BUFFERED_BYTES: '65536' }, logLines });
   const a = await RawClient.ready(t, hub.url, (await hub.member('ada')).token);
@@ -901,6 +939,8 @@ test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508 while the sen
   }
   assert.ok(!slowAttached(), `the slow reader is still attached after ${sent.length} messages`);
 
+  // Stalled for longer than a peer that never answers a close is given: still reading, it reaches the close frame.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
   tcp.resume();
   assert.equal(await slow.waitForClose(10_000), CloseCode.SlowConsumer);
 

@@ -279,7 +279,12 @@ test('a full task cycle through MCP tools only: create, claim, heartbeat, ask, r
     client_id: 'task-1',
   });
   const taskId = created.task.id;
-  assert.deepEqual(await call(worker, 'claim_task', { capabilities: ['python'] }), { claim: null });
+  const ungranted = await worker.callTool({ name: 'claim_task', arguments: { capabilities: ['python'] } });
+  assert.match(
+    JSON.stringify(ungranted.content),
+    /forbidden.*has not been granted python/,
+    'a claim is matched on granted capabilities',
+  );
   const { claim } = await call(worker, 'claim_task');
   assert.equal(claim.task.id, taskId);
   const lease = claim.lease.token;

@@ -6,6 +6,7 @@
 import {
   CloseCode,
   Limits,
+  valueTooDeep,
   MENTION_ALL,
   PROTOCOL_VERSION,
   MAX_TITLE_CHARS,
@@ -33,6 +34,7 @@ import {
   type StreamPartFrame,
 } from '@roundtable/protocol';
 import { addressedTo, agentsToWake, type RoomMemberView } from './delivery.js';
+import { throttleSignIn } from './login-throttle.js';
 import { HubError } from './hub-error.js';
 import { hashToken, newId, newToken } from './ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -217,6 +219,7 @@ export class Hub {
       requireMember: async (roomId, member) => {
         await this.requireMembership(roomId, member);
       },
+      isMember: async (roomId, memberId) => (await this.roomMembers(roomId)).has(memberId),
       ensureMember: async (roomId, member) => {
         if (!(await this.roomMembers(roomId)).has(member.id))
           await this.addToRoom(roomId, member, this.systemMember!, 'member');
@@ -431,6 +434,7 @@ export class Hub {
   }
 
   async login(handle: string, password: string): Promise<{ member: Member; token: string }> {
+    await throttleSignIn(this.limiter, handle.toLowerCase());
     const member = await this.store.memberByHandle(handle.toLowerCase());
     // Verify even for an unknown handle, so response time does not reveal which handles exist.
     const ok = await verifyPassword(password, member?.password_hash ?? DUMMY_HASH);
@@ -519,8 +523,13 @@ export class Hub {
   ): Promise<Member> {
     const target = await this.memberByHandle(handle);
     const self = target.id === actor.id;
+    const owner = target.owner_id !== null && target.owner_id === actor.id;
     const adminFields = patch.disabled !== undefined || patch.role !== undefined;
-    if ((!self || adminFields) && actor.role !== 'admin') throw new HubError('admin_only');
+    if (((!self && !owner) || adminFields) && actor.role !== 'admin') throw new HubError('admin_only');
+    // Capabilities route tasks to an agent, so an agent may not grant itself any: its owner or an admin does.
+    if (patch.capabilities !== undefined && actor.role !== 'admin' && !owner) {
+      throw new HubError('forbidden', 'Capabilities are granted by an admin or the member’s owner.');
+    }
     if (target.kind === 'system') throw new HubError('forbidden', 'The system member cannot be changed.');
     const updated = await this.store.updateMember(target.id, patch);
     if (!updated) throw new HubError('member_not_found');
@@ -1975,7 +1984,14 @@ function joinedDraft(memberId: string, known: MemberRecord[], by: string, at: st
   };
 }
 
+/**
+ * Parts and metadata are free-form: bounded in nesting before JSON.stringify walks them (the
+ * transports check frames already; the core does not rely on every caller being one), then in size.
+ */
 function checkSizes(parts: MessagePart[] | undefined, metadata: Record<string, unknown> | undefined): void {
+  if (valueTooDeep(parts) || valueTooDeep(metadata)) {
+    throw new HubError('nesting_too_deep', `Parts and metadata nest at most ${Limits.maxJsonDepth} levels deep.`);
+  }
   if (parts && Buffer.byteLength(JSON.stringify(parts)) > Limits.maxPartsBytes) {
     throw new HubError('frame_too_large', `Message parts exceed ${Limits.maxPartsBytes} bytes.`);
   }

@@ -379,7 +379,7 @@ export interface Store {
   /** Writes dumped rows, skipping those already present; returns how many were written. */
   restore(records: AsyncIterable<DumpRecord>, onProgress?: (written: number) => void): Promise<number>;
 
-  /** Health of the store: false while writes cannot be committed. */
+  /** Health of the store: false from a failed commit until a write as large as a real batch commits. */
   ready(): Promise<boolean>;
   /** Commits what is queued, then releases the store. */
   close(): Promise<void>;

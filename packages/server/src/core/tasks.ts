@@ -5,11 +5,12 @@
  * compare-and-set on the task's version through one function, `move`, which checks the transition
  * against the protocol's table and logs it in the task's room.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
 import {
+  Limits,
   mayTransition,
   TaskLimits,
+  valueTooDeep,
   type FileReservation,
   type ParsedParams,
   type ReservationMode,
@@ -22,6 +23,7 @@ import {
 } from '@roundtable/protocol';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
+import { SchemaChecks } from './schema-checks.js';
 import type { Clock, MemberRecord, RoomRecord, Store, StoredEvent, TaskQuery, TaskRow } from './ports.js';
 
 /** What the task board needs from the hub: rooms, system messages, and delivery. */
@@ -29,6 +31,7 @@ export interface TaskHost {
   resolveRoom(ref: string): Promise<RoomRecord>;
   /** Throws not_member unless the member is in the room. */
   requireMember(roomId: string, member: MemberRecord): Promise<void>;
+  isMember(roomId: string, memberId: string): Promise<boolean>;
   /** Adds the member to the room if absent (a worker joining the room of the task it took). */
   ensureMember(roomId: string, member: MemberRecord): Promise<void>;
   createTaskRoom(creator: MemberRecord, name: string, topic: string): Promise<RoomRecord>;
@@ -68,8 +71,8 @@ const HOLDS_FILES: ReadonlySet<TaskStatus> = new Set(['assigned', 'running', 'in
 const REAP_BATCH = 200;
 
 export class TaskBoard {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
-  private readonly validators = new Map<string, ValidateFunction>();
+  /** Acceptance schemas run in a worker thread: a hostile one costs that thread a few seconds, not the hub. */
+  private readonly schemas = new SchemaChecks();
   /** Registered workers connected to this instance, by session id. */
   private readonly workers = new Map<string, Worker>();
   private reaper: NodeJS.Timeout | undefined;
@@ -93,6 +96,7 @@ export class TaskBoard {
 
   stop(): void {
     clearInterval(this.reaper);
+    void this.schemas.close();
   }
 
   private iso(offsetMs = 0): string {
@@ -103,15 +107,13 @@ export class TaskBoard {
 
   async create(actor: MemberRecord, params: ParsedParams<'task.create'>): Promise<{ task: Task; duplicate: boolean }> {
     checkJsonSize(params.context, 'context');
+    const workers = await this.namedWorkers(params.workers);
     if (params.acceptance.schema) {
       checkJsonSize(params.acceptance.schema, 'acceptance.schema');
-      try {
-        this.ajv.compile(params.acceptance.schema);
-      } catch (error) {
-        throw new HubError('invalid_schema', `The acceptance schema is not valid: ${(error as Error).message}`);
-      }
+      const problem = await this.schemas.compile(params.acceptance.schema);
+      if (problem !== undefined) throw new HubError('invalid_schema', `The acceptance schema is not valid: ${problem}`);
     }
-    if (params.parent) await this.row(params.parent);
+    if (params.parent) await this.get(actor, params.parent);
     const id = newId('task');
     const at = this.iso();
     let room: RoomRecord;
@@ -139,6 +141,7 @@ export class TaskBoard {
       acceptance: params.acceptance,
       files: params.files,
       capabilities: [...new Set(params.capabilities)].sort(),
+      workers,
       priority: params.priority,
       max_attempts: params.max_attempts,
       lease_ms: params.lease_ms,
@@ -192,7 +195,7 @@ export class TaskBoard {
     // An unknown handle matches no task, rather than being ignored.
     if (params.assignee) query.assigneeId = (await this.host.memberByHandle(params.assignee))?.id ?? '-';
     if (params.creator) query.creatorId = (await this.host.memberByHandle(params.creator))?.id ?? '-';
-    if (params.room) query.roomId = (await this.host.resolveRoom(params.room)).id;
+    if (params.room) query.roomId = (await this.filterRoom(actor, params.room)).id;
     if (params.capability) query.capability = params.capability;
     if (params.created_after) query.createdAfter = new Date(params.created_after).toISOString();
     if (params.created_before) query.createdBefore = new Date(params.created_before).toISOString();
@@ -207,9 +210,17 @@ export class TaskBoard {
 
   // Workers
 
-  registerWorker(sessionId: string, member: MemberRecord, capabilities: string[], concurrency: number): void {
-    this.workers.set(sessionId, { sessionId, member, capabilities: new Set(capabilities), concurrency });
+  /** Registers a connection for pushed tasks; returns the capabilities it is registered with. */
+  registerWorker(
+    sessionId: string,
+    member: MemberRecord,
+    capabilities: string[] | undefined,
+    concurrency: number,
+  ): string[] {
+    const own = grantedOf(member, capabilities);
+    this.workers.set(sessionId, { sessionId, member, capabilities: own, concurrency });
     this.dispatch();
+    return [...own].sort();
   }
 
   unregisterWorker(sessionId: string): void {
@@ -219,11 +230,11 @@ export class TaskBoard {
   /** The next pending task the worker can do, claimed atomically: highest priority, then oldest. */
   async claim(actor: MemberRecord, capabilities: string[] | undefined): Promise<TaskClaim | null> {
     this.requireWorker(actor);
-    const own = new Set(capabilities ?? actor.capabilities);
+    const own = grantedOf(actor, capabilities);
     for (let offset = 0; ; offset += CLAIM_SCAN) {
       const candidates = await this.store.pendingTasks(CLAIM_SCAN, offset);
       for (const row of candidates) {
-        if (!row.task.capabilities.every((capability) => own.has(capability))) continue;
+        if (!(await this.mayTake(actor, own, row.task))) continue;
         const claim = await this.tryClaim(row, actor);
         if (claim) return claim;
       }
@@ -304,7 +315,9 @@ export class TaskBoard {
     return this.retrying(async () => {
       const row = await this.leased(actor, id, token);
       if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
-      const errors = [...this.schemaErrors(row.task, result.data)];
+      const errors = row.task.acceptance.schema
+        ? await this.schemas.validate(row.task.acceptance.schema, result.data)
+        : [];
       const outside = this.outsideReservation(row.task, result.files_changed);
       if (outside.length > 0) errors.push(`files changed outside the task's files: ${outside.join(', ')}`);
       const verdict: TaskVerdict = { valid: errors.length === 0, errors, by: 'hub', at: this.iso() };
@@ -456,7 +469,7 @@ export class TaskBoard {
   }
 
   async cancel(actor: MemberRecord, id: string, reason: string | undefined): Promise<Task> {
-    const row = await this.row(id);
+    const row = await this.visibleRow(actor, id);
     if (row.creator_id !== actor.id && actor.role !== 'admin') {
       throw new HubError('forbidden', 'Only the task’s creator or an admin may cancel it.');
     }
@@ -486,7 +499,6 @@ export class TaskBoard {
       agents: [],
     }));
     if (!event) throw new HubError('task_not_found');
-    this.validators.delete(id);
     this.host.publishEvent(event);
   }
 
@@ -500,7 +512,7 @@ export class TaskBoard {
     taskId: string | undefined,
   ): Promise<FileReservation[]> {
     if (taskId) {
-      const row = await this.row(taskId);
+      const row = await this.visibleRow(actor, taskId);
       if (row.assignee_id !== actor.id)
         throw new HubError('forbidden', 'Only the task’s assignee reserves files for it.');
     }
@@ -517,12 +529,13 @@ export class TaskBoard {
       patternsOverlap,
     );
     if ('conflicts' in held) {
-      const named = held.conflicts.map(
+      const conflicts = await this.shownTo(actor, held.conflicts);
+      const named = conflicts.map(
         (other) =>
           `${other.pattern} (${other.mode}, held by @${other.holder}${other.task ? ` for ${other.task}` : ''})`,
       );
       throw new HubError('reservation_conflict', `Reserved by someone else: ${named.join('; ')}.`, {
-        details: { conflicts: held.conflicts },
+        details: { conflicts },
       });
     }
     return held.reservations;
@@ -532,9 +545,28 @@ export class TaskBoard {
     return this.store.releaseFiles({ holder_id: actor.id, patterns });
   }
 
-  async listReservations(holder: string | undefined): Promise<FileReservation[]> {
+  async listReservations(actor: MemberRecord, holder: string | undefined): Promise<FileReservation[]> {
     const holderId = holder ? ((await this.host.memberByHandle(holder))?.id ?? '-') : undefined;
-    return this.store.listReservations(this.iso(), holderId);
+    return this.shownTo(actor, await this.store.listReservations(this.iso(), holderId));
+  }
+
+  /**
+   * Reservations as the actor may see them: every live claim on a path counts for everyone, but
+   * the task behind it is named only to those who can see that task.
+   */
+  private async shownTo(actor: MemberRecord, reservations: FileReservation[]): Promise<FileReservation[]> {
+    const visible = await this.visibility(actor);
+    const seen = new Map<string, boolean>();
+    const shown: FileReservation[] = [];
+    for (const reservation of reservations) {
+      const taskId = reservation.task;
+      if (taskId !== null && !seen.has(taskId)) {
+        const row = await this.store.taskRow(taskId);
+        seen.set(taskId, row !== undefined && visible(row.task));
+      }
+      shown.push(taskId === null || seen.get(taskId) ? reservation : { ...reservation, task: null });
+    }
+    return shown;
   }
 
   // The reaper and push dispatch
@@ -565,7 +597,7 @@ export class TaskBoard {
     if (this.options.escalateAfterMs > 0) {
       const stale = this.iso(-this.options.escalateAfterMs);
       for (const row of await this.store.pendingTasks(REAP_BATCH, 0)) {
-        if (row.task.updated_at > stale || this.someWorkerCan(row.task)) continue;
+        if (row.task.updated_at > stale || (await this.someWorkerCan(row.task))) continue;
         const question = `No worker has taken this task for ${Math.round(this.options.escalateAfterMs / 60_000)} minutes.`;
         const moved = await this.move(row, 'escalate', 'input_required', undefined, { question });
         if (moved) await this.escalate(moved, question);
@@ -592,9 +624,26 @@ export class TaskBoard {
       });
   }
 
-  /** Whether a worker registered here has the task's capabilities (it may be busy, or wait for files). */
-  private someWorkerCan(task: Task): boolean {
-    return [...this.workers.values()].some((worker) => task.capabilities.every((c) => worker.capabilities.has(c)));
+  /** Whether a worker registered here may take the task (it may be busy, or wait for files). */
+  private async someWorkerCan(task: Task): Promise<boolean> {
+    for (const worker of this.workers.values()) {
+      if (await this.mayTake(await this.host.memberById(worker.member.id), worker.capabilities, task)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a worker with these capabilities may take the task. Capabilities only route work: they
+   * count as far as the hub granted them to the member now, and never open a private room. A task
+   * logged in a private room goes only to that room's members and the agents its creator named.
+   */
+  private async mayTake(worker: MemberRecord, capabilities: ReadonlySet<string>, task: Task): Promise<boolean> {
+    const granted = new Set(worker.capabilities);
+    if (!task.capabilities.every((capability) => capabilities.has(capability) && granted.has(capability))) return false;
+    // A task without a chosen room has a room of its own, made for whoever takes it.
+    if (task.thread_id === null || task.workers.includes(worker.handle)) return true;
+    if (await this.host.isMember(task.room, worker.id)) return true;
+    return (await this.host.resolveRoom(task.room)).kind === 'public';
   }
 
   private async pushPending(): Promise<void> {
@@ -603,13 +652,18 @@ export class TaskBoard {
       const candidates = await this.store.pendingTasks(CLAIM_SCAN, offset);
       let claimed = 0;
       for (const row of candidates) {
-        const able = [...this.workers.values()]
-          .filter((worker) => row.task.capabilities.every((capability) => worker.capabilities.has(capability)))
-          .filter((worker) => (load.get(worker.member.id) ?? 0) < worker.concurrency)
-          .sort((a, b) => (load.get(a.member.id) ?? 0) - (load.get(b.member.id) ?? 0));
-        const worker = able[0];
-        if (!worker) continue;
-        const claim = await this.tryClaim(row, worker.member);
+        const able: Array<{ worker: Worker; member: MemberRecord }> = [];
+        for (const worker of this.workers.values()) {
+          if ((load.get(worker.member.id) ?? 0) >= worker.concurrency) continue;
+          // The member as the hub knows it now: capabilities taken away since registering no longer count.
+          const member = await this.host.memberById(worker.member.id);
+          if (await this.mayTake(member, worker.capabilities, row.task)) able.push({ worker, member });
+        }
+        able.sort((a, b) => (load.get(a.member.id) ?? 0) - (load.get(b.member.id) ?? 0));
+        const chosen = able[0];
+        if (!chosen) continue;
+        const { worker, member } = chosen;
+        const claim = await this.tryClaim(row, member);
         if (!claim) continue;
         claimed += 1;
         load.set(worker.member.id, (load.get(worker.member.id) ?? 0) + 1);
@@ -709,9 +763,35 @@ export class TaskBoard {
     return row;
   }
 
+  /** The task, if the actor may see it: to anyone else it does not exist, whatever they meant to do with it. */
+  private async visibleRow(actor: MemberRecord, id: string): Promise<TaskRow> {
+    const row = await this.row(id);
+    await this.requireVisible(actor, row.task);
+    return row;
+  }
+
+  /** The room a task list is filtered by: a private room one is not in is as unknown as a missing one. */
+  private async filterRoom(actor: MemberRecord, ref: string): Promise<RoomRecord> {
+    const room = await this.host.resolveRoom(ref);
+    if (room.kind !== 'public' && actor.role !== 'admin') await this.host.requireMember(room.id, actor);
+    return room;
+  }
+
+  /** The agents a creator names as workers: each must be an agent of this hub. */
+  private async namedWorkers(handles: string[]): Promise<string[]> {
+    const named = [...new Set(handles)].sort();
+    for (const handle of named) {
+      const member = await this.host.memberByHandle(handle);
+      if (!member) throw new HubError('member_not_found', `No member @${handle}.`);
+      if (member.kind !== 'agent')
+        throw new HubError('invalid_request', `@${handle} is not an agent: workers are agents.`);
+    }
+    return named;
+  }
+
   /** The task, if the actor holds its live lease under this token. */
   private async leased(actor: MemberRecord, id: string, token: string): Promise<TaskRow> {
-    const row = await this.row(id);
+    const row = await this.visibleRow(actor, id);
     const live =
       row.assignee_id === actor.id &&
       row.lease_token === token &&
@@ -727,6 +807,7 @@ export class TaskBoard {
 
   /** The creator, or a person in the task's room, may answer, accept and reject. */
   private async requireReviewer(actor: MemberRecord, task: Task): Promise<void> {
+    await this.requireVisible(actor, task);
     if (actor.handle === task.assignee) throw new HubError('forbidden', 'A worker does not review its own result.');
     if (actor.handle === task.creator || actor.role === 'admin') return;
     if (actor.kind !== 'person') throw new HubError('forbidden', 'Only the task’s creator or a person may do this.');
@@ -742,18 +823,6 @@ export class TaskBoard {
     if (actor.role === 'admin') return () => true;
     const mine = new Set(await this.host.roomIdsOf(actor));
     return (task) => mine.has(task.room) || task.creator === actor.handle || task.assignee === actor.handle;
-  }
-
-  private schemaErrors(task: Task, data: unknown): string[] {
-    const schema = task.acceptance.schema;
-    if (!schema) return [];
-    let validate = this.validators.get(task.id);
-    if (!validate) {
-      validate = this.ajv.compile(schema);
-      this.validators.set(task.id, validate);
-    }
-    if (validate(data)) return [];
-    return (validate.errors ?? []).map((error) => `${error.instancePath || 'data'} ${error.message ?? 'is invalid'}`);
   }
 
   private outsideReservation(task: Task, changed: string[]): string[] {
@@ -776,7 +845,28 @@ export function patternsOverlap(a: string, b: string): boolean {
   return under(first.base, second.base) || under(second.base, first.base);
 }
 
+/**
+ * The capabilities a worker works with: those it asks for (all it has when it names none), each of
+ * which the hub must have granted it. What a frame claims is never believed.
+ */
+function grantedOf(member: MemberRecord, asked: string[] | undefined): Set<string> {
+  const granted = new Set(member.capabilities);
+  const missing = (asked ?? []).filter((capability) => !granted.has(capability));
+  if (missing.length > 0) {
+    throw new HubError(
+      'forbidden',
+      `@${member.handle} has not been granted ${missing.join(', ')}: an admin or the agent's owner grants capabilities.`,
+      { details: { missing } },
+    );
+  }
+  return new Set(asked ?? member.capabilities);
+}
+
+/** Context, schemas and result data are free-form: bounded in nesting before anything walks them, then in size. */
 function checkJsonSize(value: unknown, what: string): void {
+  if (valueTooDeep(value)) {
+    throw new HubError('nesting_too_deep', `${what} nests at most ${Limits.maxJsonDepth} levels deep.`);
+  }
   if (Buffer.byteLength(JSON.stringify(value) ?? '') > TaskLimits.maxJsonBytes) {
     throw new HubError('invalid_request', `${what} is larger than ${TaskLimits.maxJsonBytes} bytes.`);
   }

@@ -1,10 +1,49 @@
 /** JSON logs (pino) with tokens scrubbed from every line, wherever they appear. */
 import { pino, type Logger } from 'pino';
 
-const TOKEN = /rt_[A-Za-z0-9_-]{16,}/g;
+/**
+ * A token, also when percent-encoded in part or whole (`rt%5F…`, `%72%74_…`): what a decoder would
+ * turn into one. Not inside a longer word, so `heart_beat_interval_ms` stays as it is.
+ */
+const TOKEN = /(?<![A-Za-z0-9_])(?:r|%72)(?:t|%74)(?:_|%5f)(?:[A-Za-z0-9_-]|%[0-9a-f]{2}){16,}/gi;
+/** Query keys whose values are credentials, whatever they hold. */
+const CREDENTIAL_KEYS = new Set(['token', 'access_token', 'api_key', 'apikey', 'key', 'password', 'secret']);
 
 export function redactTokens(text: string): string {
   return text.replace(TOKEN, 'rt_[redacted]');
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A request URL as it may be logged: the path and each query key decoded (as the router and the
+ * query parser decode them), credential keys' values and anything shaped like a token replaced.
+ * Any route takes `?token=`, so no query string is logged as it came.
+ */
+export function loggableUrl(url: string): string {
+  const at = url.indexOf('?');
+  const path = redactTokens(decode(at === -1 ? url : url.slice(0, at)));
+  if (at === -1) return path;
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const key = decode(equals === -1 ? pair : pair.slice(0, equals));
+      if (equals === -1) return redactTokens(key);
+      const value = CREDENTIAL_KEYS.has(key.toLowerCase())
+        ? '[redacted]'
+        : redactTokens(decode(pair.slice(equals + 1)));
+      return `${redactTokens(key)}=${value}`;
+    });
+  return `${path}?${query.join('&')}`;
 }
 
 export function createLogger(
@@ -20,11 +59,7 @@ export function createLogger(
       },
       serializers: {
         req(request: { method: string; url: string; ip?: string }) {
-          return {
-            method: request.method,
-            url: redactTokens(request.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]')),
-            ip: request.ip,
-          };
+          return { method: request.method, url: loggableUrl(request.url), ip: request.ip };
         },
       },
     },

@@ -17,6 +17,13 @@ import type {
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Bytes a readiness probe commits after a failed write. A tiny row can still fit on a disk where a
+ * real batch (a message, its log event and its search index) no longer does; random bytes, so no
+ * compression makes it smaller than it claims.
+ */
+export const READINESS_PROBE_BYTES = 1 << 20;
+
 export function toMember(row: Row): MemberRecord {
   return {
     id: row.id as string,
@@ -156,8 +163,10 @@ export function newMessage(input: NewMessage, seq: number, depth: number): Messa
 }
 
 export function toTaskRow(row: Row): TaskRow {
+  const task = row.doc as Task;
   return {
-    task: row.doc as Task,
+    // Tasks stored before workers could be named have none.
+    task: task.workers ? task : { ...task, workers: [] },
     creator_id: row.creator_id as string,
     assignee_id: (row.assignee_id as string | null) ?? null,
     lease_token: (row.lease_token as string | null) ?? null,

@@ -21,10 +21,12 @@ import { HubError, toHubError } from '../core/hub-error.js';
 import type { Authenticated } from '../core/hub.js';
 import type { RateLimit } from '../core/rate-limit.js';
 import type { TransportContext } from './context.js';
+import { registerBrowserProtections, type BrowserProtectionOptions } from './browser-protections.js';
 import { registerMcp } from './mcp.js';
 import { registerRest } from './rest.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
+import { parseUntrusted } from './untrusted-json.js';
 import { registerWebSocket, tokenFrom } from './ws.js';
 
 declare module 'fastify' {
@@ -47,6 +49,8 @@ export interface HttpOptions {
   anonymousRequestLimit: RateLimit;
   /** The built web UI; served at `/` when it holds an index.html. */
   webRoot: string;
+  /** Who may call from a browser: see `registerBrowserProtections`. */
+  browser: BrowserProtectionOptions;
 }
 
 export async function buildApp(context: TransportContext, options: HttpOptions): Promise<FastifyInstance> {
@@ -58,6 +62,15 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('auth', null);
+  // Every JSON body (REST, the simple endpoints, /mcp) goes through the same bounded parser as a WebSocket frame.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseUntrusted(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const hubError = toRequestError(error);
@@ -88,11 +101,19 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    // Its own policy, with hashes for its inline scripts; never framed, and no upgrade of a plain-HTTP hub's requests.
+    staticCSP: true,
+    transformStaticCSP: (header) =>
+      header.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   await app.register(fastifyWebsocket, {
     // The hub tracks its own connections (and closes them on shutdown): ws's client set would be a second copy.
     options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20), clientTracking: false },
   });
+  // After the WebSocket plugin's own hook, which marks an upgrade so that a refused one has its socket ended.
+  registerBrowserProtections(app, options.browser);
 
   const limit = async (key: string, rate: RateLimit) => {
     const wait = await context.limiter.take(key, rate);

@@ -11,6 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { RoomKind } from '@roundtable/protocol';
 import { addressedTo } from '../core/delivery.js';
 import type { Authenticated, Hub } from '../core/hub.js';
@@ -107,6 +108,8 @@ class McpEndpoint implements Closable {
     if (Array.isArray(request.body)) {
       return reply.status(400).send(rpcError('Batches are not accepted: send one JSON-RPC message per request.'));
     }
+    const invalid = invalidRequest(loaded, request.body);
+    if (invalid) return reply.status(200).send(invalid);
     if (request.headers['mcp-session-id'] !== undefined) return this.inSession(request, reply, 'POST');
     if (loaded.isInitializeRequest(request.body)) return this.open(loaded, auth, request, reply);
     // A request on its own: a server and transport for it alone, closed with its response.
@@ -117,10 +120,12 @@ class McpEndpoint implements Closable {
       void transport.close();
       void server.close();
     });
-    await server.connect(transport);
-    await requestScope.run(scopeOf(request, reply), () =>
-      transport.handleRequest(request.raw, reply.raw, request.body),
-    );
+    await answering(request, reply, async () => {
+      await server.connect(transport);
+      await requestScope.run(scopeOf(request, reply), () =>
+        transport.handleRequest(request.raw, reply.raw, request.body),
+      );
+    });
   }
 
   async inSession(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST' | 'DELETE'): Promise<void> {
@@ -143,8 +148,10 @@ class McpEndpoint implements Closable {
       session.open -= 1;
       session.touch();
     });
-    await requestScope.run(scopeOf(request, reply), () =>
-      session.transport.handleRequest(request.raw, reply.raw, request.body),
+    await answering(request, reply, () =>
+      requestScope.run(scopeOf(request, reply), () =>
+        session.transport.handleRequest(request.raw, reply.raw, request.body),
+      ),
     );
   }
 
@@ -181,8 +188,8 @@ class McpEndpoint implements Closable {
     session.server = this.server(loaded, auth.member, session);
     await session.server.connect(transport);
     reply.hijack();
-    await requestScope.run(scopeOf(request, reply), () =>
-      transport.handleRequest(request.raw, reply.raw, request.body),
+    await answering(request, reply, () =>
+      requestScope.run(scopeOf(request, reply), () => transport.handleRequest(request.raw, reply.raw, request.body)),
     );
   }
 
@@ -287,6 +294,57 @@ async function asMcpError<T>(loaded: Sdk, run: () => Promise<T>): Promise<T> {
 
 function rpcError(message: string) {
   return { jsonrpc: '2.0', error: { code: -32000, message }, id: null };
+}
+
+/**
+ * Runs the SDK on a reply taken out of Fastify's hands: whatever it throws is logged and answered
+ * as `internal` on that response alone, never left to hang the request or reach the process.
+ */
+async function answering(request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    request.log.error({ err: error }, 'mcp request failed');
+    const response = reply.raw;
+    if (response.writableEnded) return;
+    if (!response.headersSent) {
+      const body = toHubError(error).toBody();
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: body.message, data: body }, id: null }),
+      );
+    } else {
+      response.end();
+    }
+  }
+}
+
+/** JSON-RPC's code for a request whose params break the method's schema. */
+const INVALID_PARAMS = -32602;
+let requestSchemas: Map<string, { safeParse(value: unknown): { success: boolean; error?: z.ZodError } }> | undefined;
+
+/**
+ * A request to a method MCP defines whose params break that method's schema, answered with
+ * "Invalid params" and each problem by path. The SDK would parse it inside its handler and answer
+ * "Internal error" with the raw validation dump.
+ */
+function invalidRequest(loaded: Sdk, body: unknown) {
+  if (typeof body !== 'object' || body === null || !('method' in body) || !('id' in body)) return undefined;
+  const { method, id } = body as { method: unknown; id: unknown };
+  if (typeof method !== 'string') return undefined;
+  requestSchemas ??= new Map(
+    loaded.ClientRequestSchema.options.map((schema) => [schema.shape.method.value as string, schema]),
+  );
+  const schema = requestSchemas.get(method);
+  const parsed = schema?.safeParse(body);
+  if (!parsed || parsed.success) return undefined;
+  const issues = parsed.error!.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const message = `Invalid params: ${issues.map((issue) => `${issue.path || 'request'}: ${issue.message}`).join('; ')}`;
+  return {
+    jsonrpc: '2.0',
+    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+    error: { code: INVALID_PARAMS, message, data: { code: 'invalid_request', issues } },
+  };
 }
 
 /** The room a resource URI names, checked for membership; undefined for the inbox. */

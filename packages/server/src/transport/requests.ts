@@ -110,8 +110,8 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'worker.register': async ({ hub, actor, session }, params) => {
     if (!session) throw new HubError('invalid_request', 'A worker registers on a live connection.');
     if (actor.kind !== 'agent') throw new HubError('forbidden', 'Only agents register as workers.');
-    hub.tasks.registerWorker(session.id, actor, params.capabilities, params.concurrency);
-    return { capabilities: params.capabilities, concurrency: params.concurrency };
+    const capabilities = hub.tasks.registerWorker(session.id, actor, params.capabilities, params.concurrency);
+    return { capabilities, concurrency: params.concurrency };
   },
   'task.claim': async ({ hub, actor }, params) => ({ claim: await hub.tasks.claim(actor, params.capabilities) }),
   'task.heartbeat': ({ hub, actor }, params) => hub.tasks.heartbeat(actor, params.task, params.lease),
@@ -132,7 +132,9 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'files.release': async ({ hub, actor }, params) => ({
     released: await hub.tasks.releaseFiles(actor, params.patterns),
   }),
-  'files.list': async ({ hub }, params) => ({ reservations: await hub.tasks.listReservations(params.holder) }),
+  'files.list': async ({ hub, actor }, params) => ({
+    reservations: await hub.tasks.listReservations(actor, params.holder),
+  }),
   'task.reject': async ({ hub, actor }, params) => ({
     task: await hub.tasks.reject(actor, params.task, params.feedback),
   }),
@@ -155,11 +157,25 @@ export function parseRequest(frame: unknown): { id: string | undefined; request?
   const { type, id, ...rest } = frame as Record<string, unknown>;
   const requestId = typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
   if (!isRequestType(type)) {
-    return { id: requestId, error: new HubError('unknown_frame', `Unknown frame type ${JSON.stringify(type)}.`) };
+    return { id: requestId, error: new HubError('unknown_frame', unknownType(type)) };
   }
   const parsed = RequestSchemas[type].safeParse(rest);
   if (!parsed.success) return { id: requestId, error: invalidParams(parsed.error) };
   return { id: requestId, request: { type, id: requestId, params: parsed.data } };
+}
+
+/** Names what was sent as the type, without echoing more of it than a short string. */
+function unknownType(type: unknown): string {
+  if (type === undefined) return 'The frame has no "type": name the request it makes.';
+  if (typeof type !== 'string') return `The frame's "type" is ${kindOf(type)}, not a request name.`;
+  const shown = type.length > 64 ? `${type.slice(0, 64)}…` : type;
+  return `Unknown frame type ${JSON.stringify(shown)}.`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Parameters that break their schema: every issue with its path, and `content_too_long` when that is the one. */

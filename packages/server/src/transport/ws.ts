@@ -12,6 +12,7 @@ import { HubError, toHubError } from '../core/hub-error.js';
 import { TokenBucket, type RateLimit } from '../core/rate-limit.js';
 import type { Connection, Session } from '../core/sessions.js';
 import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
+import { parseUntrusted, requestIdOf } from './untrusted-json.js';
 import type { TransportContext } from './context.js';
 
 export interface WsOptions {
@@ -33,11 +34,17 @@ export function tokenFrom(request: FastifyRequest): string | undefined {
   return typeof query.token === 'string' && query.token ? query.token : undefined;
 }
 
-/** `resume=roomId:seq,roomId:seq` in the URL, for clients that authenticate with a header. */
+/** Rooms a cursor list may name: more than any member is in, fewer than a hostile list could hold. */
+const MAX_CURSORS = 10_000;
+
+/**
+ * `resume=roomId:seq,roomId:seq` in the URL (or an SSE `Last-Event-ID`), for clients that
+ * authenticate with a header. Malformed pairs are skipped: a resume asks for less, never fails.
+ */
 export function parseCursorList(value: unknown): Cursors {
-  const cursors: Cursors = {};
+  const cursors: Cursors = Object.create(null) as Cursors;
   if (typeof value !== 'string' || value === '') return cursors;
-  for (const pair of value.split(',')) {
+  for (const pair of value.split(',', MAX_CURSORS)) {
     const at = pair.lastIndexOf(':');
     const seq = Number(pair.slice(at + 1));
     if (at > 0 && Number.isInteger(seq) && seq >= 0) cursors[pair.slice(0, at)] = seq;
@@ -107,6 +114,9 @@ function authCloseCode(error: HubError): number {
   return CloseCode.GoingAway;
 }
 
+/** How long a slow consumer closed with 4508 may read nothing before its socket is cut. */
+const SLOW_CLOSE_IDLE_MS = 10_000;
+
 /** Frames a client may send before its header token has been checked. */
 const MAX_PENDING_FRAMES = 100;
 
@@ -155,7 +165,7 @@ class WsConnection implements Connection {
   async start(resume: Cursors): Promise<void> {
     const { socket } = this;
     this.context.connections.add(this);
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
+    socket.on('message', (data: Buffer) => this.onMessage(data));
     socket.on('close', () => this.onClose());
     // The plugin's listener went with the upgrade request: an error (an unclean disconnect) ends the socket.
     socket.on('error', (error) => {
@@ -224,9 +234,33 @@ class WsConnection implements Connection {
     if (this.closed) return;
     this.closed = true;
     this.socket.close(code, reason);
+    if (code === CloseCode.SlowConsumer) this.awaitDrain();
     // A peer that never answers the close handshake must not hold the socket open.
-    setTimeout(() => this.socket.terminate(), 2_000).unref();
+    else setTimeout(() => this.socket.terminate(), 2_000).unref();
     this.onClose();
+  }
+
+  /**
+   * A slow consumer's close frame waits behind everything queued for it. While the peer keeps
+   * reading, it is let through to the close frame (ws itself ends the socket 30 s after the close
+   * frame left); a peer that reads nothing for SLOW_CLOSE_IDLE_MS is cut off.
+   */
+  private awaitDrain(): void {
+    let queued = this.socket.bufferedAmount;
+    let idleSince = Date.now();
+    const watch = setInterval(() => {
+      const now = this.socket.bufferedAmount;
+      if (this.socket.readyState === this.socket.CLOSED || now === 0) {
+        clearInterval(watch);
+      } else if (now < queued) {
+        queued = now;
+        idleSince = Date.now();
+      } else if (Date.now() - idleSince >= SLOW_CLOSE_IDLE_MS) {
+        clearInterval(watch);
+        this.socket.terminate();
+      }
+    }, 500);
+    watch.unref();
   }
 
   heartbeat(): void {
@@ -295,10 +329,20 @@ class WsConnection implements Connection {
     } finally {
       this.authenticating = false;
     }
-    for (const data of this.pending.splice(0)) this.onMessage(data, false);
+    for (const data of this.pending.splice(0)) this.onMessage(data);
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  /** A frame's handling never throws into ws's listener: that would end the process, and every connection with it. */
+  private onMessage(data: Buffer): void {
+    try {
+      this.handle(data);
+    } catch (error) {
+      this.upgrade.log.error({ err: error, reqId: this.upgrade.requestId }, 'frame failed');
+      this.reply(undefined, toHubError(error));
+    }
+  }
+
+  private handle(data: Buffer): void {
     if (this.closed) return;
     if (this.authenticating) {
       // Frames sent while the token is checked wait for it, but only so many.
@@ -310,29 +354,29 @@ class WsConnection implements Connection {
         );
       return;
     }
+    // Every frame counts against the connection's rate, garbage too: refusing costs less than answering.
+    this.limiter ??= new TokenBucket(this.context.ws.connectionRateLimit, this.context.clock);
+    const wait = this.limiter.take();
+    const text = data.toString('utf8');
+    // The id is read from the text, so that even a frame refused unparsed answers its request.
+    if (wait > 0) {
+      this.reply(requestIdOf(text), new HubError('rate_limited', undefined, { retryAfterMs: wait }));
+      return;
+    }
     if (data.length > this.context.ws.maxFrameBytes) {
-      this.reply(
-        undefined,
-        new HubError('frame_too_large', `Frames are at most ${this.context.ws.maxFrameBytes} bytes.`),
-      );
+      const limit = this.context.ws.maxFrameBytes;
+      this.reply(requestIdOf(text), new HubError('frame_too_large', `Frames are at most ${limit} bytes.`));
       return;
     }
     let decoded: unknown;
     try {
-      decoded = JSON.parse(isBinary ? data.toString('utf8') : data.toString());
-    } catch {
-      this.reply(undefined, new HubError('bad_json'));
+      decoded = parseUntrusted(text);
+    } catch (error) {
+      this.reply(requestIdOf(text), toHubError(error));
       return;
     }
     if (this.simple) decoded = this.translateIn(decoded);
     const { id, request, error } = parseRequest(decoded);
-    // Decoded first, so that even a refused frame is answered with its request id.
-    this.limiter ??= new TokenBucket(this.context.ws.connectionRateLimit, this.context.clock);
-    const wait = this.limiter.take();
-    if (wait > 0) {
-      this.reply(id, new HubError('rate_limited', undefined, { retryAfterMs: wait }));
-      return;
-    }
     if (error || !request) {
       this.reply(id, error ?? new HubError('invalid_request'));
       return;

@@ -196,6 +196,13 @@ CREATE TABLE agent_definitions (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'a readiness probe as large as a real batch',
+    sql: `
+ALTER TABLE health_probe ADD COLUMN payload bytea;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -3,6 +3,7 @@
  * tick share one transaction (each in a savepoint), like the SQLite store; a room's row lock
  * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { FileReservation, Message, RoomSummary, Task } from '@roundtable/protocol';
 import { newId } from '../../core/ids.js';
@@ -55,6 +56,7 @@ import {
   toTaskRow,
   toToken,
   type Row,
+  READINESS_PROBE_BYTES,
 } from '../records.js';
 import { TABLES, type DumpRecord } from '../../core/dump.js';
 import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
@@ -1215,7 +1217,7 @@ export class PgStore implements Store {
     return written;
   }
 
-  /** After a failed commit or a lost connection, ready again once a probe write commits. */
+  /** After a failed commit or a lost connection, ready again once a probe as large as a real batch commits. */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
     try {
@@ -1223,9 +1225,11 @@ export class PgStore implements Store {
         await this.pool.query('SELECT 1');
       } else {
         await this.pool.query(
-          'INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = $1',
-          [new Date().toISOString()],
+          `INSERT INTO health_probe (id, at, payload) VALUES (1, $1, $2)
+           ON CONFLICT (id) DO UPDATE SET at = $1, payload = $2`,
+          [new Date().toISOString(), randomBytes(READINESS_PROBE_BYTES)],
         );
+        await this.pool.query('UPDATE health_probe SET payload = NULL WHERE id = 1');
         this.healthy = true;
       }
       return true;

@@ -221,6 +221,13 @@ CREATE TABLE agent_definitions (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'a readiness probe as large as a real batch',
+    sql: `
+ALTER TABLE health_probe ADD COLUMN payload BLOB;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,80 @@
+/**
+ * The one JSON parser for what clients send (WebSocket frames, REST, simple-endpoint and MCP
+ * bodies): nesting is bounded on the text before the parse, and keys that could reach an object's
+ * prototype are refused, so no later walk (a schema, JSON.stringify, a compiler) meets a hostile shape.
+ */
+import secureJson from 'secure-json-parse';
+import { jsonTooDeep, Limits } from '@roundtable/protocol';
+import { HubError } from '../core/hub-error.js';
+
+const FORBIDDEN_KEYS = 'Keys named "__proto__", and "constructor" holding "prototype", are not accepted.';
+
+export function parseUntrusted(text: string): unknown {
+  if (jsonTooDeep(text)) {
+    throw new HubError('nesting_too_deep', `Objects and arrays nest at most ${Limits.maxJsonDepth} levels deep.`);
+  }
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    // secure-json-parse refuses prototype keys with a SyntaxError of its own words; JSON.parse's say where the text broke.
+    if (error instanceof SyntaxError && error.message.includes('forbidden prototype property')) {
+      throw new HubError('invalid_request', FORBIDDEN_KEYS);
+    }
+    throw new HubError('bad_json', undefined, { cause: error });
+  }
+}
+
+/** The longest request id the protocol answers with. */
+const MAX_ID = 64;
+
+/**
+ * The `id` of a frame the parser refused (nested too deep, or with a forbidden key), read from the
+ * text of its outermost object, so that the refusal still answers the request it was meant for.
+ * Only a plain string id without escapes counts; anything else is left unanswered by id.
+ */
+export function requestIdOf(text: string): string | undefined {
+  let depth = 0;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (char === '"') {
+      const end = stringEnd(text, index);
+      if (end === -1) return undefined;
+      if (depth === 1 && end === index + 3 && text.startsWith('id', index + 1)) {
+        const colon = skipSpace(text, end + 1);
+        if (text[colon] === ':') {
+          const open = skipSpace(text, colon + 1);
+          if (text[open] !== '"') return undefined;
+          const close = stringEnd(text, open);
+          const id = close === -1 ? '' : text.slice(open + 1, close);
+          return id.length > 0 && id.length <= MAX_ID && !id.includes('\\') ? id : undefined;
+        }
+      }
+      index = end;
+    } else if (char === '{' || char === '[') {
+      depth += 1;
+    } else if (char === '}' || char === ']') {
+      depth -= 1;
+    }
+  }
+  return undefined;
+}
+
+/** The index of the quote that closes the string opening at `open`, or -1. */
+function stringEnd(text: string, open: number): number {
+  for (let index = open + 1; index < text.length; index += 1) {
+    if (text[index] === '\\') index += 1;
+    else if (text[index] === '"') return index;
+  }
+  return -1;
+}
+
+function skipSpace(text: string, from: number): number {
+  let index = from;
+  while (
+    index < text.length &&
+    (text[index] === ' ' || text[index] === '\n' || text[index] === '\r' || text[index] === '\t')
+  ) {
+    index += 1;
+  }
+  return index;
+}
