@@ -455,9 +455,12 @@ export class RoundtableClient implements StreamHost {
     return (await this.request('task.cancel', { task: id, reason })).task;
   }
 
-  /** Offers this connection as a worker: the hub pushes matching tasks as 'task.assigned' events. Repeat after each reconnect. */
-  async registerWorker(capabilities: string[], concurrency = 1): Promise<void> {
-    await this.request('worker.register', { capabilities, concurrency });
+  /**
+   * Offers this connection as a worker: the hub pushes tasks it may take as 'task.assigned' events.
+   * `capabilities` narrows the ones the hub granted this agent (default: all); repeat after each reconnect.
+   */
+  async registerWorker(capabilities?: string[], concurrency = 1): Promise<void> {
+    await this.request('worker.register', { ...(capabilities ? { capabilities } : {}), concurrency });
   }
 
   /** Claims the next pending task this agent can do, or resolves null when there is none. */

@@ -19,7 +19,8 @@ export type TaskHandler = (task: Task, context: TaskContext) => Promise<RequestR
 type RequestResult = Partial<TaskResult> & Pick<TaskResult, 'summary'>;
 
 export interface TaskWorkerOptions {
-  capabilities: string[];
+  /** Some of the capabilities the hub granted this agent (an admin or its owner grants them); default: all of them. */
+  capabilities?: string[];
   /** Tasks run at once. Default 1. */
   concurrency?: number;
   handler: TaskHandler;
@@ -30,7 +31,7 @@ export interface TaskWorkerOptions {
 export class TaskWorker {
   private readonly running = new Map<string, AbortController>();
   private readonly offs: Array<() => void> = [];
-  private readonly options: Required<TaskWorkerOptions>;
+  private readonly options: Required<Omit<TaskWorkerOptions, 'capabilities'>> & Pick<TaskWorkerOptions, 'capabilities'>;
 
   constructor(
     private readonly client: RoundtableClient,

@@ -48,4 +48,49 @@ if (skip) {
       );
     }, 10_000);
   });
+
+  test('an event whose publish failed while Redis was away reaches the other instances once it is back, with no later event', async (t) => {
+    const redis = await startRedis(t);
+    const [first, second] = await Promise.all([RedisBus.open({ url: redis.url }), RedisBus.open({ url: redis.url })]);
+    t.after(async () => {
+      await first.close();
+      await second.close();
+    });
+    const received: BusMessage[] = [];
+    second.subscribe((message) => received.push(message));
+    await redis.stop();
+    const event = (seq: number): BusMessage => {
+      const stored = {
+        room: 'r_quiet',
+        seq,
+        kind: 'message.created',
+        at: '',
+        actor: 'ada',
+        data: {},
+        agents: null,
+        quiet: false,
+      };
+      return {
+        kind: 'event',
+        room: 'r_quiet',
+        seq,
+        agents: null,
+        quiet: false,
+        frame: JSON.stringify({ type: 'event', ...stored }),
+        event: stored as never,
+      };
+    };
+    // Published while Redis is down, and then the room goes quiet: nothing later would reveal the gap.
+    first.publish(event(1));
+    first.publish(event(2));
+    await redis.restart();
+    await eventually(
+      () =>
+        assert.ok(
+          received.some((message) => message.kind === 'event' && message.seq === 2),
+          'the newest unsent event of the room crossed',
+        ),
+      15_000,
+    );
+  });
 }

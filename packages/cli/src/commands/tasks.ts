@@ -180,13 +180,17 @@ const worker: Command = {
   name: 'worker',
   summary: 'Work tasks as this agent by running a shell command for each',
   description:
-    'Registers for tasks with the given capabilities. For each task it runs the command with the task as JSON on ' +
+    'Registers for tasks with the capabilities an admin granted this agent (or some of them). For each task it runs the command with the task as JSON on ' +
     'stdin; the command prints the result as JSON on stdout ({"summary", "files_changed", "data"}; plain text ' +
     'becomes the summary). Exit status 0 reports it; anything else hands the task back. The lease is renewed ' +
     'while the command runs; if the hub restarts, the worker reconnects and carries on, and a lease lost ' +
     'meanwhile stops the command. Runs until Ctrl-C.',
   options: {
-    capability: { type: 'string', value: 'A,B', description: 'What this worker can do (tasks needing more are left)' },
+    capability: {
+      type: 'string',
+      value: 'A,B',
+      description: 'Only tasks needing no more than these of its granted capabilities (default: all granted)',
+    },
     exec: { type: 'string', value: 'COMMAND', description: 'The shell command run per task (required)' },
     concurrency: { type: 'string', value: 'N', description: 'Tasks at once (default 1)' },
   },
@@ -205,7 +209,7 @@ const worker: Command = {
     });
     await progress('connecting', client.connect());
     const runner = new TaskWorker(client, {
-      capabilities: listOption(values, 'capability') ?? [],
+      capabilities: listOption(values, 'capability'),
       concurrency: intOption(values, 'concurrency', worker, 1) ?? 1,
       handler: async (task, { signal, previous }) => {
         notice(`${clock(new Date().toISOString())} working on ${task.id}: ${oneLine(task.title)}`);

@@ -15,6 +15,9 @@ export interface RedisBusOptions {
   onError?: (error: unknown) => void;
 }
 
+/** How soon an unsent event is tried again when the publisher seems connected. */
+const UNSENT_RETRY_MS = 500;
+
 /** On the wire an event travels once, as its frame; the receiver rebuilds the event from it. */
 type WireMessage = { origin: string } & (
   Exclude<BusMessage, { kind: 'event' }> | (Omit<Extract<BusMessage, { kind: 'event' }>, 'event'> & { event?: never })
@@ -27,6 +30,13 @@ export class RedisBus implements Bus {
   private readonly subscriber: Redis;
   private readonly handlers: Array<(message: BusMessage) => void> = [];
   private readonly resyncHandlers: Array<() => void> = [];
+  /**
+   * Per room, the newest event this instance failed to publish. Other instances learn of a gap from
+   * the next event of the room; when none comes, this one is sent again once the publisher is back,
+   * so a room that went quiet while Redis was away does not stay behind on the others.
+   */
+  private readonly unsent = new Map<string, { seq: number; text: string }>();
+  private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(options: RedisBusOptions) {
@@ -42,6 +52,7 @@ export class RedisBus implements Bus {
     this.subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true });
     const onError = (error: unknown) => options.onError?.(error);
     this.publisher.on('error', onError);
+    this.publisher.on('ready', () => this.publishUnsent());
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
@@ -65,9 +76,30 @@ export class RedisBus implements Bus {
     this.deliver(message);
     const wire: Record<string, unknown> = { ...message, origin: this.origin };
     delete wire.event;
-    this.publisher.publish(this.channel, JSON.stringify(wire)).catch(() => {
-      // Lost in transit: other instances fill the gap from the store when the next event or a resync comes.
+    const text = JSON.stringify(wire);
+    this.publisher.publish(this.channel, text).catch(() => {
+      // Lost in transit: other instances fill the gap from the store when the next event comes, or this one again.
+      if (message.kind === 'event') this.keepUnsent(message.room, message.seq, text);
     });
+  }
+
+  private keepUnsent(room: string, seq: number, text: string): void {
+    if (this.closed || (this.unsent.get(room)?.seq ?? -1) >= seq) return;
+    this.unsent.set(room, { seq, text });
+    // The publisher may have come back while this publish was failing: then no `ready` is left to wait for.
+    if (this.publisher.status === 'ready' && !this.retry) {
+      this.retry = setTimeout(() => this.publishUnsent(), UNSENT_RETRY_MS);
+      this.retry.unref();
+    }
+  }
+
+  private publishUnsent(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    for (const [room, { seq, text }] of this.unsent) {
+      this.unsent.delete(room);
+      this.publisher.publish(this.channel, text).catch(() => this.keepUnsent(room, seq, text));
+    }
   }
 
   subscribe(handler: (message: BusMessage) => void): void {
@@ -81,6 +113,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retry);
     this.handlers.length = 0;
     this.publisher.disconnect();
     this.subscriber.disconnect();

@@ -268,7 +268,8 @@ export const TOOLS: readonly McpTool[] = [
   request(
     'claim_task',
     'task.claim',
-    'Take the next pending task you are able to do. Returns `{claim: null}` when there is none, or the task ' +
+    'Take the next pending task you may do: it needs only capabilities an admin granted you (`capabilities` ' +
+      'narrows them), and in a private room you must be a member or named. Returns `{claim: null}` when there is none, or the task ' +
       'with its lease: send `heartbeat` before `lease.expires_at`, and pass the lease token to every call about it.',
   ),
   request(
