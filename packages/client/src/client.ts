@@ -593,6 +593,19 @@ export class RoundtableClient implements StreamHost {
       this.logger.warn('roundtable: ignored a frame that is not JSON', error);
       return;
     }
+    if (typeof frame !== 'object' || frame === null) {
+      this.logger.warn('roundtable: ignored a frame that is not an object');
+      return;
+    }
+    // A malformed frame (a damaged stored row, a newer hub) is skipped, never thrown into the socket's handler.
+    try {
+      this.dispatch(frame);
+    } catch (error) {
+      this.logger.warn(`roundtable: ignored a ${String(frame.type)} frame it could not read`, error);
+    }
+  }
+
+  private dispatch(frame: ServerFrame): void {
     switch (frame.type) {
       case 'event':
         this.receiveEvent(frame);
@@ -651,7 +664,7 @@ export class RoundtableClient implements StreamHost {
       this.emitter.emit('message', frame.data as unknown as Message);
     } else if (frame.kind === 'message.updated') {
       const message = frame.data as unknown as Message;
-      if (message.status === 'cancelled' || message.status === 'error') {
+      if (message?.status === 'cancelled' || message?.status === 'error') {
         this.streams.get(message.id)?.abort(new Error(`The stream ended with status ${message.status}`));
         this.streams.delete(message.id);
       }

@@ -1,16 +1,23 @@
-/** The web UI: sign-in when there is no identity, else the chat with its rooms, panels and shortcuts. */
+/**
+ * The web UI: sign-in when there is no identity, else the chat with its rooms, panels and shortcuts.
+ * Error boundaries keep a failure where it happened: a message, a task card, a panel, the room list;
+ * the last one, around the whole chat, offers a way out of a room that cannot be shown.
+ */
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
 import type { NotifyLevel } from '@roundtable/protocol';
 import { ChatStore, roomTitle } from './chat-store.js';
+import { Boundary } from './components/Boundary.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
 import { MembersPanel } from './components/MembersPanel.js';
 import { MessageList } from './components/MessageList.js';
+import { PanelBoundary } from './components/SidePanel.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
 import { TaskBoard, TaskDetail } from './components/TaskBoard.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
+import { num, text } from './safe.js';
 import { SignIn } from './SignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
@@ -21,6 +28,8 @@ const LAST_ROOM = 'roundtable.room';
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => savedToken());
+  // A new attempt mounts the chat afresh, with a new connection and nothing left of the failed one.
+  const [attempt, setAttempt] = useState(0);
   const signOut = useCallback(() => {
     forgetToken();
     setToken(null);
@@ -35,7 +44,44 @@ export function App() {
       />
     );
   }
-  return <Chat key={token} token={token} onSignOut={signOut} />;
+  return (
+    <Boundary
+      key={attempt}
+      fallback={
+        <Crashed
+          onRecover={() => {
+            // The room that failed is reopened at every reload unless it is forgotten.
+            localStorage.removeItem(LAST_ROOM);
+            setAttempt(attempt + 1);
+          }}
+          onSignOut={signOut}
+        />
+      }
+    >
+      <Chat key={token} token={token} onSignOut={signOut} />
+    </Boundary>
+  );
+}
+
+/** The last resort: something outside every smaller boundary failed, so the chat is replaced by a way back. */
+function Crashed({ onRecover, onSignOut }: { onRecover: () => void; onSignOut: () => void }) {
+  return (
+    <main className="crashed" aria-labelledby="crashed-title">
+      <h1 id="crashed-title">Something went wrong</h1>
+      <p>
+        This screen could not be shown, perhaps because the room holds something the web app cannot display. Your
+        messages and rooms are safe on the hub.
+      </p>
+      <div className="crashed-actions">
+        <button type="button" onClick={onRecover}>
+          Back to the room list
+        </button>
+        <button type="button" className="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </div>
+    </main>
+  );
 }
 
 function notificationPermission(): NotificationPermission | 'unsupported' {
@@ -99,6 +145,7 @@ function ChatView({
   const composer = useRef<ComposerHandle>(null);
 
   const room = rooms.find((item) => item.id === current);
+  const topic = text(room?.topic);
 
   const openRoom = useCallback(
     (roomId: string) => {
@@ -196,22 +243,34 @@ function ChatView({
           ? 'Connecting…'
           : 'Disconnected.';
 
+  const taskPanel = view === 'tasks' ? taskId : undefined;
+  const threadPanel = view === 'room' && threadId && threadRoot[threadId] ? threadId : undefined;
+  const membersPanel = view === 'room' && showMembers && !threadId ? current : undefined;
+  // The third column exists only while a panel fills it: otherwise a panel opened later would wrap below.
+  const withPanel = Boolean(taskPanel || threadPanel || membersPanel);
+
   return (
-    <div
-      className={`chat${showMembers ? ' with-members' : ''}${threadId ? ' with-thread' : ''}${showRooms ? ' rooms-open' : ''}`}
-    >
-      <Sidebar
-        current={view === 'room' ? current : undefined}
-        tasksOpen={view === 'tasks'}
-        onTasks={() => {
-          setView('tasks');
-          setShowRooms(false);
-        }}
-        onOpen={openRoom}
-        onSignOut={onSignOut}
-        notifications={permission}
-        onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
-      />
+    <div className={`chat${withPanel ? ' with-panel' : ''}${showRooms ? ' rooms-open' : ''}`}>
+      <Boundary
+        fallback={
+          <nav className="sidebar" aria-label="Rooms">
+            <p className="unshown">The room list could not be shown. Ctrl+K still finds a room.</p>
+          </nav>
+        }
+      >
+        <Sidebar
+          current={view === 'room' ? current : undefined}
+          tasksOpen={view === 'tasks'}
+          onTasks={() => {
+            setView('tasks');
+            setShowRooms(false);
+          }}
+          onOpen={openRoom}
+          onSignOut={onSignOut}
+          notifications={permission}
+          onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
+        />
+      </Boundary>
       {view === 'tasks' ? (
         <main className="room-view" aria-label="Tasks">
           <header className="room-header">
@@ -233,7 +292,7 @@ function ChatView({
             </button>
             <div className="room-title">
               <h2>{room ? roomTitle(room) : ''}</h2>
-              {room?.topic && <p className="topic">{room.topic}</p>}
+              {topic && <p className="topic">{topic}</p>}
             </div>
             {room && (
               <div className="room-tools">
@@ -249,13 +308,8 @@ function ChatView({
                     <option value="muted">Muted</option>
                   </select>
                 </label>
-                <button
-                  type="button"
-                  aria-label={showMembers ? 'Hide members' : 'Show members'}
-                  aria-pressed={showMembers}
-                  onClick={() => setShowMembers(!showMembers)}
-                >
-                  Members {room.member_count}
+                <button type="button" aria-pressed={showMembers} onClick={() => setShowMembers(!showMembers)}>
+                  Members {num(room.member_count) ?? '?'}
                 </button>
                 {room.kind !== 'direct' && room.kind !== 'conversation' && (
                   <button
@@ -295,23 +349,36 @@ function ChatView({
                 label="Message"
                 placeholder={`Message ${roomTitle(room)}`}
                 draft={drafts[current] ?? ''}
-                onDraft={(text) => setDraft(current, text)}
+                onDraft={(draft) => setDraft(current, draft)}
               />
             </Fragment>
           )}
         </main>
       )}
-      {view === 'tasks' && taskId && <TaskDetail taskId={taskId} onClose={() => setTaskId(undefined)} />}
-      {view === 'room' && threadId && threadRoot[threadId] && (
-        <ThreadPanel
-          rootId={threadId}
-          draft={drafts[`thread:${threadId}`] ?? ''}
-          onDraft={(text) => setDraft(`thread:${threadId}`, text)}
-          onClose={() => setThreadId(undefined)}
-        />
+      {taskPanel && (
+        <PanelBoundary key={taskPanel} title="Task" className="task-panel" onClose={() => setTaskId(undefined)}>
+          <TaskDetail taskId={taskPanel} onClose={() => setTaskId(undefined)} />
+        </PanelBoundary>
       )}
-      {view === 'room' && showMembers && current && !threadId && (
-        <MembersPanel roomId={current} onMention={mention} onClose={() => setShowMembers(false)} />
+      {threadPanel && (
+        <PanelBoundary key={threadPanel} title="Thread" className="thread-panel" onClose={() => setThreadId(undefined)}>
+          <ThreadPanel
+            rootId={threadPanel}
+            draft={drafts[`thread:${threadPanel}`] ?? ''}
+            onDraft={(draft) => setDraft(`thread:${threadPanel}`, draft)}
+            onClose={() => setThreadId(undefined)}
+          />
+        </PanelBoundary>
+      )}
+      {membersPanel && (
+        <PanelBoundary
+          key={membersPanel}
+          title="Members"
+          className="members-panel"
+          onClose={() => setShowMembers(false)}
+        >
+          <MembersPanel roomId={membersPanel} onMention={mention} onClose={() => setShowMembers(false)} />
+        </PanelBoundary>
       )}
       {showRooms && <div className="scrim" onClick={() => setShowRooms(false)} aria-hidden="true" />}
       {switcher && <Switcher onOpen={openRoom} onClose={() => setSwitcher(false)} />}

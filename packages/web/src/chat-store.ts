@@ -22,7 +22,8 @@ import {
   type RoomSummary,
   type Task,
 } from '@roundtable/client';
-import { Limits, type MessagePart, type NotifyLevel, type PresenceStatus } from '@roundtable/protocol';
+import { Limits, type MessagePart, type NotifyLevel, type PresenceStatus, type Reaction } from '@roundtable/protocol';
+import { list, num, record, records, text, texts } from './safe.js';
 import { loadOutbox, saveOutbox, type Outgoing } from './session.js';
 
 const PAGE = 50;
@@ -90,11 +91,28 @@ export interface Typing {
 
 /** A streaming message's text: its content, then the deltas received after it, up to the first gap. */
 export function streamedText(message: Message, deltas: string[] | undefined): string {
-  if (message.status !== 'streaming' || !deltas) return message.content;
-  let text = message.content;
-  const from = typeof message.metadata.stream_deltas === 'number' ? message.metadata.stream_deltas : 0;
-  for (let index = from; deltas[index] !== undefined; index += 1) text += deltas[index];
-  return text;
+  let content = text(message.content) ?? '';
+  if (message.status !== 'streaming' || !deltas) return content;
+  const from = num(record(message.metadata).stream_deltas) ?? 0;
+  for (let index = from; deltas[index] !== undefined; index += 1) content += deltas[index];
+  return content;
+}
+
+/** A message's reactions that name an emoji, with who reacted and how many, whatever shape the rest had. */
+export function reactionsOf(message: Message): Reaction[] {
+  return records(message.reactions).flatMap((reaction) => {
+    const emoji = text(reaction.emoji);
+    const members = texts(reaction.members);
+    return emoji === undefined ? [] : [{ emoji, members, count: num(reaction.count) ?? members.length }];
+  });
+}
+
+/** What identifies a message in an event: without an id, a room and a seq, the event is ignored. */
+function messageIn(data: unknown): Message | undefined {
+  const message = record(data);
+  const identified =
+    text(message.id) !== undefined && text(message.room) !== undefined && num(message.seq) !== undefined;
+  return identified ? (message as unknown as Message) : undefined;
 }
 
 export interface Notifier {
@@ -131,7 +149,7 @@ function mapMessage(list: Message[], id: string, change: (message: Message) => M
 }
 
 function withReaction(message: Message, emoji: string, member: string, add: boolean): Message {
-  const reactions = message.reactions.map((reaction) => ({ ...reaction, members: [...reaction.members] }));
+  const reactions = reactionsOf(message);
   let reaction = reactions.find((item) => item.emoji === emoji);
   if (add) {
     if (reaction?.members.includes(member)) return message;
@@ -150,16 +168,20 @@ function withReaction(message: Message, emoji: string, member: string, add: bool
 }
 
 export function roomTitle(room: Pick<RoomSummary, 'kind' | 'name' | 'members' | 'title'>): string {
-  if (room.kind === 'conversation') return room.title || 'Conversation';
-  return room.kind === 'direct' ? (room.members ?? []).map((handle) => `@${handle}`).join(', ') : `#${room.name}`;
+  if (room.kind === 'conversation') return text(room.title) || 'Conversation';
+  return room.kind === 'direct'
+    ? texts(room.members)
+        .map((handle) => `@${handle}`)
+        .join(', ')
+    : `#${text(room.name) ?? ''}`;
 }
 
 /** Whether a message is addressed to this member: a mention, a target, `@all`, or a direct room. */
 export function addressesMe(message: Message, me: string, room: RoomSummary | undefined): boolean {
   return (
-    message.mentions.includes(me) ||
-    message.targets.includes(me) ||
-    message.mention_all ||
+    texts(message.mentions).includes(me) ||
+    texts(message.targets).includes(me) ||
+    message.mention_all === true ||
     room?.kind === 'direct' ||
     room?.kind === 'conversation'
   );
@@ -328,29 +350,37 @@ export class ChatStore {
     this.seenTo.set(event.room, Math.max(this.seenTo.get(event.room) ?? 0, event.seq));
     if (this.watching(event.room)) void this.markRead(event.room, event.seq);
     if (this.state.conversations[event.room] && event.kind.startsWith('message.')) this.conversationsChanged();
+    const data = record(event.data);
     switch (event.kind) {
-      case 'message.created':
-        this.onMessage(event.data as unknown as Message);
+      case 'message.created': {
+        const message = messageIn(data);
+        if (message) this.onMessage(message);
         return;
-      case 'message.updated':
-        this.replaceMessage(event.data as unknown as Message);
+      }
+      case 'message.updated': {
+        const message = messageIn(data);
+        if (message) this.replaceMessage(message);
         return;
+      }
       case 'message.deleted': {
-        const id = event.data.id as string;
+        const id = text(data.id);
+        if (id === undefined) return;
         this.changeMessage(event.room, id, (message) => ({ ...message, deleted: true, content: '', parts: [] }));
         return;
       }
       case 'reaction.added':
       case 'reaction.removed': {
-        const { message_id, emoji, member } = event.data as { message_id: string; emoji: string; member: string };
-        this.changeMessage(event.room, message_id, (message) =>
+        const [id, emoji, member] = [text(data.message_id), text(data.emoji), text(data.member)];
+        if (id === undefined || emoji === undefined || member === undefined) return;
+        this.changeMessage(event.room, id, (message) =>
           withReaction(message, emoji, member, event.kind === 'reaction.added'),
         );
         return;
       }
       case 'member.joined':
       case 'member.left': {
-        const member = event.data.member as string;
+        const member = text(data.member);
+        if (member === undefined) return;
         if (member === this.state.me?.handle) {
           // Left (here or elsewhere): a later rejoin must load the room afresh, not resume a stale page.
           if (event.kind === 'member.left') this.dropView(event.room);
@@ -369,19 +399,27 @@ export class ChatStore {
       }
       case 'task.created':
       case 'task.updated': {
-        const task = (event.data as { task: Task }).task;
-        const known = this.state.tasks[task.id];
-        if (!known || known.version < task.version) this.set({ tasks: { ...this.state.tasks, [task.id]: task } });
+        // The board keeps the newest version of each task: one without an id or a version cannot be placed.
+        const task = record(data.task);
+        const [id, version] = [text(task.id), num(task.version)];
+        if (id === undefined || version === undefined) return;
+        const known = this.state.tasks[id];
+        if (!known || known.version < version) {
+          this.set({ tasks: { ...this.state.tasks, [id]: task as unknown as Task } });
+        }
         return;
       }
       case 'task.deleted': {
+        const id = text(data.id);
+        if (id === undefined) return;
         const tasks = { ...this.state.tasks };
-        delete tasks[event.data.id as string];
+        delete tasks[id];
         this.set({ tasks });
         return;
       }
       case 'room.updated': {
-        const updated = event.data.room as RoomSummary;
+        const updated = record(data.room) as Partial<RoomSummary>;
+        if (text(updated.id) === undefined) return;
         this.set({
           rooms: this.state.rooms.map((room) => (room.id === updated.id ? { ...room, ...updated } : room)),
         });
@@ -421,7 +459,7 @@ export class ChatStore {
     if (!this.isVisible() && shouldNotify(room.notify, message, me, room)) {
       const where =
         room.kind === 'direct' ? 'direct message' : room.kind === 'conversation' ? 'conversation' : roomTitle(room);
-      this.notify(`${message.sender} (${where})`, message.content.slice(0, 200), room.id);
+      this.notify(`${text(message.sender) ?? '?'} (${where})`, (text(message.content) ?? '').slice(0, 200), room.id);
     }
   }
 
@@ -683,7 +721,7 @@ export class ChatStore {
 
   async toggleReaction(message: Message, emoji: string): Promise<void> {
     const me = this.state.me?.handle ?? '';
-    const mine = message.reactions.some((reaction) => reaction.emoji === emoji && reaction.members.includes(me));
+    const mine = reactionsOf(message).some((reaction) => reaction.emoji === emoji && reaction.members.includes(me));
     await this.guard(mine ? this.client.unreact(message.id, emoji) : this.client.react(message.id, emoji));
   }
 
@@ -811,15 +849,15 @@ export class ChatStore {
           { after, limit: 1000 },
         );
         for (const event of page.events) {
-          const data = event.data as { task?: Task; action?: string; from?: string | null; to?: string };
-          if (!event.kind.startsWith('task.') || data.task?.id !== taskId) continue;
+          const data = record(event.data);
+          if (!event.kind.startsWith('task.') || record(data.task).id !== taskId) continue;
           moves.push({
             seq: event.seq,
             at: event.at,
             actor: event.actor,
-            action: data.action ?? '',
-            from: data.from ?? null,
-            to: data.to ?? '',
+            action: text(data.action) ?? '',
+            from: text(data.from) ?? null,
+            to: text(data.to) ?? '',
           });
         }
         if (!page.has_more || page.events.length === 0) return moves;
@@ -871,9 +909,9 @@ export class ChatStore {
   }
 }
 
-/** A tool call replaces the one with its id where it stands, or comes last. */
-function withPart(parts: MessagePart[], part: MessagePart): MessagePart[] {
-  return parts.some((existing) => existing.id === part.id)
-    ? parts.map((existing) => (existing.id === part.id ? part : existing))
-    : [...parts, part];
+/** A tool call replaces the one with its id where it stands, or comes last; the other parts stay as they came. */
+function withPart(parts: unknown, part: MessagePart): MessagePart[] {
+  const current = list(parts) as MessagePart[];
+  const same = (existing: MessagePart) => record(existing).id === part.id;
+  return current.some(same) ? current.map((existing) => (same(existing) ? part : existing)) : [...current, part];
 }

@@ -103,7 +103,8 @@ export async function signInWithToken(page: Page, url: string, token: string): P
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  // Transitions are finished first: a panel caught mid-slide is not what the screen looks like.
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), animations: 'disabled' });
 }
 
 /** The message list of the open room (not the thread panel's). */

@@ -232,7 +232,7 @@ test(
 
     const bobsMessage = bobList.getByRole('listitem', { name: 'Message from ada' });
     await bobsMessage.hover();
-    await bobsMessage.getByRole('button', { name: 'Add reaction' }).click();
+    await bobsMessage.getByRole('button', { name: 'React to message' }).click();
     await bobsMessage.getByRole('button', { name: 'React with 🎉' }).click();
     await adaList.getByRole('button', { name: '🎉 1: bob' }).waitFor();
     await adaList.getByRole('button', { name: '🎉 1: bob' }).click();

@@ -156,7 +156,7 @@ test(
     await page.getByRole('heading', { name: '#mobile' }).waitFor();
     await eventually(async () => assert.ok((await roomButton.boundingBox())!.x < 0, 'choosing a room closes the list'));
 
-    await page.getByRole('button', { name: 'Show members' }).click();
+    await page.getByRole('button', { name: 'Members', pressed: false }).click();
     const panel = page.getByRole('complementary', { name: 'Members' });
     await panel.waitFor();
     const box = (await panel.boundingBox())!;

@@ -3,6 +3,7 @@
  * counter appears near the length limit, and typing is signalled to the room while it goes on.
  */
 import { forwardRef, useId, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
+import { text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 
 /** The counter shows once this close to the limit, in characters. */
@@ -48,9 +49,11 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
   const query = dismissed ? undefined : mentionAt(draft, caret);
   const candidates = query
     ? [
-        ...members
-          .filter((member) => member.member !== me && member.member.startsWith(query.query))
-          .map((member) => ({ handle: member.member, hint: member.kind === 'agent' ? 'agent' : member.display_name })),
+        ...members.flatMap((member) => {
+          const handle = text(member.member);
+          if (handle === undefined || handle === me || !handle.startsWith(query.query)) return [];
+          return [{ handle, hint: member.kind === 'agent' ? 'agent' : text(member.display_name) }];
+        }),
         ...('all'.startsWith(query.query) ? [{ handle: 'all', hint: 'everyone in the room' }] : []),
       ].slice(0, 8)
     : [];

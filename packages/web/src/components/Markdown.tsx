@@ -8,6 +8,7 @@ import { memo } from 'react';
 import Markdown, { defaultUrlTransform, type Components, type Options } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import remarkGfm from 'remark-gfm';
+import { text } from '../safe.js';
 
 const components: Components = {
   a: ({ href, children }) =>
@@ -32,7 +33,8 @@ const remarkPlugins: Options['remarkPlugins'] = [remarkGfm];
 // Only fenced blocks that name their language are highlighted: guessing is slow and often wrong.
 const rehypePlugins: Options['rehypePlugins'] = [[rehypeHighlight, { detect: false }]];
 
-export const MessageText = memo(function MessageText({ text }: { text: string }) {
+/** Text that is not a string (a malformed stored message) renders as nothing: react-markdown throws on it. */
+export const MessageText = memo(function MessageText({ text: content }: { text: unknown }) {
   return (
     <div className="markdown">
       <Markdown
@@ -41,7 +43,7 @@ export const MessageText = memo(function MessageText({ text }: { text: string })
         components={components}
         urlTransform={defaultUrlTransform}
       >
-        {text}
+        {text(content) ?? ''}
       </Markdown>
     </div>
   );

@@ -1,5 +1,6 @@
 /** Who is in the room and whether they are here: online, away, offline. A click mentions them. */
-import type { PresenceStatus } from '@roundtable/protocol';
+import { MemberKind, type PresenceStatus } from '@roundtable/protocol';
+import { keyed, oneOf, text } from '../safe.js';
 import { useChat } from '../use-chat.js';
 import { SidePanel } from './SidePanel.js';
 
@@ -29,21 +30,28 @@ export function MembersPanel({
               {status[0]!.toUpperCase() + status.slice(1)} — {group.length}
             </h3>
             <ul>
-              {group.map((member) => (
-                <li key={member.member}>
-                  <button
-                    type="button"
-                    className="member"
-                    aria-label={`Mention @${member.member} (${status})`}
-                    onClick={() => onMention(member.member)}
-                    disabled={member.member === me}
-                  >
-                    <span className={`presence-dot ${status}`} aria-hidden="true" />
-                    <span>@{member.member}</span>
-                    {member.kind !== 'person' && <span className={`kind ${member.kind}`}>{member.kind}</span>}
-                  </button>
-                </li>
-              ))}
+              {keyed(group, (member) => member.member).map(([key, member]) => {
+                const handle = text(member.member) ?? '?';
+                const kind = text(member.kind);
+                const shownKind = kind !== undefined && kind !== 'person' ? kind : undefined;
+                return (
+                  <li key={key}>
+                    <button
+                      type="button"
+                      className="member"
+                      aria-label={`Mention @${handle}${shownKind ? ` ${shownKind}` : ''} (${status})`}
+                      onClick={() => onMention(handle)}
+                      disabled={member.member === me}
+                    >
+                      <span className={`presence-dot ${status}`} aria-hidden="true" />
+                      <span className="handle">@{handle}</span>
+                      {shownKind && (
+                        <span className={`kind ${oneOf(shownKind, MemberKind.options) ?? ''}`}>{shownKind}</span>
+                      )}
+                    </button>
+                  </li>
+                );
+              })}
             </ul>
           </section>
         );

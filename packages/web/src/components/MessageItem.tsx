@@ -1,13 +1,20 @@
-/** One message: sender badge and initials, time, markdown text (growing while it streams), tool calls, reactions and actions. */
+/**
+ * One message: sender badge and initials, time, markdown text (growing while it streams), tool calls,
+ * reactions and actions. Every field is read through safe.ts, and a message that still fails to
+ * render shows a notice in its place: one bad message never takes the room down with it.
+ */
 import { memo, useState, type KeyboardEvent } from 'react';
 import type { Message } from '@roundtable/client';
-import { addressesMe, streamedText } from '../chat-store.js';
+import { MemberKind } from '@roundtable/protocol';
+import { addressesMe, reactionsOf, streamedText } from '../chat-store.js';
+import { date, keyed, num, oneOf, readable, record, records, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
+import { Boundary } from './Boundary.js';
 import { MessageText } from './Markdown.js';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😄', '🎉', '👀', '✅'];
 
-type ToolCall = Message['parts'][number];
+const TOOL_STATUSES = ['pending', 'running', 'ok', 'error'] as const;
 
 function initials(handle: string): string {
   return (
@@ -18,45 +25,63 @@ function initials(handle: string): string {
   );
 }
 
-function clock(iso: string): string {
-  const at = new Date(iso);
+function clock(at: Date): string {
   const sameDay = at.toDateString() === new Date().toDateString();
   return sameDay
     ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
     : at.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
-function pretty(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+/** Who wrote a message and when, as far as the message says: shared with the notice that replaces a failed one. */
+function Meta({ message }: { message: Message }) {
+  const sender = text(message.sender);
+  const kind = text(message.sender_kind);
+  const at = date(message.created_at);
+  return (
+    <div className="meta">
+      {sender !== undefined && <span className="sender">@{sender}</span>}
+      {kind !== undefined && kind !== 'person' && (
+        <span className={`kind ${oneOf(kind, MemberKind.options) ?? ''}`}>{kind}</span>
+      )}
+      {at && (
+        <time dateTime={at.toISOString()} title={at.toLocaleString()}>
+          {clock(at)}
+        </time>
+      )}
+      {message.edited_at && !message.deleted && <span className="edited">(edited)</span>}
+    </div>
+  );
 }
 
-function ToolCallCard({ call }: { call: ToolCall }) {
+/** One tool call: a part of another type is not shown (see MessageBody), and each field is shown only as what it is. */
+function ToolCallCard({ call }: { call: Record<string, unknown> }) {
+  const name = text(call.name) ?? 'unnamed tool';
+  const status = text(call.status) ?? 'unknown';
+  const known = oneOf(call.status, TOOL_STATUSES);
+  const duration = num(call.duration_ms);
   return (
-    <details className={`tool-call ${call.status}`}>
-      <summary aria-label={`Tool call ${call.name}, ${call.status}`}>
-        <span className="tool-name">{call.name}</span>
-        <span className="tool-status">{call.status}</span>
-        {call.duration_ms !== undefined && <span className="tool-duration">{Math.round(call.duration_ms)} ms</span>}
+    <details className={`tool-call ${known ?? ''}`}>
+      <summary
+        aria-label={`Tool call ${name}, ${status}${duration === undefined ? '' : `, ${Math.round(duration)} ms`}`}
+      >
+        {/* Spaces between the parts: the visible text must read as the accessible name does. */}
+        <span className="tool-name">{name}</span> <span className="tool-status">{status}</span>{' '}
+        {duration !== undefined && <span className="tool-duration">{Math.round(duration)} ms</span>}
       </summary>
       <h4>Arguments</h4>
-      <pre>{call.arguments === undefined ? '—' : pretty(call.arguments)}</pre>
+      {/* Focusable: a long result scrolls within its card, and keyboard users must be able to scroll it too. */}
+      <pre tabIndex={0}>{call.arguments === undefined ? '—' : readable(call.arguments)}</pre>
       <h4>Result</h4>
-      <pre>{call.result === undefined ? (call.status === 'running' ? 'running…' : '—') : pretty(call.result)}</pre>
+      <pre tabIndex={0}>
+        {call.result === undefined ? (known === 'running' ? 'running…' : '—') : readable(call.result)}
+      </pre>
     </details>
   );
 }
 
-interface MemoryItem {
-  ref: string;
-  kind: 'message' | 'note';
-  sender?: string;
-  at: string;
-  excerpt: string;
-}
-
 /** What an agent was given from memory for this reply (`metadata.memory`), so people can see why it answered so. */
-function ContextUsed({ metadata }: { metadata: Record<string, unknown> }) {
-  const items = Array.isArray(metadata.memory) ? (metadata.memory as MemoryItem[]) : [];
+function ContextUsed({ metadata }: { metadata: unknown }) {
+  const items = records(record(metadata).memory);
   if (items.length === 0) return null;
   return (
     <details className="context-used">
@@ -64,23 +89,61 @@ function ContextUsed({ metadata }: { metadata: Record<string, unknown> }) {
         Context used ({items.length})
       </summary>
       <ul>
-        {items.map((item) => (
-          <li key={item.ref}>
-            <span className="context-ref">[{item.ref}]</span>{' '}
-            {item.kind === 'note' ? 'a note of its own' : `@${item.sender ?? '?'}`},{' '}
-            <time dateTime={item.at}>{new Date(item.at).toLocaleDateString()}</time>: {item.excerpt}
-          </li>
-        ))}
+        {keyed(items, (item) => item.ref).map(([key, item]) => {
+          const ref = text(item.ref);
+          const at = date(item.at);
+          const excerpt = readable(item.excerpt);
+          return (
+            <li key={key}>
+              {ref !== undefined && <span className="context-ref">[{ref}] </span>}
+              {item.kind === 'note' ? (
+                'a note of its own'
+              ) : (
+                <span className="context-sender">@{text(item.sender) ?? '?'}</span>
+              )}
+              {at && (
+                <>
+                  , <time dateTime={at.toISOString()}>{at.toLocaleDateString()}</time>
+                </>
+              )}
+              {excerpt && (
+                <>
+                  : <span className="context-excerpt">{excerpt}</span>
+                </>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </details>
   );
 }
 
+/** What shows in place of a message that failed to render: who and when if that much can be read, and a notice. */
+function Unshown({ message }: { message: Message }) {
+  const sender = text(message.sender);
+  return (
+    <li
+      className="message"
+      data-id={text(message.id)}
+      aria-label={sender === undefined ? 'Message' : `Message from ${sender}`}
+    >
+      <span className="avatar unknown" aria-hidden="true">
+        !
+      </span>
+      <div className="body">
+        <Meta message={message} />
+        <p className="unshown">This message could not be shown.</p>
+      </div>
+    </li>
+  );
+}
+
 function Editor({ message, onDone }: { message: Message; onDone: () => void }) {
   const store = useStore();
-  const [text, setText] = useState(message.content);
+  const [draft, setDraft] = useState(text(message.content) ?? '');
   async function save() {
-    const content = text.trim();
+    const content = draft.trim();
     if (content && content !== message.content) await store.edit(message.id, content);
     onDone();
   }
@@ -97,8 +160,8 @@ function Editor({ message, onDone }: { message: Message; onDone: () => void }) {
     <div className="editor">
       <textarea
         aria-label="Edit message"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
         onKeyDown={onKeyDown}
         autoFocus
       />
@@ -114,59 +177,60 @@ function Editor({ message, onDone }: { message: Message; onDone: () => void }) {
   );
 }
 
-export const MessageItem = memo(function MessageItem({
-  message,
-  compact = false,
-  onOpenThread,
-}: {
+interface Props {
   message: Message;
   /** Follows a message of the same sender: the name and avatar are not repeated. */
   compact?: boolean;
   onOpenThread?: (message: Message) => void;
-}) {
+}
+
+export const MessageItem = memo(function MessageItem(props: Props) {
+  return (
+    <Boundary resetKey={props.message} fallback={<Unshown message={props.message} />}>
+      <MessageBody {...props} />
+    </Boundary>
+  );
+});
+
+function MessageBody({ message, compact = false, onOpenThread }: Props) {
   const store = useStore();
   const me = useChat((state) => state.me?.handle);
   const room = useChat((state) => state.rooms.find((item) => item.id === message.room));
   const deltas = useChat((state) => state.streams[message.id]);
   const [editing, setEditing] = useState(false);
   const [picking, setPicking] = useState(false);
+  const sender = text(message.sender) ?? '?';
+  const kind = oneOf(message.sender_kind, MemberKind.options) ?? 'person';
   const mine = message.sender === me;
   const streaming = message.status === 'streaming';
-  const text = streamedText(message, deltas);
-  const failure = typeof message.metadata.error === 'string' ? message.metadata.error : undefined;
+  const failure = text(record(message.metadata).error);
+  const calls = records(message.parts).filter((part) => part.type === 'tool_call');
+  const reactions = reactionsOf(message);
+  const replies = num(message.reply_count) ?? 0;
 
   return (
     <li
-      className={`message ${message.sender_kind}${compact ? ' compact' : ''}${mine ? ' mine' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
+      className={`message ${kind}${compact ? ' compact' : ''}${mine ? ' mine' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
       data-id={message.id}
       data-seq={message.seq}
-      aria-label={`Message from ${message.sender}`}
+      aria-label={`Message from ${sender}`}
     >
-      <span className={`avatar ${message.sender_kind}`} aria-hidden="true">
-        {initials(message.sender)}
+      <span className={`avatar ${kind}`} aria-hidden="true">
+        {initials(sender)}
       </span>
       <div className="body">
-        <div className="meta">
-          <span className="sender">@{message.sender}</span>
-          {message.sender_kind !== 'person' && (
-            <span className={`kind ${message.sender_kind}`}>{message.sender_kind}</span>
-          )}
-          <time dateTime={message.created_at} title={new Date(message.created_at).toLocaleString()}>
-            {clock(message.created_at)}
-          </time>
-          {message.edited_at && !message.deleted && <span className="edited">(edited)</span>}
-        </div>
+        <Meta message={message} />
         {message.deleted ? (
           <p className="deleted">This message was deleted.</p>
         ) : editing ? (
           <Editor message={message} onDone={() => setEditing(false)} />
         ) : (
-          <MessageText text={text} />
+          <MessageText text={streamedText(message, deltas)} />
         )}
-        {message.parts.length > 0 && (
+        {calls.length > 0 && (
           <div className="tool-calls">
-            {message.parts.map((part) => (
-              <ToolCallCard key={part.id} call={part} />
+            {keyed(calls, (call) => call.id).map(([key, call]) => (
+              <ToolCallCard key={key} call={call} />
             ))}
           </div>
         )}
@@ -186,13 +250,13 @@ export const MessageItem = memo(function MessageItem({
         {!message.deleted && <ContextUsed metadata={message.metadata} />}
         {message.status === 'cancelled' && <p className="stream-note">Stopped.</p>}
         {message.status === 'error' && <p className="stream-note error">Failed{failure ? `: ${failure}` : '.'}</p>}
-        {!message.deleted && message.reactions.length > 0 && (
+        {!message.deleted && reactions.length > 0 && (
           <div className="reactions">
-            {message.reactions.map((reaction) => {
+            {keyed(reactions, (reaction) => reaction.emoji).map(([key, reaction]) => {
               const reacted = me !== undefined && reaction.members.includes(me);
               return (
                 <button
-                  key={reaction.emoji}
+                  key={key}
                   type="button"
                   className={reacted ? 'reaction mine' : 'reaction'}
                   aria-pressed={reacted}
@@ -200,22 +264,22 @@ export const MessageItem = memo(function MessageItem({
                   title={reaction.members.join(', ')}
                   onClick={() => void store.toggleReaction(message, reaction.emoji)}
                 >
-                  {reaction.emoji} {reaction.count}
+                  <bdi>{reaction.emoji}</bdi> {reaction.count}
                 </button>
               );
             })}
           </div>
         )}
-        {onOpenThread && message.reply_count > 0 && (
+        {onOpenThread && replies > 0 && (
           <button type="button" className="thread-link" onClick={() => onOpenThread(message)}>
-            {message.reply_count} {message.reply_count === 1 ? 'reply' : 'replies'}
+            {replies} {replies === 1 ? 'reply' : 'replies'}
           </button>
         )}
         {!message.deleted && !editing && (
           <div className="actions">
             <button
               type="button"
-              aria-label="Add reaction"
+              aria-label="React to message"
               aria-expanded={picking}
               onClick={() => setPicking(!picking)}
             >
@@ -264,4 +328,4 @@ export const MessageItem = memo(function MessageItem({
       </div>
     </li>
   );
-});
+}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
 import { roomTitle } from '../chat-store.js';
+import { num, record, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Dialog } from './Dialog.js';
 
@@ -38,7 +39,7 @@ export function Sidebar({
   const direct = rooms.filter((room) => room.kind === 'direct');
   const activity = (id: string) => {
     const conversation = conversations[id];
-    return conversation?.last_message?.created_at ?? conversation?.created_at ?? '';
+    return text(record(conversation?.last_message).created_at) ?? text(conversation?.created_at) ?? '';
   };
   const talks = rooms
     .filter((room) => room.kind === 'conversation')
@@ -85,7 +86,7 @@ export function Sidebar({
       <header>
         <span className="me">
           <span className="presence-dot online" aria-hidden="true" />
-          <strong>@{me?.handle}</strong>
+          <strong>@{text(me?.handle)}</strong>
         </span>
         <button type="button" onClick={onSignOut}>
           Sign out
@@ -232,7 +233,9 @@ function BrowseRooms({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId
   const joined = useChat((state) => state.rooms);
   const rooms = useLoaded<Room[]>(() => store.publicRooms());
   const [filter, setFilter] = useState('');
-  const shown = (rooms ?? []).filter((room) => !room.archived && (room.name ?? '').includes(filter.toLowerCase()));
+  const shown = (rooms ?? []).filter(
+    (room) => !room.archived && (text(room.name) ?? '').includes(filter.toLowerCase()),
+  );
   return (
     <Dialog label="Browse rooms" onClose={onClose}>
       <input
@@ -247,18 +250,21 @@ function BrowseRooms({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId
         <ul className="browse">
           {shown.map((room) => {
             const member = joined.some((item) => item.id === room.id);
+            const name = text(room.name) ?? '';
+            const count = num(room.member_count) ?? 0;
+            const topic = text(room.topic);
             return (
               <li key={room.id}>
                 <span>
-                  <strong>#{room.name}</strong>{' '}
+                  <strong className="room-name">#{name}</strong>{' '}
                   <span className="muted-text">
-                    {room.member_count} {room.member_count === 1 ? 'member' : 'members'}
+                    {count} {count === 1 ? 'member' : 'members'}
                   </span>
-                  {room.topic && <span className="topic">{room.topic}</span>}
+                  {topic && <span className="topic">{topic}</span>}
                 </span>
                 <button
                   type="button"
-                  aria-label={member ? `Open #${room.name}` : `Join #${room.name}`}
+                  aria-label={member ? `Open #${name}` : `Join #${name}`}
                   onClick={async () => {
                     if (!member) await store.join(room.id);
                     onClose();
@@ -287,7 +293,7 @@ function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: 
       member.handle !== me &&
       !member.disabled &&
       member.kind !== 'system' &&
-      member.handle.includes(filter.toLowerCase()),
+      (text(member.handle) ?? '').includes(filter.toLowerCase()),
   );
   return (
     <Dialog label="New direct message" onClose={onClose}>
@@ -301,11 +307,12 @@ function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: 
         {shown.map((member) => (
           <li key={member.id}>
             <span>
-              <strong>@{member.handle}</strong> {member.kind === 'agent' && <span className="kind agent">agent</span>}
+              <strong className="handle">@{text(member.handle)}</strong>{' '}
+              {member.kind === 'agent' && <span className="kind agent">agent</span>}
             </span>
             <button
               type="button"
-              aria-label={`Message @${member.handle}`}
+              aria-label={`Message @${text(member.handle)}`}
               onClick={async () => {
                 const id = await store.openDirect(member.handle);
                 onClose();
@@ -325,11 +332,18 @@ function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: 
 function ConversationPreview({ id }: { id: string }) {
   const conversation = useChat((state) => state.conversations[id]);
   if (!conversation) return null;
-  const last = conversation.last_message;
+  const last = record(conversation.last_message);
+  const count = num(conversation.message_count) ?? 0;
   return (
     <span className="conversation-preview">
-      {last ? `@${last.sender}: ${last.excerpt}` : 'No messages yet'} · {conversation.message_count}{' '}
-      {conversation.message_count === 1 ? 'message' : 'messages'}
+      {conversation.last_message ? (
+        <>
+          @<bdi>{text(last.sender) ?? '?'}</bdi>: <bdi>{text(last.excerpt) ?? ''}</bdi>
+        </>
+      ) : (
+        'No messages yet'
+      )}{' '}
+      · {count} {count === 1 ? 'message' : 'messages'}
     </span>
   );
 }
@@ -357,9 +371,9 @@ function NewConversation({ onClose, onOpen }: { onClose: () => void; onOpen: (ro
           With
           <select value={chosen} onChange={(e) => setAgent(e.target.value)} aria-label="Agent">
             {agents.map((member) => (
-              <option key={member.id} value={member.handle}>
-                @{member.handle}
-                {member.description ? ` — ${member.description}` : ''}
+              <option key={member.id} value={text(member.handle)}>
+                @{text(member.handle)}
+                {text(member.description) ? ` — ${text(member.description)}` : ''}
               </option>
             ))}
           </select>
