@@ -19,14 +19,12 @@ const BACKSLASH = 0x5c;
  */
 export function jsonTooDeep(text: string, maxDepth: number = Limits.maxJsonDepth): boolean {
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) index += 1;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) {
-      inString = true;
+    if (code === QUOTE) {
+      const end = closingQuote(text, index);
+      if (end === -1) return false;
+      index = end;
     } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
       depth += 1;
       if (depth > maxDepth) return true;
@@ -35,6 +33,22 @@ export function jsonTooDeep(text: string, maxDepth: number = Limits.maxJsonDepth
     }
   }
   return false;
+}
+
+/**
+ * The index of the quote that ends the string opened at `open`, or -1. Strings are most of a
+ * frame's text, so they are crossed with indexOf rather than character by character; a quote
+ * preceded by an odd run of backslashes is escaped.
+ */
+export function closingQuote(text: string, open: number): number {
+  let end = text.indexOf('"', open + 1);
+  while (end !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
 }
 
 /**

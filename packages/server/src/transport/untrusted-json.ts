@@ -4,7 +4,7 @@
  * prototype are refused, so no later walk (a schema, JSON.stringify, a compiler) meets a hostile shape.
  */
 import secureJson from 'secure-json-parse';
-import { jsonTooDeep, Limits } from '@roundtable/protocol';
+import { closingQuote, jsonTooDeep, Limits } from '@roundtable/protocol';
 import { HubError } from '../core/hub-error.js';
 
 const FORBIDDEN_KEYS = 'Keys named "__proto__", and "constructor" holding "prototype", are not accepted.';
@@ -37,14 +37,14 @@ export function requestIdOf(text: string): string | undefined {
   for (let index = 0; index < text.length; index += 1) {
     const char = text[index];
     if (char === '"') {
-      const end = stringEnd(text, index);
+      const end = closingQuote(text, index);
       if (end === -1) return undefined;
       if (depth === 1 && end === index + 3 && text.startsWith('id', index + 1)) {
         const colon = skipSpace(text, end + 1);
         if (text[colon] === ':') {
           const open = skipSpace(text, colon + 1);
           if (text[open] !== '"') return undefined;
-          const close = stringEnd(text, open);
+          const close = closingQuote(text, open);
           const id = close === -1 ? '' : text.slice(open + 1, close);
           return id.length > 0 && id.length <= MAX_ID && !id.includes('\\') ? id : undefined;
         }
@@ -57,15 +57,6 @@ export function requestIdOf(text: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The index of the quote that closes the string opening at `open`, or -1. */
-function stringEnd(text: string, open: number): number {
-  for (let index = open + 1; index < text.length; index += 1) {
-    if (text[index] === '\\') index += 1;
-    else if (text[index] === '"') return index;
-  }
-  return -1;
 }
 
 function skipSpace(text: string, from: number): number {
