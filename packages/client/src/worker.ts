@@ -19,7 +19,7 @@ export type TaskHandler = (task: Task, context: TaskContext) => Promise<RequestR
 type RequestResult = Partial<TaskResult> & Pick<TaskResult, 'summary'>;
 
 export interface TaskWorkerOptions {
-  /** Some of the capabilities the hub granted this agent (an admin or its owner grants them); default: all of them. */
+  /** Some of the capabilities the hub granted this agent (an admin grants them); default: all of them. */
   capabilities?: string[];
   /** Tasks run at once. Default 1. */
   concurrency?: number;

@@ -99,6 +99,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       hub.stop();
       for (const connection of [...context.connections]) connection.close(1001, 'server shutting down');
       await app.close();
+      await hub.close();
       await store.close();
       await bus.close();
       await limiter.close();

@@ -111,6 +111,9 @@ test('a token hidden by percent-encoding in the query never reaches the log', as
     assert.equal(reply.status, 200, `${query} authenticates`);
   }
   await fetch(`${hub.url}/no/such/route/${ada.token}?password=hunter2`);
+  // A malformed escape beside it, or an escaped newline before it, hides nothing either.
+  await fetch(`${hub.url}/api/v1/me?q=%ZZ%20${ada.token}`);
+  await fetch(`${hub.url}/no/such/%0A${ada.token}`);
   const log = logLines.join('\n');
   assert.ok(log.includes('/api/v1/me?'), 'the requests were logged');
   for (const secret of [ada.token, tail, tail.slice(0, 20), 'hunter2']) {

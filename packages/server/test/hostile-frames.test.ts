@@ -279,3 +279,72 @@ test('an acceptance schema that would take seconds to check stalls only its own 
   const done = await w.request('task.report', { task: fine.id, lease: next.lease.token, result: { data: { n: 1 } } });
   assert.equal(done.verdict.valid, true);
 });
+
+test('acceptance schemas are kept apart, their verdicts stay short, and one member cannot queue up the checker', async (t) => {
+  const hub = await startHub(t);
+  const alice = await hub.member('alice');
+  const worker = await hub.member('worker', 'agent', { capabilities: ['s'] });
+  const a = await RawClient.ready(t, hub.url, alice.token);
+  const w = await RawClient.ready(t, hub.url, worker.token);
+  const create = (schema: object, title = 't') =>
+    a.request('task.create', { title, capabilities: ['s'], acceptance: { schema } });
+
+  // The same $id twice is two schemas; a $ref to another task's $id does not read its rules.
+  await create({ $id: 'https://example.com/victim.json', type: 'string', pattern: '^SECRET-[0-9]{4}$' });
+  await create({ $id: 'https://example.com/victim.json', type: 'object' });
+  const peek = await a.requestError('task.create', {
+    title: 'peek',
+    capabilities: ['s'],
+    acceptance: { schema: { $ref: 'https://example.com/victim.json' } },
+  });
+  assert.equal(peek.code, 'invalid_schema');
+  assert.doesNotMatch(peek.message, /SECRET/);
+
+  // A result that breaks a schema 30,000 times is told so in a few lines.
+  const { task } = await a.request('task.create', {
+    title: 'strings',
+    capabilities: ['s'],
+    priority: 10,
+    acceptance: { schema: { type: 'array', items: { type: 'string' } } },
+  });
+  const { claim } = await w.request('task.claim', {});
+  assert.equal(claim.task.id, task.id);
+  const { verdict } = await w.request('task.report', {
+    task: task.id,
+    lease: claim.lease.token,
+    result: { data: Array.from({ length: 30_000 }, () => 0) },
+  });
+  assert.equal(verdict.valid, false);
+  assert.equal(verdict.errors.length, 21);
+  assert.match(verdict.errors.at(-1), /^and 29980 more$/);
+
+  // Three slow checks at once from one member: the third is refused at once, not queued behind the others.
+  const slow = { type: 'object', properties: { text: { type: 'string', pattern: '^(a+)+$' } } };
+  const leases = [];
+  for (let index = 0; index < 3; index += 1) {
+    const created = (
+      await a.request('task.create', {
+        title: `slow ${index}`,
+        capabilities: ['s'],
+        priority: 20,
+        acceptance: { schema: slow },
+      })
+    ).task;
+    const taken = (await w.request('task.claim', {})).claim;
+    assert.equal(taken.task.id, created.id);
+    leases.push(taken);
+  }
+  const reports = leases.map((taken) =>
+    w
+      .request('task.report', {
+        task: taken.task.id,
+        lease: taken.lease.token,
+        result: { data: { text: `${'a'.repeat(40)}!` } },
+      })
+      .then(
+        (result) => `checked:${result.verdict.valid}`,
+        (error: { frame: { code: string } }) => error.frame.code,
+      ),
+  );
+  assert.deepEqual((await Promise.all(reports)).sort(), ['checked:false', 'checked:false', 'rate_limited']);
+});

@@ -101,7 +101,7 @@ test('a task without a chosen room, or in a public room, goes to any agent grant
   assert.deepEqual(await w.request('worker.register', {}), { capabilities: ['cap-x', 'cap-y'], concurrency: 1 });
 });
 
-test('only admins and owners grant capabilities: an agent cannot give itself one', async (t) => {
+test('only admins grant capabilities: not the agent itself, and not its owner once no longer an admin', async (t) => {
   const hub = await startHub(t);
   const agent = await hub.member('agent-1', 'agent');
   const person = await hub.member('person-1');
@@ -113,6 +113,22 @@ test('only admins and owners grant capabilities: an agent cannot give itself one
   assert.equal(described.status, 200, 'its own description it may change');
   const granted = await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/agent-1', { capabilities: ['cap-x'] });
   assert.deepEqual(granted.body.member.capabilities, ['cap-x']);
+
+  // An admin creates an agent and another admin, then loses its role.
+  const former = await hub.member('former', 'person', { role: 'admin' });
+  const bot = await hub.api(former.token, 'POST', '/api/v1/members', { handle: 'exbot', kind: 'agent' });
+  assert.equal(bot.status, 201);
+  assert.equal(
+    (await hub.api(former.token, 'POST', '/api/v1/members', { handle: 'boss', kind: 'person', role: 'admin' })).status,
+    201,
+  );
+  await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/former', { role: 'member' });
+  const renamed = await hub.api(former.token, 'PATCH', '/api/v1/members/exbot', { display_name: 'Ex Bot' });
+  assert.equal(renamed.status, 200, 'the owner still describes its agent');
+  const escalated = await hub.api(former.token, 'PATCH', '/api/v1/members/exbot', { capabilities: ['deploy'] });
+  assert.deepEqual([escalated.status, escalated.body.code], [403, 'forbidden']);
+  const impersonated = await hub.api(former.token, 'PATCH', '/api/v1/members/boss', { display_name: 'System Notice' });
+  assert.deepEqual([impersonated.status, impersonated.body.code], [403, 'admin_only']);
 });
 
 test('listing tasks by a private room one is not in is answered like an unknown room, over REST and WebSocket', async (t) => {
@@ -159,4 +175,23 @@ test('every task operation on a task one cannot see is answered like an unknown 
     assert.deepEqual([type, real.code, real.message], [type, fake.code, fake.message]);
     assert.equal(real.code, 'task_not_found', type);
   }
+});
+
+test('a task list reveals nothing of tasks one cannot see, not even through its next cursor', async (t) => {
+  const hub = await startHub(t);
+  const { a, room } = await privateTask(t, hub);
+  await a.request('task.create', { title: 'second secret', room: room.id, capabilities: ['cap-x'] });
+  const outsider = await hub.member('outsider', 'agent', { capabilities: ['cap-x'] });
+  const o = await RawClient.ready(t, hub.url, outsider.token);
+  for (const filter of [{}, { capability: 'cap-x' }, { creator: 'alice' }, { status: ['pending'] }]) {
+    const page = await o.request('task.list', { ...filter, limit: 1 });
+    assert.deepEqual(page, { tasks: [], next: null }, JSON.stringify(filter));
+  }
+  const own = await hub.api(outsider.token, 'POST', '/api/v1/tasks', { title: 'mine' });
+  const listed = await hub.api(outsider.token, 'GET', '/api/v1/tasks?limit=1');
+  assert.deepEqual(
+    listed.body.tasks.map((task: { id: string }) => task.id),
+    [own.body.task.id],
+  );
+  assert.equal(listed.body.next, null, 'the page ends with the last task it may see');
 });

@@ -306,6 +306,11 @@ export class Hub {
     for (const session of [...this.sessions.all]) session.connection.close(code, reason);
   }
 
+  /** Releases what outlives the transports (the schema checker's thread): call after they have drained. */
+  close(): Promise<void> {
+    return this.tasks.close();
+  }
+
   /** Streams that were open when the hub last stopped cannot go on: their producers lost the connection. */
   private async endInterruptedStreams(): Promise<void> {
     for (const stored of await this.store.streamingMessages()) {
@@ -523,12 +528,13 @@ export class Hub {
   ): Promise<Member> {
     const target = await this.memberByHandle(handle);
     const self = target.id === actor.id;
-    const owner = target.owner_id !== null && target.owner_id === actor.id;
+    // An owner describes the agents it created; an owner who is no longer an admin keeps no more than that.
+    const owner = target.kind === 'agent' && target.role !== 'admin' && target.owner_id === actor.id;
     const adminFields = patch.disabled !== undefined || patch.role !== undefined;
     if (((!self && !owner) || adminFields) && actor.role !== 'admin') throw new HubError('admin_only');
-    // Capabilities route tasks to an agent, so an agent may not grant itself any: its owner or an admin does.
-    if (patch.capabilities !== undefined && actor.role !== 'admin' && !owner) {
-      throw new HubError('forbidden', 'Capabilities are granted by an admin or the member’s owner.');
+    // Capabilities route tasks to an agent, so no one grants them but an admin: not the agent, not its owner.
+    if (patch.capabilities !== undefined && actor.role !== 'admin') {
+      throw new HubError('forbidden', 'Capabilities are granted by an admin.');
     }
     if (target.kind === 'system') throw new HubError('forbidden', 'The system member cannot be changed.');
     const updated = await this.store.updateMember(target.id, patch);

@@ -225,6 +225,8 @@ export interface TaskQuery {
   createdBefore?: string;
   /** Newest first; a page continues strictly before this (created_at, id). */
   before?: { created_at: string; id: string };
+  /** Only tasks this member may see: in these rooms, or created by or assigned to it. */
+  visibleTo?: { memberId: string; roomIds: string[] };
   limit: number;
 }
 

@@ -3,69 +3,106 @@
  * hub to run against a worker's data: a backtracking `pattern`, `uniqueItems` over thousands of
  * objects or a maze of `anyOf` can take seconds, and on the hub's own thread they would stall every
  * connection. In a worker thread one check costs at most SCHEMA_CHECK_MS; then that worker is ended,
- * and a fresh one serves the next check.
+ * and a fresh one serves the next check. Checks run one at a time, at most a few per member, so one
+ * member's slow schemas cannot queue everyone else's behind them for long.
  */
 import { Worker } from 'node:worker_threads';
+import { HubError } from './hub-error.js';
 import type { SchemaOutcome, SchemaRequest } from './schema-worker.js';
 
 /** How long one compile or validation may run before its worker is ended. */
 export const SCHEMA_CHECK_MS = 2_000;
 /** Heap a worker may use: a schema that needs more fails instead of growing the hub. */
 const WORKER_HEAP_MB = 64;
+/** Checks one member may have waiting or running; more are refused with `rate_limited`. */
+const PER_MEMBER = 2;
+/** Checks waiting or running in all. */
+const QUEUE = 64;
+
+/** How a check ended: the worker's answer, or that the schema and data made it run out of time or memory. */
+type Settled = { outcome: SchemaOutcome } | { exhausted: string } | { error: HubError };
 
 interface Job {
+  owner: string;
   request: SchemaRequest;
-  /** The worker's answer, or why there is none (time or memory ran out, the hub stopped). */
-  settle(outcome: SchemaOutcome | undefined, failure?: string): void;
+  settle(settled: Settled): void;
 }
 
 export class SchemaChecks {
   private worker: Worker | undefined;
   private readonly queue: Job[] = [];
+  private readonly perOwner = new Map<string, number>();
   private current: { job: Job; id: number; timer: NodeJS.Timeout } | undefined;
   private nextId = 0;
   private closed = false;
 
   /** Undefined when the schema compiles in time; otherwise why not. */
-  async compile(schema: object): Promise<string | undefined> {
-    const { outcome, failure } = await this.submit({ kind: 'compile', schema: JSON.stringify(schema) });
-    return failure ?? outcome!.error;
+  async compile(owner: string, schema: object): Promise<string | undefined> {
+    const settled = await this.submit(owner, { kind: 'compile', schema: JSON.stringify(schema) });
+    if ('error' in settled) throw settled.error;
+    return 'exhausted' in settled ? settled.exhausted : settled.outcome.error;
   }
 
-  /** What the data breaks in the schema: empty when it is valid. A check that cannot finish is a reason too. */
-  async validate(schema: object, data: unknown): Promise<string[]> {
+  /**
+   * What the data breaks in the schema: empty when it is valid. A check the schema and data made run
+   * out of time or memory is a reason too; the hub stopping is not (it throws `shutting_down`).
+   */
+  async validate(owner: string, schema: object, data: unknown): Promise<string[]> {
     const request: SchemaRequest = { kind: 'validate', schema: JSON.stringify(schema) };
     if (data !== undefined) request.data = JSON.stringify(data);
-    const { outcome, failure } = await this.submit(request);
-    if (failure !== undefined) return [failure];
-    if (outcome!.error !== undefined) return [`the acceptance schema does not compile: ${outcome!.error}`];
-    return outcome!.errors ?? [];
+    const settled = await this.submit(owner, request);
+    if ('error' in settled) throw settled.error;
+    if ('exhausted' in settled) return [settled.exhausted];
+    if (settled.outcome.error !== undefined)
+      return [`the acceptance schema does not compile: ${settled.outcome.error}`];
+    return settled.outcome.errors ?? [];
   }
 
+  /** Refuses new checks and ends those waiting or running with `shutting_down`. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.settle(undefined, 'the hub is stopping');
-    if (this.current) this.finish(undefined, 'the hub is stopping');
+    const stopping = { error: new HubError('shutting_down') };
+    for (const job of this.queue.splice(0)) this.settle(job, stopping);
+    if (this.current) this.finish(stopping);
     await this.worker?.terminate();
     this.worker = undefined;
   }
 
-  private submit(request: SchemaRequest): Promise<{ outcome?: SchemaOutcome; failure?: string }> {
-    if (this.closed) return Promise.resolve({ failure: 'the hub is stopping' });
+  private submit(owner: string, request: SchemaRequest): Promise<Settled> {
+    if (this.closed) throw new HubError('shutting_down');
+    const mine = this.perOwner.get(owner) ?? 0;
+    if (mine >= PER_MEMBER || this.queue.length + (this.current ? 1 : 0) >= QUEUE) {
+      throw new HubError('rate_limited', 'Too many acceptance-schema checks at once; retry shortly.', {
+        retryAfterMs: SCHEMA_CHECK_MS,
+      });
+    }
+    this.perOwner.set(owner, mine + 1);
     return new Promise((resolve) => {
-      this.queue.push({ request, settle: (outcome, failure) => resolve({ outcome, failure }) });
+      this.queue.push({ owner, request, settle: resolve });
       this.next();
     });
   }
 
-  /** One job at a time, so that a timeout ends only the job that caused it. */
+  private settle(job: Job, settled: Settled): void {
+    const left = (this.perOwner.get(job.owner) ?? 1) - 1;
+    if (left > 0) this.perOwner.set(job.owner, left);
+    else this.perOwner.delete(job.owner);
+    job.settle(settled);
+  }
+
   private next(): void {
     if (this.current || this.closed) return;
     const job = this.queue.shift();
     if (!job) return;
     const id = ++this.nextId;
     const worker = this.spawn();
-    const timer = setTimeout(() => this.abandon(`took longer than ${SCHEMA_CHECK_MS / 1000} s`), SCHEMA_CHECK_MS);
+    const timer = setTimeout(
+      () =>
+        this.abandon({
+          exhausted: `checking against the acceptance schema took longer than ${SCHEMA_CHECK_MS / 1000} s`,
+        }),
+      SCHEMA_CHECK_MS,
+    );
     this.current = { job, id, timer };
     worker.postMessage({ ...job.request, id });
   }
@@ -75,32 +112,40 @@ export class SchemaChecks {
     const worker = startWorker();
     worker.unref();
     worker.on('message', (outcome: SchemaOutcome) => {
-      if (this.current?.id === outcome.id) this.finish(outcome);
+      if (this.current?.id === outcome.id) this.finish({ outcome });
     });
-    worker.on('error', (error) => {
-      if (this.worker === worker) this.abandon(`failed: ${error.message}`);
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (this.worker !== worker) return;
+      // Out of memory is what the schema and data did; anything else is the hub's own failure.
+      this.abandon(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? { exhausted: `checking against the acceptance schema needed more than ${WORKER_HEAP_MB} MB` }
+          : { error: new HubError('internal', undefined, { cause: error }) },
+      );
     });
     worker.on('exit', () => {
-      if (this.worker === worker) this.abandon('failed: its worker stopped');
+      if (this.worker === worker) {
+        this.abandon({ error: new HubError('internal', 'The schema checker stopped unexpectedly.') });
+      }
     });
     this.worker = worker;
     return worker;
   }
 
-  private finish(outcome: SchemaOutcome | undefined, failure?: string): void {
+  private finish(settled: Settled): void {
     const running = this.current!;
     clearTimeout(running.timer);
     this.current = undefined;
-    running.job.settle(outcome, failure);
+    this.settle(running.job, settled);
     this.next();
   }
 
-  /** Ends the worker under the current job, which fails with `why`; the next job gets a fresh worker. */
-  private abandon(why: string): void {
+  /** Ends the worker under the current job, which ends as `settled`; the next job gets a fresh worker. */
+  private abandon(settled: Settled): void {
     const worker = this.worker;
     this.worker = undefined;
     void worker?.terminate();
-    if (this.current) this.finish(undefined, `checking against the acceptance schema ${why}`);
+    if (this.current) this.finish(settled);
   }
 }
 

@@ -18,7 +18,12 @@ export interface SchemaOutcome {
 
 /** Compiled schemas kept, by their text: the most recently used stay. */
 const CACHE = 256;
-const ajv = new Ajv({ allErrors: true, strict: false });
+/** Errors a verdict lists, and characters of each: a result breaking a schema 30,000 times says so briefly. */
+const MAX_ERRORS = 20;
+const MAX_ERROR_CHARS = 200;
+// Schemas are kept apart: an `$id` is not registered, so one task's schema can neither take another's
+// `$id` nor `$ref` it (and read its rules from the errors).
+const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
 const compiled = new Map<string, ValidateFunction>();
 
 function compile(schema: string): ValidateFunction {
@@ -27,7 +32,12 @@ function compile(schema: string): ValidateFunction {
     compiled.delete(schema);
   } else {
     validate = ajv.compile(JSON.parse(schema) as object);
-    if (compiled.size >= CACHE) compiled.delete(compiled.keys().next().value!);
+    if (compiled.size >= CACHE) {
+      const [oldest, evicted] = compiled.entries().next().value!;
+      compiled.delete(oldest);
+      // Ajv keeps every schema it compiled until told otherwise.
+      ajv.removeSchema(evicted.schema as object);
+    }
   }
   compiled.set(schema, validate);
   return validate;
@@ -42,9 +52,11 @@ function run(job: SchemaJob): SchemaOutcome {
   }
   if (job.kind === 'compile') return { id: job.id };
   if (validate(job.data === undefined ? undefined : JSON.parse(job.data))) return { id: job.id, errors: [] };
-  const errors = (validate.errors ?? []).map(
-    (error) => `${error.instancePath || 'data'} ${error.message ?? 'is invalid'}`,
-  );
+  const all = validate.errors ?? [];
+  const errors = all
+    .slice(0, MAX_ERRORS)
+    .map((error) => `${error.instancePath || 'data'} ${error.message ?? 'is invalid'}`.slice(0, MAX_ERROR_CHARS));
+  if (all.length > MAX_ERRORS) errors.push(`and ${all.length - MAX_ERRORS} more`);
   return { id: job.id, errors };
 }
 

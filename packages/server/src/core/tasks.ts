@@ -96,7 +96,11 @@ export class TaskBoard {
 
   stop(): void {
     clearInterval(this.reaper);
-    void this.schemas.close();
+  }
+
+  /** After the transports have drained: checks still running for their requests may finish first. */
+  close(): Promise<void> {
+    return this.schemas.close();
   }
 
   private iso(offsetMs = 0): string {
@@ -107,16 +111,12 @@ export class TaskBoard {
 
   async create(actor: MemberRecord, params: ParsedParams<'task.create'>): Promise<{ task: Task; duplicate: boolean }> {
     checkJsonSize(params.context, 'context');
+    if (params.acceptance.schema) checkJsonSize(params.acceptance.schema, 'acceptance.schema');
     const workers = await this.namedWorkers(params.workers);
-    if (params.acceptance.schema) {
-      checkJsonSize(params.acceptance.schema, 'acceptance.schema');
-      const problem = await this.schemas.compile(params.acceptance.schema);
-      if (problem !== undefined) throw new HubError('invalid_schema', `The acceptance schema is not valid: ${problem}`);
-    }
     if (params.parent) await this.get(actor, params.parent);
     const id = newId('task');
     const at = this.iso();
-    let room: RoomRecord;
+    let room: RoomRecord | undefined;
     let threadId: string | null = null;
     if (params.client_id) {
       const earlier = await this.store.taskByClientId(actor.id, params.client_id);
@@ -130,9 +130,13 @@ export class TaskBoard {
         throw new HubError('invalid_request', `A task cannot be logged in a ${room.kind} room.`);
       }
       if (room.archived_at) throw new HubError('room_archived');
-    } else {
-      room = await this.host.createTaskRoom(actor, `task-${id.slice(-8).toLowerCase()}`, params.title);
     }
+    // Compiled only once the creator may create the task here: refused requests cost no schema check.
+    if (params.acceptance.schema) {
+      const problem = await this.schemas.compile(actor.id, params.acceptance.schema);
+      if (problem !== undefined) throw new HubError('invalid_schema', `The acceptance schema is not valid: ${problem}`);
+    }
+    room ??= await this.host.createTaskRoom(actor, `task-${id.slice(-8).toLowerCase()}`, params.title);
     const task: Task = {
       id,
       title: params.title,
@@ -200,12 +204,13 @@ export class TaskBoard {
     if (params.created_after) query.createdAfter = new Date(params.created_after).toISOString();
     if (params.created_before) query.createdBefore = new Date(params.created_before).toISOString();
     if (params.cursor) query.before = decodeCursor(params.cursor);
+    // Visibility is part of the query, so a page and its `next` cursor are made of visible tasks only.
+    if (actor.role !== 'admin') query.visibleTo = { memberId: actor.id, roomIds: await this.host.roomIdsOf(actor) };
     const found = await this.store.listTasks(query);
     const page = found.slice(0, params.limit);
     const last = page.at(-1);
     const next = found.length > params.limit && last ? encodeCursor(last) : null;
-    const visible = await this.visibility(actor);
-    return { tasks: page.filter(visible), next };
+    return { tasks: page, next };
   }
 
   // Workers
@@ -312,12 +317,14 @@ export class TaskBoard {
     token: string,
     result: TaskResult,
   ): Promise<{ task: Task; verdict: TaskVerdict }> {
+    if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
+    // Checked once, by the worker that holds the lease; a lost race below moves the task again, not the check.
+    const { task: leasedTask } = await this.leased(actor, id, token);
+    const schema = leasedTask.acceptance.schema;
+    const schemaErrors = schema ? await this.schemas.validate(actor.id, schema, result.data) : [];
     return this.retrying(async () => {
       const row = await this.leased(actor, id, token);
-      if (result.data !== undefined) checkJsonSize(result.data, 'result.data');
-      const errors = row.task.acceptance.schema
-        ? await this.schemas.validate(row.task.acceptance.schema, result.data)
-        : [];
+      const errors = [...schemaErrors];
       const outside = this.outsideReservation(row.task, result.files_changed);
       if (outside.length > 0) errors.push(`files changed outside the task's files: ${outside.join(', ')}`);
       const verdict: TaskVerdict = { valid: errors.length === 0, errors, by: 'hub', at: this.iso() };
@@ -785,6 +792,7 @@ export class TaskBoard {
       if (!member) throw new HubError('member_not_found', `No member @${handle}.`);
       if (member.kind !== 'agent')
         throw new HubError('invalid_request', `@${handle} is not an agent: workers are agents.`);
+      if (member.disabled) throw new HubError('forbidden', `@${handle} is disabled and cannot be named a worker.`);
     }
     return named;
   }
@@ -855,7 +863,7 @@ function grantedOf(member: MemberRecord, asked: string[] | undefined): Set<strin
   if (missing.length > 0) {
     throw new HubError(
       'forbidden',
-      `@${member.handle} has not been granted ${missing.join(', ')}: an admin or the agent's owner grants capabilities.`,
+      `@${member.handle} has not been granted ${missing.join(', ')}: an admin grants capabilities.`,
       { details: { missing } },
     );
   }

@@ -3,9 +3,11 @@ import { pino, type Logger } from 'pino';
 
 /**
  * A token, also when percent-encoded in part or whole (`rt%5F…`, `%72%74_…`): what a decoder would
- * turn into one. Not inside a longer word, so `heart_beat_interval_ms` stays as it is.
+ * turn into one, wherever it stands (after an escape like `\n` too). Tokens are random, so one
+ * without a digit or a capital among its first characters is a word (`heart_beat_interval`) instead.
  */
-const TOKEN = /(?<![A-Za-z0-9_])(?:r|%72)(?:t|%74)(?:_|%5f)(?:[A-Za-z0-9_-]|%[0-9a-f]{2}){16,}/gi;
+const TOKEN =
+  /(?:r|%72)(?:t|%74)(?:_|%5[fF])(?=(?:[a-z_-]|%[0-9a-fA-F]{2}){0,15}[A-Z0-9])(?:[A-Za-z0-9_-]|%[0-9a-fA-F]{2}){16,}/g;
 /** Query keys whose values are credentials, whatever they hold. */
 const CREDENTIAL_KEYS = new Set(['token', 'access_token', 'api_key', 'apikey', 'key', 'password', 'secret']);
 
@@ -13,12 +15,18 @@ export function redactTokens(text: string): string {
   return text.replace(TOKEN, 'rt_[redacted]');
 }
 
+/** Percent-decoding that never gives up: a malformed escape stays as it is, and the valid ones around it are decoded. */
 function decode(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    return text;
-  }
+  return text.replaceAll('+', ' ').replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%[0-9a-f]{2}/gi, (one) => {
+        const code = Number.parseInt(one.slice(1), 16);
+        return code < 0x80 ? String.fromCharCode(code) : one;
+      });
+    }
+  });
 }
 
 /**

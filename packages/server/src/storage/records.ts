@@ -216,6 +216,12 @@ export function taskQuerySql(
   if (query.capability) where.push(hasCapability(param(query.capability)));
   if (query.createdAfter) where.push(`created_at >= ${param(query.createdAfter)}`);
   if (query.createdBefore) where.push(`created_at < ${param(query.createdBefore)}`);
+  if (query.visibleTo) {
+    const { memberId, roomIds } = query.visibleTo;
+    const mine = [`creator_id = ${param(memberId)}`, `assignee_id = ${param(memberId)}`];
+    if (roomIds.length > 0) mine.push(`room_id IN (${roomIds.map(param).join(', ')})`);
+    where.push(`(${mine.join(' OR ')})`);
+  }
   if (query.before) {
     const { created_at: at, id } = query.before;
     where.push(`(created_at < ${param(at)} OR (created_at = ${param(at)} AND id < ${param(id)}))`);

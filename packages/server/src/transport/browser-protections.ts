@@ -5,6 +5,7 @@
  * to frame it, sniff it, leak its address or run anything but the hub's own scripts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyCors from '@fastify/cors';
 import { isIP } from 'node:net';
 import { HubError } from '../core/hub-error.js';
 
@@ -33,7 +34,10 @@ function contentSecurityPolicy(request: FastifyRequest): string {
   ].join('; ');
 }
 
-export function registerBrowserProtections(app: FastifyInstance, options: BrowserProtectionOptions): void {
+export async function registerBrowserProtections(
+  app: FastifyInstance,
+  options: BrowserProtectionOptions,
+): Promise<void> {
   const allowed = new Set(options.allowedOrigins.map(normalizeOrigin));
   const loopbackOnly = isLoopback(options.host);
 
@@ -51,6 +55,15 @@ export function registerBrowserProtections(app: FastifyInstance, options: Browse
     );
   });
 
+  // Pages of the allowed origins call the API from elsewhere: answer their preflights, and let them read the answers.
+  await app.register(fastifyCors, {
+    origin: (origin, done) => done(null, origin !== undefined && allowed.has(normalizeOrigin(origin))),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'mcp-session-id', 'mcp-protocol-version'],
+    exposedHeaders: ['mcp-session-id', 'retry-after'],
+    maxAge: 600,
+  });
+
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -61,8 +74,14 @@ export function registerBrowserProtections(app: FastifyInstance, options: Browse
   });
 }
 
+/** An origin as browsers send it (`https://x:443/` is `https://x`); text that is no origin stays as given. */
 function normalizeOrigin(origin: string): string {
-  return origin.trim().toLowerCase().replace(/\/+$/, '');
+  try {
+    const { origin: canonical } = new URL(origin.trim());
+    return canonical === 'null' ? origin.trim().toLowerCase() : canonical;
+  } catch {
+    return origin.trim().toLowerCase();
+  }
 }
 
 /** `host[:port]` of an origin as a Host header would name it, or undefined for `null` and garbage. */

@@ -113,7 +113,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     options: { maxPayload: Math.max(context.ws.maxFrameBytes * 4, 1 << 20), clientTracking: false },
   });
   // After the WebSocket plugin's own hook, which marks an upgrade so that a refused one has its socket ended.
-  registerBrowserProtections(app, options.browser);
+  await registerBrowserProtections(app, options.browser);
 
   const limit = async (key: string, rate: RateLimit) => {
     const wait = await context.limiter.take(key, rate);

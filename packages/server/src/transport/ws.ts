@@ -117,6 +117,9 @@ function authCloseCode(error: HubError): number {
 /** How long a slow consumer closed with 4508 may read nothing before its socket is cut. */
 const SLOW_CLOSE_IDLE_MS = 10_000;
 
+/** How much of an oversized frame is read for its request id. */
+const OVERSIZE_ID_BYTES = 4_096;
+
 /** Frames a client may send before its header token has been checked. */
 const MAX_PENDING_FRAMES = 100;
 
@@ -233,25 +236,32 @@ class WsConnection implements Connection {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close(code, reason);
-    if (code === CloseCode.SlowConsumer) this.awaitDrain();
-    // A peer that never answers the close handshake must not hold the socket open.
-    else setTimeout(() => this.socket.terminate(), 2_000).unref();
+    if (code === CloseCode.SlowConsumer) {
+      this.closeWhenDrained(code, reason);
+    } else {
+      this.socket.close(code, reason);
+      // A peer that never answers the close handshake must not hold the socket open.
+      setTimeout(() => this.socket.terminate(), 2_000).unref();
+    }
     this.onClose();
   }
 
   /**
-   * A slow consumer's close frame waits behind everything queued for it. While the peer keeps
-   * reading, it is let through to the close frame (ws itself ends the socket 30 s after the close
-   * frame left); a peer that reads nothing for SLOW_CLOSE_IDLE_MS is cut off.
+   * A slow consumer gets nothing more, but its close frame must not sit behind megabytes it has not
+   * read: ws ends a socket 30 s after `close()` is called, whether or not the close frame has left.
+   * So the close is sent once what was queued has drained, while the peer keeps reading; a peer that
+   * reads nothing for SLOW_CLOSE_IDLE_MS is cut off instead.
    */
-  private awaitDrain(): void {
+  private closeWhenDrained(code: number, reason: string): void {
     let queued = this.socket.bufferedAmount;
     let idleSince = Date.now();
     const watch = setInterval(() => {
       const now = this.socket.bufferedAmount;
-      if (this.socket.readyState === this.socket.CLOSED || now === 0) {
+      if (this.socket.readyState !== this.socket.OPEN) {
         clearInterval(watch);
+      } else if (now === 0) {
+        clearInterval(watch);
+        this.socket.close(code, reason);
       } else if (now < queued) {
         queued = now;
         idleSince = Date.now();
@@ -259,7 +269,7 @@ class WsConnection implements Connection {
         clearInterval(watch);
         this.socket.terminate();
       }
-    }, 500);
+    }, 250);
     watch.unref();
   }
 
@@ -357,15 +367,21 @@ class WsConnection implements Connection {
     // Every frame counts against the connection's rate, garbage too: refusing costs less than answering.
     this.limiter ??= new TokenBucket(this.context.ws.connectionRateLimit, this.context.clock);
     const wait = this.limiter.take();
+    if (data.length > this.context.ws.maxFrameBytes) {
+      // Read no further into an oversized frame than its id could sensibly be.
+      const id = requestIdOf(data.subarray(0, OVERSIZE_ID_BYTES).toString('utf8'));
+      const limit = this.context.ws.maxFrameBytes;
+      const refusal =
+        wait > 0
+          ? new HubError('rate_limited', undefined, { retryAfterMs: wait })
+          : new HubError('frame_too_large', `Frames are at most ${limit} bytes.`);
+      this.reply(id, refusal);
+      return;
+    }
     const text = data.toString('utf8');
     // The id is read from the text, so that even a frame refused unparsed answers its request.
     if (wait > 0) {
       this.reply(requestIdOf(text), new HubError('rate_limited', undefined, { retryAfterMs: wait }));
-      return;
-    }
-    if (data.length > this.context.ws.maxFrameBytes) {
-      const limit = this.context.ws.maxFrameBytes;
-      this.reply(requestIdOf(text), new HubError('frame_too_large', `Frames are at most ${limit} bytes.`));
       return;
     }
     let decoded: unknown;
