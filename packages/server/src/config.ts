@@ -46,6 +46,7 @@ const Env = z.object({
   AGENTS_FILE: z.string().optional(),
   AGENT_TOKENS_PER_ROOM_PER_HOUR: int(0).default(0),
   ALLOWED_ORIGINS: z.string().default(''),
+  TRUST_PROXY: z.string().default(''),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
 });
@@ -97,6 +98,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
      * Web origins (`https://chat.example.com`, comma-separated) whose pages may call the hub besides
      * its own; requests from any other origin are refused with `origin_not_allowed`. Empty: the hub's own only.
      */
+    /**
+     * Addresses or CIDR ranges of reverse proxies (`127.0.0.1,10.0.0.0/8`) whose `X-Forwarded-For` is
+     * believed for the client's address (per-address limits, the sign-in throttle, logs). Empty: none.
+     */
+    trustProxy: e.TRUST_PROXY.trim() || undefined,
     allowedOrigins: e.ALLOWED_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ''),

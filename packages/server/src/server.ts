@@ -64,6 +64,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const agents = new HostedAgents(hub, store, clock, logger);
   const context: TransportContext = {
     hub,
+    log: logger,
     agents,
     clock,
     metrics: new Metrics(hub),
@@ -85,6 +86,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     anonymousRequestLimit: config.anonymousRequests,
     webRoot: config.webRoot,
     browser: { host: config.host, allowedOrigins: config.allowedOrigins },
+    trustProxy: config.trustProxy,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -145,4 +145,32 @@ test('ALLOWED_ORIGINS lets the pages of the origins it names call the hub', asyn
     origin: 'https://chat.example.com.evil.example',
   });
   assert.equal(other.status, 403);
+
+  // Their pages may call the API: preflights are answered, and answers may be read.
+  const preflight = await raw(
+    hub.url,
+    '/api/v1/rooms/general/messages',
+    {
+      origin: 'https://chat.example.com:443',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
+    'OPTIONS',
+  );
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers['access-control-allow-origin'], 'https://chat.example.com:443');
+  assert.match(String(preflight.headers['access-control-allow-headers']), /authorization/);
+  const read = await raw(hub.url, '/api/v1/me', {
+    authorization: `Bearer ${hub.adminToken}`,
+    origin: 'https://chat.example.com',
+  });
+  assert.equal(read.headers['access-control-allow-origin'], 'https://chat.example.com');
+  const foreign = await raw(
+    hub.url,
+    '/api/v1/me',
+    { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    'OPTIONS',
+  );
+  assert.equal(foreign.status, 403);
+  assert.equal(foreign.headers['access-control-allow-origin'], undefined);
 });

@@ -348,3 +348,62 @@ test('acceptance schemas are kept apart, their verdicts stay short, and one memb
   );
   assert.deepEqual((await Promise.all(reports)).sort(), ['checked:false', 'checked:false', 'rate_limited']);
 });
+
+test('text no store can hold (NUL, half a surrogate pair) is refused as invalid_request in bodies, frames, paths and queries', async (t) => {
+  const hub = await startHub(t);
+  const ada = await hub.member('ada');
+  const a = await RawClient.ready(t, hub.url, ada.token);
+  const post = async (path: string, body: string) => {
+    const response = await fetch(hub.url + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ada.token}`, 'content-type': 'application/json' },
+      body,
+    });
+    return [response.status, ((await response.json()) as { code: string }).code];
+  };
+  for (const body of [
+    '{"content":"nul \\u0000 here"}',
+    '{"content":"half \\ud800 pair"}',
+    '{"content":"x","metadata":{"k":"\\udfff"}}',
+    '{"content":"x","metadata":{"\\u0000key":1}}',
+  ]) {
+    assert.deepEqual(await post('/api/v1/rooms/general/messages', body), [400, 'invalid_request'], body);
+  }
+  assert.deepEqual(await post('/api/v1/tasks', '{"title":"t\\u0000","context":{"a":"\\ud83d"}}'), [
+    400,
+    'invalid_request',
+  ]);
+  a.sendRaw('{"type":"send","id":"nul","room":"general","content":"a\\u0000b"}');
+  assert.equal((await a.waitFor((frame) => frame.id === 'nul')).code, 'invalid_request');
+  const path = await fetch(`${hub.url}/api/v1/rooms/%00/messages`, {
+    headers: { authorization: `Bearer ${ada.token}` },
+  });
+  assert.equal(path.status, 400);
+  const query = await fetch(`${hub.url}/api/v1/tasks?room=%00`, { headers: { authorization: `Bearer ${ada.token}` } });
+  assert.equal(query.status, 400);
+  // A whole pair is fine, and so is the text of an escaped backslash before "u0000".
+  const emoji = await post('/api/v1/rooms/general/messages', '{"content":"pair \\ud83d\\ude00 and \\\\u0000"}');
+  assert.equal(emoji[0], 201);
+});
+
+test('a URL the router cannot decode and an MCP resource with a broken escape get registered answers, never internal', async (t) => {
+  const hub = await startHub(t);
+  const agent = await hub.member('agent-1', 'agent');
+  for (const path of ['/api/v1/x%E0/y', '/%', '/api/v1/rooms/general%/messages']) {
+    const reply = await fetch(hub.url + path, { headers: { authorization: `Bearer ${agent.token}` } });
+    const body = (await reply.json()) as { code: string; message: string };
+    assert.deepEqual([reply.status, body.code], [400, 'invalid_request'], path);
+    assert.ok(!body.message.includes(path), 'the URL is not echoed');
+  }
+  for (const method of ['resources/read', 'resources/subscribe']) {
+    const reply = await rpc(hub.url, agent.token, {
+      jsonrpc: '2.0',
+      id: 7,
+      method,
+      params: { uri: 'roundtable://rooms/%' },
+    });
+    assert.ok(reply.body.error, JSON.stringify(reply.body));
+    assert.notEqual(reply.body.error.code, -32603, JSON.stringify(reply.body));
+    assert.notEqual(reply.body.error.data?.code, 'internal');
+  }
+});

@@ -15,12 +15,17 @@ export interface RedisBusOptions {
   onError?: (error: unknown) => void;
 }
 
-/** How soon an unsent event is tried again when the publisher seems connected. */
-const UNSENT_RETRY_MS = 500;
+/** How soon a lost publish is announced again when the publisher seems connected. */
+const LOST_RETRY_MS = 500;
 
-/** On the wire an event travels once, as its frame; the receiver rebuilds the event from it. */
+/**
+ * On the wire an event travels once, as its frame; the receiver rebuilds the event from it. `resync`
+ * is the bus's own: an instance whose events were lost asks the others to read the logs again.
+ */
 type WireMessage = { origin: string } & (
-  Exclude<BusMessage, { kind: 'event' }> | (Omit<Extract<BusMessage, { kind: 'event' }>, 'event'> & { event?: never })
+  | Exclude<BusMessage, { kind: 'event' }>
+  | (Omit<Extract<BusMessage, { kind: 'event' }>, 'event'> & { event?: never })
+  | { kind: 'resync' }
 );
 
 export class RedisBus implements Bus {
@@ -31,11 +36,11 @@ export class RedisBus implements Bus {
   private readonly handlers: Array<(message: BusMessage) => void> = [];
   private readonly resyncHandlers: Array<() => void> = [];
   /**
-   * Per room, the newest event this instance failed to publish. Other instances learn of a gap from
-   * the next event of the room; when none comes, this one is sent again once the publisher is back,
-   * so a room that went quiet while Redis was away does not stay behind on the others.
+   * An event this instance failed to publish. Other instances learn of a gap from a room's next
+   * event; when none comes (the room went quiet while Redis was away), they are asked to read the
+   * logs again once the publisher is back.
    */
-  private readonly unsent = new Map<string, { seq: number; text: string }>();
+  private lost = false;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -52,7 +57,7 @@ export class RedisBus implements Bus {
     this.subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true });
     const onError = (error: unknown) => options.onError?.(error);
     this.publisher.on('error', onError);
-    this.publisher.on('ready', () => this.publishUnsent());
+    this.publisher.on('ready', () => this.announceLost());
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
@@ -78,28 +83,28 @@ export class RedisBus implements Bus {
     delete wire.event;
     const text = JSON.stringify(wire);
     this.publisher.publish(this.channel, text).catch(() => {
-      // Lost in transit: other instances fill the gap from the store when the next event comes, or this one again.
-      if (message.kind === 'event') this.keepUnsent(message.room, message.seq, text);
+      // Lost in transit: signals are of the moment, events are in the store for the others to read.
+      if (message.kind === 'event') this.noteLost();
     });
   }
 
-  private keepUnsent(room: string, seq: number, text: string): void {
-    if (this.closed || (this.unsent.get(room)?.seq ?? -1) >= seq) return;
-    this.unsent.set(room, { seq, text });
+  private noteLost(): void {
+    if (this.closed) return;
+    this.lost = true;
     // The publisher may have come back while this publish was failing: then no `ready` is left to wait for.
     if (this.publisher.status === 'ready' && !this.retry) {
-      this.retry = setTimeout(() => this.publishUnsent(), UNSENT_RETRY_MS);
+      this.retry = setTimeout(() => this.announceLost(), LOST_RETRY_MS);
       this.retry.unref();
     }
   }
 
-  private publishUnsent(): void {
+  private announceLost(): void {
     clearTimeout(this.retry);
     this.retry = undefined;
-    for (const [room, { seq, text }] of this.unsent) {
-      this.unsent.delete(room);
-      this.publisher.publish(this.channel, text).catch(() => this.keepUnsent(room, seq, text));
-    }
+    if (!this.lost || this.closed) return;
+    this.lost = false;
+    const resync: WireMessage = { origin: this.origin, kind: 'resync' };
+    this.publisher.publish(this.channel, JSON.stringify(resync)).catch(() => this.noteLost());
   }
 
   subscribe(handler: (message: BusMessage) => void): void {
@@ -129,7 +134,9 @@ export class RedisBus implements Bus {
     }
     if (wire.origin === this.origin) return;
     const { origin: _origin, ...message } = wire;
-    if (message.kind === 'event') {
+    if (message.kind === 'resync') {
+      for (const handler of this.resyncHandlers) handler();
+    } else if (message.kind === 'event') {
       const { type: _type, ...event } = JSON.parse(message.frame) as StoredEvent & { type: string };
       this.deliver({ ...message, event: { ...event, agents: message.agents, quiet: message.quiet } } as BusMessage);
     } else {

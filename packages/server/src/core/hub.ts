@@ -34,7 +34,7 @@ import {
   type StreamPartFrame,
 } from '@roundtable/protocol';
 import { addressedTo, agentsToWake, type RoomMemberView } from './delivery.js';
-import { throttleSignIn } from './login-throttle.js';
+import { recordSignIn, throttleSignIn } from './login-throttle.js';
 import { HubError } from './hub-error.js';
 import { hashToken, newId, newToken } from './ids.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -438,12 +438,16 @@ export class Hub {
     return { member: publicMember(member), token };
   }
 
-  async login(handle: string, password: string): Promise<{ member: Member; token: string }> {
-    await throttleSignIn(this.limiter, handle.toLowerCase());
-    const member = await this.store.memberByHandle(handle.toLowerCase());
+  /** `address` is the client's network address, for the sign-in throttle (login-throttle.ts). */
+  async login(handle: string, password: string, address: string): Promise<{ member: Member; token: string }> {
+    const key = handle.toLowerCase();
+    await throttleSignIn(this.limiter, key, address);
+    const member = await this.store.memberByHandle(key);
     // Verify even for an unknown handle, so response time does not reveal which handles exist.
-    const ok = await verifyPassword(password, member?.password_hash ?? DUMMY_HASH);
-    if (!member || !member.password_hash || !ok) throw new HubError('bad_credentials');
+    const verified = await verifyPassword(password, member?.password_hash ?? DUMMY_HASH);
+    const ok = member !== undefined && member.password_hash !== null && verified;
+    await recordSignIn(this.limiter, key, address, ok);
+    if (!ok) throw new HubError('bad_credentials');
     if (member.disabled) throw new HubError('member_disabled');
     const { token } = await this.issueToken(member.id, 'session', 'session');
     return { member: publicMember(member), token };

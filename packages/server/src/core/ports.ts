@@ -391,6 +391,12 @@ export interface Store {
 export interface RateLimiter {
   /** Takes one token from the key's bucket; resolves 0 when allowed, otherwise the ms to wait. */
   take(key: string, limit: { perSecond: number; burst: number }): Promise<number>;
+  /** What `take` would resolve now, without taking a token. */
+  peek(key: string, limit: { perSecond: number; burst: number }): Promise<number>;
+  /** Remembers `key` for `ttlMs` (marking it again restarts the time). */
+  mark(key: string, ttlMs: number): Promise<void>;
+  /** Whether `key` was marked and has not expired. */
+  marked(key: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -33,6 +33,14 @@ export class TokenBucket {
     return Math.ceil(((1 - this.tokens) / this.limit.perSecond) * 1000);
   }
 
+  /** What `take` would return now, leaving the bucket as it is. */
+  peek(): number {
+    if (this.limit.perSecond <= 0) return 0;
+    const elapsed = (this.clock.now() - this.updatedAt) / 1000;
+    const tokens = Math.min(this.limit.burst, this.tokens + elapsed * this.limit.perSecond);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.limit.perSecond) * 1000);
+  }
+
   /** Whether the bucket is back to full, so a keyed limiter may forget it. */
   idle(): boolean {
     const now = this.clock.now();
@@ -58,6 +66,10 @@ export class KeyedRateLimiter {
     return bucket.take();
   }
 
+  peek(key: string): number {
+    return this.buckets.get(key)?.peek() ?? 0;
+  }
+
   sweep(): void {
     for (const [key, bucket] of this.buckets) if (bucket.idle()) this.buckets.delete(key);
   }
@@ -66,23 +78,44 @@ export class KeyedRateLimiter {
 /** The in-process RateLimiter: one bucket per key and limit, for a single instance. */
 export class LocalRateLimiter implements RateLimiter {
   private readonly limiters = new Map<string, KeyedRateLimiter>();
+  /** Marked keys, with when they expire. */
+  private readonly marks = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly clock: Clock) {
     this.sweeper = setInterval(() => {
       for (const limiter of this.limiters.values()) limiter.sweep();
+      const now = this.clock.now();
+      for (const [key, expires] of this.marks) if (expires <= now) this.marks.delete(key);
     }, 60_000);
     this.sweeper.unref();
   }
 
   async take(key: string, limit: RateLimit): Promise<number> {
+    return this.limiterFor(limit).take(key);
+  }
+
+  async peek(key: string, limit: RateLimit): Promise<number> {
+    if (limit.perSecond <= 0) return 0;
+    return this.limiterFor(limit).peek(key);
+  }
+
+  async mark(key: string, ttlMs: number): Promise<void> {
+    this.marks.set(key, this.clock.now() + ttlMs);
+  }
+
+  async marked(key: string): Promise<boolean> {
+    return (this.marks.get(key) ?? 0) > this.clock.now();
+  }
+
+  private limiterFor(limit: RateLimit): KeyedRateLimiter {
     const name = `${limit.perSecond}/${limit.burst}`;
     let limiter = this.limiters.get(name);
     if (!limiter) {
       limiter = new KeyedRateLimiter(limit, this.clock);
       this.limiters.set(name, limiter);
     }
-    return limiter.take(key);
+    return limiter;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,20 @@
 import { Redis } from 'ioredis';
 import type { RateLimiter } from '../core/ports.js';
 
+/** The wait TAKE would answer, computed the same way, leaving the bucket as it is. */
+const PEEK = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + (now - at) / 1000 * rate)
+if tokens >= 1 then return 0 end
+return math.ceil((1 - tokens) / rate * 1000)
+`;
+
 const TAKE = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -42,6 +56,7 @@ export class RedisRateLimiter implements RateLimiter {
     });
     this.redis.on('error', (error) => options.onError?.(error));
     this.redis.defineCommand('rtTake', { numberOfKeys: 1, lua: TAKE });
+    this.redis.defineCommand('rtPeek', { numberOfKeys: 1, lua: PEEK });
   }
 
   static async open(options: RedisRateLimiterOptions): Promise<RedisRateLimiter> {
@@ -52,10 +67,40 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** While Redis is unreachable the limit is not enforced: chat keeps working, and the error is reported. */
   async take(key: string, limit: { perSecond: number; burst: number }): Promise<number> {
+    return this.bucket('rtTake', key, limit);
+  }
+
+  async peek(key: string, limit: { perSecond: number; burst: number }): Promise<number> {
+    return this.bucket('rtPeek', key, limit);
+  }
+
+  /** While Redis is unreachable nothing is remembered, and nothing counts as marked. */
+  async mark(key: string, ttlMs: number): Promise<void> {
+    try {
+      await this.redis.set(`${this.prefix}mark:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
+  async marked(key: string): Promise<boolean> {
+    try {
+      return (await this.redis.exists(`${this.prefix}mark:${key}`)) === 1;
+    } catch (error) {
+      this.options.onError?.(error);
+      return false;
+    }
+  }
+
+  private async bucket(
+    command: 'rtTake' | 'rtPeek',
+    key: string,
+    limit: { perSecond: number; burst: number },
+  ): Promise<number> {
     if (limit.perSecond <= 0) return 0;
     try {
-      const take = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number>>).rtTake!;
-      return Number(await take.call(this.redis, this.prefix + key, limit.perSecond, limit.burst));
+      const run = (this.redis as unknown as Record<string, (...args: unknown[]) => Promise<number>>)[command]!;
+      return Number(await run.call(this.redis, this.prefix + key, limit.perSecond, limit.burst));
     } catch (error) {
       this.options.onError?.(error);
       return 0;

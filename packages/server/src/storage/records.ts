@@ -17,13 +17,6 @@ import type {
 
 export type Row = Record<string, unknown>;
 
-/**
- * Bytes a readiness probe commits after a failed write. A tiny row can still fit on a disk where a
- * real batch (a message, its log event and its search index) no longer does; random bytes, so no
- * compression makes it smaller than it claims.
- */
-export const READINESS_PROBE_BYTES = 1 << 20;
-
 export function toMember(row: Row): MemberRecord {
   return {
     id: row.id as string,

@@ -1,4 +1,5 @@
 /** What every transport shares: the hub, the clock, limits, metrics and the set of open connections. */
+import type { FastifyBaseLogger } from 'fastify';
 import type { HostedAgents } from '../hosted-agents.js';
 import type { Hub } from '../core/hub.js';
 import type { Clock, RateLimiter } from '../core/ports.js';
@@ -11,6 +12,8 @@ export interface Closable {
 
 export interface TransportContext {
   hub: Hub;
+  /** For defects met outside any one request's own logger. */
+  log: FastifyBaseLogger;
   /** The LLM agents this hub runs: from its agents file, and defined through the API. */
   agents: HostedAgents;
   clock: Clock;

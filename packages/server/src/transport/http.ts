@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -26,7 +26,7 @@ import { registerMcp } from './mcp.js';
 import { registerRest } from './rest.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
-import { parseUntrusted } from './untrusted-json.js';
+import { hasUnstorableText, parseUntrusted } from './untrusted-json.js';
 import { registerWebSocket, tokenFrom } from './ws.js';
 
 declare module 'fastify' {
@@ -51,13 +51,21 @@ export interface HttpOptions {
   webRoot: string;
   /** Who may call from a browser: see `registerBrowserProtections`. */
   browser: BrowserProtectionOptions;
+  /** Reverse proxies whose `X-Forwarded-For` names the client (addresses or CIDR ranges, comma-separated). */
+  trustProxy: string | undefined;
 }
 
 export async function buildApp(context: TransportContext, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
-    trustProxy: false,
+    trustProxy: options.trustProxy ?? false,
+    // A URL the router cannot decode gets the registry's answer, not Fastify's own code with the URL echoed.
+    frameworkErrors: (error, _request, reply) => {
+      context.metrics.error('invalid_request');
+      const body = new HubError('invalid_request', 'The URL is not valid.', { cause: error }).toBody();
+      void (reply as unknown as FastifyReply).status(400).send(body);
+    },
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -128,6 +136,13 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
       await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
     });
   }
+
+  // Path parameters and query strings are decoded text too: what no store can hold is refused as it is for bodies.
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    if (hasUnstorableText(request.params) || hasUnstorableText(request.query)) {
+      throw new HubError('invalid_request', 'Text may not contain NUL characters or unpaired surrogates.');
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (webRoutes.has(request.routeOptions.url ?? '')) return;

@@ -10,7 +10,7 @@
  * is loaded at the first request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { RoomKind } from '@roundtable/protocol';
 import { addressedTo } from '../core/delivery.js';
@@ -70,13 +70,15 @@ const MAX_SUBSCRIPTIONS = 100;
 interface RequestScope {
   member: MemberRecord;
   closed: AbortSignal;
+  /** The request's logger, for defects met while answering it. */
+  log: FastifyBaseLogger;
 }
 const requestScope = new AsyncLocalStorage<RequestScope>();
 
 function scopeOf(request: FastifyRequest, reply: FastifyReply): RequestScope {
   const closed = new AbortController();
   reply.raw.once('close', () => closed.abort());
-  return { member: authOf(request).member, closed: closed.signal };
+  return { member: authOf(request).member, closed: closed.signal, log: request.log };
 }
 
 export function registerMcp(app: FastifyInstance, context: TransportContext): void {
@@ -197,7 +199,9 @@ class McpEndpoint implements Closable {
   private server(loaded: Sdk, fallback: MemberRecord, session: McpSession | undefined): McpServer {
     const { hub } = this.context;
     const { stopping } = this;
-    const current = () => requestScope.getStore() ?? { member: fallback, closed: stopping.signal };
+    const { log } = this.context;
+    const current = () => requestScope.getStore() ?? { member: fallback, closed: stopping.signal, log };
+    const answer = <T>(run: () => Promise<T>) => asMcpError(loaded, current().log, run);
     const server = new loaded.Server(
       { name: 'roundtable', version: hub.version },
       {
@@ -223,27 +227,30 @@ class McpEndpoint implements Closable {
         const result = await entry.run(toolContext, argumentsFor(entry, call.params.arguments) as never);
         return { content: [{ type: 'text' as const, text: JSON.stringify(result) }] };
       } catch (error) {
-        const body = toHubError(error).toBody();
-        return { isError: true, content: [{ type: 'text' as const, text: JSON.stringify(body) }] };
+        const hubError = toHubError(error);
+        if (hubError.code === 'internal') current().log.error({ err: error, tool: entry.name }, 'mcp tool failed');
+        return { isError: true, content: [{ type: 'text' as const, text: JSON.stringify(hubError.toBody()) }] };
       }
     });
-    server.setRequestHandler(loaded.ListResourcesRequestSchema, async () => ({
-      resources: [
-        {
-          uri: INBOX_URI,
-          name: 'inbox',
-          title: 'Your inbox',
-          description: 'What is addressed to you and not yet read (reading it here marks nothing read).',
-          mimeType: 'application/json',
-        },
-        ...(await hub.listRooms(current().member)).map((room) => ({
-          uri: `${ROOM_URI_PREFIX}${room.id}`,
-          name: room.name ?? room.title ?? room.id,
-          description: `The newest messages of ${room.kind} room ${room.name ?? room.title ?? room.id}.`,
-          mimeType: 'application/json',
-        })),
-      ],
-    }));
+    server.setRequestHandler(loaded.ListResourcesRequestSchema, () =>
+      answer(async () => ({
+        resources: [
+          {
+            uri: INBOX_URI,
+            name: 'inbox',
+            title: 'Your inbox',
+            description: 'What is addressed to you and not yet read (reading it here marks nothing read).',
+            mimeType: 'application/json',
+          },
+          ...(await hub.listRooms(current().member)).map((room) => ({
+            uri: `${ROOM_URI_PREFIX}${room.id}`,
+            name: room.name ?? room.title ?? room.id,
+            description: `The newest messages of ${room.kind} room ${room.name ?? room.title ?? room.id}.`,
+            mimeType: 'application/json',
+          })),
+        ],
+      })),
+    );
     server.setRequestHandler(loaded.ListResourceTemplatesRequestSchema, () => ({
       resourceTemplates: [
         {
@@ -255,14 +262,14 @@ class McpEndpoint implements Closable {
       ],
     }));
     server.setRequestHandler(loaded.ReadResourceRequestSchema, (read) =>
-      asMcpError(loaded, async () => {
+      answer(async () => {
         const { uri } = read.params;
         const value = await readResource(hub, current().member, uri);
         return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value) }] };
       }),
     );
     server.setRequestHandler(loaded.SubscribeRequestSchema, (subscribe) =>
-      asMcpError(loaded, async () => {
+      answer(async () => {
         if (!session) throw new HubError('invalid_request', 'Subscriptions need a session: initialize one first.');
         await session.subscribe(current().member, subscribe.params.uri);
         return {};
@@ -281,12 +288,20 @@ function authOf(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
-/** A hub error outside a tool call, as a JSON-RPC error: MCP's "resource not found" where it is one, with the hub's code as data. */
-async function asMcpError<T>(loaded: Sdk, run: () => Promise<T>): Promise<T> {
+/**
+ * A hub error outside a tool call, as a JSON-RPC error with the hub's code as data: MCP's "resource
+ * not found" where it is one, "invalid params" for what the request got wrong, and "internal error"
+ * (logged with its stack) only for a defect of the hub.
+ */
+async function asMcpError<T>(loaded: Sdk, log: FastifyBaseLogger, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     const body = toHubError(error).toBody();
+    if (body.code === 'internal') {
+      log.error({ err: error }, 'mcp request failed');
+      throw new loaded.McpError(loaded.ErrorCode.InternalError, body.message, body);
+    }
     const notFound = body.code === 'room_not_found' || body.code === 'not_member' || body.code === 'route_not_found';
     throw new loaded.McpError(notFound ? RESOURCE_NOT_FOUND : loaded.ErrorCode.InvalidParams, body.message, body);
   }
@@ -350,8 +365,14 @@ function invalidRequest(loaded: Sdk, body: unknown) {
 /** The room a resource URI names, checked for membership; undefined for the inbox. */
 async function resourceRoom(hub: Hub, actor: MemberRecord, uri: string) {
   if (uri === INBOX_URI) return undefined;
-  if (!uri.startsWith(ROOM_URI_PREFIX)) throw new HubError('route_not_found', `No resource ${uri}.`);
-  return hub.memberRoom(actor, decodeURIComponent(uri.slice(ROOM_URI_PREFIX.length)));
+  if (!uri.startsWith(ROOM_URI_PREFIX)) throw new HubError('route_not_found', `No resource ${uri.slice(0, 200)}.`);
+  let ref: string;
+  try {
+    ref = decodeURIComponent(uri.slice(ROOM_URI_PREFIX.length));
+  } catch {
+    throw new HubError('route_not_found', `No resource ${uri.slice(0, 200)}: its room is not percent-encoded right.`);
+  }
+  return hub.memberRoom(actor, ref);
 }
 
 async function readResource(hub: Hub, actor: MemberRecord, uri: string) {

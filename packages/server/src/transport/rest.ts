@@ -91,7 +91,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ handle: z.string().max(64), password: z.string().max(200) }),
       },
     },
-    async (request) => hub.login(request.body.handle, request.body.password),
+    async (request) => hub.login(request.body.handle, request.body.password, request.ip),
   );
   app.post(
     '/api/v1/auth/logout',

@@ -8,13 +8,19 @@ import { closingQuote, jsonTooDeep, Limits } from '@roundtable/protocol';
 import { HubError } from '../core/hub-error.js';
 
 const FORBIDDEN_KEYS = 'Keys named "__proto__", and "constructor" holding "prototype", are not accepted.';
+const UNSTORABLE = 'Text may not contain NUL characters or unpaired surrogates.';
+/** The escapes that can put a NUL or half a surrogate pair into a parsed string: raw ones cannot come out of UTF-8. */
+const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+/** A NUL, or a surrogate without its other half. */
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function parseUntrusted(text: string): unknown {
   if (jsonTooDeep(text)) {
     throw new HubError('nesting_too_deep', `Objects and arrays nest at most ${Limits.maxJsonDepth} levels deep.`);
   }
+  let value: unknown;
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     // secure-json-parse refuses prototype keys with a SyntaxError of its own words; JSON.parse's say where the text broke.
     if (error instanceof SyntaxError && error.message.includes('forbidden prototype property')) {
@@ -22,6 +28,27 @@ export function parseUntrusted(text: string): unknown {
     }
     throw new HubError('bad_json', undefined, { cause: error });
   }
+  if (SUSPECT_ESCAPE.test(text) && hasUnstorableText(value)) throw new HubError('invalid_request', UNSTORABLE);
+  return value;
+}
+
+/**
+ * Whether a string (key or value) anywhere in the value holds a NUL or a lone surrogate: text no
+ * database stores alike (PostgreSQL refuses both), so it is refused before any store sees it.
+ */
+export function hasUnstorableText(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (UNSTORABLE_TEXT.test(current)) return true;
+    } else if (Array.isArray(current)) {
+      stack.push(...current);
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, child] of Object.entries(current)) stack.push(key, child);
+    }
+  }
+  return false;
 }
 
 /** The longest request id the protocol answers with. */

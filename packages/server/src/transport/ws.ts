@@ -110,7 +110,7 @@ interface SimpleDialect {
 /** A refused identity is final (4401, 4403); a hub that failed while checking it is worth a retry (1001). */
 function authCloseCode(error: HubError): number {
   if (error.code === 'auth_required' || error.code === 'auth_failed') return CloseCode.Unauthorized;
-  if (error.status === 403 || error.status === 404) return CloseCode.Forbidden;
+  if (error.status === 400 || error.status === 403 || error.status === 404) return CloseCode.Forbidden;
   return CloseCode.GoingAway;
 }
 

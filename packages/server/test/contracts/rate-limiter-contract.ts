@@ -48,6 +48,30 @@ export function rateLimiterContract(name: string, makeLimiters: LimiterFactory):
       assert.ok((await second.take(key, limit)) > 0, 'on both');
     });
 
+    test('peeking tells the wait a take would get, without taking', async (t) => {
+      const { first, second } = await makeLimiters(t);
+      const key = `p-${randomBytes(4).toString('hex')}`;
+      const limit = { perSecond: 1, burst: 2 };
+      assert.equal(await first.peek(key, limit), 0, 'an unused key is free');
+      assert.equal(await first.peek(key, limit), 0, 'and stays free however often it is peeked at');
+      assert.equal(await first.take(key, limit), 0);
+      assert.equal(await first.take(key, limit), 0);
+      const wait = await second.peek(key, limit);
+      assert.ok(wait > 0 && wait <= 1_000, `the spent bucket shows its wait on both holders, got ${wait}`);
+      assert.ok((await first.take(key, limit)) > 0, 'and the take agrees');
+    });
+
+    test('a marked key is remembered by both holders until it expires', async (t) => {
+      const { first, second } = await makeLimiters(t);
+      const key = `m-${randomBytes(4).toString('hex')}`;
+      assert.equal(await second.marked(key), false);
+      await first.mark(key, 60_000);
+      assert.equal(await second.marked(key), true);
+      await first.mark(`${key}-short`, 30);
+      await eventually(async () => assert.equal(await second.marked(`${key}-short`), false, 'expired'), 2_000);
+      assert.equal(await second.marked(key), true, 'the other stays');
+    });
+
     test('a rate of zero disables the limit', async (t) => {
       const { first } = await makeLimiters(t);
       for (let i = 0; i < 5; i++) assert.equal(await first.take('off', { perSecond: 0, burst: 1 }), 0);

@@ -3,8 +3,8 @@
  * tick share one transaction (each in a savepoint), like the SQLite store; a room's row lock
  * orders its seqs, so they stay gap-free and ordered when instances write to one room at once.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ReadinessProbe } from '../readiness-probe.js';
 import type { FileReservation, Message, RoomSummary, Task } from '@roundtable/protocol';
 import { newId } from '../../core/ids.js';
 import { HubError } from '../../core/hub-error.js';
@@ -56,7 +56,6 @@ import {
   toTaskRow,
   toToken,
   type Row,
-  READINESS_PROBE_BYTES,
 } from '../records.js';
 import { TABLES, type DumpRecord } from '../../core/dump.js';
 import { PG_LATEST_VERSION, pgMigrations } from './migrations.js';
@@ -121,6 +120,14 @@ export class PgStore implements Store {
   }));
   private closed = false;
   private healthy = true;
+  private readonly probe = new ReadinessProbe(async (payload) => {
+    await this.pool.query(
+      `INSERT INTO health_probe (id, at, payload) VALUES (1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET at = $1, payload = $2`,
+      [new Date().toISOString(), payload],
+    );
+    await this.pool.query('UPDATE health_probe SET payload = NULL WHERE id = 1');
+  });
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -1220,18 +1227,12 @@ export class PgStore implements Store {
   /** After a failed commit or a lost connection, ready again once a probe as large as a real batch commits. */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
+    if (!this.healthy) {
+      if (await this.probe.check()) this.healthy = true;
+      return this.healthy;
+    }
     try {
-      if (this.healthy) {
-        await this.pool.query('SELECT 1');
-      } else {
-        await this.pool.query(
-          `INSERT INTO health_probe (id, at, payload) VALUES (1, $1, $2)
-           ON CONFLICT (id) DO UPDATE SET at = $1, payload = $2`,
-          [new Date().toISOString(), randomBytes(READINESS_PROBE_BYTES)],
-        );
-        await this.pool.query('UPDATE health_probe SET payload = NULL WHERE id = 1');
-        this.healthy = true;
-      }
+      await this.pool.query('SELECT 1');
       return true;
     } catch {
       this.healthy = false;
@@ -1358,7 +1359,6 @@ function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 }
 
-/** Lost connections, a server shutting down or out of resources: the store cannot write right now. */
 /** How many times a batch aborted by a deadlock or serialization failure is run again. */
 const LOCK_CONFLICT_ROUNDS = 5;
 
@@ -1369,6 +1369,7 @@ function isLockConflict(error: unknown): boolean {
   );
 }
 
+/** Lost connections, a server shutting down or out of resources: the store cannot write right now. */
 function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = 'code' in error ? String(error.code) : '';
@@ -1382,8 +1383,19 @@ function isConnectionError(error: unknown): boolean {
   );
 }
 
+/**
+ * Text PostgreSQL cannot hold (a NUL: 22021; in JSON, a NUL or lone surrogate escape: 22P05, 22P02)
+ * is the input's fault, not the store's: the transports refuse it first, and this catches any path they missed.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05', '22P02']);
+
 function storeFailure(error: unknown): unknown {
   if (error instanceof HubError) return error;
   if (isConnectionError(error)) return new HubError('store_unavailable', undefined, { cause: error });
+  if (typeof error === 'object' && error !== null && UNSTORABLE_TEXT.has(String((error as { code?: unknown }).code))) {
+    return new HubError('invalid_request', 'Text may not contain NUL characters or unpaired surrogates.', {
+      cause: error,
+    });
+  }
   return error;
 }

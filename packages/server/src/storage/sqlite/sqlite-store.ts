@@ -2,8 +2,8 @@
  * The SQLite store: WAL mode, durable commits, and every write of one event-loop tick committed
  * in a single transaction, so that durability does not cost throughput.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { ReadinessProbe } from '../readiness-probe.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FileReservation, Message, RoomSummary, Task } from '@roundtable/protocol';
@@ -57,7 +57,6 @@ import {
   toTaskRow,
   toToken,
   type Row,
-  READINESS_PROBE_BYTES,
 } from '../records.js';
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 
@@ -90,6 +89,13 @@ export class SqliteStore implements Store {
   private flushScheduled = false;
   private closed = false;
   private healthy = true;
+  private readonly probe = new ReadinessProbe(async (payload) => {
+    this.statement('INSERT OR REPLACE INTO health_probe (id, at, payload) VALUES (1, ?, ?)').run(
+      new Date().toISOString(),
+      payload,
+    );
+    this.statement('UPDATE health_probe SET payload = NULL WHERE id = 1').run();
+  });
   private readonly runInSavepoint: (write: QueuedWrite) => unknown;
   private readonly runBatch: Database.Transaction<(writes: QueuedWrite[]) => Array<{ ok: boolean; value: unknown }>>;
   private readonly onCommitError: ((error: unknown) => void) | undefined;
@@ -1128,24 +1134,14 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * After a failed commit, ready again once a real write commits: a probe row, so an instance taken
-   * out of rotation (and so sent no writes) can still come back by itself.
+   * After a failed commit, ready again once a probe as large as a real batch commits (see
+   * ReadinessProbe), so an instance taken out of rotation (and so sent no writes) comes back by itself.
    */
-  /** After a failed commit, ready again once a probe as large as a real batch commits (and is let go again). */
   async ready(): Promise<boolean> {
     if (this.closed) return false;
     if (this.healthy) return true;
-    try {
-      this.statement('INSERT OR REPLACE INTO health_probe (id, at, payload) VALUES (1, ?, ?)').run(
-        new Date().toISOString(),
-        randomBytes(READINESS_PROBE_BYTES),
-      );
-      this.statement('UPDATE health_probe SET payload = NULL WHERE id = 1').run();
-      this.healthy = true;
-    } catch {
-      return false;
-    }
-    return true;
+    if (await this.probe.check()) this.healthy = true;
+    return this.healthy;
   }
 
   async close(): Promise<void> {
