@@ -12,6 +12,7 @@ const UNSTORABLE = 'Text may not contain NUL characters or unpaired surrogates.'
 /** The escapes that can put a NUL or half a surrogate pair into a parsed string: raw ones cannot come out of UTF-8. */
 const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 /** A NUL, or a surrogate without its other half. */
+// eslint-disable-next-line no-control-regex -- finding the NUL character is this pattern's purpose.
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function parseUntrusted(text: string): unknown {
