@@ -2,6 +2,13 @@
 export const CloseCode = {
   /** The server is shutting down or restarting: reconnect, to another instance if there is one. */
   GoingAway: 1001,
+  /**
+   * A text frame is not valid UTF-8, or a frame breaks the WebSocket framing itself (a reserved bit, a
+   * masking rule): RFC 6455 ends such a connection; the ws library closes before the frame is read.
+   */
+  ProtocolError: 1002,
+  /** A text frame is not valid UTF-8 (RFC 6455 requires the connection to end). */
+  InvalidPayload: 1007,
   /** A frame exceeded the hard frame cap (the ws library closes before the frame is read). */
   MessageTooBig: 1009,
   /** No valid token at connect time or in the first auth frame, or the token was revoked while connected. */

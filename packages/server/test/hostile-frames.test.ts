@@ -407,3 +407,27 @@ test('a URL the router cannot decode and an MCP resource with a broken escape ge
     assert.notEqual(reply.body.error.data?.code, 'internal');
   }
 });
+
+test('a text frame that is not UTF-8 closes only its own connection, with 1007 even while frames are queued for it', async (t) => {
+  const hub = await startHub(t);
+  const a = await RawClient.ready(t, hub.url, (await hub.member('ada')).token);
+  const b = await RawClient.ready(t, hub.url, (await hub.member('bob')).token);
+  const bad = await RawClient.ready(t, hub.url, (await hub.member('eve')).token);
+  // Frames of its own are on their way to it when the bad one arrives.
+  for (let index = 0; index < 30; index += 1)
+    bad.sendRaw(JSON.stringify({ type: 'send', room: 'general', content: `n${index}` }));
+  const invalid = Buffer.concat([Buffer.from('{"type":"ping","id":"p'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+  bad.socket.send(invalid, { binary: false });
+  assert.equal(await bad.waitForClose(), CloseCode.InvalidPayload);
+  await assertServing(a, b);
+  const head = await fetch(`${hub.url}/api/v1/stream`, {
+    method: 'HEAD',
+    headers: { authorization: `Bearer ${hub.adminToken}` },
+  });
+  assert.equal(head.status, 404, 'a stream has no HEAD, and is not left open by one');
+  const long = await fetch(`${hub.url}/api/v1/tasks?room=${'r'.repeat(70_000)}`, {
+    headers: { authorization: `Bearer ${hub.adminToken}` },
+  });
+  assert.equal(long.status, 413);
+  assert.equal(((await long.json()) as { code: string }).code, 'frame_too_large');
+});

@@ -1224,12 +1224,7 @@ export class Hub {
     const views = await this.memberViews(room.id, members);
     const byHandle = new Map(views.map((view) => [view.handle, view]));
 
-    let threadId: string | null = null;
-    if (params.thread_id) {
-      const parent = await this.store.messageById(params.thread_id);
-      if (!parent || parent.room !== room.id) throw new HubError('thread_mismatch');
-      threadId = parent.thread_id ?? parent.id;
-    }
+    const threadId = params.thread_id ? await this.threadIn(room.id, params.thread_id) : null;
     const mentioned = parseMentions(params.content);
     const mentionAll = mentioned.includes(MENTION_ALL);
     const mentions = mentioned.filter((handle) => handle !== MENTION_ALL && byHandle.has(handle));
@@ -1611,6 +1606,8 @@ export class Hub {
     const room = await this.resolveRoom(params.room);
     // Public rooms can be read before joining, as in any team chat; others only by members.
     if (room.kind !== 'public') await this.requireMembership(room.id, actor, room.kind);
+    // A thread of another room is refused as a missing one would be: its id says nothing here.
+    if (params.thread_id) await this.threadIn(room.id, params.thread_id);
     const page = await this.store.history(room.id, {
       before: params.before,
       after: params.after,
@@ -1621,6 +1618,16 @@ export class Hub {
       threadId: params.thread_id,
     });
     return { messages: page.messages.map((message) => this.withStreamContent(message)), has_more: page.has_more };
+  }
+
+  /**
+   * The thread a message of this room starts or belongs to; `thread_mismatch` for a message of any
+   * other room or none at all, the same answer either way.
+   */
+  private async threadIn(roomId: string, messageId: string): Promise<string> {
+    const parent = await this.store.messageById(messageId);
+    if (!parent || parent.room !== roomId) throw new HubError('thread_mismatch');
+    return parent.thread_id ?? parent.id;
   }
 
   /** Messages since a time across the actor's rooms, for the simple `/messages` endpoint. */
@@ -1898,9 +1905,10 @@ export class Hub {
   async typing(actor: MemberRecord, ref: string, threadId: string | undefined, active: boolean): Promise<void> {
     const room = await this.visibleRoom(actor, ref);
     if (room.archived_at) throw new HubError('room_archived');
+    const thread = threadId ? await this.threadIn(room.id, threadId) : null;
     this.signal(
       room.id,
-      { type: 'typing', room: room.id, member: actor.handle, thread_id: threadId ?? null, active },
+      { type: 'typing', room: room.id, member: actor.handle, thread_id: thread, active },
       { agentsToo: false },
     );
   }

@@ -7,8 +7,16 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { existsSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type ConnectionError,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -26,7 +34,7 @@ import { registerMcp } from './mcp.js';
 import { registerRest } from './rest.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
-import { hasUnstorableText, parseUntrusted } from './untrusted-json.js';
+import { hasUnstorableText, parseUntrusted, requireStorable } from './untrusted-json.js';
 import { registerWebSocket, tokenFrom } from './ws.js';
 
 declare module 'fastify' {
@@ -60,6 +68,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy ?? false,
+    clientErrorHandler: answerClientError,
     // A URL the router cannot decode gets the registry's answer, not Fastify's own code with the URL echoed.
     frameworkErrors: (error, _request, reply) => {
       context.metrics.error('invalid_request');
@@ -74,7 +83,9 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, parseUntrusted(body as string));
+      const value = parseUntrusted(body as string);
+      requireStorable(body as string, value);
+      done(null, value);
     } catch (error) {
       done(error as Error, undefined);
     }
@@ -166,6 +177,26 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   registerWebSocket(app, context);
   registerMcp(app, context);
   return app;
+}
+
+/**
+ * What Node could not parse as an HTTP request (a request line and headers over 16 KiB, broken
+ * syntax, a client too slow to send them) gets a registered code too; a HEAD request gets no body.
+ */
+function answerClientError(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HubError('frame_too_large', 'The request line and headers are larger than the hub accepts (16 KiB).')
+      : new HubError('invalid_request', 'The request is not valid HTTP, or it did not arrive in time.');
+  // Fastify's type shows the packet as JSON would; Node hands over the Buffer itself.
+  const packet: unknown = error.rawPacket;
+  const head = Buffer.isBuffer(packet) && packet.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const body = head ? '' : JSON.stringify(refusal.toBody());
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Fastify's own errors, mapped onto the registry. */

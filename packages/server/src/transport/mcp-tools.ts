@@ -111,7 +111,8 @@ function nextAddressed(hub: Hub, actor: MemberRecord, kinds: Map<string, RoomKin
 
 async function waitForAddressed(context: ToolContext, timeoutS: number, limit: number) {
   const { hub, actor } = context;
-  const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutS * 1000)]);
+  // AbortSignal.timeout takes whole milliseconds only.
+  const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(Math.ceil(timeoutS * 1000))]);
   const kinds = new Map<string, RoomKind>();
   if (actor.kind !== 'agent') for (const room of await hub.listRooms(actor)) kinds.set(room.id, room.kind);
   for (;;) {

@@ -86,7 +86,9 @@ export function registerMcp(app: FastifyInstance, context: TransportContext): vo
   // Registered before any session, so waits hear of the shutdown before their sessions close.
   context.connections.add(endpoint);
   app.post('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.post(request, reply));
-  app.get('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'GET'));
+  app.get('/mcp', { schema: { hide: true }, exposeHeadRoute: false }, (request, reply) =>
+    endpoint.inSession(request, reply, 'GET'),
+  );
   app.delete('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.inSession(request, reply, 'DELETE'));
   const sweep = setInterval(() => endpoint.sweep(), 30_000);
   sweep.unref();
@@ -345,8 +347,18 @@ let requestSchemas: Map<string, { safeParse(value: unknown): { success: boolean;
  */
 function invalidRequest(loaded: Sdk, body: unknown) {
   if (typeof body !== 'object' || body === null || !('method' in body) || !('id' in body)) return undefined;
-  const { method, id } = body as { method: unknown; id: unknown };
+  const { method, id, params } = body as { method: unknown; id: unknown; params?: unknown };
   if (typeof method !== 'string') return undefined;
+  const answerId = typeof id === 'string' || typeof id === 'number' ? id : null;
+  // A request asking to run as an MCP task: this server runs tools directly, and says so plainly.
+  if (typeof params === 'object' && params !== null && 'task' in params) {
+    const message = 'Invalid params: this server does not run requests as tasks; leave out params.task.';
+    return {
+      jsonrpc: '2.0',
+      id: answerId,
+      error: { code: INVALID_PARAMS, message, data: { code: 'invalid_request' } },
+    };
+  }
   requestSchemas ??= new Map(
     loaded.ClientRequestSchema.options.map((schema) => [schema.shape.method.value as string, schema]),
   );
@@ -357,7 +369,7 @@ function invalidRequest(loaded: Sdk, body: unknown) {
   const message = `Invalid params: ${issues.map((issue) => `${issue.path || 'request'}: ${issue.message}`).join('; ')}`;
   return {
     jsonrpc: '2.0',
-    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+    id: answerId,
     error: { code: INVALID_PARAMS, message, data: { code: 'invalid_request', issues } },
   };
 }

@@ -76,6 +76,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       schema: {
         tags: tags('auth'),
         summary: 'Create a person account (when open registration is on) and get a session token',
+        security: [],
         body: z.object({ handle: NewHandle, password: Password, display_name: z.string().max(100).optional() }),
       },
     },
@@ -88,6 +89,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       schema: {
         tags: tags('auth'),
         summary: 'Sign in with handle and password; returns a new session token',
+        security: [],
         body: z.object({ handle: z.string().max(64), password: z.string().max(200) }),
       },
     },

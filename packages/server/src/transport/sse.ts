@@ -17,6 +17,8 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
   app.get(
     '/api/v1/stream',
     {
+      // A stream has no HEAD: Node would send nothing of it and keep the request open.
+      exposeHeadRoute: false,
       schema: {
         tags: ['realtime'],
         summary: 'Server-sent events: the same frames as the WebSocket, receive only',

@@ -29,8 +29,15 @@ export function parseUntrusted(text: string): unknown {
     }
     throw new HubError('bad_json', undefined, { cause: error });
   }
-  if (SUSPECT_ESCAPE.test(text) && hasUnstorableText(value)) throw new HubError('invalid_request', UNSTORABLE);
   return value;
+}
+
+/**
+ * Refuses a parsed frame or body holding text no store can hold. Apart from the parse, so that a
+ * WebSocket frame refused for it can still answer its request id.
+ */
+export function requireStorable(text: string, value: unknown): void {
+  if (SUSPECT_ESCAPE.test(text) && hasUnstorableText(value)) throw new HubError('invalid_request', UNSTORABLE);
 }
 
 /**
@@ -58,7 +65,7 @@ const MAX_ID = 64;
 /**
  * The `id` of a frame the parser refused (nested too deep, or with a forbidden key), read from the
  * text of its outermost object, so that the refusal still answers the request it was meant for.
- * Only a plain string id without escapes counts; anything else is left unanswered by id.
+ * Only a string of 1 to 64 characters counts; anything else is left unanswered by id.
  */
 export function requestIdOf(text: string): string | undefined {
   let depth = 0;
@@ -73,8 +80,9 @@ export function requestIdOf(text: string): string | undefined {
           const open = skipSpace(text, colon + 1);
           if (text[open] !== '"') return undefined;
           const close = closingQuote(text, open);
-          const id = close === -1 ? '' : text.slice(open + 1, close);
-          return id.length > 0 && id.length <= MAX_ID && !id.includes('\\') ? id : undefined;
+          if (close === -1 || close - open > MAX_ID * 12) return undefined;
+          const id = decodeString(text.slice(open, close + 1));
+          return id !== undefined && id.length > 0 && id.length <= MAX_ID ? id : undefined;
         }
       }
       index = end;
@@ -85,6 +93,16 @@ export function requestIdOf(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A JSON string literal's text, or undefined when it is not one. */
+function decodeString(literal: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(literal);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function skipSpace(text: string, from: number): number {

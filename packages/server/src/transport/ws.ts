@@ -12,7 +12,7 @@ import { HubError, toHubError } from '../core/hub-error.js';
 import { TokenBucket, type RateLimit } from '../core/rate-limit.js';
 import type { Connection, Session } from '../core/sessions.js';
 import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
-import { parseUntrusted, requestIdOf } from './untrusted-json.js';
+import { parseUntrusted, requestIdOf, requireStorable } from './untrusted-json.js';
 import type { TransportContext } from './context.js';
 
 export interface WsOptions {
@@ -170,10 +170,17 @@ class WsConnection implements Connection {
     this.context.connections.add(this);
     socket.on('message', (data: Buffer) => this.onMessage(data));
     socket.on('close', () => this.onClose());
-    // The plugin's listener went with the upgrade request: an error (an unclean disconnect) ends the socket.
+    // The plugin's listener went with the upgrade request. An unclean disconnect ends the socket; a frame
+    // ws refused (too large, not UTF-8) has already started a close with its code, which must get out
+    // first: ending the socket now would drop it, and the client would see 1006.
     socket.on('error', (error) => {
       this.upgrade.log.debug({ err: error, reqId: this.upgrade.requestId }, 'websocket error');
-      socket.terminate();
+      if (socket.readyState === socket.CLOSING) {
+        this.onClose();
+        setTimeout(() => socket.terminate(), 2_000).unref();
+      } else {
+        socket.terminate();
+      }
     });
     socket.on('pong', () => (this.alive = true));
     const token = this.upgrade.token;
@@ -395,6 +402,12 @@ class WsConnection implements Connection {
     const { id, request, error } = parseRequest(decoded);
     if (error || !request) {
       this.reply(id, error ?? new HubError('invalid_request'));
+      return;
+    }
+    try {
+      requireStorable(text, decoded);
+    } catch (refusal) {
+      this.reply(id, toHubError(refusal));
       return;
     }
     if (request.type === 'auth') {

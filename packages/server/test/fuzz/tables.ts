@@ -1,0 +1,193 @@
+/**
+ * The hub's own tables of what it accepts, read at run time so that a new route, request or tool is
+ * covered without anyone listing it: the OpenAPI document of /docs/json (checked against every route
+ * Fastify knows), the protocol's request schemas, and the MCP tool list.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { REQUEST_TYPES, RequestSchemas, type RequestType } from '@roundtable/protocol';
+import type { JsonSchema } from './arbitraries.js';
+import type { TestHub } from '../helpers.js';
+
+export interface RestParameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  schema: JsonSchema;
+}
+
+export interface RestOperation {
+  method: string;
+  /** OpenAPI form: `/api/v1/messages/{id}`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  parameters: RestParameter[];
+  body: JsonSchema | undefined;
+  bodyRequired: boolean;
+  /** Answers without a token (`security: []`). */
+  open: boolean;
+}
+
+/** Every operation of the OpenAPI document the hub serves, with its parameters and body schema. */
+export async function restOperations(hub: TestHub): Promise<RestOperation[]> {
+  const doc = (await (await fetch(`${hub.url}/docs/json`)).json()) as { paths: Record<string, Record<string, any>> };
+  const operations: RestOperation[] = [];
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const body = operation.requestBody?.content?.['application/json']?.schema as JsonSchema | undefined;
+      operations.push({
+        method: method.toUpperCase(),
+        path,
+        summary: operation.summary ?? '',
+        tags: operation.tags ?? [],
+        parameters: ((operation.parameters ?? []) as RestParameter[]).filter(
+          (p) => p.in === 'path' || p.in === 'query',
+        ),
+        body,
+        bodyRequired: operation.requestBody?.required === true,
+        open: Array.isArray(operation.security) && operation.security.length === 0,
+      });
+    }
+  }
+  return operations;
+}
+
+/** The querystring of an operation as one object schema, as the arbitraries take it. */
+export function querySchema(operation: RestOperation): JsonSchema {
+  const query = operation.parameters.filter((p) => p.in === 'query');
+  return {
+    type: 'object',
+    properties: Object.fromEntries(query.map((p) => [p.name, p.schema])),
+    required: query.filter((p) => p.required).map((p) => p.name),
+  };
+}
+
+/** Routes that are not part of the REST API, so not in its document: transports of their own, and the document itself. */
+const HIDDEN = [/^\/ws(\/|$)/, /^\/mcp$/, /^\/docs(\/|$)/];
+/** The CORS preflight answers OPTIONS on every path: no operation of its own (the REST fuzzer sends OPTIONS everywhere). */
+const HIDDEN_ROUTES = new Set(['OPTIONS *']);
+
+const WEB_ROOT = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+function webFiles(dir = WEB_ROOT): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? webFiles(path) : [`/${relative(WEB_ROOT, path)}`];
+  });
+}
+
+/** Every route Fastify knows, as `METHOD /path/{param}`, read from its route tree. */
+export function knownRoutes(hub: TestHub): string[] {
+  const tree = hub.app.printRoutes({ commonPrefix: false });
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const path = (stack[depth - 1] ?? '') + match[2]!;
+    stack[depth] = path;
+    for (const method of (match[3] ?? '').split(', ').filter(Boolean)) {
+      if (method !== 'HEAD') routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return routes;
+}
+
+/**
+ * Routes Fastify serves that the OpenAPI document leaves out, hidden ones aside: each would escape
+ * both the fuzzer and the authorization matrix.
+ */
+export function routesMissingFromDocument(hub: TestHub, operations: RestOperation[]): string[] {
+  const documented = new Set(operations.map((operation) => `${operation.method} ${operation.path}`));
+  const files = new Set(['/', ...webFiles()]);
+  return knownRoutes(hub).filter((route) => {
+    const path = route.slice(route.indexOf(' ') + 1);
+    if (HIDDEN.some((pattern) => pattern.test(path)) || files.has(path) || HIDDEN_ROUTES.has(route)) return false;
+    return !documented.has(route);
+  });
+}
+
+/** Each WebSocket request type with its parameters' JSON Schema, as the protocol defines them. */
+export function requestTable(): Array<{ type: RequestType; schema: JsonSchema }> {
+  return REQUEST_TYPES.map((type) => ({
+    type,
+    schema: z.toJSONSchema(RequestSchemas[type], { io: 'input', unrepresentable: 'any' }) as JsonSchema,
+  }));
+}
+
+export interface McpAnswer {
+  status: number;
+  text: string;
+  /** The JSON-RPC messages of the answer (one for a JSON body; each `data:` line of an event stream). */
+  messages: any[];
+}
+
+export const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+
+/** One POST to /mcp, outside any session unless the body initializes one. */
+export async function mcpPost(
+  url: string,
+  token: string | undefined,
+  body: string | Buffer,
+  headers: Record<string, string> = MCP_HEADERS,
+  signal?: AbortSignal,
+): Promise<McpAnswer> {
+  const response = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+    signal,
+  });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  const messages: any[] = [];
+  const parse = (chunk: string) => {
+    try {
+      messages.push(JSON.parse(chunk));
+    } catch {
+      // Not JSON: left for the caller to judge from the text.
+    }
+  };
+  if (type.includes('text/event-stream')) {
+    for (const line of text.split('\n')) if (line.startsWith('data: ')) parse(line.slice(6));
+  } else if (text) {
+    parse(text);
+  }
+  return { status: response.status, text, messages };
+}
+
+export interface McpTool {
+  name: string;
+  inputSchema: JsonSchema;
+}
+
+/** The tools /mcp offers, as `tools/list` gives them. */
+export async function toolTable(url: string, token: string): Promise<McpTool[]> {
+  const answer = await mcpPost(url, token, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+  const tools = answer.messages[0]?.result?.tools as McpTool[] | undefined;
+  if (!tools) throw new Error(`tools/list failed: ${answer.status} ${answer.text}`);
+  return tools;
+}
+
+/** The resource URI templates /mcp offers, as `resources/templates/list` gives them. */
+export async function resourceTemplates(url: string, token: string): Promise<string[]> {
+  const answer = await mcpPost(
+    url,
+    token,
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/templates/list' }),
+  );
+  const templates = answer.messages[0]?.result?.resourceTemplates as Array<{ uriTemplate: string }> | undefined;
+  if (!templates) throw new Error(`resources/templates/list failed: ${answer.status} ${answer.text}`);
+  return templates.map((template) => template.uriTemplate);
+}
