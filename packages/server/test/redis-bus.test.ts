@@ -87,4 +87,25 @@ if (skip) {
     await eventually(() => assert.ok(resyncs >= 1, 'the second instance was asked to read the logs again'), 15_000);
     assert.equal(received.length, 0, 'the event itself was lost: only the logs have it');
   });
+
+  test('a bus closed while it resubscribes after a lost connection leaves nothing unhandled', async (t) => {
+    // ioredis's own resubscribe left its SUBSCRIBE's promise unhandled: a connection lost (or closed) before
+    // Redis answered it ended the process. The moment is caught here by closing as the connection comes back.
+    const proxy = await tcpBalancer(t, () => [Number(new URL(REDIS_URL).port)]);
+    const unhandled: unknown[] = [];
+    const collect = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', collect);
+    t.after(() => void process.off('unhandledRejection', collect));
+    const bus = await RedisBus.open({
+      url: proxy.url.replace(/^http/, 'redis'),
+      prefix: `rt-test-${randomBytes(6).toString('hex')}`,
+    });
+    const subscriber = (bus as unknown as { subscriber: import('ioredis').Redis }).subscriber;
+    const closed = new Promise<void>((resolve) => subscriber.once('ready', () => void bus.close().then(resolve)));
+    proxy.cut();
+    proxy.restore();
+    await closed;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(unhandled.map(String), [], 'nothing was left unhandled');
+  });
 }

@@ -54,7 +54,9 @@ export class RedisBus implements Bus {
       retryStrategy: (times: number) => Math.min(times * 100, 2_000),
     };
     this.publisher = new Redis(options.url, connection);
-    this.subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true });
+    // Resubscribing is done here, not by ioredis: its own resubscribe leaves the SUBSCRIBE's promise
+    // unhandled, so a connection lost again before Redis answered would end the process.
+    this.subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true, autoResubscribe: false });
     const onError = (error: unknown) => options.onError?.(error);
     this.publisher.on('error', onError);
     this.publisher.on('ready', () => this.announceLost());
@@ -64,8 +66,17 @@ export class RedisBus implements Bus {
     });
     let connectedOnce = false;
     this.subscriber.on('ready', () => {
-      if (connectedOnce) for (const handler of this.resyncHandlers) handler();
-      connectedOnce = true;
+      if (!connectedOnce) {
+        connectedOnce = true;
+        return;
+      }
+      // Subscribed first, then resynced: an event published between the two is read from the log, not lost.
+      this.subscriber
+        .subscribe(this.channel)
+        .then(() => {
+          for (const handler of this.resyncHandlers) handler();
+        })
+        .catch(onError);
     });
   }
 
