@@ -122,8 +122,8 @@ export class HostedAgents {
 
   private async run(definition: Definition): Promise<void> {
     const { startAgents } = await this.agents();
-    const { token, memberId } = await this.hub.hostedAgentToken(definition);
-    this.hub.setAgentBudget(memberId, definition.budgets.tokens_per_room_per_hour);
+    const { token, memberId } = await this.hub.accounts.hostedAgentToken(definition);
+    this.hub.budgets.setAgentBudget(memberId, definition.budgets.tokens_per_room_per_hour);
     const log = this.logger.child({ component: 'agents', agent: definition.handle });
     const running = await startAgents([definition], {
       url: this.url!,

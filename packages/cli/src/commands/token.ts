@@ -129,7 +129,7 @@ async function recoverAdminToken(context: Context, path: string, handle: string,
     if (member.disabled)
       throw new RoundtableError('member_disabled', `@${handle} is disabled; a token would not work.`);
     const hub = new Hub({ store, bus: new LocalBus(), logger: createLogger('silent'), version: VERSION });
-    const created = await hub.createToken(member, { name });
+    const created = await hub.accounts.createToken(member, { name });
     showSecret(context, created, `Created token ${created.record.id} for @${handle} in ${path}.`);
   } finally {
     await store.close();

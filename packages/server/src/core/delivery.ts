@@ -77,3 +77,8 @@ export function addressedTo(
     (message.targets ?? []).includes(member.handle)
   );
 }
+
+/** Events about a message reach the agents it woke, and its sender when that is an agent. */
+export function audienceOf(wake: string[], sender: { id: string; kind: string }): string[] {
+  return sender.kind === 'agent' && !wake.includes(sender.id) ? [...wake, sender.id] : wake;
+}

@@ -1,70 +1,136 @@
 /**
- * Presence across hub instances: each instance tells the others its members' local presence, and
- * sends a full snapshot as a heartbeat; an instance not heard from in three heartbeats is
- * forgotten, so a killed instance's members go offline by themselves.
+ * Presence and typing: ephemeral, never logged. A member is online while any of its connections,
+ * on any instance, is online; instances tell each other their members' local presence, and a
+ * snapshot as a heartbeat (presence-board.ts).
  */
-import type { PresenceStatus } from '@roundtable/protocol';
+import type { Member, PresenceStatus } from '@roundtable/protocol';
+import type { HubContext } from './context.js';
+import { HubError } from './hub-error.js';
+import type { BusMessage, MemberRecord } from './ports.js';
+import { PresenceBoard } from './presence-board.js';
+import type { Session } from './sessions.js';
 
-export interface RemotePresence {
-  handle: string;
-  status: 'online' | 'away';
-}
+/** How often (ms) an instance sends the others a snapshot of its members' presence. */
+const PRESENCE_HEARTBEAT_MS = 10_000;
 
-export class PresenceBoard {
-  private readonly instances = new Map<string, { seenAt: number; members: Map<string, RemotePresence> }>();
+type PresenceControl = Extract<BusMessage, { action: 'presence' | 'presence.snapshot' | 'presence.sync' }>;
 
-  constructor(private readonly expiryMs: number) {}
+export class Presence {
+  private readonly board = new PresenceBoard(PRESENCE_HEARTBEAT_MS * 3);
+  /** The presence last shown to this instance's sessions, per member, so only changes are sent. */
+  private readonly announced = new Map<string, PresenceStatus>();
+  /** The local presence last told to other instances, per member. */
+  private readonly toldOthers = new Map<string, PresenceStatus>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
-  /** One member's presence on one instance changed; `offline` removes it. */
-  apply(instance: string, now: number, memberId: string, handle: string, status: PresenceStatus): void {
-    const entry = this.instance(instance, now);
-    if (status === 'offline') entry.members.delete(memberId);
-    else entry.members.set(memberId, { handle, status });
+  constructor(private readonly ctx: HubContext) {}
+
+  start(): void {
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), PRESENCE_HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+    this.ctx.bus.publish({ kind: 'control', action: 'presence.sync', instance: this.ctx.instanceId });
   }
 
-  /** Replaces what an instance is known to hold; returns the members whose entry changed. */
-  snapshot(instance: string, now: number, members: Array<[string, RemotePresence]>): Map<string, string> {
-    const entry = this.instance(instance, now);
-    const changed = new Map<string, string>();
-    const next = new Map(members);
-    for (const [id, before] of entry.members) {
-      const after = next.get(id);
-      if (!after || after.status !== before.status) changed.set(id, before.handle);
-    }
-    for (const [id, after] of next) if (entry.members.get(id)?.status !== after.status) changed.set(id, after.handle);
-    entry.members = next;
-    return changed;
+  stop(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
   }
 
-  /** Forgets instances not heard from in time; returns the members they held (id to handle). */
-  expire(now: number): Map<string, string> {
-    const gone = new Map<string, string>();
-    for (const [instance, entry] of this.instances) {
-      if (now - entry.seenAt <= this.expiryMs) continue;
-      for (const [id, member] of entry.members) gone.set(id, member.handle);
-      this.instances.delete(instance);
-    }
-    return gone;
+  withPresence(member: Member): Member {
+    return { ...member, presence: this.presenceOf(member.id) };
   }
 
-  /** The best presence a member has on any other instance. */
-  statusOf(memberId: string): PresenceStatus {
+  /** Online while any connection, on any instance, is online; away while all are away; offline without any. */
+  presenceOf(memberId: string): PresenceStatus {
+    const local = this.localPresence(memberId);
+    if (local === 'online') return local;
+    const remote = this.board.statusOf(memberId);
+    return remote === 'offline' ? local : remote === 'online' ? remote : 'away';
+  }
+
+  private localPresence(memberId: string): PresenceStatus {
     let status: PresenceStatus = 'offline';
-    for (const entry of this.instances.values()) {
-      const member = entry.members.get(memberId);
-      if (member?.status === 'online') return 'online';
-      if (member) status = 'away';
+    for (const session of this.ctx.sessions.ofMember(memberId)) {
+      if (session.status === 'online') return 'online';
+      status = 'away';
     }
     return status;
   }
 
-  private instance(instance: string, now: number) {
-    let entry = this.instances.get(instance);
-    if (!entry) {
-      entry = { seenAt: now, members: new Map() };
-      this.instances.set(instance, entry);
+  setPresence(session: Session, status: 'online' | 'away'): PresenceStatus {
+    session.status = status;
+    this.announce(session.member);
+    return this.presenceOf(session.member.id);
+  }
+
+  /**
+   * After a local change: tells the other instances this instance's view, then shows this
+   * instance's sessions the member's presence across all instances, when it changed.
+   */
+  announce(member: Pick<MemberRecord, 'id' | 'handle'>): void {
+    const local = this.localPresence(member.id);
+    if ((this.toldOthers.get(member.id) ?? 'offline') !== local) {
+      if (local === 'offline') this.toldOthers.delete(member.id);
+      else this.toldOthers.set(member.id, local);
+      this.ctx.bus.publish({
+        kind: 'control',
+        action: 'presence',
+        instance: this.ctx.instanceId,
+        memberId: member.id,
+        handle: member.handle,
+        status: local,
+      });
     }
-    entry.seenAt = now;
-    return entry;
+    this.show(member.id, member.handle);
+  }
+
+  /** Sends this instance's people the member's presence, if it changed since they were last told. */
+  private show(memberId: string, handle: string): void {
+    const status = this.presenceOf(memberId);
+    if ((this.announced.get(memberId) ?? 'offline') === status) return;
+    if (status === 'offline') this.announced.delete(memberId);
+    else this.announced.set(memberId, status);
+    const frame = JSON.stringify({ type: 'presence', member: handle, status });
+    for (const session of this.ctx.sessions.all) if (session.member.kind !== 'agent') session.connection.send(frame);
+  }
+
+  private heartbeat(): void {
+    this.ctx.bus.publish({
+      kind: 'control',
+      action: 'presence.snapshot',
+      instance: this.ctx.instanceId,
+      members: [...this.toldOthers].map(([id, status]) => [
+        id,
+        {
+          handle: [...this.ctx.sessions.ofMember(id)][0]?.member.handle ?? '',
+          status: status === 'away' ? 'away' : 'online',
+        },
+      ]),
+    });
+    for (const [id, handle] of this.board.expire(this.ctx.clock.now())) this.show(id, handle);
+  }
+
+  /** What another instance said of its members' presence. */
+  onControl(message: PresenceControl): void {
+    if (message.instance === this.ctx.instanceId) return;
+    const now = this.ctx.clock.now();
+    if (message.action === 'presence.sync') {
+      this.heartbeat();
+    } else if (message.action === 'presence') {
+      this.board.apply(message.instance, now, message.memberId, message.handle, message.status);
+      this.show(message.memberId, message.handle);
+    } else {
+      for (const [id, handle] of this.board.snapshot(message.instance, now, message.members)) this.show(id, handle);
+    }
+  }
+
+  async typing(actor: MemberRecord, ref: string, threadId: string | undefined, active: boolean): Promise<void> {
+    const room = await this.ctx.visibleRoom(actor, ref);
+    if (room.archived_at) throw new HubError('room_archived');
+    const thread = threadId ? await this.ctx.threadIn(room.id, threadId) : null;
+    this.ctx.signal(
+      room.id,
+      { type: 'typing', room: room.id, member: actor.handle, thread_id: thread, active },
+      { agentsToo: false },
+    );
   }
 }

@@ -167,7 +167,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
       return;
     }
     if (request.routeOptions.url.startsWith('/docs')) return;
-    request.auth = await context.hub.authenticate(tokenFrom(request));
+    request.auth = await context.hub.accounts.authenticate(tokenFrom(request));
     await limit(`req:${request.auth.member.id}`, options.memberRequestLimit);
   });
 

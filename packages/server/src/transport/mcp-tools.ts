@@ -11,11 +11,8 @@ import {
   type Message,
   type RequestType,
   type ResultMap,
-  type RoomKind,
 } from '@roundtable/protocol';
-import { addressedTo, type RoomMemberView } from '../core/delivery.js';
 import type { Hub } from '../core/hub.js';
-import { HubError } from '../core/hub-error.js';
 import type { MemberRecord } from '../core/ports.js';
 import { invalidParams, runRequest } from './requests.js';
 
@@ -37,9 +34,6 @@ export interface McpTool {
 
 /** The longest a `wait_for_messages` may block: below common proxies' and clients' idle limits. */
 export const MAX_WAIT_S = 300;
-/** Waits one member may have at once on an instance: each one is told of every event. */
-const MAX_WAITS_PER_MEMBER = 4;
-const waiting = new Map<string, number>();
 
 /** A message as a tool returns it: what an agent reads, without rendering details. */
 export function brief(message: Message) {
@@ -83,60 +77,8 @@ function request<T extends RequestType>(
 const RoomRef = RequestSchemas['room.join'].shape.room;
 const InboxLimit = z.number().int().min(1).max(Limits.maxPageSize).default(50);
 
-export function viewOf(member: MemberRecord): RoomMemberView {
-  return { id: member.id, handle: member.handle, kind: member.kind };
-}
-
-/**
- * Resolves at the next event addressed to the actor, or when `signal` aborts. A person's direct
- * rooms are told apart by `kinds`; a room the person joins meanwhile counts as direct, since waking
- * for nothing only costs the caller one more inbox read.
- */
-function nextAddressed(hub: Hub, actor: MemberRecord, kinds: Map<string, RoomKind>, signal: AbortSignal) {
-  const me = viewOf(actor);
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      stop();
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const stop = hub.watchEvents((event) => {
-      if (event.kind === 'member.joined' && event.data.member_id === actor.id) kinds.set(event.room, 'direct');
-      if (addressedTo(event, me, kinds.get(event.room) ?? 'public')) done();
-    });
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-async function waitForAddressed(context: ToolContext, timeoutS: number, limit: number) {
-  const { hub, actor } = context;
-  // AbortSignal.timeout takes whole milliseconds only.
-  const deadline = AbortSignal.any([context.signal, AbortSignal.timeout(Math.ceil(timeoutS * 1000))]);
-  const kinds = new Map<string, RoomKind>();
-  if (actor.kind !== 'agent') for (const room of await hub.listRooms(actor)) kinds.set(room.id, room.kind);
-  for (;;) {
-    // Watching before reading, so a message arriving in between is not missed.
-    const watch = new AbortController();
-    try {
-      const arrived = nextAddressed(hub, actor, kinds, AbortSignal.any([deadline, watch.signal]));
-      const page = await inbox(context, limit, true);
-      if (page.messages.length > 0) return { ...page, timed_out: false };
-      // A long backlog read only in part: the cursors moved, so read on at once.
-      if (page.has_more && !deadline.aborted) continue;
-      if (!deadline.aborted) await arrived;
-      // Nobody to answer, or no hub to answer from: nothing more is read, so nothing is marked read.
-      if (context.stopping.aborted) throw new HubError('shutting_down');
-      if (context.signal.aborted) return { messages: [], has_more: true, timed_out: true };
-      if (deadline.aborted) return { messages: [], has_more: page.has_more, timed_out: true };
-    } finally {
-      watch.abort();
-    }
-  }
-}
-
 async function inbox(context: ToolContext, limit: number, markRead: boolean) {
-  const page = await context.hub.inbox(context.actor, { limit, markRead });
+  const page = await context.hub.inbox.read(context.actor, { limit, markRead });
   return { messages: page.messages.map(brief), has_more: page.has_more };
 }
 
@@ -150,7 +92,7 @@ export const TOOLS: readonly McpTool[] = [
       kind: actor.kind,
       display_name: actor.display_name,
       capabilities: actor.capabilities,
-      rooms: (await hub.listRooms(actor)).map((room) => ({
+      rooms: (await hub.rooms.listRooms(actor)).map((room) => ({
         id: room.id,
         name: room.name ?? room.title ?? null,
         kind: room.kind,
@@ -163,7 +105,7 @@ export const TOOLS: readonly McpTool[] = [
     'The rooms you are in, with unread counts and their last seq; and the public rooms you could join.',
     z.object({}),
     async ({ hub, actor }) => ({
-      joined: (await hub.listRooms(actor)).map((room) => ({
+      joined: (await hub.rooms.listRooms(actor)).map((room) => ({
         id: room.id,
         name: room.name ?? room.title ?? null,
         kind: room.kind,
@@ -171,7 +113,7 @@ export const TOOLS: readonly McpTool[] = [
         unread: room.unread,
         last_seq: room.last_seq,
       })),
-      public: (await hub.listPublicRooms()).map((room) => ({ id: room.id, name: room.name, topic: room.topic })),
+      public: (await hub.rooms.listPublicRooms()).map((room) => ({ id: room.id, name: room.name, topic: room.topic })),
     }),
   ),
   request('join_room', 'room.join', 'Join a public room by name or id.', (result) => ({
@@ -190,7 +132,7 @@ export const TOOLS: readonly McpTool[] = [
       const text = missing.length > 0 ? `${missing.map((handle) => `@${handle}`).join(' ')} ${content}` : content;
       const params = RequestSchemas.send.safeParse({ ...rest, content: text });
       if (!params.success) throw invalidParams(params.error);
-      const result = await hub.send(actor, params.data);
+      const result = await hub.messages.send(actor, params.data);
       return { message: brief(result.message), duplicate: result.duplicate };
     },
   ),
@@ -204,7 +146,7 @@ export const TOOLS: readonly McpTool[] = [
       limit: z.number().int().min(1).max(Limits.maxPageSize).default(50),
     }),
     async ({ hub, actor }, { room, after, limit }) => {
-      const page = await hub.history(actor, { room, after, limit });
+      const page = await hub.history.page(actor, { room, after, limit });
       return { messages: page.messages.map(brief), has_more: page.has_more };
     },
   ),
@@ -225,20 +167,14 @@ export const TOOLS: readonly McpTool[] = [
       timeout_s: z.number().min(0).max(MAX_WAIT_S).default(30),
       limit: InboxLimit,
     }),
-    async (context, { timeout_s, limit }) => {
-      const { actor } = context;
-      const count = waiting.get(actor.id) ?? 0;
-      if (count >= MAX_WAITS_PER_MEMBER) {
-        throw new HubError('rate_limited', `At most ${MAX_WAITS_PER_MEMBER} waits at once; let one return first.`);
-      }
-      waiting.set(actor.id, count + 1);
-      try {
-        return await waitForAddressed(context, timeout_s, limit);
-      } finally {
-        const left = (waiting.get(actor.id) ?? 1) - 1;
-        if (left > 0) waiting.set(actor.id, left);
-        else waiting.delete(actor.id);
-      }
+    async ({ hub, actor, signal, stopping }, { timeout_s, limit }) => {
+      const page = await hub.inbox.waitForAddressed(actor, {
+        timeoutMs: timeout_s * 1000,
+        limit,
+        cancelled: signal,
+        stopping,
+      });
+      return { ...page, messages: page.messages.map(brief) };
     },
   ),
   tool(
@@ -246,7 +182,7 @@ export const TOOLS: readonly McpTool[] = [
     'Full-text search over the messages of the rooms you are in (or of one of them), best and most recent first.',
     RequestSchemas['memory.search'].pick({ query: true, room: true, limit: true }),
     async ({ hub, actor }, params) => ({
-      messages: (await hub.searchMemory(actor, params)).messages.map((hit) => ({
+      messages: (await hub.memory.searchMemory(actor, params)).messages.map((hit) => ({
         ...brief(hit.message),
         score: hit.score,
       })),
@@ -257,7 +193,7 @@ export const TOOLS: readonly McpTool[] = [
     'Add an emoji reaction to a message, or take yours away with `remove: true`.',
     RequestSchemas.react.extend({ remove: z.boolean().default(false) }),
     async ({ hub, actor }, { message, emoji, remove }) => ({
-      changed: await hub.react(actor, message, emoji, !remove),
+      changed: await hub.messages.react(actor, message, emoji, !remove),
     }),
   ),
   request(

@@ -12,15 +12,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { RoomKind } from '@roundtable/protocol';
-import { addressedTo } from '../core/delivery.js';
 import type { Authenticated, Hub } from '../core/hub.js';
 import { HubError, toHubError } from '../core/hub-error.js';
 import { newId } from '../core/ids.js';
-import type { MemberRecord, StoredEvent } from '../core/ports.js';
+import type { MemberRecord } from '../core/ports.js';
 import type { Session } from '../core/sessions.js';
 import type { Closable, TransportContext } from './context.js';
-import { argumentsFor, brief, TOOL_LIST, TOOLS_BY_NAME, viewOf, type ToolContext } from './mcp-tools.js';
+import { argumentsFor, brief, TOOL_LIST, TOOLS_BY_NAME, type ToolContext } from './mcp-tools.js';
 
 type Sdk = typeof import('@modelcontextprotocol/sdk/types.js') & {
   Server: typeof import('@modelcontextprotocol/sdk/server/index.js').Server;
@@ -244,7 +242,7 @@ class McpEndpoint implements Closable {
             description: 'What is addressed to you and not yet read (reading it here marks nothing read).',
             mimeType: 'application/json',
           },
-          ...(await hub.listRooms(current().member)).map((room) => ({
+          ...(await hub.rooms.listRooms(current().member)).map((room) => ({
             uri: `${ROOM_URI_PREFIX}${room.id}`,
             name: room.name ?? room.title ?? room.id,
             description: `The newest messages of ${room.kind} room ${room.name ?? room.title ?? room.id}.`,
@@ -384,16 +382,16 @@ async function resourceRoom(hub: Hub, actor: MemberRecord, uri: string) {
   } catch {
     throw new HubError('route_not_found', `No resource ${uri.slice(0, 200)}: its room is not percent-encoded right.`);
   }
-  return hub.memberRoom(actor, ref);
+  return hub.rooms.memberRoom(actor, ref);
 }
 
 async function readResource(hub: Hub, actor: MemberRecord, uri: string) {
   const room = await resourceRoom(hub, actor, uri);
   if (!room) {
-    const page = await hub.inbox(actor, { limit: 50, markRead: false });
+    const page = await hub.inbox.read(actor, { limit: 50, markRead: false });
     return { messages: page.messages.map(brief), has_more: page.has_more };
   }
-  const page = await hub.history(actor, { room: room.id, limit: ROOM_RESOURCE_MESSAGES });
+  const page = await hub.history.page(actor, { room: room.id, limit: ROOM_RESOURCE_MESSAGES });
   return {
     room: { id: room.id, name: room.name ?? room.title ?? null, kind: room.kind, topic: room.topic },
     messages: page.messages.map(brief),
@@ -417,7 +415,6 @@ class McpSession implements Closable {
   readonly tokenId: string | null;
   /** Each subscribed resource by its own URI (a room by id), with the URI the client gave, which its notifications carry. */
   private readonly subscriptions = new Map<string, string>();
-  private readonly roomKinds = new Map<string, RoomKind>();
   private hubSession: Session | undefined;
   private attaching: Promise<void> | undefined;
   private stopWatching: (() => void) | undefined;
@@ -441,7 +438,7 @@ class McpSession implements Closable {
       close: () => this.close(),
       bind: (session: Session) => (this.hubSession = session),
     };
-    this.attaching = this.context.hub
+    this.attaching = this.context.hub.fanout
       .attach(connection, this.auth)
       .then(() => {
         if (this.closed) this.absent();
@@ -452,15 +449,27 @@ class McpSession implements Closable {
 
   /** No longer present; the session itself stays for the client's next request. */
   absent(): void {
-    if (this.hubSession) this.context.hub.detach(this.hubSession);
+    if (this.hubSession) this.context.hub.fanout.detach(this.hubSession);
     this.hubSession = undefined;
   }
 
   /** From here on, the session hears of its rooms' changes: for its subscriptions, and its own joins and leaves. */
   async watch(): Promise<void> {
-    const { hub } = this.context;
-    this.stopWatching = hub.watchEvents((event) => this.onEvent(event));
-    for (const summary of await hub.listRooms(this.member)) this.roomKinds.set(summary.id, summary.kind);
+    const stop = await this.context.hub.inbox.watchMember(this.member, {
+      membership: (event) => {
+        if (event.kind === 'member.left') this.subscriptions.delete(`${ROOM_URI_PREFIX}${event.room}`);
+        void this.server.sendResourceListChanged().catch(() => undefined);
+      },
+      event: (event, addressed) => {
+        if (this.subscriptions.size === 0) return;
+        const inbox = this.subscriptions.get(INBOX_URI);
+        if (inbox && addressed) this.notify(inbox);
+        const room = this.subscriptions.get(`${ROOM_URI_PREFIX}${event.room}`);
+        if (room && event.kind.startsWith('message.')) this.notify(room);
+      },
+    });
+    if (this.closed) stop();
+    else this.stopWatching = stop;
   }
 
   async subscribe(member: MemberRecord, uri: string): Promise<void> {
@@ -474,30 +483,6 @@ class McpSession implements Closable {
 
   unsubscribe(uri: string): void {
     for (const [own, given] of this.subscriptions) if (given === uri || own === uri) this.subscriptions.delete(own);
-  }
-
-  private onEvent(event: StoredEvent): void {
-    const mine =
-      (event.kind === 'member.joined' || event.kind === 'member.left') && event.data.member_id === this.member.id;
-    if (mine) {
-      if (event.kind === 'member.left') {
-        this.roomKinds.delete(event.room);
-        this.subscriptions.delete(`${ROOM_URI_PREFIX}${event.room}`);
-      } else {
-        this.context.hub
-          .resolveRoom(event.room)
-          .then((room) => this.roomKinds.set(room.id, room.kind))
-          .catch(() => undefined);
-      }
-      void this.server.sendResourceListChanged().catch(() => undefined);
-      return;
-    }
-    const kind = this.roomKinds.get(event.room);
-    if (!kind || this.subscriptions.size === 0) return;
-    const inbox = this.subscriptions.get(INBOX_URI);
-    if (inbox && addressedTo(event, viewOf(this.member), kind)) this.notify(inbox);
-    const room = this.subscriptions.get(`${ROOM_URI_PREFIX}${event.room}`);
-    if (room && event.kind.startsWith('message.')) this.notify(room);
   }
 
   private notify(uri: string): void {

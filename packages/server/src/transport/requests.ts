@@ -28,79 +28,87 @@ type Handler<T extends RequestType> = (context: RequestContext, params: ParsedPa
 
 const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   ping: async () => ({ at: new Date().toISOString() }),
-  send: ({ hub, actor }, params) => hub.send(actor, params),
-  edit: async ({ hub, actor }, params) => ({ message: await hub.editMessage(actor, params.message, params.content) }),
+  send: ({ hub, actor }, params) => hub.messages.send(actor, params),
+  edit: async ({ hub, actor }, params) => ({
+    message: await hub.messages.editMessage(actor, params.message, params.content),
+  }),
   delete: async ({ hub, actor }, params) => {
-    await hub.deleteMessage(actor, params.message);
+    await hub.messages.deleteMessage(actor, params.message);
     return { message: params.message };
   },
-  react: async ({ hub, actor }, params) => ({ changed: await hub.react(actor, params.message, params.emoji, true) }),
-  unreact: async ({ hub, actor }, params) => ({ changed: await hub.react(actor, params.message, params.emoji, false) }),
-  read: ({ hub, actor }, params) => hub.markRead(actor, params.room, params.seq),
+  react: async ({ hub, actor }, params) => ({
+    changed: await hub.messages.react(actor, params.message, params.emoji, true),
+  }),
+  unreact: async ({ hub, actor }, params) => ({
+    changed: await hub.messages.react(actor, params.message, params.emoji, false),
+  }),
+  read: ({ hub, actor }, params) => hub.rooms.markRead(actor, params.room, params.seq),
   typing: async ({ hub, actor }, params) => {
-    await hub.typing(actor, params.room, params.thread_id, params.active);
+    await hub.presence.typing(actor, params.room, params.thread_id, params.active);
     return {};
   },
   presence: async ({ hub, session }, params) => {
     if (!session) throw new HubError('invalid_request', 'Presence needs a live connection.');
-    return { status: hub.setPresence(session, params.status) };
+    return { status: hub.presence.setPresence(session, params.status) };
   },
   sync: async ({ hub, actor, session }, params) => {
-    const page = await hub.sync(actor, params.room, params.after, params.limit ?? Limits.maxSyncPage);
+    const page = await hub.fanout.sync(actor, params.room, params.after, params.limit ?? Limits.maxSyncPage);
     // An explicit sync answers with its events as frames before the ack, like a resume.
     for (const event of page.events) session?.connection.send(eventFrame(event));
     return { room: page.room, last_seq: page.last_seq, has_more: page.has_more };
   },
-  history: ({ hub, actor }, params) => hub.history(actor, params),
-  'memory.search': ({ hub, actor }, params) => hub.searchMemory(actor, params),
-  'memory.save': async ({ hub, actor }, params) => ({ note: await hub.saveNote(actor, params) }),
-  'conversation.create': ({ hub, actor }, params) => hub.createConversation(actor, params),
-  'conversation.list': async ({ hub, actor }) => ({ conversations: await hub.listConversations(actor) }),
+  history: ({ hub, actor }, params) => hub.history.page(actor, params),
+  'memory.search': ({ hub, actor }, params) => hub.memory.searchMemory(actor, params),
+  'memory.save': async ({ hub, actor }, params) => ({ note: await hub.memory.saveNote(actor, params) }),
+  'conversation.create': ({ hub, actor }, params) => hub.conversations.createConversation(actor, params),
+  'conversation.list': async ({ hub, actor }) => ({ conversations: await hub.conversations.listConversations(actor) }),
   'conversation.rename': async ({ hub, actor }, params) => ({
-    conversation: await hub.renameConversation(actor, params.conversation, params.title),
+    conversation: await hub.conversations.renameConversation(actor, params.conversation, params.title),
   }),
   'conversation.delete': async ({ hub, actor }, params) => ({
-    conversation: await hub.deleteConversation(actor, params.conversation),
+    conversation: await hub.conversations.deleteConversation(actor, params.conversation),
   }),
-  'message.get': async ({ hub, actor }, params) => ({ message: await hub.getMessage(actor, params.message) }),
+  'message.get': async ({ hub, actor }, params) => ({ message: await hub.messages.getMessage(actor, params.message) }),
   'rooms.list': async ({ hub, actor }, params) => ({
-    rooms: params.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actor),
+    rooms: params.scope === 'public' ? await hub.rooms.listPublicRooms() : await hub.rooms.listRooms(actor),
   }),
-  'room.create': async ({ hub, actor }, params) => ({ room: await hub.createRoom(actor, params) }),
-  'room.direct': async ({ hub, actor }, params) => ({ room: await hub.openDirect(actor, params.members) }),
-  'room.join': async ({ hub, actor }, params) => ({ room: await hub.joinRoom(actor, params.room) }),
+  'room.create': async ({ hub, actor }, params) => ({ room: await hub.rooms.createRoom(actor, params) }),
+  'room.direct': async ({ hub, actor }, params) => ({ room: await hub.rooms.openDirect(actor, params.members) }),
+  'room.join': async ({ hub, actor }, params) => ({ room: await hub.rooms.joinRoom(actor, params.room) }),
   'room.leave': async ({ hub, actor }, params) => {
-    return { room: await hub.leaveRoom(actor, params.room) };
+    return { room: await hub.rooms.leaveRoom(actor, params.room) };
   },
   'room.invite': async ({ hub, actor }, params) => {
-    return { room: await hub.invite(actor, params.room, params.member), member: params.member };
+    return { room: await hub.rooms.invite(actor, params.room, params.member), member: params.member };
   },
-  'room.update': async ({ hub, actor }, params) => ({ room: await hub.updateRoom(actor, params.room, params) }),
+  'room.update': async ({ hub, actor }, params) => ({ room: await hub.rooms.updateRoom(actor, params.room, params) }),
   'room.archive': async ({ hub, actor }, params) => ({
-    room: await hub.updateRoom(actor, params.room, { archived: true }),
+    room: await hub.rooms.updateRoom(actor, params.room, { archived: true }),
   }),
   'room.settings': async ({ hub, actor }, params) => {
-    const updated = await hub.roomSettings(actor, params.room, params);
+    const updated = await hub.rooms.roomSettings(actor, params.room, params);
     return { room: updated.room_id, notify: updated.notify, listen: updated.listen };
   },
-  'room.members': async ({ hub, actor }, params) => ({ members: await hub.listRoomMembers(actor, params.room) }),
-  'members.list': async ({ hub }, params) => ({ members: await hub.listMembers(params.kind) }),
-  'stream.start': ({ hub, actor }, params) => hub.startStream(actor, params),
+  'room.members': async ({ hub, actor }, params) => ({ members: await hub.rooms.listRoomMembers(actor, params.room) }),
+  'members.list': async ({ hub }, params) => ({ members: await hub.accounts.listMembers(params.kind) }),
+  'stream.start': ({ hub, actor }, params) => hub.streams.startStream(actor, params),
   'stream.delta': async ({ hub, actor }, params) => {
-    hub.streamDelta(actor, params.message, params.delta);
+    hub.streams.streamDelta(actor, params.message, params.delta);
     return {};
   },
   'stream.part': async ({ hub, actor }, params) => {
-    hub.streamPart(actor, params.message, params.part);
+    hub.streams.streamPart(actor, params.message, params.part);
     return {};
   },
   'stream.done': async ({ hub, actor }, params) => ({
-    message: await hub.streamDone(actor, params.message, params),
+    message: await hub.streams.streamDone(actor, params.message, params),
   }),
   'stream.error': async ({ hub, actor }, params) => ({
-    message: await hub.streamError(actor, params.message, params.error),
+    message: await hub.streams.streamError(actor, params.message, params.error),
   }),
-  'stream.cancel': async ({ hub, actor }, params) => ({ message: await hub.cancelStream(actor, params.message) }),
+  'stream.cancel': async ({ hub, actor }, params) => ({
+    message: await hub.streams.cancelStream(actor, params.message),
+  }),
   'task.create': ({ hub, actor }, params) => hub.tasks.create(actor, params),
   'task.get': async ({ hub, actor }, params) => ({ task: await hub.tasks.get(actor, params.task) }),
   'task.list': ({ hub, actor }, params) => hub.tasks.list(actor, params),
@@ -127,13 +135,13 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   }),
   'task.accept': async ({ hub, actor }, params) => ({ task: await hub.tasks.accept(actor, params.task) }),
   'files.reserve': async ({ hub, actor }, params) => ({
-    reservations: await hub.tasks.reserveFiles(actor, params.patterns, params.mode, params.ttl_ms, params.task),
+    reservations: await hub.reservations.reserveFiles(actor, params.patterns, params.mode, params.ttl_ms, params.task),
   }),
   'files.release': async ({ hub, actor }, params) => ({
-    released: await hub.tasks.releaseFiles(actor, params.patterns),
+    released: await hub.reservations.releaseFiles(actor, params.patterns),
   }),
   'files.list': async ({ hub, actor }, params) => ({
-    reservations: await hub.tasks.listReservations(actor, params.holder),
+    reservations: await hub.reservations.listReservations(actor, params.holder),
   }),
   'task.reject': async ({ hub, actor }, params) => ({
     task: await hub.tasks.reject(actor, params.task, params.feedback),

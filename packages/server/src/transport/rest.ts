@@ -80,7 +80,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ handle: NewHandle, password: Password, display_name: z.string().max(100).optional() }),
       },
     },
-    async (request, reply) => reply.status(201).send(await hub.register(request.body)),
+    async (request, reply) => reply.status(201).send(await hub.accounts.register(request.body)),
   );
   app.post(
     '/api/v1/auth/login',
@@ -93,14 +93,14 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ handle: z.string().max(64), password: z.string().max(200) }),
       },
     },
-    async (request) => hub.login(request.body.handle, request.body.password, request.ip),
+    async (request) => hub.accounts.login(request.body.handle, request.body.password, request.ip),
   );
   app.post(
     '/api/v1/auth/logout',
     { schema: { tags: tags('auth'), summary: 'Revoke the token this request uses' } },
     async (request, reply) => {
       const tokenId = request.auth?.tokenId;
-      if (tokenId) await hub.revokeToken(actorOf(request), tokenId);
+      if (tokenId) await hub.accounts.revokeToken(actorOf(request), tokenId);
       return reply.status(204).send();
     },
   );
@@ -109,7 +109,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
     '/api/v1/me',
     { schema: { tags: tags('members'), summary: 'The member this token belongs to' } },
     async (request) => ({
-      member: hub.withPresence(publicMember(actorOf(request))),
+      member: hub.presence.withPresence(publicMember(actorOf(request))),
     }),
   );
   app.patch(
@@ -123,7 +123,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
     },
     async (request) => {
       const actor = actorOf(request);
-      return { member: await hub.updateMember(actor, actor.handle, request.body) };
+      return { member: await hub.accounts.updateMember(actor, actor.handle, request.body) };
     },
   );
 
@@ -136,12 +136,14 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         querystring: z.object({ kind: z.enum(['person', 'agent', 'system']).optional() }),
       },
     },
-    async (request) => ({ members: await hub.listMembers(request.query.kind) }),
+    async (request) => ({ members: await hub.accounts.listMembers(request.query.kind) }),
   );
   app.get(
     '/api/v1/members/:handle',
     { schema: { tags: tags('members'), summary: 'One member', params: z.object({ handle: z.string().max(64) }) } },
-    async (request) => ({ member: hub.withPresence(publicMember(await hub.memberByHandle(request.params.handle))) }),
+    async (request) => ({
+      member: hub.presence.withPresence(publicMember(await hub.accounts.memberByHandle(request.params.handle))),
+    }),
   );
   app.post(
     '/api/v1/members',
@@ -152,7 +154,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: MemberInput,
       },
     },
-    async (request, reply) => reply.status(201).send(await hub.createMember(actorOf(request), request.body)),
+    async (request, reply) => reply.status(201).send(await hub.accounts.createMember(actorOf(request), request.body)),
   );
   app.patch(
     '/api/v1/members/:handle',
@@ -164,7 +166,9 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: MemberPatch,
       },
     },
-    async (request) => ({ member: await hub.updateMember(actorOf(request), request.params.handle, request.body) }),
+    async (request) => ({
+      member: await hub.accounts.updateMember(actorOf(request), request.params.handle, request.body),
+    }),
   );
 
   app.get(
@@ -177,7 +181,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => ({
-      tokens: (await hub.listTokens(actorOf(request), { all: request.query.all === 'true' })).map(publicToken),
+      tokens: (await hub.accounts.listTokens(actorOf(request), { all: request.query.all === 'true' })).map(publicToken),
     }),
   );
   app.post(
@@ -190,7 +194,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request, reply) => {
-      const created = await hub.createToken(actorOf(request), request.body);
+      const created = await hub.accounts.createToken(actorOf(request), request.body);
       return reply.status(201).send({ token: created.token, record: publicToken(created.record) });
     },
   );
@@ -203,14 +207,14 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         params: MessageParam,
       },
     },
-    async (request) => ({ token: publicToken(await hub.revokeToken(actorOf(request), request.params.id)) }),
+    async (request) => ({ token: publicToken(await hub.accounts.revokeToken(actorOf(request), request.params.id)) }),
   );
 
   app.get(
     '/api/v1/denylist',
     { schema: { tags: tags('admin'), summary: 'Members that may not post' } },
     async (request) => ({
-      denylist: await hub.listDenylist(actorOf(request)),
+      denylist: await hub.accounts.listDenylist(actorOf(request)),
     }),
   );
   app.put(
@@ -224,13 +228,13 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => ({
-      entry: await hub.addDenylist(actorOf(request), request.params.handle, request.body?.reason),
+      entry: await hub.accounts.addDenylist(actorOf(request), request.params.handle, request.body?.reason),
     }),
   );
   app.delete(
     '/api/v1/denylist/:handle',
     { schema: { tags: tags('admin'), summary: 'Allow a handle to post again', params: z.object({ handle: Handle }) } },
-    async (request) => ({ removed: await hub.removeDenylist(actorOf(request), request.params.handle) }),
+    async (request) => ({ removed: await hub.accounts.removeDenylist(actorOf(request), request.params.handle) }),
   );
 
   app.get(
@@ -243,13 +247,17 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => ({
-      rooms: request.query.scope === 'public' ? await hub.listPublicRooms() : await hub.listRooms(actorOf(request)),
+      rooms:
+        request.query.scope === 'public'
+          ? await hub.rooms.listPublicRooms()
+          : await hub.rooms.listRooms(actorOf(request)),
     }),
   );
   app.post(
     '/api/v1/rooms',
     { schema: { tags: tags('rooms'), summary: 'Create a public or private channel', body: CreateRoomParams } },
-    async (request, reply) => reply.status(201).send({ room: await hub.createRoom(actorOf(request), request.body) }),
+    async (request, reply) =>
+      reply.status(201).send({ room: await hub.rooms.createRoom(actorOf(request), request.body) }),
   );
   app.post(
     '/api/v1/rooms/direct',
@@ -260,13 +268,13 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ members: z.array(Handle).min(1).max(8) }),
       },
     },
-    async (request) => ({ room: await hub.openDirect(actorOf(request), request.body.members) }),
+    async (request) => ({ room: await hub.rooms.openDirect(actorOf(request), request.body.members) }),
   );
   app.get(
     '/api/v1/rooms/:room',
     { schema: { tags: tags('rooms'), summary: 'One room', params: RoomParam } },
     async (request) => ({
-      room: await hub.getRoom(actorOf(request), request.params.room),
+      room: await hub.rooms.getRoom(actorOf(request), request.params.room),
     }),
   );
   app.patch(
@@ -279,7 +287,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ topic: Topic.optional(), agent_depth_limit: z.number().int().min(0).max(100).optional() }),
       },
     },
-    async (request) => ({ room: await hub.updateRoom(actorOf(request), request.params.room, request.body) }),
+    async (request) => ({ room: await hub.rooms.updateRoom(actorOf(request), request.params.room, request.body) }),
   );
   for (const [action, summary] of [
     ['join', 'Join a public room'],
@@ -292,9 +300,9 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       async (request) => {
         const actor = actorOf(request);
         const ref = request.params.room;
-        if (action === 'join') return { room: await hub.joinRoom(actor, ref) };
-        if (action === 'archive') return { room: await hub.updateRoom(actor, ref, { archived: true }) };
-        return { room: await hub.leaveRoom(actor, ref) };
+        if (action === 'join') return { room: await hub.rooms.joinRoom(actor, ref) };
+        if (action === 'archive') return { room: await hub.rooms.updateRoom(actor, ref, { archived: true }) };
+        return { room: await hub.rooms.leaveRoom(actor, ref) };
       },
     );
   }
@@ -309,14 +317,14 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => {
-      const room = await hub.invite(actorOf(request), request.params.room, request.body.member);
+      const room = await hub.rooms.invite(actorOf(request), request.params.room, request.body.member);
       return { room, member: request.body.member };
     },
   );
   app.get(
     '/api/v1/rooms/:room/members',
     { schema: { tags: tags('rooms'), summary: 'Members with read receipts and presence', params: RoomParam } },
-    async (request) => ({ members: await hub.listRoomMembers(actorOf(request), request.params.room) }),
+    async (request) => ({ members: await hub.rooms.listRoomMembers(actorOf(request), request.params.room) }),
   );
   app.put(
     '/api/v1/rooms/:room/settings',
@@ -329,7 +337,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => {
-      const updated = await hub.roomSettings(actorOf(request), request.params.room, request.body);
+      const updated = await hub.rooms.roomSettings(actorOf(request), request.params.room, request.body);
       return { room: updated.room_id, notify: updated.notify, listen: updated.listen };
     },
   );
@@ -343,7 +351,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ seq: Seq }),
       },
     },
-    async (request) => hub.markRead(actorOf(request), request.params.room, request.body.seq),
+    async (request) => hub.rooms.markRead(actorOf(request), request.params.room, request.body.seq),
   );
   app.get(
     '/api/v1/rooms/:room/messages',
@@ -355,7 +363,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         querystring: HistoryQuery,
       },
     },
-    async (request) => hub.history(actorOf(request), { ...request.query, room: request.params.room }),
+    async (request) => hub.history.page(actorOf(request), { ...request.query, room: request.params.room }),
   );
   app.post(
     '/api/v1/rooms/:room/messages',
@@ -368,7 +376,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request, reply) => {
-      const result = await hub.send(actorOf(request), { ...request.body, room: request.params.room });
+      const result = await hub.messages.send(actorOf(request), { ...request.body, room: request.params.room });
       return reply.status(result.duplicate ? 200 : 201).send(result);
     },
   );
@@ -418,7 +426,8 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: ConversationRequestSchemas['conversation.create'],
       },
     },
-    async (request, reply) => reply.status(201).send(await hub.createConversation(actorOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await hub.conversations.createConversation(actorOf(request), request.body)),
   );
   app.get(
     '/api/v1/conversations',
@@ -428,7 +437,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         summary: 'Your conversations, most recently active first, with the last message and counts',
       },
     },
-    async (request) => ({ conversations: await hub.listConversations(actorOf(request)) }),
+    async (request) => ({ conversations: await hub.conversations.listConversations(actorOf(request)) }),
   );
   app.patch(
     '/api/v1/conversations/:id',
@@ -441,7 +450,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => ({
-      conversation: await hub.renameConversation(actorOf(request), request.params.id, request.body.title),
+      conversation: await hub.conversations.renameConversation(actorOf(request), request.params.id, request.body.title),
     }),
   );
   app.delete(
@@ -453,7 +462,9 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         params: MessageParam,
       },
     },
-    async (request) => ({ conversation: await hub.deleteConversation(actorOf(request), request.params.id) }),
+    async (request) => ({
+      conversation: await hub.conversations.deleteConversation(actorOf(request), request.params.id),
+    }),
   );
   app.get(
     '/api/v1/conversations/:id/messages',
@@ -465,7 +476,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         querystring: HistoryQuery,
       },
     },
-    async (request) => hub.history(actorOf(request), { ...request.query, room: request.params.id }),
+    async (request) => hub.history.page(actorOf(request), { ...request.query, room: request.params.id }),
   );
   app.get(
     '/api/v1/memory/search',
@@ -481,7 +492,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) =>
-      hub.searchMemory(actorOf(request), {
+      hub.memory.searchMemory(actorOf(request), {
         query: request.query.q,
         room: request.query.room,
         limit: request.query.limit,
@@ -496,7 +507,8 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: MemoryRequestSchemas['memory.save'],
       },
     },
-    async (request, reply) => reply.status(201).send({ note: await hub.saveNote(actorOf(request), request.body) }),
+    async (request, reply) =>
+      reply.status(201).send({ note: await hub.memory.saveNote(actorOf(request), request.body) }),
   );
   app.get(
     '/api/v1/rooms/:room/events',
@@ -512,7 +524,12 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
       },
     },
     async (request) => {
-      const page = await hub.sync(actorOf(request), request.params.room, request.query.after, request.query.limit);
+      const page = await hub.fanout.sync(
+        actorOf(request),
+        request.params.room,
+        request.query.after,
+        request.query.limit,
+      );
       return {
         room: page.room,
         events: page.events.map(({ agents: _agents, quiet: _quiet, ...event }) => event),
@@ -526,7 +543,7 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
     '/api/v1/messages/:id',
     { schema: { tags: tags('messages'), summary: 'One message', params: MessageParam } },
     async (request) => ({
-      message: await hub.getMessage(actorOf(request), request.params.id),
+      message: await hub.messages.getMessage(actorOf(request), request.params.id),
     }),
   );
   app.patch(
@@ -539,20 +556,24 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         body: z.object({ content: Content }),
       },
     },
-    async (request) => ({ message: await hub.editMessage(actorOf(request), request.params.id, request.body.content) }),
+    async (request) => ({
+      message: await hub.messages.editMessage(actorOf(request), request.params.id, request.body.content),
+    }),
   );
   app.delete(
     '/api/v1/messages/:id',
     { schema: { tags: tags('messages'), summary: 'Delete (author or admin)', params: MessageParam } },
     async (request) => {
-      await hub.deleteMessage(actorOf(request), request.params.id);
+      await hub.messages.deleteMessage(actorOf(request), request.params.id);
       return { message: request.params.id };
     },
   );
   app.put(
     '/api/v1/messages/:id/reactions/:emoji',
     { schema: { tags: tags('messages'), summary: 'React', params: MessageParam.extend({ emoji: Emoji }) } },
-    async (request) => ({ changed: await hub.react(actorOf(request), request.params.id, request.params.emoji, true) }),
+    async (request) => ({
+      changed: await hub.messages.react(actorOf(request), request.params.id, request.params.emoji, true),
+    }),
   );
   app.delete(
     '/api/v1/messages/:id/reactions/:emoji',
@@ -563,12 +584,14 @@ export function registerRest(root: FastifyInstance, { hub, agents }: TransportCo
         params: MessageParam.extend({ emoji: Emoji }),
       },
     },
-    async (request) => ({ changed: await hub.react(actorOf(request), request.params.id, request.params.emoji, false) }),
+    async (request) => ({
+      changed: await hub.messages.react(actorOf(request), request.params.id, request.params.emoji, false),
+    }),
   );
   app.post(
     '/api/v1/messages/:id/cancel',
     { schema: { tags: tags('messages'), summary: 'Stop a streaming message', params: MessageParam } },
-    async (request) => ({ message: await hub.cancelStream(actorOf(request), request.params.id) }),
+    async (request) => ({ message: await hub.streams.cancelStream(actorOf(request), request.params.id) }),
   );
 
   const TaskParam = z.object({ id: Id });

@@ -72,7 +72,7 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
     '/agents',
     { schema: { tags: ['simple'], summary: 'Agents with their status and capabilities' } },
     async () => ({
-      agents: (await hub.listMembers('agent')).map((agent) => ({
+      agents: (await hub.accounts.listMembers('agent')).map((agent) => ({
         handle: agent.handle,
         name: agent.display_name,
         description: agent.description,
@@ -99,7 +99,7 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
     },
     async (request) => {
       const actor = actorOf(request);
-      const messages = await hub.recentMessages(actor, {
+      const messages = await hub.history.recent(actor, {
         since: parseSince(request.query.since),
         room: request.query.room,
         agent: request.query.agent,
@@ -107,7 +107,7 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
       });
       const names = new Map<string, string | null>();
       for (const message of messages) {
-        if (!names.has(message.room)) names.set(message.room, (await hub.resolveRoom(message.room)).name);
+        if (!names.has(message.room)) names.set(message.room, (await hub.rooms.resolveRoom(message.room)).name);
       }
       return { messages: messages.map((message) => simpleMessage(message, names.get(message.room))) };
     },
@@ -135,14 +135,14 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
       if (body.sender.replace(/^@/, '').toLowerCase() !== actor.handle) {
         throw new HubError('sender_mismatch', `This token belongs to @${actor.handle}, not ${body.sender}.`);
       }
-      const result = await hub.send(actor, {
+      const result = await hub.messages.send(actor, {
         room: body.room ?? context.defaultRoom,
         content: body.message,
         targets: body.target_agents,
         client_id: body.client_id,
         metadata: body.timestamp === undefined ? undefined : { client_timestamp: body.timestamp },
       });
-      const room = await hub.resolveRoom(result.message.room);
+      const room = await hub.rooms.resolveRoom(result.message.room);
       return reply.status(result.duplicate ? 200 : 201).send({
         ok: true,
         duplicate: result.duplicate,

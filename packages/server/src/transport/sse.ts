@@ -75,13 +75,13 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
         if (!response.writableEnded) response.end();
         clearInterval(keepAlive);
         context.connections.delete(connection);
-        if (session) context.hub.detach(session);
+        if (session) context.hub.fanout.detach(session);
       };
       context.connections.add(connection);
       request.raw.on('close', cleanup);
       try {
-        await context.hub.attach(connection, auth, cursors);
-        if (closed && session) context.hub.detach(session);
+        await context.hub.fanout.attach(connection, auth, cursors);
+        if (closed && session) context.hub.fanout.detach(session);
       } catch (error) {
         const hubError = toHubError(error);
         response.write(`event: error\ndata: ${JSON.stringify({ type: 'error', ...hubError.toBody() })}\n\n`);

@@ -294,7 +294,7 @@ class WsConnection implements Connection {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.context.connections.delete(this);
     if (this.session) {
-      this.hub.detach(this.session);
+      this.hub.fanout.detach(this.session);
       this.session = undefined;
     }
   }
@@ -308,7 +308,7 @@ class WsConnection implements Connection {
   private async authenticate(token: string | undefined, resume: Cursors, requestId?: string): Promise<void> {
     this.authenticating = true;
     try {
-      const auth = await this.hub.authenticate(token);
+      const auth = await this.hub.accounts.authenticate(token);
       if (this.simple && auth.member.handle !== this.simple.handle) {
         throw new HubError(
           'sender_mismatch',
@@ -316,15 +316,15 @@ class WsConnection implements Connection {
         );
       }
       if (this.simple) {
-        const room = await this.hub.memberRoom(auth.member, this.simple.room ?? this.context.defaultRoom);
+        const room = await this.hub.rooms.memberRoom(auth.member, this.simple.room ?? this.context.defaultRoom);
         this.simpleRoom = { id: room.id, name: room.name };
       }
       if (this.closed) return;
       this.auth = auth;
       if (this.authTimer) clearTimeout(this.authTimer);
-      this.session = await this.hub.attach(this, auth, resume);
+      this.session = await this.hub.fanout.attach(this, auth, resume);
       if (this.closed) {
-        this.hub.detach(this.session);
+        this.hub.fanout.detach(this.session);
         return;
       }
       this.upgrade.log.info(

@@ -1,0 +1,140 @@
+/**
+ * AI conversations: a person's private room with one agent, titled, listed with a preview,
+ * renamed, and soft-deleted. Only the two of them can ever see it.
+ */
+import { MAX_TITLE_CHARS, type Conversation, type Message, type RoomSummary } from '@roundtable/protocol';
+import type { HubContext } from './context.js';
+import { HubError } from './hub-error.js';
+import { newId } from './ids.js';
+import type { Messages } from './messages.js';
+import type { MemberRecord, RoomRecord } from './ports.js';
+import { roomUpdated, type Rooms } from './rooms.js';
+
+export class Conversations {
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly rooms: Rooms,
+    private readonly messages: Messages,
+  ) {}
+
+  /** A person starts a private conversation with an agent; only the two of them can ever see it. */
+  async createConversation(
+    actor: MemberRecord,
+    params: { agent: string; content: string; client_id?: string },
+  ): Promise<{ conversation: Conversation; message: Message }> {
+    const { ctx } = this;
+    ctx.requireMayPost(actor);
+    if (actor.kind !== 'person') throw new HubError('forbidden', 'Conversations are started by people.');
+    const agent = await ctx.memberByHandle(params.agent);
+    if (agent.kind !== 'agent') throw new HubError('invalid_request', `@${agent.handle} is not an agent.`);
+    if (agent.disabled) throw new HubError('forbidden', `@${agent.handle} is disabled.`);
+    // A create repeated after a lost answer (same client_id) returns the conversation it made.
+    const earlier = params.client_id ? await ctx.store.messageByClientId(actor.id, params.client_id) : undefined;
+    if (earlier) {
+      const room = await ctx.store.roomById(earlier.room);
+      if (room?.kind !== 'conversation' || room.deleted_at) throw new HubError('invalid_request', 'client_id reused.');
+      return { conversation: await this.conversationOf(actor, room.id), message: earlier };
+    }
+    const room = await this.rooms.create(
+      {
+        id: newId('r'),
+        name: null,
+        kind: 'conversation',
+        topic: '',
+        created_by: actor.handle,
+        created_at: ctx.now(),
+        agent_depth_limit: ctx.settings.defaultAgentDepthLimit,
+        direct_key: null,
+        title: titleFrom(params.content),
+      },
+      [actor, agent],
+      'owner',
+      actor,
+    );
+    const { message } = await this.messages.send(actor, {
+      room: room.id,
+      content: params.content,
+      client_id: params.client_id,
+    });
+    return { conversation: await this.conversationOf(actor, room.id), message };
+  }
+
+  /** The actor's conversations (a person's own, or an agent's with people), most recently active first. */
+  async listConversations(actor: MemberRecord): Promise<Conversation[]> {
+    const rooms = (await this.ctx.store.listRoomsOf(actor.id)).filter((room) => room.kind === 'conversation');
+    const conversations = await Promise.all(rooms.map((room) => this.conversationOf(actor, room.id, room)));
+    const activity = (conversation: Conversation) => conversation.last_message?.created_at ?? conversation.created_at;
+    return conversations.sort((a, b) => activity(b).localeCompare(activity(a)));
+  }
+
+  async renameConversation(actor: MemberRecord, id: string, title: string): Promise<Conversation> {
+    const room = await this.ownConversation(actor, id);
+    const at = this.ctx.now();
+    const { event } = await this.ctx.store.updateRoom(room.id, { title: title.trim() }, roomUpdated(actor, at));
+    this.ctx.publishEvent(event);
+    return this.conversationOf(actor, room.id);
+  }
+
+  /**
+   * Soft delete: the room is marked deleted and both sides leave it, so every check that asks for
+   * membership refuses it from then on; its messages stay in the store (and in exports).
+   */
+  async deleteConversation(actor: MemberRecord, id: string): Promise<string> {
+    const { ctx } = this;
+    const room = await this.ownConversation(actor, id);
+    const at = ctx.now();
+    const { event } = await ctx.store.updateRoom(room.id, { deleted_at: at }, roomUpdated(actor, at));
+    ctx.publishEvent(event);
+    for (const memberId of [...(await ctx.roomMembers(room.id)).keys()]) {
+      await this.rooms.removeFromRoom(room.id, await ctx.member(memberId), actor, at);
+    }
+    return room.id;
+  }
+
+  private async ownConversation(actor: MemberRecord, id: string): Promise<RoomRecord> {
+    const room = await this.ctx.resolveRoom(id);
+    const membership = (await this.ctx.roomMembers(room.id)).get(actor.id);
+    if (room.kind !== 'conversation' || !membership) throw new HubError('room_not_found');
+    if (membership.role !== 'owner') throw new HubError('forbidden', 'Only the person who started it may do this.');
+    return room;
+  }
+
+  private async conversationOf(actor: MemberRecord, roomId: string, summary?: RoomSummary): Promise<Conversation> {
+    const { ctx } = this;
+    const room = summary ?? (await ctx.store.listRoomsOf(actor.id)).find((candidate) => candidate.id === roomId);
+    if (!room) throw new HubError('room_not_found');
+    const members = await ctx.roomMembers(roomId);
+    const [page, count, views] = await Promise.all([
+      ctx.store.history(roomId, { limit: 1 }),
+      ctx.store.countMessages(roomId),
+      ctx.memberViews(roomId, members),
+    ]);
+    const last = page.messages.at(-1);
+    return {
+      id: room.id,
+      title: room.title ?? '',
+      owner: room.created_by,
+      agent: views.find((view) => view.kind === 'agent')?.handle ?? '',
+      created_at: room.created_at,
+      message_count: count,
+      unread: room.unread,
+      last_message: last
+        ? { id: last.id, sender: last.sender, excerpt: excerptOf(last.content), created_at: last.created_at }
+        : null,
+    };
+  }
+}
+
+/** A conversation's first title: the first line of its first message, cut at a word near 200 characters. */
+function titleFrom(content: string): string {
+  const line = content.trim().split('\n')[0]!.trim();
+  if (line.length <= MAX_TITLE_CHARS) return line;
+  const cut = line.slice(0, MAX_TITLE_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > MAX_TITLE_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+function excerptOf(content: string): string {
+  const flat = content.replace(/\s+/g, ' ').trim();
+  return flat.length <= 140 ? flat : `${flat.slice(0, 139)}…`;
+}

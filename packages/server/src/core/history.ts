@@ -1,0 +1,56 @@
+/**
+ * Reading the past: history pages of a room or thread (by seq or time, by sender), and the
+ * recent messages across a member's rooms that the simple `/messages` endpoint lists.
+ */
+import type { HistoryParams, Message } from '@roundtable/protocol';
+import type { HubContext } from './context.js';
+import type { MemberRecord, RecentQuery } from './ports.js';
+import type { Streams } from './streams.js';
+
+export class History {
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly streams: Streams,
+  ) {}
+
+  async page(actor: MemberRecord, params: HistoryParams): Promise<{ messages: Message[]; has_more: boolean }> {
+    const { ctx } = this;
+    const room = await ctx.resolveRoom(params.room);
+    // Public rooms can be read before joining, as in any team chat; others only by members.
+    if (room.kind !== 'public') await ctx.requireMembership(room.id, actor, room.kind);
+    // A thread of another room is refused as a missing one would be: its id says nothing here.
+    if (params.thread_id) await ctx.threadIn(room.id, params.thread_id);
+    const page = await ctx.store.history(room.id, {
+      before: params.before,
+      after: params.after,
+      beforeTime: params.before_time === undefined ? undefined : new Date(params.before_time).toISOString(),
+      afterTime: params.after_time === undefined ? undefined : new Date(params.after_time).toISOString(),
+      limit: params.limit ?? 50,
+      sender: params.sender,
+      threadId: params.thread_id,
+    });
+    return {
+      messages: page.messages.map((message) => this.streams.withStreamContent(message)),
+      has_more: page.has_more,
+    };
+  }
+
+  /** Messages since a time across the actor's rooms, for the simple `/messages` endpoint. */
+  async recent(
+    actor: MemberRecord,
+    query: { since?: string; room?: string; agent?: string; limit: number },
+  ): Promise<Message[]> {
+    const { ctx } = this;
+    const roomIds = query.room ? [(await ctx.visibleRoom(actor, query.room)).id] : await ctx.store.roomIdsOf(actor.id);
+    const agent = query.agent ? await ctx.memberByHandle(query.agent) : undefined;
+    let deliveredTo: RecentQuery['deliveredTo'];
+    if (agent) {
+      const listensToAll: string[] = [];
+      for (const roomId of roomIds) {
+        if ((await ctx.roomMembers(roomId)).get(agent.id)?.listen === 'all') listensToAll.push(roomId);
+      }
+      deliveredTo = { agentId: agent.id, listensToAll };
+    }
+    return ctx.store.recentMessages({ roomIds, afterTime: query.since, deliveredTo, limit: query.limit });
+  }
+}
