@@ -661,9 +661,9 @@ export class RoundtableClient implements StreamHost {
     this.cursorMap.set(frame.room, frame.seq);
     this.emitter.emit('event', frame);
     if (frame.kind === 'message.created') {
-      this.emitter.emit('message', frame.data as unknown as Message);
+      this.emitter.emit('message', frame.data);
     } else if (frame.kind === 'message.updated') {
-      const message = frame.data as unknown as Message;
+      const message = frame.data;
       if (message?.status === 'cancelled' || message?.status === 'error') {
         this.streams.get(message.id)?.abort(new Error(`The stream ended with status ${message.status}`));
         this.streams.delete(message.id);

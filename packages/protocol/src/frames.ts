@@ -23,11 +23,11 @@ import {
   type Message,
   type PresenceStatus,
   type Room,
-  type RoomEvent,
   type RoomMember,
   type RoomSummary,
 } from './model.js';
 import { Limits } from './limits.js';
+import type { RoomEvent } from './events.js';
 import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
@@ -197,9 +197,7 @@ export interface ReadyFrame {
   };
 }
 
-export interface EventFrame extends RoomEvent {
-  type: 'event';
-}
+export type EventFrame = RoomEvent & { type: 'event' };
 
 export interface SyncedFrame {
   type: 'synced';

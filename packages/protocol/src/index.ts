@@ -5,6 +5,7 @@ export * from './close-codes.js';
 export * from './limits.js';
 export * from './json-depth.js';
 export * from './model.js';
+export * from './events.js';
 export * from './frames.js';
 export * from './mentions.js';
 export * from './tasks.js';

@@ -202,17 +202,6 @@ export const EventKind = z.enum([
 ]);
 export type EventKind = z.infer<typeof EventKind>;
 
-/** One entry of a room's log, as delivered to a client. */
-export const RoomEvent = z.object({
-  room: z.string(),
-  seq: Seq,
-  kind: EventKind,
-  at: z.string(),
-  actor: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
-export type RoomEvent = z.infer<typeof RoomEvent>;
-
 /** The schema message of an over-long content, so transports can answer `content_too_long` for it. */
 export const CONTENT_TOO_LONG = `content is at most ${Limits.maxContentChars} characters`;
 export const Content = z.string().max(Limits.maxContentChars, CONTENT_TOO_LONG);

@@ -1,5 +1,5 @@
 /** How `roundtable tail` shows a room: `HH:MM:SS #room @sender: text` lines, a streamed reply growing in place on its own. */
-import type { EventFrame, Message, Room, StreamDeltaFrame } from '@roundtable/client';
+import type { EventFrame, Message, StreamDeltaFrame } from '@roundtable/client';
 import { clock, printJsonLine } from '../output.js';
 
 export interface Renderer {
@@ -39,31 +39,28 @@ export class TextRenderer implements Renderer {
   }
 
   event(frame: EventFrame): void {
-    const data = frame.data;
     switch (frame.kind) {
       case 'message.created':
-        return this.created(data as unknown as Message);
+        return this.created(frame.data);
       case 'message.updated':
-        return this.updated(data as unknown as Message);
+        return this.updated(frame.data);
       case 'message.deleted':
-        return this.line(`${this.head(frame.at, frame.actor)} deleted ${String(data.id)}`);
+        return this.line(`${this.head(frame.at, frame.actor)} deleted ${frame.data.id}`);
       case 'reaction.added':
-        return this.line(
-          `${this.head(frame.at, frame.actor)} reacted ${String(data.emoji)} to ${String(data.message_id)}`,
-        );
+        return this.line(`${this.head(frame.at, frame.actor)} reacted ${frame.data.emoji} to ${frame.data.message_id}`);
       case 'reaction.removed':
         return this.line(
-          `${this.head(frame.at, frame.actor)} removed ${String(data.emoji)} from ${String(data.message_id)}`,
+          `${this.head(frame.at, frame.actor)} removed ${frame.data.emoji} from ${frame.data.message_id}`,
         );
       case 'member.joined': {
-        const member = String(data.member);
+        const member = frame.data.member;
         const by = frame.actor === member ? '' : ` (added by @${frame.actor})`;
         return this.line(`${this.head(frame.at, member)} joined${by}`);
       }
       case 'member.left':
-        return this.line(`${this.head(frame.at, String(data.member))} left`);
+        return this.line(`${this.head(frame.at, frame.data.member)} left`);
       case 'room.updated': {
-        const room = data.room as Room;
+        const { room } = frame.data;
         const what = room.archived ? 'archived the room' : `set the topic: ${room.topic}`;
         return this.line(`${this.head(frame.at, frame.actor)} ${what}`);
       }

@@ -61,20 +61,16 @@ export function receives(event: Pick<StoredEvent, 'kind' | 'actor' | 'agents' | 
  * it; for a person, a mention, a target, `@all`, or any message of a direct room or conversation.
  * Never one's own message.
  */
-export function addressedTo(
-  event: Pick<StoredEvent, 'kind' | 'actor' | 'agents' | 'data'>,
-  member: RoomMemberView,
-  roomKind: RoomKind,
-): boolean {
+export function addressedTo(event: StoredEvent, member: RoomMemberView, roomKind: RoomKind): boolean {
   if (event.kind !== 'message.created' || event.actor === member.handle) return false;
   if (member.kind === 'agent') return event.agents?.includes(member.id) ?? false;
-  const message = event.data as { mentions?: string[]; targets?: string[]; mention_all?: boolean };
+  const message = event.data;
   return (
     roomKind === 'direct' ||
     roomKind === 'conversation' ||
-    message.mention_all === true ||
-    (message.mentions ?? []).includes(member.handle) ||
-    (message.targets ?? []).includes(member.handle)
+    message.mention_all ||
+    message.mentions.includes(member.handle) ||
+    message.targets.includes(member.handle)
   );
 }
 

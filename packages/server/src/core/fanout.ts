@@ -6,7 +6,7 @@
 import { CloseCode, Limits, PROTOCOL_VERSION, type Cursors, type ReadyFrame } from '@roundtable/protocol';
 import { viewerOf, type Authenticated, type HubContext } from './context.js';
 import { newId } from './ids.js';
-import type { BusMessage, MemberRecord, StoredEvent } from './ports.js';
+import type { BusMessage, MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
 import type { Presence } from './presence.js';
 import { RoomOrder } from './room-order.js';
 import { Session, type Connection } from './sessions.js';
@@ -202,7 +202,7 @@ export class FanOut {
 
   /** One event, in its room's order, to this instance's sessions. */
   private deliverLocally(event: StoredEvent, frame: string): void {
-    if (event.kind === 'message.updated') this.hooks.messageUpdated(event.data.id as string);
+    if (event.kind === 'message.updated') this.hooks.messageUpdated(event.data.id);
     if (event.kind === 'member.joined') this.onJoined(event);
     let delivered = 0;
     const sessions = this.ctx.sessions.inRoom(event.room);
@@ -217,8 +217,8 @@ export class FanOut {
     if (event.kind === 'member.left' || event.kind === 'member.joined') this.ctx.forgetRoomMembers(event.room, true);
   }
 
-  private onJoined(event: StoredEvent): void {
-    const memberId = event.data.member_id as string;
+  private onJoined(event: StoredEventOf<'member.joined'>): void {
+    const memberId = event.data.member_id;
     for (const session of this.ctx.sessions.ofMember(memberId)) {
       if (session.rooms.has(event.room)) continue;
       this.ctx.sessions.attachRoom(session, event.room, {
@@ -230,8 +230,8 @@ export class FanOut {
     }
   }
 
-  private onLeft(event: StoredEvent): void {
-    const memberId = event.data.member_id as string;
+  private onLeft(event: StoredEventOf<'member.left'>): void {
+    const memberId = event.data.member_id;
     for (const session of [...this.ctx.sessions.ofMember(memberId)]) this.ctx.sessions.detachRoom(session, event.room);
   }
 

@@ -7,7 +7,9 @@ import type { Message, RoomKind, RoomSummary } from '@roundtable/protocol';
 import { viewerOf, type HubContext } from './context.js';
 import { addressedTo } from './delivery.js';
 import { HubError } from './hub-error.js';
-import type { MemberRecord, StoredEvent } from './ports.js';
+import type { MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
+
+type Addressed = StoredEventOf<'message.created'>;
 
 const SCAN_PAGE = 500;
 /** Events an inbox reads per room and call, so a person's long-unread busy room cannot make one call huge. */
@@ -52,16 +54,16 @@ export class Inbox {
     const { store } = this.ctx;
     const me = { id: actor.id, handle: actor.handle, kind: actor.kind };
     const viewer = viewerOf(actor, 'addressed');
-    const scans: Array<{ room: RoomSummary; found: StoredEvent[]; through: number; complete: boolean }> = [];
+    const scans: Array<{ room: RoomSummary; found: Addressed[]; through: number; complete: boolean }> = [];
     for (const room of await store.listRoomsOf(actor.id)) {
       if (room.last_seq <= room.read_seq) continue;
-      const found: StoredEvent[] = [];
+      const found: Addressed[] = [];
       let through = room.read_seq;
       let complete = false;
       for (let scanned = 0; found.length <= options.limit && scanned < INBOX_SCAN_LIMIT;) {
         const events = await store.events(room.id, through, SCAN_PAGE, viewer);
         for (const event of events) {
-          if (addressedTo(event, me, room.kind)) found.push(event);
+          if (event.kind === 'message.created' && addressedTo(event, me, room.kind)) found.push(event);
           through = event.seq;
         }
         scanned += events.length;
@@ -80,7 +82,7 @@ export class Inbox {
     const taken = new Set(all.slice(0, options.limit));
     // As they are now: edited since, finished streaming, or deleted (those are left out). Read before
     // any cursor moves, so a failure here loses nothing.
-    const current = await Promise.all([...taken].map((event) => store.messageById(event.data.id as string)));
+    const current = await Promise.all([...taken].map((event) => store.messageById(event.data.id)));
     if (options.markRead) {
       for (const scan of scans) {
         const firstLeft = scan.found.find((event) => !taken.has(event));

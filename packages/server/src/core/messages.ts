@@ -121,7 +121,7 @@ export class Messages {
         kind: 'message.created',
         actor: actor.handle,
         at,
-        data: message as unknown as Record<string, unknown>,
+        data: message,
         agents: quiet ? [] : wake,
       }),
     );
@@ -187,7 +187,7 @@ export class Messages {
         kind: 'message.created',
         actor: system.handle,
         at,
-        data: message as unknown as Record<string, unknown>,
+        data: message,
         agents,
       }),
     );
@@ -222,7 +222,7 @@ export class Messages {
       kind: 'message.updated',
       actor: actor.handle,
       at,
-      data: updated as unknown as Record<string, unknown>,
+      data: updated,
       agents: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
       quiet,
     }));

@@ -5,6 +5,7 @@
 import type { DumpRecord } from './dump.js';
 import type {
   ApiToken,
+  EventDataMap,
   EventKind,
   ListenMode,
   MemberKind,
@@ -91,27 +92,32 @@ export type MembershipPatch = Partial<Pick<MembershipRecord, 'notify' | 'listen'
  * `agents` null means every member of the room receives the event; otherwise only people and
  * the listed agents (plus agents listening to `all`, unless the event is `quiet`).
  */
-export interface EventDraft {
-  kind: EventKind;
-  actor: string;
-  at: string;
-  data: Record<string, unknown>;
-  agents: string[] | null;
-  /** Events about a message sent past the depth limit stay as quiet as the message. */
-  quiet?: boolean;
-}
+/** An event to append to a room's log; the store gives it the room's next seq. */
+export type EventDraft = {
+  [K in EventKind]: {
+    kind: K;
+    actor: string;
+    at: string;
+    data: EventDataMap[K];
+    agents: string[] | null;
+    /** Events about a message sent past the depth limit stay as quiet as the message. */
+    quiet?: boolean;
+  };
+}[EventKind];
 
-export interface StoredEvent {
-  room: string;
-  seq: number;
-  kind: EventKind;
-  at: string;
-  actor: string;
-  data: Record<string, unknown>;
-  agents: string[] | null;
-  /** Past the room's agent depth limit: no agent is woken, whatever its listen mode. */
-  quiet: boolean;
-}
+export type StoredEvent = {
+  [K in EventKind]: {
+    room: string;
+    seq: number;
+    kind: K;
+    at: string;
+    actor: string;
+    data: EventDataMap[K];
+    agents: string[] | null;
+    /** Past the room's agent depth limit: no agent is woken, whatever its listen mode. */
+    quiet: boolean;
+  };
+}[EventKind];
 
 export interface NewMessage {
   id: string;
@@ -441,3 +447,6 @@ export interface Bus {
   onResync(handler: () => void): void;
   close(): Promise<void>;
 }
+
+/** The stored event of one kind. */
+export type StoredEventOf<K extends EventKind> = Extract<StoredEvent, { kind: K }>;

@@ -258,7 +258,7 @@ export class Streams {
         kind: 'message.updated',
         actor: status === 'cancelled' ? String(final.cancelled_by) : message.sender,
         at,
-        data: message as unknown as Record<string, unknown>,
+        data: message,
         agents: stream.audience,
         quiet: stream.quiet,
       }),
