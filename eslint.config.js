@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', 'bench/**'],
+    files: ['**/test/**', 'packages/testkit/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );
