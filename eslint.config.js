@@ -35,7 +35,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', 'bench/**'],
+    // The hub's core reaches sockets, databases and buses through its ports only, so any adapter can stand in.
+    files: ['packages/server/src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['fastify', 'fastify/*', '@fastify/*', 'ws', 'ws/*', 'better-sqlite3', 'pg', 'pg/*', 'ioredis'],
+              message: 'The core knows no transport, database or bus library: take what it needs through a port.',
+            },
+            {
+              regex: '^(\\.\\./)+(transport|storage|bus|limits)(/|$)',
+              message: 'The core talks to adapters through its ports, never to their modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/test/**', 'packages/testkit/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -13,9 +13,17 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { RoundtableClient, type Message } from '@roundtable/client';
 import { z } from 'zod';
 import type { StreamDeltaFrame, StreamPartFrame } from '@roundtable/protocol';
-import { eventually, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
+import {
+  eventually,
+  startHub,
+  tempDir,
+  type TestHub,
+  startFakeModel,
+  type Answer,
+  type FakeModel,
+  type RecordedRequest,
+} from '@roundtable/testkit';
 import { AgentDefinition, startAgents, type RunningAgents } from '../src/index.js';
-import { startFakeModel, type Answer, type FakeModel, type RecordedRequest } from './fake-model.js';
 
 const MCP_FIXTURE = join(import.meta.dirname, 'fixtures', 'mcp-server.ts');
 

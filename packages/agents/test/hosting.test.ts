@@ -7,10 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { RoundtableClient, type Message } from '@roundtable/client';
-import { Cli } from '../../cli/test/run-cli.js';
-import { eventually, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
+import { eventually, startHub, tempDir, type TestHub, Cli, startFakeModel } from '@roundtable/testkit';
 import { parseAgentsFile } from '../src/index.js';
-import { startFakeModel } from './fake-model.js';
 
 function agentsFile(t: TestContext, content: unknown): string {
   const path = join(tempDir(t), 'agents.json');

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { RawClient, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
-import { Cli, ok, run, type RunOptions } from './run-cli.js';
+import { RawClient, startHub, tempDir, type TestHub, Cli, ok, run, type RunOptions } from '@roundtable/testkit';
 
 /** The environment a member's shell would have after `eval "$(roundtable login …)"`. */
 function as(hub: TestHub, token: string, extra: Record<string, string> = {}): RunOptions {

@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RawClient, startHub, tempDir } from '../../server/test/helpers.js';
-import { POSTGRES_URL, pgSchema, serviceSkip } from '../../server/test/services.js';
-import { loadConfig, startServer } from '../../server/src/index.js';
-import { ok, run } from './run-cli.js';
+import { RawClient, startHub, tempDir, POSTGRES_URL, pgSchema, serviceSkip, ok, run } from '@roundtable/testkit';
+import { loadConfig, startServer } from '@roundtable/server';
+import type { RoomSummary } from '@roundtable/protocol';
 
 const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
 
@@ -61,10 +60,12 @@ test(
       'the same messages, same ids',
     );
     assert.deepEqual(history.messages[0].reactions, [{ emoji: '👍', count: 1, members: ['ada'] }]);
-    const summary = (await moved.request('rooms.list', {})).rooms.find((room: any) => room.id === lab.id);
+    const summary = ((await moved.request('rooms.list', {})).rooms as RoomSummary[]).find(
+      (room) => room.id === lab.id,
+    )!;
     assert.equal(summary.read_seq, sent[9].seq, 'read cursors moved too');
     const next = (await moved.request('send', { room: lab.id, content: 'on postgres' })).message;
-    assert.equal(next.seq, sent.at(-1).seq + 2, 'the log goes on where it stopped (after the reaction)');
+    assert.equal(next.seq, sent.at(-1)!.seq + 2, 'the log goes on where it stopped (after the reaction)');
   },
 );
 

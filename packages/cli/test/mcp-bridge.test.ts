@@ -5,8 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { eventually, RawClient, startHub } from '../../server/test/helpers.js';
-import { ROOT } from './run-cli.js';
+import { eventually, RawClient, startHub, ROOT } from '@roundtable/testkit';
 
 function bridged(t: TestContext, url: string, token: string) {
   const transport = new StdioClientTransport({

@@ -4,8 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { eventually, startHub, tempDir, type TestHub } from '../../server/test/helpers.js';
-import { Cli, ok, type RunOptions } from './run-cli.js';
+import { eventually, startHub, tempDir, type TestHub, Cli, ok, type RunOptions } from '@roundtable/testkit';
 
 function as(hub: { url: string }, token: string): RunOptions {
   return { env: { ROUNDTABLE_URL: hub.url, ROUNDTABLE_TOKEN: token } };

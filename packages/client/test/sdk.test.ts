@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Message } from '@roundtable/protocol';
+import { eventually, startHub } from '@roundtable/testkit';
 import { RestClient, RoundtableClient, RoundtableError } from '../src/index.js';
-import { eventually, startHub } from '../../server/test/helpers.js';
 
 function quiet() {
   return { warn: () => {} };

@@ -1,4 +1,4 @@
 /** The accounts scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('accounts', () => import('./accounts.test.js'));

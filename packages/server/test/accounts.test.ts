@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
-import { RawClient, startHub, storeRows } from './helpers.js';
+import { RawClient, startHub, storeRows } from '@roundtable/testkit';
 
 /** A sign-in from a given local address (127.0.0.x), so that per-address limits see different clients. */
 function signIn(url: string, from: string, handle: string, password: string): Promise<{ status: number; body: any }> {

@@ -1,7 +1,7 @@
 /** The hub's own limit on what an agent spends: tokens its replies report, per room, over a rolling hour. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, SkewClock, startHub } from './helpers.js';
+import { RawClient, SkewClock, startHub } from '@roundtable/testkit';
 
 test('an agent over its token budget in a room is refused there, the room is told once, and an hour frees it', async (t) => {
   const clock = new SkewClock();

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { startHub } from '@roundtable/testkit';
 import { TARGET_KINDS, type RefKind } from './fuzz/arbitraries.js';
 import { excerpt } from './fuzz/json-text.js';
 import { routesMissingFromDocument } from './fuzz/tables.js';
-import { startHub } from './helpers.js';
 import {
   caseValues,
   operationTable,

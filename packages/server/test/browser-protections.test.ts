@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { startHub } from './helpers.js';
+import { startHub } from '@roundtable/testkit';
 
 /** A raw HTTP request, so that Host and Origin are exactly what a browser under attack would send. */
 function raw(

@@ -2,9 +2,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
-import { startCluster, tcpBalancer } from './cluster.js';
-import { RawClient, eventually } from './helpers.js';
-import { POSTGRES_URL, REDIS_URL, serviceSkip, startRedis } from './services.js';
+import {
+  startCluster,
+  tcpBalancer,
+  RawClient,
+  eventually,
+  POSTGRES_URL,
+  REDIS_URL,
+  serviceSkip,
+  startRedis,
+} from '@roundtable/testkit';
 
 const skip = (await serviceSkip('PostgreSQL', POSTGRES_URL)) ?? (await serviceSkip('Redis', REDIS_URL));
 const quiet = { warn: () => {} };

@@ -1,4 +1,4 @@
 /** The conversation scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('conversations', () => import('./conversations.test.js'));

@@ -1,7 +1,7 @@
 /** A person's private conversations with an agent: their life cycle, and that nobody else sees them anywhere. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub } from '@roundtable/testkit';
 
 test('a person starts, lists, renames, resumes and deletes a conversation with an agent', async (t) => {
   const hub = await startHub(t);
@@ -29,7 +29,7 @@ test('a person starts, lists, renames, resumes and deletes a conversation with a
     },
   );
   assert.equal(started.message.room, id);
-  assert.equal(started.conversation.last_message.excerpt, 'Plan the Q3 launch with dates for each team');
+  assert.equal(started.conversation.last_message!.excerpt, 'Plan the Q3 launch with dates for each team');
   // Addressed to nobody, yet delivered: every message of a conversation is for its agent.
   await h.waitFor((f) => f.type === 'event' && f.kind === 'message.created' && f.room === id);
   const again = await a.request('conversation.create', {

@@ -1,4 +1,4 @@
 /** The delivery-rule scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('delivery-rule', () => import('./delivery-rule.test.js'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub } from '@roundtable/testkit';
+import type { RequestParams } from '@roundtable/protocol';
 
 test('two people and three agents in two rooms: every message reaches exactly the right members', async (t) => {
   const hub = await startHub(t);
@@ -25,7 +26,7 @@ test('two people and three agents in two rooms: every message reaches exactly th
 
   const expected = new Map<string, Set<string>>(Object.keys(clients).map((name) => [name, new Set<string>()]));
   const everyone = ['ada', 'bob'];
-  async function say(from: keyof typeof clients, params: Record<string, unknown>, recipients: string[]) {
+  async function say(from: keyof typeof clients, params: RequestParams<'send'>, recipients: string[]) {
     const { message } = await clients[from].request('send', params);
     for (const name of recipients) expected.get(name)!.add(message.id);
     return message;

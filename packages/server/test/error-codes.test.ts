@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { CloseCode, ERRORS, ERROR_CODES, type ErrorCode } from '@roundtable/protocol';
+import { CloseCode, ERRORS, ERROR_CODES, type ErrorCode, type MessagePart } from '@roundtable/protocol';
+import { RawClient, eventually, startHub, tempDir, testEnv, type Frame, type TestHub } from '@roundtable/testkit';
 import { SqliteStore, createLogger, loadConfig, startServer, type Store } from '../src/index.js';
-import { RawClient, eventually, startHub, tempDir, testEnv, type Frame, type TestHub } from './helpers.js';
 
 /** Codes seen on the wire by the tests of this file; the last test checks it covers the registry. */
 const observed = new Set<ErrorCode>();
@@ -929,7 +929,7 @@ test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508, which it see
   tcp.pause();
 
   // Each message is about 140 kB on the wire: 10,000 three-byte characters and 100 kB of tool output.
-  const parts = [{ type: 'tool_call', id: 'c', name: 'dump', status: 'ok', result: 'r'.repeat(99_000) }];
+  const parts: MessagePart[] = [{ type: 'tool_call', id: 'c', name: 'dump', status: 'ok', result: 'r'.repeat(99_000) }];
   const sent: string[] = [];
   const slowAttached = () => [...hub.hub.sessions.all].some((session) => session.member.handle === 'carol');
   while (slowAttached() && sent.length < 600) {
@@ -982,11 +982,11 @@ test('task errors: unknown task, bad schema, wrong lease, a move the state machi
   const worker = await hub.member('worker', 'agent');
   const w = await RawClient.ready(t, hub.url, worker.token);
   const { claim } = await w.request('task.claim', {});
-  assert.equal(claim.task.id, task.id);
+  assert.equal(claim!.task.id, task.id);
   expectErrorFrame(await w.requestError('task.heartbeat', { task: task.id, lease: 'lease_forged' }), 'lease_invalid');
   await w.request('files.reserve', { patterns: ['src/**'] });
   expectErrorFrame(await a.requestError('files.reserve', { patterns: ['src/index.ts'] }), 'reservation_conflict');
-  await w.request('task.ask', { task: task.id, lease: claim.lease.token, question: 'which branch?' });
+  await w.request('task.ask', { task: task.id, lease: claim!.lease.token, question: 'which branch?' });
 
   // Two answers in one packet are read before either is written: the second loses the compare-and-set.
   const before = a.frames.length;

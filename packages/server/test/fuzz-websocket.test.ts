@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { RawClient } from '@roundtable/testkit';
 import { arbitraryFor, exampleOf, firstReal, type JsonSchema, type References } from './fuzz/arbitraries.js';
 import { expectedAnswerId, FuzzSocket } from './fuzz/fuzz-socket.js';
 import { excerpt, nested } from './fuzz/json-text.js';
@@ -22,7 +23,6 @@ import {
 } from './fuzz/mutations.js';
 import { assertHealthy, Findings, fuzzScene, fuzzSettings, startHeartbeat } from './fuzz/scene.js';
 import { requestTable } from './fuzz/tables.js';
-import { RawClient } from './helpers.js';
 
 /** Cases sent together on their sockets, each batch awaited before the next. */
 const BATCH = 25;

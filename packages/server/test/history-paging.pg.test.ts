@@ -1,4 +1,4 @@
 /** The history-paging scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('history-paging', () => import('./history-paging.test.js'));

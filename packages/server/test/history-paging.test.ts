@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub } from '@roundtable/testkit';
 
 test('520 messages paged backwards and forwards show no gap and no duplicate', async (t) => {
   const hub = await startHub(t);

@@ -1,4 +1,4 @@
 /** The hostile-input scenarios again, with the hub on PostgreSQL: it refuses some text SQLite stores, which must not become `internal`. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('hostile-frames', () => import('./hostile-frames.test.js'));

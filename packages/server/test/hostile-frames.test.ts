@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CloseCode, Limits, isErrorCode } from '@roundtable/protocol';
+import { RawClient, eventually, startHub, tempDir, testEnv } from '@roundtable/testkit';
 import { SqliteStore, createLogger, loadConfig, startServer, type Store } from '../src/index.js';
-import { RawClient, eventually, startHub, tempDir, testEnv } from './helpers.js';
 
 /** `depth` levels of `open`…`close` around `inner`, as text: JSON.stringify of such a value would itself overflow. */
 function nested(depth: number, inner = '0', open = '[', close = ']'): string {
@@ -253,10 +253,10 @@ test('an acceptance schema that would take seconds to check stalls only its own 
     acceptance: { schema: { type: 'object', properties: { text: { type: 'string', pattern: '^(a+)+$' } } } },
   });
   const { claim } = await w.request('task.claim', {});
-  assert.equal(claim.task.id, task.id);
+  assert.equal(claim!.task.id, task.id);
   const report = w.request('task.report', {
     task: task.id,
-    lease: claim.lease.token,
+    lease: claim!.lease.token,
     result: { summary: 'x', data: { text: `${'a'.repeat(40)}!` } },
   });
   // Meanwhile the hub answers everyone: a ping sent after the report is answered before it.
@@ -274,7 +274,7 @@ test('an acceptance schema that would take seconds to check stalls only its own 
     capabilities: ['regex'],
     acceptance: { schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } },
   });
-  const next = (await w.request('task.claim', {})).claim;
+  const next = (await w.request('task.claim', {})).claim!;
   assert.equal(next.task.id, fine.id);
   const done = await w.request('task.report', { task: fine.id, lease: next.lease.token, result: { data: { n: 1 } } });
   assert.equal(done.verdict.valid, true);
@@ -286,7 +286,7 @@ test('acceptance schemas are kept apart, their verdicts stay short, and one memb
   const worker = await hub.member('worker', 'agent', { capabilities: ['s'] });
   const a = await RawClient.ready(t, hub.url, alice.token);
   const w = await RawClient.ready(t, hub.url, worker.token);
-  const create = (schema: object, title = 't') =>
+  const create = (schema: Record<string, unknown>, title = 't') =>
     a.request('task.create', { title, capabilities: ['s'], acceptance: { schema } });
 
   // The same $id twice is two schemas; a $ref to another task's $id does not read its rules.
@@ -308,15 +308,15 @@ test('acceptance schemas are kept apart, their verdicts stay short, and one memb
     acceptance: { schema: { type: 'array', items: { type: 'string' } } },
   });
   const { claim } = await w.request('task.claim', {});
-  assert.equal(claim.task.id, task.id);
+  assert.equal(claim!.task.id, task.id);
   const { verdict } = await w.request('task.report', {
     task: task.id,
-    lease: claim.lease.token,
+    lease: claim!.lease.token,
     result: { data: Array.from({ length: 30_000 }, () => 0) },
   });
   assert.equal(verdict.valid, false);
   assert.equal(verdict.errors.length, 21);
-  assert.match(verdict.errors.at(-1), /^and 29980 more$/);
+  assert.match(verdict.errors.at(-1)!, /^and 29980 more$/);
 
   // Three slow checks at once from one member: the third is refused at once, not queued behind the others.
   const slow = { type: 'object', properties: { text: { type: 'string', pattern: '^(a+)+$' } } };
@@ -330,7 +330,7 @@ test('acceptance schemas are kept apart, their verdicts stay short, and one memb
         acceptance: { schema: slow },
       })
     ).task;
-    const taken = (await w.request('task.claim', {})).claim;
+    const taken = (await w.request('task.claim', {})).claim!;
     assert.equal(taken.task.id, created.id);
     leases.push(taken);
   }

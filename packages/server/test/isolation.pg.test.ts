@@ -1,4 +1,4 @@
 /** The isolation scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('isolation', () => import('./isolation.test.js'));

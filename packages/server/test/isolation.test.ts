@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub } from '@roundtable/testkit';
 
 test('a private room never reaches a non-member through any endpoint', async (t) => {
   const hub = await startHub(t);

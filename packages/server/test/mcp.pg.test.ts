@@ -1,4 +1,4 @@
 /** The MCP scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('mcp', () => import('./mcp.test.js'));

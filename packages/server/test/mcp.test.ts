@@ -8,8 +8,9 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestParams } from '@roundtable/protocol';
+import { eventually, RawClient, startHub } from '@roundtable/testkit';
 import { TOOL_LIST } from '../src/transport/mcp-tools.js';
-import { eventually, RawClient, startHub } from './helpers.js';
 
 async function mcpClient(t: TestContext, url: string, token?: string): Promise<Client> {
   const client = new Client({ name: 'test-agent', version: '1.0.0' });
@@ -215,7 +216,7 @@ test('the inbox holds mentions, targets, @all and direct messages, oldest first,
   const mcp = await mcpClient(t, hub.url, coder.token);
 
   const sent: string[] = [];
-  const send = async (params: Record<string, unknown>) => {
+  const send = async (params: RequestParams<'send'>) => {
     const message = (await a.request('send', params)).message;
     sent.push(message.id);
     return message;

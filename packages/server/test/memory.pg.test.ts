@@ -1,4 +1,4 @@
 /** The memory scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('memory', () => import('./memory.test.js'));

@@ -1,7 +1,7 @@
 /** Memory search and notes through the WebSocket and REST: only one's own rooms and one's own notes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import { RawClient, startHub } from '@roundtable/testkit';
 
 test('memory.search finds the messages of one’s rooms and one’s own notes, and nothing else', async (t) => {
   const hub = await startHub(t);

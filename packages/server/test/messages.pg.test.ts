@@ -1,4 +1,4 @@
 /** The messages scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('messages', () => import('./messages.test.js'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub } from './helpers.js';
+import type { MessagePart } from '@roundtable/protocol';
+import { RawClient, startHub } from '@roundtable/testkit';
 
 test('authors and admins edit and delete; reactions are one per member and emoji', async (t) => {
   const hub = await startHub(t);
@@ -33,7 +34,7 @@ test('authors and admins edit and delete; reactions are one per member and emoji
   assert.equal(deleted.data.id, other.id);
   const history = await a.request('history', { room: 'general' });
   const tombstone = history.messages.find((m: any) => m.id === other.id);
-  assert.deepEqual([tombstone.deleted, tombstone.content], [true, '']);
+  assert.deepEqual([tombstone!.deleted, tombstone!.content], [true, '']);
   assert.equal((await a.requestError('react', { message: other.id, emoji: 'x' })).code, 'message_not_found');
 });
 
@@ -41,7 +42,7 @@ test('messages carry tool-call parts and metadata, checked against their caps', 
   const hub = await startHub(t);
   const bot = await hub.member('bot', 'agent');
   const agent = await RawClient.ready(t, hub.url, bot.token);
-  const parts = [
+  const parts: MessagePart[] = [
     {
       type: 'tool_call',
       id: 'c1',

@@ -1,4 +1,4 @@
 /** The persistence scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('persistence', () => import('./persistence.test.js'));

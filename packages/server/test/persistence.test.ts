@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { startInstance } from './cluster.js';
-import { RawClient, startHub, tempDir, testEnv } from './helpers.js';
+import type { RoomSummary } from '@roundtable/protocol';
+import { startInstance, RawClient, startHub, tempDir, testEnv } from '@roundtable/testkit';
 
 test('rooms, messages, tokens and read cursors survive a restart', async (t) => {
   const dir = tempDir(t);
@@ -25,12 +25,12 @@ test('rooms, messages, tokens and read cursors survive a restart', async (t) => 
     sent.map((m) => m.id),
   );
   assert.deepEqual(history.messages[0].reactions, [{ emoji: '👍', count: 1, members: ['ada'] }]);
-  const summary = (await again.request('rooms.list', {})).rooms.find((r: any) => r.id === room.id);
+  const summary = ((await again.request('rooms.list', {})).rooms as RoomSummary[]).find((r) => r.id === room.id)!;
   assert.equal(summary.topic, 'kept');
   assert.equal(summary.read_seq, sent[9].seq);
   assert.equal(summary.unread, 0, 'own messages are never unread');
   const next = (await again.request('send', { room: room.id, content: 'after restart' })).message;
-  assert.equal(next.seq, sent.at(-1).seq + 2, 'seq continues after the reaction event');
+  assert.equal(next.seq, sent.at(-1)!.seq + 2, 'seq continues after the reaction event');
 });
 
 /** Starts the real entry point (`npm start` runs the same file, built) as a separate process. */
@@ -85,7 +85,7 @@ test('after SIGKILL during a stream of sends, every acknowledged message is stor
     const page = await again.request('history', { room: 'general', after, limit: 200 });
     stored.push(...page.messages);
     if (!page.has_more) break;
-    after = page.messages.at(-1).seq;
+    after = page.messages.at(-1)!.seq;
   }
   const byClientId = new Map<string, string[]>();
   for (const message of stored) {

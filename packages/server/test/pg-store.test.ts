@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { POSTGRES_URL, pgSchema, serviceSkip } from '@roundtable/testkit';
 import { PgStore } from '../src/storage/postgres/pg-store.js';
 import { PG_LATEST_VERSION } from '../src/storage/postgres/migrations.js';
 import type { Store } from '../src/core/ports.js';
 import { storeContract, type OpenedStore } from './contracts/store-contract.js';
-import { POSTGRES_URL, pgSchema, serviceSkip } from './services.js';
 
 const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, eventually, startHub } from './helpers.js';
+import { RawClient, eventually, startHub } from '@roundtable/testkit';
 
 test('presence goes online, away and offline, and typing reaches the room', async (t) => {
   const hub = await startHub(t);

@@ -1,11 +1,11 @@
 /** Both RateLimiter adapters: in-process, and Redis shared between two connections. */
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { REDIS_URL, serviceSkip } from '@roundtable/testkit';
 import { systemClock } from '../src/core/ports.js';
 import { LocalRateLimiter } from '../src/core/rate-limit.js';
 import { RedisRateLimiter } from '../src/limits/redis-rate-limiter.js';
 import { rateLimiterContract } from './contracts/rate-limiter-contract.js';
-import { REDIS_URL, serviceSkip } from './services.js';
 
 rateLimiterContract('LocalRateLimiter', async (t) => {
   const limiter = new LocalRateLimiter(systemClock);

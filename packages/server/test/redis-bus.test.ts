@@ -2,12 +2,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { tcpBalancer, eventually, REDIS_URL, serviceSkip, startRedis } from '@roundtable/testkit';
 import { RedisBus } from '../src/bus/redis-bus.js';
 import type { BusMessage } from '../src/core/ports.js';
 import { busContract } from './contracts/bus-contract.js';
-import { tcpBalancer } from './cluster.js';
-import { eventually } from './helpers.js';
-import { REDIS_URL, serviceSkip, startRedis } from './services.js';
 
 const skip = await serviceSkip('Redis', REDIS_URL);
 

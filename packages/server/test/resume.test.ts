@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, eventually, startHub } from './helpers.js';
+import { RawClient, eventually, startHub } from '@roundtable/testkit';
 
 test('a reader whose socket dies mid-stream resumes with every missed event once, in order', async (t) => {
   const hub = await startHub(t);

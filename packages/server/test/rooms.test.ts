@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, eventually, startHub } from './helpers.js';
+import type { RoomSummary } from '@roundtable/protocol';
+import { RawClient, eventually, startHub } from '@roundtable/testkit';
 
 test('rooms list unread and mention counts that follow the read cursor', async (t) => {
   const hub = await startHub(t);
@@ -21,13 +22,13 @@ test('rooms list unread and mention counts that follow the read cursor', async (
   await b.request('read', { room: 'general', seq: 1 });
   assert.equal((await summary()).read_seq, last.seq - 1, 'the cursor never moves back');
   const members = await b.request('room.members', { room: 'general' });
-  assert.equal(members.members.find((m: any) => m.member === 'bob').read_seq, last.seq - 1);
+  assert.equal(members.members.find((m: any) => m.member === 'bob')!.read_seq, last.seq - 1);
 
   const dm = (await a.request('room.direct', { members: ['bob'] })).room;
   const again = (await b.request('room.direct', { members: ['ada'] })).room;
   assert.equal(again.id, dm.id, 'a direct room is found again, whoever opens it');
   await a.request('send', { room: dm.id, content: 'just for you' });
-  const direct = (await b.request('rooms.list', {})).rooms.find((room: any) => room.id === dm.id);
+  const direct = ((await b.request('rooms.list', {})).rooms as RoomSummary[]).find((room) => room.id === dm.id)!;
   assert.deepEqual([direct.unread, direct.mentions, direct.members], [1, 1, ['ada']]);
 });
 
@@ -83,6 +84,6 @@ test('notification level and listen mode are per member and per room', async (t)
   const heard = (await a.request('send', { room: 'general', content: 'now heard' })).message;
   await agent.waitFor((f) => f.type === 'event' && f.data.id === heard.id);
   assert.ok(!agent.messages().some((f) => f.data.id === quiet.id));
-  const summary = (await a.request('rooms.list', {})).rooms[0];
+  const summary = ((await a.request('rooms.list', {})).rooms as RoomSummary[])[0];
   assert.equal(summary.notify, 'muted');
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import WebSocket from 'ws';
-import { eventually, startHub, type TestHub } from './helpers.js';
+import { eventually, startHub, type TestHub } from '@roundtable/testkit';
 
 async function get(hub: TestHub, path: string, token?: string): Promise<{ status: number; body: any; type: string }> {
   const response = await fetch(hub.url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });

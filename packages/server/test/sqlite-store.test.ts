@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
+import { tempDir } from '@roundtable/testkit';
 import { LATEST_VERSION, migrations } from '../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { storeContract, type OpenedStore } from './contracts/store-contract.js';
-import { tempDir } from './helpers.js';
 
 /** A database file in its own temp dir; every store opened on it is closed before the dir is removed. */
 function sqliteFile(t: TestContext): { path: string; open: () => SqliteStore } {

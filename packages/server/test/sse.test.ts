@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test, type TestContext } from 'node:test';
-import { eventually, startHub, type TestHub } from './helpers.js';
+import { eventually, startHub, type TestHub } from '@roundtable/testkit';
 
 interface SseEvent {
   id: string | undefined;

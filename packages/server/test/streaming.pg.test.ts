@@ -1,4 +1,4 @@
 /** The streaming scenarios again, with the hub on PostgreSQL. */
-import { onPostgres } from './services.js';
+import { onPostgres } from '@roundtable/testkit';
 
 await onPostgres('streaming', () => import('./streaming.test.js'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RawClient, startHub, tempDir } from './helpers.js';
+import { RawClient, startHub, tempDir } from '@roundtable/testkit';
 
 test('a streamed reply grows by deltas and ends as one complete message', async (t) => {
   const hub = await startHub(t);

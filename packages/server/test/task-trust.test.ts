@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { RawClient, startHub, type TestHub } from './helpers.js';
+import type { TaskStatus } from '@roundtable/protocol';
+import { RawClient, startHub, type TestHub } from '@roundtable/testkit';
 
 /** Alice's private room with a pending task that needs `cap-x`, and history an outsider must not read. */
 async function privateTask(t: TestContext, hub: TestHub, extra: Record<string, unknown> = {}) {
@@ -59,15 +60,15 @@ test('a task in a private room goes to its agent members and to the agents its c
   const { a, room, task } = await privateTask(t, hub, { workers: ['helper'] });
   const h = await RawClient.ready(t, hub.url, helper.token);
   const { claim } = await h.request('task.claim', {});
-  assert.equal(claim.task.id, task.id, 'a named worker takes it');
-  assert.deepEqual(claim.task.workers, ['helper']);
+  assert.equal(claim!.task.id, task.id, 'a named worker takes it');
+  assert.deepEqual(claim!.task.workers, ['helper']);
   assert.equal((await h.request('history', { room: room.id })).messages.length > 0, true, 'and joins its room');
 
   const member = await hub.member('member-bot', 'agent', { capabilities: ['cap-x'] });
   await a.request('room.invite', { room: room.id, member: 'member-bot' });
   const second = (await a.request('task.create', { title: 'second', room: room.id, capabilities: ['cap-x'] })).task;
   const m = await RawClient.ready(t, hub.url, member.token);
-  assert.equal((await m.request('task.claim', {})).claim.task.id, second.id, 'an agent member of the room takes it');
+  assert.equal((await m.request('task.claim', {})).claim!.task.id, second.id, 'an agent member of the room takes it');
 });
 
 test('naming workers checks they are agents of this hub', async (t) => {
@@ -89,11 +90,11 @@ test('a task without a chosen room, or in a public room, goes to any agent grant
   ).task;
   const worker = await hub.member('worker', 'agent', { capabilities: ['cap-x', 'cap-y'] });
   const w = await RawClient.ready(t, hub.url, worker.token);
-  assert.equal((await w.request('task.claim', { capabilities: ['cap-x'] })).claim.task.id, own.id);
-  assert.equal((await w.request('task.claim', {})).claim.task.id, open.id);
+  assert.equal((await w.request('task.claim', { capabilities: ['cap-x'] })).claim!.task.id, own.id);
+  assert.equal((await w.request('task.claim', {})).claim!.task.id, open.id);
   const narrowed = (await a.request('task.create', { title: 'needs x', capabilities: ['cap-x'] })).task;
   assert.deepEqual(await w.request('task.claim', { capabilities: ['cap-y'] }), { claim: null }, 'a claim may narrow');
-  assert.equal((await w.request('task.claim', {})).claim.task.id, narrowed.id);
+  assert.equal((await w.request('task.claim', {})).claim!.task.id, narrowed.id);
   assert.deepEqual(await w.request('worker.register', { capabilities: ['cap-y'] }), {
     capabilities: ['cap-y'],
     concurrency: 1,
@@ -183,7 +184,7 @@ test('a task list reveals nothing of tasks one cannot see, not even through its 
   await a.request('task.create', { title: 'second secret', room: room.id, capabilities: ['cap-x'] });
   const outsider = await hub.member('outsider', 'agent', { capabilities: ['cap-x'] });
   const o = await RawClient.ready(t, hub.url, outsider.token);
-  for (const filter of [{}, { capability: 'cap-x' }, { creator: 'alice' }, { status: ['pending'] }]) {
+  for (const filter of [{}, { capability: 'cap-x' }, { creator: 'alice' }, { status: ['pending' as TaskStatus] }]) {
     const page = await o.request('task.list', { ...filter, limit: 1 });
     assert.deepEqual(page, { tasks: [], next: null }, JSON.stringify(filter));
   }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { RoundtableClient, RoundtableError, TaskWorker, type Task } from '@roundtable/client';
-import { eventually, SkewClock, startHub, type TestHub } from './helpers.js';
+import { eventually, SkewClock, startHub, type TestHub } from '@roundtable/testkit';
 
 const RESULT_SCHEMA = {
   type: 'object',

@@ -6,7 +6,8 @@
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
 import type { NotifyLevel } from '@roundtable/protocol';
-import { ChatStore, roomTitle } from './chat-store.js';
+import { ChatStore } from './store/chat-store.js';
+import { roomTitle } from './store/rooms.js';
 import { Boundary } from './components/Boundary.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
 import { MembersPanel } from './components/MembersPanel.js';

@@ -1,6 +1,7 @@
 /** React access to the ChatStore: the store itself, and snapshots of the parts a component reads. */
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { ChatState, ChatStore } from './chat-store.js';
+import type { ChatStore } from './store/chat-store.js';
+import type { ChatState } from './store/state.js';
 
 export const StoreContext = createContext<ChatStore | null>(null);
 

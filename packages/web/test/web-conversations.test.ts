@@ -1,9 +1,8 @@
 /** Conversations with an agent in a real browser: start one, see the agent's reply and the list's preview, rename, delete. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startAgents, AgentDefinition } from '../../agents/src/index.js';
-import { startFakeModel } from '../../agents/test/fake-model.js';
-import { eventually, startHub } from '../../server/test/helpers.js';
+import { startAgents, AgentDefinition } from '@roundtable/agents';
+import { eventually, startHub, startFakeModel } from '@roundtable/testkit';
 import {
   browserSkip,
   launch,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startHub } from '../../server/test/helpers.js';
+import { startHub } from '@roundtable/testkit';
 import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
 
 const FAULT = 'render-fault';

@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { tcpBalancer } from '../../server/test/cluster.js';
-import { eventually, startHub, storeRows } from '../../server/test/helpers.js';
+import { tcpBalancer, eventually, startHub, storeRows } from '@roundtable/testkit';
 import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
 
 const TOTAL = 320;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Locator, Page } from 'playwright-core';
-import { startHub, type TestHub } from '../../server/test/helpers.js';
+import { startHub, type TestHub } from '@roundtable/testkit';
 import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
 
 const HTML = '<img src=x onerror=alert(1)>';

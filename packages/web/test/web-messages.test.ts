@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
-import { eventually, startHub } from '../../server/test/helpers.js';
+import { eventually, startHub } from '@roundtable/testkit';
 import {
   browserSkip,
   launch,

@@ -1,7 +1,7 @@
 /** Rooms and notifications in a real browser: create, browse, join, leave, direct messages, mute, the switcher, a phone-sized screen. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, startHub } from '../../server/test/helpers.js';
+import { eventually, startHub } from '@roundtable/testkit';
 import {
   browserSkip,
   launch,

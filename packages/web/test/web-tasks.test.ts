@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
-import { startHub } from '../../server/test/helpers.js';
+import { startHub } from '@roundtable/testkit';
 import { browserSkip, launch, openPage, screenshot, signInWithToken, unnamedControls } from './browser.js';
 
 test(

@@ -3,6 +3,7 @@
  * schemas, the MCP tool list and resource templates), as one list of parameters with the kind of
  * thing each names; and how to send one as a given member and read its answer.
  */
+import { RawClient, type Frame, type TestHub } from '@roundtable/testkit';
 import { exampleOf, looksLikeReference, parameterKind, type JsonSchema, type RefKind } from '../fuzz/arbitraries.js';
 import { HttpClient, percentEncode } from '../fuzz/http-client.js';
 import {
@@ -14,7 +15,6 @@ import {
   toolTable,
   type RestOperation,
 } from '../fuzz/tables.js';
-import { RawClient, type Frame, type TestHub } from '../helpers.js';
 import { BAIT, type Actor } from './world.js';
 
 /** How long an answer may take: every request the matrix sends is answered at once, or never. */

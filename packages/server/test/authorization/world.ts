@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import { RawClient, startHub, type TestHub } from '@roundtable/testkit';
 import type { RefKind } from '../fuzz/arbitraries.js';
-import { RawClient, startHub, type TestHub } from '../helpers.js';
 
 /** A word every secret contains, given as free text everywhere, so that searches and filters look for it. */
 export const BAIT = 'zebrafish';

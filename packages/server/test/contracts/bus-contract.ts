@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import { eventually } from '@roundtable/testkit';
 import type { Bus, BusMessage, StoredEvent } from '../../src/core/ports.js';
 import { eventFrame } from '../../src/core/wire.js';
-import { eventually } from '../helpers.js';
 
 export interface BusPair {
   /** Two endpoints of one fan-out, as two hub instances would hold them; the same object for an in-process bus. */

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test, type TestContext } from 'node:test';
+import { eventually } from '@roundtable/testkit';
 import type { RateLimiter } from '../../src/core/ports.js';
-import { eventually } from '../helpers.js';
 
 /** Two limiters over the same shared state (the same object for the in-process one), closed on `t`. */
 export type LimiterFactory = (t: TestContext) => Promise<{ first: RateLimiter; second: RateLimiter }>;

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { CloseCode, ERRORS, isErrorCode } from '@roundtable/protocol';
+import { RawClient, eventually, startHub, type TestHub } from '@roundtable/testkit';
 import type { References } from './arbitraries.js';
 import { excerpt } from './json-text.js';
-import { RawClient, eventually, startHub, type TestHub } from '../helpers.js';
 
 export interface FuzzSettings {
   seed: number;

@@ -8,8 +8,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { REQUEST_TYPES, RequestSchemas, type RequestType } from '@roundtable/protocol';
+import type { TestHub } from '@roundtable/testkit';
 import type { JsonSchema } from './arbitraries.js';
-import type { TestHub } from '../helpers.js';
 
 export interface RestParameter {
   name: string;

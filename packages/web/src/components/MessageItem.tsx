@@ -6,7 +6,8 @@
 import { memo, useState, type KeyboardEvent } from 'react';
 import type { Message } from '@roundtable/client';
 import { MemberKind } from '@roundtable/protocol';
-import { addressesMe, reactionsOf, streamedText } from '../chat-store.js';
+import { addressesMe, reactionsOf } from '../store/messages.js';
+import { streamedText } from '../store/streams.js';
 import { date, keyed, num, oneOf, readable, record, records, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';

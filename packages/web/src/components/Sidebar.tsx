@@ -1,7 +1,7 @@
 /** The rooms: channels, direct rooms and conversations with agents, with unread and mention badges, and the ways to add more. */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
-import { roomTitle } from '../chat-store.js';
+import { roomTitle } from '../store/rooms.js';
 import { num, record, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Dialog } from './Dialog.js';

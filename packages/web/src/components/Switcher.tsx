@@ -1,6 +1,6 @@
 /** Ctrl/Cmd+K: type part of a room's name, arrows to choose, Enter to go there. */
 import { useState, type KeyboardEvent } from 'react';
-import { roomTitle } from '../chat-store.js';
+import { roomTitle } from '../store/rooms.js';
 import { useChat } from '../use-chat.js';
 import { Dialog } from './Dialog.js';
 

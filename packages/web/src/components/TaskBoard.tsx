@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import type { Task } from '@roundtable/client';
 import { TaskStatus, TERMINAL_STATUSES } from '@roundtable/protocol';
-import type { TaskMove } from '../chat-store.js';
+import type { TaskMove } from '../store/tasks.js';
 import { date, list, num, oneOf, readable, record, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';

@@ -1,5 +1,5 @@
 /** "ada is typing…" for a room, or for one of its threads. */
-import type { Typing } from '../chat-store.js';
+import type { Typing } from '../store/typing.js';
 import { useChat } from '../use-chat.js';
 
 const NOBODY: Record<string, Typing> = {};

@@ -1,0 +1,488 @@
+/**
+ * The chat's state outside React, and the one place that talks to the SDK. What the client reports
+ * goes through `dispatch.ts` into actions, which the feature reducers (`state.ts`) turn into the
+ * next state; this class keeps that state, tells the components that read it through `useChat`,
+ * and does what no reducer may: requests, timers, storage and notifications.
+ */
+import {
+  ClientClosedError,
+  newClientId,
+  RestClient,
+  RoundtableClient,
+  RoundtableError,
+  TimeoutError,
+  ConnectionLostError,
+  type EventFrame,
+  type Member,
+  type Message,
+  type ReadyFrame,
+  type Room,
+  type Task,
+} from '@roundtable/client';
+import { Limits, type NotifyLevel } from '@roundtable/protocol';
+import { loadOutbox, saveOutbox, type Outgoing } from '../session.js';
+import {
+  deltaAction,
+  eventAction,
+  partAction,
+  presenceAction,
+  readAction,
+  taskMoveOf,
+  typingAction,
+} from './dispatch.js';
+import { reactionsOf } from './messages.js';
+import { notificationOf, shouldNotify } from './notifications.js';
+import { retryDelay } from './outbox.js';
+import { alreadyCounted, isRead } from './rooms.js';
+import { initialState, reduce, type Action, type ChatState } from './state.js';
+import { followsGap } from './streams.js';
+import type { TaskMove } from './tasks.js';
+
+const PAGE = 50;
+/** How long a burst of messages in conversations is gathered before the conversation list is reloaded. */
+const CONVERSATIONS_RELOAD_MS = 300;
+/** Codes after which re-sending the same message cannot succeed: it is shown as failed instead. */
+const RETRYABLE = (error: unknown) =>
+  error instanceof TimeoutError ||
+  error instanceof ConnectionLostError ||
+  (error instanceof RoundtableError && (error.code === 'rate_limited' || error.code === 'shutting_down'));
+
+export interface Notifier {
+  (title: string, body: string, roomId: string): void;
+}
+
+export class ChatStore {
+  readonly client: RoundtableClient;
+  private readonly rest: RestClient;
+  private state: ChatState;
+  private readonly listeners = new Set<() => void>();
+  private readonly offs: Array<() => void> = [];
+  private readonly notify: Notifier;
+  private readonly isVisible: () => boolean;
+  private current: string | undefined;
+  private readonly refetching = new Set<string>();
+  private resent = false;
+  private conversationsTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = true;
+  private typingSweep: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
+    this.client = new RoundtableClient({ url: options.url, token: options.token });
+    this.rest = new RestClient({ url: options.url, token: options.token });
+    this.notify = options.notify;
+    this.isVisible = options.isVisible;
+    this.state = initialState(loadOutbox());
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): ChatState => this.state;
+
+  private apply(action: Action): void {
+    let next = reduce(this.state, action);
+    if (next === this.state) return;
+    if (next.outbox !== this.state.outbox) {
+      // A stopped store belongs to a signed-out identity: what it still had must not be saved for the next one.
+      if (this.stopped) next = { ...next, outbox: this.state.outbox };
+      else saveOutbox(next.outbox);
+    }
+    this.state = next;
+    for (const listener of this.listeners) listener();
+  }
+
+  start(onFinalFailure: (error: RoundtableError) => void): void {
+    const client = this.client;
+    this.offs.push(
+      client.on('ready', (ready) => this.onReady(ready)),
+      client.on('state', (connection) => this.apply({ type: 'connection', connection })),
+      client.on('event', (event) => this.onEvent(event)),
+      client.on('delta', (frame) => {
+        const before = this.state.streams;
+        this.apply(deltaAction(frame));
+        // A delta already held changes nothing, and its gap (if any) is already being filled.
+        if (this.state.streams !== before && followsGap(this.state.streams[frame.message], frame.index)) {
+          this.refetchStream(frame.message);
+        }
+      }),
+      client.on('part', (frame) => this.apply(partAction(frame))),
+      client.on('typing', (frame) => this.apply(typingAction(frame, Date.now()))),
+      client.on('presence', (frame) => this.apply(presenceAction(frame))),
+      client.on('read', (frame) => this.apply(readAction(frame))),
+      client.on('error', (failure) => {
+        if (['auth_failed', 'auth_required', 'member_disabled'].includes(failure.code)) onFinalFailure(failure);
+        else this.apply({ type: 'error', message: failure.message });
+      }),
+    );
+    this.typingSweep = setInterval(() => this.apply({ type: 'typing.swept', now: Date.now() }), 1_000);
+    this.stopped = false;
+    client.connect().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.offs.splice(0)) off();
+    clearInterval(this.typingSweep);
+    clearTimeout(this.conversationsTimer);
+    await this.client.close();
+  }
+
+  /** The room the person is looking at: the one open here, while the tab is visible. */
+  private watched(): string | undefined {
+    return this.isVisible() ? this.current : undefined;
+  }
+
+  private onReady(ready: ReadyFrame): void {
+    this.apply({ type: 'ready', me: ready.member, rooms: ready.rooms, watched: this.watched() });
+    if (this.current) void this.loadMembers(this.current);
+    void this.loadConversations();
+    if (!this.resent) {
+      this.resent = true;
+      this.apply({ type: 'outbox.adopted', member: ready.member.handle });
+      for (const outgoing of this.state.outbox) if (!outgoing.failed) void this.deliver(outgoing);
+    }
+  }
+
+  private onEvent(event: EventFrame): void {
+    this.apply({ type: 'room.seen', room: event.room, seq: event.seq });
+    if (this.watched() === event.room) void this.markRead(event.room, event.seq);
+    if (this.state.conversations[event.room] && event.kind.startsWith('message.')) this.conversationsChanged();
+    const action = eventAction(event);
+    if (!action) return;
+    this.apply(action);
+    if (action.type === 'message.created') this.counted(action.message);
+    if (action.type === 'member.joined' || action.type === 'member.left') {
+      if (action.member === this.state.me?.handle) void this.refreshRooms();
+      else if (this.state.members[event.room]) void this.loadMembers(event.room);
+    }
+  }
+
+  private counted(message: Message): void {
+    if (alreadyCounted(this.state, message)) return;
+    if (this.state.rooms.some((item) => item.id === message.room)) {
+      this.countAndNotify(message, true);
+    } else {
+      // A room someone just added us to (a new direct message): the refreshed list already counts it.
+      void this.refreshRooms().then(() => this.countAndNotify(message, false));
+    }
+  }
+
+  private countAndNotify(message: Message, count: boolean): void {
+    const room = this.state.rooms.find((item) => item.id === message.room);
+    if (!room) return;
+    if (count) this.apply({ type: 'message.counted', message, watching: this.watched() === room.id });
+    if (!this.isVisible() && shouldNotify(room.notify, message, this.state.me?.handle ?? '', room)) {
+      const { title, body } = notificationOf(message, room);
+      this.notify(title, body, room.id);
+    }
+  }
+
+  async refreshRooms(): Promise<void> {
+    try {
+      const rooms = await this.client.rooms();
+      this.apply({ type: 'rooms.loaded', rooms, watched: this.watched() });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Opens a room: loads its newest page the first time, and clears its unread count. */
+  async openRoom(roomId: string): Promise<void> {
+    this.current = roomId;
+    const loaded = this.state.views[roomId]?.loaded;
+    this.apply({ type: 'room.opened', room: roomId });
+    void this.loadMembers(roomId);
+    if (loaded) {
+      void this.markRead(roomId, this.state.seenTo.get(roomId) ?? 0);
+      return;
+    }
+    const readAtOpen = this.state.views[roomId]!.readAtOpen;
+    try {
+      const page = await this.client.history(roomId, { limit: PAGE });
+      this.apply({ type: 'history.loaded', room: roomId, messages: page.messages, hasMore: page.has_more, readAtOpen });
+      if (this.current === roomId) void this.markRead(roomId, this.state.seenTo.get(roomId) ?? 0);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Loads the page before the oldest loaded message; resolves false when there was nothing more. */
+  async loadOlder(roomId: string): Promise<boolean> {
+    const view = this.state.views[roomId];
+    if (!view?.loaded || !view.hasMore || view.loadingOlder) return false;
+    this.apply({ type: 'older.loading', room: roomId });
+    try {
+      const page = await this.client.history(roomId, { limit: PAGE, before: view.messages[0]?.seq });
+      this.apply({ type: 'older.loaded', room: roomId, messages: page.messages, hasMore: page.has_more });
+      return page.messages.length > 0;
+    } catch (error) {
+      this.apply({ type: 'older.failed', room: roomId });
+      this.fail(error);
+      return false;
+    }
+  }
+
+  private refetchStream(messageId: string): void {
+    if (this.refetching.has(messageId)) return;
+    this.refetching.add(messageId);
+    this.client
+      .request('message.get', { message: messageId })
+      .then(({ message }) => this.apply({ type: 'message.snapshot', message }))
+      .catch(() => {})
+      .finally(() => this.refetching.delete(messageId));
+  }
+
+  async loadMembers(roomId: string): Promise<void> {
+    try {
+      const members = await this.client.roomMembers(roomId);
+      this.apply({ type: 'members.loaded', room: roomId, members });
+    } catch (error) {
+      if (!(error instanceof ClientClosedError)) this.fail(error);
+    }
+  }
+
+  async openThreadOf(root: Message): Promise<void> {
+    this.apply({ type: 'thread.opened', root });
+    try {
+      const replies: Message[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = await this.client.history(root.room, { thread_id: root.id, limit: 200, before });
+        replies.unshift(...page.messages.filter((message) => message.id !== root.id));
+        if (!page.has_more || page.messages.length === 0) break;
+        before = page.messages[0]!.seq;
+      }
+      this.apply({ type: 'thread.loaded', root: root.id, replies });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  async markRead(roomId: string, seq: number): Promise<void> {
+    if (isRead(this.state.rooms, roomId, seq)) return;
+    this.apply({ type: 'room.read', room: roomId, seq });
+    await this.client.markRead(roomId, seq).catch(() => {});
+  }
+
+  /** Queues a message: it shows at once as sending, survives a reload, and is posted exactly once. */
+  send(roomId: string, content: string, threadId?: string): void {
+    const outgoing: Outgoing = {
+      client_id: `web-${newClientId()}`,
+      member: this.state.me?.handle ?? '',
+      room: roomId,
+      content,
+      thread_id: threadId,
+      created_at: new Date().toISOString(),
+    };
+    this.apply({ type: 'outbox.queued', outgoing });
+    void this.deliver(outgoing);
+  }
+
+  private async deliver(outgoing: Outgoing): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const { message } = await this.client.send(outgoing.room, outgoing.content, {
+          client_id: outgoing.client_id,
+          thread_id: outgoing.thread_id,
+        });
+        this.apply({ type: 'message.acked', message, clientId: outgoing.client_id });
+        return;
+      } catch (error) {
+        if (error instanceof ClientClosedError) return;
+        if (!RETRYABLE(error)) {
+          this.apply({ type: 'outbox.failed', clientId: outgoing.client_id, reason: (error as Error).message });
+          return;
+        }
+        const wait = retryDelay(attempt, error instanceof RoundtableError ? error.retryAfterMs : undefined);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  retry(clientId: string): void {
+    const outgoing = this.state.outbox.find((item) => item.client_id === clientId);
+    if (!outgoing) return;
+    this.apply({ type: 'outbox.retried', clientId });
+    void this.deliver({ ...outgoing, failed: undefined });
+  }
+
+  discard(clientId: string): void {
+    this.apply({ type: 'outbox.discarded', clientId });
+  }
+
+  async edit(messageId: string, content: string): Promise<void> {
+    await this.guard(this.client.edit(messageId, content));
+  }
+
+  async remove(messageId: string): Promise<void> {
+    await this.guard(this.client.delete(messageId));
+  }
+
+  async toggleReaction(message: Message, emoji: string): Promise<void> {
+    const me = this.state.me?.handle ?? '';
+    const mine = reactionsOf(message).some((reaction) => reaction.emoji === emoji && reaction.members.includes(me));
+    await this.guard(mine ? this.client.unreact(message.id, emoji) : this.client.react(message.id, emoji));
+  }
+
+  async stopStream(messageId: string): Promise<void> {
+    await this.guard(this.client.cancelStream(messageId));
+  }
+
+  async setNotify(roomId: string, notify: NotifyLevel): Promise<void> {
+    if (!(await this.guard(this.client.request('room.settings', { room: roomId, notify })))) return;
+    this.apply({ type: 'room.notify', room: roomId, notify });
+  }
+
+  async createRoom(name: string, kind: 'public' | 'private', topic: string): Promise<string | undefined> {
+    const room = await this.guard(this.client.createRoom({ name, kind, topic: topic || undefined }));
+    await this.refreshRooms();
+    return room?.id;
+  }
+
+  async join(roomId: string): Promise<void> {
+    await this.guard(this.client.join(roomId));
+    await this.refreshRooms();
+  }
+
+  /** Resolves false when the hub refused. */
+  async leave(roomId: string): Promise<boolean> {
+    const left = await this.guard(this.client.request('room.leave', { room: roomId }));
+    if (!left) return false;
+    this.apply({ type: 'room.left', room: roomId });
+    return true;
+  }
+
+  publicRooms(): Promise<Room[] | undefined> {
+    return this.guard(this.client.publicRooms());
+  }
+
+  /** Everyone on the hub, to start a direct conversation with. */
+  directory(): Promise<Member[] | undefined> {
+    return this.guard(this.client.members());
+  }
+
+  /** Loads the conversation list (title, last message, counts), which the room list does not carry. */
+  async loadConversations(): Promise<void> {
+    try {
+      this.apply({ type: 'conversations.loaded', conversations: await this.client.conversations() });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** A burst of messages (a streamed reply, a catch-up) reloads the list once. */
+  private conversationsChanged(): void {
+    if (this.conversationsTimer) return;
+    this.conversationsTimer = setTimeout(() => {
+      this.conversationsTimer = undefined;
+      void this.loadConversations();
+    }, CONVERSATIONS_RELOAD_MS);
+  }
+
+  async startConversation(agent: string, content: string): Promise<string | undefined> {
+    const started = await this.guard(this.client.startConversation(agent, content));
+    if (!started) return undefined;
+    await this.refreshRooms();
+    await this.loadConversations();
+    return started.conversation.id;
+  }
+
+  async renameConversation(id: string, title: string): Promise<void> {
+    const conversation = await this.guard(this.client.renameConversation(id, title));
+    if (conversation) this.apply({ type: 'conversation.renamed', id, conversation });
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    const deleted = await this.guard(this.client.deleteConversation(id).then(() => true));
+    if (!deleted) return false;
+    this.apply({ type: 'conversation.deleted', id });
+    return true;
+  }
+
+  async openDirect(handle: string): Promise<string | undefined> {
+    const room = await this.guard(this.client.openDirect([handle]));
+    await this.refreshRooms();
+    return room?.id;
+  }
+
+  /** Loads the task board: every task this person can see, newest first, page by page. */
+  async loadTasks(): Promise<void> {
+    const tasks: Record<string, Task> = {};
+    let cursor: string | undefined;
+    try {
+      do {
+        const page = await this.client.listTasks({ limit: 200, cursor });
+        for (const task of page.tasks) tasks[task.id] = task;
+        cursor = page.next ?? undefined;
+      } while (cursor && Object.keys(tasks).length < 2_000);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.apply({ type: 'tasks.loaded', tasks });
+  }
+
+  /** A task's moves, read from its room's log. */
+  async taskHistory(roomId: string, taskId: string): Promise<TaskMove[]> {
+    const moves: TaskMove[] = [];
+    let after = 0;
+    try {
+      for (;;) {
+        const page = await this.rest.get<{ events: EventFrame[]; has_more: boolean }>(
+          `/api/v1/rooms/${roomId}/events`,
+          { after, limit: 1000 },
+        );
+        for (const event of page.events) {
+          const move = taskMoveOf(event, taskId);
+          if (move) moves.push(move);
+        }
+        if (!page.has_more || page.events.length === 0) return moves;
+        after = page.events.at(-1)!.seq;
+      }
+    } catch (error) {
+      this.fail(error);
+      return moves;
+    }
+  }
+
+  async decideTask(task: Task, decision: 'accept' | 'reject' | 'answer' | 'cancel', text = ''): Promise<void> {
+    const work =
+      decision === 'accept'
+        ? this.client.acceptTask(task.id)
+        : decision === 'reject'
+          ? this.client.rejectTask(task.id, text)
+          : decision === 'answer'
+            ? this.client.answerTask(task.id, text)
+            : this.client.cancelTask(task.id, text || undefined);
+    const updated = await this.guard(work);
+    if (updated) this.apply({ type: 'task.decided', task: updated });
+  }
+
+  typing(roomId: string, active: boolean, threadId?: string): void {
+    this.client.typing(roomId, active, threadId);
+  }
+
+  clearError(): void {
+    this.apply({ type: 'error', message: undefined });
+  }
+
+  private async guard<T>(work: Promise<T>): Promise<T | undefined> {
+    try {
+      return await work;
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof ClientClosedError) return;
+    this.apply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  }
+
+  get limits(): typeof Limits {
+    return this.client.session?.server.limits ?? Limits;
+  }
+}

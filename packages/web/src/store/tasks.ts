@@ -1,0 +1,51 @@
+/**
+ * The task board: every task this person can see, by id. Pages and live events can cross, so
+ * each task keeps the newest version either of them brought.
+ */
+import type { Task } from '@roundtable/protocol';
+import type { Action, ChatState } from './state.js';
+
+/** One move of a task, as its room's log tells it. */
+export interface TaskMove {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  from: string | null;
+  to: string;
+}
+
+export type TaskAction =
+  /** A task as an event carried it: `id` and `version` are its checked fields, `task` the rest as it came. */
+  | { type: 'task.changed'; id: string; version: number; task: Task }
+  | { type: 'task.deleted'; id: string }
+  | { type: 'tasks.loaded'; tasks: Record<string, Task> }
+  /** The hub's answer to this person's own decision on a task. */
+  | { type: 'task.decided'; task: Task };
+
+export function reduceTasks(state: ChatState, action: Action): ChatState {
+  switch (action.type) {
+    case 'task.changed': {
+      const known = state.tasks[action.id];
+      if (known && !(known.version < action.version)) return state;
+      return { ...state, tasks: { ...state.tasks, [action.id]: action.task } };
+    }
+    case 'task.deleted': {
+      const tasks = { ...state.tasks };
+      delete tasks[action.id];
+      return { ...state, tasks };
+    }
+    case 'tasks.loaded': {
+      const tasks = { ...action.tasks };
+      // Events that arrived while the pages loaded are newer than what the pages said.
+      for (const [id, live] of Object.entries(state.tasks)) {
+        if (!tasks[id] || tasks[id].version < live.version) tasks[id] = live;
+      }
+      return { ...state, tasks, tasksLoaded: true };
+    }
+    case 'task.decided':
+      return { ...state, tasks: { ...state.tasks, [action.task.id]: action.task } };
+    default:
+      return state;
+  }
+}
