@@ -19,7 +19,8 @@ export class History {
     // Public rooms can be read before joining, as in any team chat; others only by members.
     if (room.kind !== 'public') await ctx.requireMembership(room.id, actor, room.kind);
     // A thread of another room is refused as a missing one would be: its id says nothing here.
-    if (params.thread_id) await ctx.threadIn(room.id, params.thread_id);
+    // A reply's id names the thread it is in.
+    const threadId = params.thread_id ? await ctx.threadIn(room.id, params.thread_id) : undefined;
     const page = await ctx.store.history(room.id, {
       before: params.before,
       after: params.after,
@@ -27,7 +28,7 @@ export class History {
       afterTime: params.after_time === undefined ? undefined : new Date(params.after_time).toISOString(),
       limit: params.limit ?? 50,
       sender: params.sender,
-      threadId: params.thread_id,
+      threadId,
     });
     return {
       messages: page.messages.map((message) => this.streams.withStreamContent(message)),
@@ -51,6 +52,7 @@ export class History {
       }
       deliveredTo = { agentId: agent.id, listensToAll };
     }
-    return ctx.store.recentMessages({ roomIds, afterTime: query.since, deliveredTo, limit: query.limit });
+    const messages = await ctx.store.recentMessages({ roomIds, afterTime: query.since, deliveredTo, limit: query.limit });
+    return messages.map((message) => this.streams.withStreamContent(message));
   }
 }

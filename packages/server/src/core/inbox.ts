@@ -134,7 +134,11 @@ export class Inbox {
     options: { timeoutMs: number; limit: number; cancelled: AbortSignal; stopping: AbortSignal },
   ): Promise<InboxPage & { timed_out: boolean }> {
     // AbortSignal.timeout takes whole milliseconds only.
-    const deadline = AbortSignal.any([options.cancelled, AbortSignal.timeout(Math.ceil(options.timeoutMs))]);
+    const deadline = AbortSignal.any([
+      options.cancelled,
+      options.stopping,
+      AbortSignal.timeout(Math.ceil(options.timeoutMs)),
+    ]);
     let arrived = false;
     let wake = () => {};
     // Watching before reading, so a message arriving in between is not missed.

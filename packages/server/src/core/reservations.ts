@@ -9,6 +9,7 @@ import { HubError } from './hub-error.js';
 import type { HubContext } from './context.js';
 import type { MemberRecord } from './ports.js';
 import type { TaskAccess } from './task-access.js';
+import { HOLDS_FILES } from './task-moves.js';
 
 export class FileReservations {
   constructor(
@@ -31,6 +32,8 @@ export class FileReservations {
       const row = await this.access.visibleRow(actor, taskId);
       if (row.assignee_id !== actor.id)
         throw new HubError('forbidden', 'Only the task’s assignee reserves files for it.');
+      if (!HOLDS_FILES.has(row.task.status))
+        throw new HubError('forbidden', `A ${row.task.status} task holds no files: its work is not under way.`);
     }
     const held = await this.ctx.store.reserveFiles(
       {

@@ -132,6 +132,8 @@ export class Rooms {
       membershipFor(member, role, at, roomId),
       joinedDraft(member.id, [member], by.handle, at),
     );
+    // Not left to the join's event: it may wait behind a gap in the room's order on this instance.
+    this.ctx.forgetRoomMembers(roomId, true);
     if (result.event) this.ctx.publishEvent(result.event);
     return result.added;
   }
@@ -162,6 +164,7 @@ export class Rooms {
       data: { member: member.handle, member_id: member.id },
       agents: null,
     });
+    this.ctx.forgetRoomMembers(roomId, true);
     if (result.event) this.ctx.publishEvent(result.event);
   }
 

@@ -81,7 +81,8 @@ export class Streams {
     }
   }
 
-  private sweep(): void {
+  /** Ends the streams idle past the setting as errors; the hub's timer calls it. */
+  sweep(): void {
     const idleBefore = this.ctx.clock.now() - this.ctx.settings.streamIdleMs;
     for (const stream of this.streams.values()) {
       if (stream.lastActivity < idleBefore) {

@@ -10,7 +10,7 @@ import type { MemberRecord, TaskRow } from './ports.js';
 import type { TaskHost } from './tasks.js';
 
 /** Statuses in which a task's worker holds its files. */
-const HOLDS_FILES: ReadonlySet<TaskStatus> = new Set(['assigned', 'running', 'input_required']);
+export const HOLDS_FILES: ReadonlySet<TaskStatus> = new Set(['assigned', 'running', 'input_required']);
 
 export class TaskMoves {
   constructor(

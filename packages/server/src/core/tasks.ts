@@ -250,8 +250,11 @@ export class TaskBoard {
       { assignee_id: worker.id, lease_token: token },
     );
     if (!moved) {
-      // Whoever reserves a task's files first is the only one who can claim it: these rows are ours.
-      if (row.task.files.length > 0) await this.ctx.store.releaseFiles({ task_id: row.task.id });
+      // Whoever reserves a task's files first is the only one who can claim it: these rows are ours,
+      // unless this same worker won the task by another claim at once (its reservation is this one).
+      if (row.task.files.length > 0 && (await this.ctx.store.taskRow(row.task.id))?.assignee_id !== worker.id) {
+        await this.ctx.store.releaseFiles({ task_id: row.task.id });
+      }
       return null;
     }
     await this.host.ensureMember(moved.room, worker);
