@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Content, Handle, Limits, RoomRef } from '@roundtable/protocol';
 import { HubError } from '../core/hub-error.js';
 import type { TransportContext } from './context.js';
-import { actorOf } from './http.js';
+import { actorOf } from './actor.js';
 import { simpleMessage } from './ws.js';
 
 /** `since` as an ISO time or as epoch seconds or milliseconds. */
