@@ -8,7 +8,6 @@ import {
   Limits,
   parseMentions,
   RequestSchemas,
-  type Message,
   type RequestType,
   type ResultMap,
   type RoomKind,
@@ -18,6 +17,7 @@ import type { Hub } from '../core/hub.js';
 import { HubError } from '../core/hub-error.js';
 import type { MemberRecord } from '../core/ports.js';
 import { invalidParams, runRequest } from './requests.js';
+import { brief } from './views.js';
 
 export interface ToolContext {
   hub: Hub;
@@ -40,24 +40,6 @@ export const MAX_WAIT_S = 300;
 /** Waits one member may have at once on an instance: each one is told of every event. */
 const MAX_WAITS_PER_MEMBER = 4;
 const waiting = new Map<string, number>();
-
-/** A message as a tool returns it: what an agent reads, without rendering details. */
-export function brief(message: Message) {
-  return {
-    id: message.id,
-    room: message.room,
-    seq: message.seq,
-    sender: message.sender,
-    sender_kind: message.sender_kind,
-    content: message.content,
-    thread_id: message.thread_id,
-    mentions: message.mentions,
-    targets: message.targets,
-    mention_all: message.mention_all,
-    status: message.status,
-    created_at: message.created_at,
-  };
-}
 
 function tool<S extends z.ZodObject>(
   name: string,

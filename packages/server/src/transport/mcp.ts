@@ -20,7 +20,8 @@ import { newId } from '../core/ids.js';
 import type { MemberRecord, StoredEvent } from '../core/ports.js';
 import type { Session } from '../core/sessions.js';
 import type { Closable, TransportContext } from './context.js';
-import { argumentsFor, brief, TOOL_LIST, TOOLS_BY_NAME, viewOf, type ToolContext } from './mcp-tools.js';
+import { argumentsFor, TOOL_LIST, TOOLS_BY_NAME, viewOf, type ToolContext } from './mcp-tools.js';
+import { brief } from './views.js';
 
 type Sdk = typeof import('@modelcontextprotocol/sdk/types.js') & {
   Server: typeof import('@modelcontextprotocol/sdk/server/index.js').Server;

@@ -13,6 +13,7 @@ import { TokenBucket } from '../core/rate-limit.js';
 import type { Connection, Session } from '../core/sessions.js';
 import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
 import { parseUntrusted, requestIdOf, requireStorable } from './untrusted-json.js';
+import { simpleMessage } from './views.js';
 import type { TransportContext } from './context.js';
 
 /** The token from `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`. */
@@ -462,21 +463,4 @@ class WsConnection implements Connection {
     if (event.room !== this.simpleRoom!.id || event.kind !== 'message.created') return undefined;
     return JSON.stringify(simpleMessage(event.data, this.simpleRoom!.name));
   }
-}
-
-/** A message in the shape the simple endpoints speak. */
-export function simpleMessage(message: Message, roomName: string | null | undefined) {
-  return {
-    type: 'message',
-    id: message.id,
-    seq: message.seq,
-    room: roomName ?? message.room,
-    room_id: message.room,
-    sender: message.sender,
-    message: message.content,
-    timestamp: message.created_at,
-    target_agents: message.targets,
-    mentions: message.mentions,
-    thread_id: message.thread_id,
-  };
 }
