@@ -1,17 +1,7 @@
 /** Commands as data (name, arguments, options, examples, run) and the argv parsing that picks one and checks its input. */
 import { parseArgs } from 'node:util';
 import type { Context } from './context.js';
-import { UsageError } from './errors.js';
-
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  /** The placeholder help shows after a string option, e.g. `PORT` in `--port PORT`. */
-  value?: string;
-  description: string;
-}
-
-export type Values = Record<string, string | boolean | undefined>;
+import { GLOBAL_OPTIONS, type OptionSpec, type Values } from './options.js';
 
 export interface Input {
   values: Values;
@@ -33,13 +23,20 @@ export interface Command {
   run(context: Context, input: Input): Promise<void>;
 }
 
-export const GLOBAL_OPTIONS = {
-  url: { type: 'string', value: 'URL', description: 'The hub (default: $ROUNDTABLE_URL, else http://127.0.0.1:8004)' },
-  token: { type: 'string', value: 'TOKEN', description: 'Your API token (default: $ROUNDTABLE_TOKEN)' },
-  json: { type: 'boolean', description: 'Machine-readable output: JSON on stdout' },
-  help: { type: 'boolean', short: 'h', description: 'Show help; after a command, that command’s help' },
-  version: { type: 'boolean', description: 'Print the version' },
-} satisfies Record<string, OptionSpec>;
+/** Wrong command-line input: reported with the command's usage, exit status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  /** The command whose usage is shown; absent when no command could be told apart. */
+  readonly command: Command | undefined;
+  /** Without a command: the group whose help to point at, e.g. `token`. */
+  readonly group: string | undefined;
+
+  constructor(message: string, command?: Command, group?: string) {
+    super(message);
+    this.command = command;
+    this.group = group;
+  }
+}
 
 /** Global options that take a value: the word after them is not a command word. */
 const GLOBAL_VALUE_FLAGS = new Set(['--url', '--token']);

@@ -1,6 +1,6 @@
 /** What every command runs with: the global options resolved against the environment, and REST clients built from them. */
 import { RestClient, RoundtableError } from '@roundtable/client';
-import type { Values } from './command.js';
+import type { Values } from './options.js';
 import { CliError } from './errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8004';

@@ -1,5 +1,6 @@
 /** Help text: the global overview, one group's subcommands, and each command's usage, options and examples. */
-import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.js';
+import type { Command } from './command.js';
+import { GLOBAL_OPTIONS, type OptionSpec } from './options.js';
 
 const GLOBAL_EXAMPLES = [
   'roundtable serve --port 8004 --db ./data/roundtable.db',

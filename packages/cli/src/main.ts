@@ -1,7 +1,7 @@
 /** The `roundtable` entry point: picks the command, runs it, and turns every failure into a message and an exit status. */
 import { readFileSync } from 'node:fs';
 import { ClientClosedError, RoundtableError, TimeoutError } from '@roundtable/client';
-import { parseCommandLine, type Command } from './command.js';
+import { UsageError, parseCommandLine, type Command } from './command.js';
 import { accountCommands } from './commands/account.js';
 import { agentCommands } from './commands/agents.js';
 import { dumpCommands } from './commands/dump.js';
@@ -14,7 +14,7 @@ import { tailCommands } from './commands/tail.js';
 import { taskCommands } from './commands/tasks.js';
 import { tokenCommands } from './commands/token.js';
 import { Context } from './context.js';
-import { CliError, InterruptedError, UsageError } from './errors.js';
+import { CliError, InterruptedError } from './errors.js';
 import { commandHelp, globalHelp, groupHelp, usageLine } from './help.js';
 import { spinner } from './progress.js';
 

@@ -1,7 +1,7 @@
 /** `roundtable agent run CONFIG`: runs the agents of an agents file against any hub, each with its own token. */
 import { AgentConfigError, AgentStartError, loadAgentsFile, resolveSecret, startAgents } from '@roundtable/agents';
-import type { Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError, type Command } from '../command.js';
+import { CliError } from '../errors.js';
 import { dim, notice, warn } from '../output.js';
 import { progress } from '../progress.js';
 

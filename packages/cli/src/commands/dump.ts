@@ -5,8 +5,9 @@
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { stringOption, type Command, type OptionSpec, type Values } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError, stringOption, type Command } from '../command.js';
+import type { OptionSpec, Values } from '../options.js';
+import { CliError } from '../errors.js';
 import { notice } from '../output.js';
 import { spinner } from '../progress.js';
 

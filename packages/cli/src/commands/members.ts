@@ -1,7 +1,6 @@
 /** `roundtable members …`: list members with presence, create people and agents, disable and enable them. */
 import type { Member } from '@roundtable/client';
-import { handleArg, listOption, stringOption, type Command } from '../command.js';
-import { UsageError } from '../errors.js';
+import { UsageError, handleArg, listOption, stringOption, type Command } from '../command.js';
 import { notice, oneLine, print, printJson, printTable, warn } from '../output.js';
 import { progress } from '../progress.js';
 

@@ -1,7 +1,6 @@
 /** `roundtable send`: posts one message over REST, from the arguments or from stdin. */
 import type { MessageResult } from '@roundtable/client';
-import { handleArg, listOption, roomArg, stringOption, type Command } from '../command.js';
-import { UsageError } from '../errors.js';
+import { UsageError, handleArg, listOption, roomArg, stringOption, type Command } from '../command.js';
 import { readStdin } from '../input.js';
 import { print, printJson } from '../output.js';
 import { progress } from '../progress.js';

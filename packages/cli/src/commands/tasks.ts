@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { RoundtableClient, RoundtableError, TaskWorker, type Task } from '@roundtable/client';
-import { intOption, listOption, stringOption, type Command } from '../command.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError, intOption, listOption, stringOption, type Command } from '../command.js';
+import { CliError } from '../errors.js';
 import { clock, dim, notice, oneLine, print, printJson, printTable, warn } from '../output.js';
 import { progress } from '../progress.js';
 

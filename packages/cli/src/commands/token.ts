@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { RoundtableError, type Member } from '@roundtable/client';
 import type { ApiToken } from '@roundtable/protocol';
-import { handleArg, stringOption, type Command } from '../command.js';
+import { UsageError, handleArg, stringOption, type Command } from '../command.js';
 import type { Context } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { notice, print, printJson, printTable, warn } from '../output.js';
 import { progress } from '../progress.js';
 

@@ -3,11 +3,22 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { HostedAgents } from '../hosted-agents.js';
 import type { Hub } from '../core/hub.js';
 import type { Clock, RateLimiter } from '../core/ports.js';
+import type { RateLimit } from '../core/rate-limit.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { WsOptions } from './ws.js';
 
 export interface Closable {
   close(code: number, reason: string): void;
+}
+
+export interface WsOptions {
+  /** Largest frame accepted, in bytes; larger ones get `frame_too_large` and are dropped. */
+  maxFrameBytes: number;
+  /** Outgoing bytes a connection may have queued before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+  /** How long (ms) a connection may stay unauthenticated. */
+  authTimeoutMs: number;
+  /** Frames per connection. */
+  connectionRateLimit: RateLimit;
 }
 
 export interface TransportContext {

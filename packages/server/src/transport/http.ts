@@ -226,9 +226,3 @@ function toRequestError(error: FastifyError): HubError {
   }
   return toHubError(error);
 }
-
-/** The authenticated member of a request on a route that requires a token. */
-export function actorOf(request: FastifyRequest) {
-  if (!request.auth) throw new HubError('auth_required');
-  return request.auth.member;
-}

@@ -8,13 +8,13 @@ import {
   Limits,
   parseMentions,
   RequestSchemas,
-  type Message,
   type RequestType,
   type ResultMap,
 } from '@roundtable/protocol';
 import type { Hub } from '../core/hub.js';
 import type { MemberRecord } from '../core/ports.js';
 import { invalidParams, runRequest } from './requests.js';
+import { brief } from './views.js';
 
 export interface ToolContext {
   hub: Hub;
@@ -34,24 +34,6 @@ export interface McpTool {
 
 /** The longest a `wait_for_messages` may block: below common proxies' and clients' idle limits. */
 export const MAX_WAIT_S = 300;
-
-/** A message as a tool returns it: what an agent reads, without rendering details. */
-export function brief(message: Message) {
-  return {
-    id: message.id,
-    room: message.room,
-    seq: message.seq,
-    sender: message.sender,
-    sender_kind: message.sender_kind,
-    content: message.content,
-    thread_id: message.thread_id,
-    mentions: message.mentions,
-    targets: message.targets,
-    mention_all: message.mention_all,
-    status: message.status,
-    created_at: message.created_at,
-  };
-}
 
 function tool<S extends z.ZodObject>(
   name: string,

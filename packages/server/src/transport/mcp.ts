@@ -18,7 +18,8 @@ import { newId } from '../core/ids.js';
 import type { MemberRecord } from '../core/ports.js';
 import type { Session } from '../core/sessions.js';
 import type { Closable, TransportContext } from './context.js';
-import { argumentsFor, brief, TOOL_LIST, TOOLS_BY_NAME, type ToolContext } from './mcp-tools.js';
+import { argumentsFor, TOOL_LIST, TOOLS_BY_NAME, type ToolContext } from './mcp-tools.js';
+import { brief } from './views.js';
 
 type Sdk = typeof import('@modelcontextprotocol/sdk/types.js') & {
   Server: typeof import('@modelcontextprotocol/sdk/server/index.js').Server;

@@ -27,7 +27,7 @@ import {
 import { publicMember } from '../core/wire.js';
 import type { TokenRecord } from '../core/ports.js';
 import type { TransportContext } from './context.js';
-import { actorOf } from './http.js';
+import { actorOf } from './actor.js';
 
 const RoomParam = z.object({ room: RoomRef });
 const MessageParam = z.object({ id: Id });

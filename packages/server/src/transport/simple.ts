@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { Content, Handle, Limits, RoomRef } from '@roundtable/protocol';
 import { HubError } from '../core/hub-error.js';
 import type { TransportContext } from './context.js';
-import { actorOf } from './http.js';
-import { simpleMessage } from './ws.js';
+import { actorOf } from './actor.js';
+import { simpleMessage } from './views.js';
 
 /** `since` as an ISO time or as epoch seconds or milliseconds. */
 function parseSince(value: string | undefined): string | undefined {

@@ -9,22 +9,12 @@ import type { WebSocket } from 'ws';
 import { CloseCode, Cursors, type Message } from '@roundtable/protocol';
 import type { Authenticated, Hub } from '../core/hub.js';
 import { HubError, toHubError } from '../core/hub-error.js';
-import { TokenBucket, type RateLimit } from '../core/rate-limit.js';
+import { TokenBucket } from '../core/rate-limit.js';
 import type { Connection, Session } from '../core/sessions.js';
 import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
 import { parseUntrusted, requestIdOf, requireStorable } from './untrusted-json.js';
+import { simpleMessage } from './views.js';
 import type { TransportContext } from './context.js';
-
-export interface WsOptions {
-  /** Largest frame accepted, in bytes; larger ones get `frame_too_large` and are dropped. */
-  maxFrameBytes: number;
-  /** Outgoing bytes a connection may have queued before it is closed as a slow consumer. */
-  maxBufferedBytes: number;
-  /** How long (ms) a connection may stay unauthenticated. */
-  authTimeoutMs: number;
-  /** Frames per connection. */
-  connectionRateLimit: RateLimit;
-}
 
 /** The token from `Authorization: Bearer …` or, for browsers that cannot set headers, `?token=`. */
 export function tokenFrom(request: FastifyRequest): string | undefined {
@@ -473,21 +463,4 @@ class WsConnection implements Connection {
     if (event.room !== this.simpleRoom!.id || event.kind !== 'message.created') return undefined;
     return JSON.stringify(simpleMessage(event.data, this.simpleRoom!.name));
   }
-}
-
-/** A message in the shape the simple endpoints speak. */
-export function simpleMessage(message: Message, roomName: string | null | undefined) {
-  return {
-    type: 'message',
-    id: message.id,
-    seq: message.seq,
-    room: roomName ?? message.room,
-    room_id: message.room,
-    sender: message.sender,
-    message: message.content,
-    timestamp: message.created_at,
-    target_agents: message.targets,
-    mentions: message.mentions,
-    thread_id: message.thread_id,
-  };
 }
