@@ -99,9 +99,20 @@ export function inGeneral(more: Action[] = [], generalFields: Partial<RoomSummar
   );
 }
 
-/** An event of #general's log, as the SDK hands it over. */
+/**
+ * An event of #general's log, as the SDK hands it over. Its data is whatever the test gives, well
+ * formed or not (stored data is untrusted), so it is not held to the kind's declared shape.
+ */
 export function event(kind: EventKind, data: Record<string, unknown>, seq = 1): EventFrame {
-  return { type: 'event', room: 'general', seq, kind, at: '2025-01-01T00:00:00.000Z', actor: 'bob', data };
+  return {
+    type: 'event',
+    room: 'general',
+    seq,
+    kind,
+    at: '2025-01-01T00:00:00.000Z',
+    actor: 'bob',
+    data,
+  } as EventFrame;
 }
 
 export function seqs(messages: Message[] | undefined): number[] {

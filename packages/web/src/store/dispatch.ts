@@ -8,10 +8,8 @@ import type {
   Message,
   PresenceFrame,
   ReadReceiptFrame,
-  RoomSummary,
   StreamDeltaFrame,
   StreamPartFrame,
-  Task,
   TypingFrame,
 } from '@roundtable/protocol';
 import { num, record, text } from '../safe.js';
@@ -19,11 +17,12 @@ import type { Action } from './state.js';
 import type { TaskMove } from './tasks.js';
 
 export function eventAction(event: EventFrame): Action | undefined {
+  // The event's kind types its data, but stored data is untrusted: a missing one reads as empty.
   const data = record(event.data);
   switch (event.kind) {
     case 'message.created':
     case 'message.updated': {
-      const message = messageIn(data);
+      const message = messageIn(event.data);
       return message && { type: event.kind, message };
     }
     case 'message.deleted': {
@@ -44,18 +43,19 @@ export function eventAction(event: EventFrame): Action | undefined {
     case 'task.created':
     case 'task.updated': {
       // The board keeps the newest version of each task: one without an id or a version cannot be placed.
-      const task = record(data.task);
-      const [id, version] = [text(task.id), num(task.version)];
-      if (id === undefined || version === undefined) return undefined;
-      return { type: 'task.changed', id, version, task: task as unknown as Task };
+      const task = event.data?.task;
+      const fields = record(task);
+      const [id, version] = [text(fields.id), num(fields.version)];
+      if (!task || id === undefined || version === undefined) return undefined;
+      return { type: 'task.changed', id, version, task };
     }
     case 'task.deleted': {
       const id = text(data.id);
       return id === undefined ? undefined : { type: 'task.deleted', id };
     }
     case 'room.updated': {
-      const room = record(data.room) as Partial<RoomSummary>;
-      return text(room.id) === undefined ? undefined : { type: 'room.updated', room };
+      const room = identified(event.data?.room, (fields) => text(fields.id) !== undefined);
+      return room && { type: 'room.updated', room };
     }
     default:
       return undefined;
@@ -63,15 +63,26 @@ export function eventAction(event: EventFrame): Action | undefined {
 }
 
 /** What identifies a message in an event: without an id, a room and a seq, the event is ignored. */
-function messageIn(data: Record<string, unknown>): Message | undefined {
-  const identified = text(data.id) !== undefined && text(data.room) !== undefined && num(data.seq) !== undefined;
-  return identified ? (data as unknown as Message) : undefined;
+function messageIn(message: Message | undefined): Message | undefined {
+  return identified(
+    message,
+    (fields) => text(fields.id) !== undefined && text(fields.room) !== undefined && num(fields.seq) !== undefined,
+  );
+}
+
+/** The value, if it is an object whose fields pass `check`: what identifies it is checked, the rest is read defensively where shown. */
+function identified<T extends object>(
+  value: T | null | undefined,
+  check: (fields: Record<string, unknown>) => boolean,
+): T | undefined {
+  return typeof value === 'object' && value !== null && check(record(value)) ? value : undefined;
 }
 
 /** A move of the task `taskId`, when this event of its room's log is one. */
 export function taskMoveOf(event: EventFrame, taskId: string): TaskMove | undefined {
+  if (event.kind !== 'task.created' && event.kind !== 'task.updated') return undefined;
   const data = record(event.data);
-  if (!event.kind.startsWith('task.') || record(data.task).id !== taskId) return undefined;
+  if (record(data.task).id !== taskId) return undefined;
   return {
     seq: event.seq,
     at: event.at,

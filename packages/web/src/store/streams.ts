@@ -4,7 +4,7 @@
  * is that content followed by the deltas after it.
  */
 import type { Message, MessagePart } from '@roundtable/protocol';
-import { list, num, record, text } from '../safe.js';
+import { num, record, text } from '../safe.js';
 import type { Action, ChatState } from './state.js';
 
 export type StreamAction =
@@ -51,8 +51,9 @@ export function streamedText(message: Message, deltas: string[] | undefined): st
 }
 
 /** A tool call replaces the one with its id where it stands, or comes last; the other parts stay as they came. */
-export function withPart(parts: unknown, part: MessagePart): MessagePart[] {
-  const current = list(parts) as MessagePart[];
+export function withPart(parts: MessagePart[] | undefined, part: MessagePart): MessagePart[] {
+  // Stored parts are untrusted: anything but a list counts as none.
+  const current = Array.isArray(parts) ? parts : [];
   const same = (existing: MessagePart) => record(existing).id === part.id;
   return current.some(same) ? current.map((existing) => (same(existing) ? part : existing)) : [...current, part];
 }
