@@ -3,7 +3,6 @@ import {
   CloseCode,
   type CreateRoomParams,
   type Cursors,
-  type ErrorCode,
   type FileReservation,
   type ErrorFrame,
   type EventFrame,
@@ -13,8 +12,6 @@ import {
   type Message,
   type Note,
   type MessageResult,
-  type PresenceFrame,
-  type ReadReceiptFrame,
   type ReadyFrame,
   type RequestParams,
   type RequestType,
@@ -22,141 +19,32 @@ import {
   type Room,
   type RoomMember,
   type RoomSummary,
-  type ServerFrame,
-  type StreamDeltaFrame,
-  type StreamPartFrame,
-  type SyncedFrame,
   type Task,
-  type TaskAssignedFrame,
   type TaskClaim,
   type TaskVerdict,
-  type TypingFrame,
 } from '@roundtable/protocol';
-import { Backoff } from './backoff.js';
-import { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
-import { ClientClosedError, ConnectionLostError, RoundtableError, TimeoutError } from './errors.js';
+import { ResumeCursors } from './cursors.js';
+import { Emitter, type Listener } from './emitter.js';
+import { ClientClosedError, RoundtableError } from './errors.js';
+import type { ClientEvents, ConnectionState } from './events.js';
+import { FrameReader } from './frames.js';
+import {
+  consoleLogger,
+  type ClientOptions,
+  type HistoryOptions,
+  type Logger,
+  type RequestOptions,
+  type SendOptions,
+  type StreamOptions,
+} from './options.js';
+import { finalFailure, Reconnect } from './reconnect.js';
+import { PendingRequests } from './requests.js';
 import { loadWebSocket, SocketState, webSocketUrl, type WebSocketConstructor, type WebSocketLike } from './socket.js';
-import { MessageStream, type StreamHost } from './stream.js';
+import { LiveStreams, type MessageStream, type StreamHost } from './stream.js';
 import { Watchdog } from './watchdog.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface ClientEvents {
-  /** Every authenticated (re)connection; the first one also resolves `connect()`. */
-  ready: ReadyFrame;
-  /** Every room-log event, once: replays that overlap what was already seen are dropped. */
-  event: EventFrame;
-  /** `message.created` events, with their data as the message. */
-  message: Message;
-  'message.updated': Message;
-  /** A resumed room has caught up: what follows is live. */
-  synced: SyncedFrame;
-  delta: StreamDeltaFrame;
-  /** A streaming message's tool call as it is now (running, then done). */
-  part: StreamPartFrame;
-  typing: TypingFrame;
-  presence: PresenceFrame;
-  read: ReadReceiptFrame;
-  /** A task the hub claimed for this client as a registered worker (see `registerWorker`). */
-  'task.assigned': TaskAssignedFrame;
-  /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
-  error: RoundtableError;
-  state: ConnectionState;
-  close: { code: number; reason: string };
-}
-
-export interface Logger {
-  warn(message: string, extra?: unknown): void;
-}
-
-export interface ClientOptions {
-  /** The hub's base URL, `http(s)://host:port` (`ws(s)://` also works); the client connects to `<url>/ws`. */
-  url: string;
-  /** Sent in the auth frame. */
-  token?: string;
-  /** Cursors saved by an earlier run (see `cursors()`): the first connect resumes those rooms from there. */
-  cursors?: Cursors;
-  /** WebSocket implementation. Default: the global one, else `ws`, imported on first connect. */
-  WebSocket?: WebSocketConstructor;
-  /** Ceiling of the first reconnect delay, in ms; it doubles per failed attempt. Default 250. */
-  reconnectBaseMs?: number;
-  /** Largest reconnect delay ceiling, in ms. Default 10,000. */
-  reconnectMaxMs?: number;
-  /** How long a request may wait for its answer, time queued while disconnected included, in ms. Default 30,000; 0 disables. */
-  requestTimeoutMs?: number;
-  /** How long an attempt may take from opening the socket to `ready` before it is abandoned and retried, in ms. Default 15,000; 0 disables. */
-  connectTimeoutMs?: number;
-  /** Where reconnects and unreadable frames are reported. Default: console. */
-  logger?: Logger;
-  /** Receives what event listeners throw or reject with. Default: console.error. */
-  onListenerError?: ListenerErrorHandler;
-}
-
-export interface RequestOptions {
-  /** Overrides `requestTimeoutMs` for this request, in ms; 0 disables. */
-  timeoutMs?: number;
-}
-
-export type SendOptions = Omit<RequestParams<'send'>, 'room' | 'content'>;
-export type StreamOptions = Omit<RequestParams<'stream.start'>, 'room'>;
-export type HistoryOptions = Omit<RequestParams<'history'>, 'room'>;
-
-interface Pending {
-  /** Serialized once, so a re-send after a reconnect repeats it exactly, client_id included. */
-  readonly frame: string;
-  readonly type?: RequestType;
-  /** Written to a socket that then dropped: whether it took effect is unknown. */
-  written?: boolean;
-  /** Absent for fire-and-forget frames, which leave the queue once written. */
-  readonly resolve?: (result: unknown) => void;
-  readonly reject?: (error: Error) => void;
-  readonly timer?: ReturnType<typeof setTimeout>;
-}
-
-/** Close codes after which reconnecting with the same token cannot succeed. */
-const FINAL_CLOSE: Partial<Record<number, ErrorCode>> = {
-  [CloseCode.Unauthorized]: 'auth_failed',
-  [CloseCode.Forbidden]: 'member_disabled',
-};
-/** Answers to the auth frame after which reconnecting with the same token cannot succeed. */
-const FINAL_AUTH_ERRORS = new Set<ErrorCode>(['auth_required', 'auth_failed', 'member_disabled']);
-/**
- * Requests that may be repeated after a dropped connection without doing anything twice: reads,
- * set-like changes, and sends carrying a client_id. Any other request that was written before a
- * drop is rejected with ConnectionLostError, since the client cannot know whether it took effect.
- */
-const SAFE_TO_REPEAT = new Set<RequestType>([
-  'ping',
-  'send',
-  'stream.start',
-  'history',
-  'sync',
-  'message.get',
-  'rooms.list',
-  'room.direct',
-  'room.join',
-  'room.invite',
-  'room.members',
-  'room.settings',
-  'room.update',
-  'members.list',
-  'read',
-  'react',
-  'unreact',
-  'presence',
-  'edit',
-  'delete',
-  'task.create',
-  'task.get',
-  'task.list',
-  'task.heartbeat',
-]);
 /** Codes reported in `close` events for connections the client ended itself. */
 const LocalClose = { Normal: 1000, Abnormal: 1006 } as const;
-
-const consoleLogger: Logger = {
-  warn: (message, extra) => (extra === undefined ? console.warn(message) : console.warn(message, extra)),
-};
 
 export class RoundtableClient implements StreamHost {
   private readonly url: string;
@@ -166,13 +54,12 @@ export class RoundtableClient implements StreamHost {
   private readonly connectTimeoutMs: number;
   private readonly logger: Logger;
   private readonly emitter: Emitter<ClientEvents>;
-  private readonly backoff: Backoff;
+  private readonly reconnect: Reconnect;
   private readonly watchdog: Watchdog;
-  private readonly cursorMap: Map<string, number>;
-  /** Requests awaiting an answer and frames awaiting a connection, in the order they were made. */
-  private readonly pending = new Map<string, Pending>();
-  /** Live streams by message id, so a cancel seen in the room log can abort the producer. */
-  private readonly streams = new Map<string, AbortController>();
+  private readonly resume: ResumeCursors;
+  private readonly reader: FrameReader;
+  private readonly pending = new PendingRequests();
+  private readonly streams = new LiveStreams();
   private socket: WebSocketLike | undefined;
   /** Set once the current socket got `ready`: only then may requests be written to it. */
   private authed = false;
@@ -186,7 +73,6 @@ export class RoundtableClient implements StreamHost {
   private lastReady: ReadyFrame | undefined;
   private readyPromise: Promise<ReadyFrame> | undefined;
   private settleReady: { resolve(frame: ReadyFrame): void; reject(error: Error): void } | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ClientOptions) {
@@ -197,14 +83,30 @@ export class RoundtableClient implements StreamHost {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
     this.logger = options.logger ?? consoleLogger;
     this.emitter = new Emitter(options.onListenerError);
-    this.backoff = new Backoff({ baseMs: options.reconnectBaseMs, maxMs: options.reconnectMaxMs });
-    this.cursorMap = new Map(Object.entries(options.cursors ?? {}));
+    this.reconnect = new Reconnect(
+      { baseMs: options.reconnectBaseMs, maxMs: options.reconnectMaxMs },
+      this.logger,
+      () => void this.open(),
+    );
+    this.resume = new ResumeCursors(options.cursors);
     this.watchdog = new Watchdog({
-      ping: () => {
-        if (this.authed && this.socket) this.socket.send(JSON.stringify({ type: 'ping', id: this.nextId() }));
-      },
+      ping: () => this.writable()?.send(JSON.stringify({ type: 'ping', id: this.nextId() })),
       dead: () => this.disconnect(LocalClose.Abnormal, 'the hub stopped answering'),
     });
+    this.reader = new FrameReader(
+      {
+        event: (frame) => this.receiveEvent(frame),
+        ack: (frame) => this.pending.ack(frame.id, frame.result),
+        error: (frame) => this.receiveError(frame),
+        ready: (frame) => this.receiveReady(frame),
+        synced: (frame) => {
+          this.resume.advance(frame.room, frame.seq);
+          this.emitter.emit('synced', frame);
+        },
+      },
+      this.emitter,
+      this.logger,
+    );
   }
 
   get state(): ConnectionState {
@@ -226,7 +128,7 @@ export class RoundtableClient implements StreamHost {
 
   /** The last seq seen per room id; save it to resume a later run through the `cursors` option. */
   cursors(): Cursors {
-    return Object.fromEntries(this.cursorMap);
+    return this.resume.snapshot();
   }
 
   /**
@@ -277,29 +179,7 @@ export class RoundtableClient implements StreamHost {
     if (this.stopped) return Promise.reject(new ClientClosedError('The client is closed: call connect() first'));
     const id = this.nextId();
     const frame = JSON.stringify({ ...params, type, id });
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    return new Promise<ResultMap[T]>((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              this.pending.delete(id);
-              reject(new TimeoutError(type, timeoutMs));
-            }, timeoutMs)
-          : undefined;
-      const entry: Pending = {
-        frame,
-        type,
-        resolve: resolve as (result: unknown) => void,
-        reject,
-        timer,
-        written: false,
-      };
-      this.pending.set(id, entry);
-      if (this.authed && this.socket) {
-        this.socket.send(frame);
-        entry.written = true;
-      }
-    });
+    return this.pending.add(id, type, frame, options.timeoutMs ?? this.requestTimeoutMs, this.writable());
   }
 
   /**
@@ -309,8 +189,9 @@ export class RoundtableClient implements StreamHost {
   notify<T extends RequestType>(type: T, params: RequestParams<T>): void {
     if (this.stopped) return;
     const frame = JSON.stringify({ ...params, type });
-    if (this.authed && this.socket) this.socket.send(frame);
-    else this.pending.set(this.nextId(), { frame });
+    const socket = this.writable();
+    if (socket) socket.send(frame);
+    else this.pending.queue(this.nextId(), frame);
   }
 
   /** A client_id is generated unless given, so a re-send after a reconnect cannot post twice. */
@@ -433,9 +314,7 @@ export class RoundtableClient implements StreamHost {
   async startStream(room: string, options: StreamOptions = {}): Promise<MessageStream> {
     const client_id = options.client_id ?? newClientId();
     const { message } = await this.request('stream.start', { ...options, room, client_id });
-    const controller = new AbortController();
-    this.streams.set(message.id, controller);
-    return new MessageStream(this, message, controller, () => this.streams.delete(message.id));
+    return this.streams.start(this, message);
   }
 
   /** A client_id is generated unless given, so a re-send after a reconnect cannot create the task twice. */
@@ -527,6 +406,11 @@ export class RoundtableClient implements StreamHost {
     return (++this.lastId).toString(36);
   }
 
+  /** The socket requests may be written to now, if any. */
+  private writable(): WebSocketLike | undefined {
+    return this.authed ? this.socket : undefined;
+  }
+
   private setState(state: ConnectionState): void {
     if (state === this.current) return;
     this.current = state;
@@ -558,7 +442,9 @@ export class RoundtableClient implements StreamHost {
       if (socket === this.socket) this.authenticate(socket);
     };
     socket.onmessage = (event) => {
-      if (socket === this.socket) this.receive(event.data);
+      if (socket !== this.socket) return;
+      this.watchdog.seen();
+      this.reader.read(event.data);
     };
     socket.onclose = (event) => {
       if (socket === this.socket) this.disconnect(event.code, event.reason);
@@ -576,98 +462,18 @@ export class RoundtableClient implements StreamHost {
 
   private authenticate(socket: WebSocketLike): void {
     this.authId = this.nextId();
-    const resume = Object.fromEntries(this.cursorMap);
+    const resume = this.resume.snapshot();
     socket.send(JSON.stringify({ type: 'auth', id: this.authId, token: this.token, resume }));
   }
 
-  private receive(data: unknown): void {
-    this.watchdog.seen();
-    if (typeof data !== 'string') {
-      this.logger.warn('roundtable: ignored a binary frame');
-      return;
-    }
-    let frame: ServerFrame;
-    try {
-      frame = JSON.parse(data) as ServerFrame;
-    } catch (error) {
-      this.logger.warn('roundtable: ignored a frame that is not JSON', error);
-      return;
-    }
-    if (typeof frame !== 'object' || frame === null) {
-      this.logger.warn('roundtable: ignored a frame that is not an object');
-      return;
-    }
-    // A malformed frame (a damaged stored row, a newer hub) is skipped, never thrown into the socket's handler.
-    try {
-      this.dispatch(frame);
-    } catch (error) {
-      this.logger.warn(`roundtable: ignored a ${String(frame.type)} frame it could not read`, error);
-    }
-  }
-
-  private dispatch(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'event':
-        this.receiveEvent(frame);
-        return;
-      case 'ack':
-        // Acks nobody waits for are expected: the auth ack (the ready frame is authoritative),
-        // watchdog pings, and requests that already timed out.
-        this.take(frame.id)?.resolve?.(frame.result);
-        return;
-      case 'error':
-        this.receiveError(frame);
-        return;
-      case 'ready':
-        this.receiveReady(frame);
-        return;
-      case 'synced': {
-        const cursor = this.cursorMap.get(frame.room);
-        if (cursor === undefined || frame.seq > cursor) this.cursorMap.set(frame.room, frame.seq);
-        this.emitter.emit('synced', frame);
-        return;
-      }
-      case 'stream.delta':
-        this.emitter.emit('delta', frame);
-        return;
-      case 'stream.part':
-        this.emitter.emit('part', frame);
-        return;
-      case 'typing':
-        this.emitter.emit('typing', frame);
-        return;
-      case 'presence':
-        this.emitter.emit('presence', frame);
-        return;
-      case 'read':
-        this.emitter.emit('read', frame);
-        return;
-      case 'task.assigned':
-        this.emitter.emit('task.assigned', frame);
-        return;
-      default:
-        // A newer hub may push frames this SDK does not know; they are safe to skip.
-        this.logger.warn(
-          `roundtable: ignored an unknown frame type ${JSON.stringify((frame as { type: unknown }).type)}`,
-        );
-    }
-  }
-
   private receiveEvent(frame: EventFrame): void {
-    // Replays overlap live delivery around a reconnect; the cursor makes each event count once.
-    // Gaps are normal (agents only receive what is addressed to them), so they are never an error.
-    const cursor = this.cursorMap.get(frame.room);
-    if (cursor !== undefined && frame.seq <= cursor) return;
-    this.cursorMap.set(frame.room, frame.seq);
+    if (!this.resume.advance(frame.room, frame.seq)) return;
     this.emitter.emit('event', frame);
     if (frame.kind === 'message.created') {
       this.emitter.emit('message', frame.data);
     } else if (frame.kind === 'message.updated') {
       const message = frame.data;
-      if (message?.status === 'cancelled' || message?.status === 'error') {
-        this.streams.get(message.id)?.abort(new Error(`The stream ended with status ${message.status}`));
-        this.streams.delete(message.id);
-      }
+      this.streams.updated(message);
       this.emitter.emit('message.updated', message);
     }
   }
@@ -679,14 +485,14 @@ export class RoundtableClient implements StreamHost {
       this.disconnect(LocalClose.Normal, error.message, error);
       return;
     }
-    if (id === undefined || !this.pending.get(id)?.reject) {
+    if (id === undefined || !this.pending.awaits(id)) {
       this.emitter.emit('error', error);
       return;
     }
     // The hub is draining and will close this connection; the request is re-sent to whichever
     // instance the reconnect reaches.
     if (error.code === 'shutting_down') return;
-    this.take(id)?.reject?.(error);
+    this.pending.reject(id, error);
   }
 
   private receiveReady(frame: ReadyFrame): void {
@@ -695,18 +501,10 @@ export class RoundtableClient implements StreamHost {
     clearTimeout(this.connectTimer);
     this.authed = true;
     this.lastReady = frame;
-    this.backoff.reset();
-    // Rooms without a cursor start live now; recording where "now" is lets the next reconnect
-    // resume them too, instead of silently skipping what they missed while disconnected.
-    for (const room of frame.rooms) {
-      if (!this.cursorMap.has(room.id)) this.cursorMap.set(room.id, room.last_seq);
-    }
+    this.reconnect.reset();
+    this.resume.startLive(frame.rooms);
     this.watchdog.start(frame.server.heartbeat_ms);
-    for (const [key, entry] of this.pending) {
-      socket.send(entry.frame);
-      entry.written = true;
-      if (!entry.resolve) this.pending.delete(key);
-    }
+    this.pending.flush(socket);
     this.setState('open');
     this.emitter.emit('ready', frame);
     this.settleReady?.resolve(frame);
@@ -724,13 +522,13 @@ export class RoundtableClient implements StreamHost {
     }
     this.emitter.emit('close', { code, reason });
     if (this.stopped) return;
-    this.rejectUnrepeatable();
-    const final = cause && FINAL_AUTH_ERRORS.has(cause.code) ? cause : finalCloseError(code, reason);
+    this.pending.rejectUnrepeatable();
+    const final = finalFailure(code, reason, cause);
     if (final) {
       this.fail(final);
       return;
     }
-    if (code === CloseCode.MessageTooBig) this.rejectLargest();
+    if (code === CloseCode.MessageTooBig) this.pending.rejectLargest();
     this.scheduleReconnect(cause?.retryAfterMs ?? 0, `connection closed (${code}${reason ? ` ${reason}` : ''})`);
   }
 
@@ -743,12 +541,7 @@ export class RoundtableClient implements StreamHost {
   }
 
   private scheduleReconnect(minDelayMs: number, why: string): void {
-    const delay = Math.max(this.backoff.next(), minDelayMs);
-    this.logger.warn(`roundtable: ${why}; reconnecting in ${delay} ms`);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.open();
-    }, delay);
+    this.reconnect.schedule(minDelayMs, why);
     this.setState('reconnecting');
   }
 
@@ -757,17 +550,12 @@ export class RoundtableClient implements StreamHost {
     this.stopped = true;
     this.attempt++;
     this.forgetSocket();
-    clearTimeout(this.reconnectTimer);
+    this.reconnect.cancel();
     this.settleReady?.reject(error);
     this.settleReady = undefined;
     this.readyPromise = undefined;
-    for (const entry of this.pending.values()) {
-      clearTimeout(entry.timer);
-      entry.reject?.(error);
-    }
-    this.pending.clear();
-    for (const controller of this.streams.values()) controller.abort(error);
-    this.streams.clear();
+    this.pending.rejectAll(error);
+    this.streams.abortAll(error);
   }
 
   private fail(error: RoundtableError): void {
@@ -775,43 +563,6 @@ export class RoundtableClient implements StreamHost {
     this.emitter.emit('error', error);
     this.setState('closed');
   }
-
-  /**
-   * The hub closed with 1009 because a frame passed its size cap. The largest pending request is
-   * at least as large as the culprit, so it is over the cap too: re-sending it would loop forever.
-   */
-  private rejectLargest(): void {
-    let largestId: string | undefined;
-    let largestSize = -1;
-    for (const [id, entry] of this.pending) {
-      if (entry.reject && entry.frame.length > largestSize) {
-        largestId = id;
-        largestSize = entry.frame.length;
-      }
-    }
-    if (largestId !== undefined) this.take(largestId)?.reject?.(new RoundtableError('frame_too_large'));
-  }
-
-  private rejectUnrepeatable(): void {
-    for (const [id, entry] of this.pending) {
-      if (entry.written && entry.type && !SAFE_TO_REPEAT.has(entry.type)) {
-        this.take(id)?.reject?.(new ConnectionLostError(entry.type));
-      }
-    }
-  }
-
-  private take(id: string): Pending | undefined {
-    const entry = this.pending.get(id);
-    if (!entry) return undefined;
-    this.pending.delete(id);
-    clearTimeout(entry.timer);
-    return entry;
-  }
-}
-
-function finalCloseError(code: number, reason: string): RoundtableError | undefined {
-  const errorCode = FINAL_CLOSE[code];
-  return errorCode === undefined ? undefined : new RoundtableError(errorCode, reason || undefined);
 }
 
 /** A fresh client_id. randomUUID exists only in secure contexts, and a hub served over plain http on a LAN is not one. */

@@ -1,16 +1,7 @@
 /** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
-export {
-  newClientId,
-  RoundtableClient,
-  type ClientEvents,
-  type ClientOptions,
-  type ConnectionState,
-  type HistoryOptions,
-  type Logger,
-  type RequestOptions,
-  type SendOptions,
-  type StreamOptions,
-} from './client.js';
+export { newClientId, RoundtableClient } from './client.js';
+export type { ClientEvents, ConnectionState } from './events.js';
+export type { ClientOptions, HistoryOptions, Logger, RequestOptions, SendOptions, StreamOptions } from './options.js';
 export { MessageStream, type StreamDone } from './stream.js';
 export { TaskWorker, type TaskContext, type TaskHandler, type TaskWorkerOptions } from './worker.js';
 export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';

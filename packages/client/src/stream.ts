@@ -17,7 +17,7 @@ export class MessageStream {
   private readonly onEnd: () => void;
   private ended = false;
 
-  /** Made by `RoundtableClient.startStream`, which owns the controller so it can abort on a cancel from elsewhere. */
+  /** Made by `LiveStreams.start`, which owns the controller so it can abort on a cancel from elsewhere. */
   constructor(host: StreamHost, message: Message, controller: AbortController, onEnd: () => void) {
     this.host = host;
     this.message = message;
@@ -81,5 +81,29 @@ export class MessageStream {
     this.ended = true;
     this.onEnd();
     return (await answer).message;
+  }
+}
+
+/** The client's streams still running, by message id, so a cancel seen in the room log can abort the producer. */
+export class LiveStreams {
+  private readonly controllers = new Map<string, AbortController>();
+
+  start(host: StreamHost, message: Message): MessageStream {
+    const controller = new AbortController();
+    this.controllers.set(message.id, controller);
+    return new MessageStream(host, message, controller, () => this.controllers.delete(message.id));
+  }
+
+  /** A message as the room log now has it: the stream ends here too once someone else cancelled it or it failed. */
+  updated(message: Message): void {
+    if (message?.status === 'cancelled' || message?.status === 'error') {
+      this.controllers.get(message.id)?.abort(new Error(`The stream ended with status ${message.status}`));
+      this.controllers.delete(message.id);
+    }
+  }
+
+  abortAll(error: Error): void {
+    for (const controller of this.controllers.values()) controller.abort(error);
+    this.controllers.clear();
   }
 }

@@ -108,7 +108,7 @@ if (skip) {
             addressed: [],
             wake: [],
           },
-          (message) => ({ kind: 'message.created', actor: 'ada', at, data: { id: message.id }, agents: null }),
+          (message) => ({ kind: 'message.created', actor: 'ada', at, data: message, agents: null }),
         );
       // 300 sends from two "instances", half of them repeating a client_id already used by the other.
       const results = await Promise.all(Array.from({ length: 300 }, (_, i) => send(i % 2 === 0 ? first : second, i)));

@@ -1,0 +1,40 @@
+/** What a RoundtableClient tells its listeners, by event name. */
+import type {
+  EventFrame,
+  Message,
+  PresenceFrame,
+  ReadReceiptFrame,
+  ReadyFrame,
+  StreamDeltaFrame,
+  StreamPartFrame,
+  SyncedFrame,
+  TaskAssignedFrame,
+  TypingFrame,
+} from '@roundtable/protocol';
+import type { RoundtableError } from './errors.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientEvents {
+  /** Every authenticated (re)connection; the first one also resolves `connect()`. */
+  ready: ReadyFrame;
+  /** Every room-log event, once: replays that overlap what was already seen are dropped. */
+  event: EventFrame;
+  /** `message.created` events, with their data as the message. */
+  message: Message;
+  'message.updated': Message;
+  /** A resumed room has caught up: what follows is live. */
+  synced: SyncedFrame;
+  delta: StreamDeltaFrame;
+  /** A streaming message's tool call as it is now (running, then done). */
+  part: StreamPartFrame;
+  typing: TypingFrame;
+  presence: PresenceFrame;
+  read: ReadReceiptFrame;
+  /** A task the hub claimed for this client as a registered worker (see `registerWorker`). */
+  'task.assigned': TaskAssignedFrame;
+  /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
+  error: RoundtableError;
+  state: ConnectionState;
+  close: { code: number; reason: string };
+}

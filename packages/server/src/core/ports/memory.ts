@@ -1,0 +1,31 @@
+/** The memory slice of the Store: word search over messages, and the notes members keep for themselves. */
+import type { Message } from '@roundtable/protocol';
+
+/** A word search: `terms` are lowercased words; a match has any of them, the more and the rarer the better. */
+export interface SearchQuery {
+  terms: string[];
+  limit: number;
+  /** The present, ISO: the score halves for every 30 days of age. */
+  now: string;
+}
+
+/** Messages that are complete and not deleted, in these rooms. */
+export interface MessageSearch extends SearchQuery {
+  roomIds: string[];
+}
+
+export interface NoteRecord {
+  id: string;
+  member_id: string;
+  room_id: string | null;
+  content: string;
+  created_at: string;
+}
+
+export interface MemoryStore {
+  /** Best first: relevance over recency (score > 0, higher is better). Deleted rooms are never searched. */
+  searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>>;
+  insertNote(note: NoteRecord): Promise<NoteRecord>;
+  /** One member's notes, best first, scored as `searchMessages` scores. */
+  searchNotes(memberId: string, query: SearchQuery): Promise<Array<{ note: NoteRecord; score: number }>>;
+}

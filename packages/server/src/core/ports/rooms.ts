@@ -1,0 +1,69 @@
+/** The rooms slice of the Store: rooms, who is in them, and how far each member has read. */
+import type { ListenMode, NotifyLevel, RoomKind, RoomSummary } from '@roundtable/protocol';
+import type { EventDraft, StoredEvent } from './log.js';
+
+export interface RoomRecord {
+  id: string;
+  name: string | null;
+  kind: RoomKind;
+  topic: string;
+  created_by: string;
+  created_at: string;
+  archived_at: string | null;
+  last_seq: number;
+  agent_depth_limit: number;
+  direct_key: string | null;
+  member_count: number;
+  /** A conversation's title. */
+  title: string | null;
+  /** A deleted conversation: hidden from everyone, its rows kept. */
+  deleted_at: string | null;
+}
+
+export interface MembershipRecord {
+  room_id: string;
+  member_id: string;
+  role: 'owner' | 'member';
+  joined_at: string;
+  read_seq: number;
+  notify: NotifyLevel;
+  listen: ListenMode;
+}
+
+export type MembershipPatch = Partial<Pick<MembershipRecord, 'notify' | 'listen'>>;
+
+export interface RoomsStore {
+  createRoom(
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
+    members: Omit<MembershipRecord, 'read_seq'>[],
+    joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
+  ): Promise<{ room: RoomRecord; events: StoredEvent[] }>;
+  roomById(id: string): Promise<RoomRecord | undefined>;
+  roomByName(name: string): Promise<RoomRecord | undefined>;
+  roomByDirectKey(key: string): Promise<RoomRecord | undefined>;
+  updateRoom(
+    id: string,
+    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at' | 'title' | 'deleted_at'>>,
+    event: (room: RoomRecord) => EventDraft,
+  ): Promise<{ room: RoomRecord; event: StoredEvent }>;
+  listPublicRooms(): Promise<RoomRecord[]>;
+  /** Messages of a room that are not deleted. */
+  countMessages(roomId: string): Promise<number>;
+  listRoomsOf(memberId: string): Promise<RoomSummary[]>;
+  roomIdsOf(memberId: string): Promise<string[]>;
+
+  membership(roomId: string, memberId: string): Promise<MembershipRecord | undefined>;
+  roomMembers(roomId: string): Promise<MembershipRecord[]>;
+  addMembership(
+    membership: Omit<MembershipRecord, 'read_seq'>,
+    event: EventDraft,
+  ): Promise<{ added: boolean; event?: StoredEvent }>;
+  removeMembership(
+    roomId: string,
+    memberId: string,
+    event: EventDraft,
+  ): Promise<{ removed: boolean; event?: StoredEvent }>;
+  updateMembership(roomId: string, memberId: string, patch: MembershipPatch): Promise<MembershipRecord | undefined>;
+  /** Moves the read cursor forward only; returns the cursor in force. */
+  markRead(roomId: string, memberId: string, seq: number): Promise<number | undefined>;
+}

@@ -1,0 +1,72 @@
+/** Export and import: every table read in key order, a page at a time, and written back skipping rows already present. */
+import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
+import type { DumpStore } from '../../core/ports.js';
+import { decode, encode, type Dialect } from './dialect.js';
+import { changes, rows, type Params, type SqlDriver, type Step } from './step.js';
+
+/** Rows read or written at once by dump and restore. */
+const DUMP_PAGE = 1_000;
+
+/** One page of `table`: of one room when `params.room` is set, and after the key values `last`, by keyset. */
+function pageSql(table: TableSpec, params: Params, last: unknown[] | undefined): string {
+  const where: string[] = [];
+  if (params.room !== undefined) where.push(table.roomFilter!);
+  if (last) {
+    where.push(`(${table.key.join(', ')}) > (${table.key.map((_, i) => `@k${i}`).join(', ')})`);
+    last.forEach((value, i) => (params[`k${i}`] = value));
+  }
+  const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return `SELECT * FROM ${table.name} ${clause} ORDER BY ${table.key.join(', ')} LIMIT @limit`;
+}
+
+export function dumpStore(db: SqlDriver, d: Dialect): DumpStore {
+  return {
+    async *dump(roomId) {
+      for (const table of TABLES) {
+        if (roomId !== undefined && !table.roomFilter) continue;
+        let last: unknown[] | undefined;
+        for (;;) {
+          const params: Params = { room: roomId, limit: DUMP_PAGE };
+          const page = await db.read(rows, pageSql(table, params, last), params);
+          for (const stored of page) yield { table: table.name, row: decode(d, table, stored) };
+          if (page.length < DUMP_PAGE) break;
+          last = table.key.map((key) => page.at(-1)![key]);
+        }
+      }
+    },
+
+    async restore(records, onProgress) {
+      const columns = new Map<string, Set<string>>();
+      for (const column of await db.read(rows, d.columns)) {
+        const table = columns.get(column.table_name as string) ?? new Set<string>();
+        table.add(column.column_name as string);
+        columns.set(column.table_name as string, table);
+      }
+      let written = 0;
+      let batch: DumpRecord[] = [];
+      const flush = async () => {
+        written += await db.transaction(insertRecords, d, columns, batch);
+        batch = [];
+        onProgress?.(written);
+      };
+      for await (const record of records) {
+        batch.push(record);
+        if (batch.length >= DUMP_PAGE) await flush();
+      }
+      await flush();
+      return written;
+    },
+  };
+}
+
+/** Writes the columns the store has, of each record; returns how many rows were new. */
+function* insertRecords(d: Dialect, columns: Map<string, Set<string>>, records: DumpRecord[]): Step<number> {
+  let inserted = 0;
+  for (const { table, row } of records) {
+    const keys = Object.keys(row).filter((key) => columns.get(table)!.has(key));
+    const values = encode(d, TABLE_BY_NAME.get(table)!, row);
+    const sql = d.insertIgnore(`${table} (${keys.join(', ')})`, `VALUES (${keys.map((key) => `@${key}`).join(', ')})`);
+    inserted += yield* changes(sql, Object.fromEntries(keys.map((key) => [key, values[key]])));
+  }
+  return inserted;
+}

@@ -1,0 +1,146 @@
+/**
+ * Runs the store's steps on better-sqlite3: reads at once, and every write of one event-loop tick
+ * in a single transaction, so that durable commits do not cost throughput. Statements are prepared
+ * once and kept: preparing costs more than running most of them.
+ */
+import type Database from 'better-sqlite3';
+import { HubError } from '../../core/hub-error.js';
+import { ReadinessProbe } from '../readiness-probe.js';
+import { enqueue, failAll, probeWrite, settle, type Outcome, type QueuedWrite } from '../sql/batch.js';
+import { positional, values } from '../sql/parameters.js';
+import { runNow, type Query, type Result, type SqlDriver, type Step } from '../sql/step.js';
+
+/** SQL built from a list's length (IN (@a0, @a1, ...)) has many shapes: past this many, start over rather than grow without end. */
+const STATEMENT_CACHE_SIZE = 500;
+
+type Write = QueuedWrite<() => unknown>;
+
+export class SqliteDriver implements SqlDriver {
+  private queue: Write[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private healthy = true;
+  private readonly statements = new Map<string, { statement: Database.Statement; names: string[] }>();
+  private readonly runBatch: Database.Transaction<(writes: Write[]) => Outcome[]>;
+  private readonly probe = new ReadinessProbe(async (payload) => runNow(probeWrite(payload), this.execute));
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly onCommitError: ((error: unknown) => void) | undefined,
+  ) {
+    // A nested better-sqlite3 transaction is a savepoint: one failing write rolls back alone.
+    const runInSavepoint = db.transaction((write: Write) => write.run());
+    this.runBatch = db.transaction((writes: Write[]) =>
+      writes.map((write): Outcome => {
+        try {
+          return { ok: true, value: runInSavepoint(write) };
+        } catch (error) {
+          return { ok: false, value: storeFailure(error) };
+        }
+      }),
+    );
+  }
+
+  private readonly execute = (query: Query): Result => {
+    const { statement, names } = this.prepared(query.sql);
+    const bound = values(names, query.params);
+    if (!statement.reader) return { rows: [], changes: statement.run(bound).changes };
+    if (!query.first) {
+      const rows = statement.all(bound) as Result['rows'];
+      return { rows, changes: rows.length };
+    }
+    const first = statement.get(bound) as Result['rows'][number] | undefined;
+    return first ? { rows: [first], changes: 1 } : { rows: [], changes: 0 };
+  };
+
+  private prepared(sql: string): { statement: Database.Statement; names: string[] } {
+    let found = this.statements.get(sql);
+    if (!found) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      const { text, names } = positional(sql, false);
+      found = { statement: this.db.prepare(text), names };
+      this.statements.set(sql, found);
+    }
+    return found;
+  }
+
+  read<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
+    if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    try {
+      return Promise.resolve(runNow(step(...args), this.execute));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Queues a write for this tick's transaction; resolves once that transaction is committed. */
+  write<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
+    if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    const queued = enqueue<() => unknown, T>(this.queue, () => runNow(step(...args), this.execute));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return queued;
+  }
+
+  /** Every write of a tick commits in one transaction, in queue order: a room's messages keep theirs already. */
+  writeInRoom<A extends unknown[], T>(_room: string, step: (...args: A) => Step<T>, ...args: A): Promise<T> {
+    return this.write(step, ...args);
+  }
+
+  transaction<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
+    try {
+      return Promise.resolve(this.db.transaction(() => runNow(step(...args), this.execute))());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const writes = this.queue;
+    if (writes.length === 0) return;
+    this.queue = [];
+    let outcomes: Outcome[];
+    try {
+      // IMMEDIATE takes the write lock first (waiting up to busy_timeout), instead of failing mid-transaction.
+      outcomes = this.runBatch.immediate(writes);
+      this.healthy = true;
+    } catch (error) {
+      this.healthy = false;
+      this.onCommitError?.(error);
+      failAll(writes, error);
+      return;
+    }
+    settle(writes, outcomes);
+  }
+
+  /**
+   * After a failed commit, ready again once a probe as large as a real batch commits (see
+   * ReadinessProbe), so an instance taken out of rotation (and so sent no writes) comes back by itself.
+   */
+  async ready(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.healthy) return true;
+    if (await this.probe.check()) this.healthy = true;
+    return this.healthy;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** Constraint violations are the caller's mistake; any other SQLite failure means the store cannot write. */
+function storeFailure(error: unknown): unknown {
+  if (error instanceof HubError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code.startsWith('SQLITE_') && !code.startsWith('SQLITE_CONSTRAINT')) {
+    return new HubError('store_unavailable', undefined, { cause: error });
+  }
+  return error;
+}
