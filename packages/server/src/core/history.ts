@@ -52,7 +52,12 @@ export class History {
       }
       deliveredTo = { agentId: agent.id, listensToAll };
     }
-    const messages = await ctx.store.recentMessages({ roomIds, afterTime: query.since, deliveredTo, limit: query.limit });
+    const messages = await ctx.store.recentMessages({
+      roomIds,
+      afterTime: query.since,
+      deliveredTo,
+      limit: query.limit,
+    });
     return messages.map((message) => this.streams.withStreamContent(message));
   }
 }

@@ -4,13 +4,7 @@
  * compositions of hub calls. The table is static: its JSON Schemas are built once.
  */
 import { z } from 'zod';
-import {
-  Limits,
-  parseMentions,
-  RequestSchemas,
-  type RequestType,
-  type ResultMap,
-} from '@roundtable/protocol';
+import { Limits, parseMentions, RequestSchemas, type RequestType, type ResultMap } from '@roundtable/protocol';
 import type { Hub } from '../core/hub.js';
 import type { MemberRecord } from '../core/ports.js';
 import { invalidParams, runRequest } from './requests.js';
