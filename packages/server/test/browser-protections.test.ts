@@ -1,5 +1,5 @@
 /**
- * What a browser is told and allowed (issue 14): the web UI and every answer carry a content
+ * What a browser is told and allowed: the web UI and every answer carry a content
  * security policy, framing and sniffing protections and a referrer policy; requests from other web
  * origins (a foreign page, or DNS rebinding onto a loopback hub) are refused on /mcp, the WebSocket,
  * SSE and the API, while tools without an Origin and the hub's own pages are served.

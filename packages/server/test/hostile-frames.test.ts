@@ -1,5 +1,5 @@
 /**
- * Hostile input at every parse boundary (issue 14): frames and bodies nested too deep, malformed
+ * Hostile input at every parse boundary: frames and bodies nested too deep, malformed
  * MCP params, and a handler that throws. Each is answered with a registered code to its sender
  * alone, and the hub keeps serving everyone else.
  */

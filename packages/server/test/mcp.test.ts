@@ -22,7 +22,7 @@ async function mcpClient(t: TestContext, url: string, token?: string): Promise<C
   return client;
 }
 
-/** The tools issue 8 asks for, by name. */
+/** The tools coding agents are promised, by name (docs/mcp.md). */
 const ISSUE_TOOLS = [
   'whoami',
   'list_rooms',

@@ -1,5 +1,5 @@
 /**
- * The B-1072 surface as existing scripts use it, with plain fetch and a plain `ws` socket:
+ * The simple endpoints as existing scripts use them, with plain fetch and a plain `ws` socket:
  * /health, /agents, /messages, /send-message, /ws/{agent}, plus /metrics and the OpenAPI docs.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The trust model of tasks (issue 14): capabilities route work and are granted by admins and owners
+ * The trust model of tasks (docs/security.md): capabilities route work and are granted by admins and owners
  * only; a claim is matched against what the hub knows of the agent, never what its frame says; and a
  * task logged in a private room goes only to that room's members and the agents its creator named.
  */

@@ -21,7 +21,7 @@ const HOSTILE = `${HTML} ${RTL} ${ZERO_WIDTH} ${'W'.repeat(3_000)}`;
 /** Failed WebSocket and fetch attempts while the hub restarts: the browser reports them, the app is fine. */
 const OUTAGE = /WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED/;
 
-/** The memory item of issue 14, finding 3, before its excerpt turns into an object. */
+/** A memory item as an agent stores it, before its excerpt turns into an object. */
 const ISSUE_MEMORY = { ref: 'm1', kind: 'message', sender: 'bob', at: '2026-11-01T10:00:00Z', excerpt: 'text' };
 
 function nested(depth: number): unknown {

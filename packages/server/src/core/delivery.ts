@@ -1,5 +1,5 @@
 /**
- * The delivery rule of DESIGN.md, in one place: who is woken by a message, and who receives an
+ * The delivery rule (docs/concepts.md), in one place: who is woken by a message, and who receives an
  * event of a room's log. The stores' sync queries mirror `receives` in SQL; the resume tests keep
  * the two equal.
  */

@@ -1,5 +1,5 @@
 /**
- * The simple endpoints that existing scripts call (the B-1072 surface): health, agents, messages
+ * The simple endpoints that existing agent-chat scripts call: health, agents, messages
  * since a time, and send-message. `/ws/{agent}` lives with the WebSocket transport.
  */
 import type { FastifyInstance } from 'fastify';

@@ -1,6 +1,6 @@
 /**
  * How the simple endpoints and MCP show a message: flatter than the protocol's message, in the
- * words each audience already uses (scripts of the B-1072 surface, coding agents).
+ * words each audience already uses (scripts of the simple endpoints, coding agents).
  */
 import type { Message } from '@roundtable/protocol';
 

@@ -90,7 +90,7 @@ function upgradeOf(socket: WebSocket, request: FastifyRequest): Upgrade {
   return { token: tokenFrom(request), requestId: request.id, log: request.server.log };
 }
 
-/** The B-1072 dialect of `/ws/{agent}`: plain message objects in and out, one room. */
+/** The simple dialect of `/ws/{agent}`: plain message objects in and out, one room. */
 interface SimpleDialect {
   handle: string;
   room: string | undefined;
