@@ -31,7 +31,7 @@ import type { RateLimit } from '../core/rate-limit.js';
 import type { TransportContext } from './context.js';
 import { registerBrowserProtections, type BrowserProtectionOptions } from './browser-protections.js';
 import { registerMcp } from './mcp.js';
-import { registerRest } from './rest.js';
+import { registerRoutes } from './routes.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
 import { hasUnstorableText, parseUntrusted, requireStorable } from './untrusted-json.js';
@@ -171,7 +171,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     await limit(`req:${request.auth.member.id}`, options.memberRequestLimit);
   });
 
-  registerRest(app, context);
+  registerRoutes(app, context);
   registerSimple(app, context);
   registerSse(app, context);
   registerWebSocket(app, context);

@@ -1,6 +1,6 @@
 /**
- * The request table: each protocol request type mapped to one hub call. WebSocket frames use it
- * directly; REST routes call the same hub functions.
+ * The request table: each protocol request type mapped to one hub call. WebSocket frames, the REST
+ * rows of routes.ts and MCP's request tools all run through it.
  */
 import {
   CONTENT_TOO_LONG,

@@ -1,0 +1,140 @@
+/**
+ * The servers and the load generator as processes of their own, pinned to different cores where
+ * `taskset` exists so they do not compete, and what the servers spend in CPU time and memory while a
+ * load runs.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Job } from '../load.js';
+import { DEBUG, ROOT } from './options.js';
+
+export const PINNING = existsSync('/usr/bin/taskset') || existsSync('/bin/taskset');
+const TICKS_PER_SECOND = clockTicks();
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+  output: string;
+}
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** Runs a node script, on `core` when given and cores can be pinned; only TypeScript (the load generator) goes through tsx. */
+function spawnPinned(
+  core: number | undefined,
+  args: string[],
+  env: Record<string, string> = {},
+  flags: string[] = [],
+): ChildProcess {
+  const loader = args[0]!.endsWith('.ts') ? ['--conditions=development', '--import', 'tsx'] : [];
+  const node = [process.execPath, ...flags, ...loader, ...args];
+  const [command, ...rest] = PINNING && core !== undefined ? ['taskset', '-c', String(core), ...node] : node;
+  return spawn(command!, rest, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  flags: string[] = [],
+  pin = true,
+): Promise<Server> {
+  const child = spawnPinned(pin ? 0 : undefined, args, env, flags);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (DEBUG) process.stderr.write(chunk);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (match && (!/First start/.test(output) || /rt_[\w-]+/.test(output))) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+  return { child, url, output };
+}
+
+/** User plus system CPU time of a process so far, in seconds (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export interface Measured<R> {
+  result: R;
+  /** CPU seconds the servers spent during the measured part. */
+  serverCpu: number | undefined;
+  /** The servers' resident memory before the load generator connected, and at its result, in bytes. */
+  rssBefore: number | undefined;
+  rssAfter: number | undefined;
+}
+
+/** Resident memory of a process, in bytes (Linux /proc; undefined elsewhere). */
+function rssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return undefined;
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+}
+
+function total(values: Array<number | undefined>): number | undefined {
+  return values.some((value) => value === undefined) ? undefined : values.reduce((sum, value) => sum! + value!, 0);
+}
+
+/** Runs a job in the load-generator process; the servers' CPU time is read around its measured part only. */
+export async function measure<R>(job: Job, servers: Server[], pin = true): Promise<Measured<R>> {
+  const rss = () => total(servers.map((server) => rssBytes(server.child.pid)));
+  const rssBefore = rss();
+  const child = spawnPinned(
+    pin ? 1 : undefined,
+    ['bench/loadgen.ts', Buffer.from(JSON.stringify(job)).toString('base64')],
+    {},
+    ['--expose-gc'],
+  );
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+    if (DEBUG) process.stderr.write(chunk);
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const cpu = () => total(servers.map((server) => cpuSeconds(server.child.pid)));
+  let before: number | undefined;
+  for await (const line of lines) {
+    if (line === 'ready') {
+      before = cpu();
+      child.stdin!.write('go\n');
+      continue;
+    }
+    if (line.startsWith('{')) {
+      const after = cpu();
+      const rssAfter = rss();
+      child.kill();
+      return {
+        result: JSON.parse(line) as R,
+        serverCpu: before === undefined || after === undefined ? undefined : after - before,
+        rssBefore,
+        rssAfter,
+      };
+    }
+  }
+  throw new Error(`the load generator ended without a result: ${errors}`);
+}
+
+export async function withServer<T>(script: string, run: (server: Server) => Promise<T>): Promise<T> {
+  const server = await spawnServer([script], {});
+  try {
+    return await run(server);
+  } finally {
+    server.child.kill();
+  }
+}

@@ -1,0 +1,120 @@
+/** Ingest: many clients in many rooms, each keeping a window of sends in flight, after an optional steady phase at an offered rate. */
+import { open, type Connection, type Protocol } from './connection.js';
+import { percentile } from './timing.js';
+
+export interface IngestJob {
+  kind: 'ingest';
+  protocol: Protocol;
+  url: string;
+  /** One per client; client i sends to rooms[i % rooms.length]. */
+  tokens: string[];
+  rooms: string[];
+  messagesPerClient: number;
+  window: number;
+  /** First a steady phase: `rate` sends per second across all clients, each client evenly spaced from a random start. */
+  steady?: { rate: number; seconds: number };
+}
+
+export interface IngestResult {
+  /** The saturated phase: every client keeps `window` sends in flight. */
+  seconds: number;
+  messages: number;
+  messagesPerSecond: number;
+  ackP50: number;
+  ackP99: number;
+  /** The steady phase: acks at an offered load the server can carry, so they measure the commit, not a queue. */
+  steady?: { offered: number; achieved: number; ackP50: number; ackP99: number };
+}
+
+export async function prepareIngest(job: IngestJob): Promise<() => Promise<IngestResult>> {
+  const clients: Connection[] = [];
+  for (let i = 0; i < job.tokens.length; i += 50) {
+    const batch = job.tokens.slice(i, i + 50);
+    clients.push(
+      ...(await Promise.all(
+        batch.map((token, j) =>
+          open(job.protocol, job.url, token || undefined, [job.rooms[(i + j) % job.rooms.length]!]),
+        ),
+      )),
+    );
+  }
+  return async () => {
+    const steady = job.steady && (await steadyIngest(job.steady, job.rooms, clients));
+    const acks: number[] = [];
+    const start = performance.now();
+    await Promise.all(
+      clients.map(
+        (client, index) =>
+          new Promise<void>((resolve, reject) => {
+            const room = job.rooms[index % job.rooms.length]!;
+            let next = 0;
+            let inFlight = 0;
+            let done = 0;
+            const pump = () => {
+              while (inFlight < job.window && next < job.messagesPerClient) {
+                const id = `i${index}-${next++}`;
+                const sentAt = performance.now();
+                inFlight++;
+                client.send(room, `ingest ${id}`, id, (error) => {
+                  if (error) return reject(new Error(`send failed: ${error}`));
+                  acks.push(performance.now() - sentAt);
+                  inFlight--;
+                  if (++done === job.messagesPerClient) resolve();
+                  else pump();
+                });
+              }
+            };
+            pump();
+          }),
+      ),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    for (const client of clients) client.close();
+    return {
+      seconds,
+      messages: acks.length,
+      messagesPerSecond: acks.length / seconds,
+      ackP50: percentile(acks, 50),
+      ackP99: percentile(acks, 99),
+      steady,
+    };
+  };
+}
+
+async function steadyIngest(
+  load: { rate: number; seconds: number },
+  rooms: string[],
+  clients: Connection[],
+): Promise<NonNullable<IngestResult['steady']>> {
+  const perClient = Math.max(1, Math.round((load.rate * load.seconds) / clients.length));
+  const interval = (load.seconds * 1000) / perClient;
+  const acks: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    clients.map(
+      (client, index) =>
+        new Promise<void>((resolve, reject) => {
+          const room = rooms[index % rooms.length]!;
+          let sent = 0;
+          let acked = 0;
+          const sendOne = () => {
+            const id = `w${index}-${sent++}`;
+            const sentAt = performance.now();
+            client.send(room, `steady ${id}`, id, (error) => {
+              if (error) return reject(new Error(`send failed: ${error}`));
+              acks.push(performance.now() - sentAt);
+              if (++acked === perClient) resolve();
+            });
+            if (sent < perClient) setTimeout(sendOne, interval);
+          };
+          setTimeout(sendOne, Math.random() * interval);
+        }),
+    ),
+  );
+  return {
+    offered: (perClient * clients.length) / load.seconds,
+    achieved: acks.length / ((performance.now() - start) / 1000),
+    ackP50: percentile(acks, 50),
+    ackP99: percentile(acks, 99),
+  };
+}

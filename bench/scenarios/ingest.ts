@@ -1,0 +1,84 @@
+/**
+ * Durable ingest: many clients in many rooms, every ack after its commit, first at a steady offered
+ * rate and then saturated, against Socket.IO committing each message on its own; PostgreSQL too when
+ * it is there.
+ */
+import { api, createMembers, servicesReachable, withHubs } from '../harness/hubs.js';
+import { SIZES } from '../harness/options.js';
+import { measure, withServer, type Measured } from '../harness/processes.js';
+import { fixed, ratio, table } from '../harness/table.js';
+import type { IngestJob, IngestResult } from '../load/ingest.js';
+
+const INGEST_WINDOW = 4;
+
+type IngestShape = Pick<IngestJob, 'messagesPerClient' | 'window' | 'steady'>;
+
+function ingestBaseline(shape: IngestShape) {
+  return withServer('bench/baselines/naive-durable.mjs', (server) =>
+    measure<IngestResult>(
+      {
+        kind: 'ingest',
+        protocol: 'socketio',
+        url: server.url,
+        tokens: Array(SIZES.ingestClients).fill(''),
+        rooms: Array.from({ length: SIZES.ingestRooms }, (_, i) => `room${i}`),
+        ...shape,
+      },
+      [server],
+    ),
+  );
+}
+
+function ingestHub(kind: 'sqlite' | 'postgres', shape: IngestShape) {
+  return withHubs(1, kind, async ([hub], admin) => {
+    const url = hub!.url;
+    const tokens = await createMembers(url, admin, SIZES.ingestClients);
+    const rooms: string[] = [];
+    for (let i = 0; i < SIZES.ingestRooms; i++) {
+      rooms.push((await api(url, admin, 'POST', '/api/v1/rooms', { name: `ingest-${i}`, kind: 'public' })).room.id);
+    }
+    for (let i = 0; i < tokens.length; i += 50) {
+      await Promise.all(
+        tokens
+          .slice(i, i + 50)
+          .map((token, j) => api(url, token, 'POST', `/api/v1/rooms/${rooms[(i + j) % rooms.length]}/join`)),
+      );
+    }
+    return measure<IngestResult>({ kind: 'ingest', protocol: 'roundtable', url, tokens, rooms, ...shape }, [hub!]);
+  });
+}
+
+export async function runIngest(results: Record<string, unknown>): Promise<void> {
+  const shape = {
+    messagesPerClient: SIZES.ingestEach,
+    window: INGEST_WINDOW,
+    steady: { rate: SIZES.steadyRate, seconds: SIZES.steadySeconds },
+  };
+  console.log(
+    `\nDurable ingest: ${SIZES.ingestClients} clients in ${SIZES.ingestRooms} rooms, every ack after its commit; ` +
+      `first ${shape.steady.rate} msg/s offered for ${shape.steady.seconds} s, then saturated: ` +
+      `${shape.messagesPerClient} messages each, ${shape.window} in flight per client`,
+  );
+  const naive = await ingestBaseline(shape);
+  const sqlite = await ingestHub('sqlite', shape);
+  const rows: Array<[string, Measured<IngestResult>]> = [
+    ['naive durable (Socket.IO + SQLite, a commit per message)', naive],
+    ['roundtable, SQLite', sqlite],
+  ];
+  if (await servicesReachable()) rows.push(['roundtable, PostgreSQL', await ingestHub('postgres', shape)]);
+  else console.log('!!! SKIPPED: the PostgreSQL scenario needs PostgreSQL on 127.0.0.1');
+  table(
+    ['server', 'steady: achieved', 'ack p50', 'ack p99', 'saturated: msg/s', 'vs naive', 'ack p50', 'ack p99'],
+    rows.map(([name, measured]) => [
+      name,
+      fixed(measured.result.steady?.achieved),
+      fixed(measured.result.steady?.ackP50, 1),
+      fixed(measured.result.steady?.ackP99, 1),
+      fixed(measured.result.messagesPerSecond),
+      ratio(measured.result.messagesPerSecond, naive.result.messagesPerSecond),
+      fixed(measured.result.ackP50, 1),
+      fixed(measured.result.ackP99, 1),
+    ]),
+  );
+  results.ingest = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
+}
