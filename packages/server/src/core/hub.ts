@@ -58,7 +58,7 @@ export class Hub {
     this.conversations = new Conversations(ctx, this.rooms, this.messages);
     this.memory = new Memory(ctx);
     this.fanout = new FanOut(ctx, this.presence, {
-      sessionEnded: (session) => this.tasks.unregisterWorker(session.id),
+      sessionEnded: (session) => this.tasks.workers.unregister(session.id),
       cancelStream: (message) => this.streams.onCancel(message),
       messageUpdated: (messageId) => this.streams.messageUpdated(messageId),
     });

@@ -31,19 +31,14 @@ export class TaskDispatch {
   ) {}
 
   /** Registers a connection for pushed tasks; returns the capabilities it is registered with. */
-  registerWorker(
-    sessionId: string,
-    member: MemberRecord,
-    capabilities: string[] | undefined,
-    concurrency: number,
-  ): string[] {
+  register(sessionId: string, member: MemberRecord, capabilities: string[] | undefined, concurrency: number): string[] {
     const own = grantedOf(member, capabilities);
     this.workers.set(sessionId, { sessionId, member, capabilities: own, concurrency });
     this.dispatch();
     return [...own].sort();
   }
 
-  unregisterWorker(sessionId: string): void {
+  unregister(sessionId: string): void {
     this.workers.delete(sessionId);
   }
 

@@ -44,7 +44,8 @@ export class TaskBoard {
   /** Acceptance schemas run in a worker thread: a hostile one costs that thread a few seconds, not the hub. */
   private readonly schemas = new SchemaChecks();
   readonly access: TaskAccess;
-  private readonly dispatcher: TaskDispatch;
+  /** The workers registered on this instance, offered pending tasks as they come. */
+  readonly workers: TaskDispatch;
   private readonly moves: TaskMoves;
   private reaper: NodeJS.Timeout | undefined;
 
@@ -54,7 +55,7 @@ export class TaskBoard {
   ) {
     this.access = new TaskAccess(ctx);
     this.moves = new TaskMoves(ctx, host);
-    this.dispatcher = new TaskDispatch(ctx, this.access, (row, worker) => this.tryClaim(row, worker));
+    this.workers = new TaskDispatch(ctx, this.access, (row, worker) => this.tryClaim(row, worker));
   }
 
   start(): void {
@@ -154,7 +155,7 @@ export class TaskBoard {
     );
     if (result.duplicate) return { task: result.task, duplicate: true };
     this.ctx.publishEvent(result.event);
-    this.dispatcher.dispatch();
+    this.workers.dispatch();
     return { task: result.task, duplicate: false };
   }
 
@@ -185,20 +186,6 @@ export class TaskBoard {
   }
 
   // Workers
-
-  /** Registers a connection for pushed tasks; returns the capabilities it is registered with. */
-  registerWorker(
-    sessionId: string,
-    member: MemberRecord,
-    capabilities: string[] | undefined,
-    concurrency: number,
-  ): string[] {
-    return this.dispatcher.registerWorker(sessionId, member, capabilities, concurrency);
-  }
-
-  unregisterWorker(sessionId: string): void {
-    this.dispatcher.unregisterWorker(sessionId);
-  }
 
   /** The next pending task the worker can do, claimed atomically: highest priority, then oldest. */
   async claim(actor: MemberRecord, capabilities: string[] | undefined): Promise<TaskClaim | null> {
@@ -314,7 +301,7 @@ export class TaskBoard {
           await this.moves.notifyPeople(moved, `is ready for review: accept it or reject it with feedback.`, [
             moved.creator,
           ]);
-        this.dispatcher.dispatch();
+        this.workers.dispatch();
         return { task: moved, verdict };
       }
       const attempts = row.task.attempts + 1;
@@ -369,7 +356,7 @@ export class TaskBoard {
       );
       if (!moved) throw new HubError('task_conflict');
       if (exhausted) await this.moves.escalate(moved, `failed: handed back ${attempts} times. ${reason ?? ''}`.trim());
-      this.dispatcher.dispatch();
+      this.workers.dispatch();
       return moved;
     });
   }
@@ -413,7 +400,7 @@ export class TaskBoard {
         );
     if (!moved) throw new HubError('task_conflict');
     if (resumes && moved.files.length > 0) await this.ctx.store.extendReservations(moved.id, moved.lease_expires_at!);
-    this.dispatcher.dispatch();
+    this.workers.dispatch();
     return moved;
   }
 
@@ -444,7 +431,7 @@ export class TaskBoard {
       { assignee_id: null, lease_token: null },
     );
     if (!moved) throw new HubError('task_conflict');
-    this.dispatcher.dispatch();
+    this.workers.dispatch();
     return moved;
   }
 
@@ -510,13 +497,13 @@ export class TaskBoard {
     if (this.ctx.settings.taskEscalateAfterMs > 0) {
       const stale = this.iso(-this.ctx.settings.taskEscalateAfterMs);
       for (const row of await this.ctx.store.pendingTasks(REAP_BATCH, 0)) {
-        if (row.task.updated_at > stale || (await this.dispatcher.someWorkerCan(row.task))) continue;
+        if (row.task.updated_at > stale || (await this.workers.someWorkerCan(row.task))) continue;
         const question = `No worker has taken this task for ${Math.round(this.ctx.settings.taskEscalateAfterMs / 60_000)} minutes.`;
         const moved = await this.moves.move(row, 'escalate', 'input_required', undefined, { question });
         if (moved) await this.moves.escalate(moved, question);
       }
     }
-    this.dispatcher.dispatch();
+    this.workers.dispatch();
   }
 
   /**

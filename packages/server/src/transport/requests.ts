@@ -118,7 +118,7 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'worker.register': async ({ hub, actor, session }, params) => {
     if (!session) throw new HubError('invalid_request', 'A worker registers on a live connection.');
     if (actor.kind !== 'agent') throw new HubError('forbidden', 'Only agents register as workers.');
-    const capabilities = hub.tasks.registerWorker(session.id, actor, params.capabilities, params.concurrency);
+    const capabilities = hub.tasks.workers.register(session.id, actor, params.capabilities, params.concurrency);
     return { capabilities, concurrency: params.concurrency };
   },
   'task.claim': async ({ hub, actor }, params) => ({ claim: await hub.tasks.claim(actor, params.capabilities) }),
