@@ -23,6 +23,7 @@ const Env = z.object({
     .regex(/^[\w:-]+$/)
     .default('roundtable'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'text']).default('auto'),
   OPEN_REGISTRATION: bool.default(true),
   DEFAULT_ROOM: z.string().default('general'),
   AGENT_DEPTH_LIMIT: int(0).default(10),
@@ -72,6 +73,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL || undefined,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
+    /** `auto`: text on a terminal, JSON otherwise (a file, a pipe, a collector). */
+    logFormat: e.LOG_FORMAT,
     openRegistration: e.OPEN_REGISTRATION,
     defaultRoom: e.DEFAULT_ROOM,
     agentDepthLimit: e.AGENT_DEPTH_LIMIT,

@@ -34,7 +34,8 @@ export interface ServerParts {
 }
 
 export async function startServer(config: Config, parts: ServerParts = {}): Promise<RunningServer> {
-  const logger = parts.logger ?? createLogger(config.logLevel);
+  const text = config.logFormat === 'text' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  const logger = parts.logger ?? createLogger(config.logLevel, undefined, text ? 'text' : 'json');
   const clock = parts.clock ?? systemClock;
   const onCommitError = (error: unknown) => logger.error({ err: error }, 'store commit failed');
   const store = parts.store ?? (await openStore(config, onCommitError));

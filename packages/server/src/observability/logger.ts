@@ -1,5 +1,6 @@
-/** JSON logs (pino) with tokens scrubbed from every line, wherever they appear. */
+/** JSON logs (pino) with tokens scrubbed from every line, wherever they appear; as text for a terminal. */
 import { pino, type Logger } from 'pino';
+import { textLine } from './log-text.js';
 
 /**
  * A token, also when percent-encoded in part or whole (`rt%5F…`, `%72%74_…`): what a decoder would
@@ -54,9 +55,13 @@ export function loggableUrl(url: string): string {
   return `${path}?${query.join('&')}`;
 }
 
+/** `json` for collectors; `text` for a person at a terminal (log-text.ts). */
+export type LogFormat = 'json' | 'text';
+
 export function createLogger(
   level: string,
   write: (line: string) => void = (line) => process.stdout.write(line),
+  format: LogFormat = 'json',
 ): Logger {
   return pino(
     {
@@ -72,6 +77,6 @@ export function createLogger(
       },
     },
     // The last line of defence: a token that reached a log line by any path is cut out here.
-    { write: (line: string) => write(redactTokens(line)) },
+    { write: (line: string) => write(format === 'text' ? textLine(redactTokens(line)) : redactTokens(line)) },
   );
 }
