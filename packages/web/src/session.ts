@@ -1,3 +1,5 @@
+import { record, records } from './safe.js';
+
 /** The signed-in identity, kept in localStorage so a reload keeps it. */
 const KEY = 'roundtable.token';
 
@@ -33,11 +35,39 @@ const OUTBOX = 'roundtable.outbox';
 
 /** Unsent messages outlive a reload, so closing the tab while offline loses nothing. */
 export function loadOutbox(): Outgoing[] {
+  return outboxFrom(parsed(localStorage.getItem(OUTBOX)));
+}
+
+/**
+ * What a reload finds in storage is untrusted (an older version, another tool, a hand edit): an
+ * item is kept only whole, each field of the type it must have, so a bad one cannot break the page.
+ */
+export function outboxFrom(saved: unknown): Outgoing[] {
+  return records(saved).flatMap((item): Outgoing[] => {
+    const { client_id, member, room, content, created_at, thread_id, failed } = item;
+    const texts = [client_id, member, room, content, created_at];
+    if (typeof client_id !== 'string' || typeof member !== 'string' || typeof room !== 'string') return [];
+    if (typeof content !== 'string' || typeof created_at !== 'string' || texts.includes('')) return [];
+    if (thread_id !== undefined && typeof thread_id !== 'string') return [];
+    return [
+      {
+        client_id,
+        member,
+        room,
+        content,
+        created_at,
+        ...(typeof thread_id === 'string' ? { thread_id } : {}),
+        ...(typeof failed === 'string' ? { failed } : {}),
+      },
+    ];
+  });
+}
+
+function parsed(text: string | null): unknown {
   try {
-    const saved: unknown = JSON.parse(localStorage.getItem(OUTBOX) ?? '[]');
-    return Array.isArray(saved) ? (saved as Outgoing[]) : [];
+    return text === null ? undefined : JSON.parse(text);
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -49,11 +79,14 @@ export function saveOutbox(outbox: Outgoing[]): void {
 const DRAFTS = 'roundtable.drafts';
 
 export function loadDrafts(): Record<string, string> {
-  try {
-    return JSON.parse(sessionStorage.getItem(DRAFTS) ?? '{}') as Record<string, string>;
-  } catch {
-    return {};
-  }
+  return draftsFrom(parsed(sessionStorage.getItem(DRAFTS)));
+}
+
+/** Drafts are text by room: anything else found in storage is dropped. */
+export function draftsFrom(saved: unknown): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record(saved)).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 export function saveDrafts(drafts: Record<string, string>): void {
