@@ -5,11 +5,12 @@
  */
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
-import type { NotifyLevel } from '@roundtable/protocol';
+import { Menu as MenuIcon } from 'lucide-react';
 import { ChatStore } from './store/chat-store.js';
 import { roomTitle } from './store/rooms.js';
 import { Boundary } from './components/Boundary.js';
 import { Composer, type ComposerHandle } from './components/Composer.js';
+import { RoomTools } from './components/RoomTools.js';
 import { MembersPanel } from './components/MembersPanel.js';
 import { MessageList } from './components/MessageList.js';
 import { PanelBoundary } from './components/SidePanel.js';
@@ -18,7 +19,8 @@ import { Switcher } from './components/Switcher.js';
 import { TaskBoard, TaskDetail } from './components/TaskBoard.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
-import { num, text } from './safe.js';
+import { text } from './safe.js';
+import { Toaster } from './ui/toast.js';
 import { SignIn } from './SignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
@@ -276,7 +278,7 @@ function ChatView({
         <main className="room-view" aria-label="Tasks">
           <header className="room-header">
             <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
-              ☰
+              <MenuIcon size={20} aria-hidden="true" />
             </button>
             <div className="room-title">
               <h2>Tasks</h2>
@@ -289,42 +291,19 @@ function ChatView({
         <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
           <header className="room-header">
             <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
-              ☰
+              <MenuIcon size={20} aria-hidden="true" />
             </button>
             <div className="room-title">
               <h2>{room ? roomTitle(room) : ''}</h2>
               {topic && <p className="topic">{topic}</p>}
             </div>
             {room && (
-              <div className="room-tools">
-                <label className="notify">
-                  <span className="visually-hidden">Notifications</span>
-                  <select
-                    aria-label="Notifications"
-                    value={room.notify}
-                    onChange={(event) => void store.setNotify(room.id, event.target.value as NotifyLevel)}
-                  >
-                    <option value="all">All messages</option>
-                    <option value="mentions">Mentions only</option>
-                    <option value="muted">Muted</option>
-                  </select>
-                </label>
-                <button type="button" aria-pressed={showMembers} onClick={() => setShowMembers(!showMembers)}>
-                  Members {num(room.member_count) ?? '?'}
-                </button>
-                {room.kind !== 'direct' && room.kind !== 'conversation' && (
-                  <button
-                    type="button"
-                    onClick={() => {
-                      if (window.confirm(`Leave ${roomTitle(room)}?`)) {
-                        void store.leave(room.id).then((left) => left && setCurrent(undefined));
-                      }
-                    }}
-                  >
-                    Leave
-                  </button>
-                )}
-              </div>
+              <RoomTools
+                room={room}
+                showMembers={showMembers}
+                onToggleMembers={() => setShowMembers(!showMembers)}
+                onLeft={() => setCurrent(undefined)}
+              />
             )}
           </header>
           {banner && (
@@ -383,6 +362,7 @@ function ChatView({
       )}
       {showRooms && <div className="scrim" onClick={() => setShowRooms(false)} aria-hidden="true" />}
       {switcher && <Switcher onOpen={openRoom} onClose={() => setSwitcher(false)} />}
+      <Toaster />
     </div>
   );
 }

@@ -77,7 +77,7 @@ export function SignIn({ onToken }: { onToken: (token: string) => void }) {
             {error}
           </p>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy}>
           {mode === 'login' ? 'Sign in' : mode === 'register' ? 'Create account' : 'Use token'}
         </button>
       </form>

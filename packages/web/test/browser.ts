@@ -1,5 +1,6 @@
 /** Real-browser test support: Debian's chromium through playwright-core, pages that record console errors and notifications. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -123,4 +124,65 @@ export function unnamedControls(page: Page): Promise<string[]> {
       })
       .map((el) => el.outerHTML.slice(0, 120)),
   );
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** Serious and critical axe-core findings on the page as it is now. */
+export async function axeFindings(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a script tag: the hub's Content-Security-Policy refuses inline scripts.
+  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run()).violations;
+  });
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+export type Theme = 'light' | 'dark';
+export const WIDE = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 812 };
+
+/** Switches the page's theme the way the person's choice does, and waits for it to apply. */
+export async function useTheme(page: Page, theme: Theme): Promise<void> {
+  await page.evaluate((value) => {
+    localStorage.setItem('roundtable.theme', value);
+    document.documentElement.dataset.theme = value;
+  }, theme);
+}
+
+/**
+ * Screenshots of the screen as it is now in both themes (and, with `phone`, at 375 px too), each
+ * checked by axe first: returns the findings per shot, empty when every one is clean.
+ */
+export async function shootAndCheck(
+  page: Page,
+  name: string,
+  options: { phone?: () => Promise<void> } = {},
+): Promise<Record<string, string[]>> {
+  const findings: Record<string, string[]> = {};
+  const size = page.viewportSize() ?? WIDE;
+  for (const theme of ['light', 'dark'] as const) {
+    await useTheme(page, theme);
+    findings[`${name}-${theme}`] = await axeFindings(page);
+    await screenshot(page, `${name}-${size.width}-${theme}`);
+  }
+  if (options.phone) {
+    await page.setViewportSize(PHONE);
+    await options.phone();
+    for (const theme of ['light', 'dark'] as const) {
+      await useTheme(page, theme);
+      findings[`${name}-phone-${theme}`] = await axeFindings(page);
+      await screenshot(page, `${name}-375-${theme}`);
+    }
+    await page.setViewportSize(size);
+  }
+  await useTheme(page, 'light');
+  return Object.fromEntries(Object.entries(findings).filter(([, found]) => found.length > 0));
 }

@@ -4,13 +4,11 @@
  * straight into the hub's SQLite file) are shown defensively, and the room stays usable around them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Locator, Page } from 'playwright-core';
 import { startHub, type TestHub } from '@roundtable/testkit';
-import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
+import { axeFindings, browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
 
 const HTML = '<img src=x onerror=alert(1)>';
 /** A right-to-left override never closed: it must not reverse anything outside its own text. */
@@ -207,29 +205,10 @@ function storeInSqlite(dbPath: string, ids: Awaited<ReturnType<typeof storeThrou
   db.close();
 }
 
-/** Serious and critical axe-core findings on the page as it is now. */
-async function axeFindings(page: Page): Promise<string[]> {
-  // Evaluated rather than added as a script tag: the hub's Content-Security-Policy refuses inline scripts.
-  await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: () => Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
 function reactionLabels(message: Locator): Promise<Array<string | null>> {
   return message
     .locator('.reaction')
     .evaluateAll((buttons) => buttons.map((button) => button.getAttribute('aria-label')));
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: Array<{ target: string[] }>;
 }
 
 /** Nothing is wider than the screen: long unbroken strings wrap or scroll inside their own box. */

@@ -3,28 +3,29 @@
  * reactions and actions. Every field is read through safe.ts, and a message that still fails to
  * render shows a notice in its place: one bad message never takes the room down with it.
  */
-import { memo, useState, type KeyboardEvent } from 'react';
+import { lazy, memo, Suspense, useState, type KeyboardEvent } from 'react';
+import { Link, MessageSquareText, Pencil, SmilePlus, Square, Trash2 } from 'lucide-react';
 import type { Message } from '@roundtable/client';
 import { MemberKind } from '@roundtable/protocol';
 import { addressesMe, reactionsOf } from '../store/messages.js';
 import { streamedText } from '../store/streams.js';
 import { date, keyed, num, oneOf, readable, record, records, text } from '../safe.js';
+import { permalink } from '../permalink.js';
+import { Avatar } from '../ui/Avatar.js';
+import { copyText } from '../ui/CopyButton.js';
+import { IconButton } from '../ui/IconButton.js';
+import { KindBadge } from '../ui/KindBadge.js';
+import { toast } from '../ui/toast.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';
+import { Confirm } from './Dialog.js';
 import { MessageText } from './Markdown.js';
+
+const EmojiPicker = lazy(() => import('./EmojiPicker.js'));
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😄', '🎉', '👀', '✅'];
 
 const TOOL_STATUSES = ['pending', 'running', 'ok', 'error'] as const;
-
-function initials(handle: string): string {
-  return (
-    handle
-      .replace(/[^a-z0-9]/gi, '')
-      .slice(0, 2)
-      .toUpperCase() || '?'
-  );
-}
 
 function clock(at: Date): string {
   const sameDay = at.toDateString() === new Date().toDateString();
@@ -36,14 +37,12 @@ function clock(at: Date): string {
 /** Who wrote a message and when, as far as the message says: shared with the notice that replaces a failed one. */
 function Meta({ message }: { message: Message }) {
   const sender = text(message.sender);
-  const kind = text(message.sender_kind);
+  const kind = oneOf(message.sender_kind, MemberKind.options);
   const at = date(message.created_at);
   return (
     <div className="meta">
       {sender !== undefined && <span className="sender">@{sender}</span>}
-      {kind !== undefined && kind !== 'person' && (
-        <span className={`kind ${oneOf(kind, MemberKind.options) ?? ''}`}>{kind}</span>
-      )}
+      {kind !== undefined && kind !== 'person' && <KindBadge kind={kind} />}
       {at && (
         <time dateTime={at.toISOString()} title={at.toLocaleString()}>
           {clock(at)}
@@ -129,9 +128,7 @@ function Unshown({ message }: { message: Message }) {
       data-id={text(message.id)}
       aria-label={sender === undefined ? 'Message' : `Message from ${sender}`}
     >
-      <span className="avatar unknown" aria-hidden="true">
-        !
-      </span>
+      <Avatar handle={sender ?? '?'} kind="unknown" />
       <div className="body">
         <Meta message={message} />
         <p className="unshown">This message could not be shown.</p>
@@ -199,7 +196,8 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
   const room = useChat((state) => state.rooms.find((item) => item.id === message.room));
   const deltas = useChat((state) => state.streams[message.id]);
   const [editing, setEditing] = useState(false);
-  const [picking, setPicking] = useState(false);
+  const [picking, setPicking] = useState<'quick' | 'all' | undefined>();
+  const [deleting, setDeleting] = useState(false);
   const sender = text(message.sender) ?? '?';
   const kind = oneOf(message.sender_kind, MemberKind.options) ?? 'person';
   const mine = message.sender === me;
@@ -208,17 +206,19 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
   const calls = records(message.parts).filter((part) => part.type === 'tool_call');
   const reactions = reactionsOf(message);
   const replies = num(message.reply_count) ?? 0;
+  const react = (emoji: string) => {
+    setPicking(undefined);
+    void store.toggleReaction(message, emoji);
+  };
 
   return (
     <li
-      className={`message ${kind}${compact ? ' compact' : ''}${mine ? ' mine' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
+      className={`message ${kind}${compact ? ' compact' : ''}${mine ? ' mine' : ''}${picking ? ' picking' : ''}${!mine && me && addressesMe(message, me, room) && room?.kind !== 'direct' ? ' for-me' : ''}`}
       data-id={message.id}
       data-seq={message.seq}
       aria-label={`Message from ${sender}`}
     >
-      <span className={`avatar ${kind}`} aria-hidden="true">
-        {initials(sender)}
-      </span>
+      <Avatar handle={sender} kind={kind} />
       <div className="body">
         <Meta message={message} />
         {message.deleted ? (
@@ -240,10 +240,11 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
             <span className="dots">writing…</span>
             <button
               type="button"
-              className="stop"
+              className="stop danger"
               onClick={() => void store.stopStream(message.id)}
               aria-label="Stop generating"
             >
+              <Square size={12} aria-hidden="true" />
               Stop
             </button>
           </div>
@@ -269,64 +270,96 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
                 </button>
               );
             })}
+            <IconButton
+              label="Add reaction"
+              className="reaction-add"
+              aria-expanded={picking === 'all'}
+              onClick={() => setPicking(picking === 'all' ? undefined : 'all')}
+            >
+              <SmilePlus size={15} aria-hidden="true" />
+            </IconButton>
           </div>
         )}
         {onOpenThread && replies > 0 && (
           <button type="button" className="thread-link" onClick={() => onOpenThread(message)}>
+            <MessageSquareText size={14} aria-hidden="true" />
             {replies} {replies === 1 ? 'reply' : 'replies'}
           </button>
         )}
         {!message.deleted && !editing && (
-          <div className="actions">
-            <button
-              type="button"
-              aria-label="React to message"
-              aria-expanded={picking}
-              onClick={() => setPicking(!picking)}
+          <div className="actions" role="toolbar" aria-label="Message actions">
+            <IconButton
+              label="React to message"
+              aria-expanded={picking !== undefined}
+              onClick={() => setPicking(picking ? undefined : 'quick')}
             >
-              React
-            </button>
+              <SmilePlus size={16} aria-hidden="true" />
+            </IconButton>
             {onOpenThread && (
-              <button type="button" aria-label="Reply in thread" onClick={() => onOpenThread(message)}>
-                Reply
-              </button>
+              <IconButton label="Reply in thread" onClick={() => onOpenThread(message)}>
+                <MessageSquareText size={16} aria-hidden="true" />
+              </IconButton>
             )}
+            <IconButton
+              label="Copy link to message"
+              onClick={() =>
+                void copyText(permalink(message.id)).then((ok) =>
+                  toast(ok ? 'Link copied' : 'Could not copy the link', ok ? 'info' : 'error'),
+                )
+              }
+            >
+              <Link size={16} aria-hidden="true" />
+            </IconButton>
             {mine && !streaming && (
               <>
-                <button type="button" aria-label="Edit message" onClick={() => setEditing(true)}>
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  aria-label="Delete message"
-                  onClick={() => {
-                    if (window.confirm('Delete this message?')) void store.remove(message.id);
-                  }}
-                >
-                  Delete
-                </button>
+                <IconButton label="Edit message" onClick={() => setEditing(true)}>
+                  <Pencil size={16} aria-hidden="true" />
+                </IconButton>
+                <IconButton label="Delete message" tipSide="left" onClick={() => setDeleting(true)}>
+                  <Trash2 size={16} aria-hidden="true" />
+                </IconButton>
               </>
             )}
           </div>
         )}
-        {picking && (
+        {picking === 'quick' && (
           <div className="picker" role="group" aria-label="Pick a reaction">
             {QUICK_REACTIONS.map((emoji) => (
-              <button
-                key={emoji}
-                type="button"
-                aria-label={`React with ${emoji}`}
-                onClick={() => {
-                  setPicking(false);
-                  void store.toggleReaction(message, emoji);
-                }}
-              >
+              <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={() => react(emoji)}>
                 {emoji}
               </button>
             ))}
+            <button type="button" className="more" onClick={() => setPicking('all')}>
+              More…
+            </button>
+          </div>
+        )}
+        {picking === 'all' && (
+          <div
+            className="emoji-popover"
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') {
+                event.stopPropagation();
+                setPicking(undefined);
+              }
+            }}
+          >
+            <Suspense fallback={<p className="muted-text">Loading emoji…</p>}>
+              <EmojiPicker onPick={react} />
+            </Suspense>
           </div>
         )}
       </div>
+      {deleting && (
+        <Confirm
+          title="Delete message"
+          action="Delete"
+          onConfirm={() => void store.remove(message.id)}
+          onClose={() => setDeleting(false)}
+        >
+          <p>Delete this message? Everyone in the room sees that it was deleted; this cannot be undone.</p>
+        </Confirm>
+      )}
     </li>
   );
 }

@@ -5,6 +5,8 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
+import { ArrowDown } from 'lucide-react';
+import { date } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { MessageItem } from './MessageItem.js';
 import { PendingItem } from './PendingItem.js';
@@ -138,22 +140,28 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
             )}
           </li>
         )}
-        {messages.map((message, index) => (
-          <MessageGroup
-            key={message.id}
-            message={message}
-            divider={message === firstUnread}
-            compact={message !== firstUnread && continues(messages[index - 1], message)}
-            onOpenThread={onOpenThread}
-          />
-        ))}
+        {messages.map((message, index) => {
+          const day = dayOf(message);
+          const newDay = day !== undefined && day !== dayOf(messages[index - 1]);
+          return (
+            <MessageGroup
+              key={message.id}
+              message={message}
+              day={newDay ? day : undefined}
+              divider={message === firstUnread}
+              compact={!newDay && message !== firstUnread && continues(messages[index - 1], message)}
+              onOpenThread={onOpenThread}
+            />
+          );
+        })}
         {pending.map((item) => (
           <PendingItem key={item.client_id} outgoing={item} />
         ))}
       </ol>
       {showJump && (
         <button type="button" className="jump" onClick={jumpToLatest}>
-          Jump to latest ↓
+          <ArrowDown size={15} aria-hidden="true" />
+          Jump to latest
         </button>
       )}
     </div>
@@ -173,19 +181,49 @@ function continues(previous: Message | undefined, message: Message): boolean {
   );
 }
 
+/** The local calendar day a message was written on, as a key; undefined when its time cannot be read. */
+function dayOf(message: Message | undefined): string | undefined {
+  const at = message && date(message.created_at);
+  return at ? `${at.getFullYear()}-${at.getMonth()}-${at.getDate()}` : undefined;
+}
+
+/** "Today", "Yesterday", a weekday within the week, else the date: as Slack heads each day. */
+export function dayLabel(at: Date, now = new Date()): string {
+  const midnight = (value: Date) => new Date(value.getFullYear(), value.getMonth(), value.getDate()).getTime();
+  const days = Math.round((midnight(now) - midnight(at)) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (days > 1 && days < 7) return at.toLocaleDateString([], { weekday: 'long' });
+  return at.toLocaleDateString([], {
+    weekday: 'long',
+    month: 'long',
+    day: 'numeric',
+    year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+  });
+}
+
 function MessageGroup({
   message,
+  day,
   divider,
   compact,
   onOpenThread,
 }: {
   message: Message;
+  /** Set on the first message of a day: the day's heading goes above it. */
+  day: string | undefined;
   divider: boolean;
   compact: boolean;
   onOpenThread: (message: Message) => void;
 }) {
+  const at = date(message.created_at);
   return (
     <>
+      {day && at && (
+        <li className="day-divider" role="separator" aria-label={dayLabel(at)}>
+          <span>{dayLabel(at)}</span>
+        </li>
+      )}
       {divider && (
         <li className="unread-divider" role="separator" aria-label="New messages">
           <span>New messages</span>

@@ -3,6 +3,11 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
 import { roomTitle } from '../store/rooms.js';
 import { num, record, text } from '../safe.js';
+import { AtSign, Bot, Hash, ListChecks, Lock, LogOut, Monitor, Moon, Plus, Sun } from 'lucide-react';
+import { Avatar } from '../ui/Avatar.js';
+import { IconButton } from '../ui/IconButton.js';
+import { Menu } from '../ui/Menu.js';
+import { chooseTheme, themeChoice, type ThemeChoice } from '../ui/theme.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Dialog } from './Dialog.js';
 
@@ -57,6 +62,7 @@ export function Sidebar({
           onClick={() => onOpen(room.id)}
           aria-current={active ? 'page' : undefined}
         >
+          <RoomIcon room={room} />
           <span className="room-name">{roomTitle(room)}</span>
           {room.kind === 'conversation' && <ConversationPreview id={room.id} />}
           {room.kind !== 'direct' && room.kind !== 'conversation' && room.mentions > 0 ? (
@@ -84,13 +90,8 @@ export function Sidebar({
   return (
     <nav className="sidebar" aria-label="Rooms">
       <header>
-        <span className="me">
-          <span className="presence-dot online" aria-hidden="true" />
-          <strong>@{text(me?.handle)}</strong>
-        </span>
-        <button type="button" onClick={onSignOut}>
-          Sign out
-        </button>
+        <span className="brand">Roundtable</span>
+        <ThemeMenu />
       </header>
       {notifications === 'default' && (
         <button type="button" className="enable-notifications" onClick={onEnableNotifications}>
@@ -103,6 +104,7 @@ export function Sidebar({
         onClick={onTasks}
         aria-current={tasksOpen ? 'page' : undefined}
       >
+        <ListChecks size={16} aria-hidden="true" className="room-icon" />
         <span className="room-name">Tasks</span>
         {waiting > 0 && (
           <span className="badge mention" aria-label={`${waiting} waiting for a person`}>
@@ -113,9 +115,9 @@ export function Sidebar({
       <section aria-label="Channels">
         <h3>
           Channels
-          <button type="button" className="icon" aria-label="Create a room" onClick={() => setDialog('create')}>
-            +
-          </button>
+          <IconButton label="Create a room" tipSide="left" onClick={() => setDialog('create')}>
+            <Plus size={16} aria-hidden="true" />
+          </IconButton>
         </h3>
         <ul>{channels.map(roomButton)}</ul>
         <button type="button" className="link" onClick={() => setDialog('browse')}>
@@ -125,9 +127,9 @@ export function Sidebar({
       <section aria-label="Direct messages">
         <h3>
           Direct messages
-          <button type="button" className="icon" aria-label="New direct message" onClick={() => setDialog('direct')}>
-            +
-          </button>
+          <IconButton label="New direct message" tipSide="left" onClick={() => setDialog('direct')}>
+            <Plus size={16} aria-hidden="true" />
+          </IconButton>
         </h3>
         <ul>{direct.map(roomButton)}</ul>
       </section>
@@ -158,6 +160,18 @@ export function Sidebar({
       <p className="hint">
         <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to a room
       </p>
+      <footer className="me">
+        <Avatar handle={text(me?.handle) ?? '?'} kind={me?.kind ?? 'person'} size="s" />
+        <span className="me-name">
+          <strong className="handle">@{text(me?.handle)}</strong>
+          <span className="presence-label">
+            <span className="presence-dot online" aria-hidden="true" /> Online
+          </span>
+        </span>
+        <IconButton label="Sign out" tipSide="left" onClick={onSignOut}>
+          <LogOut size={16} aria-hidden="true" />
+        </IconButton>
+      </footer>
       {dialog === 'create' && <CreateRoom onClose={() => setDialog(undefined)} onCreated={onOpen} />}
       {dialog === 'browse' && <BrowseRooms onClose={() => setDialog(undefined)} onOpen={onOpen} />}
       {dialog === 'direct' && <NewDirect onClose={() => setDialog(undefined)} onOpen={onOpen} />}
@@ -169,6 +183,38 @@ export function Sidebar({
         <DeleteConversation id={currentTalk.id} title={roomTitle(currentTalk)} onClose={() => setDialog(undefined)} />
       )}
     </nav>
+  );
+}
+
+function RoomIcon({ room }: { room: Room }) {
+  const Icon = room.kind === 'direct' ? AtSign : room.kind === 'private' ? Lock : room.kind === 'conversation' ? Bot : Hash;
+  return <Icon size={15} aria-hidden="true" className="room-icon" />;
+}
+
+const THEMES: Array<{ choice: ThemeChoice; label: string }> = [
+  { choice: 'light', label: 'Light' },
+  { choice: 'dark', label: 'Dark' },
+  { choice: 'system', label: 'Same as the system' },
+];
+
+function ThemeMenu() {
+  const [choice, setChoice] = useState(themeChoice);
+  const Icon = choice === 'light' ? Sun : choice === 'dark' ? Moon : Monitor;
+  return (
+    <Menu
+      label="Theme"
+      tip
+      className="icon"
+      trigger={<Icon size={16} aria-hidden="true" />}
+      items={THEMES.map((item) => ({
+        label: item.label,
+        checked: choice === item.choice,
+        onSelect: () => {
+          chooseTheme(item.choice);
+          setChoice(item.choice);
+        },
+      }))}
+    />
   );
 }
 
@@ -208,7 +254,9 @@ function CreateRoom({ onClose, onCreated }: { onClose: () => void; onCreated: (r
             <option value="private">Only invited members (private)</option>
           </select>
         </label>
-        <button type="submit">Create</button>
+        <button type="submit" className="primary">
+          Create
+        </button>
       </form>
     </Dialog>
   );
