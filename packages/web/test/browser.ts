@@ -186,3 +186,9 @@ export async function shootAndCheck(
   await useTheme(page, 'light');
   return Object.fromEntries(Object.entries(findings).filter(([, found]) => found.length > 0));
 }
+
+/** Sets how loudly the open room notifies, through the room header's menu. */
+export async function setNotify(page: Page, level: 'All messages' | 'Mentions only' | 'Muted'): Promise<void> {
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await page.getByRole('menuitemradio', { name: level }).click();
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
 import { eventually, startHub } from '@roundtable/testkit';
-import { browserSkip, launch, openPage, roomMessages, screenshot, signInWithToken } from './browser.js';
+import { browserSkip, launch, openPage, roomMessages, screenshot, setNotify, signInWithToken } from './browser.js';
 
 test(
   'two people and an SDK agent chat; a mention notifies the right person; reload keeps identity, rooms and history',
@@ -29,7 +29,7 @@ test(
 
     const bobs = await openPage(browser, hub.url);
     await signInWithToken(bobs.page, hub.url, bob.token);
-    await bobs.page.getByLabel('Notifications').selectOption('mentions');
+    await setNotify(bobs.page, 'Mentions only');
 
     await agent.send('general', 'hello from the bot');
     await roomMessages(ada.page).getByText('hello from the bot').waitFor();

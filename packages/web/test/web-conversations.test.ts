@@ -52,7 +52,11 @@ test(
       'a conversation is not a channel',
     );
     await screenshot(page, 'web-conversation');
-    assert.equal(await page.getByRole('button', { name: 'Leave' }).count(), 0, 'a conversation is deleted, not left');
+    assert.equal(
+      await page.getByRole('button', { name: 'More room actions' }).count(),
+      0,
+      'a conversation is deleted, not left',
+    );
 
     await conversations.getByRole('button', { name: 'Rename' }).click();
     await page.getByRole('dialog', { name: 'Rename conversation' }).getByLabel('Title').fill('Q3 launch');

@@ -269,8 +269,8 @@ test(
       .waitFor();
 
     await mine.hover();
-    adas.page.once('dialog', (dialog) => void dialog.accept());
     await mine.getByRole('button', { name: 'Delete message' }).click();
+    await adas.page.getByRole('dialog', { name: 'Delete message' }).getByRole('button', { name: 'Delete' }).click();
     await adaList.getByText('This message was deleted.').waitFor();
 
     await composer.fill('x'.repeat(9_500));

@@ -8,6 +8,7 @@ import {
   openPage,
   roomMessages,
   screenshot,
+  setNotify,
   signInWithToken,
   unnamedControls,
 } from './browser.js';
@@ -19,7 +20,7 @@ test('a muted room raises no notification while a direct message does', { skip: 
   const browser = await launch(t);
   const tab = await openPage(browser, hub.url);
   await signInWithToken(tab.page, hub.url, ada.token);
-  await tab.page.getByLabel('Notifications').selectOption('muted');
+  await setNotify(tab.page, 'Muted');
   await eventually(async () => {
     const rooms = await hub.api(ada.token, 'GET', '/api/v1/rooms');
     const general = rooms.body.rooms.find((room: { name: string }) => room.name === 'general');
@@ -76,8 +77,9 @@ test(
     await page.getByRole('heading', { name: '#design' }).waitFor();
     await page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: '#design' }).waitFor();
 
-    page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: 'Leave' }).click();
+    await page.getByRole('button', { name: 'More room actions' }).click();
+    await page.getByRole('menuitem', { name: 'Leave room' }).click();
+    await page.getByRole('dialog', { name: 'Leave #design' }).getByRole('button', { name: 'Leave' }).click();
     await page
       .getByRole('navigation', { name: 'Rooms' })
       .getByRole('button', { name: '#design' })

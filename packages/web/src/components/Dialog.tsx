@@ -16,7 +16,9 @@ export function Dialog({
   const panel = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    panel.current?.querySelector<HTMLElement>('[data-autofocus], input, select, textarea, .dialog-body button')?.focus();
+    panel.current
+      ?.querySelector<HTMLElement>('[data-autofocus], input, select, textarea, .dialog-body button')
+      ?.focus();
     return () => previous?.focus?.();
   }, []);
   return (

@@ -1,6 +1,8 @@
 /** Who is in the room and whether they are here: online, away, offline. A click mentions them. */
 import { MemberKind, type PresenceStatus } from '@roundtable/protocol';
 import { keyed, oneOf, text } from '../safe.js';
+import { Avatar } from '../ui/Avatar.js';
+import { KindBadge } from '../ui/KindBadge.js';
 import { useChat } from '../use-chat.js';
 import { SidePanel } from './SidePanel.js';
 
@@ -32,22 +34,25 @@ export function MembersPanel({
             <ul>
               {keyed(group, (member) => member.member).map(([key, member]) => {
                 const handle = text(member.member) ?? '?';
-                const kind = text(member.kind);
+                const kind = oneOf(member.kind, MemberKind.options);
                 const shownKind = kind !== undefined && kind !== 'person' ? kind : undefined;
                 return (
                   <li key={key}>
                     <button
                       type="button"
                       className="member"
-                      aria-label={`Mention @${handle}${shownKind ? ` ${shownKind}` : ''} (${status})`}
                       onClick={() => onMention(handle)}
                       disabled={member.member === me}
                     >
-                      <span className={`presence-dot ${status}`} aria-hidden="true" />
+                      <span className="member-avatar">
+                        <Avatar handle={handle} kind={kind ?? 'person'} size="s" />
+                        <span className={`presence-dot ${status}`} aria-hidden="true" />
+                      </span>
+                      {/* The name reads "Mention @bob agent (online)"; what is seen is a part of it. */}
+                      <span className="visually-hidden">Mention </span>
                       <span className="handle">@{handle}</span>
-                      {shownKind && (
-                        <span className={`kind ${oneOf(shownKind, MemberKind.options) ?? ''}`}>{shownKind}</span>
-                      )}
+                      {shownKind && <KindBadge kind={shownKind} />}
+                      <span className="visually-hidden"> ({status})</span>
                     </button>
                   </li>
                 );

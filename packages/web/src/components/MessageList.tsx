@@ -220,13 +220,17 @@ function MessageGroup({
   return (
     <>
       {day && at && (
-        <li className="day-divider" role="separator" aria-label={dayLabel(at)}>
-          <span>{dayLabel(at)}</span>
+        <li className="day-divider">
+          <span role="separator" aria-label={dayLabel(at)}>
+            {dayLabel(at)}
+          </span>
         </li>
       )}
       {divider && (
-        <li className="unread-divider" role="separator" aria-label="New messages">
-          <span>New messages</span>
+        <li className="unread-divider">
+          <span role="separator" aria-label="New messages">
+            New messages
+          </span>
         </li>
       )}
       <MessageItem message={message} compact={compact} onOpenThread={onOpenThread} />

@@ -36,8 +36,7 @@ export function RoomTools({
   return (
     <div className="room-tools">
       <Menu
-        label="Notifications"
-        tip
+        label={`Notifications: ${current?.label ?? 'unknown'}`}
         trigger={
           <>
             <LevelIcon size={16} aria-hidden="true" />
@@ -82,7 +81,10 @@ export function RoomTools({
           onClose={() => setLeaving(false)}
         >
           <p>
-            You stop getting its messages. {room.kind === 'public' ? 'You can join again from Browse rooms.' : 'To come back, someone in it must invite you.'}
+            You stop getting its messages.{' '}
+            {room.kind === 'public'
+              ? 'You can join again from Browse rooms.'
+              : 'To come back, someone in it must invite you.'}
           </p>
         </Confirm>
       )}

@@ -1,5 +1,6 @@
 /** A panel beside the room (members, a thread, a task): a titled region with a close button, and its error boundary. */
 import type { ReactNode } from 'react';
+import { X } from 'lucide-react';
 import { Boundary } from './Boundary.js';
 
 interface Props {
@@ -15,7 +16,7 @@ export function SidePanel({ title, className, onClose, children }: Props) {
       <header>
         <h2>{title}</h2>
         <button type="button" className="icon" aria-label={`Close ${title.toLowerCase()}`} onClick={onClose}>
-          ×
+          <X size={18} aria-hidden="true" />
         </button>
       </header>
       {children}

@@ -187,7 +187,8 @@ export function Sidebar({
 }
 
 function RoomIcon({ room }: { room: Room }) {
-  const Icon = room.kind === 'direct' ? AtSign : room.kind === 'private' ? Lock : room.kind === 'conversation' ? Bot : Hash;
+  const Icon =
+    room.kind === 'direct' ? AtSign : room.kind === 'private' ? Lock : room.kind === 'conversation' ? Bot : Hash;
   return <Icon size={15} aria-hidden="true" className="room-icon" />;
 }
 

@@ -42,8 +42,12 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
         }}
       >
         <MessageItem message={root} />
-        <li className="thread-count" role="separator">
-          {thread.loaded ? `${thread.replies.length} ${thread.replies.length === 1 ? 'reply' : 'replies'}` : 'Loading…'}
+        <li className="thread-count">
+          <span role="separator">
+            {thread.loaded
+              ? `${thread.replies.length} ${thread.replies.length === 1 ? 'reply' : 'replies'}`
+              : 'Loading…'}
+          </span>
         </li>
         {thread.replies.map((message) => (
           <MessageItem key={message.id} message={message} />

@@ -38,7 +38,11 @@ export function Toaster() {
     <div className="toasts" role="status" aria-live="polite">
       {shown.map((item) => (
         <p key={item.id} className={`toast ${item.tone}`}>
-          {item.tone === 'error' ? <CircleAlert size={16} aria-hidden="true" /> : <CircleCheck size={16} aria-hidden="true" />}
+          {item.tone === 'error' ? (
+            <CircleAlert size={16} aria-hidden="true" />
+          ) : (
+            <CircleCheck size={16} aria-hidden="true" />
+          )}
           {item.text}
         </p>
       ))}
