@@ -5,7 +5,8 @@ import { defineConfig } from 'vite';
 
 const CHUNKS: Array<[string, RegExp]> = [
   ['react', /node_modules\/(react|react-dom|scheduler)\//],
-  ['markdown', /node_modules\/(react-markdown|remark-|rehype-|micromark|mdast-|hast-|unified|highlight\.js|lowlight)/],
+  ['highlight', /node_modules\/(rehype-highlight|highlight\.js|lowlight)\//],
+  ['markdown', /node_modules\/(react-markdown|remark-|rehype-|micromark|mdast-|hast-|unified)/],
 ];
 
 export default defineConfig({

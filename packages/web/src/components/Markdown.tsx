@@ -4,9 +4,8 @@
  * plain links: an image loads the moment a message is seen, which would let any sender track
  * readers or point at a URL meant to be hit.
  */
-import { memo } from 'react';
+import { memo, useSyncExternalStore } from 'react';
 import Markdown, { defaultUrlTransform, type Components, type Options } from 'react-markdown';
-import rehypeHighlight from 'rehype-highlight';
 import remarkGfm from 'remark-gfm';
 import { text } from '../safe.js';
 
@@ -30,20 +29,49 @@ const components: Components = {
 };
 
 const remarkPlugins: Options['remarkPlugins'] = [remarkGfm];
-// Only fenced blocks that name their language are highlighted: guessing is slow and often wrong.
-const rehypePlugins: Options['rehypePlugins'] = [[rehypeHighlight, { detect: false }]];
+
+/**
+ * The highlighter and its languages are a chunk of their own, fetched the first time a message
+ * holds a fenced block that names its language: most screens have none, and code shows plain
+ * until it arrives. Only named languages are highlighted: guessing is slow and often wrong.
+ */
+let rehypePlugins: Options['rehypePlugins'] = [];
+let highlighter: Promise<void> | undefined;
+const waiting = new Set<() => void>();
+const FENCE_WITH_LANGUAGE = /^\s*(```|~~~)\s*[\w+#.-]+/m;
+
+function loadHighlighter(): void {
+  highlighter ??= import('rehype-highlight').then(({ default: rehypeHighlight }) => {
+    rehypePlugins = [[rehypeHighlight, { detect: false }]];
+    for (const notify of waiting) notify();
+  });
+}
+
+function usePlugins(content: string): Options['rehypePlugins'] {
+  const wanted = FENCE_WITH_LANGUAGE.test(content);
+  if (wanted) loadHighlighter();
+  return useSyncExternalStore(
+    (notify) => {
+      waiting.add(notify);
+      return () => waiting.delete(notify);
+    },
+    () => (wanted ? rehypePlugins : undefined),
+  );
+}
 
 /** Text that is not a string (a malformed stored message) renders as nothing: react-markdown throws on it. */
 export const MessageText = memo(function MessageText({ text: content }: { text: unknown }) {
+  const source = text(content) ?? '';
+  const plugins = usePlugins(source);
   return (
     <div className="markdown">
       <Markdown
         remarkPlugins={remarkPlugins}
-        rehypePlugins={rehypePlugins}
+        rehypePlugins={plugins}
         components={components}
         urlTransform={defaultUrlTransform}
       >
-        {text(content) ?? ''}
+        {source}
       </Markdown>
     </div>
   );

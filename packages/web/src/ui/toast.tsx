@@ -35,7 +35,8 @@ function subscribe(listener: () => void): () => void {
 export function Toaster() {
   const shown = useSyncExternalStore(subscribe, () => toasts);
   return (
-    <div className="toasts" role="status" aria-live="polite">
+    // A live region without the status role: the connection banner is the page's one status.
+    <div className="toasts" aria-live="polite">
       {shown.map((item) => (
         <p key={item.id} className={`toast ${item.tone}`}>
           {item.tone === 'error' ? (
