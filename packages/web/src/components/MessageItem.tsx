@@ -3,7 +3,7 @@
  * reactions and actions. Every field is read through safe.ts, and a message that still fails to
  * render shows a notice in its place: one bad message never takes the room down with it.
  */
-import { lazy, memo, Suspense, useState, type KeyboardEvent } from 'react';
+import { lazy, memo, Suspense, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, MessageSquareText, Pencil, SmilePlus, Square, Trash2 } from 'lucide-react';
 import type { Message } from '@roundtable/client';
 import { MemberKind } from '@roundtable/protocol';
@@ -206,8 +206,11 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
   const calls = records(message.parts).filter((part) => part.type === 'tool_call');
   const reactions = reactionsOf(message);
   const replies = num(message.reply_count) ?? 0;
+  const item = useRef<HTMLLIElement>(null);
+  // The picker that had the focus goes away: the focus stays on the message, not lost to the page.
   const react = (emoji: string) => {
     setPicking(undefined);
+    item.current?.focus();
     void store.toggleReaction(message, emoji);
   };
 
@@ -217,6 +220,8 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
       data-id={message.id}
       data-seq={message.seq}
       aria-label={`Message from ${sender}`}
+      tabIndex={-1}
+      ref={item}
     >
       <Avatar handle={sender} kind={kind} />
       <div className="body">

@@ -128,7 +128,15 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
 
   return (
     <div className="message-pane">
-      <ol className="messages" ref={scroller} onScroll={onScroll} aria-label="Messages" aria-busy={!view?.loaded}>
+      <ol
+        className="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        onKeyDown={moveBetweenMessages}
+        tabIndex={0}
+        aria-label="Messages"
+        aria-busy={!view?.loaded}
+      >
         {view?.loaded && (
           <li className="history-edge">
             {view.hasMore ? (
@@ -166,6 +174,25 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
       )}
     </div>
   );
+}
+
+/**
+ * The list is one stop of the Tab key, as in Slack: the arrow keys move from message to message
+ * (the list itself starts at the newest), and Tab then enters the focused message's actions,
+ * which show while focus is inside it.
+ */
+export function moveBetweenMessages(event: React.KeyboardEvent<HTMLElement>): void {
+  if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
+  const target = event.target as HTMLElement;
+  const items = [...event.currentTarget.querySelectorAll<HTMLElement>(':scope > li.message')];
+  if (items.length === 0) return;
+  const at = items.indexOf(target);
+  if (at === -1 && target !== event.currentTarget) return;
+  event.preventDefault();
+  const next =
+    at === -1 ? items.length - 1 : Math.max(0, Math.min(items.length - 1, at + (event.key === 'ArrowUp' ? -1 : 1)));
+  items[next]!.focus();
+  items[next]!.scrollIntoView({ block: 'nearest' });
 }
 
 /** Messages closer together than this, from one sender, show as one group: one name, one avatar. */

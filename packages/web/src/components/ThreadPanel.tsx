@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import { useChat } from '../use-chat.js';
 import { Composer } from './Composer.js';
 import { MessageItem } from './MessageItem.js';
+import { moveBetweenMessages } from './MessageList.js';
 import { PendingItem } from './PendingItem.js';
 import { SidePanel } from './SidePanel.js';
 import { TypingLine } from './TypingLine.js';
@@ -21,6 +22,11 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
   const atBottom = useRef(true);
   const replies = thread?.replies.length ?? 0;
   const mine = outbox.filter((item) => item.thread_id === rootId).length;
+  const root = thread?.root;
+  // Opening a thread is to answer in it, as in Slack: its composer takes the focus once the thread shows.
+  useEffect(() => {
+    if (root) list.current?.closest('.thread-panel')?.querySelector<HTMLTextAreaElement>('textarea')?.focus();
+  }, [rootId, Boolean(root)]);
   // New replies scroll into view only for a reader at the bottom; one's own always does.
   useEffect(() => {
     if (list.current && atBottom.current) list.current.scrollTop = list.current.scrollHeight;
@@ -28,14 +34,15 @@ export function ThreadPanel({ rootId, draft, onDraft, onClose }: Props) {
   useEffect(() => {
     if (list.current && mine > 0) list.current.scrollTop = list.current.scrollHeight;
   }, [mine]);
-  if (!thread?.root) return null;
-  const root = thread.root;
+  if (!thread || !root) return null;
   return (
     <SidePanel title="Thread" className="thread-panel" onClose={onClose}>
       <ol
         className="messages"
         ref={list}
         aria-label="Thread messages"
+        tabIndex={0}
+        onKeyDown={moveBetweenMessages}
         onScroll={(event) => {
           const target = event.currentTarget;
           atBottom.current = target.scrollHeight - target.scrollTop - target.clientHeight < 48;
