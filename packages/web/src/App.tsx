@@ -16,7 +16,8 @@ import { MessageList } from './components/MessageList.js';
 import { PanelBoundary } from './components/SidePanel.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
-import { TaskBoard, TaskDetail } from './components/TaskBoard.js';
+import { TasksPage } from './components/TaskBoard.js';
+import { TaskDetail } from './components/task-detail.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
@@ -275,18 +276,7 @@ function ChatView({
         />
       </Boundary>
       {view === 'tasks' ? (
-        <main className="room-view" aria-label="Tasks">
-          <header className="room-header">
-            <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
-              <MenuIcon size={20} aria-hidden="true" />
-            </button>
-            <div className="room-title">
-              <h2>Tasks</h2>
-              <p className="topic">Work handed to agents, live</p>
-            </div>
-          </header>
-          <TaskBoard selected={taskId} onSelect={setTaskId} />
-        </main>
+        <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
       ) : (
         <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
           <header className="room-header">
