@@ -32,6 +32,10 @@ export function matchesFilters(task: Task, filters: TaskFilters): boolean {
   return true;
 }
 
+function count(tasks: number): string {
+  return tasks === 1 ? '1 task' : `${tasks} tasks`;
+}
+
 function distinct(values: Array<string | undefined>): string[] {
   return [...new Set(values.filter((value): value is string => Boolean(value)))].sort();
 }
@@ -129,7 +133,7 @@ export function TaskFiltersBar({ tasks, shown }: { tasks: Task[]; shown: number 
         </label>
       </div>
       <p className="task-filter-count" aria-live="polite">
-        {active ? `${shown} of ${tasks.length} tasks` : `${tasks.length} tasks`}
+        {active ? `${shown} of ${count(tasks.length)}` : count(tasks.length)}
       </p>
       {active && (
         <button type="button" className="ghost" onClick={() => store.filterTasks(NO_FILTERS)}>
