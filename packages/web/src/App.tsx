@@ -3,7 +3,7 @@
  * Error boundaries keep a failure where it happened: a message, a task card, a panel, the room list;
  * the last one, around the whole chat, offers a way out of a room that cannot be shown.
  */
-import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
 import { Menu as MenuIcon } from 'lucide-react';
 import { ChatStore } from './store/chat-store.js';
@@ -16,8 +16,6 @@ import { MessageList } from './components/MessageList.js';
 import { PanelBoundary } from './components/SidePanel.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
-import { TasksPage } from './components/TaskBoard.js';
-import { TaskDetail } from './components/task-detail.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
@@ -25,6 +23,10 @@ import { Toaster } from './ui/toast.js';
 import { SignIn } from './SignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
+
+// The tasks page is reached from the sidebar: the first screen does not wait for it.
+const TasksPage = lazy(() => import('./components/TaskBoard.js').then((module) => ({ default: module.TasksPage })));
+const TaskDetail = lazy(() => import('./components/task-detail.js').then((module) => ({ default: module.TaskDetail })));
 
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
@@ -276,7 +278,9 @@ function ChatView({
         />
       </Boundary>
       {view === 'tasks' ? (
-        <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
+        <Suspense fallback={<main className="room-view" aria-label="Tasks" aria-busy="true" />}>
+          <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
+        </Suspense>
       ) : (
         <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
           <header className="room-header">
@@ -327,7 +331,9 @@ function ChatView({
       )}
       {taskPanel && (
         <PanelBoundary key={taskPanel} title="Task" className="task-panel" onClose={() => setTaskId(undefined)}>
-          <TaskDetail taskId={taskPanel} onClose={() => setTaskId(undefined)} />
+          <Suspense fallback={null}>
+            <TaskDetail taskId={taskPanel} onClose={() => setTaskId(undefined)} />
+          </Suspense>
         </PanelBoundary>
       )}
       {threadPanel && (
