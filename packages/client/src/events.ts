@@ -9,6 +9,7 @@ import type {
   StreamPartFrame,
   SyncedFrame,
   TaskAssignedFrame,
+  TaskLeaseFrame,
   TypingFrame,
 } from '@roundtable/protocol';
 import type { RoundtableError } from './errors.js';
@@ -33,6 +34,8 @@ export interface ClientEvents {
   read: ReadReceiptFrame;
   /** A task the hub claimed for this client as a registered worker (see `registerWorker`). */
   'task.assigned': TaskAssignedFrame;
+  /** A worker's heartbeat renewed a task's lease, in one of this person's rooms. */
+  'task.lease': TaskLeaseFrame;
   /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
   error: RoundtableError;
   state: ConnectionState;

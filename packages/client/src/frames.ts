@@ -86,6 +86,9 @@ export class FrameReader {
       case 'task.assigned':
         this.emitter.emit('task.assigned', frame);
         return;
+      case 'task.lease':
+        this.emitter.emit('task.lease', frame);
+        return;
       default:
         // A newer hub may push frames this SDK does not know; they are safe to skip.
         this.logger.warn(

@@ -260,9 +260,24 @@ export interface TaskAssignedFrame extends TaskClaim {
   type: 'task.assigned';
 }
 
+/**
+ * A heartbeat renewed a task's lease: the new expiry, for the people watching the board. Every other
+ * change of a task is a logged `task.updated` event; a renewal is not worth a line in the log.
+ */
+export interface TaskLeaseFrame {
+  type: 'task.lease';
+  room: string;
+  task: string;
+  assignee: string;
+  /** When the heartbeat arrived. */
+  at: string;
+  lease_expires_at: string;
+}
+
 export type ServerFrame =
   | ReadyFrame
   | TaskAssignedFrame
+  | TaskLeaseFrame
   | EventFrame
   | SyncedFrame
   | AckFrame

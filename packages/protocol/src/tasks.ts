@@ -168,7 +168,10 @@ export interface Task {
   client_id: string | null;
   creator: string;
   assignee: string | null;
+  /** When the current assignee claimed the task; null while nobody holds it (absent on tasks stored before it was kept). */
+  assigned_at?: string | null;
   attempts: number;
+  /** Set to the time of each claim and heartbeat plus `lease_ms`: when the worker's hold ends unless it heartbeats again. */
   lease_expires_at: string | null;
   result: TaskResult | null;
   verdict: TaskVerdict | null;

@@ -25,6 +25,7 @@ const SERVER_FRAME_TYPES = [
   'presence',
   'read',
   'task.assigned',
+  'task.lease',
 ] as const satisfies readonly ServerFrame['type'][];
 type Unlisted = Exclude<ServerFrame['type'], (typeof SERVER_FRAME_TYPES)[number]>;
 const everyFrameListed: [Unlisted] extends [never] ? true : Unlisted = true;

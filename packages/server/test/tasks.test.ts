@@ -383,3 +383,35 @@ test('a task no worker takes is escalated to people after the set time; an admin
   assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
   assert.equal((await hub.api(hub.adminToken, 'GET', `/api/v1/tasks/${task.id}`)).status, 404);
 });
+
+test('a task says since when its worker holds it, and a heartbeat tells the people of its room the new lease', async (t) => {
+  const hub = await startHub(t);
+  const ada = await hub.member('ada');
+  const watcher = await connect(t, hub, ada.token);
+  const builder = await agent(t, hub, 'builder');
+  const task = await watcher.createTask({ title: 'Build', room: 'general', lease_ms: 60_000 });
+  assert.equal(task.assigned_at, null, 'nobody holds a new task');
+  const leases: Array<{ task: string; assignee: string; at: string; lease_expires_at: string }> = [];
+  watcher.on('task.lease', (frame) => leases.push(frame));
+  const agentLeases: unknown[] = [];
+  builder.client.on('task.lease', (frame) => agentLeases.push(frame));
+
+  const claim = (await builder.client.claimTask())!;
+  assert.ok(claim.task.assigned_at, 'a claim starts the hold');
+  assert.equal(claim.task.assigned_at, claim.task.updated_at);
+  const started = await builder.client.heartbeatTask(task.id, claim.lease.token);
+  assert.equal(started.task.assigned_at, claim.task.assigned_at, 'starting is the same hold');
+  const renewed = await builder.client.heartbeatTask(task.id, claim.lease.token);
+  await eventually(() => assert.equal(leases.length, 1));
+  assert.equal(leases[0]!.task, task.id);
+  assert.equal(leases[0]!.assignee, 'builder');
+  assert.equal(leases[0]!.lease_expires_at, renewed.lease.expires_at);
+  assert.equal(Date.parse(leases[0]!.lease_expires_at) - Date.parse(leases[0]!.at), 60_000);
+  const stored = await watcher.getTask(task.id);
+  assert.equal(stored.lease_expires_at, renewed.lease.expires_at, 'the renewal is stored: a reload sees it');
+
+  const released = await builder.client.releaseTask(task.id, claim.lease.token);
+  assert.equal(released.assignee, null);
+  assert.equal(released.assigned_at, null, 'a released task is held by nobody');
+  assert.deepEqual(agentLeases, [], 'agents are not told of leases');
+});

@@ -3,7 +3,7 @@
  * Error boundaries keep a failure where it happened: a message, a task card, a panel, the room list;
  * the last one, around the whole chat, offers a way out of a room that cannot be shown.
  */
-import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
 import { Menu as MenuIcon } from 'lucide-react';
 import { ChatStore } from './store/chat-store.js';
@@ -16,7 +16,6 @@ import { MessageList } from './components/MessageList.js';
 import { PanelBoundary } from './components/SidePanel.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
-import { TaskBoard, TaskDetail } from './components/TaskBoard.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
 import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
@@ -24,6 +23,10 @@ import { Toaster } from './ui/toast.js';
 import { SignIn } from './SignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
+
+// The tasks page is reached from the sidebar: the first screen does not wait for it.
+const TasksPage = lazy(() => import('./components/TaskBoard.js').then((module) => ({ default: module.TasksPage })));
+const TaskDetail = lazy(() => import('./components/task-detail.js').then((module) => ({ default: module.TaskDetail })));
 
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
@@ -275,18 +278,9 @@ function ChatView({
         />
       </Boundary>
       {view === 'tasks' ? (
-        <main className="room-view" aria-label="Tasks">
-          <header className="room-header">
-            <button type="button" className="icon menu" aria-label="Show rooms" onClick={() => setShowRooms(true)}>
-              <MenuIcon size={20} aria-hidden="true" />
-            </button>
-            <div className="room-title">
-              <h2>Tasks</h2>
-              <p className="topic">Work handed to agents, live</p>
-            </div>
-          </header>
-          <TaskBoard selected={taskId} onSelect={setTaskId} />
-        </main>
+        <Suspense fallback={<main className="room-view" aria-label="Tasks" aria-busy="true" />}>
+          <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
+        </Suspense>
       ) : (
         <main className="room-view" aria-label={room ? roomTitle(room) : 'Room'}>
           <header className="room-header">
@@ -337,7 +331,9 @@ function ChatView({
       )}
       {taskPanel && (
         <PanelBoundary key={taskPanel} title="Task" className="task-panel" onClose={() => setTaskId(undefined)}>
-          <TaskDetail taskId={taskPanel} onClose={() => setTaskId(undefined)} />
+          <Suspense fallback={null}>
+            <TaskDetail taskId={taskPanel} onClose={() => setTaskId(undefined)} />
+          </Suspense>
         </PanelBoundary>
       )}
       {threadPanel && (

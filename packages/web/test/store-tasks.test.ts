@@ -1,7 +1,9 @@
 /** The task board reducer without a browser: the newest version of each task, whether a page or an event brought it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { leaseAction } from '../src/store/dispatch.js';
 import { reduce } from '../src/store/state.js';
+import { NO_FILTERS } from '../src/store/tasks.js';
 import { after, task } from './store-fixtures.js';
 
 const changed = (id: string, version: number, fields = {}) =>
@@ -36,4 +38,39 @@ test('a deleted task leaves the board; a decision shows the answer the hub gave'
   assert.deepEqual(Object.keys(state.tasks), ['t2']);
   state = reduce(state, { type: 'task.decided', task: task('t2', 2, { status: 'completed' }) });
   assert.equal(state.tasks.t2?.status, 'completed');
+});
+
+test('a lease frame moves the expiry of the task its worker still holds, and nothing else', () => {
+  const held = { status: 'running', assignee: 'bot', lease_expires_at: '2026-01-01T00:01:00.000Z' } as const;
+  const state = after([changed('t1', 3, held)]);
+  const frame = {
+    type: 'task.lease',
+    room: 'general',
+    task: 't1',
+    assignee: 'bot',
+    at: '2026-01-01T00:00:30.000Z',
+    lease_expires_at: '2026-01-01T00:01:30.000Z',
+  } as const;
+  const renewed = reduce(state, leaseAction(frame)!);
+  assert.equal(renewed.tasks.t1?.lease_expires_at, '2026-01-01T00:01:30.000Z');
+  assert.equal(renewed.tasks.t1?.version, 3, 'a renewal is no new version');
+  // After a release the task has no worker: a late frame must not change it.
+  const released = reduce(state, changed('t1', 4, { status: 'pending', assignee: null, lease_expires_at: null }));
+  assert.equal(reduce(released, leaseAction(frame)!), released);
+  assert.equal(reduce(state, leaseAction({ ...frame, task: 'unknown' })!), state);
+  assert.equal(
+    leaseAction({ ...frame, lease_expires_at: 42 } as never),
+    undefined,
+    'a frame without its expiry is no action',
+  );
+});
+
+test('filters are kept until they are cleared', () => {
+  const state = after([changed('t1', 1)]);
+  assert.deepEqual(state.taskFilters, NO_FILTERS);
+  const filtered = reduce(state, { type: 'task.filtered', filters: { ...NO_FILTERS, capability: 'docs' } });
+  assert.equal(filtered.taskFilters.capability, 'docs');
+  const later = reduce(filtered, changed('t1', 2));
+  assert.equal(later.taskFilters.capability, 'docs', 'a task changing leaves the filters as they are');
+  assert.deepEqual(reduce(later, { type: 'task.filtered', filters: NO_FILTERS }).taskFilters, NO_FILTERS);
 });

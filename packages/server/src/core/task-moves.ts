@@ -40,6 +40,8 @@ export class TaskMoves {
     }
     const at = this.iso();
     const task: Task = { ...row.task, ...changes, status: to, updated_at: at, version: row.task.version + 1 };
+    // A new holder (or none) is when "held since" starts over.
+    if ('assignee' in changes) task.assigned_at = changes.assignee ? at : null;
     const next: TaskRow = { ...row, ...hidden, task };
     const audience = new Set(
       [row.creator_id, next.assignee_id, row.assignee_id].filter((id): id is string => id !== null),

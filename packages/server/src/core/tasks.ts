@@ -11,6 +11,7 @@ import {
   type ParsedParams,
   type Task,
   type TaskClaim,
+  type TaskLeaseFrame,
   type TaskResult,
   type TaskStatus,
   type TaskVerdict,
@@ -78,6 +79,19 @@ export class TaskBoard {
     return new Date(this.ctx.clock.now() + offsetMs).toISOString();
   }
 
+  /** Tells the people of the task's room that its worker is alive: the renewal itself is not logged. */
+  private signalLease(task: Task, worker: MemberRecord, expires: string): void {
+    const frame: TaskLeaseFrame = {
+      type: 'task.lease',
+      room: task.room,
+      task: task.id,
+      assignee: worker.handle,
+      at: new Date(Date.parse(expires) - task.lease_ms).toISOString(),
+      lease_expires_at: expires,
+    };
+    this.ctx.signal(task.room, frame, { agentsToo: false });
+  }
+
   // Creating and reading
 
   async create(actor: MemberRecord, params: ParsedParams<'task.create'>): Promise<{ task: Task; duplicate: boolean }> {
@@ -127,6 +141,7 @@ export class TaskBoard {
       client_id: params.client_id ?? null,
       creator: actor.handle,
       assignee: null,
+      assigned_at: null,
       attempts: 0,
       lease_expires_at: null,
       result: null,
@@ -264,6 +279,7 @@ export class TaskBoard {
         ? await this.moves.move(row, 'start', 'running', actor, { lease_expires_at: expires })
         : await this.moves.renew(row, expires);
       if (!moved) throw new HubError(started ? 'task_conflict' : 'lease_invalid');
+      if (!started) this.signalLease(moved, actor, expires);
       if (row.task.files.length > 0) await this.ctx.store.extendReservations(row.task.id, expires);
       return { task: moved, lease: { token, expires_at: expires } };
     });

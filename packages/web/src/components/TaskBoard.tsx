@@ -1,88 +1,228 @@
 /**
- * The task board: columns by status, kept live by the room log, and a task's detail with its history
- * and the decisions a person can take. A task's fields are read through safe.ts, and a card that
- * still fails to render shows a notice in its place.
+ * The tasks page: the board (columns by status, kept live by the room log, subtasks under their
+ * parent with a roll-up), its filters, the worker view, and creating a task. A task's fields are
+ * read through safe.ts, and a card that still fails to render shows a notice in its place.
  */
 import { useEffect, useState } from 'react';
+import { ChevronDown, ChevronRight, Menu as MenuIcon, Plus } from 'lucide-react';
 import type { Task } from '@roundtable/client';
-import { TaskStatus, TERMINAL_STATUSES } from '@roundtable/protocol';
-import type { TaskMove } from '../store/tasks.js';
-import { date, list, num, oneOf, readable, record, text } from '../safe.js';
+import { num, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';
-import { SidePanel } from './SidePanel.js';
+import { CreateTaskDialog } from './task-create.js';
+import { filtersActive, matchesFilters, TaskFiltersBar } from './task-filters.js';
+import { COLUMNS, label, statusClass, titleOf } from './task-labels.js';
+import { WorkerView } from './task-workers.js';
+import '../styles/tasks.css';
 
-const COLUMNS: Array<{ title: string; statuses: Task['status'][] }> = [
-  { title: 'Pending', statuses: ['pending'] },
-  { title: 'In progress', statuses: ['assigned', 'running'] },
-  { title: 'Needs a person', statuses: ['input_required', 'review'] },
-  { title: 'Done', statuses: ['completed'] },
-  { title: 'Failed or cancelled', statuses: ['failed', 'cancelled'] },
-];
-
-const LABELS: Record<Task['status'], string> = {
-  pending: 'pending',
-  assigned: 'assigned',
-  running: 'running',
-  review: 'review',
-  input_required: 'needs input',
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'cancelled',
-};
-
-/** A status's label; a status this board does not know is shown as it came. */
-function label(status: unknown): string | undefined {
-  const known = oneOf(status, TaskStatus.options);
-  return known ? LABELS[known] : text(status);
+interface Props {
+  selected: string | undefined;
+  onSelect: (id: string) => void;
+  onMenu: () => void;
 }
 
-/** A status as a class name: only the statuses the stylesheet knows. */
-function statusClass(status: unknown): string {
-  return oneOf(status, TaskStatus.options) ?? '';
-}
-
-function titleOf(task: Task): string {
-  return text(task.title) || 'Untitled task';
-}
-
-export function TaskBoard({ selected, onSelect }: { selected: string | undefined; onSelect: (id: string) => void }) {
+export function TasksPage({ selected, onSelect, onMenu }: Props) {
   const store = useStore();
-  const tasks = useChat((state) => state.tasks);
-  const loaded = useChat((state) => state.tasksLoaded);
+  const [view, setView] = useState<'board' | 'workers'>('board');
+  const [creating, setCreating] = useState(false);
   useEffect(() => {
     void store.loadTasks();
   }, [store]);
-  const all = Object.values(tasks).sort(
-    (a, b) =>
-      (num(b.priority) ?? 0) - (num(a.priority) ?? 0) ||
-      (text(a.created_at) ?? '').localeCompare(text(b.created_at) ?? ''),
-  );
   return (
-    <div className="board" aria-busy={!loaded}>
-      {COLUMNS.map((column) => {
-        const inColumn = all.filter((task) => column.statuses.includes(task.status));
-        return (
-          <section key={column.title} className="board-column" aria-label={column.title}>
+    <main className="room-view tasks-page" aria-label="Tasks">
+      <header className="room-header">
+        <button type="button" className="icon menu" aria-label="Show rooms" onClick={onMenu}>
+          <MenuIcon size={20} aria-hidden="true" />
+        </button>
+        <div className="room-title">
+          <h2>Tasks</h2>
+          <p className="topic">Work handed to agents, live</p>
+        </div>
+        <div className="task-views" role="group" aria-label="View">
+          <button type="button" aria-pressed={view === 'board'} onClick={() => setView('board')}>
+            Board
+          </button>
+          <button type="button" aria-pressed={view === 'workers'} onClick={() => setView('workers')}>
+            Workers
+          </button>
+        </div>
+        <button type="button" className="primary" onClick={() => setCreating(true)}>
+          <Plus size={16} aria-hidden="true" />
+          New task
+        </button>
+      </header>
+      {view === 'board' ? <TaskBoard selected={selected} onSelect={onSelect} /> : <WorkerView onSelect={onSelect} />}
+      {creating && (
+        <CreateTaskDialog
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            setView('board');
+          }}
+        />
+      )}
+    </main>
+  );
+}
+
+/** Highest priority first, then oldest. */
+function byPriority(a: Task, b: Task): number {
+  return (
+    (num(b.priority) ?? 0) - (num(a.priority) ?? 0) ||
+    (text(a.created_at) ?? '').localeCompare(text(b.created_at) ?? '')
+  );
+}
+
+/** Each task's subtasks that are on the board, by parent id. */
+function childrenOf(tasks: Record<string, Task>): Map<string, Task[]> {
+  const children = new Map<string, Task[]>();
+  for (const task of Object.values(tasks)) {
+    const parent = text(task.parent);
+    if (parent && parent !== task.id && tasks[parent]) children.set(parent, [...(children.get(parent) ?? []), task]);
+  }
+  for (const list of children.values()) list.sort(byPriority);
+  return children;
+}
+
+/**
+ * Whether a task, or one of its subtasks at any depth, passes the filters. `seen` stops at a task
+ * met before: stored parents may form a loop.
+ */
+function shows(
+  task: Task,
+  children: Map<string, Task[]>,
+  pass: (task: Task) => boolean,
+  seen = new Set<string>(),
+): boolean {
+  if (seen.has(task.id)) return false;
+  seen.add(task.id);
+  return pass(task) || (children.get(task.id) ?? []).some((child) => shows(child, children, pass, seen));
+}
+
+/** Whether a task sits under a parent on the board, and not in a column of its own. */
+function nested(task: Task, tasks: Record<string, Task>): boolean {
+  const parent = text(task.parent);
+  if (!parent || parent === task.id || !tasks[parent]) return false;
+  // A loop of parents has no top: its tasks are shown in their columns.
+  const seen = new Set([task.id]);
+  for (let at: string | undefined = parent; at && tasks[at]; at = text(tasks[at]!.parent)) {
+    if (seen.has(at)) return false;
+    seen.add(at);
+  }
+  return true;
+}
+
+function TaskBoard({ selected, onSelect }: Omit<Props, 'onMenu'>) {
+  const tasks = useChat((state) => state.tasks);
+  const loaded = useChat((state) => state.tasksLoaded);
+  const filters = useChat((state) => state.taskFilters);
+  const [lane, setLane] = useState(0);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const all = Object.values(tasks).sort(byPriority);
+  const children = childrenOf(tasks);
+  const pass = (task: Task) => matchesFilters(task, filters);
+  const top = all.filter((task) => !nested(task, tasks) && shows(task, children, pass));
+  const toggle = (id: string) =>
+    setCollapsed((before) => {
+      const next = new Set(before);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  const card = { selected, onSelect, children, collapsed, toggle, pass, filtering: filtersActive(filters) };
+  const lanes = COLUMNS.map((column) => ({
+    ...column,
+    tasks: top.filter((task) => column.statuses.includes(task.status)),
+  }));
+  return (
+    <>
+      <TaskFiltersBar tasks={all} shown={all.filter(pass).length} />
+      <nav className="task-lane-switcher" aria-label="Columns">
+        {lanes.map((column, index) => (
+          <button key={column.title} type="button" aria-pressed={lane === index} onClick={() => setLane(index)}>
+            {column.title} <span className="task-count">{column.tasks.length}</span>
+          </button>
+        ))}
+      </nav>
+      {/* Focusable: when the columns overflow, a keyboard scrolls them sideways from here. */}
+      <div className="task-lanes" role="group" aria-label="Task columns" tabIndex={0} aria-busy={!loaded}>
+        {lanes.map((column, index) => (
+          <section
+            key={column.title}
+            className={`task-lane${lane === index ? ' chosen' : ''}`}
+            aria-label={column.title}
+          >
             <h3>
-              {column.title} <span className="muted-text">{inColumn.length}</span>
+              {column.title} <span className="task-count">{column.tasks.length}</span>
             </h3>
-            <ul>
-              {inColumn.map((task) => (
-                <li key={task.id}>
-                  <Boundary
-                    resetKey={task}
-                    fallback={<p className="task-card unshown">This task could not be shown.</p>}
-                  >
-                    <TaskCard task={task} active={task.id === selected} onSelect={onSelect} />
-                  </Boundary>
-                </li>
+            {column.tasks.length === 0 ? (
+              <p className="task-empty">Nothing here</p>
+            ) : (
+              <ul>
+                {column.tasks.map((task) => (
+                  <TaskItem key={task.id} task={task} depth={0} trail={[]} {...card} />
+                ))}
+              </ul>
+            )}
+          </section>
+        ))}
+      </div>
+    </>
+  );
+}
+
+interface ItemProps {
+  task: Task;
+  depth: number;
+  /** The ids above this one, so a loop of parents is drawn once. */
+  trail: string[];
+  selected: string | undefined;
+  onSelect: (id: string) => void;
+  children: Map<string, Task[]>;
+  collapsed: ReadonlySet<string>;
+  toggle: (id: string) => void;
+  pass: (task: Task) => boolean;
+  filtering: boolean;
+}
+
+/** A card, and under it its subtasks with how many are done, folded or not. */
+function TaskItem(props: ItemProps) {
+  const { task, trail, children, collapsed, toggle, pass, filtering } = props;
+  const subtasks = (children.get(task.id) ?? []).filter((child) => !trail.includes(child.id));
+  const shown = subtasks.filter((child) => !filtering || shows(child, children, pass));
+  const done = subtasks.filter((child) => child.status === 'completed').length;
+  const open = !collapsed.has(task.id);
+  const listId = `subtasks-${task.id}`;
+  return (
+    <li className={props.depth > 0 ? 'task-subtask' : undefined}>
+      <Boundary resetKey={task} fallback={<p className="task-item unshown">This task could not be shown.</p>}>
+        <TaskCard task={task} active={task.id === props.selected} onSelect={props.onSelect} />
+      </Boundary>
+      {subtasks.length > 0 && (
+        <div className="task-subtasks">
+          <button
+            type="button"
+            className="ghost task-rollup"
+            aria-expanded={open}
+            aria-controls={open ? listId : undefined}
+            aria-label={`Subtasks of ${titleOf(task)}: ${done}/${subtasks.length} done`}
+            onClick={() => toggle(task.id)}
+          >
+            {open ? <ChevronDown size={14} aria-hidden="true" /> : <ChevronRight size={14} aria-hidden="true" />}
+            {done}/{subtasks.length} done
+            <span className="task-progress" aria-hidden>
+              <span style={{ width: `${(100 * done) / subtasks.length}%` }} />
+            </span>
+          </button>
+          {open && (
+            <ul id={listId} aria-label={`Subtasks of ${titleOf(task)}`}>
+              {shown.map((child) => (
+                <TaskItem key={child.id} {...props} task={child} depth={props.depth + 1} trail={[...trail, task.id]} />
               ))}
             </ul>
-          </section>
-        );
-      })}
-    </div>
+          )}
+        </div>
+      )}
+    </li>
   );
 }
 
@@ -95,139 +235,16 @@ function TaskCard({ task, active, onSelect }: { task: Task; active: boolean; onS
   return (
     <button
       type="button"
-      className={`task-card ${statusClass(task.status)}${active ? ' active' : ''}`}
+      className={`task-item ${statusClass(task.status)}${active ? ' active' : ''}`}
       onClick={() => onSelect(task.id)}
       aria-label={name}
+      aria-current={active ? 'true' : undefined}
     >
       <strong className="task-title">{titleOf(task)}</strong>{' '}
       <span className="task-meta">
-        <span className={`status ${statusClass(task.status)}`}>{label(task.status)}</span>{' '}
+        <span className={`task-status ${statusClass(task.status)}`}>{label(task.status)}</span>{' '}
         {assignee && <span className="handle">@{assignee}</span>} {tries && <span>{tries}</span>}
       </span>
     </button>
-  );
-}
-
-export function TaskDetail({ taskId, onClose }: { taskId: string; onClose: () => void }) {
-  const store = useStore();
-  const task = useChat((state) => state.tasks[taskId]);
-  const me = useChat((state) => state.me);
-  const [moves, setMoves] = useState<TaskMove[]>([]);
-  const [answer, setAnswer] = useState('');
-  const room = text(task?.room);
-  // The version is a dependency so the history is read again whenever the task moves.
-  const version = task?.version;
-  useEffect(() => {
-    if (!room || version === undefined) return;
-    let live = true;
-    void store.taskHistory(room, taskId).then((loaded) => live && setMoves(loaded));
-    return () => {
-      live = false;
-    };
-  }, [store, room, taskId, version]);
-  if (!task) return null;
-  const decide = (decision: 'accept' | 'reject' | 'answer' | 'cancel') => {
-    void store.decideTask(task, decision, answer.trim()).then(() => setAnswer(''));
-  };
-  const finished = TERMINAL_STATUSES.has(task.status);
-  const assignee = text(task.assignee);
-  const description = text(task.description);
-  const question = text(task.question);
-  const result = record(task.result);
-  const summary = text(result.summary);
-  const verdict = record(task.verdict);
-  const errors = list(verdict.errors).map(readable);
-  const feedback = text(task.feedback);
-  return (
-    <SidePanel title="Task" className="task-panel" onClose={onClose}>
-      <div className="task-detail">
-        <h3>{titleOf(task)}</h3>
-        <p>
-          <span className={`status ${statusClass(task.status)}`}>{label(task.status)}</span> · by @
-          {text(task.creator) ?? '?'}
-          {assignee && <> · worked by @{assignee}</>} · attempts {num(task.attempts) ?? '?'}/
-          {num(task.max_attempts) ?? '?'}
-        </p>
-        {description && <p className="task-description">{description}</p>}
-        {question && (
-          <p className="task-question" role="note">
-            {question}
-          </p>
-        )}
-        {task.result && (
-          <>
-            <h4>Result</h4>
-            {summary && <p>{summary}</p>}
-            {result.data !== undefined && <pre tabIndex={0}>{readable(result.data)}</pre>}
-          </>
-        )}
-        {verdict.valid === false && (
-          <p className="error">
-            Refused by {text(verdict.by) ?? 'the hub'}
-            {errors.length > 0 && `: ${errors.join('; ')}`}
-          </p>
-        )}
-        {feedback && <p className="muted-text">Feedback: {feedback}</p>}
-        {!finished && (
-          <div className="task-actions">
-            <label>
-              <span className="visually-hidden">Answer or feedback</span>
-              <textarea
-                aria-label="Answer or feedback"
-                placeholder={task.status === 'review' ? 'Feedback if you reject' : 'Your answer'}
-                value={answer}
-                onChange={(event) => setAnswer(event.target.value)}
-                rows={2}
-              />
-            </label>
-            {task.status === 'review' && (
-              <>
-                <button type="button" onClick={() => decide('accept')}>
-                  Accept
-                </button>
-                <button type="button" onClick={() => decide('reject')} disabled={!answer.trim()}>
-                  Reject
-                </button>
-              </>
-            )}
-            {task.status === 'input_required' && (
-              <button type="button" onClick={() => decide('answer')} disabled={!answer.trim()}>
-                Answer
-              </button>
-            )}
-            {(task.creator === me?.handle || me?.role === 'admin') && (
-              <button type="button" onClick={() => decide('cancel')}>
-                Cancel task
-              </button>
-            )}
-          </div>
-        )}
-        {task.status === 'failed' && (
-          <div className="task-actions">
-            <textarea
-              aria-label="Answer to resume"
-              value={answer}
-              onChange={(event) => setAnswer(event.target.value)}
-              rows={2}
-            />
-            <button type="button" onClick={() => decide('answer')} disabled={!answer.trim()}>
-              Answer and retry
-            </button>
-          </div>
-        )}
-        <h4>History</h4>
-        <ol className="task-history" aria-label="Task history">
-          {moves.map((move) => {
-            const at = date(move.at);
-            return (
-              <li key={move.seq}>
-                {at && <time dateTime={at.toISOString()}>{at.toLocaleTimeString()}</time>} @{move.actor} {move.action}
-                {move.from ? ` ${label(move.from)} →` : ''} {label(move.to)}
-              </li>
-            );
-          })}
-        </ol>
-      </div>
-    </SidePanel>
   );
 }

@@ -17,6 +17,7 @@ import {
   type Message,
   type ReadyFrame,
   type Room,
+  type RequestParams,
   type Task,
 } from '@roundtable/client';
 import { Limits, type NotifyLevel } from '@roundtable/protocol';
@@ -24,6 +25,7 @@ import { loadOutbox, saveOutbox, type Outgoing } from '../session.js';
 import {
   deltaAction,
   eventAction,
+  leaseAction,
   partAction,
   presenceAction,
   readAction,
@@ -36,7 +38,7 @@ import { retryDelay } from './outbox.js';
 import { alreadyCounted, isRead } from './rooms.js';
 import { initialState, reduce, type Action, type ChatState } from './state.js';
 import { followsGap } from './streams.js';
-import type { TaskMove } from './tasks.js';
+import type { TaskFilters, TaskMove } from './tasks.js';
 
 const PAGE = 50;
 /** How long a burst of messages in conversations is gathered before the conversation list is reloaded. */
@@ -111,6 +113,10 @@ export class ChatStore {
       client.on('typing', (frame) => this.apply(typingAction(frame, Date.now()))),
       client.on('presence', (frame) => this.apply(presenceAction(frame))),
       client.on('read', (frame) => this.apply(readAction(frame))),
+      client.on('task.lease', (frame) => {
+        const action = leaseAction(frame);
+        if (action) this.apply(action);
+      }),
       client.on('error', (failure) => {
         if (['auth_failed', 'auth_required', 'member_disabled'].includes(failure.code)) onFinalFailure(failure);
         else this.apply({ type: 'error', message: failure.message });
@@ -445,6 +451,17 @@ export class ChatStore {
       this.fail(error);
       return moves;
     }
+  }
+
+  filterTasks(filters: TaskFilters): void {
+    this.apply({ type: 'task.filtered', filters });
+  }
+
+  /** Creates a task; the hub's refusal is thrown as it came, for the form to show. */
+  async createTask(params: RequestParams<'task.create'>): Promise<Task> {
+    const task = await this.client.createTask(params);
+    this.apply({ type: 'task.decided', task });
+    return task;
   }
 
   async decideTask(task: Task, decision: 'accept' | 'reject' | 'answer' | 'cancel', text = ''): Promise<void> {

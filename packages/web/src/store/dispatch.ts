@@ -10,6 +10,7 @@ import type {
   ReadReceiptFrame,
   StreamDeltaFrame,
   StreamPartFrame,
+  TaskLeaseFrame,
   TypingFrame,
 } from '@roundtable/protocol';
 import { num, record, text } from '../safe.js';
@@ -118,4 +119,14 @@ export function presenceAction(frame: PresenceFrame): Action {
 
 export function readAction(frame: ReadReceiptFrame): Action {
   return { type: 'member.read', room: frame.room, member: frame.member, seq: frame.seq };
+}
+
+/** A lease renewal; one missing a field it needs changes nothing. */
+export function leaseAction(frame: TaskLeaseFrame): Action | undefined {
+  const fields = record(frame);
+  const id = text(fields.task);
+  const assignee = text(fields.assignee);
+  const expires = typeof fields.lease_expires_at === 'string' ? fields.lease_expires_at : undefined;
+  if (!id || !assignee || !expires) return undefined;
+  return { type: 'task.leased', id, assignee, lease_expires_at: expires };
 }

@@ -14,7 +14,7 @@ import { reduceOutbox, type OutboxAction } from './outbox.js';
 import { reducePresence, type PresenceAction } from './presence.js';
 import { reduceRooms, type RoomAction } from './rooms.js';
 import { reduceStreams, type StreamAction } from './streams.js';
-import { reduceTasks, type TaskAction } from './tasks.js';
+import { NO_FILTERS, reduceTasks, type TaskAction, type TaskFilters } from './tasks.js';
 import { reduceThreads, type ThreadAction, type ThreadView } from './threads.js';
 import { reduceTyping, type Typing, type TypingAction } from './typing.js';
 
@@ -43,6 +43,7 @@ export interface ChatState {
   /** The member's conversations with agents, by room id: title, last message and counts. */
   conversations: Record<string, Conversation>;
   tasksLoaded: boolean;
+  taskFilters: TaskFilters;
   error: string | undefined;
 }
 
@@ -77,6 +78,7 @@ export function initialState(outbox: Outgoing[]): ChatState {
     tasks: {},
     conversations: {},
     tasksLoaded: false,
+    taskFilters: NO_FILTERS,
     error: undefined,
   };
 }

@@ -1,9 +1,24 @@
 /**
  * The task board: every task this person can see, by id. Pages and live events can cross, so
- * each task keeps the newest version either of them brought.
+ * each task keeps the newest version either of them brought. The board's filters live here too, so
+ * they outlast a visit to a room while the page stays open.
  */
-import type { Task } from '@roundtable/protocol';
+import type { Task, TaskStatus } from '@roundtable/protocol';
 import type { Action, ChatState } from './state.js';
+
+/** What the board shows: each field narrows it, '' leaves it wide. */
+export interface TaskFilters {
+  status: TaskStatus | '';
+  /** A handle, or '-' for tasks nobody holds. */
+  assignee: string;
+  capability: string;
+  /** A room id. */
+  room: string;
+  /** Words in the title or the description. */
+  text: string;
+}
+
+export const NO_FILTERS: TaskFilters = { status: '', assignee: '', capability: '', room: '', text: '' };
 
 /** One move of a task, as its room's log tells it. */
 export interface TaskMove {
@@ -20,8 +35,11 @@ export type TaskAction =
   | { type: 'task.changed'; id: string; version: number; task: Task }
   | { type: 'task.deleted'; id: string }
   | { type: 'tasks.loaded'; tasks: Record<string, Task> }
-  /** The hub's answer to this person's own decision on a task. */
-  | { type: 'task.decided'; task: Task };
+  /** The hub's answer to this person's own decision on a task, or the task they created. */
+  | { type: 'task.decided'; task: Task }
+  /** A worker's heartbeat renewed the lease: the same version, a later expiry. */
+  | { type: 'task.leased'; id: string; assignee: string; lease_expires_at: string }
+  | { type: 'task.filtered'; filters: TaskFilters };
 
 export function reduceTasks(state: ChatState, action: Action): ChatState {
   switch (action.type) {
@@ -45,6 +63,17 @@ export function reduceTasks(state: ChatState, action: Action): ChatState {
     }
     case 'task.decided':
       return { ...state, tasks: { ...state.tasks, [action.task.id]: action.task } };
+    case 'task.leased': {
+      const known = state.tasks[action.id];
+      // A lease frame racing the release that followed it must not give the task back its worker.
+      if (!known || known.assignee !== action.assignee) return state;
+      return {
+        ...state,
+        tasks: { ...state.tasks, [action.id]: { ...known, lease_expires_at: action.lease_expires_at } },
+      };
+    }
+    case 'task.filtered':
+      return { ...state, taskFilters: action.filters };
     default:
       return state;
   }
