@@ -13,6 +13,7 @@ import {
   launch,
   openPage,
   roomMessages,
+  screenshot,
   shootAndCheck,
   signInWithToken,
   unnamedControls,
@@ -100,6 +101,15 @@ test(
       }),
     );
     assert.deepEqual(await offScreen(page), [], 'nothing is cut off at 1280 px');
+    for (const width of [375, 768, 1920]) {
+      await page.setViewportSize({ width, height: 900 });
+      await roomMessages(page).getByText('Thanks! That worked.').waitFor();
+      assert.deepEqual(await offScreen(page), [], `nothing is cut off at ${width} px`);
+      const filled = await page.evaluate(() => document.querySelector('.chat')!.getBoundingClientRect().width);
+      assert.equal(filled, width, `the app fills the window at ${width} px`);
+    }
+    await screenshot(page, 'design-room-1920-light');
+    await page.setViewportSize(WIDE);
 
     await page.getByRole('button', { name: 'Theme' }).click();
     await page.getByRole('menuitemradio', { name: 'Dark' }).click();
