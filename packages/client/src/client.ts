@@ -261,8 +261,9 @@ export class RoundtableClient implements StreamHost {
     return this.request('conversation.create', { agent, content, client_id: clientId });
   }
 
-  async conversations(): Promise<Conversation[]> {
-    return (await this.request('conversation.list', {})).conversations;
+  /** A page of your conversations, most recently active first; pass its `next` as `cursor` for the one after. */
+  conversations(params: RequestParams<'conversation.list'> = {}): Promise<ResultMap['conversation.list']> {
+    return this.request('conversation.list', params);
   }
 
   async renameConversation(id: string, title: string): Promise<Conversation> {

@@ -13,6 +13,8 @@ export interface Conversation {
   owner: string;
   agent: string;
   created_at: string;
+  /** When it last changed in a way its list shows: its last message, or a rename; else when it was started. */
+  active_at: string;
   /** Messages in it, deleted ones not counted. */
   message_count: number;
   /** Messages from the other side after the owner's read cursor (for the agent: after its own). */
@@ -23,8 +25,12 @@ export interface Conversation {
 export const ConversationRequestSchemas = {
   /** Starts a conversation with an agent with a first message; its title is that message's start. */
   'conversation.create': z.object({ agent: Handle, content: Content.min(1), client_id: ClientId.optional() }),
-  /** Your conversations, most recently active first. */
-  'conversation.list': z.object({}),
+  /** Your conversations, most recently active first (a new message or a rename counts), a page at a time. */
+  'conversation.list': z.object({
+    /** The `next` of an earlier page. */
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  }),
   'conversation.rename': z.object({ conversation: Id, title: z.string().trim().min(1).max(MAX_TITLE_CHARS) }),
   /** Hides the conversation from both sides for good; its messages are kept, as for any deleted thing. */
   'conversation.delete': z.object({ conversation: Id }),
@@ -32,7 +38,8 @@ export const ConversationRequestSchemas = {
 
 export interface ConversationResultMap {
   'conversation.create': { conversation: Conversation; message: Message };
-  'conversation.list': { conversations: Conversation[] };
+  /** `next` is the cursor of the page after this one, or null when this is the last. */
+  'conversation.list': { conversations: Conversation[]; next: string | null };
   'conversation.rename': { conversation: Conversation };
   'conversation.delete': { conversation: string };
 }

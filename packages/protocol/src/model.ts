@@ -151,6 +151,8 @@ export const Metadata = z.looseObject({
   model: z.string().max(200).optional(),
   in_reply_to: z.string().max(64).optional(),
   error: z.string().max(2_000).optional(),
+  /** A `/me` message: its content is what the sender does, shown as "* ada waves". */
+  action: z.boolean().optional(),
 });
 
 export const Reaction = z.object({

@@ -16,13 +16,14 @@ test('a person starts, lists, renames, resumes and deletes a conversation with a
   });
   const id = started.conversation.id as string;
   assert.deepEqual(
-    { ...started.conversation, created_at: undefined, last_message: undefined },
+    { ...started.conversation, created_at: undefined, active_at: undefined, last_message: undefined },
     {
       id,
       title: 'Plan the Q3 launch',
       owner: 'ada',
       agent: 'helper',
       created_at: undefined,
+      active_at: undefined,
       message_count: 1,
       unread: 0,
       last_message: undefined,
@@ -58,6 +59,13 @@ test('a person starts, lists, renames, resumes and deletes a conversation with a
 
   const renamed = await a.request('conversation.rename', { conversation: id, title: '  Q3 launch  ' });
   assert.equal(renamed.conversation.title, 'Q3 launch');
+  const afterRename = (await a.request('conversation.list')).conversations;
+  assert.deepEqual(
+    afterRename.map((c: any) => c.id),
+    [id, long.conversation.id],
+    'a rename counts as activity',
+  );
+  assert.equal(afterRename[0].active_at, renamed.conversation.active_at);
   await a.waitFor((f) => f.type === 'event' && f.kind === 'room.updated' && f.room === id);
   assert.equal((await h.requestError('conversation.rename', { conversation: id, title: 'mine' })).code, 'forbidden');
   assert.equal(
@@ -73,6 +81,14 @@ test('a person starts, lists, renames, resumes and deletes a conversation with a
   const rest = await hub.api(ada.token, 'GET', `/api/v1/conversations/${id}/messages`);
   assert.equal(rest.body.messages.length, 2);
   assert.equal((await hub.api(ada.token, 'GET', '/api/v1/conversations')).body.conversations.length, 2);
+  const paged = await hub.api(ada.token, 'GET', '/api/v1/conversations?limit=1');
+  assert.deepEqual(
+    paged.body.conversations.map((c: any) => c.id),
+    [id],
+  );
+  const next = await hub.api(ada.token, 'GET', `/api/v1/conversations?limit=1&cursor=${paged.body.next}`);
+  assert.deepEqual([next.body.conversations.map((c: any) => c.id), next.body.next], [[long.conversation.id], null]);
+  assert.equal((await a.requestError('conversation.list', { cursor: 'not-a-cursor' })).code, 'invalid_request');
   const patched = await hub.api(ada.token, 'PATCH', `/api/v1/conversations/${id}`, { title: 'Launch' });
   assert.equal(patched.body.conversation.title, 'Launch');
 

@@ -7,7 +7,7 @@ import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import type { Messages } from './messages.js';
-import type { MemberRecord, RoomRecord } from './ports.js';
+import type { ConversationActivity, MemberRecord, RoomRecord } from './ports.js';
 import { roomUpdated, type Rooms } from './rooms.js';
 
 export class Conversations {
@@ -59,12 +59,25 @@ export class Conversations {
     return { conversation: await this.conversationOf(actor, room.id), message };
   }
 
-  /** The actor's conversations (a person's own, or an agent's with people), most recently active first. */
-  async listConversations(actor: MemberRecord): Promise<Conversation[]> {
-    const rooms = (await this.ctx.store.listRoomsOf(actor.id)).filter((room) => room.kind === 'conversation');
-    const conversations = await Promise.all(rooms.map((room) => this.conversationOf(actor, room.id, room)));
-    const activity = (conversation: Conversation) => conversation.last_message?.created_at ?? conversation.created_at;
-    return conversations.sort((a, b) => activity(b).localeCompare(activity(a)));
+  /**
+   * The actor's conversations (a person's own, or an agent's with people), most recently active
+   * first (a new message or a rename counts), a page at a time.
+   */
+  async listConversations(
+    actor: MemberRecord,
+    params: { limit: number; cursor?: string } = { limit: 50 },
+  ): Promise<{ conversations: Conversation[]; next: string | null }> {
+    const { store } = this.ctx;
+    const before = params.cursor ? decodeCursor(params.cursor) : undefined;
+    const found = await store.conversationsOf(actor.id, { limit: params.limit + 1, before });
+    const page = found.slice(0, params.limit);
+    if (page.length === 0) return { conversations: [], next: null };
+    const summaries = new Map((await store.listRoomsOf(actor.id)).map((room) => [room.id, room]));
+    const conversations = await Promise.all(
+      page.map((entry) => this.conversationOf(actor, entry.id, summaries.get(entry.id), entry.active_at)),
+    );
+    const last = page.at(-1);
+    return { conversations, next: found.length > params.limit && last ? encodeCursor(last) : null };
   }
 
   async renameConversation(actor: MemberRecord, id: string, title: string): Promise<Conversation> {
@@ -72,7 +85,7 @@ export class Conversations {
     const at = this.ctx.now();
     const { event } = await this.ctx.store.updateRoom(room.id, { title: title.trim() }, roomUpdated(actor, at));
     this.ctx.publishEvent(event);
-    return this.conversationOf(actor, room.id);
+    return this.conversationOf(actor, room.id, undefined, at);
   }
 
   /**
@@ -99,7 +112,12 @@ export class Conversations {
     return room;
   }
 
-  private async conversationOf(actor: MemberRecord, roomId: string, summary?: RoomSummary): Promise<Conversation> {
+  private async conversationOf(
+    actor: MemberRecord,
+    roomId: string,
+    summary?: RoomSummary,
+    activeAt?: string,
+  ): Promise<Conversation> {
     const { ctx } = this;
     const room = summary ?? (await ctx.store.listRoomsOf(actor.id)).find((candidate) => candidate.id === roomId);
     if (!room) throw new HubError('room_not_found');
@@ -116,6 +134,8 @@ export class Conversations {
       owner: room.created_by,
       agent: views.find((view) => view.kind === 'agent')?.handle ?? '',
       created_at: room.created_at,
+      // Outside a list page, the caller knows of a rename; otherwise the last message dates it.
+      active_at: activeAt ?? last?.created_at ?? room.created_at,
       message_count: count,
       unread: room.unread,
       last_message: last
@@ -137,4 +157,18 @@ function titleFrom(content: string): string {
 function excerptOf(content: string): string {
   const flat = content.replace(/\s+/g, ' ').trim();
   return flat.length <= 140 ? flat : `${flat.slice(0, 139)}…`;
+}
+
+function encodeCursor(entry: ConversationActivity): string {
+  return Buffer.from(JSON.stringify([entry.active_at, entry.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): ConversationActivity {
+  try {
+    const [active_at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [unknown, unknown];
+    if (typeof active_at === 'string' && typeof id === 'string') return { active_at, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new HubError('invalid_request', 'The cursor is not one this hub gave out.');
 }

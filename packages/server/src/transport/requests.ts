@@ -61,7 +61,7 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'memory.search': ({ hub, actor }, params) => hub.memory.searchMemory(actor, params),
   'memory.save': async ({ hub, actor }, params) => ({ note: await hub.memory.saveNote(actor, params) }),
   'conversation.create': ({ hub, actor }, params) => hub.conversations.createConversation(actor, params),
-  'conversation.list': async ({ hub, actor }) => ({ conversations: await hub.conversations.listConversations(actor) }),
+  'conversation.list': ({ hub, actor }, params) => hub.conversations.listConversations(actor, params),
   'conversation.rename': async ({ hub, actor }, params) => ({
     conversation: await hub.conversations.renameConversation(actor, params.conversation, params.title),
   }),

@@ -48,12 +48,12 @@ test('a create repeated with its client_id returns the same conversation, and li
   clock.advance(1_000);
   const second = await conversations.createConversation(ada, { agent: 'helper', content: 'second' });
   assert.deepEqual(
-    (await conversations.listConversations(ada)).map((c) => c.title),
+    (await conversations.listConversations(ada)).conversations.map((c) => c.title),
     ['second', 'first'],
   );
   clock.advance(1_000);
   await messages.send(helper, { room: first.conversation.id, content: 'an answer, long after' });
-  const listed = await conversations.listConversations(ada);
+  const listed = (await conversations.listConversations(ada)).conversations;
   assert.deepEqual(
     listed.map((c) => [c.title, c.message_count]),
     [
@@ -63,10 +63,20 @@ test('a create repeated with its client_id returns the same conversation, and li
   );
   assert.equal(listed[0]!.last_message?.sender, 'helper');
   assert.deepEqual(
-    (await conversations.listConversations(helper)).map((c) => c.id).sort(),
+    (await conversations.listConversations(helper)).conversations.map((c) => c.id).sort(),
     [first.conversation.id, second.conversation.id].sort(),
     'the agent lists the conversations it is in',
   );
+  clock.advance(1_000);
+  await conversations.renameConversation(ada, second.conversation.id, 'renamed');
+  const page = await conversations.listConversations(ada, { limit: 1 });
+  assert.deepEqual(
+    page.conversations.map((c) => c.title),
+    ['renamed'],
+    'a rename counts as activity, and pages are as long as asked',
+  );
+  const rest = await conversations.listConversations(ada, { limit: 1, cursor: page.next! });
+  assert.deepEqual([rest.conversations.map((c) => c.title), rest.next], [['first'], null]);
 });
 
 test('only the person who started it renames or deletes a conversation; deleted, it is gone for both', async (t) => {
@@ -78,8 +88,8 @@ test('only the person who started it renames or deletes a conversation; deleted,
   assert.equal((await refusal(conversations.deleteConversation(helper, conversation.id))).code, 'forbidden');
 
   await conversations.deleteConversation(ada, conversation.id);
-  assert.deepEqual(await conversations.listConversations(ada), []);
-  assert.deepEqual(await conversations.listConversations(helper), []);
+  assert.deepEqual(await conversations.listConversations(ada), { conversations: [], next: null });
+  assert.deepEqual(await conversations.listConversations(helper), { conversations: [], next: null });
   assert.equal(
     (await refusal(messages.send(helper, { room: conversation.id, content: 'still there?' }))).code,
     'room_not_found',

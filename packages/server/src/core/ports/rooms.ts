@@ -32,6 +32,12 @@ export interface MembershipRecord {
 
 export type MembershipPatch = Partial<Pick<MembershipRecord, 'notify' | 'listen'>>;
 
+/** A conversation's place in its member's list: when it was last active (a message or a rename). */
+export interface ConversationActivity {
+  id: string;
+  active_at: string;
+}
+
 export interface RoomsStore {
   createRoom(
     room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
@@ -50,6 +56,14 @@ export interface RoomsStore {
   /** Messages of a room that are not deleted. */
   countMessages(roomId: string): Promise<number>;
   listRoomsOf(memberId: string): Promise<RoomSummary[]>;
+  /**
+   * The member's conversations that are not deleted, most recently active first (ties: larger id
+   * first), starting after `before` when given: a keyset page.
+   */
+  conversationsOf(
+    memberId: string,
+    query: { limit: number; before?: ConversationActivity },
+  ): Promise<ConversationActivity[]>;
   roomIdsOf(memberId: string): Promise<string[]>;
 
   membership(roomId: string, memberId: string): Promise<MembershipRecord | undefined>;

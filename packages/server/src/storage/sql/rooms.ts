@@ -3,6 +3,7 @@ import type { RoomSummary } from '@roundtable/protocol';
 import { TABLE_BY_NAME } from '../../core/dump.js';
 import { HubError } from '../../core/hub-error.js';
 import type {
+  ConversationActivity,
   EventDraft,
   MembershipPatch,
   MembershipRecord,
@@ -42,6 +43,7 @@ export function roomsStore(db: SqlDriver, d: Dialect): RoomsStore {
     countMessages: (roomId) => db.read(countMessages, roomId),
     listPublicRooms: () => db.read(listPublicRooms),
     listRoomsOf: (memberId) => db.read(listRoomsOf, d, summaries, memberId),
+    conversationsOf: (memberId, query) => db.read(conversationsOf, memberId, query),
     roomIdsOf: (memberId) => db.read(roomIdsOf, memberId),
     membership: (roomId, memberId) => db.read(membershipRow, roomId, memberId),
     roomMembers: (roomId) => db.read(roomMembers, roomId),
@@ -110,6 +112,29 @@ function* listPublicRooms(): Step<RoomRecord[]> {
 
 function* listRoomsOf(d: Dialect, summaries: string, memberId: string): Step<RoomSummary[]> {
   return (yield* rows(summaries, { member: memberId })).map((stored) => toSummary(d, stored));
+}
+
+/**
+ * A conversation is as recent as its newest message or rename in its log (the log's seq follows
+ * time, so the newest such event is found from the end of the room's key); one that has neither
+ * dates from its start.
+ */
+const CONVERSATION_ACTIVITY = `SELECT r.id, COALESCE((SELECT e.at FROM events e WHERE e.room_id = r.id
+    AND e.kind IN ('message.created', 'room.updated') ORDER BY e.seq DESC LIMIT 1), r.created_at) AS active_at
+  FROM room_members m JOIN rooms r ON r.id = m.room_id
+  WHERE m.member_id = @member AND r.kind = 'conversation' AND r.deleted_at IS NULL`;
+
+function* conversationsOf(
+  memberId: string,
+  query: { limit: number; before?: ConversationActivity },
+): Step<ConversationActivity[]> {
+  const after = query.before ? 'WHERE c.active_at < @at OR (c.active_at = @at AND c.id < @id)' : '';
+  const found = yield* rows(
+    `SELECT c.id, c.active_at FROM (${CONVERSATION_ACTIVITY}) c ${after}
+     ORDER BY c.active_at DESC, c.id DESC LIMIT @limit`,
+    { member: memberId, limit: query.limit, ...(query.before && { at: query.before.active_at, id: query.before.id }) },
+  );
+  return found.map((stored) => ({ id: stored.id as string, active_at: stored.active_at as string }));
 }
 
 function* roomIdsOf(memberId: string): Step<string[]> {

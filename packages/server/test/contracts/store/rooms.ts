@@ -310,5 +310,49 @@ export function roomsContract(open: Open): void {
       assert.equal((await world.store.membership(general.id, ada.id))?.read_seq, last);
       assert.equal(await world.store.markRead(general.id, 'm_nobody', 1), undefined);
     });
+
+    test('lists a member’s conversations by their last message or rename, newest first, a keyset page at a time', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const bob = await world.member('bob');
+      const helper = await world.member('helper', 'agent');
+      const talk = (id: string, owner: MemberRecord) =>
+        world.room(null, [owner, helper], { id, kind: 'conversation', title: id });
+      const quiet = await talk('r_quiet', ada);
+      const busy = await talk('r_busy', ada);
+      const renamed = await talk('r_renamed', ada);
+      const gone = await talk('r_gone', ada);
+      await talk('r_bobs', bob);
+      await world.room('general', [ada, helper]);
+      await world.sent(busy, ada);
+      await world.sent(quiet, helper);
+      const renaming = world.draft('room.updated', ada);
+      await world.store.updateRoom(renamed.id, { title: 'new title' }, () => renaming);
+      await world.store.updateRoom(gone.id, { deleted_at: world.now() }, () => world.draft('room.updated', ada));
+
+      const all = await world.store.conversationsOf(ada.id, { limit: 10 });
+      assert.deepEqual(
+        all.map((entry) => entry.id),
+        [renamed.id, quiet.id, busy.id],
+        'the rename is newest, then the last message; deleted rooms, channels and others’ conversations are left out',
+      );
+      assert.equal(all[0]!.active_at, renaming.at);
+
+      const first = await world.store.conversationsOf(ada.id, { limit: 2 });
+      assert.deepEqual(first, all.slice(0, 2));
+      const rest = await world.store.conversationsOf(ada.id, { limit: 2, before: first[1] });
+      assert.deepEqual(rest, all.slice(2));
+      assert.deepEqual(await world.store.conversationsOf(ada.id, { limit: 2, before: all[2] }), []);
+
+      const fresh = await talk('r_fresh', bob);
+      assert.deepEqual(
+        await world.store.conversationsOf(bob.id, { limit: 10 }),
+        [
+          { id: fresh.id, active_at: fresh.created_at },
+          { id: 'r_bobs', active_at: (await world.store.roomById('r_bobs'))!.created_at },
+        ],
+        'a conversation with no message yet dates from its start',
+      );
+    });
   });
 }
