@@ -26,6 +26,8 @@ export interface Outgoing {
   room: string;
   content: string;
   thread_id?: string;
+  /** A `/me` message: sent with `metadata.action`. */
+  action?: true;
   created_at: string;
   /** Why the hub refused it, when it did: shown with retry and discard. */
   failed?: string;
@@ -44,7 +46,7 @@ export function loadOutbox(): Outgoing[] {
  */
 export function outboxFrom(saved: unknown): Outgoing[] {
   return records(saved).flatMap((item): Outgoing[] => {
-    const { client_id, member, room, content, created_at, thread_id, failed } = item;
+    const { client_id, member, room, content, created_at, thread_id, failed, action } = item;
     const texts = [client_id, member, room, content, created_at];
     if (typeof client_id !== 'string' || typeof member !== 'string' || typeof room !== 'string') return [];
     if (typeof content !== 'string' || typeof created_at !== 'string' || texts.includes('')) return [];
@@ -57,6 +59,7 @@ export function outboxFrom(saved: unknown): Outgoing[] {
         content,
         created_at,
         ...(typeof thread_id === 'string' ? { thread_id } : {}),
+        ...(action === true ? { action } : {}),
         ...(typeof failed === 'string' ? { failed } : {}),
       },
     ];

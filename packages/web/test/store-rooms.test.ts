@@ -136,11 +136,14 @@ test('a deleted conversation leaves the room list, the loaded pages and the conv
         owner: 'ada',
         agent: 'bot',
         created_at: '2025-01-01T00:00:00.000Z',
+        active_at: '2025-01-01T00:00:00.000Z',
         message_count: 1,
         unread: 0,
         last_message: null,
       },
     ],
+    next: null,
+    more: false,
   });
   state = reduce(state, { type: 'room.opened', room: 'c1' });
   state = reduce(state, { type: 'conversation.deleted', id: 'c1' });

@@ -1,10 +1,21 @@
 /**
- * The message box: Enter sends, Shift+Enter breaks the line, `@` opens member completion, a
- * counter appears near the length limit, and typing is signalled to the room while it goes on.
+ * The message box: Enter sends, Shift+Enter breaks the line, `@` opens member completion, `/` opens
+ * the slash commands (slash-commands.ts says what a line means), a counter appears near the length
+ * limit, and typing is signalled to the room while it goes on.
  */
-import { forwardRef, useId, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
+import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
+import type { Member } from '@roundtable/client';
 import { text } from '../safe.js';
+import {
+  completionAt,
+  parseLine,
+  withCommand,
+  withHandle,
+  type CommandContext,
+  type CommandName,
+} from '../slash-commands.js';
 import { useChat, useStore } from '../use-chat.js';
+import '../styles/composer.css';
 
 /** The counter shows once this close to the limit, in characters. */
 const COUNTER_FROM = 1_000;
@@ -24,6 +35,22 @@ interface Props {
   placeholder: string;
   draft: string;
   onDraft: (draft: string) => void;
+  /** Opens the search view; without it, `/search` is not offered. */
+  onSearch?: (query: string) => void;
+}
+
+/** One row of the list above the box: a member to mention or invite, or a command. */
+interface Option {
+  key: string;
+  label: string;
+  hint: string;
+  pick: () => void;
+}
+
+/** A display name worth showing beside a handle: not when it only repeats it. */
+function nameBesides(handle: string, displayName: unknown): string {
+  const name = text(displayName) ?? '';
+  return name.toLowerCase() === handle ? '' : name;
 }
 
 function mentionAt(text: string, caret: number): { start: number; query: string } | undefined {
@@ -32,47 +59,115 @@ function mentionAt(text: string, caret: number): { start: number; query: string 
 }
 
 export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
-  { roomId, threadId, label, placeholder, draft, onDraft },
+  { roomId, threadId, label, placeholder, draft, onDraft, onSearch },
   ref,
 ) {
   const store = useStore();
   const members = useChat((state) => state.members[roomId] ?? EMPTY);
   const me = useChat((state) => state.me?.handle);
+  const roomKind = useChat((state) => state.rooms.find((room) => room.id === roomId)?.kind);
   const box = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
   const [caret, setCaret] = useState(0);
   const [choice, setChoice] = useState(0);
   const [dismissed, setDismissed] = useState(false);
+  const [hint, setHint] = useState<string>();
+  const [directory, setDirectory] = useState<Member[]>();
   const listId = useId();
+  const hintId = useId();
   const limit = store.limits.maxContentChars;
+  const context: CommandContext = {
+    sharedRoom: roomKind !== undefined && roomKind !== 'direct' && roomKind !== 'conversation',
+    canSearch: onSearch !== undefined,
+  };
 
-  const query = dismissed ? undefined : mentionAt(draft, caret);
-  const candidates = query
-    ? [
-        ...members.flatMap((member) => {
-          const handle = text(member.member);
-          if (handle === undefined || handle === me || !handle.startsWith(query.query)) return [];
-          return [{ handle, hint: member.kind === 'agent' ? 'agent' : text(member.display_name) }];
-        }),
-        ...('all'.startsWith(query.query) ? [{ handle: 'all', hint: 'everyone in the room' }] : []),
-      ].slice(0, 8)
-    : [];
-  const open = candidates.length > 0;
+  const slash = dismissed ? undefined : completionAt(draft, caret, context);
+  const mention = dismissed || slash || draft.startsWith('/') ? undefined : mentionAt(draft, caret);
+  const wantsDirectory = slash?.kind === 'handle';
+  useEffect(() => {
+    // The hub's member list is read once, when /invite first asks for a handle.
+    if (!wantsDirectory || directory) return;
+    let live = true;
+    void store.directory().then((found) => live && setDirectory(found ?? []));
+    return () => {
+      live = false;
+    };
+  }, [wantsDirectory, directory, store]);
 
-  function insert(handle: string, at = query) {
+  function place(next: string, position: number) {
+    onDraft(next);
+    setCaret(position);
+    setChoice(0);
+    requestAnimationFrame(() => {
+      box.current?.focus();
+      box.current?.setSelectionRange(position, position);
+    });
+  }
+
+  let options: Option[] = [];
+  let listLabel = '';
+  if (slash?.kind === 'command') {
+    listLabel = 'Commands';
+    options = slash.commands.map((command) => ({
+      key: command.name,
+      label: command.usage,
+      hint: command.description,
+      pick: () => {
+        const next = withCommand(box.current?.value ?? draft, command);
+        place(next.line, next.caret);
+      },
+    }));
+  } else if (slash?.kind === 'handle') {
+    listLabel = 'Members to invite';
+    const inRoom = new Set(members.map((member) => text(member.member)));
+    options = (directory ?? [])
+      .flatMap((member) => {
+        const handle = text(member.handle);
+        if (handle === undefined || inRoom.has(handle) || member.disabled || member.kind === 'system') return [];
+        if (!handle.startsWith(slash.query)) return [];
+        return [
+          {
+            key: handle,
+            label: `@${handle}`,
+            hint: member.kind === 'agent' ? 'agent' : nameBesides(handle, member.display_name),
+            pick: () => {
+              const next = withHandle(box.current?.value ?? draft, slash, handle);
+              place(next.line, next.caret);
+              // The handle is whole: the next Enter runs the command instead of picking it again.
+              setDismissed(true);
+            },
+          },
+        ];
+      })
+      .slice(0, 8);
+  } else if (mention) {
+    listLabel = 'Members to mention';
+    options = [
+      ...members.flatMap((member) => {
+        const handle = text(member.member);
+        if (handle === undefined || handle === me || !handle.startsWith(mention.query)) return [];
+        return [{ handle, hint: member.kind === 'agent' ? 'agent' : nameBesides(handle, member.display_name) }];
+      }),
+      ...('all'.startsWith(mention.query) ? [{ handle: 'all', hint: 'everyone in the room' }] : []),
+    ]
+      .slice(0, 8)
+      .map(({ handle, hint: about }) => ({
+        key: handle,
+        label: `@${handle}`,
+        hint: about,
+        pick: () => insert(handle, mention),
+      }));
+  }
+  const open = options.length > 0;
+  const active = Math.min(choice, options.length - 1);
+
+  function insert(handle: string, at: { start: number; query: string } | undefined) {
     const text = box.current?.value ?? draft;
     const start = at?.start ?? text.length;
     const end = at ? start + 1 + at.query.length : text.length;
     const before = text.slice(0, start);
     const spacer = at || before === '' || /\s$/.test(before) ? '' : ' ';
-    const next = `${before}${spacer}@${handle} ${text.slice(end)}`;
-    const position = before.length + spacer.length + handle.length + 2;
-    onDraft(next);
-    setCaret(position);
-    requestAnimationFrame(() => {
-      box.current?.focus();
-      box.current?.setSelectionRange(position, position);
-    });
+    place(`${before}${spacer}@${handle} ${text.slice(end)}`, before.length + spacer.length + handle.length + 2);
   }
 
   useImperativeHandle(ref, () => ({
@@ -82,22 +177,38 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
 
   function signalTyping(text: string) {
     const now = Date.now();
-    if (text && now - lastTyping.current > TYPING_EVERY_MS) {
+    if (text && !text.startsWith('/') && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;
       store.typing(roomId, true, threadId);
-    } else if (!text && lastTyping.current) {
+    } else if ((!text || text.startsWith('/')) && lastTyping.current) {
       lastTyping.current = 0;
       store.typing(roomId, false, threadId);
     }
   }
 
-  function send() {
-    const content = draft.trim();
-    if (!content || content.length > limit) return;
-    store.send(roomId, content, threadId);
+  function sent() {
     onDraft('');
-    lastTyping.current = 0;
-    store.typing(roomId, false, threadId);
+    setHint(undefined);
+    if (lastTyping.current) {
+      lastTyping.current = 0;
+      store.typing(roomId, false, threadId);
+    }
+  }
+
+  async function run(name: CommandName, argument: string) {
+    const done = await COMMAND_RUNNERS[name]({ store, roomId, threadId, argument, onSearch });
+    if (done) sent();
+  }
+
+  function send() {
+    if (!draft.trim() || draft.length > limit) return;
+    const parsed = parseLine(draft, context);
+    if (parsed.kind === 'hint') setHint(parsed.hint);
+    else if (parsed.kind === 'command') void run(parsed.name, parsed.argument);
+    else {
+      store.send(roomId, parsed.content, threadId);
+      sent();
+    }
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
@@ -105,13 +216,17 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
       if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
         event.preventDefault();
         const step = event.key === 'ArrowDown' ? 1 : -1;
-        setChoice((choice + step + candidates.length) % candidates.length);
+        setChoice((active + step + options.length) % options.length);
         return;
       }
       if (event.key === 'Enter' || event.key === 'Tab') {
-        event.preventDefault();
-        insert(candidates[Math.min(choice, candidates.length - 1)]!.handle);
-        return;
+        // A command typed out in full runs on Enter; the list only completes what is still partial.
+        const whole = slash?.kind === 'command' && options.length === 1 && draft.trim() === options[0]!.label;
+        if (!(whole && event.key === 'Enter')) {
+          event.preventDefault();
+          options[active]!.pick();
+          return;
+        }
       }
       if (event.key === 'Escape') {
         event.preventDefault();
@@ -131,20 +246,20 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
   return (
     <div className="composer">
       {open && (
-        <ul className="completions" id={listId} role="listbox" aria-label="Members to mention">
-          {candidates.map((candidate, index) => (
+        <ul className="completions" id={listId} role="listbox" aria-label={listLabel}>
+          {options.map((option, index) => (
             <li
-              key={candidate.handle}
+              key={option.key}
               id={`${listId}-${index}`}
               role="option"
-              aria-selected={index === choice}
-              className={index === choice ? 'active' : undefined}
+              aria-selected={index === active}
+              className={index === active ? 'active' : undefined}
               onMouseDown={(event) => {
                 event.preventDefault();
-                insert(candidate.handle);
+                option.pick();
               }}
             >
-              <strong>@{candidate.handle}</strong> <span>{candidate.hint}</span>
+              <strong>{option.label}</strong> <span>{option.hint}</span>
             </li>
           ))}
         </ul>
@@ -157,7 +272,8 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
           aria-autocomplete="list"
           aria-expanded={open}
           aria-controls={open ? listId : undefined}
-          aria-activedescendant={open ? `${listId}-${choice}` : undefined}
+          aria-activedescendant={open ? `${listId}-${active}` : undefined}
+          aria-describedby={hint ? hintId : undefined}
           aria-invalid={over}
           value={draft}
           placeholder={placeholder}
@@ -167,6 +283,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
             setCaret(event.target.selectionStart);
             setChoice(0);
             setDismissed(false);
+            setHint(undefined);
             signalTyping(event.target.value);
           }}
           onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
@@ -182,6 +299,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
           Send
         </button>
       </div>
+      <p id={hintId} className="composer-hint" aria-live="polite">
+        {hint}
+      </p>
       {length >= limit - COUNTER_FROM && (
         <p className={over ? 'counter over' : 'counter'} aria-live="polite">
           {length.toLocaleString('en-US')} / {limit.toLocaleString('en-US')}
@@ -191,3 +311,29 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
     </div>
   );
 });
+
+interface Run {
+  store: ReturnType<typeof useStore>;
+  roomId: string;
+  threadId: string | undefined;
+  argument: string;
+  onSearch: ((query: string) => void) | undefined;
+}
+
+/** What each command does; each resolves true when it is done, so the box is emptied, and false to keep the line. */
+const COMMAND_RUNNERS: Record<CommandName, (run: Run) => Promise<boolean>> = {
+  invite: ({ store, roomId, argument }) => store.invite(roomId, argument),
+  leave: ({ store, roomId }) => store.leave(roomId),
+  topic: ({ store, roomId, argument }) => store.setTopic(roomId, argument),
+  mute: ({ store, roomId }) => store.setNotify(roomId, 'muted'),
+  unmute: ({ store, roomId }) => store.setNotify(roomId, 'all'),
+  task: ({ store, roomId, argument }) => store.createTask(roomId, argument),
+  search: async ({ argument, onSearch }) => {
+    onSearch?.(argument);
+    return true;
+  },
+  me: async ({ store, roomId, threadId, argument }) => {
+    store.send(roomId, argument, threadId, true);
+    return true;
+  },
+};

@@ -76,3 +76,14 @@ export const MessageText = memo(function MessageText({ text: content }: { text: 
     </div>
   );
 });
+
+/** A `/me` message, as chat apps have long shown one: "* ada waves", in italics, as plain text. */
+export function ActionText({ sender, text: content }: { sender: string; text: unknown }) {
+  return (
+    <p className="action-text">
+      <em>
+        * <bdi>{sender}</bdi> <bdi>{text(content) ?? ''}</bdi>
+      </em>
+    </p>
+  );
+}

@@ -19,7 +19,7 @@ import { toast } from '../ui/toast.js';
 import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';
 import { Confirm } from './Dialog.js';
-import { MessageText } from './Markdown.js';
+import { ActionText, MessageText } from './Markdown.js';
 
 const EmojiPicker = lazy(() => import('./EmojiPicker.js'));
 
@@ -230,6 +230,8 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
           <p className="deleted">This message was deleted.</p>
         ) : editing ? (
           <Editor message={message} onDone={() => setEditing(false)} />
+        ) : record(message.metadata).action === true ? (
+          <ActionText sender={sender} text={message.content} />
         ) : (
           <MessageText text={streamedText(message, deltas)} />
         )}

@@ -2,13 +2,14 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
 import { roomTitle } from '../store/rooms.js';
-import { num, record, text } from '../safe.js';
+import { num, text } from '../safe.js';
 import { AtSign, Bot, Hash, ListChecks, Lock, LogOut, Monitor, Moon, Plus, Sun } from 'lucide-react';
 import { Avatar } from '../ui/Avatar.js';
 import { IconButton } from '../ui/IconButton.js';
 import { Menu } from '../ui/Menu.js';
 import { chooseTheme, themeChoice, type ThemeChoice } from '../ui/theme.js';
 import { useChat, useStore } from '../use-chat.js';
+import { ConversationList } from './ConversationList.js';
 import { Dialog } from './Dialog.js';
 
 interface Props {
@@ -36,20 +37,9 @@ export function Sidebar({
     (state) =>
       Object.values(state.tasks).filter((task) => task.status === 'review' || task.status === 'input_required').length,
   );
-  const conversations = useChat((state) => state.conversations);
-  const [dialog, setDialog] = useState<
-    'create' | 'browse' | 'direct' | 'conversation' | 'rename' | 'delete' | undefined
-  >();
+  const [dialog, setDialog] = useState<'create' | 'browse' | 'direct' | undefined>();
   const channels = rooms.filter((room) => room.kind !== 'direct' && room.kind !== 'conversation' && !room.archived);
   const direct = rooms.filter((room) => room.kind === 'direct');
-  const activity = (id: string) => {
-    const conversation = conversations[id];
-    return text(record(conversation?.last_message).created_at) ?? text(conversation?.created_at) ?? '';
-  };
-  const talks = rooms
-    .filter((room) => room.kind === 'conversation')
-    .sort((a, b) => activity(b.id).localeCompare(activity(a.id)));
-  const currentTalk = talks.find((room) => room.id === current);
 
   function roomButton(room: (typeof rooms)[number]) {
     const active = room.id === current;
@@ -64,7 +54,6 @@ export function Sidebar({
         >
           <RoomIcon room={room} />
           <span className="room-name">{roomTitle(room)}</span>
-          {room.kind === 'conversation' && <ConversationPreview id={room.id} />}
           {room.kind !== 'direct' && room.kind !== 'conversation' && room.mentions > 0 ? (
             <span
               className="badge mention"
@@ -133,30 +122,7 @@ export function Sidebar({
         </h3>
         <ul>{direct.map(roomButton)}</ul>
       </section>
-      <section aria-label="Conversations">
-        <h3>
-          Conversations
-          <button
-            type="button"
-            className="icon"
-            aria-label="New conversation"
-            onClick={() => setDialog('conversation')}
-          >
-            +
-          </button>
-        </h3>
-        <ul>{talks.map(roomButton)}</ul>
-        {currentTalk && (
-          <div className="conversation-actions">
-            <button type="button" className="link" onClick={() => setDialog('rename')}>
-              Rename
-            </button>
-            <button type="button" className="link" onClick={() => setDialog('delete')}>
-              Delete
-            </button>
-          </div>
-        )}
-      </section>
+      <ConversationList current={current} onOpen={onOpen} />
       <p className="hint">
         <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to a room
       </p>
@@ -175,13 +141,6 @@ export function Sidebar({
       {dialog === 'create' && <CreateRoom onClose={() => setDialog(undefined)} onCreated={onOpen} />}
       {dialog === 'browse' && <BrowseRooms onClose={() => setDialog(undefined)} onOpen={onOpen} />}
       {dialog === 'direct' && <NewDirect onClose={() => setDialog(undefined)} onOpen={onOpen} />}
-      {dialog === 'conversation' && <NewConversation onClose={() => setDialog(undefined)} onOpen={onOpen} />}
-      {dialog === 'rename' && currentTalk && (
-        <RenameConversation id={currentTalk.id} title={roomTitle(currentTalk)} onClose={() => setDialog(undefined)} />
-      )}
-      {dialog === 'delete' && currentTalk && (
-        <DeleteConversation id={currentTalk.id} title={roomTitle(currentTalk)} onClose={() => setDialog(undefined)} />
-      )}
     </nav>
   );
 }
@@ -373,114 +332,6 @@ function NewDirect({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: 
           </li>
         ))}
       </ul>
-    </Dialog>
-  );
-}
-
-/** The last message of a conversation and how many there are, under its title. */
-function ConversationPreview({ id }: { id: string }) {
-  const conversation = useChat((state) => state.conversations[id]);
-  if (!conversation) return null;
-  const last = record(conversation.last_message);
-  const count = num(conversation.message_count) ?? 0;
-  return (
-    <span className="conversation-preview">
-      {conversation.last_message ? (
-        <>
-          @<bdi>{text(last.sender) ?? '?'}</bdi>: <bdi>{text(last.excerpt) ?? ''}</bdi>
-        </>
-      ) : (
-        'No messages yet'
-      )}{' '}
-      · {count} {count === 1 ? 'message' : 'messages'}
-    </span>
-  );
-}
-
-function NewConversation({ onClose, onOpen }: { onClose: () => void; onOpen: (roomId: string) => void }) {
-  const store = useStore();
-  const members = useLoaded<Member[]>(() => store.directory());
-  const agents = (members ?? []).filter((member) => member.kind === 'agent' && !member.disabled);
-  const [agent, setAgent] = useState('');
-  const [content, setContent] = useState('');
-  const chosen = agent || agents[0]?.handle || '';
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (!chosen || !content.trim()) return;
-    const id = await store.startConversation(chosen, content.trim());
-    if (id) {
-      onClose();
-      onOpen(id);
-    }
-  }
-  return (
-    <Dialog label="New conversation" onClose={onClose}>
-      <form onSubmit={submit}>
-        <label>
-          With
-          <select value={chosen} onChange={(e) => setAgent(e.target.value)} aria-label="Agent">
-            {agents.map((member) => (
-              <option key={member.id} value={text(member.handle)}>
-                @{text(member.handle)}
-                {text(member.description) ? ` — ${text(member.description)}` : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          First message
-          <textarea
-            aria-label="First message"
-            value={content}
-            onChange={(e) => setContent(e.target.value)}
-            placeholder="What do you want to talk about? This becomes the title."
-          />
-        </label>
-        <button type="submit" disabled={!chosen || !content.trim()}>
-          Start
-        </button>
-        {members && agents.length === 0 && <p className="hint">No agent is a member of this hub yet.</p>}
-      </form>
-    </Dialog>
-  );
-}
-
-function RenameConversation({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
-  const store = useStore();
-  const [value, setValue] = useState(title);
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    if (!value.trim()) return;
-    await store.renameConversation(id, value.trim());
-    onClose();
-  }
-  return (
-    <Dialog label="Rename conversation" onClose={onClose}>
-      <form onSubmit={submit}>
-        <input aria-label="Title" maxLength={200} value={value} onChange={(e) => setValue(e.target.value)} />
-        <button type="submit">Rename</button>
-      </form>
-    </Dialog>
-  );
-}
-
-function DeleteConversation({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
-  const store = useStore();
-  return (
-    <Dialog label="Delete conversation" onClose={onClose}>
-      <p>Delete “{title}”? It disappears for you and for the agent. This cannot be undone here.</p>
-      <button
-        type="button"
-        onClick={async () => {
-          await store.deleteConversation(id);
-          onClose();
-        }}
-      >
-        Delete
-      </button>
-      <button type="button" onClick={onClose}>
-        Cancel
-      </button>
     </Dialog>
   );
 }

@@ -1,6 +1,7 @@
-/** "ada is typing…" for a room, or for one of its threads. */
+/** The line above the message box: what agents are doing, and "ada is typing…", for a room or one of its threads. */
 import type { Typing } from '../store/typing.js';
 import { useChat } from '../use-chat.js';
+import { AgentActivity } from './AgentActivity.js';
 
 const NOBODY: Record<string, Typing> = {};
 
@@ -19,8 +20,11 @@ export function TypingLine({ roomId, threadId = null }: { roomId: string; thread
           ? `${who.slice(0, -1).join(', ')} and ${who.at(-1)} are typing…`
           : 'Several people are typing…';
   return (
-    <p className="typing" aria-live="polite">
-      {text}
-    </p>
+    <div className="activity-line">
+      <AgentActivity roomId={roomId} threadId={threadId} />
+      <p className="typing" aria-live="polite">
+        {text}
+      </p>
+    </div>
   );
 }

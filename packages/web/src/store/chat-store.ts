@@ -43,6 +43,8 @@ import type { TaskFilters, TaskMove } from './tasks.js';
 const PAGE = 50;
 /** How long a burst of messages in conversations is gathered before the conversation list is reloaded. */
 const CONVERSATIONS_RELOAD_MS = 300;
+/** Conversations loaded at a time: the first page, then one more each time the list is scrolled to its end. */
+const CONVERSATIONS_PAGE = 30;
 /** Codes after which re-sending the same message cannot succeed: it is shown as failed instead. */
 const RETRYABLE = (error: unknown) =>
   error instanceof TimeoutError ||
@@ -65,6 +67,7 @@ export class ChatStore {
   private readonly refetching = new Set<string>();
   private resent = false;
   private conversationsTimer: ReturnType<typeof setTimeout> | undefined;
+  private loadingConversations = false;
   private stopped = true;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
 
@@ -154,7 +157,11 @@ export class ChatStore {
   private onEvent(event: EventFrame): void {
     this.apply({ type: 'room.seen', room: event.room, seq: event.seq });
     if (this.watched() === event.room) void this.markRead(event.room, event.seq);
-    if (this.state.conversations[event.room] && event.kind.startsWith('message.')) this.conversationsChanged();
+    // A new message or a rename moves a conversation to the top: the first page is read again.
+    const isConversation = this.state.rooms.some((room) => room.id === event.room && room.kind === 'conversation');
+    if (isConversation && (event.kind.startsWith('message.') || event.kind === 'room.updated')) {
+      this.conversationsChanged();
+    }
     const action = eventAction(event);
     if (!action) return;
     this.apply(action);
@@ -273,7 +280,8 @@ export class ChatStore {
   }
 
   /** Queues a message: it shows at once as sending, survives a reload, and is posted exactly once. */
-  send(roomId: string, content: string, threadId?: string): void {
+  /** `action`: a `/me` message, shown as "* ada waves". */
+  send(roomId: string, content: string, threadId?: string, action = false): void {
     const outgoing: Outgoing = {
       client_id: `web-${newClientId()}`,
       member: this.state.me?.handle ?? '',
@@ -281,6 +289,7 @@ export class ChatStore {
       content,
       thread_id: threadId,
       created_at: new Date().toISOString(),
+      ...(action ? { action: true as const } : {}),
     };
     this.apply({ type: 'outbox.queued', outgoing });
     void this.deliver(outgoing);
@@ -292,6 +301,7 @@ export class ChatStore {
         const { message } = await this.client.send(outgoing.room, outgoing.content, {
           client_id: outgoing.client_id,
           thread_id: outgoing.thread_id,
+          metadata: outgoing.action ? { action: true } : undefined,
         });
         this.apply({ type: 'message.acked', message, clientId: outgoing.client_id });
         return;
@@ -336,9 +346,11 @@ export class ChatStore {
     await this.guard(this.client.cancelStream(messageId));
   }
 
-  async setNotify(roomId: string, notify: NotifyLevel): Promise<void> {
-    if (!(await this.guard(this.client.request('room.settings', { room: roomId, notify })))) return;
+  /** Resolves false when the hub refused. */
+  async setNotify(roomId: string, notify: NotifyLevel): Promise<boolean> {
+    if (!(await this.guard(this.client.request('room.settings', { room: roomId, notify })))) return false;
     this.apply({ type: 'room.notify', room: roomId, notify });
+    return true;
   }
 
   async createRoom(name: string, kind: 'public' | 'private', topic: string): Promise<string | undefined> {
@@ -360,6 +372,25 @@ export class ChatStore {
     return true;
   }
 
+  /** Resolves false when the hub refused. */
+  async invite(roomId: string, handle: string): Promise<boolean> {
+    const invited = await this.guard(this.client.invite(roomId, handle).then(() => true));
+    if (invited) await this.loadMembers(roomId);
+    return invited === true;
+  }
+
+  /** Resolves false when the hub refused; the room's new topic arrives as its `room.updated` event. */
+  async setTopic(roomId: string, topic: string): Promise<boolean> {
+    return (await this.guard(this.client.request('room.update', { room: roomId, topic }).then(() => true))) === true;
+  }
+
+  /** A task in this room with just a title; the board shows it, and its thread in the room follows its moves. */
+  async createTask(roomId: string, title: string): Promise<boolean> {
+    const task = await this.guard(this.client.createTask({ title, room: roomId }));
+    if (task) this.apply({ type: 'task.decided', task });
+    return task !== undefined;
+  }
+
   publicRooms(): Promise<Room[] | undefined> {
     return this.guard(this.client.publicRooms());
   }
@@ -369,12 +400,28 @@ export class ChatStore {
     return this.guard(this.client.members());
   }
 
-  /** Loads the conversation list (title, last message, counts), which the room list does not carry. */
+  /** Loads the first page of conversations (title, last message, counts), which the room list does not carry. */
   async loadConversations(): Promise<void> {
     try {
-      this.apply({ type: 'conversations.loaded', conversations: await this.client.conversations() });
+      const page = await this.client.conversations({ limit: CONVERSATIONS_PAGE });
+      this.apply({ type: 'conversations.loaded', conversations: page.conversations, next: page.next, more: false });
     } catch (error) {
       this.fail(error);
+    }
+  }
+
+  /** Loads the page of conversations after those loaded; one load at a time. */
+  async loadMoreConversations(): Promise<void> {
+    const cursor = this.state.conversationsNext;
+    if (!cursor || this.loadingConversations) return;
+    this.loadingConversations = true;
+    try {
+      const page = await this.client.conversations({ limit: CONVERSATIONS_PAGE, cursor });
+      this.apply({ type: 'conversations.loaded', conversations: page.conversations, next: page.next, more: true });
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.loadingConversations = false;
     }
   }
 

@@ -42,6 +42,8 @@ export interface ChatState {
   tasks: Record<string, Task>;
   /** The member's conversations with agents, by room id: title, last message and counts. */
   conversations: Record<string, Conversation>;
+  /** The cursor of the next page of conversations: null once all are loaded, undefined before the first page. */
+  conversationsNext: string | null | undefined;
   tasksLoaded: boolean;
   taskFilters: TaskFilters;
   error: string | undefined;
@@ -77,6 +79,7 @@ export function initialState(outbox: Outgoing[]): ChatState {
     outbox,
     tasks: {},
     conversations: {},
+    conversationsNext: undefined,
     tasksLoaded: false,
     taskFilters: NO_FILTERS,
     error: undefined,
