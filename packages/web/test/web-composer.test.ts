@@ -26,14 +26,21 @@ test(
     const list = roomMessages(page);
     const commands = page.getByRole('listbox', { name: 'Commands' });
 
+    // A phone shows one column: the members panel would cover the room.
+    await page.getByRole('button', { name: 'Members 1', pressed: true }).click();
     await box.fill('/');
     await commands.waitFor();
     assert.equal(await commands.getByRole('option').count(), 7, 'every command but /search, which has no view here');
     await commands.getByRole('option', { name: '/invite @handle Add someone to this room' }).waitFor();
     assert.deepEqual(await unnamedControls(page), [], 'every option and control has a name');
-    await checkScreens(page, 'web-composer-commands', async (width) => {
-      if (width < 600) await box.focus();
-    });
+    await checkScreens(
+      page,
+      'web-composer-commands',
+      async (width) => {
+        if (width < 600) await box.focus();
+      },
+      '.composer',
+    );
 
     await box.press('Escape');
     await commands.waitFor({ state: 'detached' });
@@ -85,13 +92,18 @@ test(
     await box.press('Enter');
     await page.locator('.room-header .topic').getByText('Ship it on Friday').waitFor();
 
-    const notify = page.getByRole('combobox', { name: 'Notifications' });
+    const notify = async () => {
+      const rooms = await hub.api(ada.token, 'GET', '/api/v1/rooms');
+      return rooms.body.rooms.find((room: { id: string }) => room.id === roomId).notify;
+    };
     await box.fill('/mute');
     await box.press('Enter');
-    await eventually(async () => assert.equal(await notify.inputValue(), 'muted'));
+    await page.locator('.room-tools').getByText('Muted').waitFor();
+    assert.equal(await notify(), 'muted');
     await box.fill('/unmute');
     await box.press('Enter');
-    await eventually(async () => assert.equal(await notify.inputValue(), 'all'));
+    await page.locator('.room-tools').getByText('All messages').waitFor();
+    assert.equal(await notify(), 'all');
 
     await box.fill('/task Write the release notes');
     await box.press('Enter');
@@ -147,6 +159,7 @@ test(
     const call = { type: 'tool_call', id: 'call-1', name: 'search_docs', arguments: { q: 'deploy' } } as const;
     stream.part({ ...call, status: 'running' });
     await activity.getByText('@helper is running search_docs').waitFor();
+    await page.getByRole('button', { name: /^Members \d/, pressed: true }).click();
     await checkScreens(page, 'web-agent-activity', undefined, '.activity-line');
     stream.part({ ...call, status: 'ok', result: { hits: 2 } });
     await activity.getByText('@helper is thinking…').waitFor();

@@ -128,11 +128,13 @@ test(
     assert.equal(await items.count(), 65, 'the pages loaded stay loaded');
 
     await page.getByRole('button', { name: 'Topic 3', exact: false }).first().click();
+    await page.getByRole('button', { name: /^Members \d/, pressed: true }).click();
     await checkScreens(
       page,
       'web-conversation-list',
       async (width) => {
-        if (width < 600 && !(await conversations.isVisible())) {
+        // On a phone the room list is a drawer over the room.
+        if (width < 600 && (await page.locator('.chat.rooms-open').count()) === 0) {
           await page.getByRole('button', { name: 'Show rooms' }).click();
         }
         await conversations.scrollIntoViewIfNeeded();

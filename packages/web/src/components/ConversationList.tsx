@@ -5,11 +5,13 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, RoomSummary } from '@roundtable/client';
+import { Bot, Plus } from 'lucide-react';
 import { activityOf } from '../store/conversations.js';
 import { roomTitle } from '../store/rooms.js';
 import { record, text } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
-import { Dialog } from './Dialog.js';
+import { IconButton } from '../ui/IconButton.js';
+import { Confirm, Dialog } from './Dialog.js';
 import '../styles/conversations.css';
 
 interface Props {
@@ -32,9 +34,9 @@ export function ConversationList({ current, onOpen }: Props) {
     <section aria-label="Conversations" className="conversation-list">
       <h3>
         Conversations
-        <button type="button" className="icon" aria-label="New conversation" onClick={() => setDialog('new')}>
-          +
-        </button>
+        <IconButton label="New conversation" tipSide="left" onClick={() => setDialog('new')}>
+          <Plus size={16} aria-hidden="true" />
+        </IconButton>
       </h3>
       <ul>
         {talks.map((room) => (
@@ -85,29 +87,32 @@ function ConversationItem({
         onClick={() => onOpen(room.id)}
         aria-current={active ? 'page' : undefined}
       >
-        <span className="conversation-top">
-          <span className="room-name">{roomTitle(room)}</span>
-          {at && (
-            <time dateTime={at} title={new Date(at).toLocaleString()}>
-              {shortTime(at)}
-            </time>
-          )}
-        </span>
-        <span className="conversation-bottom">
-          <span className="conversation-preview">
-            {conversation?.last_message ? (
-              <>
-                @<bdi>{sender ?? '?'}</bdi>: <bdi>{text(last.excerpt) ?? ''}</bdi>
-              </>
-            ) : (
-              'No messages yet'
+        <Bot size={16} aria-hidden="true" className="room-icon" />
+        <span className="conversation-text">
+          <span className="conversation-top">
+            <span className="room-name">{roomTitle(room)}</span>
+            {at && (
+              <time dateTime={at} title={new Date(at).toLocaleString()}>
+                {shortTime(at)}
+              </time>
             )}
           </span>
-          {unread > 0 && (
-            <span className="badge mention" aria-label={`${unread} unread`}>
-              {unread}
+          <span className="conversation-bottom">
+            <span className="conversation-preview">
+              {conversation?.last_message ? (
+                <>
+                  @<bdi>{sender ?? '?'}</bdi>: <bdi>{text(last.excerpt) ?? ''}</bdi>
+                </>
+              ) : (
+                'No messages yet'
+              )}
             </span>
-          )}
+            {unread > 0 && (
+              <span className="badge mention" aria-label={`${unread} unread`}>
+                {unread}
+              </span>
+            )}
+          </span>
         </span>
       </button>
     </li>
@@ -231,20 +236,13 @@ function RenameConversation({ id, title, onClose }: { id: string; title: string;
 function DeleteConversation({ id, title, onClose }: { id: string; title: string; onClose: () => void }) {
   const store = useStore();
   return (
-    <Dialog label="Delete conversation" onClose={onClose}>
-      <p>Delete “{title}”? It disappears for you and for the agent. This cannot be undone here.</p>
-      <button
-        type="button"
-        onClick={async () => {
-          await store.deleteConversation(id);
-          onClose();
-        }}
-      >
-        Delete
-      </button>
-      <button type="button" onClick={onClose}>
-        Cancel
-      </button>
-    </Dialog>
+    <Confirm
+      title="Delete conversation"
+      action="Delete"
+      onConfirm={() => void store.deleteConversation(id)}
+      onClose={onClose}
+    >
+      Delete “{title}”? It disappears for you and for the agent. This cannot be undone here.
+    </Confirm>
   );
 }

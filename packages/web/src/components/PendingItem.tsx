@@ -1,7 +1,7 @@
 /** A message typed here that the hub has not acknowledged yet: sending, or refused with retry and discard. */
 import type { Outgoing } from '../session.js';
 import { useChat, useStore } from '../use-chat.js';
-import { MessageText } from './Markdown.js';
+import { ActionText, MessageText } from './Markdown.js';
 
 export function PendingItem({ outgoing }: { outgoing: Outgoing }) {
   const store = useStore();
@@ -12,7 +12,11 @@ export function PendingItem({ outgoing }: { outgoing: Outgoing }) {
         …
       </span>
       <div className="body">
-        <MessageText text={outgoing.content} />
+        {outgoing.action ? (
+          <ActionText sender={outgoing.member} text={outgoing.content} />
+        ) : (
+          <MessageText text={outgoing.content} />
+        )}
         {outgoing.failed ? (
           <p className="error" role="alert">
             Not sent: {outgoing.failed}{' '}
