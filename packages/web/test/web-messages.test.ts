@@ -205,7 +205,11 @@ test(
     await composer.pressSequentially('@b');
     const options = adas.page.getByRole('listbox', { name: 'Members to mention' }).getByRole('option');
     await eventually(async () =>
-      assert.deepEqual(await options.allTextContents(), ['@bob bob', '@bot agent'], 'members starting with b'),
+      assert.deepEqual(
+        (await options.allTextContents()).map((option) => option.trim()),
+        ['@bob', '@bot agent'],
+        'members starting with b; a display name that only repeats the handle is not shown twice',
+      ),
     );
     await composer.press('ArrowDown');
     await composer.press('Enter');
