@@ -3,8 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
 import { eventually, startHub } from '@roundtable/testkit';
-import { browserSkip, launch, openPage, roomMessages, signInWithToken, unnamedControls } from './browser.js';
-import { checkScreens } from './screens.js';
+import {
+  browserSkip,
+  launch,
+  openPage,
+  roomMessages,
+  shootAndCheck,
+  signInWithToken,
+  unnamedControls,
+} from './browser.js';
 
 test(
   'slash commands invite, set the topic, mute, create a task, act with /me and leave; completion works by keyboard',
@@ -33,13 +40,10 @@ test(
     assert.equal(await commands.getByRole('option').count(), 7, 'every command but /search, which has no view here');
     await commands.getByRole('option', { name: '/invite @handle Add someone to this room' }).waitFor();
     assert.deepEqual(await unnamedControls(page), [], 'every option and control has a name');
-    await checkScreens(
-      page,
-      'web-composer-commands',
-      async (width) => {
-        if (width < 600) await box.focus();
-      },
-      '.composer',
+    assert.deepEqual(
+      await shootAndCheck(page, 'web-composer-commands', { phone: () => box.focus() }),
+      {},
+      'no serious or critical axe findings',
     );
 
     await box.press('Escape');
@@ -160,7 +164,11 @@ test(
     stream.part({ ...call, status: 'running' });
     await activity.getByText('@helper is running search_docs').waitFor();
     await page.getByRole('button', { name: /^Members \d/, pressed: true }).click();
-    await checkScreens(page, 'web-agent-activity', undefined, '.activity-line');
+    assert.deepEqual(
+      await shootAndCheck(page, 'web-agent-activity', { phone: async () => {} }),
+      {},
+      'no serious or critical axe findings',
+    );
     stream.part({ ...call, status: 'ok', result: { hits: 2 } });
     await activity.getByText('@helper is thinking…').waitFor();
     stream.append('Deploys run from main.');

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startAgents, AgentDefinition } from '@roundtable/agents';
 import { eventually, startHub, startFakeModel } from '@roundtable/testkit';
-import { checkScreens } from './screens.js';
 import {
   browserSkip,
+  shootAndCheck,
   launch,
   openPage,
   roomMessages,
@@ -129,17 +129,16 @@ test(
 
     await page.getByRole('button', { name: 'Topic 3', exact: false }).first().click();
     await page.getByRole('button', { name: /^Members \d/, pressed: true }).click();
-    await checkScreens(
-      page,
-      'web-conversation-list',
-      async (width) => {
-        // On a phone the room list is a drawer over the room.
-        if (width < 600 && (await page.locator('.chat.rooms-open').count()) === 0) {
-          await page.getByRole('button', { name: 'Show rooms' }).click();
-        }
-        await conversations.scrollIntoViewIfNeeded();
-      },
-      '.conversation-list',
+    await conversations.scrollIntoViewIfNeeded();
+    const phone = async () => {
+      // On a phone the room list is a drawer over the room.
+      await page.getByRole('button', { name: 'Show rooms' }).click();
+      await conversations.scrollIntoViewIfNeeded();
+    };
+    assert.deepEqual(
+      await shootAndCheck(page, 'web-conversation-list', { phone }),
+      {},
+      'no serious or critical axe findings',
     );
     assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
   },
