@@ -119,6 +119,13 @@ test(
       );
     });
 
+    // A refusal is told under the box, in the hub's words, and the line stays to be fixed.
+    const tooLong = `/task ${'x'.repeat(500)}`;
+    await box.fill(tooLong);
+    await box.press('Enter');
+    await page.locator('.composer-hint').getByText(/title/i).waitFor();
+    assert.equal(await box.inputValue(), tooLong);
+
     await box.fill('/shrug');
     await box.press('Enter');
     await page.getByText('/shrug is not a command.', { exact: false }).waitFor();

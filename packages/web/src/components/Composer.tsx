@@ -196,7 +196,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer(
   }
 
   async function run(name: CommandName, argument: string) {
-    const done = await COMMAND_RUNNERS[name]({ store, roomId, threadId, argument, onSearch });
+    const done = await COMMAND_RUNNERS[name]({ store, roomId, threadId, argument, onSearch, hint: setHint });
     if (done) sent();
   }
 
@@ -318,6 +318,8 @@ interface Run {
   threadId: string | undefined;
   argument: string;
   onSearch: ((query: string) => void) | undefined;
+  /** Shows why the command failed under the box, in the hub's words. */
+  hint: (text: string) => void;
 }
 
 /** What each command does; each resolves true when it is done, so the box is emptied, and false to keep the line. */
@@ -327,7 +329,14 @@ const COMMAND_RUNNERS: Record<CommandName, (run: Run) => Promise<boolean>> = {
   topic: ({ store, roomId, argument }) => store.setTopic(roomId, argument),
   mute: ({ store, roomId }) => store.setNotify(roomId, 'muted'),
   unmute: ({ store, roomId }) => store.setNotify(roomId, 'all'),
-  task: ({ store, roomId, argument }) => store.createTask(roomId, argument),
+  task: ({ store, roomId, argument, hint }) =>
+    store.createTask({ title: argument, room: roomId }).then(
+      () => true,
+      (error: unknown) => {
+        hint(error instanceof Error ? error.message : String(error));
+        return false;
+      },
+    ),
   search: async ({ argument, onSearch }) => {
     onSearch?.(argument);
     return true;

@@ -384,13 +384,6 @@ export class ChatStore {
     return (await this.guard(this.client.request('room.update', { room: roomId, topic }).then(() => true))) === true;
   }
 
-  /** A task in this room with just a title; the board shows it, and its thread in the room follows its moves. */
-  async createTask(roomId: string, title: string): Promise<boolean> {
-    const task = await this.guard(this.client.createTask({ title, room: roomId }));
-    if (task) this.apply({ type: 'task.decided', task });
-    return task !== undefined;
-  }
-
   publicRooms(): Promise<Room[] | undefined> {
     return this.guard(this.client.publicRooms());
   }
