@@ -3,6 +3,7 @@
  * a command, or a mistake to point out), and what to offer while a command is being typed.
  * Pure functions over text, so they are tested without a browser.
  */
+import { TaskLimits } from '@roundtable/protocol';
 
 export type CommandName = 'invite' | 'leave' | 'topic' | 'mute' | 'unmute' | 'task' | 'search' | 'me';
 
@@ -101,6 +102,9 @@ export function parseLine(line: string, context: CommandContext): Parsed {
     const handle = HANDLE.exec(argument)?.[1];
     if (!handle) return { kind: 'hint', hint: 'Invite one member by handle: /invite @handle' };
     return { kind: 'command', name: 'invite', argument: handle.toLowerCase() };
+  }
+  if (command.name === 'task' && argument.length > TaskLimits.maxTitleChars) {
+    return { kind: 'hint', hint: `A task title is at most ${TaskLimits.maxTitleChars} characters.` };
   }
   return { kind: 'command', name: command.name, argument };
 }

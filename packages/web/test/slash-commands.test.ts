@@ -60,6 +60,7 @@ test('an unknown command, a missing or extra argument, or a bad handle is a hint
   assert.match(hint('/'), /not a command/);
   assert.match(hint('/usr/bin'), /\/usr\/bin is not a command/);
   assert.match(hint('/task'), /title/);
+  assert.match(hint(`/task ${'x'.repeat(201)}`), /at most 200 characters/);
   assert.match(hint('/me  '), /waves/);
   assert.match(hint('/search'), /look for/);
   assert.match(hint('/invite'), /who/);

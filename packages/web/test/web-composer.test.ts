@@ -119,11 +119,11 @@ test(
       );
     });
 
-    // A refusal is told under the box, in the hub's words, and the line stays to be fixed.
+    // A title the hub would refuse is pointed out under the box, and the line stays to be fixed.
     const tooLong = `/task ${'x'.repeat(500)}`;
     await box.fill(tooLong);
     await box.press('Enter');
-    await page.locator('.composer-hint').getByText(/title/i).waitFor();
+    await page.locator('.composer-hint').getByText('A task title is at most 200 characters.').waitFor();
     assert.equal(await box.inputValue(), tooLong);
 
     await box.fill('/shrug');
