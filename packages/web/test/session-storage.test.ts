@@ -26,8 +26,14 @@ test('the outbox keeps whole items, with their optional thread and failure, and 
   assert.deepEqual(kept, [whole, { ...whole, client_id: 'c2', thread_id: 'msg_1', failed: 'rate_limited' }]);
   assert.deepEqual(outboxFrom([{ ...whole, failed: 42 }]), [whole], 'a failure that is not text is not shown');
   assert.deepEqual(
-    outboxFrom([{ ...whole, action: true }, { ...whole, client_id: 'c6', action: 'yes' }]),
-    [{ ...whole, action: true }, { ...whole, client_id: 'c6' }],
+    outboxFrom([
+      { ...whole, action: true },
+      { ...whole, client_id: 'c6', action: 'yes' },
+    ]),
+    [
+      { ...whole, action: true },
+      { ...whole, client_id: 'c6' },
+    ],
     'a /me message stays one; anything but true is a plain message',
   );
 });
