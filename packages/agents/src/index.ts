@@ -9,6 +9,6 @@ export {
   resolveSecret,
   type McpServerSettings,
 } from './config.js';
-export { createModel } from './model.js';
+export { checkModel, createModel, type ModelCheck } from './model.js';
 export { McpToolbox, type ToolCallOutcome } from './tools.js';
 export { AgentStartError, startAgents, type HostOptions, type RunningAgents } from './host.js';

@@ -43,6 +43,13 @@ export class TokenBudget {
     return 0;
   }
 
+  /** Tokens spent in the last hour, in every room together. */
+  usedInAllRooms(): number {
+    let total = 0;
+    for (const room of [...this.spent.keys()]) total += this.used(room);
+    return total;
+  }
+
   private used(room: string): number {
     return this.current(room).reduce((sum, entry) => sum + entry.tokens, 0);
   }

@@ -7,10 +7,22 @@
 import type { Logger } from 'pino';
 import type { Hub } from './core/hub.js';
 import { HubError } from './core/hub-error.js';
+import type { HostedState } from './core/agent-roster.js';
 import type { Clock, MemberRecord, Store } from './core/ports.js';
 
 type AgentsModule = typeof import('@roundtable/agents');
 type Definition = import('@roundtable/agents').AgentDefinition;
+type ModelCheck = import('@roundtable/agents').ModelCheck;
+
+/** What Test connection sends: the model's address, name and key (or the stored agent whose key to use). */
+export interface ModelCheckInput {
+  handle?: string;
+  model: { base_url: string; name: string; api_key?: string };
+}
+
+/** Test connection waits this long (ms) for the model, and shows at most this much of its answer. */
+const CHECK_TIMEOUT_MS = 15_000;
+const CHECK_MAX_CHARS = 2_000;
 
 export interface HostedAgentView {
   handle: string;
@@ -84,7 +96,8 @@ export class HostedAgents {
     if (this.definitions.get(handle)?.source === 'file') {
       throw new HubError('forbidden', `@${handle} is defined in the agents file; change it there.`);
     }
-    const input = typeof body === 'object' && body !== null ? { ...body, handle } : body;
+    const previous = this.definitions.get(handle)?.definition;
+    const input = typeof body === 'object' && body !== null ? keepSecrets({ ...body, handle }, previous) : body;
     const parsed = (await this.agents()).AgentDefinition.safeParse(input);
     if (!parsed.success) {
       throw new HubError('invalid_request', 'This is not a valid agent definition.', {
@@ -96,10 +109,9 @@ export class HostedAgents {
     await this.running.get(handle)?.stop();
     this.running.delete(handle);
     try {
-      await this.run(parsed.data);
+      await this.run(parsed.data, actor.id);
     } catch (error) {
-      const previous = this.definitions.get(handle);
-      if (previous) await this.run(previous.definition).catch(() => undefined);
+      if (previous) await this.run(previous).catch(() => undefined);
       throw new HubError('invalid_request', `@${handle} could not start: ${(error as Error).message}`);
     }
     const at = new Date(this.clock.now()).toISOString();
@@ -120,9 +132,40 @@ export class HostedAgents {
     await this.store.deleteAgentDefinition(handle);
   }
 
-  private async run(definition: Definition): Promise<void> {
+  /** Where the agent's definition comes from and whether it runs; undefined for an agent this hub does not run. */
+  state(handle: string): HostedState | undefined {
+    const known = this.definitions.get(handle);
+    return known && { source: known.source, running: this.running.has(handle) };
+  }
+
+  /**
+   * Sends the model one short prompt with these settings, the way the agents call it. Without a key,
+   * the stored agent `handle`'s key is used, so a person editing an agent need not type it again.
+   */
+  async check(actor: MemberRecord, input: ModelCheckInput): Promise<ModelCheck> {
+    requireAdmin(actor);
+    const stored = input.handle ? this.definitions.get(input.handle)?.definition.model.api_key : undefined;
+    const api_key = input.model.api_key ? { value: input.model.api_key } : stored;
+    const { checkModel } = await this.agents();
+    return checkModel(
+      { base_url: input.model.base_url, name: input.model.name, api_key, timeout_ms: CHECK_TIMEOUT_MS },
+      { timeoutMs: CHECK_TIMEOUT_MS, maxChars: CHECK_MAX_CHARS },
+    );
+  }
+
+  /** Deletes an agent: a hosted one stops and its definition goes; then its tokens are revoked and it is disabled. */
+  async retire(actor: MemberRecord, handle: string): Promise<void> {
+    requireAdmin(actor);
+    if (this.definitions.get(handle)?.source === 'api') await this.remove(actor, handle);
+    else if (this.definitions.has(handle)) {
+      throw new HubError('forbidden', `@${handle} is defined in the agents file; remove it there.`);
+    }
+    await this.hub.roster.retire(actor, handle);
+  }
+
+  private async run(definition: Definition, ownerId: string | null = null): Promise<void> {
     const { startAgents } = await this.agents();
-    const { token, memberId } = await this.hub.accounts.hostedAgentToken(definition);
+    const { token, memberId } = await this.hub.accounts.hostedAgentToken({ ...definition, owner_id: ownerId });
     this.hub.budgets.setAgentBudget(memberId, definition.budgets.tokens_per_room_per_hour);
     const log = this.logger.child({ component: 'agents', agent: definition.handle });
     const running = await startAgents([definition], {
@@ -150,6 +193,37 @@ export class HostedAgents {
     this.module ??= await import('@roundtable/agents');
     return this.module;
   }
+}
+
+/**
+ * An edit that leaves a secret out, or sends back the `***` it was shown, keeps the stored one: the
+ * model's key, and an MCP server's headers and environment (matched by the server's name).
+ */
+function keepSecrets(input: Record<string, unknown>, previous: Definition | undefined): Record<string, unknown> {
+  if (!previous) return input;
+  const model = input.model as Record<string, unknown> | undefined;
+  const key = model?.api_key as { value?: unknown; env?: unknown } | undefined;
+  const blank = !key || (key.env === undefined && (key.value === undefined || key.value === '' || key.value === '***'));
+  const withKey =
+    model && typeof model === 'object' && blank && previous.model.api_key
+      ? { ...input, model: { ...model, api_key: previous.model.api_key } }
+      : input;
+  const tools = withKey.tools as { mcp?: unknown } | undefined;
+  if (!tools || !Array.isArray(tools.mcp)) return withKey;
+  const servers = tools.mcp.map((server: unknown) => {
+    if (typeof server !== 'object' || server === null) return server;
+    const named = server as Record<string, unknown>;
+    const before = previous.tools.mcp.find((known) => known.name === named.name) as Record<string, unknown> | undefined;
+    if (!before) return server;
+    const kept = { ...named };
+    for (const field of ['headers', 'env']) {
+      const given = named[field] as Record<string, unknown> | undefined;
+      const hidden = given === undefined || Object.values(given).every((value) => value === '***');
+      if (hidden && before[field] !== undefined) kept[field] = before[field];
+    }
+    return kept;
+  });
+  return { ...withKey, tools: { ...tools, mcp: servers } };
 }
 
 function requireAdmin(actor: MemberRecord): void {

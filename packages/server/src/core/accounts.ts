@@ -209,6 +209,8 @@ export class Accounts {
     handle: string;
     display_name?: string;
     description?: string;
+    /** The admin who defined it through the API: its owner, when this start creates the member. */
+    owner_id?: string | null;
   }): Promise<{ token: string; memberId: string }> {
     const { store } = this.ctx;
     let member = await store.memberByHandle(input.handle);

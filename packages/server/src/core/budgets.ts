@@ -11,6 +11,11 @@ export class Budgets {
   /** Per agent: its token budget's rolling hour, per room. */
   private readonly ledgers = new Map<string, TokenBudget>();
   private readonly agentBudgets = new Map<string, number>();
+  /**
+   * Per agent: what it spent in the last hour in all rooms, with or without a budget, for the Agents
+   * page. Kept by the instance that took the replies, in memory: a restart starts it at zero.
+   */
+  private readonly usage = new Map<string, TokenBudget>();
 
   constructor(
     private readonly ctx: HubContext,
@@ -45,7 +50,24 @@ export class Budgets {
       (sum, value) => sum + (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0),
       0,
     );
-    if (tokens > 0) this.ledgerOf(agentId)?.ledger.spend(roomId, tokens);
+    if (tokens <= 0) return;
+    this.ledgerOf(agentId)?.ledger.spend(roomId, tokens);
+    let spent = this.usage.get(agentId);
+    if (!spent) {
+      spent = new TokenBudget(Number.POSITIVE_INFINITY, () => this.ctx.clock.now());
+      this.usage.set(agentId, spent);
+    }
+    spent.spend(roomId, tokens);
+  }
+
+  /** Tokens the agent's replies reported in the last hour, all rooms together. */
+  usedThisHour(agentId: string): number {
+    return this.usage.get(agentId)?.usedInAllRooms() ?? 0;
+  }
+
+  /** The agent's budget per room per hour: its own (a hosted agent's), else the hub's; null when there is none. */
+  budgetOf(agentId: string): number | null {
+    return this.agentBudgets.get(agentId) ?? (this.ctx.settings.agentTokenBudget || null);
   }
 
   /** An agent over its budget in a room is refused there, and the room is told once per exhaustion. */

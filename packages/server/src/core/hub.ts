@@ -5,6 +5,7 @@
  */
 import { CloseCode } from '@roundtable/protocol';
 import { Accounts } from './accounts.js';
+import { AgentRoster } from './agent-roster.js';
 import { Budgets } from './budgets.js';
 import { HubContext, type HubOptions, type HubStats } from './context.js';
 import { Conversations } from './conversations.js';
@@ -28,6 +29,7 @@ export class Hub {
   readonly rooms: Rooms;
   readonly accounts: Accounts;
   readonly budgets: Budgets;
+  readonly roster: AgentRoster;
   readonly streams: Streams;
   readonly messages: Messages;
   readonly history: History;
@@ -48,6 +50,7 @@ export class Hub {
     this.budgets = new Budgets(ctx, (roomId, content, metadata) =>
       this.messages.postSystem(roomId, content, { metadata }),
     );
+    this.roster = new AgentRoster(ctx, this.accounts, this.presence, this.budgets);
     this.streams = new Streams(ctx, {
       send: (actor, params, status) => this.messages.send(actor, params, status),
       messageFor: (actor, messageId) => this.messages.messageFor(actor, messageId),

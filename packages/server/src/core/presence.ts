@@ -21,6 +21,11 @@ export class Presence {
   private readonly announced = new Map<string, PresenceStatus>();
   /** The local presence last told to other instances, per member. */
   private readonly toldOthers = new Map<string, PresenceStatus>();
+  /**
+   * Per member: when this instance last saw it come or go, on any instance (ms). In memory: after a
+   * restart a member is "not seen" until it next connects or leaves.
+   */
+  private readonly seenAt = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: HubContext) {}
@@ -47,6 +52,12 @@ export class Presence {
     return remote === 'offline' ? local : remote === 'online' ? remote : 'away';
   }
 
+  /** Now while connected; else when it was last connected, if this instance saw it; else null. */
+  lastSeen(memberId: string): string | null {
+    const at = this.presenceOf(memberId) === 'offline' ? this.seenAt.get(memberId) : this.ctx.clock.now();
+    return at === undefined ? null : new Date(at).toISOString();
+  }
+
   private localPresence(memberId: string): PresenceStatus {
     let status: PresenceStatus = 'offline';
     for (const session of this.ctx.sessions.ofMember(memberId)) {
@@ -67,6 +78,7 @@ export class Presence {
    * instance's sessions the member's presence across all instances, when it changed.
    */
   announce(member: Pick<MemberRecord, 'id' | 'handle'>): void {
+    this.seenAt.set(member.id, this.ctx.clock.now());
     const local = this.localPresence(member.id);
     if ((this.toldOthers.get(member.id) ?? 'offline') !== local) {
       if (local === 'offline') this.toldOthers.delete(member.id);
@@ -116,6 +128,7 @@ export class Presence {
     if (message.action === 'presence.sync') {
       this.heartbeat();
     } else if (message.action === 'presence') {
+      this.seenAt.set(message.memberId, now);
       this.board.apply(message.instance, now, message.memberId, message.handle, message.status);
       this.show(message.memberId, message.handle);
     } else {

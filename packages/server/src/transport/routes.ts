@@ -21,6 +21,7 @@ import {
   registerTaskDeletion,
   registerTokens,
 } from './rest.js';
+import { registerAgents } from './rest-agents.js';
 
 type ParamName<T extends RequestType> = keyof ParsedParams<T> & string;
 
@@ -172,6 +173,7 @@ const ROUTES: (Row | Registrar)[] = [
     status: createdUnlessDuplicate,
   },
   registerAgentDefinitions,
+  registerAgents,
   {
     method: 'POST',
     url: '/api/v1/conversations',
