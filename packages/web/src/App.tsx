@@ -27,6 +27,7 @@ import { StoreContext, useChat } from './use-chat.js';
 // The tasks page is reached from the sidebar: the first screen does not wait for it.
 const TasksPage = lazy(() => import('./components/TaskBoard.js').then((module) => ({ default: module.TasksPage })));
 const TaskDetail = lazy(() => import('./components/task-detail.js').then((module) => ({ default: module.TaskDetail })));
+const AgentsPage = lazy(() => import('./components/AgentsPage.js'));
 
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
@@ -144,7 +145,7 @@ function ChatView({
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [showRooms, setShowRooms] = useState(false);
   const [switcher, setSwitcher] = useState(false);
-  const [view, setView] = useState<'room' | 'tasks'>('room');
+  const [view, setView] = useState<'room' | 'tasks' | 'agents'>('room');
   const [taskId, setTaskId] = useState<string | undefined>();
   const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
   const [permission, setPermission] = useState(notificationPermission);
@@ -271,13 +272,22 @@ function ChatView({
             setView('tasks');
             setShowRooms(false);
           }}
+          agentsOpen={view === 'agents'}
+          onAgents={() => {
+            setView('agents');
+            setShowRooms(false);
+          }}
           onOpen={openRoom}
           onSignOut={onSignOut}
           notifications={permission}
           onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
         />
       </Boundary>
-      {view === 'tasks' ? (
+      {view === 'agents' ? (
+        <Suspense fallback={<main className="room-view page" aria-label="Agents" aria-busy="true" />}>
+          <AgentsPage onShowRooms={() => setShowRooms(true)} />
+        </Suspense>
+      ) : view === 'tasks' ? (
         <Suspense fallback={<main className="room-view" aria-label="Tasks" aria-busy="true" />}>
           <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
         </Suspense>

@@ -16,6 +16,8 @@ interface Props {
   current: string | undefined;
   tasksOpen: boolean;
   onTasks: () => void;
+  agentsOpen: boolean;
+  onAgents: () => void;
   onOpen: (roomId: string) => void;
   onSignOut: () => void;
   notifications: NotificationPermission | 'unsupported';
@@ -26,6 +28,8 @@ export function Sidebar({
   current,
   tasksOpen,
   onTasks,
+  agentsOpen,
+  onAgents,
   onOpen,
   onSignOut,
   notifications,
@@ -100,6 +104,14 @@ export function Sidebar({
             {waiting}
           </span>
         )}
+      </button>
+      <button
+        type="button"
+        className={`room agents-link${agentsOpen ? ' active' : ''}`}
+        onClick={onAgents}
+        aria-current={agentsOpen ? 'page' : undefined}
+      >
+        <span className="room-name">Agents</span>
       </button>
       <section aria-label="Channels">
         <h3>

@@ -57,7 +57,8 @@ export interface Notifier {
 
 export class ChatStore {
   readonly client: RoundtableClient;
-  private readonly rest: RestClient;
+  /** The REST API as this member, for pages that read what no frame carries (the Agents page). */
+  readonly rest: RestClient;
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private readonly offs: Array<() => void> = [];
