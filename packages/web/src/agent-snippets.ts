@@ -6,6 +6,8 @@
 export interface Snippet {
   id: string;
   title: string;
+  /** The copy button's words, which also name it for screen readers. */
+  copy: string;
   hint: string;
   code: string;
 }
@@ -26,18 +28,21 @@ export function agentSnippets(origin: string, handle: string, token: string): Sn
     {
       id: 'mcp-json',
       title: 'MCP: .mcp.json',
+      copy: 'Copy .mcp.json',
       hint: 'For Claude Code and other MCP clients: put this in .mcp.json at the root of the project.',
       code: mcpJson,
     },
     {
       id: 'claude',
       title: 'MCP: claude mcp add',
+      copy: 'Copy command',
       hint: 'Or add the hub to Claude Code from a terminal.',
       code: `claude mcp add --transport http roundtable ${shellQuote(mcpUrl)} --header ${shellQuote(`Authorization: Bearer ${token}`)}`,
     },
     {
       id: 'sdk',
       title: 'TypeScript SDK',
+      copy: 'Copy SDK code',
       hint: 'npm install @roundtable/client, then:',
       code: [
         "import { RoundtableClient } from '@roundtable/client';",
@@ -51,6 +56,7 @@ export function agentSnippets(origin: string, handle: string, token: string): Sn
     {
       id: 'curl',
       title: 'curl',
+      copy: 'Copy curl command',
       hint: 'Post a message to #general over the REST API.',
       code: [
         `curl -X POST ${shellQuote(`${origin}/api/v1/rooms/general/messages`)} \\`,

@@ -53,6 +53,11 @@ async function inEveryLook(page: Page, name: string): Promise<string[]> {
     ] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.setViewportSize({ width, height });
+      // The screen as it opens, not scrolled to the field filled last.
+      await page.evaluate(() => {
+        (document.activeElement as HTMLElement | null)?.blur();
+        document.querySelector('.page-body')?.scrollTo(0, 0);
+      });
       await screenshot(page, `${name}-${width}-${scheme}`);
       findings.push(...(await axeFindings(page)).map((finding) => `${name} ${width} ${scheme}: ${finding}`));
     }
@@ -89,8 +94,8 @@ test(
     await page.getByRole('heading', { name: 'Token for @coder' }).waitFor();
     findings.push(...(await inEveryLook(page, 'web-agents-token')));
 
-    await page.getByRole('button', { name: 'Copy TypeScript SDK' }).click();
-    await page.getByRole('button', { name: 'Copy TypeScript SDK' }).getByText('Copied').waitFor();
+    await page.getByRole('button', { name: 'Copy SDK code' }).click();
+    await page.getByText('TypeScript SDK copied').waitFor();
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     const token = /token: "([^"]+)"/.exec(copied)?.[1];
     assert.ok(token, `the SDK snippet carries the token: ${copied}`);

@@ -5,18 +5,20 @@
  */
 import { KeyRound, Pencil, Power, Trash2 } from 'lucide-react';
 import type { AgentRow } from '../agents-api.js';
+import { Avatar } from '../ui/Avatar.js';
+import { IconButton } from '../ui/IconButton.js';
 import { useChat } from '../use-chat.js';
 
-function ago(iso: string | undefined, now: number): string {
-  if (!iso) return 'not since the hub started';
+function lastSeen(iso: string | undefined, now: number): string {
+  if (!iso) return 'Not seen since the hub started';
   const at = Date.parse(iso);
   if (!Number.isFinite(at)) return 'unknown';
   const minutes = Math.round((now - at) / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 1) return 'Last seen just now';
+  if (minutes < 60) return `Last seen ${minutes} min ago`;
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return new Date(at).toLocaleDateString();
+  if (hours < 48) return `Last seen ${hours} h ago`;
+  return `Last seen ${new Date(at).toLocaleDateString()}`;
 }
 
 function usage(agent: AgentRow): string {
@@ -75,9 +77,14 @@ export function AgentList({
                 : 'Online';
           return (
             <tr key={agent.handle} aria-label={`@${agent.handle}`} className={agent.disabled ? 'disabled' : undefined}>
-              <td className="agent-who">
-                <strong>{agent.displayName}</strong> <span className="agent-handle">@{agent.handle}</span>
-                {agent.description && <small className="hint">{agent.description}</small>}
+              <td>
+                <div className="agent-who">
+                  <Avatar handle={agent.handle} kind="agent" />
+                  <div>
+                    <strong>{agent.displayName}</strong> <span className="agent-handle">@{agent.handle}</span>
+                    {agent.description && <small className="hint">{agent.description}</small>}
+                  </div>
+                </div>
               </td>
               <td data-label="Status">
                 <span className="agent-status">
@@ -86,7 +93,7 @@ export function AgentList({
                 </span>
                 {presence === 'offline' && (
                   <small className="hint" title={agent.lastSeen}>
-                    Last seen {ago(agent.lastSeen, now)}
+                    {lastSeen(agent.lastSeen, now)}
                   </small>
                 )}
               </td>
@@ -114,46 +121,30 @@ export function AgentList({
               {admin && (
                 <td className="agent-actions">
                   {agent.kind === 'hosted' && agent.source === 'api' && (
-                    <button
-                      type="button"
-                      className="ghost icon"
-                      aria-label={`Edit @${agent.handle}`}
-                      title="Edit"
-                      onClick={() => onEdit(agent)}
-                    >
+                    <IconButton label={`Edit @${agent.handle}`} onClick={() => onEdit(agent)}>
                       <Pencil aria-hidden size={16} />
-                    </button>
+                    </IconButton>
                   )}
-                  <button
-                    type="button"
-                    className="ghost icon"
-                    aria-label={`${agent.disabled ? 'Enable' : 'Disable'} @${agent.handle}`}
-                    title={agent.disabled ? 'Enable' : 'Disable'}
+                  <IconButton
+                    label={`${agent.disabled ? 'Enable' : 'Disable'} @${agent.handle}`}
                     onClick={() => onToggle(agent)}
                   >
                     <Power aria-hidden size={16} />
-                  </button>
+                  </IconButton>
                   {agent.kind === 'external' && (
-                    <button
-                      type="button"
-                      className="ghost icon"
-                      aria-label={`Rotate the token of @${agent.handle}`}
-                      title="Rotate token"
-                      onClick={() => onRotate(agent)}
-                    >
+                    <IconButton label={`Rotate the token of @${agent.handle}`} onClick={() => onRotate(agent)}>
                       <KeyRound aria-hidden size={16} />
-                    </button>
+                    </IconButton>
                   )}
                   {agent.source !== 'file' && (
-                    <button
-                      type="button"
-                      className="ghost icon danger"
-                      aria-label={`Delete @${agent.handle}`}
-                      title="Delete"
+                    <IconButton
+                      label={`Delete @${agent.handle}`}
+                      tipSide="left"
+                      className="danger"
                       onClick={() => onDelete(agent)}
                     >
                       <Trash2 aria-hidden size={16} />
-                    </button>
+                    </IconButton>
                   )}
                 </td>
               )}

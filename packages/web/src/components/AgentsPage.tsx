@@ -5,13 +5,14 @@
  * demand: the first screen does not need it.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { Bot, Plug, Plus, RefreshCw } from 'lucide-react';
+import { ArrowLeft, Bot, Menu, Plug, Plus, RefreshCw } from 'lucide-react';
 import { agentsApi, describeError, type AgentRow } from '../agents-api.js';
+import { IconButton } from '../ui/IconButton.js';
 import { useChat, useStore } from '../use-chat.js';
 import { AgentForm } from './AgentForm.js';
 import { AgentList } from './AgentList.js';
 import { ConnectAgent, TokenScreen } from './ConnectAgent.js';
-import { Dialog } from './Dialog.js';
+import { Confirm } from './Dialog.js';
 import '../styles/agents.css';
 
 type Screen =
@@ -69,8 +70,13 @@ export default function AgentsPage({ onShowRooms }: { onShowRooms: () => void })
     <main className="room-view page agents-page" aria-label={title}>
       <header className="room-header">
         <button type="button" className="icon menu" aria-label="Show rooms" onClick={onShowRooms}>
-          ☰
+          <Menu size={20} aria-hidden="true" />
         </button>
+        {screen.name !== 'list' && (
+          <IconButton label="Back to the agents" className="agents-back" onClick={back}>
+            <ArrowLeft size={18} aria-hidden="true" />
+          </IconButton>
+        )}
         <div className="room-title">
           <h2>{title}</h2>
           {screen.name === 'list' && (
@@ -82,10 +88,12 @@ export default function AgentsPage({ onShowRooms }: { onShowRooms: () => void })
         {screen.name === 'list' && admin && (
           <div className="room-tools">
             <button type="button" className="ghost" onClick={() => setScreen({ name: 'connect' })}>
-              <Plug aria-hidden size={16} /> Connect an external agent
+              <Plug aria-hidden size={16} /> <span className="wide-only">Connect an external agent</span>
+              <span className="narrow-only">Connect</span>
             </button>
             <button type="button" className="primary" onClick={() => setScreen({ name: 'add' })}>
-              <Plus aria-hidden size={16} /> Add an AI agent
+              <Plus aria-hidden size={16} /> <span className="wide-only">Add an AI agent</span>
+              <span className="narrow-only">Add AI agent</span>
             </button>
           </div>
         )}
@@ -144,34 +152,21 @@ export default function AgentsPage({ onShowRooms }: { onShowRooms: () => void })
         )}
       </div>
       {deleting && (
-        <Dialog label={`Delete @${deleting.handle}?`} onClose={() => setDeleting(undefined)}>
-          <div className="stack">
-            <p>
-              {deleting.kind === 'hosted' ? 'This hub stops running it and forgets its settings. ' : ''}
-              Its tokens are revoked and it is disabled, so it can no longer connect or post.
-            </p>
-            <p>
-              Its messages stay in their rooms under @{deleting.handle}, and the handle stays taken. An admin can enable
-              it again later and give it a new token.
-            </p>
-            <div className="dialog-actions">
-              <button type="button" className="ghost" onClick={() => setDeleting(undefined)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="danger"
-                onClick={() => {
-                  const handle = deleting.handle;
-                  setDeleting(undefined);
-                  void act(() => agentsApi.remove(store.rest, handle));
-                }}
-              >
-                Delete @{deleting.handle}
-              </button>
-            </div>
-          </div>
-        </Dialog>
+        <Confirm
+          title={`Delete @${deleting.handle}?`}
+          action={`Delete @${deleting.handle}`}
+          onClose={() => setDeleting(undefined)}
+          onConfirm={() => void act(() => agentsApi.remove(store.rest, deleting.handle))}
+        >
+          <p>
+            {deleting.kind === 'hosted' ? 'This hub stops running it and forgets its settings. ' : ''}
+            Its tokens are revoked and it is disabled, so it can no longer connect or post.
+          </p>
+          <p>
+            Its messages stay in their rooms under @{deleting.handle}, and the handle stays taken. An admin can enable
+            it again later and give it a new token.
+          </p>
+        </Confirm>
       )}
     </main>
   );

@@ -4,9 +4,9 @@
  * at this hub. A rotated token is shown the same way.
  */
 import { useState, type FormEvent } from 'react';
-import { Check, Copy } from 'lucide-react';
 import { agentSnippets } from '../agent-snippets.js';
 import { agentsApi, describeError } from '../agents-api.js';
+import { CopyButton } from '../ui/CopyButton.js';
 import { useStore } from '../use-chat.js';
 
 export function ConnectAgent({
@@ -120,14 +120,14 @@ export function TokenScreen({
         </p>
         <div className="agent-token-value">
           <code aria-label="Token">{token}</code>
-          <CopyButton text={token} label="Copy the token" />
+          <CopyButton text={token} label="Copy token" done="Token copied" />
         </div>
       </div>
       {snippets.map((snippet) => (
         <section className="card agent-snippet" key={snippet.id} aria-labelledby={`snippet-${snippet.id}`}>
           <header>
             <h3 id={`snippet-${snippet.id}`}>{snippet.title}</h3>
-            <CopyButton text={snippet.code} label={`Copy ${snippet.title}`} />
+            <CopyButton text={snippet.code} label={snippet.copy} done={`${snippet.title} copied`} />
           </header>
           <small className="hint">{snippet.hint}</small>
           <pre data-snippet={snippet.id} tabIndex={0} aria-label={snippet.title}>
@@ -141,27 +141,5 @@ export function TokenScreen({
         </button>
       </div>
     </div>
-  );
-}
-
-/** Copies to the clipboard and says so for two seconds; without clipboard access, says how instead. */
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
-  return (
-    <button
-      type="button"
-      className="ghost copy"
-      aria-label={label}
-      onClick={() => {
-        // No clipboard outside secure contexts: a hub served over plain http on a LAN has none.
-        (navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard')))
-          .then(() => setState('copied'))
-          .catch(() => setState('failed'))
-          .finally(() => setTimeout(() => setState('idle'), 2000));
-      }}
-    >
-      {state === 'copied' ? <Check aria-hidden size={16} /> : <Copy aria-hidden size={16} />}
-      <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Select and copy' : 'Copy'}</span>
-    </button>
   );
 }

@@ -111,6 +111,7 @@ export function Sidebar({
         onClick={onAgents}
         aria-current={agentsOpen ? 'page' : undefined}
       >
+        <Bot size={16} aria-hidden="true" className="room-icon" />
         <span className="room-name">Agents</span>
       </button>
       <section aria-label="Channels">
