@@ -1,0 +1,84 @@
+/** The Agents page's reading of the hub's answers, its form's definitions, and its snippets, without a browser. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { agentSnippets } from '../src/agent-snippets.js';
+import { definitionOf, draftOf, readAgents, readCheck } from '../src/agents-api.js';
+
+test('agent rows of the wrong shape show what they can, and rows without a handle are left out', () => {
+  const rows = readAgents({
+    agents: [
+      {
+        handle: 'scout',
+        presence: 'online',
+        kind: 'external',
+        capabilities: ['search', 7, null],
+        tokens_this_hour: 42,
+      },
+      { handle: 'odd', presence: 'sleeping', kind: 'martian', tokens_this_hour: 'many', owner: { handle: 'x' } },
+      { display_name: 'no handle' },
+      'text',
+    ],
+  });
+  assert.deepEqual(
+    rows.map((row) => [row.handle, row.presence, row.kind, row.capabilities, row.tokensThisHour, row.owner]),
+    [
+      ['scout', 'online', 'external', ['search', '7'], 42, undefined],
+      ['odd', 'offline', 'external', [], 0, undefined],
+    ],
+  );
+  assert.deepEqual(readAgents({ agents: 'none' }), []);
+  assert.deepEqual(readCheck({ check: { ok: false } }), { ok: false, error: 'The hub gave no reason.' });
+});
+
+test('an edited definition keeps what the form does not show, and a blank key keeps the stored one', () => {
+  const stored = {
+    handle: 'helper',
+    display_name: 'Helper',
+    model: { base_url: 'http://127.0.0.1:11434/v1', name: 'llama3.2', api_key: { value: '***' }, timeout_ms: 30_000 },
+    memory: { enabled: false, items: 5 },
+    tools: {
+      mcp: [{ name: 'search', url: 'http://127.0.0.1:9000/mcp', headers: { authorization: '***' }, allow: ['*'] }],
+    },
+    budgets: { max_tokens_per_reply: 512, tokens_per_room_per_hour: 2000 },
+  };
+  const draft = draftOf('helper', stored);
+  assert.equal(draft.hasStoredKey, true);
+  assert.equal(draft.tools[0]!.target, 'http://127.0.0.1:9000/mcp');
+  assert.equal(draft.tools[0]!.allow, '*');
+
+  const body = definitionOf({ ...draft, model: 'llama3.3', tokensPerRoomPerHour: '3000' });
+  assert.equal('handle' in body, false, 'the handle is the path');
+  assert.deepEqual(body.model, { base_url: 'http://127.0.0.1:11434/v1', name: 'llama3.3', timeout_ms: 30_000 });
+  assert.deepEqual(body.memory, { enabled: false, items: 5 });
+  assert.deepEqual(body.budgets, { max_tokens_per_reply: 512, tokens_per_room_per_hour: 3000 });
+  assert.deepEqual((body.tools as { mcp: unknown[] }).mcp, [
+    { name: 'search', url: 'http://127.0.0.1:9000/mcp', headers: { authorization: '***' }, allow: ['*'] },
+  ]);
+
+  const keyed = definitionOf({ ...draft, apiKey: 'sk-new' });
+  assert.deepEqual((keyed.model as { api_key: unknown }).api_key, { value: 'sk-new' });
+  const command = definitionOf({
+    ...draft,
+    tools: [{ name: 'fs', target: 'npx fs-mcp /srv', allow: 'read, list', rest: {} }],
+  });
+  assert.deepEqual((command.tools as { mcp: unknown[] }).mcp, [
+    { name: 'fs', command: 'npx', args: ['fs-mcp', '/srv'], allow: ['read', 'list'] },
+  ]);
+});
+
+test('the snippets name the page’s hub and carry the token, quoted for a shell', () => {
+  const snippets = agentSnippets('http://chat.example:8004', 'coder', 'rt_abc');
+  const by = Object.fromEntries(snippets.map((snippet) => [snippet.id, snippet.code]));
+  assert.deepEqual(JSON.parse(by['mcp-json']!), {
+    mcpServers: {
+      roundtable: { type: 'http', url: 'http://chat.example:8004/mcp', headers: { Authorization: 'Bearer rt_abc' } },
+    },
+  });
+  assert.equal(
+    by.claude,
+    "claude mcp add --transport http roundtable 'http://chat.example:8004/mcp' --header 'Authorization: Bearer rt_abc'",
+  );
+  assert.match(by.sdk!, /new RoundtableClient\(\{ url: "http:\/\/chat.example:8004", token: "rt_abc" \}\)/);
+  assert.match(by.curl!, /'http:\/\/chat.example:8004\/api\/v1\/rooms\/general\/messages'/);
+  assert.match(agentSnippets("http://it's", 'x', 't')[1]!.code, /'http:\/\/it'\\''s\/mcp'/, 'a quote is escaped');
+});
