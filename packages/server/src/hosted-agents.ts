@@ -163,10 +163,26 @@ export class HostedAgents {
     await this.hub.roster.retire(actor, handle);
   }
 
+  /** An admin disabled or enabled an agent member: a hosted one stops, or starts again with its definition. */
+  async follow(handle: string, disabled: boolean): Promise<void> {
+    const known = this.definitions.get(handle);
+    if (!known) return;
+    await this.running.get(handle)?.stop();
+    this.running.delete(handle);
+    if (disabled) return;
+    try {
+      await this.run(known.definition);
+    } catch (error) {
+      this.logger.warn({ err: error, agent: handle }, 'an enabled agent could not start');
+    }
+  }
+
   private async run(definition: Definition, ownerId: string | null = null): Promise<void> {
     const { startAgents } = await this.agents();
     const { token, memberId } = await this.hub.accounts.hostedAgentToken({ ...definition, owner_id: ownerId });
     this.hub.budgets.setAgentBudget(memberId, definition.budgets.tokens_per_room_per_hour);
+    // A disabled agent keeps its definition but does not run until an admin enables it (follow).
+    if ((await this.hub.accounts.member(memberId)).disabled) return;
     const log = this.logger.child({ component: 'agents', agent: definition.handle });
     const running = await startAgents([definition], {
       url: this.url!,
@@ -202,8 +218,10 @@ export class HostedAgents {
 function keepSecrets(input: Record<string, unknown>, previous: Definition | undefined): Record<string, unknown> {
   if (!previous) return input;
   const model = input.model as Record<string, unknown> | undefined;
-  const key = model?.api_key as { value?: unknown; env?: unknown } | undefined;
-  const blank = !key || (key.env === undefined && (key.value === undefined || key.value === '' || key.value === '***'));
+  const key = model?.api_key;
+  // Only an absent key or one shown back as *** counts as left blank: anything else is checked as given.
+  const shown = typeof key === 'object' && key !== null && !('env' in key) && 'value' in key;
+  const blank = key === undefined || (shown && ['', '***'].includes((key as { value: unknown }).value as string));
   const withKey =
     model && typeof model === 'object' && blank && previous.model.api_key
       ? { ...input, model: { ...model, api_key: previous.model.api_key } }

@@ -167,3 +167,30 @@ test('deleting an agent stops it, revokes its tokens and disables it; its messag
   );
   assert.deepEqual((await hub.api(hub.adminToken, 'GET', '/api/v1/agents/definitions')).body.agents, []);
 });
+
+test('a hosted agent disabled by an admin stops, and enabled again it runs and answers', async (t) => {
+  const model = await startFakeModel(t, () => ({ chunks: ['Back again.'] }));
+  const hub = await startHub(t);
+  const ada = await hub.member('ada');
+  await hub.api(hub.adminToken, 'PUT', '/api/v1/agents/definitions/helper', {
+    model: { base_url: model.baseUrl, name: 'm' },
+  });
+  const helper = async () =>
+    ((await hub.api(hub.adminToken, 'GET', '/api/v1/agents')).body.agents as Row[]).find(
+      (row) => row.handle === 'helper',
+    )!;
+  await eventually(async () => assert.equal((await helper()).presence, 'online'));
+
+  await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/helper', { disabled: true });
+  assert.equal((await helper()).running, false);
+  await eventually(async () => assert.equal((await helper()).presence, 'offline'));
+
+  await hub.api(hub.adminToken, 'PATCH', '/api/v1/members/helper', { disabled: false });
+  assert.equal((await helper()).running, true);
+  const client = await RawClient.ready(t, hub.url, ada.token);
+  await client.request('send', { room: 'general', content: '@helper are you there?' });
+  const reply = await client.waitFor(
+    (frame) => frame.type === 'event' && frame.data?.sender === 'helper' && frame.data?.status === 'complete',
+  );
+  assert.equal(reply.data.content, 'Back again.');
+});

@@ -106,7 +106,7 @@ export function registerAccount(root: FastifyInstance, { hub }: TransportContext
 }
 
 /** One member by handle, and members created and changed by admins. */
-export function registerMembers(root: FastifyInstance, { hub }: TransportContext): void {
+export function registerMembers(root: FastifyInstance, { hub, agents }: TransportContext): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/api/v1/members/:handle',
@@ -136,9 +136,11 @@ export function registerMembers(root: FastifyInstance, { hub }: TransportContext
         body: MemberPatch,
       },
     },
-    async (request) => ({
-      member: await hub.accounts.updateMember(actorOf(request), request.params.handle, request.body),
-    }),
+    async (request) => {
+      const member = await hub.accounts.updateMember(actorOf(request), request.params.handle, request.body);
+      if (request.body.disabled !== undefined) await agents.follow(member.handle, request.body.disabled);
+      return { member };
+    },
   );
 }
 
