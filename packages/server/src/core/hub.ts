@@ -13,6 +13,7 @@ import { History } from './history.js';
 import { Inbox } from './inbox.js';
 import { Memory } from './memory.js';
 import { Messages } from './messages.js';
+import { OneTimeCodes } from './one-time-codes.js';
 import type { Store } from './ports.js';
 import { Presence } from './presence.js';
 import { FileReservations } from './reservations.js';
@@ -27,6 +28,7 @@ export class Hub {
   readonly presence: Presence;
   readonly rooms: Rooms;
   readonly accounts: Accounts;
+  readonly codes: OneTimeCodes;
   readonly budgets: Budgets;
   readonly streams: Streams;
   readonly messages: Messages;
@@ -45,6 +47,7 @@ export class Hub {
     this.presence = new Presence(ctx);
     this.rooms = new Rooms(ctx, (memberId) => this.presence.presenceOf(memberId));
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
+    this.codes = new OneTimeCodes(ctx, this.accounts);
     this.budgets = new Budgets(ctx, (roomId, content, metadata) =>
       this.messages.postSystem(roomId, content, { metadata }),
     );
@@ -117,14 +120,16 @@ export class Hub {
 
   /**
    * Loads what the hub keeps in memory and, on an empty store, creates the system member, the
-   * first admin and the default room. Returns the first admin's token when it was just created.
+   * first admin and the default room. When it did, returns the first admin's token and a setup
+   * code with which the admin chooses a password in the web UI.
    */
-  async start(): Promise<{ adminToken?: string }> {
-    const started = await this.accounts.start();
+  async start(): Promise<{ adminToken?: string; setupCode?: string }> {
+    const { adminToken } = await this.accounts.start();
+    const setupCode = adminToken ? (await this.codes.setupCode('admin')).code : undefined;
     await this.streams.start();
     this.tasks.start();
     this.presence.start();
-    return started;
+    return { adminToken, setupCode };
   }
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */

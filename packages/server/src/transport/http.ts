@@ -145,6 +145,10 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     await app.register(async (web) => {
       web.addHook('onRoute', (route) => void webRoutes.add(route.url));
       await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
+      // Links into the app (a setup or invite link, a message's permalink) load the app, which reads the path.
+      for (const url of ['/setup', '/invite', '/m/:id']) {
+        web.get(url, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+      }
     });
   }
 
