@@ -14,6 +14,9 @@ test('the first start makes a setup code that sets the admin’s password and si
   const hub = await startHub(t);
   const code = hub.setupCode!;
   assert.match(code, /^[A-Za-z0-9_-]{43}$/);
+  const checked = await hub.api('', 'POST', '/api/v1/auth/code/check', { code, purpose: 'setup' });
+  assert.equal(checked.body.member.handle, 'admin', 'a check names the member and spends nothing');
+  assert.equal((await hub.api('', 'POST', '/api/v1/auth/code/check', { code, purpose: 'invite' })).status, 410);
 
   const used = await redeem(hub, code, 'setup', 'the admin password');
   assert.equal(used.status, 200);
@@ -27,6 +30,8 @@ test('the first start makes a setup code that sets the admin’s password and si
   assert.equal(again.status, 410);
   assert.equal(again.body.code, 'link_expired');
   assert.match(again.body.message, /npx roundtable setup-link/);
+  const spent = await hub.api('', 'POST', '/api/v1/auth/code/check', { code, purpose: 'setup' });
+  assert.equal(spent.body.code, 'link_expired');
   const stillOld = await hub.api('', 'POST', '/api/v1/auth/login', { handle: 'admin', password: 'the admin password' });
   assert.equal(stillOld.status, 200, 'a spent code changes nothing');
 });

@@ -21,12 +21,15 @@ import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
 import { Toaster } from './ui/toast.js';
 import { SignIn } from './SignIn.js';
+import { LinkSignIn, linkPurpose } from './account/LinkSignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
 
 // The tasks page is reached from the sidebar: the first screen does not wait for it.
 const TasksPage = lazy(() => import('./components/TaskBoard.js').then((module) => ({ default: module.TasksPage })));
 const TaskDetail = lazy(() => import('./components/task-detail.js').then((module) => ({ default: module.TaskDetail })));
+const AccountPage = lazy(() => import('./account/AccountPage.js'));
+const PeoplePage = lazy(() => import('./account/PeoplePage.js'));
 
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
@@ -40,6 +43,33 @@ export function App() {
     forgetToken();
     setToken(null);
   }, []);
+  // A setup or invite link opens its own screen, even in a browser that is signed in already.
+  const [link, setLink] = useState(() => {
+    const purpose = linkPurpose(window.location.pathname);
+    return purpose && { purpose, code: window.location.hash.slice(1) };
+  });
+  if (link) {
+    const leave = () => {
+      window.history.replaceState(null, '', '/');
+      setLink(undefined);
+    };
+    return (
+      <LinkSignIn
+        purpose={link.purpose}
+        code={link.code}
+        onSignIn={() => {
+          forgetToken();
+          setToken(null);
+          leave();
+        }}
+        onToken={(value) => {
+          saveToken(value);
+          setToken(value);
+          leave();
+        }}
+      />
+    );
+  }
   if (!token) {
     return (
       <SignIn
@@ -144,7 +174,7 @@ function ChatView({
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [showRooms, setShowRooms] = useState(false);
   const [switcher, setSwitcher] = useState(false);
-  const [view, setView] = useState<'room' | 'tasks'>('room');
+  const [view, setView] = useState<'room' | 'tasks' | 'account' | 'people'>('room');
   const [taskId, setTaskId] = useState<string | undefined>();
   const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
   const [permission, setPermission] = useState(notificationPermission);
@@ -271,13 +301,26 @@ function ChatView({
             setView('tasks');
             setShowRooms(false);
           }}
+          page={view === 'account' || view === 'people' ? view : undefined}
+          onPage={(page) => {
+            setView(page);
+            setShowRooms(false);
+          }}
           onOpen={openRoom}
           onSignOut={onSignOut}
           notifications={permission}
           onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
         />
       </Boundary>
-      {view === 'tasks' ? (
+      {view === 'account' || view === 'people' ? (
+        <Suspense fallback={<main className="room-view page" aria-busy="true" aria-label="Loading" />}>
+          {view === 'account' ? (
+            <AccountPage onShowRooms={() => setShowRooms(true)} />
+          ) : (
+            <PeoplePage me={text(me?.handle) ?? ''} onShowRooms={() => setShowRooms(true)} />
+          )}
+        </Suspense>
+      ) : view === 'tasks' ? (
         <Suspense fallback={<main className="room-view" aria-label="Tasks" aria-busy="true" />}>
           <TasksPage selected={taskId} onSelect={setTaskId} onMenu={() => setShowRooms(true)} />
         </Suspense>

@@ -54,6 +54,15 @@ export class OneTimeCodes {
     return { member: await this.accounts.publicMember(member), ...(await this.issue(member, 'invite')) };
   }
 
+  /** Who a code is for, while it still works, without spending it: the screen it opens greets them by name. */
+  async check(code: string, purpose: CodePurpose): Promise<{ member: Member; expires_at: string }> {
+    const stored = await this.ctx.store.oneTimeCodeByHash(hashToken(code));
+    const works = stored?.purpose === purpose && stored.used_at === null && stored.expires_at > this.ctx.now();
+    if (!stored || !works) throw new HubError('link_expired', EXPIRED[purpose]);
+    const member = await this.ctx.member(stored.member_id);
+    return { member: await this.accounts.publicMember(member), expires_at: stored.expires_at };
+  }
+
   /** Spends the code: sets the password of its member and signs them in with a new session token. */
   async redeem(code: string, purpose: CodePurpose, password: string): Promise<{ member: Member; token: string }> {
     // The slow hash comes first, so a failure after the code is spent is as unlikely as can be.

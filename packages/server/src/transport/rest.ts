@@ -92,6 +92,19 @@ export function registerAccount(root: FastifyInstance, { hub }: TransportContext
     async (request) => hub.codes.redeem(request.body.code, request.body.purpose, request.body.password),
   );
   app.post(
+    '/api/v1/auth/code/check',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Whom a setup or invite code is for, while it still works, without spending it',
+        security: [],
+        body: z.object({ code: z.string().min(1).max(200), purpose: z.enum(['setup', 'invite']) }),
+      },
+    },
+    async (request) => hub.codes.check(request.body.code, request.body.purpose),
+  );
+  app.post(
     '/api/v1/auth/logout',
     { schema: { tags: ['auth'], summary: 'Revoke the token this request uses' } },
     async (request, reply) => {
@@ -106,12 +119,17 @@ export function registerAccount(root: FastifyInstance, { hub }: TransportContext
     {
       schema: {
         tags: ['members'],
-        summary: 'The member this token belongs to, with your notification level for channels you join',
+        summary:
+          'The member this token belongs to, with your notification level for channels you join and whether you have a password',
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      return { member: hub.presence.withPresence(publicMember(actor)), notify_default: actor.notify_default };
+      return {
+        member: hub.presence.withPresence(publicMember(actor)),
+        notify_default: actor.notify_default,
+        has_password: actor.password_hash !== null,
+      };
     },
   );
   app.patch(

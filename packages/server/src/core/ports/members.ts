@@ -74,6 +74,7 @@ export interface MembersStore {
    * statement, so two holders racing with one code cannot both win. Returns its member's id.
    */
   useOneTimeCode(hash: string, purpose: CodePurpose, at: string): Promise<string | undefined>;
+  oneTimeCodeByHash(hash: string): Promise<OneTimeCodeRecord | undefined>;
 
   listDenylist(): Promise<DenyEntry[]>;
   addDenylist(entry: DenyEntry): Promise<DenyEntry>;

@@ -41,6 +41,7 @@ export function membersStore(db: SqlDriver, d: Dialect): MembersStore {
     revokeToken: (id, at) => db.write(revokeToken, id, at),
     createOneTimeCode: (code) => db.write(createOneTimeCode, code),
     useOneTimeCode: (hash, purpose, at) => db.write(useOneTimeCode, hash, purpose, at),
+    oneTimeCodeByHash: (hash) => db.read(oneTimeCodeByHash, hash),
     listDenylist: () => db.read(listDenylist),
     addDenylist: (entry) => db.write(addDenylist, entry),
     removeDenylist: (handle) => db.write(removeDenylist, handle),
@@ -143,6 +144,11 @@ function* useOneTimeCode(hash: string, purpose: CodePurpose, at: string): Step<s
     { hash, purpose, at },
   );
   return used ? (used.member_id as string) : undefined;
+}
+
+function* oneTimeCodeByHash(hash: string): Step<OneTimeCodeRecord | undefined> {
+  const stored = yield* row('SELECT * FROM one_time_codes WHERE hash = @hash', { hash });
+  return stored as unknown as OneTimeCodeRecord | undefined;
 }
 
 function* listDenylist(): Step<DenyEntry[]> {

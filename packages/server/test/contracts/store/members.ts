@@ -184,10 +184,16 @@ export function membersContract(open: Open): void {
       await world.store.createOneTimeCode(code('h1', ada.id, 'setup', later));
       await world.store.createOneTimeCode(code('h2', bob.id, 'setup', later));
       await world.store.createOneTimeCode(code('h3', ada.id, 'invite', later));
+      assert.deepEqual(await world.store.oneTimeCodeByHash('h3'), {
+        ...code('h3', ada.id, 'invite', later),
+        used_at: null,
+      });
+      assert.equal(await world.store.oneTimeCodeByHash('nothing'), undefined);
       assert.equal(await world.store.useOneTimeCode('h1', 'invite', '2030-01-01T00:30:00.000Z'), undefined);
       assert.equal(await world.store.useOneTimeCode('h1', 'setup', later), undefined, 'expired at its expiry');
       assert.equal(await world.store.useOneTimeCode('h1', 'setup', '2030-01-01T00:30:00.000Z'), ada.id);
       assert.equal(await world.store.useOneTimeCode('h1', 'setup', '2030-01-01T00:31:00.000Z'), undefined, 'once');
+      assert.equal((await world.store.oneTimeCodeByHash('h1'))?.used_at, '2030-01-01T00:30:00.000Z');
 
       await world.store.createOneTimeCode(code('h4', bob.id, 'setup', later));
       assert.equal(await world.store.useOneTimeCode('h2', 'setup', '2030-01-01T00:30:00.000Z'), undefined, 'replaced');
