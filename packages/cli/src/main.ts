@@ -10,6 +10,7 @@ import { memberCommands } from './commands/members.js';
 import { roomCommands } from './commands/rooms.js';
 import { sendCommands } from './commands/send.js';
 import { serveCommands } from './commands/serve.js';
+import { setupLinkCommands } from './commands/setup-link.js';
 import { tailCommands } from './commands/tail.js';
 import { taskCommands } from './commands/tasks.js';
 import { tokenCommands } from './commands/token.js';
@@ -21,6 +22,7 @@ import { spinner } from './progress.js';
 /** In the order the global help lists them. */
 const COMMANDS: readonly Command[] = [
   ...serveCommands,
+  ...setupLinkCommands,
   ...sendCommands,
   ...tailCommands,
   ...taskCommands,

@@ -27,6 +27,7 @@ export const ERRORS = {
   admin_only: { status: 403, message: 'Only an admin may do this.' },
   denylisted: { status: 403, message: 'You are on the denylist and may not post.' },
   registration_closed: { status: 403, message: 'Open registration is disabled on this hub.' },
+  link_expired: { status: 410, message: 'This link was used already or has expired.' },
   not_member: { status: 403, message: 'You are not a member of this room.' },
   sender_mismatch: { status: 403, message: 'The sender does not match the token.' },
   origin_not_allowed: { status: 403, message: 'Requests from this web origin are not accepted.' },

@@ -2,7 +2,10 @@
 import type { Config } from './config.js';
 import { startServer, type RunningServer } from './server.js';
 
-export function startupBanner(server: Pick<RunningServer, 'url' | 'adminToken'>, databasePath: string): string {
+export function startupBanner(
+  server: Pick<RunningServer, 'url' | 'adminToken' | 'setupCode'>,
+  databasePath: string,
+): string {
   const lines = [
     `Roundtable is listening on ${server.url}`,
     `  WebSocket: ${server.url.replace(/^http/, 'ws')}/ws   API docs: ${server.url}/docs`,
@@ -10,13 +13,16 @@ export function startupBanner(server: Pick<RunningServer, 'url' | 'adminToken'>,
   if (server.adminToken) {
     lines.push(
       '',
-      'First start: created the admin member @admin and the room #general.',
-      'The admin token is shown this once; keep it somewhere safe:',
+      'First start: created the admin @admin and the room #general.',
+      'Open this link to choose the admin’s password (it works once, for 1 hour):',
+      '',
+      `  ${server.url}/setup#${server.setupCode ?? ''}`,
+      '',
+      'For scripts and the API, the admin token (shown this once; keep it safe):',
       '',
       `  ${server.adminToken}`,
       '',
-      `Use it as: export ROUNDTABLE_URL=${server.url} ROUNDTABLE_TOKEN=<the token above>`,
-      `Lost it? Stop the hub and run: npx roundtable token create --admin --db ${databasePath}`,
+      `A new setup link: npx roundtable setup-link --db ${databasePath} --url ${server.url}`,
     );
   }
   return lines.join('\n');

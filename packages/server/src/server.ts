@@ -22,6 +22,8 @@ export interface RunningServer {
   url: string;
   /** Set on the very first start of an empty database: the first admin's token, shown once. */
   adminToken: string | undefined;
+  /** Set with adminToken: the code of the setup link (`<url>/setup#<code>`), single use, valid 1 hour. */
+  setupCode: string | undefined;
   /** Graceful stop: refuse new work, close connections, flush and close the store. */
   close(): Promise<void>;
 }
@@ -61,7 +63,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     // With other instances about, a stream still open in the store may be one of theirs.
     endStreamsAtStart: !config.redisUrl,
   });
-  const { adminToken } = await hub.start();
+  const { adminToken, setupCode } = await hub.start();
   const agents = new HostedAgents(hub, store, clock, logger);
   const context: TransportContext = {
     hub,
@@ -113,7 +115,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     await close();
     throw error;
   }
-  return { app, hub, store, url, adminToken, close };
+  return { app, hub, store, url, adminToken, setupCode, close };
 }
 
 /** Agents connect to the hub like any client; a hub listening on every interface is reached on loopback. */

@@ -21,6 +21,7 @@ import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
 import { Toaster } from './ui/toast.js';
 import { SignIn } from './SignIn.js';
+import { LinkSignIn, linkPurpose } from './account/LinkSignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
 import { StoreContext, useChat } from './use-chat.js';
 
@@ -28,6 +29,8 @@ import { StoreContext, useChat } from './use-chat.js';
 const TasksPage = lazy(() => import('./components/TaskBoard.js').then((module) => ({ default: module.TasksPage })));
 const TaskDetail = lazy(() => import('./components/task-detail.js').then((module) => ({ default: module.TaskDetail })));
 const AgentsPage = lazy(() => import('./components/AgentsPage.js'));
+const AccountPage = lazy(() => import('./account/AccountPage.js'));
+const PeoplePage = lazy(() => import('./account/PeoplePage.js'));
 
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
@@ -41,6 +44,33 @@ export function App() {
     forgetToken();
     setToken(null);
   }, []);
+  // A setup or invite link opens its own screen, even in a browser that is signed in already.
+  const [link, setLink] = useState(() => {
+    const purpose = linkPurpose(window.location.pathname);
+    return purpose && { purpose, code: window.location.hash.slice(1) };
+  });
+  if (link) {
+    const leave = () => {
+      window.history.replaceState(null, '', '/');
+      setLink(undefined);
+    };
+    return (
+      <LinkSignIn
+        purpose={link.purpose}
+        code={link.code}
+        onSignIn={() => {
+          forgetToken();
+          setToken(null);
+          leave();
+        }}
+        onToken={(value) => {
+          saveToken(value);
+          setToken(value);
+          leave();
+        }}
+      />
+    );
+  }
   if (!token) {
     return (
       <SignIn
@@ -145,7 +175,7 @@ function ChatView({
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [showRooms, setShowRooms] = useState(false);
   const [switcher, setSwitcher] = useState(false);
-  const [view, setView] = useState<'room' | 'tasks' | 'agents'>('room');
+  const [view, setView] = useState<'room' | 'tasks' | 'agents' | 'account' | 'people'>('room');
   const [taskId, setTaskId] = useState<string | undefined>();
   const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
   const [permission, setPermission] = useState(notificationPermission);
@@ -272,9 +302,9 @@ function ChatView({
             setView('tasks');
             setShowRooms(false);
           }}
-          agentsOpen={view === 'agents'}
-          onAgents={() => {
-            setView('agents');
+          page={view === 'agents' || view === 'account' || view === 'people' ? view : undefined}
+          onPage={(page) => {
+            setView(page);
             setShowRooms(false);
           }}
           onOpen={openRoom}
@@ -283,9 +313,15 @@ function ChatView({
           onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
         />
       </Boundary>
-      {view === 'agents' ? (
-        <Suspense fallback={<main className="room-view page" aria-label="Agents" aria-busy="true" />}>
-          <AgentsPage onShowRooms={() => setShowRooms(true)} />
+      {view === 'agents' || view === 'account' || view === 'people' ? (
+        <Suspense fallback={<main className="room-view page" aria-busy="true" aria-label="Loading" />}>
+          {view === 'agents' ? (
+            <AgentsPage onShowRooms={() => setShowRooms(true)} />
+          ) : view === 'account' ? (
+            <AccountPage onShowRooms={() => setShowRooms(true)} />
+          ) : (
+            <PeoplePage me={text(me?.handle) ?? ''} onShowRooms={() => setShowRooms(true)} />
+          )}
         </Suspense>
       ) : view === 'tasks' ? (
         <Suspense fallback={<main className="room-view" aria-label="Tasks" aria-busy="true" />}>

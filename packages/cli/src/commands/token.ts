@@ -1,12 +1,11 @@
 /** `roundtable token …`: create, list and revoke API tokens over REST, and recover a lost admin token offline. */
-import { existsSync } from 'node:fs';
 import { RoundtableError, type Member } from '@roundtable/client';
 import type { ApiToken } from '@roundtable/protocol';
 import { UsageError, handleArg, stringOption, type Command } from '../command.js';
 import type { Context } from '../context.js';
-import { CliError } from '../errors.js';
 import { notice, print, printJson, printTable, warn } from '../output.js';
 import { progress } from '../progress.js';
+import { withOfflineHub } from './offline.js';
 
 const create: Command = {
   name: 'token create',
@@ -107,33 +106,17 @@ const revoke: Command = {
 
 export const tokenCommands: Command[] = [create, list, revoke];
 
-/**
- * Opens the store and mints the token through the hub's own createToken, so the secret is made
- * and hashed exactly as the running hub does it. No Hub.start(): nothing is created, nothing scheduled.
- */
+/** Mints the token through the hub's own createToken, offline (see offline.ts). */
 async function recoverAdminToken(context: Context, path: string, handle: string, name: string): Promise<void> {
-  // Opening a missing path would create an empty database there: a typo must not look like success.
-  if (!existsSync(path)) throw new CliError(`no database at ${path}`);
-  const { createLogger, Hub, LocalBus, SqliteStore, VERSION } = await import('@roundtable/server');
-  let store: InstanceType<typeof SqliteStore>;
-  try {
-    store = new SqliteStore({ path });
-  } catch (cause) {
-    // Not a SQLite file, or a schema newer than this CLI knows.
-    throw new CliError(`cannot open ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-  try {
+  await withOfflineHub(path, async (hub, store) => {
     const member = await store.memberByHandle(handle);
     if (!member) throw new RoundtableError('member_not_found', `No member @${handle} in ${path}.`);
     if (member.role !== 'admin') throw new RoundtableError('admin_only', `@${handle} is not an admin.`);
     if (member.disabled)
       throw new RoundtableError('member_disabled', `@${handle} is disabled; a token would not work.`);
-    const hub = new Hub({ store, bus: new LocalBus(), logger: createLogger('silent'), version: VERSION });
     const created = await hub.accounts.createToken(member, { name });
     showSecret(context, created, `Created token ${created.record.id} for @${handle} in ${path}.`);
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** The secret goes alone on stdout, so `$(roundtable token create)` captures just it. */

@@ -1,8 +1,8 @@
 /**
- * Accounts: members (people and agents), sign-in, tokens, and the denylist. Tokens are stored
- * hashed; a revoked token or a disabled member closes its sessions on every instance.
+ * Accounts: members (people and agents), sign-in, passwords, tokens, and the denylist. Tokens are
+ * stored hashed; a revoked token or a disabled member closes its sessions on every instance.
  */
-import type { Member } from '@roundtable/protocol';
+import type { Member, NotifyLevel } from '@roundtable/protocol';
 import { requireAdmin, type Authenticated, type HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import { hashToken, newId, newToken } from './ids.js';
@@ -61,7 +61,7 @@ export class Accounts {
       password_hash: null,
       created_at: ctx.now(),
     });
-    const admin = await this.createMemberRecord({ handle: 'admin', kind: 'person', role: 'admin' });
+    const admin = await this.addMember({ handle: 'admin', kind: 'person', role: 'admin' });
     return { adminToken: (await this.issueToken(admin.id, 'first admin token', 'api')).token };
   }
 
@@ -82,7 +82,8 @@ export class Accounts {
     return { member, tokenId: record.id };
   }
 
-  private async createMemberRecord(input: NewMember): Promise<MemberRecord> {
+  /** Stores a new member, who joins the default room. */
+  async addMember(input: NewMember): Promise<MemberRecord> {
     const member = await this.ctx.store.createMember({
       id: newId('m'),
       handle: input.handle,
@@ -143,15 +144,72 @@ export class Accounts {
     return { token, record };
   }
 
+  /** A new session token for the member, as a sign-in returns it. */
+  async signIn(member: MemberRecord): Promise<{ member: Member; token: string }> {
+    const { token } = await this.issueToken(member.id, 'session', 'session');
+    return { member: publicMember(member), token };
+  }
+
+  async publicMember(member: MemberRecord): Promise<Member> {
+    return this.presence.withPresence(publicMember(member));
+  }
+
+  async setPasswordHash(member: MemberRecord, passwordHash: string): Promise<void> {
+    const updated = await this.ctx.store.updateMember(member.id, { password_hash: passwordHash });
+    if (updated) this.ctx.rememberMember(updated);
+  }
+
+  /**
+   * Changes the actor's password. As Slack does, every other session of the member is signed out
+   * (a stolen session ends with the password it came from) while the one in use and API tokens,
+   * which scripts and agents hold, stay. Without a password yet, the current one is not asked for.
+   */
+  async changePassword(
+    actor: MemberRecord,
+    currentTokenId: string | null | undefined,
+    input: { current_password?: string; new_password: string },
+  ): Promise<{ revoked_sessions: number }> {
+    if (actor.password_hash !== null) {
+      const verified = await verifyPassword(input.current_password ?? '', actor.password_hash);
+      if (!verified) throw new HubError('bad_credentials', 'The current password is wrong.');
+    }
+    await this.setPasswordHash(actor, await hashPassword(input.new_password));
+    let revoked = 0;
+    for (const token of await this.ctx.store.listTokens(actor.id)) {
+      if (token.kind !== 'session' || token.revoked_at !== null || token.id === currentTokenId) continue;
+      await this.revokeStored(token.id);
+      revoked += 1;
+    }
+    return { revoked_sessions: revoked };
+  }
+
+  /** Revokes every live token of a member (admins): its connections close at once. */
+  async revokeMemberTokens(actor: MemberRecord, handle: string): Promise<{ revoked: number }> {
+    requireAdmin(actor);
+    const target = await this.ctx.memberByHandle(handle);
+    let revoked = 0;
+    for (const token of await this.ctx.store.listTokens(target.id)) {
+      if (token.revoked_at !== null) continue;
+      await this.revokeStored(token.id);
+      revoked += 1;
+    }
+    return { revoked };
+  }
+
+  private async revokeStored(tokenId: string): Promise<TokenRecord | undefined> {
+    const revoked = await this.ctx.store.revokeToken(tokenId, this.ctx.now());
+    this.ctx.bus.publish({ kind: 'control', action: 'token.revoked', tokenId });
+    return revoked;
+  }
+
   async register(input: {
     handle: string;
     password: string;
     display_name?: string;
   }): Promise<{ member: Member; token: string }> {
     if (!this.ctx.settings.openRegistration) throw new HubError('registration_closed');
-    const member = await this.createMemberRecord({ ...input, kind: 'person' });
-    const { token } = await this.issueToken(member.id, 'session', 'session');
-    return { member: publicMember(member), token };
+    const member = await this.addMember({ ...input, kind: 'person' });
+    return this.signIn(member);
   }
 
   /** `address` is the client's network address, for the sign-in throttle (login-throttle.ts). */
@@ -165,8 +223,7 @@ export class Accounts {
     await recordSignIn(this.ctx.limiter, key, address, ok);
     if (!ok) throw new HubError('bad_credentials');
     if (member.disabled) throw new HubError('member_disabled');
-    const { token } = await this.issueToken(member.id, 'session', 'session');
-    return { member: publicMember(member), token };
+    return this.signIn(member);
   }
 
   async createToken(
@@ -186,9 +243,7 @@ export class Accounts {
   async revokeToken(actor: MemberRecord, tokenId: string): Promise<TokenRecord> {
     const token = await this.ctx.store.tokenById(tokenId);
     if (!token || (token.member_id !== actor.id && actor.role !== 'admin')) throw new HubError('token_not_found');
-    const revoked = await this.ctx.store.revokeToken(tokenId, this.ctx.now());
-    this.ctx.bus.publish({ kind: 'control', action: 'token.revoked', tokenId });
-    return revoked ?? token;
+    return (await this.revokeStored(tokenId)) ?? token;
   }
 
   async createMember(
@@ -196,7 +251,7 @@ export class Accounts {
     input: Omit<NewMember, 'owner_id'>,
   ): Promise<{ member: Member; token: string }> {
     requireAdmin(actor);
-    const member = await this.createMemberRecord({ ...input, owner_id: actor.id });
+    const member = await this.addMember({ ...input, owner_id: actor.id });
     const { token } = await this.issueToken(member.id, `${input.kind} token`, 'api');
     return { member: publicMember(member), token };
   }
@@ -214,7 +269,7 @@ export class Accounts {
   }): Promise<{ token: string; memberId: string }> {
     const { store } = this.ctx;
     let member = await store.memberByHandle(input.handle);
-    if (!member) member = await this.createMemberRecord({ ...input, kind: 'agent' });
+    if (!member) member = await this.addMember({ ...input, kind: 'agent' });
     if (member.kind !== 'agent') {
       throw new HubError(
         'handle_taken',
@@ -222,10 +277,7 @@ export class Accounts {
       );
     }
     for (const token of await store.listTokens(member.id)) {
-      if (token.name === HOSTED_AGENT_TOKEN && !token.revoked_at) {
-        await store.revokeToken(token.id, this.ctx.now());
-        this.ctx.bus.publish({ kind: 'control', action: 'token.revoked', tokenId: token.id });
-      }
+      if (token.name === HOSTED_AGENT_TOKEN && !token.revoked_at) await this.revokeStored(token.id);
     }
     return { token: (await this.issueToken(member.id, HOSTED_AGENT_TOKEN, 'session')).token, memberId: member.id };
   }
@@ -239,6 +291,7 @@ export class Accounts {
       capabilities?: string[];
       disabled?: boolean;
       role?: 'admin' | 'member';
+      notify_default?: NotifyLevel;
     },
   ): Promise<Member> {
     const target = await this.ctx.memberByHandle(handle);
@@ -246,6 +299,8 @@ export class Accounts {
     // An owner describes the agents it created; an owner who is no longer an admin keeps no more than that.
     const owner = target.kind === 'agent' && target.role !== 'admin' && target.owner_id === actor.id;
     const adminFields = patch.disabled !== undefined || patch.role !== undefined;
+    // A member's own preference: not an admin's to set for them, nor an owner's for its agent.
+    if (patch.notify_default !== undefined && !self) throw new HubError('forbidden', 'Only you set your defaults.');
     if (((!self && !owner) || adminFields) && actor.role !== 'admin') throw new HubError('admin_only');
     // Capabilities route tasks to an agent, so no one grants them but an admin: not the agent, not its owner.
     if (patch.capabilities !== undefined && actor.role !== 'admin') {

@@ -14,6 +14,7 @@ import { History } from './history.js';
 import { Inbox } from './inbox.js';
 import { Memory } from './memory.js';
 import { Messages } from './messages.js';
+import { OneTimeCodes } from './one-time-codes.js';
 import type { Store } from './ports.js';
 import { Presence } from './presence.js';
 import { FileReservations } from './reservations.js';
@@ -28,6 +29,7 @@ export class Hub {
   readonly presence: Presence;
   readonly rooms: Rooms;
   readonly accounts: Accounts;
+  readonly codes: OneTimeCodes;
   readonly budgets: Budgets;
   readonly roster: AgentRoster;
   readonly streams: Streams;
@@ -47,6 +49,7 @@ export class Hub {
     this.presence = new Presence(ctx);
     this.rooms = new Rooms(ctx, (memberId) => this.presence.presenceOf(memberId));
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
+    this.codes = new OneTimeCodes(ctx, this.accounts);
     this.budgets = new Budgets(ctx, (roomId, content, metadata) =>
       this.messages.postSystem(roomId, content, { metadata }),
     );
@@ -120,14 +123,16 @@ export class Hub {
 
   /**
    * Loads what the hub keeps in memory and, on an empty store, creates the system member, the
-   * first admin and the default room. Returns the first admin's token when it was just created.
+   * first admin and the default room. When it did, returns the first admin's token and a setup
+   * code with which the admin chooses a password in the web UI.
    */
-  async start(): Promise<{ adminToken?: string }> {
-    const started = await this.accounts.start();
+  async start(): Promise<{ adminToken?: string; setupCode?: string }> {
+    const { adminToken } = await this.accounts.start();
+    const setupCode = adminToken ? (await this.codes.setupCode('admin')).code : undefined;
     await this.streams.start();
     this.tasks.start();
     this.presence.start();
-    return started;
+    return { adminToken, setupCode };
   }
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */

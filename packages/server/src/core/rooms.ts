@@ -81,7 +81,9 @@ export class Rooms {
   ): Promise<Room> {
     const { room: created, events } = await this.ctx.store.createRoom(
       room,
-      members.map((member, index) => membershipFor(member, index === 0 ? firstRole : 'member', room.created_at)),
+      members.map((member, index) =>
+        membershipFor(member, index === 0 ? firstRole : 'member', room.created_at, room.kind),
+      ),
       (membership) => joinedDraft(membership.member_id, members, by.handle, room.created_at),
     );
     for (const event of events) this.ctx.publishEvent(event);
@@ -126,10 +128,11 @@ export class Rooms {
     }
   }
 
+  /** Adds a member to a channel (a public or private room, task rooms included). */
   async addToRoom(roomId: string, member: MemberRecord, by: MemberRecord, role: 'owner' | 'member'): Promise<boolean> {
     const at = this.ctx.now();
     const result = await this.ctx.store.addMembership(
-      membershipFor(member, role, at, roomId),
+      { ...membershipFor(member, role, at, 'public'), room_id: roomId },
       joinedDraft(member.id, [member], by.handle, at),
     );
     // Not left to the join's event: it may wait behind a gap in the room's order on this instance.
@@ -253,13 +256,15 @@ export class Rooms {
   }
 }
 
+/** A member's notification level starts at their default in channels; direct rooms and conversations notify of all. */
 function membershipFor(
   member: MemberRecord,
   role: 'owner' | 'member',
   at: string,
-  roomId = '',
+  kind: RoomRecord['kind'],
 ): Omit<MembershipRecord, 'read_seq'> & { room_id: string } {
-  return { room_id: roomId, member_id: member.id, role, joined_at: at, notify: 'all', listen: 'addressed' };
+  const notify = kind === 'public' || kind === 'private' ? member.notify_default : 'all';
+  return { room_id: '', member_id: member.id, role, joined_at: at, notify, listen: 'addressed' };
 }
 
 export function roomUpdated(actor: MemberRecord, at: string): (room: RoomRecord) => EventDraft {

@@ -47,6 +47,12 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Links into the web app (a setup or invite link, a message's permalink): each loads the app's
+ * index.html, and the app reads the path. They take no input the hub reads, so they are no API.
+ */
+export const WEB_APP_PATHS = ['/setup', '/invite', '/m/:id'];
+
 export interface HttpOptions {
   logger: Logger;
   /** Largest request body, in bytes. */
@@ -145,6 +151,9 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     await app.register(async (web) => {
       web.addHook('onRoute', (route) => void webRoutes.add(route.url));
       await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
+      for (const url of WEB_APP_PATHS) {
+        web.get(url, { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+      }
     });
   }
 

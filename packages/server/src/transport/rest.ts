@@ -1,12 +1,13 @@
 /**
- * The REST routes that are no protocol request: sign-up and sign-in, the member a token belongs
- * to, members by handle and their administration, tokens, the denylist, one room, agent
- * definitions and task deletion. routes.ts places each group where the API document lists it.
+ * The REST routes that are no protocol request: sign-up and sign-in (with a password or a
+ * one-time setup or invite code), the member a token belongs to and their password, members by
+ * handle and their administration, invites, tokens, the denylist, one room, agent definitions and
+ * task deletion. routes.ts places each group where the API document lists it.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type ApiToken, Handle, Id, NewHandle, RoomRef } from '@roundtable/protocol';
+import { type ApiToken, Handle, Id, NewHandle, NotifyLevel, RoomRef } from '@roundtable/protocol';
 import { publicMember } from '../core/wire.js';
 import type { TokenRecord } from '../core/ports.js';
 import type { TransportContext } from './context.js';
@@ -30,6 +31,9 @@ const MemberPatch = z.object({
   capabilities: z.array(z.string().max(64)).max(100).optional(),
   disabled: z.boolean().optional(),
   role: z.enum(['admin', 'member']).optional(),
+});
+const MePatch = MemberPatch.pick({ display_name: true, description: true }).extend({
+  notify_default: NotifyLevel.optional(),
 });
 
 function publicToken(record: TokenRecord): ApiToken {
@@ -73,6 +77,34 @@ export function registerAccount(root: FastifyInstance, { hub }: TransportContext
     async (request) => hub.accounts.login(request.body.handle, request.body.password, request.ip),
   );
   app.post(
+    '/api/v1/auth/code',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Spend a one-time setup or invite code: sets the password and returns a new session token',
+        description:
+          'The code is the part after `#` of a setup link (`/setup#…`, 1 hour) or an invite link (`/invite#…`, 7 days). It works once.',
+        security: [],
+        body: z.object({ code: z.string().min(1).max(200), purpose: z.enum(['setup', 'invite']), password: Password }),
+      },
+    },
+    async (request) => hub.codes.redeem(request.body.code, request.body.purpose, request.body.password),
+  );
+  app.post(
+    '/api/v1/auth/code/check',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Whom a setup or invite code is for, while it still works, without spending it',
+        security: [],
+        body: z.object({ code: z.string().min(1).max(200), purpose: z.enum(['setup', 'invite']) }),
+      },
+    },
+    async (request) => hub.codes.check(request.body.code, request.body.purpose),
+  );
+  app.post(
     '/api/v1/auth/logout',
     { schema: { tags: ['auth'], summary: 'Revoke the token this request uses' } },
     async (request, reply) => {
@@ -84,28 +116,51 @@ export function registerAccount(root: FastifyInstance, { hub }: TransportContext
 
   app.get(
     '/api/v1/me',
-    { schema: { tags: ['members'], summary: 'The member this token belongs to' } },
-    async (request) => ({
-      member: hub.presence.withPresence(publicMember(actorOf(request))),
-    }),
+    {
+      schema: {
+        tags: ['members'],
+        summary:
+          'The member this token belongs to, with your notification level for channels you join and whether you have a password',
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return {
+        member: hub.presence.withPresence(publicMember(actor)),
+        notify_default: actor.notify_default,
+        has_password: actor.password_hash !== null,
+      };
+    },
   );
   app.patch(
     '/api/v1/me',
     {
       schema: {
         tags: ['members'],
-        summary: 'Change your display name or description',
-        body: MemberPatch.pick({ display_name: true, description: true }),
+        summary: 'Change your display name, description, or notification level for channels you join from now on',
+        body: MePatch,
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      return { member: await hub.accounts.updateMember(actor, actor.handle, request.body) };
+      const member = await hub.accounts.updateMember(actor, actor.handle, request.body);
+      return { member, notify_default: (await hub.accounts.member(actor.id)).notify_default };
     },
+  );
+  app.post(
+    '/api/v1/me/password',
+    {
+      schema: {
+        tags: ['members'],
+        summary: 'Change your password; your other sessions are signed out, API tokens stay',
+        body: z.object({ current_password: z.string().max(200).optional(), new_password: Password }),
+      },
+    },
+    async (request) => hub.accounts.changePassword(actorOf(request), request.auth?.tokenId, request.body),
   );
 }
 
-/** One member by handle, and members created and changed by admins. */
+/** One member by handle, and members created, invited and changed by admins. */
 export function registerMembers(root: FastifyInstance, { hub, agents }: TransportContext): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   app.get(
@@ -141,6 +196,29 @@ export function registerMembers(root: FastifyInstance, { hub, agents }: Transpor
       if (request.body.disabled !== undefined) await agents.follow(member.handle, request.body.disabled);
       return { member };
     },
+  );
+  app.delete(
+    '/api/v1/members/:handle/tokens',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke every token of a member, sessions included (admins); their connections close',
+        params: z.object({ handle: z.string().max(64) }),
+      },
+    },
+    async (request) => hub.accounts.revokeMemberTokens(actorOf(request), request.params.handle),
+  );
+  app.post(
+    '/api/v1/invites',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a person who chooses a password through a one-time invite link (admins)',
+        description: 'The link is `<hub url>/invite#<code>`; it works once, for 7 days.',
+        body: MemberInput.pick({ handle: true, display_name: true, role: true }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await hub.codes.invite(actorOf(request), request.body)),
   );
 }
 

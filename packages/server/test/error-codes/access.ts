@@ -173,6 +173,21 @@ test('registration gets registration_closed when OPEN_REGISTRATION=false, and cr
   expectRestError(await call(hub, hub.adminToken, 'GET', '/api/v1/members/zoe'), 'member_not_found');
 });
 
+test('a setup or invite code used twice gets link_expired, and the second use changes no password', async (t) => {
+  const hub = await startHub(t);
+  const body = { code: hub.setupCode, purpose: 'setup', password: 'first-password' };
+  assert.equal((await call(hub, undefined, 'POST', '/api/v1/auth/code', body)).status, 200);
+  expectRestError(
+    await call(hub, undefined, 'POST', '/api/v1/auth/code', { ...body, password: 'second-password' }),
+    'link_expired',
+  );
+  const login = await call(hub, undefined, 'POST', '/api/v1/auth/login', {
+    handle: 'admin',
+    password: 'first-password',
+  });
+  assert.equal(login.status, 200);
+});
+
 test('a sender that is not the token owner gets sender_mismatch on /send-message, and /ws/{agent} closes with 4403', async (t) => {
   const { hub, bob, a, b } = await scene(t);
   const before = await lastSeq(hub);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { REQUEST_TYPES, RequestSchemas, type RequestType } from '@roundtable/protocol';
 import type { TestHub } from '@roundtable/testkit';
 import type { JsonSchema } from './arbitraries.js';
+import { WEB_APP_PATHS } from '../../src/transport/http.js';
 
 export interface RestParameter {
   name: string;
@@ -110,7 +111,7 @@ export function knownRoutes(hub: TestHub): string[] {
  */
 export function routesMissingFromDocument(hub: TestHub, operations: RestOperation[]): string[] {
   const documented = new Set(operations.map((operation) => `${operation.method} ${operation.path}`));
-  const files = new Set(['/', ...webFiles()]);
+  const files = new Set(['/', ...webFiles(), ...WEB_APP_PATHS.map((path) => path.replace(/:(\w+)/g, '{$1}'))]);
   return knownRoutes(hub).filter((route) => {
     const path = route.slice(route.indexOf(' ') + 1);
     if (HIDDEN.some((pattern) => pattern.test(path)) || files.has(path) || HIDDEN_ROUTES.has(route)) return false;

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Member, Room } from '@roundtable/client';
 import { roomTitle } from '../store/rooms.js';
 import { num, text } from '../safe.js';
-import { AtSign, Bot, Hash, ListChecks, Lock, LogOut, Monitor, Moon, Plus, Sun } from 'lucide-react';
+import { AtSign, Bot, Hash, ListChecks, Lock, LogOut, Monitor, Moon, Plus, Sun, Users } from 'lucide-react';
 import { Avatar } from '../ui/Avatar.js';
 import { IconButton } from '../ui/IconButton.js';
 import { Menu } from '../ui/Menu.js';
@@ -11,13 +11,15 @@ import { chooseTheme, themeChoice, type ThemeChoice } from '../ui/theme.js';
 import { useChat, useStore } from '../use-chat.js';
 import { ConversationList } from './ConversationList.js';
 import { Dialog } from './Dialog.js';
+import '../styles/accounts.css';
 
 interface Props {
   current: string | undefined;
   tasksOpen: boolean;
   onTasks: () => void;
-  agentsOpen: boolean;
-  onAgents: () => void;
+  /** The agents, account or people page, when one is open. */
+  page: 'agents' | 'account' | 'people' | undefined;
+  onPage: (page: 'agents' | 'account' | 'people') => void;
   onOpen: (roomId: string) => void;
   onSignOut: () => void;
   notifications: NotificationPermission | 'unsupported';
@@ -28,8 +30,8 @@ export function Sidebar({
   current,
   tasksOpen,
   onTasks,
-  agentsOpen,
-  onAgents,
+  page,
+  onPage,
   onOpen,
   onSignOut,
   notifications,
@@ -107,13 +109,24 @@ export function Sidebar({
       </button>
       <button
         type="button"
-        className={`room agents-link${agentsOpen ? ' active' : ''}`}
-        onClick={onAgents}
-        aria-current={agentsOpen ? 'page' : undefined}
+        className={`room agents-link${page === 'agents' ? ' active' : ''}`}
+        onClick={() => onPage('agents')}
+        aria-current={page === 'agents' ? 'page' : undefined}
       >
         <Bot size={16} aria-hidden="true" className="room-icon" />
         <span className="room-name">Agents</span>
       </button>
+      {me?.role === 'admin' && (
+        <button
+          type="button"
+          className={`room${page === 'people' ? ' active' : ''}`}
+          onClick={() => onPage('people')}
+          aria-current={page === 'people' ? 'page' : undefined}
+        >
+          <Users size={16} aria-hidden="true" className="room-icon" />
+          <span className="room-name">People</span>
+        </button>
+      )}
       <section aria-label="Channels">
         <h3>
           Channels
@@ -140,13 +153,21 @@ export function Sidebar({
         <kbd>Ctrl</kbd>+<kbd>K</kbd> jump to a room
       </p>
       <footer className="me">
-        <Avatar handle={text(me?.handle) ?? '?'} kind={me?.kind ?? 'person'} size="s" />
-        <span className="me-name">
-          <strong className="handle">@{text(me?.handle)}</strong>
-          <span className="presence-label">
-            <span className="presence-dot online" aria-hidden="true" /> Online
+        <button
+          type="button"
+          className={`me-account${page === 'account' ? ' active' : ''}`}
+          aria-current={page === 'account' ? 'page' : undefined}
+          onClick={() => onPage('account')}
+        >
+          <span className="visually-hidden">Account: </span>
+          <Avatar handle={text(me?.handle) ?? '?'} kind={me?.kind ?? 'person'} size="s" />
+          <span className="me-name">
+            <strong className="handle">@{text(me?.handle)}</strong>
+            <span className="presence-label">
+              <span className="presence-dot online" aria-hidden="true" /> Online
+            </span>
           </span>
-        </span>
+        </button>
         <IconButton label="Sign out" tipSide="left" onClick={onSignOut}>
           <LogOut size={16} aria-hidden="true" />
         </IconButton>

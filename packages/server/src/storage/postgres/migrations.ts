@@ -203,6 +203,23 @@ CREATE TABLE agent_definitions (
 ALTER TABLE health_probe ADD COLUMN payload bytea;
 `,
   },
+  {
+    version: 7,
+    name: 'one-time setup and invite codes, and each member’s default notification level for channels',
+    sql: `
+CREATE TABLE one_time_codes (
+  hash text PRIMARY KEY,
+  member_id text NOT NULL REFERENCES members(id),
+  purpose text NOT NULL,
+  created_at text NOT NULL,
+  expires_at text NOT NULL,
+  used_at text
+);
+CREATE INDEX one_time_codes_member ON one_time_codes(member_id, purpose);
+ALTER TABLE members ADD COLUMN notify_default text NOT NULL DEFAULT 'mentions';
+UPDATE members SET notify_default = 'all';
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

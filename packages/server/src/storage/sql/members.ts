@@ -1,8 +1,17 @@
-/** Members, their API tokens, and the denylist of handles. */
+/** Members, their API tokens, one-time codes, and the denylist of handles. */
 import type { MemberKind } from '@roundtable/protocol';
 import { TABLE_BY_NAME } from '../../core/dump.js';
 import { HubError } from '../../core/hub-error.js';
-import type { DenyEntry, MemberPatch, MemberRecord, MembersStore, NewMember, TokenRecord } from '../../core/ports.js';
+import type {
+  CodePurpose,
+  DenyEntry,
+  MemberPatch,
+  MemberRecord,
+  MembersStore,
+  NewMember,
+  OneTimeCodeRecord,
+  TokenRecord,
+} from '../../core/ports.js';
 import { decode, encode, update, type Dialect } from './dialect.js';
 import { toMember, toToken, type Row } from './records.js';
 import { changes, row, rows, type Params, type SqlDriver, type Step } from './step.js';
@@ -10,8 +19,9 @@ import { changes, row, rows, type Params, type SqlDriver, type Step } from './st
 const MEMBERS = TABLE_BY_NAME.get('members')!;
 
 const INSERT_MEMBER = `INSERT INTO members
-  (id, handle, display_name, kind, role, description, capabilities, owner_id, password_hash, created_at)
-  VALUES (@id, @handle, @display_name, @kind, @role, @description, @capabilities, @owner_id, @password_hash, @created_at)`;
+  (id, handle, display_name, kind, role, description, capabilities, owner_id, password_hash, notify_default, created_at)
+  VALUES (@id, @handle, @display_name, @kind, @role, @description, @capabilities, @owner_id, @password_hash,
+    @notify_default, @created_at)`;
 const MEMBER_BY_ID = 'SELECT * FROM members WHERE id = @id';
 const TOKEN_BY_ID = 'SELECT * FROM tokens WHERE id = @id';
 
@@ -29,6 +39,9 @@ export function membersStore(db: SqlDriver, d: Dialect): MembersStore {
     tokenById: (id) => db.read(tokenById, id),
     listTokens: (memberId) => db.read(listTokens, memberId),
     revokeToken: (id, at) => db.write(revokeToken, id, at),
+    createOneTimeCode: (code) => db.write(createOneTimeCode, code),
+    useOneTimeCode: (hash, purpose, at) => db.write(useOneTimeCode, hash, purpose, at),
+    oneTimeCodeByHash: (hash) => db.read(oneTimeCodeByHash, hash),
     listDenylist: () => db.read(listDenylist),
     addDenylist: (entry) => db.write(addDenylist, entry),
     removeDenylist: (handle) => db.write(removeDenylist, handle),
@@ -40,13 +53,15 @@ function member(d: Dialect, stored: Row | undefined): MemberRecord | undefined {
 }
 
 function* createMember(d: Dialect, input: NewMember): Step<MemberRecord> {
+  const created: MemberRecord = { ...input, notify_default: input.notify_default ?? 'mentions', disabled: false };
+  const { disabled: _disabled, ...columns } = created;
   try {
-    yield* changes(INSERT_MEMBER, encode(d, MEMBERS, input));
+    yield* changes(INSERT_MEMBER, encode(d, MEMBERS, columns));
   } catch (error) {
     if (d.isUniqueViolation(error)) throw new HubError('handle_taken', `The handle @${input.handle} is taken.`);
     throw error;
   }
-  return { ...input, disabled: false };
+  return created;
 }
 
 function* updateMember(d: Dialect, id: string, patch: MemberPatch): Step<MemberRecord | undefined> {
@@ -108,6 +123,32 @@ function* listTokens(memberId: string | undefined): Step<TokenRecord[]> {
 function* revokeToken(id: string, at: string): Step<TokenRecord | undefined> {
   yield* changes('UPDATE tokens SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL', { id, at });
   return yield* tokenById(id);
+}
+
+function* createOneTimeCode(code: Omit<OneTimeCodeRecord, 'used_at'>): Step<void> {
+  yield* changes(
+    'DELETE FROM one_time_codes WHERE member_id = @member_id AND purpose = @purpose AND used_at IS NULL',
+    code,
+  );
+  yield* changes(
+    `INSERT INTO one_time_codes (hash, member_id, purpose, created_at, expires_at, used_at)
+     VALUES (@hash, @member_id, @purpose, @created_at, @expires_at, NULL)`,
+    code,
+  );
+}
+
+function* useOneTimeCode(hash: string, purpose: CodePurpose, at: string): Step<string | undefined> {
+  const used = yield* row(
+    `UPDATE one_time_codes SET used_at = @at
+     WHERE hash = @hash AND purpose = @purpose AND used_at IS NULL AND expires_at > @at RETURNING member_id`,
+    { hash, purpose, at },
+  );
+  return used ? (used.member_id as string) : undefined;
+}
+
+function* oneTimeCodeByHash(hash: string): Step<OneTimeCodeRecord | undefined> {
+  const stored = yield* row('SELECT * FROM one_time_codes WHERE hash = @hash', { hash });
+  return stored as unknown as OneTimeCodeRecord | undefined;
 }
 
 function* listDenylist(): Step<DenyEntry[]> {

@@ -19,6 +19,7 @@ export function toMember(row: Row): MemberRecord {
     owner_id: (row.owner_id as string | null) ?? null,
     password_hash: (row.password_hash as string | null) ?? null,
     disabled: row.disabled === true,
+    notify_default: row.notify_default as MemberRecord['notify_default'],
     created_at: row.created_at as string,
   };
 }

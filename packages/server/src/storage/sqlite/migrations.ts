@@ -228,6 +228,23 @@ CREATE TABLE agent_definitions (
 ALTER TABLE health_probe ADD COLUMN payload BLOB;
 `,
   },
+  {
+    version: 7,
+    name: 'one-time setup and invite codes, and each member’s default notification level for channels',
+    sql: `
+CREATE TABLE one_time_codes (
+  hash TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL REFERENCES members(id),
+  purpose TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT
+);
+CREATE INDEX one_time_codes_member ON one_time_codes(member_id, purpose);
+ALTER TABLE members ADD COLUMN notify_default TEXT NOT NULL DEFAULT 'mentions';
+UPDATE members SET notify_default = 'all';
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

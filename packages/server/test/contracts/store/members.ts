@@ -14,7 +14,7 @@ export function membersContract(open: Open): void {
         password_hash: 'scrypt$x',
       });
       const ada = await world.store.createMember(input);
-      assert.deepEqual(ada, { ...input, disabled: false });
+      assert.deepEqual(ada, { ...input, notify_default: 'mentions', disabled: false });
       const bob = await world.member('bob', 'agent', { owner_id: ada.id });
 
       assert.deepEqual(await world.store.memberById(ada.id), ada);
@@ -50,6 +50,7 @@ export function membersContract(open: Open): void {
         disabled: true,
         password_hash: 'scrypt$new',
         capabilities: ['python', 'review'],
+        notify_default: 'muted',
       });
       const expected: MemberRecord = {
         ...ada,
@@ -58,6 +59,7 @@ export function membersContract(open: Open): void {
         disabled: true,
         password_hash: 'scrypt$new',
         capabilities: ['python', 'review'],
+        notify_default: 'muted',
       };
       assert.deepEqual(patched, expected);
       assert.deepEqual(await world.store.memberById(ada.id), expected);
@@ -165,6 +167,43 @@ export function membersContract(open: Open): void {
       assert.equal((await world.store.tokenByHash('hash-1'))?.revoked_at, first);
       assert.equal((await world.store.listTokens(ada.id))[0]?.revoked_at, first);
       assert.equal(await world.store.revokeToken('t_missing', world.now()), undefined);
+    });
+
+    test('a one-time code is used once, only for its purpose and before it expires; a newer one replaces the unused', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const bob = await world.member('bob');
+      const code = (hash: string, member_id: string, purpose: 'setup' | 'invite', expires_at: string) => ({
+        hash,
+        member_id,
+        purpose,
+        created_at: '2030-01-01T00:00:00.000Z',
+        expires_at,
+      });
+      const later = '2030-01-01T01:00:00.000Z';
+      await world.store.createOneTimeCode(code('h1', ada.id, 'setup', later));
+      await world.store.createOneTimeCode(code('h2', bob.id, 'setup', later));
+      await world.store.createOneTimeCode(code('h3', ada.id, 'invite', later));
+      assert.deepEqual(await world.store.oneTimeCodeByHash('h3'), {
+        ...code('h3', ada.id, 'invite', later),
+        used_at: null,
+      });
+      assert.equal(await world.store.oneTimeCodeByHash('nothing'), undefined);
+      assert.equal(await world.store.useOneTimeCode('h1', 'invite', '2030-01-01T00:30:00.000Z'), undefined);
+      assert.equal(await world.store.useOneTimeCode('h1', 'setup', later), undefined, 'expired at its expiry');
+      assert.equal(await world.store.useOneTimeCode('h1', 'setup', '2030-01-01T00:30:00.000Z'), ada.id);
+      assert.equal(await world.store.useOneTimeCode('h1', 'setup', '2030-01-01T00:31:00.000Z'), undefined, 'once');
+      assert.equal((await world.store.oneTimeCodeByHash('h1'))?.used_at, '2030-01-01T00:30:00.000Z');
+
+      await world.store.createOneTimeCode(code('h4', bob.id, 'setup', later));
+      assert.equal(await world.store.useOneTimeCode('h2', 'setup', '2030-01-01T00:30:00.000Z'), undefined, 'replaced');
+      assert.equal(
+        await world.store.useOneTimeCode('h3', 'invite', '2030-01-01T00:30:00.000Z'),
+        ada.id,
+        'other purpose kept',
+      );
+      assert.equal(await world.store.useOneTimeCode('h4', 'setup', '2030-01-01T00:30:00.000Z'), bob.id);
+      assert.equal(await world.store.useOneTimeCode('nothing', 'setup', '2030-01-01T00:30:00.000Z'), undefined);
     });
 
     test('adds a denylist entry, replaces its reason when added again, and removes it once', async (t) => {
