@@ -145,6 +145,8 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     await app.register(async (web) => {
       web.addHook('onRoute', (route) => void webRoutes.add(route.url));
       await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
+      // A message's permalink is the app's own address: the page opens, then finds the message.
+      web.get('/m/*', (_request, reply) => reply.sendFile('index.html'));
     });
   }
 
