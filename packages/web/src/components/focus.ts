@@ -1,6 +1,6 @@
 /**
  * Showing one message that was asked for (a search result, a permalink): scrolled to the middle of
- * its list and marked `data-focused`, which styles/focus.css highlights for a moment.
+ * its list, focused, and marked `data-focused`, which styles/focus.css highlights for a moment.
  */
 import '../styles/focus.css';
 
@@ -13,6 +13,8 @@ export function showFocused(list: HTMLElement, messageId: string): boolean {
   const itemBox = item.getBoundingClientRect();
   list.scrollTop += itemBox.top - listBox.top - Math.max(0, (list.clientHeight - itemBox.height) / 2);
   item.setAttribute('data-focused', '');
+  // Keyboard focus lands there too: the arrow keys go on from this message (see MessageList).
+  item.focus({ preventScroll: true });
   return true;
 }
 
