@@ -146,7 +146,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
       web.addHook('onRoute', (route) => void webRoutes.add(route.url));
       await web.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false });
       // A message's permalink is the app's own address: the page opens, then finds the message.
-      web.get('/m/*', (_request, reply) => reply.sendFile('index.html'));
+      web.get('/m/:message', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
     });
   }
 

@@ -65,8 +65,11 @@ export function querySchema(operation: RestOperation): JsonSchema {
   };
 }
 
-/** Routes that are not part of the REST API, so not in its document: transports of their own, and the document itself. */
-const HIDDEN = [/^\/ws(\/|$)/, /^\/mcp$/, /^\/docs(\/|$)/];
+/**
+ * Routes that are not part of the REST API, so not in its document: transports of their own, the
+ * document itself, and the web app's own addresses (a message's permalink), pages served as index.html.
+ */
+const HIDDEN = [/^\/ws(\/|$)/, /^\/mcp$/, /^\/docs(\/|$)/, /^\/m\/\{message\}$/];
 /** The CORS preflight answers OPTIONS on every path: no operation of its own (the REST fuzzer sends OPTIONS everywhere). */
 const HIDDEN_ROUTES = new Set(['OPTIONS *']);
 
