@@ -329,6 +329,7 @@ function ChatView({
             initialQuery={searchQuery}
             onOpen={openAt}
             onShowRooms={() => setShowRooms(true)}
+            onClose={() => setView('room')}
           />
         </Suspense>
       ) : view === 'agents' ? (
@@ -385,6 +386,7 @@ function ChatView({
                 placeholder={`Message ${roomTitle(room)}`}
                 draft={drafts[current] ?? ''}
                 onDraft={(draft) => setDraft(current, draft)}
+                onSearch={openSearch}
               />
             </Fragment>
           )}

@@ -109,12 +109,21 @@ test('filters narrow the results, and stored text is shown as text', { skip: bro
   const page = tab.page;
   await signInWithToken(page, hub.url, ada.token);
   await roomMessages(page).getByText('an orbit question from bob').waitFor();
-  await page.locator('body').click({ position: { x: 600, y: 300 } });
-  await page.keyboard.press('/');
-  await page.getByRole('searchbox', { name: 'Search messages' }).fill('orbit');
+  // `/search …` in the message box opens search with its words.
+  await page.getByRole('combobox', { name: 'Message' }).fill('/search orbit');
+  await page.getByRole('combobox', { name: 'Message' }).press('Enter');
+  const searchBox = page.getByRole('searchbox', { name: 'Search messages' });
   const results = page.getByRole('list', { name: 'Search results' });
   const hits = results.getByRole('button');
   await eventually(async () => assert.equal(await hits.count(), 5));
+  assert.equal(await searchBox.inputValue(), 'orbit');
+  // Escape goes back to the room; `/` outside a text field opens search again, as it was left.
+  await page.keyboard.press('Escape');
+  await roomMessages(page).waitFor();
+  await roomMessages(page).focus();
+  await page.keyboard.press('/');
+  await eventually(async () => assert.equal(await hits.count(), 5));
+  assert.equal(await searchBox.inputValue(), 'orbit');
   assert.equal(await results.locator('img').count(), 0, 'markup in a message is never made into elements');
   assert.ok((await results.textContent())?.includes('<img src=x'));
 

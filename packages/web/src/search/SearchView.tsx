@@ -43,11 +43,13 @@ export function SearchView({
   initialQuery,
   onOpen,
   onShowRooms,
+  onClose,
 }: {
   /** Words to search for at once (from `/search …`), in place of the last search's. */
   initialQuery?: string;
   onOpen: (messageId: string) => void;
   onShowRooms: () => void;
+  onClose: () => void;
 }) {
   const store = useStore();
   const rooms = useChat((state) => state.rooms);
@@ -160,6 +162,12 @@ export function SearchView({
               placeholder="Search messages"
               maxLength={500}
               onChange={(event) => set({ query: event.target.value })}
+              onKeyDown={(event) => {
+                // A search field's own Escape would empty it: here it leaves search, which keeps its words.
+                if (event.key !== 'Escape') return;
+                event.preventDefault();
+                onClose();
+              }}
             />
           </label>
           <button
