@@ -247,6 +247,14 @@ export class RoundtableClient implements StreamHost {
     return this.request('memory.search', { query, ...options });
   }
 
+  /** Messages you may read matching the words of `query`, narrowed by room, sender, time or thread; paged by `offset`. */
+  searchMessages(
+    query: string,
+    options: Omit<RequestParams<'messages.search'>, 'query'> = {},
+  ): Promise<ResultMap['messages.search']> {
+    return this.request('messages.search', { query, ...options });
+  }
+
   /** Saves a note only you will find with `searchMemory`; `room` says what it is about. */
   async saveNote(content: string, room?: string): Promise<Note> {
     return (await this.request('memory.save', { content, ...(room ? { room } : {}) })).note;

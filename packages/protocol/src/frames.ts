@@ -30,6 +30,7 @@ import { Limits } from './limits.js';
 import type { RoomEvent } from './events.js';
 import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
+import { SearchRequestSchemas, type SearchResultMap } from './search.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
@@ -62,6 +63,12 @@ export const HistoryParams = z.object({
   limit: z.number().int().min(1).max(Limits.maxPageSize).optional(),
   sender: Handle.optional(),
   thread_id: Id.optional(),
+  /**
+   * A message of the room: the page holds it and the messages on both sides of it (half the limit
+   * each way), with `has_more` for older ones and `has_more_after` for newer ones. Alone: no other
+   * bound or filter goes with it.
+   */
+  around: Id.optional(),
 });
 export type HistoryParams = z.infer<typeof HistoryParams>;
 
@@ -126,6 +133,7 @@ export const RequestSchemas = {
   'stream.cancel': z.object({ message: Id }),
   ...TaskRequestSchemas,
   ...MemoryRequestSchemas,
+  ...SearchRequestSchemas,
   ...ConversationRequestSchemas,
 } as const;
 
@@ -145,7 +153,7 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap, MemoryResultMap, ConversationResultMap {
+export interface ResultMap extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
@@ -157,7 +165,8 @@ export interface ResultMap extends TaskResultMap, MemoryResultMap, ConversationR
   typing: Record<string, never>;
   presence: { status: PresenceStatus };
   sync: { room: string; last_seq: number; has_more: boolean };
-  history: { messages: Message[]; has_more: boolean };
+  /** `has_more_after` comes with an `around` page only: newer messages exist past it. */
+  history: { messages: Message[]; has_more: boolean; has_more_after?: boolean };
   'message.get': { message: Message };
   'rooms.list': { rooms: RoomSummary[] | Room[] };
   'room.create': { room: Room };

@@ -10,5 +10,6 @@ export * from './frames.js';
 export * from './mentions.js';
 export * from './tasks.js';
 export * from './memory.js';
+export * from './search.js';
 export * from './conversations.js';
 export * from './budget.js';

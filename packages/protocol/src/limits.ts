@@ -16,6 +16,8 @@ export const Limits = {
   maxTargets: 50,
   /** Messages, and notes, in one memory search. */
   maxMemoryHits: 50,
+  /** How deep a search may page: results past this many are not worth reading, and cost the store to skip. */
+  maxSearchOffset: 1_000,
   /** Levels of nested objects and arrays in a frame or body, counted from its outermost value. */
   maxJsonDepth: 64,
 } as const;

@@ -5,7 +5,7 @@
  */
 import { Fragment, lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
-import { Menu as MenuIcon } from 'lucide-react';
+import { Menu as MenuIcon, Search as SearchIcon } from 'lucide-react';
 import { ChatStore } from './store/chat-store.js';
 import { roomTitle } from './store/rooms.js';
 import { Boundary } from './components/Boundary.js';
@@ -17,9 +17,12 @@ import { PanelBoundary } from './components/SidePanel.js';
 import { Sidebar } from './components/Sidebar.js';
 import { Switcher } from './components/Switcher.js';
 import { ThreadPanel } from './components/ThreadPanel.js';
+import { showFocusedWhenShown } from './components/focus.js';
 import { TypingLine } from './components/TypingLine.js';
 import { text } from './safe.js';
 import { Toaster } from './ui/toast.js';
+import { IconButton } from './ui/IconButton.js';
+import { permalinkTarget, useSearchKeys } from './search/use-search.js';
 import { SignIn } from './SignIn.js';
 import { LinkSignIn, linkPurpose } from './account/LinkSignIn.js';
 import { forgetToken, loadDrafts, saveDrafts, saveToken, savedToken } from './session.js';
@@ -35,6 +38,8 @@ const PeoplePage = lazy(() => import('./account/PeoplePage.js'));
 /** A tab hidden this long marks its person away, in ms. */
 const AWAY_AFTER_MS = 5 * 60_000;
 const LAST_ROOM = 'roundtable.room';
+// Search too is a chunk of its own, fetched when first opened.
+const SearchView = lazy(() => import('./search/SearchView.js').then((module) => ({ default: module.SearchView })));
 
 export function App() {
   const [token, setToken] = useState<string | null>(() => savedToken());
@@ -175,7 +180,10 @@ function ChatView({
   const [showMembers, setShowMembers] = useState(() => window.matchMedia('(min-width: 1100px)').matches);
   const [showRooms, setShowRooms] = useState(false);
   const [switcher, setSwitcher] = useState(false);
-  const [view, setView] = useState<'room' | 'tasks' | 'agents' | 'account' | 'people'>('room');
+  const [view, setView] = useState<'room' | 'tasks' | 'agents' | 'account' | 'people' | 'search'>('room');
+  const [searchQuery, setSearchQuery] = useState<string | undefined>();
+  // A `/m/<id>` address: the message to open once connected, before any room is chosen.
+  const [landing, setLanding] = useState(() => permalinkTarget(window.location.pathname));
   const [taskId, setTaskId] = useState<string | undefined>();
   const [drafts, setDrafts] = useState<Record<string, string>>(loadDrafts);
   const [permission, setPermission] = useState(notificationPermission);
@@ -197,16 +205,46 @@ function ChatView({
   );
   openRoomRef.current = openRoom;
 
+  /** Opens search, with words to search for (from `/search …`) or as it was left. */
+  const openSearch = useCallback((query?: string) => {
+    setSearchQuery(query);
+    setView('search');
+    setShowRooms(false);
+  }, []);
+  useSearchKeys(openSearch);
+
+  /** Opens a message's room at that message (a search result, a permalink), and its thread for a reply. */
+  const openAt = useCallback(
+    async (messageId: string) => {
+      const landed = await store.openAt(messageId);
+      if (!landed) return;
+      setView('room');
+      setCurrent(landed.room);
+      setThreadId(landed.thread);
+      setShowRooms(false);
+      localStorage.setItem(LAST_ROOM, landed.room);
+      if (landed.thread) showFocusedWhenShown('.thread-panel ol.messages', messageId);
+    },
+    [store],
+  );
+
+  useEffect(() => {
+    if (!landing || !me) return;
+    // Once: the address becomes the app's own again, so a reload opens the last room as usual.
+    window.history.replaceState(null, '', '/');
+    void openAt(landing).finally(() => setLanding(undefined));
+  }, [landing, me, openAt]);
+
   // The first ready frame decides the room: the one open before a reload, else #general.
   useEffect(() => {
-    if (!me || rooms.length === 0) return;
+    if (!me || rooms.length === 0 || landing) return;
     if (current && rooms.some((item) => item.id === current)) {
       if (!store.snapshot().views[current]) void store.openRoom(current);
       return;
     }
     const fallback = rooms.find((item) => item.name === 'general') ?? rooms[0];
     if (fallback) openRoom(fallback.id);
-  }, [me, rooms, current, store, openRoom]);
+  }, [me, rooms, current, store, openRoom, landing]);
 
   const setDraft = useCallback((key: string, text: string) => {
     setDrafts((all) => {
@@ -222,7 +260,8 @@ function ChatView({
     else if (threadId) setThreadId(undefined);
     else if (showRooms) setShowRooms(false);
     else if (showMembers) setShowMembers(false);
-  }, [taskId, threadId, showRooms, showMembers]);
+    else if (view === 'search') setView('room');
+  }, [taskId, threadId, showRooms, showMembers, view]);
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
@@ -313,7 +352,17 @@ function ChatView({
           onEnableNotifications={() => void Notification.requestPermission().then(setPermission)}
         />
       </Boundary>
-      {view === 'agents' || view === 'account' || view === 'people' ? (
+      {view === 'search' ? (
+        <Suspense fallback={<main className="room-view page" aria-label="Search" aria-busy="true" />}>
+          <SearchView
+            key={searchQuery ?? ''}
+            initialQuery={searchQuery}
+            onOpen={openAt}
+            onShowRooms={() => setShowRooms(true)}
+            onClose={() => setView('room')}
+          />
+        </Suspense>
+      ) : view === 'agents' || view === 'account' || view === 'people' ? (
         <Suspense fallback={<main className="room-view page" aria-busy="true" aria-label="Loading" />}>
           {view === 'agents' ? (
             <AgentsPage onShowRooms={() => setShowRooms(true)} />
@@ -337,6 +386,9 @@ function ChatView({
               <h2>{room ? roomTitle(room) : ''}</h2>
               {topic && <p className="topic">{topic}</p>}
             </div>
+            <IconButton label="Search messages" className="ghost" tipSide="below" onClick={() => openSearch()}>
+              <SearchIcon size={16} aria-hidden="true" />
+            </IconButton>
             {room && (
               <RoomTools
                 room={room}
@@ -370,6 +422,7 @@ function ChatView({
                 placeholder={`Message ${roomTitle(room)}`}
                 draft={drafts[current] ?? ''}
                 onDraft={(draft) => setDraft(current, draft)}
+                onSearch={openSearch}
               />
             </Fragment>
           )}

@@ -4,6 +4,7 @@
  */
 import type { HistoryParams, Message } from '@roundtable/protocol';
 import type { HubContext } from './context.js';
+import { HubError } from './hub-error.js';
 import type { MemberRecord, RecentQuery } from './ports.js';
 import type { Streams } from './streams.js';
 
@@ -13,11 +14,15 @@ export class History {
     private readonly streams: Streams,
   ) {}
 
-  async page(actor: MemberRecord, params: HistoryParams): Promise<{ messages: Message[]; has_more: boolean }> {
+  async page(
+    actor: MemberRecord,
+    params: HistoryParams,
+  ): Promise<{ messages: Message[]; has_more: boolean; has_more_after?: boolean }> {
     const { ctx } = this;
     const room = await ctx.resolveRoom(params.room);
     // Public rooms can be read before joining, as in any team chat; others only by members.
     if (room.kind !== 'public') await ctx.requireMembership(room.id, actor, room.kind);
+    if (params.around !== undefined) return this.around(room.id, params.around, params.limit ?? 50, params);
     // A thread of another room is refused as a missing one would be: its id says nothing here.
     // A reply's id names the thread it is in.
     const threadId = params.thread_id ? await ctx.threadIn(room.id, params.thread_id) : undefined;
@@ -33,6 +38,40 @@ export class History {
     return {
       messages: page.messages.map((message) => this.streams.withStreamContent(message)),
       has_more: page.has_more,
+    };
+  }
+
+  /**
+   * The page around a message of the room: it, the older half before it and the newer half after
+   * it, so that a reader can page on from there either way. Its thread's messages count as the
+   * room's, as in any other page.
+   */
+  private async around(
+    roomId: string,
+    messageId: string,
+    limit: number,
+    params: HistoryParams,
+  ): Promise<{ messages: Message[]; has_more: boolean; has_more_after: boolean }> {
+    const { ctx } = this;
+    const bounds = [params.before, params.after, params.before_time, params.after_time, params.sender];
+    if (bounds.some((bound) => bound !== undefined) || params.thread_id !== undefined) {
+      throw new HubError('invalid_request', '`around` goes alone: no other bound or filter with it.');
+    }
+    const target = await ctx.store.messageById(messageId);
+    // A message of another room is refused as a missing one would be: its id says nothing here.
+    if (!target || target.room !== roomId) throw new HubError('message_not_found');
+    const newer = Math.floor((limit - 1) / 2);
+    // A page of one is the message alone; whether newer ones exist is still asked.
+    const [before, after] = await Promise.all([
+      ctx.store.history(roomId, { before: target.seq + 1, limit: limit - newer }),
+      ctx.store.history(roomId, { after: target.seq, limit: Math.max(newer, 1) }),
+    ]);
+    return {
+      messages: [...before.messages, ...after.messages.slice(0, newer)].map((message) =>
+        this.streams.withStreamContent(message),
+      ),
+      has_more: before.has_more,
+      has_more_after: after.has_more || after.messages.length > newer,
     };
   }
 

@@ -19,6 +19,7 @@ import type { Store } from './ports.js';
 import { Presence } from './presence.js';
 import { FileReservations } from './reservations.js';
 import { Rooms } from './rooms.js';
+import { Search } from './search.js';
 import type { SessionRegistry } from './sessions.js';
 import { Streams } from './streams.js';
 import { TaskBoard } from './tasks.js';
@@ -37,6 +38,7 @@ export class Hub {
   readonly history: History;
   readonly conversations: Conversations;
   readonly memory: Memory;
+  readonly search: Search;
   readonly fanout: FanOut;
   readonly inbox: Inbox;
   readonly tasks: TaskBoard;
@@ -63,6 +65,7 @@ export class Hub {
     this.history = new History(ctx, this.streams);
     this.conversations = new Conversations(ctx, this.rooms, this.messages);
     this.memory = new Memory(ctx);
+    this.search = new Search(ctx);
     this.fanout = new FanOut(ctx, this.presence, {
       sessionEnded: (session) => this.tasks.workers.unregister(session.id),
       cancelStream: (message) => this.streams.onCancel(message),

@@ -74,7 +74,7 @@ function publicNote(note: NoteRecord, handle: string): Note {
 }
 
 /** The words of a search, lowercased, once each: at most 16, so a pasted page cannot become a huge query. */
-function searchTerms(query: string): string[] {
+export function searchTerms(query: string): string[] {
   const words = query.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
   return [...new Set(words.filter((word) => word.length > 1 || /\p{N}/u.test(word)))].slice(0, 16);
 }

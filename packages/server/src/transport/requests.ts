@@ -59,6 +59,7 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   },
   history: ({ hub, actor }, params) => hub.history.page(actor, params),
   'memory.search': ({ hub, actor }, params) => hub.memory.searchMemory(actor, params),
+  'messages.search': ({ hub, actor }, params) => hub.search.messages(actor, params),
   'memory.save': async ({ hub, actor }, params) => ({ note: await hub.memory.saveNote(actor, params) }),
   'conversation.create': ({ hub, actor }, params) => hub.conversations.createConversation(actor, params),
   'conversation.list': ({ hub, actor }, params) => hub.conversations.listConversations(actor, params),

@@ -224,6 +224,14 @@ const ROUTES: (Row | Registrar)[] = [
     omit: ['for_room'],
   },
   {
+    method: 'GET',
+    url: '/api/v1/search',
+    type: 'messages.search',
+    tag: 'messages',
+    summary: 'Search the messages you may read, by words, room, sender, time and thread: best or newest first',
+    names: { q: 'query' },
+  },
+  {
     method: 'POST',
     url: '/api/v1/memory/notes',
     type: 'memory.save',
@@ -411,8 +419,8 @@ function withDefault(schema: z.ZodType, value: unknown): z.ZodType {
 }
 
 /**
- * The same schema, read from query-string text: numbers are parsed, and an array is its items
- * joined by commas. Limits and defaults stay the protocol's.
+ * The same schema, read from query-string text: numbers are parsed, a boolean is `true` or `false`,
+ * and an array is its items joined by commas. Limits and defaults stay the protocol's.
  */
 function fromQueryText(schema: z.ZodType): z.ZodType {
   if (schema instanceof z.ZodOptional) return fromQueryText(schema.unwrap() as z.ZodType).optional();
@@ -420,6 +428,7 @@ function fromQueryText(schema: z.ZodType): z.ZodType {
     return fromQueryText(schema.unwrap() as z.ZodType).default(schema.def.defaultValue as never);
   }
   if (schema instanceof z.ZodNumber) return schema.clone({ ...schema.def, coerce: true });
+  if (schema instanceof z.ZodBoolean) return z.enum(['true', 'false']).transform((value) => value === 'true');
   if (schema instanceof z.ZodArray) {
     return z
       .string()

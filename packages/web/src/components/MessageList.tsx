@@ -1,7 +1,9 @@
 /**
  * A room's messages: loads older pages on scroll-up while keeping the message the reader was
  * looking at in place, follows new messages only while the reader is at the bottom, shows an
- * unread divider and a jump-to-latest button, and remembers each room's scroll position.
+ * unread divider and a jump-to-latest button, and remembers each room's scroll position. A room
+ * opened at a message (a search result, a permalink) scrolls to it and highlights it, and loads
+ * newer pages on scroll-down until it reaches the live end.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Message } from '@roundtable/client';
@@ -10,6 +12,7 @@ import { date } from '../safe.js';
 import { useChat, useStore } from '../use-chat.js';
 import { MessageItem } from './MessageItem.js';
 import { PendingItem } from './PendingItem.js';
+import { showFocused } from './focus.js';
 
 /** Within this many pixels of the bottom counts as "at the bottom": new messages scroll into view. */
 const BOTTOM_SLACK = 48;
@@ -23,6 +26,8 @@ interface Anchor {
 
 /** Where each room was left, as the message then at the top (absent: at the bottom), so it survives content changing above it. */
 const savedScroll = new Map<string, Anchor>();
+/** Per room, the focus request already shown: coming back to the room restores where the reader was instead. */
+const shownFocus = new Map<string, number>();
 
 /** Scrolls so the anchored message is where it was; false when it is no longer loaded. */
 function keepInPlace(list: HTMLElement, anchor: Anchor): boolean {
@@ -69,18 +74,31 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
   function onScroll() {
     const list = scroller.current;
     if (!list) return;
-    atBottom.current = list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_SLACK;
+    const fromBottom = list.scrollHeight - list.scrollTop - list.clientHeight;
+    // Short of the live end the bottom is not followed: a newer page is loaded instead.
+    atBottom.current = !view?.hasNewer && fromBottom < BOTTOM_SLACK;
     setShowJump(!atBottom.current);
     const top = atBottom.current ? undefined : firstVisible();
     if (top) savedScroll.set(roomId, top);
     else savedScroll.delete(roomId);
     if (list.scrollTop < LOAD_AHEAD) void loadOlder();
+    if (view?.hasNewer && fromBottom < LOAD_AHEAD) void store.jumps.loadNewer(roomId);
   }
 
   // Before paint: older pages must not make the reader's message jump, and a room opens where it was left.
   useLayoutEffect(() => {
     const list = scroller.current;
     if (!list || !view?.loaded) return;
+    const focus = view.focus;
+    if (focus && shownFocus.get(roomId) !== focus.at && showFocused(list, focus.id)) {
+      shownFocus.set(roomId, focus.at);
+      restored.current = roomId;
+      firstId.current = messages[0]?.id;
+      anchor.current = undefined;
+      atBottom.current = false;
+      setShowJump(true);
+      return;
+    }
     if (restored.current !== roomId) {
       restored.current = roomId;
       firstId.current = messages[0]?.id;
@@ -104,7 +122,7 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
     if (pending.length > sentCount.current) atBottom.current = true;
     sentCount.current = pending.length;
     if (atBottom.current) list.scrollTop = list.scrollHeight;
-  }, [roomId, view?.loaded, messages, pending.length, streams]);
+  }, [roomId, view?.loaded, view?.focus, messages, pending.length, streams]);
 
   // A first page shorter than the screen leaves nothing to scroll: keep loading until it fills or ends.
   useEffect(() => {
@@ -117,10 +135,12 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
   function jumpToLatest() {
     const list = scroller.current;
     if (!list) return;
-    list.scrollTop = list.scrollHeight;
     atBottom.current = true;
     savedScroll.delete(roomId);
     setShowJump(false);
+    // Short of the live end, the newest page replaces the window; the layout effect then scrolls to it.
+    if (view?.hasNewer) void store.jumps.loadLatest(roomId);
+    else list.scrollTop = list.scrollHeight;
   }
 
   const readAtOpen = view?.readAtOpen ?? 0;
@@ -162,6 +182,13 @@ export function MessageList({ roomId, onOpenThread }: { roomId: string; onOpenTh
             />
           );
         })}
+        {view?.hasNewer && (
+          <li className="history-edge">
+            <button type="button" onClick={() => void store.jumps.loadNewer(roomId)} disabled={view.loadingNewer}>
+              {view.loadingNewer ? 'Loading…' : 'Load newer messages'}
+            </button>
+          </li>
+        )}
         {pending.map((item) => (
           <PendingItem key={item.client_id} outgoing={item} />
         ))}

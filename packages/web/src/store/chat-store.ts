@@ -32,6 +32,7 @@ import {
   taskMoveOf,
   typingAction,
 } from './dispatch.js';
+import { Jumps } from './jump.js';
 import { reactionsOf } from './messages.js';
 import { notificationOf, shouldNotify } from './notifications.js';
 import { retryDelay } from './outbox.js';
@@ -71,6 +72,8 @@ export class ChatStore {
   private loadingConversations = false;
   private stopped = true;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
+  /** Paging down from an older window, and opening a room at a message. */
+  readonly jumps: Jumps;
 
   constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
     this.client = new RoundtableClient({ url: options.url, token: options.token });
@@ -78,6 +81,13 @@ export class ChatStore {
     this.notify = options.notify;
     this.isVisible = options.isVisible;
     this.state = initialState(loadOutbox());
+    this.jumps = new Jumps({
+      history: (room, options) => this.client.history(room, options),
+      message: async (id) => (await this.client.request('message.get', { message: id })).message,
+      state: () => this.state,
+      apply: (action) => this.apply(action),
+      fail: (error) => this.fail(error),
+    });
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -236,6 +246,24 @@ export class ChatStore {
       this.fail(error);
       return false;
     }
+  }
+
+  /**
+   * Opens the room of a message at that message (see jump.ts); resolves where it landed, or
+   * undefined when the message cannot be read.
+   */
+  async openAt(messageId: string): Promise<{ room: string; thread: string | undefined } | undefined> {
+    const landed = await this.guard(this.jumps.openAt(messageId));
+    if (!landed) return undefined;
+    this.current = landed.room;
+    void this.loadMembers(landed.room);
+    if (landed.root) void this.openThreadOf(landed.root);
+    return { room: landed.room, thread: landed.root?.id };
+  }
+
+  /** One page of search results; undefined when the hub refused (the reason is shown as the error). */
+  search(query: string, options: Omit<RequestParams<'messages.search'>, 'query'>) {
+    return this.guard(this.client.searchMessages(query, options));
   }
 
   private refetchStream(messageId: string): void {

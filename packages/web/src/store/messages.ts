@@ -1,6 +1,8 @@
 /**
  * Loaded messages: each open room's pages of top-level messages, in seq order, and every change to
- * a message wherever it is loaded (a room's list, a thread's root, a thread's replies).
+ * a message wherever it is loaded (a room's list, a thread's root, a thread's replies). A room
+ * opened at an older message holds a window of its history: it pages up and down from there, and
+ * what arrives live meanwhile waits in `held` until paging down reaches the live end.
  */
 import type { Message, Reaction, RoomSummary } from '@roundtable/protocol';
 import { num, records, text, texts } from '../safe.js';
@@ -13,6 +15,13 @@ export interface RoomView {
   hasMore: boolean;
   loaded: boolean;
   loadingOlder: boolean;
+  /** Newer messages than the loaded ones exist on the hub: the list is not at the live end. */
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  /** Top-level messages that arrived live while `hasNewer`: joined to the list when paging down reaches them. */
+  held: Message[];
+  /** The message to scroll to and highlight; `at` tells a new request from one already shown. */
+  focus: { id: string; at: number } | undefined;
   /** The read cursor when the room was opened: the unread divider sits after it. */
   readAtOpen: number;
 }
@@ -23,6 +32,21 @@ export type MessageAction =
   | { type: 'older.loading'; room: string }
   | { type: 'older.loaded'; room: string; messages: Message[]; hasMore: boolean }
   | { type: 'older.failed'; room: string }
+  /** A page that replaces what was loaded: around a message (`focus`), or the newest one again. */
+  | {
+      type: 'window.loaded';
+      room: string;
+      messages: Message[];
+      hasMore: boolean;
+      hasNewer: boolean;
+      focus: RoomView['focus'];
+      readAtOpen: number;
+    }
+  | { type: 'newer.loading'; room: string }
+  | { type: 'newer.loaded'; room: string; messages: Message[]; hasNewer: boolean }
+  | { type: 'newer.failed'; room: string }
+  /** A loaded message to scroll to and highlight. */
+  | { type: 'message.focused'; room: string; focus: NonNullable<RoomView['focus']> }
   | { type: 'message.created'; message: Message }
   /** The hub's answer to this page's own send, which may come before or after its event. */
   | { type: 'message.acked'; message: Message; clientId: string }
@@ -45,6 +69,8 @@ export function reduceMessages(state: ChatState, action: Action): ChatState {
     }
     case 'history.loaded': {
       const latest = state.views[action.room] ?? emptyView(action.readAtOpen);
+      // A window opened at an older message while this page was asked for: joining them would leave a gap.
+      if (latest.loaded && latest.hasNewer) return state;
       const messages = mergePage(latest.messages, topLevel(action.messages));
       return {
         ...state,
@@ -62,19 +88,36 @@ export function reduceMessages(state: ChatState, action: Action): ChatState {
       }));
     case 'older.failed':
       return changeView(state, action.room, (view) => ({ ...view, loadingOlder: false }));
+    case 'window.loaded':
+      return { ...state, views: { ...state.views, [action.room]: windowView(state.views[action.room], action) } };
+    case 'newer.loading':
+      return changeView(state, action.room, (view) => ({ ...view, loadingNewer: true }));
+    case 'newer.loaded':
+      return changeView(state, action.room, (view) => {
+        const messages = mergePage(view.messages, topLevel(action.messages));
+        // At the live end, what arrived meanwhile joins the list: the page and `held` overlap, never leave a gap.
+        return action.hasNewer
+          ? { ...view, messages, loadingNewer: false }
+          : { ...view, messages: mergePage(messages, view.held), held: [], hasNewer: false, loadingNewer: false };
+      });
+    case 'newer.failed':
+      return changeView(state, action.room, (view) => ({ ...view, loadingNewer: false }));
+    case 'message.focused':
+      return changeView(state, action.room, (view) => ({ ...view, focus: action.focus }));
     case 'message.created':
       if (action.message.thread_id) return state;
-      return changeView(state, action.message.room, (view) => ({
-        ...view,
-        messages: upsert(view.messages, action.message),
-      }));
+      return changeView(state, action.message.room, (view) => withLive(view, action.message));
     case 'message.acked': {
       // The event may have come first, and an edit after it: the ack's copy must not replace it.
       const { message } = action;
-      if (message.thread_id || state.views[message.room]?.messages.some((item) => item.id === message.id)) {
+      const view = state.views[message.room];
+      if (
+        message.thread_id ||
+        [...(view?.messages ?? []), ...(view?.held ?? [])].some((item) => item.id === message.id)
+      ) {
         return state;
       }
-      return changeView(state, message.room, (view) => ({ ...view, messages: upsert(view.messages, message) }));
+      return changeView(state, message.room, (latest) => withLive(latest, message));
     }
     case 'room.left':
       return withoutView(state, action.room);
@@ -107,7 +150,46 @@ export function reduceMessages(state: ChatState, action: Action): ChatState {
 }
 
 function emptyView(readAtOpen: number): RoomView {
-  return { messages: [], hasMore: false, loaded: false, loadingOlder: false, readAtOpen };
+  return {
+    messages: [],
+    hasMore: false,
+    loaded: false,
+    loadingOlder: false,
+    hasNewer: false,
+    loadingNewer: false,
+    held: [],
+    focus: undefined,
+    readAtOpen,
+  };
+}
+
+/** A message arriving live: into the list at the live end, else held until paging down reaches it. */
+function withLive(view: RoomView, message: Message): RoomView {
+  return view.hasNewer
+    ? { ...view, held: upsert(view.held, message) }
+    : { ...view, messages: upsert(view.messages, message) };
+}
+
+/**
+ * The view a replacing page makes. What was loaded past the page's end (live messages that came
+ * while it was asked for) is kept: in the list when the page reaches the live end, else held.
+ */
+function windowView(
+  existing: RoomView | undefined,
+  action: Extract<MessageAction, { type: 'window.loaded' }>,
+): RoomView {
+  const end = Math.max(0, ...action.messages.map((message) => message.seq));
+  const later = [...(existing?.messages ?? []), ...(existing?.held ?? [])].filter((message) => message.seq > end);
+  const page = topLevel(action.messages);
+  return {
+    ...emptyView(existing?.readAtOpen ?? action.readAtOpen),
+    messages: action.hasNewer ? page : mergePage(page, later),
+    held: action.hasNewer ? mergePage([], later) : [],
+    hasMore: action.hasMore,
+    hasNewer: action.hasNewer,
+    loaded: true,
+    focus: action.focus,
+  };
 }
 
 function topLevel(messages: Message[]): Message[] {
@@ -134,7 +216,10 @@ export function changeMessage(
 ): ChatState {
   const view = state.views[roomId];
   const views = view
-    ? { ...state.views, [roomId]: { ...view, messages: mapMessage(view.messages, id, change) } }
+    ? {
+        ...state.views,
+        [roomId]: { ...view, messages: mapMessage(view.messages, id, change), held: mapMessage(view.held, id, change) },
+      }
     : state.views;
   const threads = { ...state.threads };
   for (const [rootId, thread] of Object.entries(threads)) {

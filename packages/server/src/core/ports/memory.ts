@@ -9,9 +9,20 @@ export interface SearchQuery {
   now: string;
 }
 
-/** Messages that are complete and not deleted, in these rooms. */
+/** Messages that are complete and not deleted, in these rooms, narrowed by the filters that are given. */
 export interface MessageSearch extends SearchQuery {
   roomIds: string[];
+  /** The sender's handle. */
+  sender?: string;
+  /** ISO times: at or after `afterTime`, before `beforeTime`. */
+  afterTime?: string;
+  beforeTime?: string;
+  /** true: thread replies only; false: messages outside threads only. */
+  inThread?: boolean;
+  /** Best match first (the default), or newest first. */
+  order?: 'relevance' | 'newest';
+  /** Hits to skip, for the pages after the first. */
+  offset?: number;
 }
 
 export interface NoteRecord {
@@ -23,7 +34,10 @@ export interface NoteRecord {
 }
 
 export interface MemoryStore {
-  /** Best first: relevance over recency (score > 0, higher is better). Deleted rooms are never searched. */
+  /**
+   * Best first: relevance over recency (score > 0, higher is better), or newest first when asked.
+   * Deleted rooms are never searched.
+   */
   searchMessages(query: MessageSearch): Promise<Array<{ message: Message; score: number }>>;
   insertNote(note: NoteRecord): Promise<NoteRecord>;
   /** One member's notes, best first, scored as `searchMessages` scores. */

@@ -37,12 +37,29 @@ function* searchMessages(
   search: FullText,
   query: MessageSearch,
 ): Step<Array<{ message: Message; score: number }>> {
-  const params: Params = { now: query.now, terms: d.memory.terms(query.terms), limit: query.limit };
+  const params: Params = {
+    now: query.now,
+    terms: d.memory.terms(query.terms),
+    limit: query.limit,
+    offset: query.offset ?? 0,
+    sender: query.sender,
+    afterTime: query.afterTime,
+    beforeTime: query.beforeTime,
+  };
+  const filters: Array<[unknown, string]> = [
+    [query.sender, 'm.sender = @sender'],
+    [query.afterTime, 'm.created_at >= @afterTime'],
+    [query.beforeTime, 'm.created_at < @beforeTime'],
+    [query.inThread === true || undefined, 'm.thread_id IS NOT NULL'],
+    [query.inThread === false || undefined, 'm.thread_id IS NULL'],
+  ];
+  const where = filters.filter(([value]) => value !== undefined).map(([, clause]) => ` AND ${clause}`);
+  const order = query.order === 'newest' ? 'm.created_at DESC, m.id DESC' : 'score DESC, m.created_at DESC, m.id DESC';
   const found = yield* rows(
     `SELECT m.*, ${search.score} AS score FROM ${search.from}
      WHERE ${search.match} AND ${d.anyOf('m.room_id', 'rooms', query.roomIds, params)}
-       AND m.deleted_at IS NULL AND m.status = 'complete'
-     ORDER BY score DESC, m.created_at DESC LIMIT @limit`,
+       AND m.deleted_at IS NULL AND m.status = 'complete'${where.join('')}
+     ORDER BY ${order} LIMIT @limit OFFSET @offset`,
     params,
   );
   return (yield* messagesOf(d, found)).map((message, index) => ({ message, score: Number(found[index]!.score) }));

@@ -1,12 +1,18 @@
 /** The Store contract for word search over messages and notes. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { MessageSearch } from '../../../src/core/ports.js';
 import { type Open, type World, ids } from './world.js';
 
 export function memoryContract(open: Open): void {
   describe('memory search', () => {
-    const search = (world: World, roomIds: string[], words: string[], limit = 10) =>
-      world.store.searchMessages({ roomIds, terms: words, limit, now: world.now() });
+    const search = (
+      world: World,
+      roomIds: string[],
+      words: string[],
+      limit = 10,
+      filters: Partial<MessageSearch> = {},
+    ) => world.store.searchMessages({ roomIds, terms: words, limit, now: world.now(), ...filters });
 
     test('finds complete messages of the given rooms by any of their words, the better match first', async (t) => {
       const world = await open(t);
@@ -60,6 +66,52 @@ export function memoryContract(open: Open): void {
       const message = await world.sent(general, ada, { content: 'NOT AND OR NEAR are plain words here' });
       for (const word of ['not', 'and', 'or', 'near']) {
         assert.deepEqual(ids((await search(world, [general.id], [word])).map((hit) => hit.message)), [message.id]);
+      }
+    });
+
+    test('filters narrow a search by sender, time and thread', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const bob = await world.member('bob');
+      const general = await world.room('general', [ada, bob]);
+      const early = await world.sent(general, ada, { content: 'release plan draft' });
+      const middle = world.now();
+      const root = await world.sent(general, bob, { content: 'release checklist' });
+      const reply = await world.sent(general, ada, { content: 'release notes in the thread', threadId: root.id });
+      const late = world.now();
+      const last = await world.sent(general, bob, { content: 'release done' });
+      const find = async (filters: Partial<MessageSearch>) =>
+        ids((await search(world, [general.id], ['release'], 10, filters)).map((hit) => hit.message)).sort();
+
+      assert.deepEqual(await find({ sender: 'ada' }), [early.id, reply.id].sort());
+      assert.deepEqual(await find({ sender: 'nobody' }), []);
+      assert.deepEqual(await find({ afterTime: middle }), [root.id, reply.id, last.id].sort(), 'after is inclusive');
+      assert.deepEqual(await find({ beforeTime: middle }), [early.id]);
+      assert.deepEqual(await find({ afterTime: middle, beforeTime: late }), [root.id, reply.id].sort());
+      assert.deepEqual(await find({ inThread: true }), [reply.id]);
+      assert.deepEqual(await find({ inThread: false }), [early.id, root.id, last.id].sort());
+      assert.deepEqual(await find({ sender: 'bob', inThread: false, afterTime: late }), [last.id]);
+    });
+
+    test('newest first orders by time whatever the score, and pages by offset without repeats', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const general = await world.room('general', [ada]);
+      const sent: string[] = [];
+      for (const content of ['deploy deploy deploy', 'deploy once', 'a deploy', 'deploy deploy', 'deploy at last']) {
+        sent.push((await world.sent(general, ada, { content })).id);
+      }
+      const newest = await search(world, [general.id], ['deploy'], 10, { order: 'newest' });
+      assert.deepEqual(ids(newest.map((hit) => hit.message)), [...sent].reverse());
+
+      for (const order of ['newest', 'relevance'] as const) {
+        const all = ids((await search(world, [general.id], ['deploy'], 10, { order })).map((hit) => hit.message));
+        const pages: string[] = [];
+        for (let offset = 0; offset < 6; offset += 2) {
+          const page = await search(world, [general.id], ['deploy'], 2, { order, offset });
+          pages.push(...ids(page.map((hit) => hit.message)));
+        }
+        assert.deepEqual(pages, all, `${order}: the pages together are the whole list, in order`);
       }
     });
 
