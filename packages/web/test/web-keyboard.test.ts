@@ -1,6 +1,6 @@
 /**
  * The app with the keyboard alone: every step below is keys, no clicks, from signing in to
- * reacting and answering in a thread.
+ * reacting, answering in a thread, searching and creating a task.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -33,7 +33,7 @@ async function tabTo(page: Page, name: RegExp, { back = false, limit = 80 } = {}
 }
 
 test(
-  'sign in, switch rooms, send, react and reply in a thread with the keyboard only',
+  'sign in, switch rooms, send, react, reply in a thread, search and create a task with the keyboard only',
   { skip: browserSkip() },
   async (t) => {
     const hub = await startHub(t);
@@ -91,6 +91,27 @@ test(
     await thread.getByText('A reply typed without a mouse').waitFor();
     await page.keyboard.press('Escape');
     await thread.waitFor({ state: 'detached' });
+
+    await page.keyboard.press('Control+f');
+    const box = page.getByRole('searchbox', { name: 'Search messages' });
+    await box.waitFor();
+    assert.equal(await focusedName(page), 'Search messages', 'Ctrl+F puts the focus in the search box');
+    await page.keyboard.type('keyboard walk');
+    await page.getByRole('list', { name: 'Search results' }).getByRole('button').first().waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: '#design' }).waitFor();
+
+    await tabTo(page, /^Tasks/);
+    await page.keyboard.press('Enter');
+    await tabTo(page, /^New task$/);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog.waitFor();
+    await page.keyboard.type('Check the keyboard walk');
+    await tabTo(page, /^Create task$/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Check the keyboard walk, pending' }).waitFor();
 
     assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
   },
