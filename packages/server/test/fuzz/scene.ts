@@ -193,6 +193,8 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
       }
       for (const handle of handles) await hub.api(admin, 'POST', `/api/v1/rooms/${room.id}/invite`, { member: handle });
     }
+    // The agent conversations are held with: the fuzzer may have deleted (disabled) it.
+    await hub.api(admin, 'PATCH', '/api/v1/members/fz-helper', { disabled: false });
     const owner = actors[0]!.token;
     const conversations = (await api(owner, 'GET', '/api/v1/conversations')).conversations;
     if (conversations.length === 0) {
