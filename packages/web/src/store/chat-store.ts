@@ -207,6 +207,10 @@ export class ChatStore {
     try {
       const rooms = await this.client.rooms();
       this.apply({ type: 'rooms.loaded', rooms, watched: this.watched() });
+      // A conversation one was just added to is newer than every page loaded: the first page is read again.
+      if (rooms.some((room) => room.kind === 'conversation' && !this.state.conversations[room.id])) {
+        this.conversationsChanged();
+      }
     } catch (error) {
       this.fail(error);
     }
