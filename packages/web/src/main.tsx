@@ -5,7 +5,11 @@ import { App } from './App.js';
 import { followSystemTheme } from './ui/theme.js';
 import './styles/base.css';
 import './styles/ui.css';
-import './styles.css';
+import './styles/shell.css';
+import './styles/messages.css';
+import './styles/panels.css';
+import './styles/responsive.css';
+import './styles/chat-details.css';
 
 // Before the first render, so the page never flashes in the other theme.
 followSystemTheme();

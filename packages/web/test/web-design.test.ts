@@ -28,7 +28,7 @@ function offScreen(page: Page): Promise<string[]> {
     return [...document.querySelectorAll<HTMLElement>('button, h2, .message, .room-header, .composer')]
       .filter((el) => {
         const box = el.getBoundingClientRect();
-        return box.width > 0 && box.right > width + 1 && !el.closest('.board, .sidebar, .side-panel');
+        return box.width > 0 && box.right > width + 1 && !el.closest('.task-lanes, .sidebar, .side-panel');
       })
       .map((el) => el.outerHTML.slice(0, 100));
   });

@@ -11,6 +11,7 @@ import { toast } from '../ui/toast.js';
 import { accountApi, problem } from './api.js';
 import { ShownOnce } from './TokenOnce.js';
 import '../styles/accounts.css';
+import { NewPassword } from './NewPassword.js';
 
 const LEVELS = ['all', 'mentions', 'muted'] as const;
 type Level = (typeof LEVELS)[number];
@@ -176,28 +177,8 @@ function Password({ hasPassword, onChanged }: { hasPassword: boolean; onChanged:
             />
           </label>
         )}
-        <label className="field">
-          <span>New password</span>
-          <input
-            type="password"
-            value={next}
-            onChange={(event) => setNext(event.target.value)}
-            autoComplete="new-password"
-            minLength={8}
-            required
-          />
-        </label>
-        <label className="field">
-          <span>Repeat the new password</span>
-          <input
-            type="password"
-            value={again}
-            onChange={(event) => setAgain(event.target.value)}
-            autoComplete="new-password"
-            minLength={8}
-            required
-          />
-        </label>
+        <NewPassword label="New password" value={next} onChange={setNext} />
+        <NewPassword label="Repeat the new password" value={again} onChange={setAgain} />
         <small className="hint">
           At least 8 characters. Changing it signs you out everywhere else; this browser and your API tokens keep
           working.

@@ -8,6 +8,7 @@ import { KeyRound } from 'lucide-react';
 import { RestClient, RoundtableError } from '@roundtable/client';
 import { record, text } from '../safe.js';
 import '../styles/accounts.css';
+import { NewPassword } from './NewPassword.js';
 
 export type LinkPurpose = 'setup' | 'invite';
 
@@ -129,29 +130,8 @@ export function LinkSignIn({
           </p>
           {/* For password managers: the handle the new password belongs to. */}
           <input type="text" hidden readOnly value={loaded.handle} autoComplete="username" aria-hidden="true" />
-          <label className="field">
-            <span>New password</span>
-            <input
-              type="password"
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              autoComplete="new-password"
-              minLength={8}
-              required
-              autoFocus
-            />
-          </label>
-          <label className="field">
-            <span>Repeat the password</span>
-            <input
-              type="password"
-              value={again}
-              onChange={(event) => setAgain(event.target.value)}
-              autoComplete="new-password"
-              minLength={8}
-              required
-            />
-          </label>
+          <NewPassword label="New password" value={password} onChange={setPassword} autoFocus />
+          <NewPassword label="Repeat the password" value={again} onChange={setAgain} />
           <small className="hint">At least 8 characters. This link works once.</small>
           {error && (
             <p role="alert" className="error">

@@ -11,6 +11,7 @@ import { toast } from '../ui/toast.js';
 import { accountApi, problem } from './api.js';
 import { ShownOnce } from './TokenOnce.js';
 import '../styles/accounts.css';
+import { NewPassword } from './NewPassword.js';
 
 interface Person {
   handle: string;
@@ -299,19 +300,7 @@ function AddPerson({ onClose, onAdded }: { onClose: () => void; onAdded: () => v
             <span>A first password that you choose</span>
           </label>
         </fieldset>
-        {how === 'password' && (
-          <label className="field">
-            <span>First password</span>
-            <input
-              type="password"
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              autoComplete="new-password"
-              minLength={8}
-              required
-            />
-          </label>
-        )}
+        {how === 'password' && <NewPassword label="First password" value={password} onChange={setPassword} />}
         {error && (
           <p role="alert" className="error">
             {error}
