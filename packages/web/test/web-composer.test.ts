@@ -85,6 +85,8 @@ test(
     await box.press('ArrowDown');
     await box.press('Enter');
     assert.equal(await box.inputValue(), '/invite @bob');
+    // The pick puts the caret after the handle on the next frame; Enter then runs the command.
+    await invitees.waitFor({ state: 'hidden' });
     await box.press('Enter');
     await eventually(async () => {
       const members = await hub.api(ada.token, 'GET', `/api/v1/rooms/${roomId}/members`);
