@@ -30,6 +30,7 @@ import { Limits } from './limits.js';
 import type { RoomEvent } from './events.js';
 import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
+import { ReceiptRequestSchemas, type AgentNoticeFrame, type ReceiptFrame, type ReceiptResultMap } from './receipts.js';
 import { SearchRequestSchemas, type SearchResultMap } from './search.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
 
@@ -135,6 +136,7 @@ export const RequestSchemas = {
   ...MemoryRequestSchemas,
   ...SearchRequestSchemas,
   ...ConversationRequestSchemas,
+  ...ReceiptRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -150,10 +152,13 @@ export interface MessageResult {
   message: Message;
   /** True when the client_id had been seen before: the stored message is returned, nothing new was written. */
   duplicate: boolean;
+  /** Addressed agents that will not get the message now (the `notice` frames' content), when there are any. */
+  notices?: Array<Omit<AgentNoticeFrame, 'type'>>;
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap {
+export interface ResultMap
+  extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap, ReceiptResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
@@ -295,7 +300,9 @@ export type ServerFrame =
   | StreamPartFrame
   | TypingFrame
   | PresenceFrame
-  | ReadReceiptFrame;
+  | ReadReceiptFrame
+  | ReceiptFrame
+  | AgentNoticeFrame;
 
 export type ClientFrame = { [T in RequestType]: { type: T; id?: string } & RequestParams<T> }[RequestType];
 

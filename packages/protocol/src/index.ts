@@ -11,5 +11,6 @@ export * from './mentions.js';
 export * from './tasks.js';
 export * from './memory.js';
 export * from './search.js';
+export * from './receipts.js';
 export * from './conversations.js';
 export * from './budget.js';

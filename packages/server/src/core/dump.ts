@@ -27,6 +27,7 @@ export type TableName =
   | 'room_members'
   | 'messages'
   | 'message_addressees'
+  | 'message_receipts'
   | 'reactions'
   | 'events'
   | 'tasks'
@@ -55,6 +56,7 @@ export const TABLES: TableSpec[] = [
     roomFilter: 'room_id = @room',
   },
   { name: 'message_addressees', key: ['member_id', 'room_id', 'seq'], roomFilter: 'room_id = @room' },
+  { name: 'message_receipts', key: ['message_id', 'member_id'], roomFilter: 'room_id = @room' },
   {
     name: 'reactions',
     key: ['message_id', 'emoji', 'member'],

@@ -3,7 +3,14 @@
  * event and signal from the bus, puts each room's events in seq order (room-order.ts) and
  * delivers them to this instance's sessions, and acts on the other instances' control messages.
  */
-import { CloseCode, Limits, PROTOCOL_VERSION, type Cursors, type ReadyFrame } from '@roundtable/protocol';
+import {
+  CloseCode,
+  Limits,
+  PROTOCOL_VERSION,
+  type Cursors,
+  type ReadyFrame,
+  type RoomSummary,
+} from '@roundtable/protocol';
 import { viewerOf, type Authenticated, type HubContext } from './context.js';
 import { newId } from './ids.js';
 import type { BusMessage, MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
@@ -24,6 +31,10 @@ export interface FanOutHooks {
   cancelStream(message: Extract<Control, { action: 'stream.cancel' }>): Promise<void>;
   /** A message changed (a stream ended, on any instance): before anyone is told. */
   messageUpdated(messageId: string): void;
+  /** An event reached a member's connection (receipts). */
+  delivered(event: StoredEvent, member: MemberRecord, listensToAll: boolean): void;
+  /** The rooms a connection attached with: their kinds are known from here on. */
+  attached(rooms: RoomSummary[]): void;
 }
 
 export class FanOut {
@@ -58,6 +69,7 @@ export class FanOut {
    */
   async attach(connection: Connection, auth: Authenticated, resume: Cursors = {}): Promise<Session> {
     const rooms = await this.ctx.store.listRoomsOf(auth.member.id);
+    this.hooks.attached(rooms);
     // From here to `add`, nothing awaits: no event can slip between the read and the registration.
     const session = new Session(newId('s'), connection, auth.member, auth.tokenId);
     connection.bind?.(session);
@@ -113,6 +125,7 @@ export class FanOut {
           if (event.seq <= room.cursor) continue;
           room.cursor = event.seq;
           session.connection.send(eventFrame(event));
+          this.receivedBy(session, event, room.listen);
           if ((session.connection.pressure?.() ?? 0) > 0.5 && !(await this.drained(session))) return;
         }
         if (events.length < SYNC_PAGE) break;
@@ -123,6 +136,7 @@ export class FanOut {
         if (buffered.event.seq > room.cursor) {
           room.cursor = buffered.event.seq;
           session.connection.send(buffered.frame);
+          this.receivedBy(session, buffered.event, room.listen);
         } else {
           this.ctx.stats.duplicatesSuppressed += 1;
         }
@@ -208,13 +222,20 @@ export class FanOut {
     const sessions = this.ctx.sessions.inRoom(event.room);
     // Encoded once here rather than once per socket by each send.
     const bytes = sessions.size > 1 ? Buffer.from(frame) : undefined;
+    const message = event.kind === 'message.created';
     for (const session of sessions) {
-      if (session.deliver(event, frame, bytes)) delivered += 1;
+      if (!session.deliver(event, frame, bytes)) continue;
+      delivered += 1;
+      if (message) this.receivedBy(session, event, session.rooms.get(event.room)?.listen);
     }
     this.ctx.stats.eventsDelivered += delivered;
     for (const watcher of this.eventWatchers) watcher(event);
     if (event.kind === 'member.left') this.onLeft(event);
     if (event.kind === 'member.left' || event.kind === 'member.joined') this.ctx.forgetRoomMembers(event.room, true);
+  }
+
+  private receivedBy(session: Session, event: StoredEvent, listen: string | undefined): void {
+    if (!session.connection.presenceOnly) this.hooks.delivered(event, session.member, listen === 'all');
   }
 
   private onJoined(event: StoredEventOf<'member.joined'>): void {

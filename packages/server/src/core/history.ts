@@ -12,6 +12,8 @@ export class History {
   constructor(
     private readonly ctx: HubContext,
     private readonly streams: Streams,
+    /** What a member reads here has reached it (a receipt's `delivered`). */
+    private readonly delivered: (member: MemberRecord, messages: Message[]) => Promise<void>,
   ) {}
 
   async page(
@@ -22,7 +24,11 @@ export class History {
     const room = await ctx.resolveRoom(params.room);
     // Public rooms can be read before joining, as in any team chat; others only by members.
     if (room.kind !== 'public') await ctx.requireMembership(room.id, actor, room.kind);
-    if (params.around !== undefined) return this.around(room.id, params.around, params.limit ?? 50, params);
+    if (params.around !== undefined) {
+      const page = await this.around(room.id, params.around, params.limit ?? 50, params);
+      this.recordDelivered(actor, page.messages);
+      return page;
+    }
     // A thread of another room is refused as a missing one would be: its id says nothing here.
     // A reply's id names the thread it is in.
     const threadId = params.thread_id ? await ctx.threadIn(room.id, params.thread_id) : undefined;
@@ -35,6 +41,7 @@ export class History {
       sender: params.sender,
       threadId,
     });
+    this.recordDelivered(actor, page.messages);
     return {
       messages: page.messages.map((message) => this.streams.withStreamContent(message)),
       has_more: page.has_more,
@@ -75,6 +82,13 @@ export class History {
     };
   }
 
+  /** The reader's answer does not wait for the receipts it moves. */
+  private recordDelivered(actor: MemberRecord, messages: Message[]): void {
+    this.delivered(actor, messages).catch((error: unknown) =>
+      this.ctx.logger.warn({ err: error }, 'could not record what a history read delivered'),
+    );
+  }
+
   /** Messages since a time across the actor's rooms, for the simple `/messages` endpoint. */
   async recent(
     actor: MemberRecord,
@@ -97,6 +111,8 @@ export class History {
       deliveredTo,
       limit: query.limit,
     });
+    // Read for an agent by someone else, they have not reached that agent.
+    if (!agent || agent.id === actor.id) this.recordDelivered(actor, messages);
     return messages.map((message) => this.streams.withStreamContent(message));
   }
 }

@@ -17,6 +17,7 @@ import { Messages } from './messages.js';
 import { OneTimeCodes } from './one-time-codes.js';
 import type { Store } from './ports.js';
 import { Presence } from './presence.js';
+import { Receipts } from './receipts.js';
 import { FileReservations } from './reservations.js';
 import { Rooms } from './rooms.js';
 import { Search } from './search.js';
@@ -29,6 +30,7 @@ export type { Authenticated, HubLogger, HubOptions, HubStats } from './context.j
 export class Hub {
   readonly presence: Presence;
   readonly rooms: Rooms;
+  readonly receipts: Receipts;
   readonly accounts: Accounts;
   readonly codes: OneTimeCodes;
   readonly budgets: Budgets;
@@ -49,7 +51,12 @@ export class Hub {
     const ctx = (this.ctx = new HubContext(options));
     // Features that need a later one get a function that reaches it when called, not when built.
     this.presence = new Presence(ctx);
-    this.rooms = new Rooms(ctx, (memberId) => this.presence.presenceOf(memberId));
+    this.receipts = new Receipts(ctx, this.presence, (actor, messageId) => this.messages.messageFor(actor, messageId));
+    this.rooms = new Rooms(
+      ctx,
+      (memberId) => this.presence.presenceOf(memberId),
+      (roomId, memberId, seq) => this.receipts.read(roomId, memberId, seq),
+    );
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
     this.codes = new OneTimeCodes(ctx, this.accounts);
     this.budgets = new Budgets(ctx, (roomId, content, metadata) =>
@@ -61,8 +68,10 @@ export class Hub {
       messageFor: (actor, messageId) => this.messages.messageFor(actor, messageId),
       spend: (agentId, roomId, metadata) => this.budgets.spend(agentId, roomId, metadata),
     });
-    this.messages = new Messages(ctx, this.streams, this.budgets);
-    this.history = new History(ctx, this.streams);
+    this.messages = new Messages(ctx, this.streams, this.budgets, this.receipts);
+    this.history = new History(ctx, this.streams, (member, messages) =>
+      this.receipts.deliveredMessages(member, messages),
+    );
     this.conversations = new Conversations(ctx, this.rooms, this.messages);
     this.memory = new Memory(ctx);
     this.search = new Search(ctx);
@@ -70,11 +79,14 @@ export class Hub {
       sessionEnded: (session) => this.tasks.workers.unregister(session.id),
       cancelStream: (message) => this.streams.onCancel(message),
       messageUpdated: (messageId) => this.streams.messageUpdated(messageId),
+      delivered: (event, member, listensToAll) => this.receipts.deliveredEvent(event, member, listensToAll),
+      attached: (rooms) => this.receipts.noteRooms(rooms),
     });
     this.inbox = new Inbox(ctx, {
       watchEvents: (watcher) => this.fanout.watchEvents(watcher),
       markRead: (actor, roomId, seq) => this.rooms.markRead(actor, roomId, seq),
       withStreamContent: (message) => this.streams.withStreamContent(message),
+      delivered: (member, messages) => this.receipts.deliveredMessages(member, messages),
     });
     this.tasks = new TaskBoard(ctx, {
       ensureMember: async (roomId, member) => {
@@ -86,6 +98,7 @@ export class Hub {
           (await this.rooms.createRoom(creator, { name, kind: 'private', topic: topic.slice(0, 1000) })).id,
         ),
       postSystem: (roomId, content, options) => this.messages.postSystem(roomId, content, options),
+      acted: (roomId, memberId, threadId) => this.receipts.actedOnThread(roomId, memberId, threadId),
     });
     this.reservations = new FileReservations(ctx, this.tasks.access);
   }

@@ -34,6 +34,8 @@ export interface InboxDeps {
   watchEvents(watcher: (event: StoredEvent) => void): () => void;
   markRead(actor: MemberRecord, roomId: string, seq: number): Promise<unknown>;
   withStreamContent(message: Message): Message;
+  /** What an inbox returns has reached the member (a receipt's `delivered`). */
+  delivered(member: MemberRecord, messages: Message[]): Promise<void>;
 }
 
 export class Inbox {
@@ -83,6 +85,11 @@ export class Inbox {
     // As they are now: edited since, finished streaming, or deleted (those are left out). Read before
     // any cursor moves, so a failure here loses nothing.
     const current = await Promise.all([...taken].map((event) => store.messageById(event.data.id)));
+    const messages = current
+      .filter((message): message is Message => message !== undefined && !message.deleted)
+      .map((message) => this.deps.withStreamContent(message));
+    // Delivered before read, so that the sender sees both steps.
+    await this.deps.delivered(actor, messages);
     if (options.markRead) {
       for (const scan of scans) {
         const firstLeft = scan.found.find((event) => !taken.has(event));
@@ -98,12 +105,7 @@ export class Inbox {
         }
       }
     }
-    return {
-      messages: current
-        .filter((message): message is Message => message !== undefined && !message.deleted)
-        .map((message) => this.deps.withStreamContent(message)),
-      has_more: all.length > options.limit || scans.some((scan) => !scan.complete),
-    };
+    return { messages, has_more: all.length > options.limit || scans.some((scan) => !scan.complete) };
   }
 
   /**

@@ -16,7 +16,8 @@ import { agentsToWake, audienceOf } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import { checkSizes } from './payload-limits.js';
-import type { EventDraft, MemberRecord, MessageAudience } from './ports.js';
+import type { EventDraft, MemberRecord, MessageAudience, TrackedMember } from './ports.js';
+import type { Receipts } from './receipts.js';
 import type { Streams } from './streams.js';
 
 export class Messages {
@@ -27,6 +28,7 @@ export class Messages {
     private readonly ctx: HubContext,
     private readonly streams: Streams,
     private readonly budgets: Budgets,
+    private readonly receipts: Receipts,
   ) {}
 
   private async checkRate(actor: MemberRecord): Promise<void> {
@@ -96,6 +98,9 @@ export class Messages {
       addressed,
       threadAgents,
     });
+    const facts = { roomKind: room.kind, sender: actor, views, members, addressed, mentionAll, wake };
+    const receipts = this.receipts.tracked(facts);
+    this.receipts.noteRooms([room]);
     const at = ctx.now();
     const insert = ctx.store.insertMessage(
       {
@@ -116,6 +121,7 @@ export class Messages {
         created_at: at,
         addressed: [...addressed],
         wake,
+        receipts,
       },
       (message, quiet) => ({
         kind: 'message.created',
@@ -142,7 +148,9 @@ export class Messages {
       });
     }
     if (result.firstPastLimit) await this.postDepthNotice(room.id, room.agent_depth_limit);
-    return { message: result.message, duplicate: false };
+    const notices = await this.receipts.afterSend(result.message, facts, receipts);
+    if (notices.length === 0) return { message: result.message, duplicate: false };
+    return { message: result.message, duplicate: false, notices: notices.map(({ type: _type, ...notice }) => notice) };
   }
 
   private async postDepthNotice(roomId: string, limit: number): Promise<void> {
@@ -156,7 +164,13 @@ export class Messages {
   async postSystem(
     roomId: string,
     content: string,
-    options: { mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> } = {},
+    options: {
+      mentions?: string[];
+      threadId?: string | null;
+      metadata?: Record<string, unknown>;
+      /** Members whose receipts it keeps, beyond those it mentions: the workers a task card names. */
+      track?: TrackedMember[];
+    } = {},
   ): Promise<string> {
     const { ctx } = this;
     const system = ctx.system;
@@ -182,6 +196,10 @@ export class Messages {
         created_at: at,
         addressed: mentioned.map((member) => member.id),
         wake: agents,
+        receipts: [
+          ...mentioned.map((member) => ({ member_id: member.id, member: member.handle, member_kind: member.kind })),
+          ...(options.track ?? []),
+        ].filter((tracked): tracked is TrackedMember => tracked.member_kind !== 'system'),
       },
       (message) => ({
         kind: 'message.created',

@@ -10,6 +10,7 @@ import type { LogStore, StoredEvent } from './ports/log.js';
 import type { MembersStore } from './ports/members.js';
 import type { MemoryStore } from './ports/memory.js';
 import type { MessagesStore } from './ports/messages.js';
+import type { ReceiptsStore } from './ports/receipts.js';
 import type { ReservationsStore } from './ports/reservations.js';
 import type { RoomsStore } from './ports/rooms.js';
 import type { TasksStore } from './ports/tasks.js';
@@ -20,6 +21,7 @@ export type * from './ports/log.js';
 export type * from './ports/members.js';
 export type * from './ports/memory.js';
 export type * from './ports/messages.js';
+export type * from './ports/receipts.js';
 export type * from './ports/reservations.js';
 export type * from './ports/rooms.js';
 export type * from './ports/tasks.js';
@@ -40,6 +42,7 @@ export interface Store
     MembersStore,
     RoomsStore,
     MessagesStore,
+    ReceiptsStore,
     LogStore,
     MemoryStore,
     AgentDefinitionsStore,

@@ -13,6 +13,8 @@ export class Rooms {
   constructor(
     private readonly ctx: HubContext,
     private readonly presenceOf: (memberId: string) => PresenceStatus,
+    /** A read cursor moved: what it passed is read (receipts). */
+    private readonly onRead: (roomId: string, memberId: string, seq: number) => Promise<void>,
   ) {}
 
   /** A room by id or name (`#name`); deleted conversations are not found. */
@@ -252,6 +254,7 @@ export class Rooms {
     const cached = this.ctx.cachedMembership(room.id, actor.id);
     if (cached) cached.read_seq = cursor;
     this.ctx.signal(room.id, { type: 'read', room: room.id, member: actor.handle, seq: cursor }, { agentsToo: false });
+    await this.onRead(room.id, actor.id, cursor);
     return { room: room.id, seq: cursor };
   }
 }

@@ -18,6 +18,11 @@ export interface Connection {
   bind?(session: Session): void;
   /** How full the outgoing buffer is, from 0 to 1 (the slow-consumer limit): a catch-up waits while it is high. */
   pressure?(): number;
+  /**
+   * Marks its member present and nothing more (an MCP session): frames sent to it reach nobody, so
+   * they are no delivery; its member gets messages from its calls instead.
+   */
+  readonly presenceOnly?: boolean;
 }
 
 export interface RoomCursor {

@@ -24,7 +24,7 @@ import { CLAIM_SCAN, TaskDispatch } from './task-dispatch.js';
 import { grantedOf, TaskAccess } from './task-access.js';
 import { TaskMoves } from './task-moves.js';
 import type { HubContext } from './context.js';
-import type { MemberRecord, RoomRecord, TaskQuery, TaskRow } from './ports.js';
+import type { MemberRecord, RoomRecord, TaskQuery, TaskRow, TrackedMember } from './ports.js';
 
 /** What the task board needs of the other features: rooms made and joined, and notices posted. */
 export interface TaskHost {
@@ -35,8 +35,15 @@ export interface TaskHost {
   postSystem(
     roomId: string,
     content: string,
-    options: { mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> },
+    options: {
+      mentions?: string[];
+      threadId?: string | null;
+      metadata?: Record<string, unknown>;
+      track?: TrackedMember[];
+    },
   ): Promise<string>;
+  /** A member claimed or reported a task: its card's receipt for that member is acted on. */
+  acted(roomId: string, memberId: string, threadId: string): Promise<void>;
 }
 
 const REAP_BATCH = 200;
@@ -155,6 +162,7 @@ export class TaskBoard {
     if (params.room) {
       threadId = await this.host.postSystem(room.id, `**Task** ${params.title}\n\n${params.description}`.trim(), {
         metadata: { task: id },
+        track: await this.namedInRoom(room.id, workers),
       });
       task.thread_id = threadId;
     }
@@ -172,6 +180,16 @@ export class TaskBoard {
     this.ctx.publishEvent(result.event);
     this.workers.dispatch();
     return { task: result.task, duplicate: false };
+  }
+
+  /** The named workers already in the room: the task card keeps a receipt for each. */
+  private async namedInRoom(roomId: string, workers: string[]): Promise<TrackedMember[]> {
+    if (workers.length === 0) return [];
+    const members = await this.ctx.roomMembers(roomId);
+    const named = await this.ctx.store.membersByHandles(workers);
+    return named
+      .filter((member) => members.has(member.id))
+      .map((member) => ({ member_id: member.id, member: member.handle, member_kind: 'agent' }));
   }
 
   async get(actor: MemberRecord, id: string): Promise<Task> {
@@ -260,6 +278,7 @@ export class TaskBoard {
       return null;
     }
     await this.host.ensureMember(moved.room, worker);
+    if (moved.thread_id) await this.host.acted(moved.room, worker.id, moved.thread_id);
     return { task: moved, lease: { token, expires_at: expires } };
   }
 
@@ -313,6 +332,7 @@ export class TaskBoard {
           { lease_token: null },
         );
         if (!moved) throw new HubError('task_conflict');
+        if (moved.thread_id) await this.host.acted(moved.room, actor.id, moved.thread_id);
         if (to === 'review')
           await this.moves.notifyPeople(moved, `is ready for review: accept it or reject it with feedback.`, [
             moved.creator,

@@ -435,6 +435,7 @@ class McpSession implements Closable {
     if (this.hubSession || this.attaching || this.closed) return;
     // `bind` hands over the hub's session before `attach` can fail, so it is always detached again.
     const connection = {
+      presenceOnly: true,
       send: () => {},
       close: () => this.close(),
       bind: (session: Session) => (this.hubSession = session),

@@ -266,6 +266,14 @@ const ROUTES: (Row | Registrar)[] = [
     path: { id: 'message' },
   },
   {
+    method: 'GET',
+    url: '/api/v1/messages/:id/receipts',
+    type: 'message.receipts',
+    tag: 'messages',
+    summary: 'How far a message got with each member it addresses: stored, delivered, read, acted',
+    path: { id: 'message' },
+  },
+  {
     method: 'PATCH',
     url: '/api/v1/messages/:id',
     type: 'edit',

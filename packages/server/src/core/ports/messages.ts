@@ -1,6 +1,7 @@
 /** The messages slice of the Store: what members say in rooms, with its reactions, threads and paging. */
 import type { MemberKind, Message, MessagePart, MessageStatus } from '@roundtable/protocol';
 import type { EventDraft, StoredEvent } from './log.js';
+import type { TrackedMember } from './receipts.js';
 
 export interface NewMessage {
   id: string;
@@ -22,6 +23,8 @@ export interface NewMessage {
   addressed: string[];
   /** Agent ids woken by this message under the delivery rule, before the depth limit is applied. */
   wake: string[];
+  /** The members whose receipts are kept (core/receipts.ts); none for most messages. */
+  receipts?: TrackedMember[];
 }
 
 export type InsertMessageResult =

@@ -6,15 +6,25 @@
  */
 import { INSERT_EVENT } from '../sql/log.js';
 import { BUMP_THREAD, INSERT_MESSAGE, SET_ROOM_COUNTERS, type MessagesDialect } from '../sql/messages.js';
+import { RECEIPT_COLUMNS } from '../sql/receipts.js';
+import type { TrackedMember } from '../../core/ports.js';
 import type { Row } from '../sql/records.js';
 import { changes, row } from '../sql/step.js';
 
-const WRITE_INSERT = `WITH room AS (${SET_ROOM_COUNTERS}),
+const writeInsert = (receipts: string) => `WITH room AS (${SET_ROOM_COUNTERS}),
   message AS (${INSERT_MESSAGE}),
   addressed AS (INSERT INTO message_addressees (member_id, room_id, seq)
-    SELECT unnest(@addressed::text[]), @room_id, @seq ON CONFLICT DO NOTHING),
+    SELECT unnest(@addressed::text[]), @room_id, @seq ON CONFLICT DO NOTHING),${receipts}
   thread AS (${BUMP_THREAD})
   ${INSERT_EVENT}`;
+
+// Most messages keep no receipt: they run the statement without that part rather than pay for an empty one.
+const WRITE_INSERT = writeInsert('');
+const WRITE_INSERT_WITH_RECEIPTS = writeInsert(`
+  receipts AS (INSERT INTO message_receipts (${RECEIPT_COLUMNS})
+    SELECT @id, @room_id, @seq, r.member_id, r.member, r.member_kind, @sender_id, @thread_key, 'stored', @created_at
+    FROM unnest(@receipt_ids::text[], @receipt_handles::text[], @receipt_kinds::text[]) AS r(member_id, member, member_kind)
+    ON CONFLICT DO NOTHING),`);
 
 export const pgMessages: MessagesDialect = {
   *roomForInsert(input) {
@@ -28,6 +38,16 @@ export const pgMessages: MessagesDialect = {
   },
 
   *writeInsert(params) {
-    yield* changes(WRITE_INSERT, params);
+    const receipts = params.receipts as TrackedMember[];
+    if (receipts.length === 0) {
+      yield* changes(WRITE_INSERT, params);
+      return;
+    }
+    yield* changes(WRITE_INSERT_WITH_RECEIPTS, {
+      ...params,
+      receipt_ids: receipts.map((tracked) => tracked.member_id),
+      receipt_handles: receipts.map((tracked) => tracked.member),
+      receipt_kinds: receipts.map((tracked) => tracked.member_kind),
+    });
   },
 };

@@ -220,6 +220,30 @@ ALTER TABLE members ADD COLUMN notify_default text NOT NULL DEFAULT 'mentions';
 UPDATE members SET notify_default = 'all';
 `,
   },
+  {
+    version: 8,
+    name: 'delivery receipts: per message, each addressed member’s state',
+    sql: `
+CREATE TABLE message_receipts (
+  message_id text NOT NULL,
+  room_id text NOT NULL,
+  seq integer NOT NULL,
+  member_id text NOT NULL,
+  member text NOT NULL,
+  member_kind text NOT NULL,
+  sender_id text NOT NULL,
+  thread_key text NOT NULL,
+  state text NOT NULL,
+  stored_at text NOT NULL,
+  delivered_at text,
+  read_at text,
+  acted_at text,
+  PRIMARY KEY (message_id, member_id)
+);
+CREATE INDEX message_receipts_unread ON message_receipts(member_id, room_id, seq) WHERE read_at IS NULL;
+CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) WHERE acted_at IS NULL;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -44,7 +44,8 @@ const MESSAGE_COLUMNS = [
 
 /**
  * The statements of a message insert, each dialect running them its own way: their parameters are
- * the message's columns, `eventParams` (the same seq, time and quietness) and `addressed`.
+ * the message's columns, `eventParams` (the same seq, time and quietness), `addressed`, and the
+ * `receipts` to keep (with their `thread_key`).
  */
 export const SET_ROOM_COUNTERS = 'UPDATE rooms SET last_seq = @seq, agent_chain = @depth WHERE id = @room_id';
 export const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')})
@@ -65,7 +66,7 @@ export interface MessagesDialect {
    * client_id (`existing`). Where other instances write too, the room stays locked until commit.
    */
   roomForInsert(input: NewMessage): Step<{ room: Row | undefined; existing: Row | undefined }>;
-  /** Runs SET_ROOM_COUNTERS, INSERT_MESSAGE, the addressees, BUMP_THREAD (for a reply) and INSERT_EVENT. */
+  /** Runs SET_ROOM_COUNTERS, INSERT_MESSAGE, the addressees, the receipts, BUMP_THREAD (for a reply) and INSERT_EVENT. */
   writeInsert(params: Params): Step<void>;
 }
 
@@ -136,6 +137,8 @@ function insertParams(d: Dialect, input: NewMessage, seq: number, depth: number,
     wake: JSON.stringify(quiet ? [] : input.wake),
     quiet: d.bool(quiet),
     addressed: input.addressed,
+    receipts: input.receipts ?? [],
+    thread_key: input.thread_id ?? input.id,
   };
 }
 

@@ -10,6 +10,7 @@ import { logStore } from './log.js';
 import { membersStore } from './members.js';
 import { memoryStore } from './memory.js';
 import { messagesStore } from './messages.js';
+import { receiptsStore } from './receipts.js';
 import { reservationsStore } from './reservations.js';
 import { roomsStore } from './rooms.js';
 import { tasksStore } from './tasks.js';
@@ -25,6 +26,7 @@ export const SqlStore = class {
       ...membersStore(db, d),
       ...roomsStore(db, d),
       ...messagesStore(db, d),
+      ...receiptsStore(db, d),
       ...logStore(db, d),
       ...memoryStore(db, d),
       ...agentDefinitionsStore(db),

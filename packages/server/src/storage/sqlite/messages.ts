@@ -7,6 +7,8 @@ import {
   SET_ROOM_COUNTERS,
   type MessagesDialect,
 } from '../sql/messages.js';
+import { INSERT_RECEIPT } from '../sql/receipts.js';
+import type { TrackedMember } from '../../core/ports.js';
 import { changes, row } from '../sql/step.js';
 
 const INSERT_ADDRESSEE =
@@ -26,6 +28,7 @@ export const sqliteMessages: MessagesDialect = {
     for (const member_id of params.addressed as string[]) {
       yield* changes(INSERT_ADDRESSEE, { member_id, room_id: params.room_id, seq: params.seq });
     }
+    for (const tracked of params.receipts as TrackedMember[]) yield* changes(INSERT_RECEIPT, { ...params, ...tracked });
     if (params.thread_id) yield* changes(BUMP_THREAD, params);
     yield* changes(INSERT_EVENT, params);
   },

@@ -245,6 +245,30 @@ ALTER TABLE members ADD COLUMN notify_default TEXT NOT NULL DEFAULT 'mentions';
 UPDATE members SET notify_default = 'all';
 `,
   },
+  {
+    version: 8,
+    name: 'delivery receipts: per message, each addressed member’s state',
+    sql: `
+CREATE TABLE message_receipts (
+  message_id TEXT NOT NULL,
+  room_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  member_id TEXT NOT NULL,
+  member TEXT NOT NULL,
+  member_kind TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  thread_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  delivered_at TEXT,
+  read_at TEXT,
+  acted_at TEXT,
+  PRIMARY KEY (message_id, member_id)
+);
+CREATE INDEX message_receipts_unread ON message_receipts(member_id, room_id, seq) WHERE read_at IS NULL;
+CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) WHERE acted_at IS NULL;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,50 @@
+/** The receipts slice of the Store: per message, each addressed member's state, which only moves forward. */
+import type { ReceiptState } from '@roundtable/protocol';
+
+/** A member a message addresses, as its receipt is first stored with the message. */
+export interface TrackedMember {
+  member_id: string;
+  member: string;
+  member_kind: 'person' | 'agent';
+}
+
+export interface ReceiptRecord extends TrackedMember {
+  message_id: string;
+  room_id: string;
+  seq: number;
+  sender_id: string;
+  /** The thread the message starts or belongs to: a reply there acts on it. */
+  thread_key: string;
+  state: ReceiptState;
+  stored_at: string;
+  delivered_at: string | null;
+  read_at: string | null;
+  acted_at: string | null;
+}
+
+/** A member's message (or claim of a task) that may act on the receipts of earlier messages addressed to them. */
+export interface ActedQuery {
+  roomId: string;
+  memberId: string;
+  /** Only receipts of messages before this seq of the room. */
+  beforeSeq: number;
+  /** A reply in this thread acts on its messages. */
+  threadKey: string | null;
+  /** Addressing these members acts on their messages. */
+  senders: string[];
+  /** In a direct room or a conversation, any message acts on what came before it. */
+  anyInRoom: boolean;
+  /** Only receipts stored since then: a reply days later is a new topic, and the scan stays short. */
+  since: string;
+  at: string;
+}
+
+export interface ReceiptsStore {
+  /** Agents first, then people, each by handle. */
+  receiptsOf(messageId: string): Promise<ReceiptRecord[]>;
+  /** Each receipt of `memberId` among these messages not yet delivered becomes so; returns what moved. */
+  markDelivered(memberId: string, messageIds: string[], at: string): Promise<ReceiptRecord[]>;
+  /** A read cursor moved to `seq`: receipts up to it not yet read become so (and delivered, if they were not). */
+  markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Promise<ReceiptRecord[]>;
+  markActed(query: ActedQuery): Promise<ReceiptRecord[]>;
+}

@@ -1,0 +1,281 @@
+/**
+ * Delivery receipts (docs/receipts.md): for each member a message addresses, one state that only
+ * moves forward, `stored` → `delivered` → `read` → `acted`, kept in the store with the time of each
+ * step. The message insert stores them; each step is one UPDATE that sets a time still unset, so
+ * instances racing to record the same step record it once, and each move is told to the room.
+ */
+import type { AgentNoticeFrame, Message, Receipt, ReceiptFrame, RoomKind } from '@roundtable/protocol';
+import type { HubContext } from './context.js';
+import type { RoomMemberView } from './delivery.js';
+import type {
+  MemberRecord,
+  MembershipRecord,
+  MessageAudience,
+  ReceiptRecord,
+  StoredEvent,
+  TrackedMember,
+} from './ports.js';
+import type { Presence } from './presence.js';
+
+/**
+ * Receipts one message keeps at most, agents first: `@all` in a room of thousands would otherwise
+ * write thousands of rows per message, and a sender cannot read that many states anyway.
+ */
+export const MAX_RECEIPTS_PER_MESSAGE = 100;
+/** A message older than this is not acted on by a reply any more: it bounds the scan each reply makes. */
+const ACT_WINDOW_MS = 7 * 24 * 3_600_000;
+/** Room kinds this instance remembers (they never change); past this many it starts over. */
+const MAX_KNOWN_ROOMS = 10_000;
+
+export interface SendFacts {
+  roomKind: RoomKind;
+  sender: MemberRecord;
+  views: RoomMemberView[];
+  members: Map<string, MembershipRecord>;
+  addressed: ReadonlySet<string>;
+  mentionAll: boolean;
+  wake: string[];
+}
+
+export class Receipts {
+  /** Deliveries waiting for this tick's UPDATE: per member, the messages it got. */
+  private pending = new Map<string, Set<string>>();
+  private flushing = false;
+  private readonly roomKinds = new Map<string, RoomKind>();
+
+  constructor(
+    private readonly ctx: HubContext,
+    private readonly presence: Presence,
+    private readonly messageFor: (actor: MemberRecord, messageId: string) => Promise<MessageAudience>,
+  ) {}
+
+  /**
+   * The members whose receipts a new message keeps: those it mentions or targets, everyone for
+   * `@all`, the other members of a direct room or conversation, the agents it wakes (a thread they
+   * take part in) and the agents listening to all. Never its sender or the hub itself.
+   */
+  tracked(facts: SendFacts): TrackedMember[] {
+    const everyone = facts.mentionAll || facts.roomKind === 'direct' || facts.roomKind === 'conversation';
+    const wake = new Set(facts.wake);
+    const agents: TrackedMember[] = [];
+    const people: TrackedMember[] = [];
+    for (const view of facts.views) {
+      if (view.id === facts.sender.id || view.kind === 'system') continue;
+      const listensToAll = view.kind === 'agent' && facts.members.get(view.id)?.listen === 'all';
+      if (!everyone && !facts.addressed.has(view.id) && !wake.has(view.id) && !listensToAll) continue;
+      const entry = { member_id: view.id, member: view.handle, member_kind: view.kind };
+      (view.kind === 'agent' ? agents : people).push(entry);
+    }
+    // Named people before those `@all` reached, when the cap cuts.
+    people.sort((a, b) => Number(facts.addressed.has(b.member_id)) - Number(facts.addressed.has(a.member_id)));
+    return [...agents, ...people].slice(0, MAX_RECEIPTS_PER_MESSAGE);
+  }
+
+  /** Rooms whose kind this instance learnt (a session attached, a message was sent): deliveries there need no lookup. */
+  noteRooms(rooms: Iterable<{ id: string; kind: RoomKind }>): void {
+    for (const room of rooms) {
+      if (this.roomKinds.has(room.id)) continue;
+      if (this.roomKinds.size >= MAX_KNOWN_ROOMS) this.roomKinds.clear();
+      this.roomKinds.set(room.id, room.kind);
+    }
+  }
+
+  /**
+   * Right after a message is stored: tells its sender at once which addressed agents will not get it
+   * now, and records that the message acts on earlier ones addressed to its sender.
+   */
+  async afterSend(message: Message, facts: SendFacts, tracked: TrackedMember[]): Promise<AgentNoticeFrame[]> {
+    const notices = await this.noticesFor(message, tracked);
+    for (const notice of notices) {
+      this.ctx.bus.publish({
+        kind: 'signal',
+        room: null,
+        members: [facts.sender.id],
+        agentsToo: true,
+        frame: JSON.stringify(notice),
+      });
+    }
+    const direct = facts.roomKind === 'direct' || facts.roomKind === 'conversation';
+    // The sender's ack does not wait for it: the receipts it moves are told to the room as they move.
+    if (message.thread_id !== null || facts.addressed.size > 0 || direct) {
+      this.acted(message.room, facts.sender.id, message.seq, {
+        threadKey: message.thread_id,
+        senders: [...facts.addressed],
+        anyInRoom: direct,
+      }).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'));
+    }
+    return notices;
+  }
+
+  private async noticesFor(message: Message, tracked: TrackedMember[]): Promise<AgentNoticeFrame[]> {
+    const offline: string[] = [];
+    const disabled: string[] = [];
+    for (const entry of tracked) {
+      if (entry.member_kind !== 'agent') continue;
+      const member = await this.ctx.member(entry.member_id).catch(() => undefined);
+      if (member?.disabled) disabled.push(entry.member);
+      else if (this.presence.presenceOf(entry.member_id) === 'offline') offline.push(entry.member);
+    }
+    const notices: AgentNoticeFrame[] = [];
+    const base = { type: 'notice' as const, room: message.room, message: message.id, thread_id: message.thread_id };
+    if (offline.length > 0) {
+      const one = offline.length === 1;
+      notices.push({
+        ...base,
+        code: 'agent_offline',
+        members: offline,
+        text: `${listOf(offline)} ${one ? 'is' : 'are'} offline; ${one ? 'it' : 'they'} will get this when ${one ? 'it connects' : 'they connect'}.`,
+      });
+    }
+    if (disabled.length > 0) {
+      const one = disabled.length === 1;
+      notices.push({
+        ...base,
+        code: 'agent_disabled',
+        members: disabled,
+        text: `${listOf(disabled)} ${one ? 'is' : 'are'} disabled; ${one ? 'it' : 'they'} will not get this until an admin enables ${one ? 'it' : 'them'}.`,
+      });
+    }
+    return notices;
+  }
+
+  /** A member's message, stream, or move of a task, made after `beforeSeq`: what it answers is acted on. */
+  async acted(
+    roomId: string,
+    memberId: string,
+    beforeSeq: number,
+    how: { threadKey: string | null; senders: string[]; anyInRoom: boolean },
+  ): Promise<void> {
+    const at = this.ctx.clock.now();
+    const moved = await this.ctx.store.markActed({
+      roomId,
+      memberId,
+      beforeSeq,
+      ...how,
+      since: new Date(at - ACT_WINDOW_MS).toISOString(),
+      at: new Date(at).toISOString(),
+    });
+    this.tell(moved);
+  }
+
+  /** A member claimed or reported the task whose card starts this thread: any message of it before now. */
+  actedOnThread(roomId: string, memberId: string, threadKey: string): Promise<void> {
+    // The largest seq a PostgreSQL integer column compares with.
+    return this.acted(roomId, memberId, 2 ** 31 - 1, { threadKey, senders: [], anyInRoom: false });
+  }
+
+  /** A member's read cursor moved: what it passed is read. */
+  async read(roomId: string, memberId: string, seq: number): Promise<void> {
+    this.tell(await this.ctx.store.markReadUpTo(roomId, memberId, seq, this.ctx.now()));
+  }
+
+  /**
+   * An event reached one of a member's connections. Only a new message that may keep a receipt for
+   * them is recorded; the UPDATE itself decides, and most messages never get this far.
+   */
+  deliveredEvent(event: StoredEvent, member: MemberRecord, listensToAll: boolean): void {
+    if (event.kind !== 'message.created') return;
+    const message = event.data;
+    if (message.sender === member.handle) return;
+    if (this.mayTrack(message, member, listensToAll) || (event.agents?.includes(member.id) ?? false))
+      this.queue(member.id, message.id);
+  }
+
+  /** Messages a member read through a call (a history page, an inbox, a wait): those are delivered. */
+  async deliveredMessages(member: MemberRecord, messages: Message[]): Promise<void> {
+    const ids = messages
+      .filter((message) => message.sender !== member.handle && this.mayTrack(message, member, member.kind === 'agent'))
+      .map((message) => message.id);
+    if (ids.length > 0) this.tell(await this.ctx.store.markDelivered(member.id, ids, this.ctx.now()));
+  }
+
+  private mayTrack(message: Message, member: MemberRecord, listensToAll: boolean): boolean {
+    if (message.mention_all || (member.kind === 'agent' && listensToAll)) return true;
+    if (message.mentions.includes(member.handle) || message.targets.includes(member.handle)) return true;
+    if (message.thread_id !== null && member.kind === 'agent') return true;
+    const kind = this.roomKinds.get(message.room);
+    if (kind === undefined) {
+      this.learnKind(message.room);
+      return true;
+    }
+    return kind === 'direct' || kind === 'conversation';
+  }
+
+  private learnKind(roomId: string): void {
+    void this.ctx.store
+      .roomById(roomId)
+      .then((room) => room && this.noteRooms([room]))
+      .catch(() => undefined);
+  }
+
+  private queue(memberId: string, messageId: string): void {
+    let messages = this.pending.get(memberId);
+    if (!messages) this.pending.set(memberId, (messages = new Set()));
+    messages.add(messageId);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** One UPDATE per member for what this tick delivered. */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushing = false;
+    const at = this.ctx.now();
+    await Promise.all(
+      [...batch].map(async ([memberId, messages]) => {
+        try {
+          this.tell(await this.ctx.store.markDelivered(memberId, [...messages], at));
+        } catch (error) {
+          this.ctx.logger.warn({ err: error, member: memberId }, 'could not record deliveries');
+        }
+      }),
+    );
+  }
+
+  /** Each receipt that moved, to the people of its room and to the message's sender. */
+  private tell(moved: ReceiptRecord[]): void {
+    for (const record of moved) {
+      const frame: ReceiptFrame = {
+        type: 'receipt',
+        room: record.room_id,
+        message: record.message_id,
+        ...receiptOf(record),
+      };
+      const text = JSON.stringify(frame);
+      this.ctx.bus.publish({ kind: 'signal', room: record.room_id, members: null, agentsToo: false, frame: text });
+      void this.ctx
+        .member(record.sender_id)
+        .then((sender) => {
+          if (sender.kind === 'agent')
+            this.ctx.bus.publish({ kind: 'signal', room: null, members: [sender.id], agentsToo: true, frame: text });
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /** The receipts of a message the actor can read. */
+  async list(actor: MemberRecord, messageId: string): Promise<{ message: string; receipts: Receipt[] }> {
+    await this.messageFor(actor, messageId);
+    return { message: messageId, receipts: (await this.ctx.store.receiptsOf(messageId)).map(receiptOf) };
+  }
+}
+
+function receiptOf(record: ReceiptRecord): Receipt {
+  return {
+    member: record.member,
+    kind: record.member_kind,
+    state: record.state,
+    stored_at: record.stored_at,
+    delivered_at: record.delivered_at,
+    read_at: record.read_at,
+    acted_at: record.acted_at,
+  };
+}
+
+function listOf(handles: string[]): string {
+  const named = handles.map((handle) => `@${handle}`);
+  return named.length === 1 ? named[0]! : `${named.slice(0, -1).join(', ')} and ${named.at(-1)!}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * Receipts: stored with their message (the dialects' message insert writes them), then moved
+ * forward by one UPDATE each, which only ever sets a time that was still unset.
+ */
+import type { ActedQuery, ReceiptRecord, ReceiptsStore } from '../../core/ports.js';
+import type { Dialect } from './dialect.js';
+import type { Row } from './records.js';
+import { rows, type Params, type SqlDriver, type Step } from './step.js';
+
+export const RECEIPT_COLUMNS =
+  'message_id, room_id, seq, member_id, member, member_kind, sender_id, thread_key, state, stored_at';
+
+/** One receipt of the message being inserted, for SQLite's statement-per-row insert. */
+export const INSERT_RECEIPT = `INSERT OR IGNORE INTO message_receipts (${RECEIPT_COLUMNS})
+  VALUES (@id, @room_id, @seq, @member_id, @member, @member_kind, @sender_id, @thread_key, 'stored', @created_at)`;
+
+// The state never moves back: a later step keeps an earlier one's time, and `acted` stays `acted`.
+const DELIVERED = `UPDATE message_receipts
+  SET delivered_at = @at, state = CASE WHEN state = 'stored' THEN 'delivered' ELSE state END
+  WHERE member_id = @member AND delivered_at IS NULL AND`;
+const READ = `UPDATE message_receipts
+  SET read_at = @at, delivered_at = COALESCE(delivered_at, @at), state = CASE WHEN state = 'acted' THEN state ELSE 'read' END
+  WHERE member_id = @member AND room_id = @room AND seq <= @seq AND read_at IS NULL RETURNING *`;
+const ACTED = `UPDATE message_receipts
+  SET acted_at = @at, delivered_at = COALESCE(delivered_at, @at), state = 'acted'
+  WHERE member_id = @member AND room_id = @room AND seq < @seq AND acted_at IS NULL AND stored_at >= @since`;
+
+export function receiptsStore(db: SqlDriver, d: Dialect): ReceiptsStore {
+  return {
+    receiptsOf: (messageId) => db.read(receiptsOf, messageId),
+    markDelivered: (memberId, messageIds, at) =>
+      messageIds.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, memberId, messageIds, at),
+    markReadUpTo: (roomId, memberId, seq, at) => db.write(markReadUpTo, roomId, memberId, seq, at),
+    markActed: (query) => db.write(markActed, d, query),
+  };
+}
+
+function* receiptsOf(messageId: string): Step<ReceiptRecord[]> {
+  const found = yield* rows(
+    `SELECT * FROM message_receipts WHERE message_id = @messageId
+     ORDER BY CASE WHEN member_kind = 'agent' THEN 0 ELSE 1 END, member`,
+    { messageId },
+  );
+  return found.map(toReceipt);
+}
+
+function* markDelivered(d: Dialect, memberId: string, messageIds: string[], at: string): Step<ReceiptRecord[]> {
+  const params: Params = { member: memberId, at };
+  const moved = yield* rows(`${DELIVERED} ${d.anyOf('message_id', 'ids', messageIds, params)} RETURNING *`, params);
+  return moved.map(toReceipt);
+}
+
+function* markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Step<ReceiptRecord[]> {
+  return (yield* rows(READ, { member: memberId, room: roomId, seq, at })).map(toReceipt);
+}
+
+function* markActed(d: Dialect, query: ActedQuery): Step<ReceiptRecord[]> {
+  const params: Params = {
+    member: query.memberId,
+    room: query.roomId,
+    seq: query.beforeSeq,
+    since: query.since,
+    at: query.at,
+    thread: query.threadKey,
+  };
+  const ways: string[] = [];
+  if (query.anyInRoom) ways.push('1 = 1');
+  if (query.threadKey !== null) ways.push('thread_key = @thread');
+  if (query.senders.length > 0) ways.push(d.anyOf('sender_id', 'senders', query.senders, params));
+  if (ways.length === 0) return [];
+  return (yield* rows(`${ACTED} AND (${ways.join(' OR ')}) RETURNING *`, params)).map(toReceipt);
+}
+
+function toReceipt(stored: Row): ReceiptRecord {
+  return {
+    message_id: stored.message_id as string,
+    room_id: stored.room_id as string,
+    seq: Number(stored.seq),
+    member_id: stored.member_id as string,
+    member: stored.member as string,
+    member_kind: stored.member_kind as ReceiptRecord['member_kind'],
+    sender_id: stored.sender_id as string,
+    thread_key: stored.thread_key as string,
+    state: stored.state as ReceiptRecord['state'],
+    stored_at: stored.stored_at as string,
+    delivered_at: (stored.delivered_at as string | null) ?? null,
+    read_at: (stored.read_at as string | null) ?? null,
+    acted_at: (stored.acted_at as string | null) ?? null,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * Delivery receipts: a person mentions an agent on a WebSocket, one waiting in an MCP session and
+ * one that is offline; each state moves forward, live to the sender, and outlives a restart.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { eventually, RawClient, startHub, type Frame } from '@roundtable/testkit';
+
+async function mcpClient(t: TestContext, url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'receipts-agent', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  t.after(() => client.close());
+  return client;
+}
+
+function toolResult(result: Awaited<ReturnType<Client['callTool']>>): any {
+  return JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+}
+
+/** The states the sender was told of, in order, for one member of one message. */
+function statesOf(frames: Frame[], message: string, member: string): string[] {
+  return frames
+    .filter((frame) => frame.type === 'receipt' && frame.message === message && frame.member === member)
+    .map((frame) => frame.state);
+}
+
+test('receipts move stored → delivered → read → acted for a WebSocket and an MCP agent, live to the sender', async (t) => {
+  const hub = await startHub(t);
+  const [ada, cy, ws, mcpAgent] = await Promise.all([
+    hub.member('ada'),
+    hub.member('cy'),
+    hub.member('wsbot', 'agent'),
+    hub.member('mcpbot', 'agent'),
+    hub.member('sleepy', 'agent'),
+  ]);
+  const a = await RawClient.ready(t, hub.url, ada.token);
+  const room = (
+    await a.request('room.create', { name: 'ops', kind: 'private', members: ['wsbot', 'mcpbot', 'sleepy'] })
+  ).room;
+  const w = await RawClient.ready(t, hub.url, ws.token);
+  const mcp = await mcpClient(t, hub.url, mcpAgent.token);
+  const watchers = hub.hub.eventWatcherCount;
+  const waiting = mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 10 } });
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
+
+  const sent = await a.request('send', { room: room.id, content: '@wsbot @mcpbot @sleepy please check the deploy' });
+  const id = sent.message.id;
+  assert.deepEqual(
+    sent.notices?.map((notice) => [notice.code, notice.members]),
+    [['agent_offline', ['sleepy']]],
+    'the send answer says at once who is offline',
+  );
+  const notice = await a.waitFor((frame) => frame.type === 'notice' && frame.message === id);
+  assert.equal(notice.text, '@sleepy is offline; it will get this when it connects.');
+
+  // The WebSocket agent: delivered as it arrives, read when its cursor passes it, acted by its reply.
+  const arrived = await w.waitFor((frame) => frame.type === 'event' && frame.data?.id === id);
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.member === 'wsbot' && frame.state === 'delivered');
+  await w.request('read', { room: room.id, seq: arrived.seq });
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.member === 'wsbot' && frame.state === 'read');
+  await w.request('send', { room: room.id, content: 'on it', thread_id: id });
+  const acted = await a.waitFor(
+    (frame) => frame.type === 'receipt' && frame.member === 'wsbot' && frame.state === 'acted',
+  );
+  assert.ok(acted.delivered_at && acted.read_at && acted.acted_at);
+  assert.ok(acted.delivered_at <= acted.read_at && acted.read_at <= acted.acted_at, 'each step after the one before');
+
+  // The MCP agent: its wait returns the message (delivered) and marks it read; its reply addressing ada acts.
+  const woken = toolResult(await waiting);
+  assert.deepEqual(
+    woken.messages.map((message: any) => message.id),
+    [id],
+  );
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.member === 'mcpbot' && frame.state === 'read');
+  await mcp.callTool({ name: 'send_message', arguments: { room: room.id, content: '@ada looks fine' } });
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.member === 'mcpbot' && frame.state === 'acted');
+  assert.deepEqual(statesOf(a.frames, id, 'wsbot'), ['delivered', 'read', 'acted']);
+  assert.deepEqual(statesOf(a.frames, id, 'mcpbot'), ['delivered', 'read', 'acted']);
+  assert.deepEqual(statesOf(a.frames, id, 'sleepy'), [], 'the offline agent has not moved');
+
+  const expected = [
+    ['mcpbot', 'acted'],
+    ['sleepy', 'stored'],
+    ['wsbot', 'acted'],
+  ];
+  const rest = await hub.api(ada.token, 'GET', `/api/v1/messages/${id}/receipts`);
+  assert.equal(rest.status, 200);
+  assert.deepEqual(
+    rest.body.receipts.map((receipt: any) => [receipt.member, receipt.state]),
+    expected,
+  );
+  assert.equal(rest.body.receipts[1].delivered_at, null);
+  const overWs = await a.request('message.receipts', { message: id });
+  assert.deepEqual(overWs, rest.body, 'the WebSocket request answers the same');
+
+  // Whoever cannot read the message cannot read its receipts, and cannot tell it exists.
+  assert.equal((await hub.api(cy.token, 'GET', `/api/v1/messages/${id}/receipts`)).status, 404);
+  const c = await RawClient.ready(t, hub.url, cy.token);
+  assert.equal((await c.requestError('message.receipts', { message: id })).code, 'message_not_found');
+  assert.equal(
+    c.frames.filter((frame) => frame.type === 'receipt').length,
+    0,
+    'no receipt frame leaks out of the room',
+  );
+});
+
+test('an agent that connects later gets the message on resume: its receipt becomes delivered', async (t) => {
+  const hub = await startHub(t);
+  const [ada, late] = await Promise.all([hub.member('ada'), hub.member('late', 'agent')]);
+  const a = await RawClient.ready(t, hub.url, ada.token);
+  const general = a.frames.find((frame) => frame.type === 'ready')!.rooms[0];
+  const seen = await RawClient.ready(t, hub.url, late.token);
+  const seq = seen.frames.find((frame) => frame.type === 'ready')!.rooms[0].last_seq as number;
+  seen.close();
+  await a.waitFor((frame) => frame.type === 'presence' && frame.member === 'late' && frame.status === 'offline');
+
+  const id = (await a.request('send', { room: 'general', content: '@late when you are back, look at this' })).message
+    .id;
+  await a.waitFor((frame) => frame.type === 'notice' && frame.message === id && frame.code === 'agent_offline');
+  const back = await RawClient.ready(t, hub.url, late.token, { [general.id]: seq });
+  await back.waitFor((frame) => frame.type === 'event' && frame.data?.id === id);
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.member === 'late' && frame.state === 'delivered');
+});
+
+test('a disabled agent is named at once, and a message that addresses nobody keeps no receipt', async (t) => {
+  const hub = await startHub(t);
+  const [ada] = await Promise.all([hub.member('ada'), hub.member('bob'), hub.member('off', 'agent')]);
+  assert.equal((await hub.api(hub.adminToken, 'PATCH', `/api/v1/members/off`, { disabled: true })).status, 200);
+  const a = await RawClient.ready(t, hub.url, ada.token);
+  const sent = await a.request('send', { room: 'general', content: 'hello @off' });
+  assert.deepEqual(sent.notices?.[0]?.code, 'agent_disabled');
+  assert.match(sent.notices![0]!.text, /@off is disabled/);
+
+  const plain = (await a.request('send', { room: 'general', content: 'just chatting' })).message;
+  assert.deepEqual((await a.request('message.receipts', { message: plain.id })).receipts, []);
+  const bobs = (await a.request('send', { room: 'general', content: 'ping @bob' })).message;
+  assert.deepEqual(
+    (await a.request('message.receipts', { message: bobs.id })).receipts.map((receipt) => [
+      receipt.member,
+      receipt.kind,
+    ]),
+    [['bob', 'person']],
+    'people are tracked too',
+  );
+});
+
+test('receipts outlive a restart, and a history read counts as delivered', async (t) => {
+  const first = await startHub(t);
+  const [ada, bob] = await Promise.all([first.member('ada'), first.member('bob')]);
+  const a = await RawClient.ready(t, first.url, ada.token);
+  const dm = (await a.request('room.direct', { members: ['bob'] })).room;
+  const id = (await a.request('send', { room: dm.id, content: 'are you there?' })).message.id;
+  a.close();
+  await first.close();
+
+  const again = await startHub(t, { dir: first.dir, adminToken: first.adminToken });
+  const b = await RawClient.ready(t, again.url, bob.token);
+  const page = await b.request('history', { room: dm.id });
+  assert.ok(page.messages.some((message) => message.id === id));
+  await eventually(async () => {
+    const receipts = (await again.api(ada.token, 'GET', `/api/v1/messages/${id}/receipts`)).body.receipts;
+    assert.deepEqual(
+      receipts.map((receipt: any) => [receipt.member, receipt.state]),
+      [['bob', 'delivered']],
+    );
+  });
+  // In a direct room any message of the partner answers what came before it.
+  await b.request('send', { room: dm.id, content: 'yes' });
+  await eventually(async () => {
+    const receipts = (await again.api(ada.token, 'GET', `/api/v1/messages/${id}/receipts`)).body.receipts;
+    assert.equal(receipts[0].state, 'acted');
+  });
+});
