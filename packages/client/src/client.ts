@@ -13,6 +13,7 @@ import {
   type Note,
   type MessageResult,
   type ReadyFrame,
+  type Receipt,
   type RequestParams,
   type RequestType,
   type ResultMap,
@@ -215,6 +216,11 @@ export class RoundtableClient implements StreamHost {
   /** Resolves false when there was no such reaction. */
   async unreact(messageId: string, emoji: string): Promise<boolean> {
     return (await this.request('unreact', { message: messageId, emoji })).changed;
+  }
+
+  /** How far a message got with each member it addresses: stored, delivered, read or acted, with when. */
+  async receipts(messageId: string): Promise<Receipt[]> {
+    return (await this.request('message.receipts', { message: messageId })).receipts;
   }
 
   async markRead(room: string, seq: number): Promise<void> {

@@ -1,10 +1,12 @@
 /** What a RoundtableClient tells its listeners, by event name. */
 import type {
+  AgentNoticeFrame,
   EventFrame,
   Message,
   PresenceFrame,
   ReadReceiptFrame,
   ReadyFrame,
+  ReceiptFrame,
   StreamDeltaFrame,
   StreamPartFrame,
   SyncedFrame,
@@ -36,6 +38,10 @@ export interface ClientEvents {
   'task.assigned': TaskAssignedFrame;
   /** A worker's heartbeat renewed a task's lease, in one of this person's rooms. */
   'task.lease': TaskLeaseFrame;
+  /** A delivery receipt of a message in one of your rooms moved (delivered, read, acted). */
+  receipt: ReceiptFrame;
+  /** Addressed agents that will not get a message you just sent now: offline or disabled. */
+  notice: AgentNoticeFrame;
   /** Error frames that answer no pending request, and final failures (bad token, disabled member). */
   error: RoundtableError;
   state: ConnectionState;

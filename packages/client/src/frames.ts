@@ -89,6 +89,12 @@ export class FrameReader {
       case 'task.lease':
         this.emitter.emit('task.lease', frame);
         return;
+      case 'receipt':
+        this.emitter.emit('receipt', frame);
+        return;
+      case 'notice':
+        this.emitter.emit('notice', frame);
+        return;
       default:
         // A newer hub may push frames this SDK does not know; they are safe to skip.
         this.logger.warn(

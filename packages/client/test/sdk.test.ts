@@ -120,3 +120,29 @@ test('the REST helper registers and signs in', async (t) => {
     },
   );
 });
+
+test('the SDK reads receipts and hears them move, and hears of offline agents at once', async (t) => {
+  const hub = await startHub(t);
+  const [ada, bot] = await Promise.all([hub.member('ada'), hub.member('bot', 'agent'), hub.member('away', 'agent')]);
+  const a = new RoundtableClient({ url: hub.url, token: ada.token, logger: quiet() });
+  const agent = new RoundtableClient({ url: hub.url, token: bot.token, logger: quiet() });
+  t.after(() => Promise.all([a.close(), agent.close()]));
+  await Promise.all([a.connect(), agent.connect()]);
+  const states: string[] = [];
+  const notices: string[][] = [];
+  a.on('receipt', (frame) => void states.push(`${frame.member}:${frame.state}`));
+  a.on('notice', (frame) => void notices.push(frame.members));
+  const sent = await a.send('general', '@bot @away is the release ready?');
+  assert.deepEqual(sent.notices?.[0]?.members, ['away']);
+  await eventually(() => assert.deepEqual(notices, [['away']]));
+  await eventually(() => assert.deepEqual(states, ['bot:delivered']));
+  await agent.send('general', 'yes', { thread_id: sent.message.id });
+  await eventually(() => assert.deepEqual(states, ['bot:delivered', 'bot:acted']));
+  assert.deepEqual(
+    (await a.receipts(sent.message.id)).map((receipt) => [receipt.member, receipt.state]),
+    [
+      ['away', 'stored'],
+      ['bot', 'acted'],
+    ],
+  );
+});

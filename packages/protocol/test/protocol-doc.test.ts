@@ -26,6 +26,8 @@ const SERVER_FRAME_TYPES = [
   'read',
   'task.assigned',
   'task.lease',
+  'receipt',
+  'notice',
 ] as const satisfies readonly ServerFrame['type'][];
 type Unlisted = Exclude<ServerFrame['type'], (typeof SERVER_FRAME_TYPES)[number]>;
 const everyFrameListed: [Unlisted] extends [never] ? true : Unlisted = true;

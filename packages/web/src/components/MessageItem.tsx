@@ -20,6 +20,7 @@ import { useChat, useStore } from '../use-chat.js';
 import { Boundary } from './Boundary.js';
 import { Confirm } from './Dialog.js';
 import { ActionText, MessageText } from './Markdown.js';
+import { Receipts } from './Receipts.js';
 
 const EmojiPicker = lazy(() => import('./EmojiPicker.js'));
 
@@ -287,6 +288,7 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
             </IconButton>
           </div>
         )}
+        {mine && !message.deleted && <Receipts message={message} room={room} />}
         {onOpenThread && replies > 0 && (
           <button type="button" className="thread-link" onClick={() => onOpenThread(message)}>
             <MessageSquareText size={14} aria-hidden="true" />

@@ -72,6 +72,7 @@ export class ChatStore {
   private loadingConversations = false;
   private stopped = true;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
+  private readonly receiptsAsked = new Set<string>();
   /** Paging down from an older window, and opening a room at a message. */
   readonly jumps: Jumps;
 
@@ -127,6 +128,8 @@ export class ChatStore {
       client.on('typing', (frame) => this.apply(typingAction(frame, Date.now()))),
       client.on('presence', (frame) => this.apply(presenceAction(frame))),
       client.on('read', (frame) => this.apply(readAction(frame))),
+      client.on('receipt', (frame) => this.apply({ type: 'receipt', frame })),
+      client.on('notice', (frame) => this.apply({ type: 'notice', frame })),
       client.on('task.lease', (frame) => {
         const action = leaseAction(frame);
         if (action) this.apply(action);
@@ -373,6 +376,17 @@ export class ChatStore {
     const me = this.state.me?.handle ?? '';
     const mine = reactionsOf(message).some((reaction) => reaction.emoji === emoji && reaction.members.includes(me));
     await this.guard(mine ? this.client.unreact(message.id, emoji) : this.client.react(message.id, emoji));
+  }
+
+  /** The receipts of one of the person's messages, read once per page: frames keep them live after that. */
+  loadReceipts(messageId: string): void {
+    if (this.receiptsAsked.has(messageId)) return;
+    this.receiptsAsked.add(messageId);
+    this.client.receipts(messageId).then(
+      (receipts) => this.apply({ type: 'receipts.loaded', message: messageId, receipts }),
+      // Not worth an error banner: the message shows without its receipts, and a reload asks again.
+      () => this.receiptsAsked.delete(messageId),
+    );
   }
 
   async stopStream(messageId: string): Promise<void> {

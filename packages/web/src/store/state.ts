@@ -4,7 +4,15 @@
  * change several features (the room's list, a thread, the outbox) in one step.
  */
 import type { ConnectionState } from '@roundtable/client';
-import type { Conversation, Member, PresenceStatus, RoomMember, RoomSummary, Task } from '@roundtable/protocol';
+import type {
+  Conversation,
+  Member,
+  PresenceStatus,
+  Receipt,
+  RoomMember,
+  RoomSummary,
+  Task,
+} from '@roundtable/protocol';
 import type { Outgoing } from '../session.js';
 import { reduceConnection, type ConnectionAction } from './connection.js';
 import { reduceConversations, type ConversationAction } from './conversations.js';
@@ -12,6 +20,7 @@ import { reduceMembers, type MemberAction } from './members.js';
 import { reduceMessages, type MessageAction, type RoomView } from './messages.js';
 import { reduceOutbox, type OutboxAction } from './outbox.js';
 import { reducePresence, type PresenceAction } from './presence.js';
+import { reduceReceipts, type Notice, type ReceiptAction } from './receipts.js';
 import { reduceRooms, type RoomAction } from './rooms.js';
 import { reduceStreams, type StreamAction } from './streams.js';
 import { NO_FILTERS, reduceTasks, type TaskAction, type TaskFilters } from './tasks.js';
@@ -38,6 +47,10 @@ export interface ChatState {
   /** Per room: who is typing, where (a thread root id, or null for the room), until when (epoch ms). */
   typing: Record<string, Record<string, Typing>>;
   outbox: Outgoing[];
+  /** Delivery receipts of the person's own messages, by message id, once shown or told. */
+  receipts: ReadonlyMap<string, Receipt[]>;
+  /** What the hub said right after the person sent a message: addressed agents offline or disabled. */
+  notices: ReadonlyMap<string, Notice[]>;
   /** Tasks this person can see, by id, kept live from `task.*` events once the board was opened. */
   tasks: Record<string, Task>;
   /** The member's conversations with agents, by room id: title, last message and counts. */
@@ -60,6 +73,7 @@ export type Action =
   | ConversationAction
   | TypingAction
   | PresenceAction
+  | ReceiptAction
   | MemberAction;
 
 /** A page's state before the hub has said anything; only the outbox comes from before (a reload). */
@@ -77,6 +91,8 @@ export function initialState(outbox: Outgoing[]): ChatState {
     presence: {},
     typing: {},
     outbox,
+    receipts: new Map(),
+    notices: new Map(),
     tasks: {},
     conversations: {},
     conversationsNext: undefined,
@@ -97,6 +113,7 @@ const FEATURES: Array<(state: ChatState, action: Action) => ChatState> = [
   reduceConversations,
   reduceTyping,
   reducePresence,
+  reduceReceipts,
   reduceMembers,
 ];
 
