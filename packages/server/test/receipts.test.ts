@@ -177,3 +177,30 @@ test('receipts outlive a restart, and a history read counts as delivered', async
     assert.equal(receipts[0].state, 'acted');
   });
 });
+
+test('receipt frames go to the sender and to connections that asked for the receipts, not to the whole room', async (t) => {
+  const hub = await startHub(t);
+  const [ada, bob, cy, bot] = await Promise.all([
+    hub.member('ada'),
+    hub.member('bob'),
+    hub.member('cy'),
+    hub.member('bot', 'agent'),
+  ]);
+  const [a, b, c] = await Promise.all([ada, bob, cy].map((member) => RawClient.ready(t, hub.url, member.token)));
+  const sent = (await a.request('send', { room: 'general', content: '@bot what changed?' })).message;
+  assert.deepEqual((await b.request('message.receipts', { message: sent.id })).receipts[0]?.state, 'stored');
+  const agent = await RawClient.ready(t, hub.url, bot.token, { [sent.room]: sent.seq - 1 });
+  await agent.waitFor((frame) => frame.type === 'event' && frame.data?.id === sent.id);
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.state === 'delivered');
+  await b.waitFor((frame) => frame.type === 'receipt' && frame.state === 'delivered');
+  await agent.request('send', { room: 'general', content: '@ada the build script' });
+  await b.waitFor((frame) => frame.type === 'receipt' && frame.state === 'acted');
+  await agent.waitFor((frame) => frame.type === 'receipt' && frame.member === 'ada');
+  await c.request('ping');
+  assert.equal(c.frames.filter((frame) => frame.type === 'receipt').length, 0, 'cy did not ask');
+  assert.equal(
+    agent.frames.filter((frame) => frame.type === 'receipt' && frame.message === sent.id).length,
+    0,
+    'nor did the agent (it hears of its own message to ada, which is its own to follow)',
+  );
+});

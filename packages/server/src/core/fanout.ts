@@ -267,6 +267,10 @@ export class FanOut {
       if (session.member.kind === 'agent' && !message.agentsToo) continue;
       session.connection.send(message.frame);
     }
+    if (message.follow === undefined) return;
+    for (const session of sessions.followersOf(message.follow)) {
+      if (!message.members?.includes(session.member.id)) session.connection.send(message.frame);
+    }
   }
 
   private async onControl(message: Control): Promise<void> {

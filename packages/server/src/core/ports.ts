@@ -82,7 +82,15 @@ export type BusMessage =
       frame: string;
       event: StoredEvent;
     }
-  | { kind: 'signal'; room: string | null; members: string[] | null; agentsToo: boolean; frame: string }
+  | {
+      kind: 'signal';
+      room: string | null;
+      members: string[] | null;
+      agentsToo: boolean;
+      frame: string;
+      /** Also to each instance's connections that follow this message's receipts. */
+      follow?: string;
+    }
   | { kind: 'control'; action: 'token.revoked'; tokenId: string }
   | { kind: 'control'; action: 'member.updated'; memberId: string }
   | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string }

@@ -16,6 +16,7 @@ import type {
   TrackedMember,
 } from './ports.js';
 import type { Presence } from './presence.js';
+import type { Session } from './sessions.js';
 
 /**
  * Receipts one message keeps at most, agents first: `@all` in a room of thousands would otherwise
@@ -235,7 +236,10 @@ export class Receipts {
     );
   }
 
-  /** Each receipt that moved, to the people of its room and to the message's sender. */
+  /**
+   * Each receipt that moved, to the message's sender and to the connections that asked for its
+   * receipts: a frame to every member of a big room for every step would cost more than the message.
+   */
   private tell(moved: ReceiptRecord[]): void {
     for (const record of moved) {
       const frame: ReceiptFrame = {
@@ -244,21 +248,25 @@ export class Receipts {
         message: record.message_id,
         ...receiptOf(record),
       };
-      const text = JSON.stringify(frame);
-      this.ctx.bus.publish({ kind: 'signal', room: record.room_id, members: null, agentsToo: false, frame: text });
-      void this.ctx
-        .member(record.sender_id)
-        .then((sender) => {
-          if (sender.kind === 'agent')
-            this.ctx.bus.publish({ kind: 'signal', room: null, members: [sender.id], agentsToo: true, frame: text });
-        })
-        .catch(() => undefined);
+      this.ctx.bus.publish({
+        kind: 'signal',
+        room: null,
+        members: [record.sender_id],
+        agentsToo: true,
+        frame: JSON.stringify(frame),
+        follow: record.message_id,
+      });
     }
   }
 
-  /** The receipts of a message the actor can read. */
-  async list(actor: MemberRecord, messageId: string): Promise<{ message: string; receipts: Receipt[] }> {
+  /** The receipts of a message the actor can read; a live connection that asks hears of them moving from then on. */
+  async list(
+    actor: MemberRecord,
+    messageId: string,
+    session?: Session,
+  ): Promise<{ message: string; receipts: Receipt[] }> {
     await this.messageFor(actor, messageId);
+    if (session) this.ctx.sessions.follow(session, messageId);
     return { message: messageId, receipts: (await this.ctx.store.receiptsOf(messageId)).map(receiptOf) };
   }
 }

@@ -39,6 +39,8 @@ const MAX_CATCH_UP_BUFFER = 10_000;
 
 export class Session {
   readonly rooms = new Map<string, RoomCursor>();
+  /** Messages whose receipts this connection asked for, oldest first. */
+  readonly following = new Set<string>();
   status: 'online' | 'away' = 'online';
 
   constructor(
@@ -72,10 +74,14 @@ export class Session {
   }
 }
 
-/** Sessions indexed by member and by room, for fan-out. */
+/** Messages one connection may follow the receipts of: the oldest is dropped past this. */
+const MAX_FOLLOWED = 500;
+
+/** Sessions indexed by member and by room, for fan-out, and by the messages whose receipts they follow. */
 export class SessionRegistry {
   private readonly byMember = new Map<string, Set<Session>>();
   private readonly byRoom = new Map<string, Set<Session>>();
+  private readonly byFollowed = new Map<string, Set<Session>>();
   readonly all = new Set<Session>();
 
   add(session: Session): void {
@@ -88,6 +94,23 @@ export class SessionRegistry {
     this.all.delete(session);
     removeFrom(this.byMember, session.member.id, session);
     for (const roomId of session.rooms.keys()) removeFrom(this.byRoom, roomId, session);
+    for (const messageId of session.following) removeFrom(this.byFollowed, messageId, session);
+  }
+
+  /** From now on the session hears of the message's receipts as they move (it asked for them). */
+  follow(session: Session, messageId: string): void {
+    if (!this.all.has(session) || session.following.has(messageId)) return;
+    if (session.following.size >= MAX_FOLLOWED) {
+      const oldest = session.following.values().next().value!;
+      session.following.delete(oldest);
+      removeFrom(this.byFollowed, oldest, session);
+    }
+    session.following.add(messageId);
+    addTo(this.byFollowed, messageId, session);
+  }
+
+  followersOf(messageId: string): ReadonlySet<Session> {
+    return this.byFollowed.get(messageId) ?? EMPTY;
   }
 
   attachRoom(session: Session, roomId: string, cursor: RoomCursor): void {

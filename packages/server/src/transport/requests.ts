@@ -70,7 +70,7 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     conversation: await hub.conversations.deleteConversation(actor, params.conversation),
   }),
   'message.get': async ({ hub, actor }, params) => ({ message: await hub.messages.getMessage(actor, params.message) }),
-  'message.receipts': ({ hub, actor }, params) => hub.receipts.list(actor, params.message),
+  'message.receipts': ({ hub, actor, session }, params) => hub.receipts.list(actor, params.message, session),
   'rooms.list': async ({ hub, actor }, params) => ({
     rooms: params.scope === 'public' ? await hub.rooms.listPublicRooms() : await hub.rooms.listRooms(actor),
   }),
