@@ -64,11 +64,15 @@ export async function api(url: string, token: string, method: string, path: stri
   return response.json();
 }
 
-export async function createMembers(url: string, admin: string, count: number): Promise<string[]> {
+/** `member0`, `member1`, …: the first `agents` of them agents, the rest people. */
+export async function createMembers(url: string, admin: string, count: number, agents = 0): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i += 20) {
     const batch = Array.from({ length: Math.min(20, count - i) }, (_, j) =>
-      api(url, admin, 'POST', '/api/v1/members', { handle: `member${i + j}`, kind: 'person' }),
+      api(url, admin, 'POST', '/api/v1/members', {
+        handle: `member${i + j}`,
+        kind: i + j < agents ? 'agent' : 'person',
+      }),
     );
     tokens.push(...(await Promise.all(batch)).map((created) => created.token as string));
   }

@@ -16,6 +16,8 @@ export interface FanOutJob {
   window: number;
   /** Sends per second instead of a window: for latency at a fixed rate. */
   rate?: number;
+  /** Put before each message's text: `@member0 ` makes every message address that member (receipts). */
+  prefix?: string;
 }
 
 export interface FanOutResult {
@@ -41,6 +43,7 @@ export async function prepareFanOut(job: FanOutJob): Promise<() => Promise<FanOu
   const sender = await open(job.protocol, job.senderUrl ?? job.url, job.senderToken, [job.room]);
   return async () => {
     const expected = job.messages * receivers.length;
+    const marker = `${job.prefix ?? ''}t`;
     let delivered = 0;
     const deliveryLatencies: number[] = [];
     let finish!: () => void;
@@ -51,8 +54,8 @@ export async function prepareFanOut(job: FanOutJob): Promise<() => Promise<FanOu
     });
     for (const receiver of receivers) {
       receiver.onEvent((content) => {
-        if (!content.startsWith('t')) return;
-        deliveryLatencies.push(performance.now() - Number(content.slice(1)));
+        if (!content.startsWith(marker)) return;
+        deliveryLatencies.push(performance.now() - Number(content.slice(marker.length)));
         if (++delivered === expected) finish();
       });
     }
@@ -64,7 +67,7 @@ export async function prepareFanOut(job: FanOutJob): Promise<() => Promise<FanOu
       const id = `b${next++}`;
       const now = performance.now();
       inFlight++;
-      sender.send(job.room, `t${now}`, id, (error) => {
+      sender.send(job.room, `${marker}${now}`, id, (error) => {
         if (error) return fail(new Error(`send failed: ${error}`));
         ackLatencies.push(performance.now() - now);
         inFlight--;

@@ -13,6 +13,8 @@ export interface IngestJob {
   window: number;
   /** First a steady phase: `rate` sends per second across all clients, each client evenly spaced from a random start. */
   steady?: { rate: number; seconds: number };
+  /** Per room (by index), a member every message there mentions: each message then keeps a receipt. */
+  mentions?: string[];
 }
 
 export interface IngestResult {
@@ -39,7 +41,7 @@ export async function prepareIngest(job: IngestJob): Promise<() => Promise<Inges
     );
   }
   return async () => {
-    const steady = job.steady && (await steadyIngest(job.steady, job.rooms, clients));
+    const steady = job.steady && (await steadyIngest(job.steady, job.rooms, clients, job.mentions));
     const acks: number[] = [];
     const start = performance.now();
     await Promise.all(
@@ -55,7 +57,7 @@ export async function prepareIngest(job: IngestJob): Promise<() => Promise<Inges
                 const id = `i${index}-${next++}`;
                 const sentAt = performance.now();
                 inFlight++;
-                client.send(room, `ingest ${id}`, id, (error) => {
+                client.send(room, `${address(job.mentions, index % job.rooms.length)}ingest ${id}`, id, (error) => {
                   if (error) return reject(new Error(`send failed: ${error}`));
                   acks.push(performance.now() - sentAt);
                   inFlight--;
@@ -85,6 +87,7 @@ async function steadyIngest(
   load: { rate: number; seconds: number },
   rooms: string[],
   clients: Connection[],
+  mentions: string[] | undefined,
 ): Promise<NonNullable<IngestResult['steady']>> {
   const perClient = Math.max(1, Math.round((load.rate * load.seconds) / clients.length));
   const interval = (load.seconds * 1000) / perClient;
@@ -100,7 +103,7 @@ async function steadyIngest(
           const sendOne = () => {
             const id = `w${index}-${sent++}`;
             const sentAt = performance.now();
-            client.send(room, `steady ${id}`, id, (error) => {
+            client.send(room, `${address(mentions, index % rooms.length)}steady ${id}`, id, (error) => {
               if (error) return reject(new Error(`send failed: ${error}`));
               acks.push(performance.now() - sentAt);
               if (++acked === perClient) resolve();
@@ -117,4 +120,10 @@ async function steadyIngest(
     ackP50: percentile(acks, 50),
     ackP99: percentile(acks, 99),
   };
+}
+
+/** The mention a message to the room at `index` starts with, if the job asks for one. */
+function address(mentions: string[] | undefined, index: number): string {
+  const handle = mentions?.[index];
+  return handle === undefined ? '' : `@${handle} `;
 }

@@ -6,7 +6,7 @@
 import { createMembers, withHubs } from '../harness/hubs.js';
 import { SIZES } from '../harness/options.js';
 import { measure, withServer, type Measured } from '../harness/processes.js';
-import { fixed, ratio, table } from '../harness/table.js';
+import { fixed, ratio, ratioOf, table } from '../harness/table.js';
 import type { FanOutJob, FanOutResult } from '../load/fanout.js';
 
 export type FanOutShape = Pick<FanOutJob, 'messages' | 'window' | 'rate'>;
@@ -20,10 +20,20 @@ export function fanOutBaseline(script: string, protocol: 'ws' | 'socketio', memb
   );
 }
 
-/** The sender on the first hub, every receiver on the last: with two hubs, every delivery crosses Redis. */
-export function fanOutHub(count: number, kind: 'sqlite' | 'postgres', members: number, shape: FanOutShape) {
+/**
+ * The sender on the first hub, every receiver on the last: with two hubs, every delivery crosses Redis.
+ * With `receipts`, the first receiver is an agent that every message mentions, so each one keeps a
+ * receipt, is marked delivered and tells its sender.
+ */
+export function fanOutHub(
+  count: number,
+  kind: 'sqlite' | 'postgres',
+  members: number,
+  shape: FanOutShape,
+  receipts = false,
+) {
   return withHubs(count, kind, async (hubs, admin) => {
-    const tokens = await createMembers(hubs[0]!.url, admin, members);
+    const tokens = await createMembers(hubs[0]!.url, admin, members, receipts ? 1 : 0);
     return measure<FanOutResult>(
       {
         kind: 'fanout',
@@ -34,6 +44,7 @@ export function fanOutHub(count: number, kind: 'sqlite' | 'postgres', members: n
         senderUrl: hubs[0]!.url,
         room: 'general',
         ...shape,
+        ...(receipts ? { prefix: '@member0 ' } : {}),
       },
       hubs,
     );
@@ -54,24 +65,41 @@ export async function runFanOut(results: Record<string, unknown>): Promise<void>
     const bare = await fanOutBaseline('bench/baselines/ws-broadcast.mjs', 'ws', members, shape);
     const socketio = await fanOutBaseline('bench/baselines/socketio-broadcast.mjs', 'socketio', members, shape);
     const hub = await fanOutHub(1, 'sqlite', members, shape);
+    const withReceipts = await fanOutHub(1, 'sqlite', members, shape, true);
     const rows: Array<[string, Measured<FanOutResult>]> = [
       ['bare ws broadcast, nothing stored', bare],
       ['Socket.IO broadcast, nothing stored', socketio],
       ['roundtable, SQLite, stored before fan-out', hub],
+      ['roundtable, SQLite, each message @mentions an agent (receipts)', withReceipts],
     ];
     table(
-      ['server', 'deliveries/s', 'deliv/CPU-s', 'vs ws', 'vs Socket.IO', 'ack p50', 'ack p99', 'deliv p99'],
+      [
+        'server',
+        'deliveries/s',
+        'deliv/CPU-s',
+        'vs ws',
+        'vs Socket.IO',
+        'vs no receipts',
+        'ack p50',
+        'ack p99',
+        'deliv p99',
+      ],
       rows.map(([name, measured]) => [
         name,
         fixed(measured.result.deliveriesPerSecond),
         fixed(perCpu(measured)),
         ratio(perCpu(measured), perCpu(bare)),
         ratio(perCpu(measured), perCpu(socketio)),
+        measured === withReceipts ? ratio(perCpu(measured), perCpu(hub)) : '',
         fixed(measured.result.ackP50, 1),
         fixed(measured.result.ackP99, 1),
         fixed(measured.result.deliveryP99, 1),
       ]),
     );
     results[`fanOut${members}`] = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
+    results.receipts = {
+      ...(results.receipts as object | undefined),
+      [`fanout${members}_per_cpu_vs_plain`]: ratioOf(perCpu(withReceipts), perCpu(hub)),
+    };
   }
 }

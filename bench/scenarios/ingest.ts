@@ -6,7 +6,7 @@
 import { api, createMembers, servicesReachable, withHubs } from '../harness/hubs.js';
 import { SIZES } from '../harness/options.js';
 import { measure, withServer, type Measured } from '../harness/processes.js';
-import { fixed, ratio, table } from '../harness/table.js';
+import { fixed, ratio, ratioOf, table } from '../harness/table.js';
 import type { IngestJob, IngestResult } from '../load/ingest.js';
 
 const INGEST_WINDOW = 4;
@@ -29,7 +29,8 @@ function ingestBaseline(shape: IngestShape) {
   );
 }
 
-function ingestHub(kind: 'sqlite' | 'postgres', shape: IngestShape) {
+/** With `receipts`, every message mentions the first member of its room (`member<r>` is in room r), so each keeps a receipt. */
+function ingestHub(kind: 'sqlite' | 'postgres', shape: IngestShape, receipts = false) {
   return withHubs(1, kind, async ([hub], admin) => {
     const url = hub!.url;
     const tokens = await createMembers(url, admin, SIZES.ingestClients);
@@ -44,7 +45,10 @@ function ingestHub(kind: 'sqlite' | 'postgres', shape: IngestShape) {
           .map((token, j) => api(url, token, 'POST', `/api/v1/rooms/${rooms[(i + j) % rooms.length]}/join`)),
       );
     }
-    return measure<IngestResult>({ kind: 'ingest', protocol: 'roundtable', url, tokens, rooms, ...shape }, [hub!]);
+    const mentions = receipts ? rooms.map((_, index) => `member${index}`) : undefined;
+    return measure<IngestResult>({ kind: 'ingest', protocol: 'roundtable', url, tokens, rooms, mentions, ...shape }, [
+      hub!,
+    ]);
   });
 }
 
@@ -61,9 +65,11 @@ export async function runIngest(results: Record<string, unknown>): Promise<void>
   );
   const naive = await ingestBaseline(shape);
   const sqlite = await ingestHub('sqlite', shape);
+  const sqliteReceipts = await ingestHub('sqlite', shape, true);
   const rows: Array<[string, Measured<IngestResult>]> = [
     ['naive durable (Socket.IO + SQLite, a commit per message)', naive],
     ['roundtable, SQLite', sqlite],
+    ['roundtable, SQLite, each message @mentions a member (receipts)', sqliteReceipts],
   ];
   if (await servicesReachable()) rows.push(['roundtable, PostgreSQL', await ingestHub('postgres', shape)]);
   else console.log('!!! SKIPPED: the PostgreSQL scenario needs PostgreSQL on 127.0.0.1');
@@ -81,4 +87,13 @@ export async function runIngest(results: Record<string, unknown>): Promise<void>
     ]),
   );
   results.ingest = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
+  console.log(
+    `receipts: saturated ingest ${ratio(sqliteReceipts.result.messagesPerSecond, sqlite.result.messagesPerSecond)} ` +
+      `of SQLite without; steady ack p99 ${ratio(sqliteReceipts.result.steady?.ackP99, sqlite.result.steady?.ackP99)}`,
+  );
+  results.receipts = {
+    ...(results.receipts as object | undefined),
+    ingest_vs_plain: ratioOf(sqliteReceipts.result.messagesPerSecond, sqlite.result.messagesPerSecond),
+    steady_ack_p99_vs_plain: ratioOf(sqliteReceipts.result.steady?.ackP99, sqlite.result.steady?.ackP99),
+  };
 }

@@ -3,12 +3,12 @@ import { test, type TestContext } from 'node:test';
 import { Accounts } from '../../src/core/accounts.js';
 import { Presence } from '../../src/core/presence.js';
 import { Rooms } from '../../src/core/rooms.js';
-import { addMember, coreContext, eventsOf, refusal, type KitOptions } from './kit.js';
+import { addMember, coreContext, eventsOf, type KitOptions, noReceipts, refusal } from './kit.js';
 
 async function accountsKit(t: TestContext, options: KitOptions = {}) {
   const kit = await coreContext(t, { system: false, ...options });
   const presence = new Presence(kit.ctx);
-  const rooms = new Rooms(kit.ctx, (memberId) => presence.presenceOf(memberId));
+  const rooms = new Rooms(kit.ctx, (memberId) => presence.presenceOf(memberId), noReceipts);
   return { ...kit, rooms, accounts: new Accounts(kit.ctx, rooms, presence) };
 }
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Conversations } from '../../src/core/conversations.js';
 import { Rooms } from '../../src/core/rooms.js';
-import { addMember, coreContext, eventsOf, messaging, refusal } from './kit.js';
+import { addMember, coreContext, eventsOf, messaging, noReceipts, refusal } from './kit.js';
 
 async function conversationsKit(t: TestContext) {
   const kit = await coreContext(t);
   const wired = messaging(kit.ctx);
-  const rooms = new Rooms(kit.ctx, () => 'offline');
+  const rooms = new Rooms(kit.ctx, () => 'offline', noReceipts);
   const conversations = new Conversations(kit.ctx, rooms, wired.messages);
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');

@@ -18,6 +18,8 @@ async function fanoutKit(t: TestContext) {
     sessionEnded: (session) => ended.push(session),
     cancelStream: async () => {},
     messageUpdated: () => {},
+    delivered: () => {},
+    attached: () => {},
   });
   t.after(() => fanout.stop(CloseCode.GoingAway, 'test over'));
   const ada = await addMember(kit.ctx, 'ada');

@@ -6,7 +6,9 @@ import { addMember, addRoom, coreContext, messaging, refusal } from './kit.js';
 async function historyKit(t: TestContext) {
   const kit = await coreContext(t);
   const wired = messaging(kit.ctx);
-  const history = new History(kit.ctx, wired.streams);
+  const history = new History(kit.ctx, wired.streams, (member, messages) =>
+    wired.receipts.deliveredMessages(member, messages),
+  );
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');
   const scout = await addMember(kit.ctx, 'scout', 'agent');

@@ -4,7 +4,7 @@ import type { HubContext } from '../../src/core/context.js';
 import { Inbox } from '../../src/core/inbox.js';
 import type { StoredEvent } from '../../src/core/ports.js';
 import { Rooms } from '../../src/core/rooms.js';
-import { addMember, addRoom, coreContext, messaging, refusal } from './kit.js';
+import { addMember, addRoom, coreContext, messaging, noReceipts, refusal } from './kit.js';
 
 /**
  * FanOut's watchEvents, by hand: every event published on the bus, as FanOut delivers it on a
@@ -27,13 +27,14 @@ function eventWatchers(ctx: HubContext) {
 async function inboxKit(t: TestContext) {
   const kit = await coreContext(t);
   const wired = messaging(kit.ctx);
-  const rooms = new Rooms(kit.ctx, () => 'offline');
+  const rooms = new Rooms(kit.ctx, () => 'offline', noReceipts);
   const { watchers, watchEvents } = eventWatchers(kit.ctx);
   const makeInbox = () =>
     new Inbox(kit.ctx, {
       watchEvents,
       markRead: (actor, roomId, seq) => rooms.markRead(actor, roomId, seq),
       withStreamContent: (message) => wired.streams.withStreamContent(message),
+      delivered: (member, messages) => wired.receipts.deliveredMessages(member, messages),
     });
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');

@@ -11,6 +11,8 @@ import { HubContext, type HubOptions } from '../../src/core/context.js';
 import { HubError } from '../../src/core/hub-error.js';
 import { newId } from '../../src/core/ids.js';
 import { Messages } from '../../src/core/messages.js';
+import { Presence } from '../../src/core/presence.js';
+import { Receipts } from '../../src/core/receipts.js';
 import type { Rooms } from '../../src/core/rooms.js';
 import { TaskBoard } from '../../src/core/tasks.js';
 import type {
@@ -167,6 +169,7 @@ export function messaging(ctx: HubContext): {
   messages: Messages;
   streams: Streams;
   budgets: Budgets;
+  receipts: Receipts;
   /** Budget notices posted so far: the budget posts them without waiting, a test waits for them here. */
   notices: Array<Promise<unknown>>;
 } {
@@ -181,8 +184,9 @@ export function messaging(ctx: HubContext): {
     messageFor: (actor, messageId) => messages.messageFor(actor, messageId),
     spend: (agentId, roomId, metadata) => budgets.spend(agentId, roomId, metadata),
   });
-  const messages: Messages = new Messages(ctx, streams, budgets);
-  return { messages, streams, budgets, notices };
+  const receipts = new Receipts(ctx, new Presence(ctx), (actor, messageId) => messages.messageFor(actor, messageId));
+  const messages: Messages = new Messages(ctx, streams, budgets, receipts);
+  return { messages, streams, budgets, receipts, notices };
 }
 
 /** The task board with its host wired as hub.ts wires it: rooms made and joined, notices posted. */
@@ -194,8 +198,12 @@ export function taskBoard(ctx: HubContext, rooms: Rooms, messages: Messages): Ta
     createTaskRoom: async (creator, name, topic) =>
       ctx.resolveRoom((await rooms.createRoom(creator, { name, kind: 'private', topic: topic.slice(0, 1000) })).id),
     postSystem: (roomId, content, options) => messages.postSystem(roomId, content, options),
+    acted: noReceipts,
   });
 }
+
+/** For a feature whose receipts a test does not look at (receipts.test.ts covers them): nothing is recorded. */
+export async function noReceipts(): Promise<void> {}
 
 /** The HubError that `work` fails with; fails the test when it succeeds or throws anything else. */
 export async function refusal(work: Promise<unknown> | (() => unknown)): Promise<HubError> {

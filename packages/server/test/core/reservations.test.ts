@@ -4,7 +4,7 @@ import { CreateTaskParams, type FileReservation } from '@roundtable/protocol';
 import { FileReservations, patternsOverlap } from '../../src/core/reservations.js';
 import { Rooms } from '../../src/core/rooms.js';
 import { TaskAccess } from '../../src/core/task-access.js';
-import { addMember, addRoom, coreContext, messaging, refusal, taskBoard } from './kit.js';
+import { addMember, addRoom, coreContext, messaging, noReceipts, refusal, taskBoard } from './kit.js';
 
 async function reservationsKit(t: TestContext) {
   const kit = await coreContext(t);
@@ -75,7 +75,7 @@ test('a reservation ends when it is released or when its time is up', async (t) 
 test('a task’s reservation blocks everyone, but names the task only to those who may see it', async (t) => {
   const { ctx, reservations, ada, bob } = await reservationsKit(t);
   const { messages } = messaging(ctx);
-  const tasks = taskBoard(ctx, new Rooms(ctx, () => 'offline'), messages);
+  const tasks = taskBoard(ctx, new Rooms(ctx, () => 'offline', noReceipts), messages);
   t.after(() => tasks.close());
   const carol = await addMember(ctx, 'carol');
   await addRoom(ctx, 'ops', 'private', [carol, ada]);
@@ -133,7 +133,7 @@ test('patterns overlap when they can name a common file', () => {
 test('files are reserved for a task only while its work is under way', async (t) => {
   const { ctx, reservations } = await reservationsKit(t);
   const { messages } = messaging(ctx);
-  const tasks = taskBoard(ctx, new Rooms(ctx, () => 'offline'), messages);
+  const tasks = taskBoard(ctx, new Rooms(ctx, () => 'offline', noReceipts), messages);
   t.after(() => tasks.close());
   const owner = await addMember(ctx, 'owner');
   const worker = await addMember(ctx, 'worker', 'agent');

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { PresenceStatus } from '@roundtable/protocol';
 import { Rooms } from '../../src/core/rooms.js';
-import { addMember, coreContext, eventsOf, refusal } from './kit.js';
+import { addMember, coreContext, eventsOf, noReceipts, refusal } from './kit.js';
 
 async function roomsKit(t: TestContext) {
   const kit = await coreContext(t);
   const presence = new Map<string, PresenceStatus>();
-  const rooms = new Rooms(kit.ctx, (memberId) => presence.get(memberId) ?? 'offline');
+  const rooms = new Rooms(kit.ctx, (memberId) => presence.get(memberId) ?? 'offline', noReceipts);
   const [ada, bob, cy] = await Promise.all(['ada', 'bob', 'cy'].map((handle) => addMember(kit.ctx, handle)));
   return { ...kit, rooms, presence, ada: ada!, bob: bob!, cy: cy! };
 }

@@ -2,12 +2,22 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { CreateTaskParams } from '@roundtable/protocol';
 import { Rooms } from '../../src/core/rooms.js';
-import { addMember, addRoom, coreContext, eventsOf, messaging, refusal, taskBoard, type KitOptions } from './kit.js';
+import {
+  addMember,
+  addRoom,
+  coreContext,
+  eventsOf,
+  type KitOptions,
+  messaging,
+  noReceipts,
+  refusal,
+  taskBoard,
+} from './kit.js';
 
 async function tasksKit(t: TestContext, options: KitOptions = {}) {
   const kit = await coreContext(t, options);
   const { messages } = messaging(kit.ctx);
-  const rooms = new Rooms(kit.ctx, () => 'offline');
+  const rooms = new Rooms(kit.ctx, () => 'offline', noReceipts);
   const tasks = taskBoard(kit.ctx, rooms, messages);
   // The acceptance schemas run in a worker thread, ended here.
   t.after(() => tasks.close());
