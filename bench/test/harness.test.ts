@@ -11,17 +11,17 @@ import { test } from 'node:test';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-test('npm run bench -- --smoke runs every scenario and writes its figures', { timeout: 180_000 }, () => {
+test('npm run bench -- --smoke runs every scenario and writes its figures', { timeout: 310_000 }, () => {
   const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'bench/run.ts', '--smoke'], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 170_000,
+    timeout: 300_000,
   });
   assert.equal(run.status, 0, `the harness failed:\n${run.stdout}\n${run.stderr}`);
   const results = JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'), 'utf8')) as Record<string, any>;
   assert.equal(results.mode, 'smoke');
   const fanOut = Object.values(results.fanOut10 as Record<string, any>);
-  assert.equal(fanOut.length, 3, 'bare ws, Socket.IO and Roundtable');
+  assert.equal(fanOut.length, 4, 'bare ws, Socket.IO and Roundtable without and with receipts');
   for (const measured of fanOut) {
     assert.ok(measured.result.deliveries > 0 && measured.result.deliveriesPerSecond > 0, 'deliveries were counted');
     assert.ok(measured.serverCpu === undefined || measured.serverCpu >= 0, 'server CPU time was read');
@@ -34,6 +34,8 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
     assert.equal(measured.result.steady.offered, 100, 'the steady phase offered its rate');
     assert.ok(measured.result.steady.achieved > 0 && measured.result.steady.ackP99 > 0, 'and its acks were timed');
   }
+  assert.ok(results.receipts.fanout10_per_cpu_vs_plain > 0, 'fan-out with receipts was set beside fan-out without');
+  assert.ok(results.receipts.ingest_vs_plain > 0, 'and ingest with receipts beside ingest without');
   assert.ok(results.idle.roundtable.result.connections === 100, 'the idle connections were all open when measured');
   assert.ok(results.idle.roundtable.rssAfter === undefined || results.idle.roundtable.rssAfter > 0, 'memory was read');
   assert.equal(results.storm.result.clients, 50);

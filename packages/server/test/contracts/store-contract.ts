@@ -11,6 +11,7 @@ import { logContract } from './store/log.js';
 import { membersContract } from './store/members.js';
 import { memoryContract } from './store/memory.js';
 import { messagesContract } from './store/messages.js';
+import { receiptsContract } from './store/receipts.js';
 import { roomsContract } from './store/rooms.js';
 import { World, type StoreFactory } from './store/world.js';
 
@@ -23,6 +24,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     membersContract(open);
     roomsContract(open);
     messagesContract(open);
+    receiptsContract(open);
     memoryContract(open);
     historyContract(open);
     logContract(open);

@@ -55,6 +55,8 @@ interface SendOptions {
   status?: MessageStatus;
   parts?: MessagePart[];
   metadata?: Record<string, unknown>;
+  /** Members whose receipts the message keeps. */
+  receipts?: MemberRecord[];
 }
 
 /**
@@ -179,6 +181,11 @@ export class World {
       created_at: this.now(),
       addressed: [...new Set([...mentions, ...targets].map((member) => member.id))],
       wake: (options.wake ?? []).map((member) => member.id),
+      receipts: (options.receipts ?? []).map((member) => ({
+        member_id: member.id,
+        member: member.handle,
+        member_kind: member.kind === 'agent' ? 'agent' : 'person',
+      })),
     };
   }
 

@@ -1,0 +1,108 @@
+/** The Store contract for delivery receipts: stored with their message, each step once and only forward. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { ReceiptRecord } from '../../../src/core/ports.js';
+import type { Open } from './world.js';
+
+const steps = (receipts: ReceiptRecord[]) => receipts.map((receipt) => [receipt.member, receipt.state]);
+
+export function receiptsContract(open: Open): void {
+  describe('receipts', () => {
+    test('are stored with their message, agents first, and a message without any keeps none', async (t) => {
+      const world = await open(t);
+      const [ada, bob, bot] = [
+        await world.member('ada'),
+        await world.member('bob'),
+        await world.member('bot', 'agent'),
+      ];
+      const general = await world.room('general', [ada, bob, bot]);
+      const message = await world.sent(general, ada, { mentions: [bob, bot], receipts: [bob, bot] });
+      const plain = await world.sent(general, ada, {});
+      const receipts = await world.store.receiptsOf(message.id);
+      assert.deepEqual(steps(receipts), [
+        ['bot', 'stored'],
+        ['bob', 'stored'],
+      ]);
+      assert.equal(receipts[0]!.stored_at, message.created_at);
+      assert.equal(receipts[0]!.seq, message.seq);
+      assert.equal(receipts[0]!.thread_key, message.id, 'a message outside threads starts its own');
+      assert.equal(receipts[0]!.member_kind, 'agent');
+      assert.deepEqual(await world.store.receiptsOf(plain.id), []);
+    });
+
+    test('each step is recorded once, only forward, and says what moved', async (t) => {
+      const world = await open(t);
+      const [ada, bot] = [await world.member('ada'), await world.member('bot', 'agent')];
+      const general = await world.room('general', [ada, bot]);
+      const first = await world.sent(general, ada, { receipts: [bot] });
+      const second = await world.sent(general, ada, { receipts: [bot] });
+      const at = world.now();
+
+      const delivered = await world.store.markDelivered(bot.id, [first.id, second.id], at);
+      assert.deepEqual(delivered.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
+      assert.deepEqual(await world.store.markDelivered(bot.id, [first.id], at), [], 'a second delivery moves nothing');
+      assert.deepEqual(
+        await world.store.markDelivered(ada.id, [first.id], at),
+        [],
+        'nor does one to an untracked member',
+      );
+
+      const read = await world.store.markReadUpTo(general.id, bot.id, first.seq, at);
+      assert.deepEqual(steps(read), [['bot', 'read']]);
+      assert.equal(read[0]!.delivered_at, at, 'the delivery time is kept');
+      assert.deepEqual(await world.store.markReadUpTo(general.id, bot.id, first.seq, at), []);
+
+      const acted = await world.store.markActed({
+        roomId: general.id,
+        memberId: bot.id,
+        beforeSeq: second.seq + 1,
+        threadKey: null,
+        senders: [ada.id],
+        anyInRoom: false,
+        since: first.created_at,
+        at,
+      });
+      assert.deepEqual(acted.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
+      assert.ok(acted.every((receipt) => receipt.state === 'acted' && receipt.acted_at === at));
+      // A read after acting keeps `acted`.
+      const late = await world.store.markReadUpTo(general.id, bot.id, second.seq, at);
+      assert.deepEqual(steps(late), [['bot', 'acted']]);
+      assert.equal(late[0]!.read_at, at);
+    });
+
+    test('a reply acts on what is before it in its thread, and on nothing after it or elsewhere', async (t) => {
+      const world = await open(t);
+      const [ada, bob, bot] = [
+        await world.member('ada'),
+        await world.member('bob'),
+        await world.member('bot', 'agent'),
+      ];
+      const general = await world.room('general', [ada, bob, bot]);
+      const root = await world.sent(general, ada, { receipts: [bot] });
+      const other = await world.sent(general, bob, { receipts: [bot] });
+      const inThread = await world.sent(general, ada, { threadId: root.id, receipts: [bot] });
+      assert.equal((await world.store.receiptsOf(inThread.id))[0]!.thread_key, root.id);
+      const reply = { roomId: general.id, memberId: bot.id, threadKey: root.id, senders: [], anyInRoom: false };
+      const acted = await world.store.markActed({
+        ...reply,
+        beforeSeq: inThread.seq,
+        since: root.created_at,
+        at: world.now(),
+      });
+      assert.deepEqual(
+        acted.map((receipt) => receipt.message_id),
+        [root.id],
+        'the thread root only: the reply in it came after',
+      );
+      assert.equal((await world.store.receiptsOf(other.id))[0]!.state, 'stored');
+      world.skipDays(8);
+      const tooLate = await world.store.markActed({
+        ...reply,
+        beforeSeq: inThread.seq + 1,
+        since: world.now(),
+        at: world.now(),
+      });
+      assert.deepEqual(tooLate, [], 'nothing stored before `since` is acted on');
+    });
+  });
+}
