@@ -1,6 +1,7 @@
 /** The Roundtable WebSocket client: one authenticated connection, resumed by cursor across drops, with typed requests and events. */
 import {
   CloseCode,
+  type Activity,
   type CreateRoomParams,
   type Cursors,
   type FileReservation,
@@ -224,6 +225,16 @@ export class RoundtableClient implements StreamHost {
   /** Fire-and-forget: a typing signal is stale by the time a reconnect could repeat it. */
   typing(room: string, active = true, threadId?: string): void {
     if (this.authed) this.notify('typing', { room, active, thread_id: threadId });
+  }
+
+  /** This member's activity in a room; `idle` clears it. What holds now: `request('activity.list', {})`. */
+  async setActivity(params: RequestParams<'activity'>): Promise<Activity> {
+    return (await this.request('activity', params)).activity;
+  }
+
+  /** Catching up: the newest messages of a room (or thread) after your own last message there. */
+  sinceLastSpoke(room: string, options: Omit<RequestParams<'since_last_spoke'>, 'room'> = {}) {
+    return this.request('since_last_spoke', { ...options, room });
   }
 
   async setPresence(status: 'online' | 'away'): Promise<void> {

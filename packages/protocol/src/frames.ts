@@ -32,6 +32,8 @@ import { ConversationRequestSchemas, type ConversationResultMap } from './conver
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { SearchRequestSchemas, type SearchResultMap } from './search.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
+import { ActivityRequestSchemas, type ActivityFrame, type ActivityResultMap } from './activity.js';
+import { CatchUpRequestSchemas, type CatchUpResultMap } from './catch-up.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
 export const Cursors = z.record(z.string(), Seq);
@@ -135,6 +137,8 @@ export const RequestSchemas = {
   ...MemoryRequestSchemas,
   ...SearchRequestSchemas,
   ...ConversationRequestSchemas,
+  ...ActivityRequestSchemas,
+  ...CatchUpRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -153,7 +157,14 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap {
+export interface ResultMap
+  extends
+    TaskResultMap,
+    MemoryResultMap,
+    SearchResultMap,
+    ConversationResultMap,
+    ActivityResultMap,
+    CatchUpResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
@@ -294,6 +305,7 @@ export type ServerFrame =
   | StreamDeltaFrame
   | StreamPartFrame
   | TypingFrame
+  | ActivityFrame
   | PresenceFrame
   | ReadReceiptFrame;
 

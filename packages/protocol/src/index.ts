@@ -12,4 +12,6 @@ export * from './tasks.js';
 export * from './memory.js';
 export * from './search.js';
 export * from './conversations.js';
+export * from './activity.js';
+export * from './catch-up.js';
 export * from './budget.js';
