@@ -12,7 +12,7 @@ export type ActivityState = z.infer<typeof ActivityState>;
 export const ACTIVITY_TTL_MS = 30_000;
 
 export const ActivityRequestSchemas = {
-  /** Sets your own state in a room (or one of its threads); `idle` clears it. `tool` names the tool with state `tool`. */
+  /** Sets your own state in a room (or one of its threads); `idle` clears it. `tool` names the tool (with `tool` and `waiting_approval`). */
   activity: z.object({
     room: RoomRef,
     thread_id: Id.optional(),
@@ -29,7 +29,7 @@ export interface Activity {
   thread_id: string | null;
   member: string;
   state: ActivityState;
-  /** The tool's name with state `tool`, otherwise null. */
+  /** The tool's name with state `tool` (and `waiting_approval`, when given), otherwise null. */
   tool: string | null;
   /** How long from now the state lapses unless set again; 0 with `idle`. Relative, so clocks need not agree. */
   ttl_ms: number;

@@ -61,7 +61,7 @@ export class ActivityBoard {
       thread_id: threadId,
       member: actor.handle,
       state: params.state,
-      tool: params.state === 'tool' ? (params.tool ?? null) : null,
+      tool: params.state === 'tool' || params.state === 'waiting_approval' ? (params.tool ?? null) : null,
       ttl_ms: params.state === 'idle' ? 0 : ctx.settings.activityTtlMs,
     };
     ctx.bus.publish({ kind: 'control', action: 'activity', activity });

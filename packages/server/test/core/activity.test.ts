@@ -85,7 +85,7 @@ test('only members set their own state, within the rate limit, and `tool` names 
   assert.equal((await refusal(board.list(bob, 'secret'))).code, 'room_not_found');
   assert.equal((await refusal(board.set(codex, { room: 'lab', state: 'tool' }))).code, 'invalid_request');
   const ignored = await board.set(codex, { room: 'lab', state: 'thinking', tool: 'search_files' });
-  assert.equal(ignored.tool, null, 'a tool goes only with state `tool`');
+  assert.equal(ignored.tool, null, 'a tool goes only with states `tool` and `waiting_approval`');
   let refused;
   for (let i = 0; i < 40 && !refused; i++) {
     refused = await board.set(ada, { room: 'lab', state: 'thinking' }).then(
