@@ -31,6 +31,7 @@ import {
   readAction,
   taskMoveOf,
   typingAction,
+  activityAction,
 } from './dispatch.js';
 import { Jumps } from './jump.js';
 import { reactionsOf } from './messages.js';
@@ -125,6 +126,7 @@ export class ChatStore {
       }),
       client.on('part', (frame) => this.apply(partAction(frame))),
       client.on('typing', (frame) => this.apply(typingAction(frame, Date.now()))),
+      client.on('activity', (frame) => this.apply(activityAction([frame], Date.now(), false))),
       client.on('presence', (frame) => this.apply(presenceAction(frame))),
       client.on('read', (frame) => this.apply(readAction(frame))),
       client.on('task.lease', (frame) => {
@@ -136,7 +138,10 @@ export class ChatStore {
         else this.apply({ type: 'error', message: failure.message });
       }),
     );
-    this.typingSweep = setInterval(() => this.apply({ type: 'typing.swept', now: Date.now() }), 1_000);
+    this.typingSweep = setInterval(() => {
+      this.apply({ type: 'typing.swept', now: Date.now() });
+      this.apply({ type: 'activity.swept', now: Date.now() });
+    }, 1_000);
     this.stopped = false;
     client.connect().catch(() => {});
   }
@@ -158,6 +163,11 @@ export class ChatStore {
     this.apply({ type: 'ready', me: ready.member, rooms: ready.rooms, watched: this.watched() });
     if (this.current) void this.loadMembers(this.current);
     void this.loadConversations();
+    // Statuses are not replayed: what holds now is asked for at each (re)connection.
+    this.client.request('activity.list', {}).then(
+      (answer) => this.apply(activityAction(answer.activity, Date.now(), true)),
+      () => undefined,
+    );
     if (!this.resent) {
       this.resent = true;
       this.apply({ type: 'outbox.adopted', member: ready.member.handle });

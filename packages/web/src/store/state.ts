@@ -6,6 +6,7 @@
 import type { ConnectionState } from '@roundtable/client';
 import type { Conversation, Member, PresenceStatus, RoomMember, RoomSummary, Task } from '@roundtable/protocol';
 import type { Outgoing } from '../session.js';
+import { reduceActivity, type ActivityAction, type AgentStatus } from './activity.js';
 import { reduceConnection, type ConnectionAction } from './connection.js';
 import { reduceConversations, type ConversationAction } from './conversations.js';
 import { reduceMembers, type MemberAction } from './members.js';
@@ -37,6 +38,8 @@ export interface ChatState {
   presence: Record<string, PresenceStatus>;
   /** Per room: who is typing, where (a thread root id, or null for the room), until when (epoch ms). */
   typing: Record<string, Record<string, Typing>>;
+  /** Per room: agents' activity statuses, keyed by member and place. */
+  activity: Record<string, Record<string, AgentStatus>>;
   outbox: Outgoing[];
   /** Tasks this person can see, by id, kept live from `task.*` events once the board was opened. */
   tasks: Record<string, Task>;
@@ -59,6 +62,7 @@ export type Action =
   | TaskAction
   | ConversationAction
   | TypingAction
+  | ActivityAction
   | PresenceAction
   | MemberAction;
 
@@ -76,6 +80,7 @@ export function initialState(outbox: Outgoing[]): ChatState {
     members: {},
     presence: {},
     typing: {},
+    activity: {},
     outbox,
     tasks: {},
     conversations: {},
@@ -96,6 +101,7 @@ const FEATURES: Array<(state: ChatState, action: Action) => ChatState> = [
   reduceTasks,
   reduceConversations,
   reduceTyping,
+  reduceActivity,
   reducePresence,
   reduceMembers,
 ];
