@@ -37,14 +37,12 @@ export class ActivityReporter {
 
   private send(): void {
     // A status is a courtesy: a refusal (a rate limit, a lost connection) must never end a reply.
-    this.client
-      .setActivity({ ...this.place, state: this.state, ...(this.tool ? { tool: this.tool } : {}) })
-      .then(
-        (activity) => {
-          if (activity.ttl_ms > 0) this.refreshMs = Math.max(50, activity.ttl_ms / 2);
-        },
-        () => undefined,
-      );
+    this.client.setActivity({ ...this.place, state: this.state, ...(this.tool ? { tool: this.tool } : {}) }).then(
+      (activity) => {
+        if (activity.ttl_ms > 0) this.refreshMs = Math.max(50, activity.ttl_ms / 2);
+      },
+      () => undefined,
+    );
   }
 }
 

@@ -158,13 +158,7 @@ export interface MessageResult {
 
 /** What an `ack` carries back for each request type. */
 export interface ResultMap
-  extends
-    TaskResultMap,
-    MemoryResultMap,
-    SearchResultMap,
-    ConversationResultMap,
-    ActivityResultMap,
-    CatchUpResultMap {
+  extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap, ActivityResultMap, CatchUpResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
