@@ -9,17 +9,17 @@ test(
   'an agent’s status shows above the message box, reaches a page opened later, and lapses when not set again',
   { skip: browserSkip() },
   async (t) => {
-    const hub = await startHub(t, { env: { ACTIVITY_TTL_MS: '4000' } });
+    const hub = await startHub(t, { env: { ACTIVITY_TTL_MS: '10000' } });
     const ada = await hub.member('ada');
     const codex = await hub.member('codex', 'agent');
     const agent = new RoundtableClient({ url: hub.url, token: codex.token });
     t.after(() => agent.close());
     await agent.connect();
-    await agent.setActivity({ room: 'general', state: 'thinking' });
-
     const browser = await launch(t);
     const tab = await openPage(browser, hub.url);
     const page = tab.page;
+    // Set before the page connects: it learns of it from the snapshot it asks for.
+    await agent.setActivity({ room: 'general', state: 'thinking' });
     await signInWithToken(page, hub.url, ada.token);
     const activity = page.locator('.agent-activity');
     assert.equal(await activity.getAttribute('role'), 'status', 'a polite live region');
@@ -43,7 +43,7 @@ test(
     await agent.close();
     await eventually(
       async () => assert.equal(await activity.textContent(), '', 'a status not set again lapses'),
-      15_000,
+      30_000,
     );
     assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
   },
