@@ -8,7 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { RoundtableClient, type Message } from '@roundtable/client';
 import type { ActivityFrame } from '@roundtable/protocol';
 import { eventually, startFakeModel, startHub, tempDir, type Answer, type RecordedRequest } from '@roundtable/testkit';
-import { AgentDefinition, startAgents } from '../src/index.js';
+import { ActivityReporter, AgentDefinition, startAgents, whileWaitingForApproval } from '../src/index.js';
 
 const MCP_FIXTURE = join(import.meta.dirname, 'fixtures', 'mcp-server.ts');
 
@@ -77,6 +77,29 @@ test('a hosted agent shows thinking, the tool it runs, and idle when its reply i
     'in the room it answers in',
   );
   assert.deepEqual(await ada.request('activity.list', {}), { activity: [] });
+});
+
+test('waiting for an approval shows as such, with the tool, and then what was shown before', async (t) => {
+  const hub = await startHub(t);
+  const codex = await connected(t, hub.url, (await hub.member('codex', 'agent')).token);
+  const ada = await connected(t, hub.url, (await hub.member('ada')).token);
+  const frames: ActivityFrame[] = [];
+  ada.on('activity', (frame) => void frames.push(frame));
+  const activity = new ActivityReporter(codex, { room: 'general' });
+  activity.set('tool', 'deploy');
+  let decide: (approved: boolean) => void = () => {};
+  const decided = whileWaitingForApproval(activity, 'deploy', new Promise<boolean>((resolve) => (decide = resolve)));
+  await eventually(() => assert.equal(frames.at(-1)?.state, 'waiting_approval', 'waiting is shown'));
+  assert.equal(frames.at(-1)?.tool, 'deploy');
+  decide(true);
+  assert.equal(await decided, true, 'the decision is handed back');
+  activity.set('idle');
+  await eventually(() =>
+    assert.deepEqual(
+      frames.map((f) => `${f.state}:${f.tool ?? ''}`),
+      ['tool:deploy', 'waiting_approval:deploy', 'tool:deploy', 'idle:'],
+    ),
+  );
 });
 
 /** A room where @codex said something, then `count` messages followed, then it is mentioned. */
