@@ -15,6 +15,8 @@ import {
   type ModelMessage,
   type ToolSet,
 } from 'ai';
+import { ActivityReporter } from './activity.js';
+import { catchUpText } from './catch-up.js';
 import type { AgentDefinition } from './config.js';
 import type { McpToolbox, ToolCallOutcome } from './tools.js';
 
@@ -112,24 +114,58 @@ export class AgentRunner {
 
   private async reply(trigger: Message): Promise<void> {
     if (this.stopped) return;
+    const activity = new ActivityReporter(this.client, {
+      room: trigger.room,
+      ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
+    });
     try {
       if (!this.budget.allows(trigger.room)) {
         await this.budgetNotice(trigger);
         return;
       }
-      const { messages, window } = await this.context(trigger);
+      activity.set('thinking');
+      const { messages, window, windowStart } = await this.context(trigger);
       const memory = this.definition.memory.enabled ? await this.recall(trigger, window) : [];
+      const caughtUp = await this.catchUp(trigger, windowStart);
       const stream = await this.client.startStream(trigger.room, {
         ...(trigger.thread_id ? { thread_id: trigger.thread_id } : {}),
       });
-      await this.write(stream, messages, memory, trigger);
+      await this.write(stream, messages, { memory, caughtUp, activity }, trigger);
     } catch (error) {
       this.logger?.warn('could not reply', { message: trigger.id, error: (error as Error).message });
+    } finally {
+      activity.set('idle');
+    }
+  }
+
+  /** What happened since the agent last spoke there, beyond the recent window; '' when nothing did. */
+  private async catchUp(trigger: Message, windowStart: number): Promise<string> {
+    const { catch_up: settings, model } = this.definition;
+    if (!settings.enabled) return '';
+    try {
+      return await catchUpText(
+        {
+          client: this.client,
+          model: this.model,
+          settings,
+          timeoutMs: model.timeout_ms,
+          spend: (tokens) => this.budget.spend(trigger.room, tokens),
+          onSummaryFailed: (error) =>
+            this.logger?.warn('could not summarize what was missed; trimmed it', { error: (error as Error).message }),
+        },
+        trigger,
+        windowStart,
+      );
+    } catch (error) {
+      this.logger?.warn('could not catch up; answering from the recent window', { error: (error as Error).message });
+      return '';
     }
   }
 
   /** The recent window of the room or thread, oldest first, as the model's conversation. */
-  private async context(trigger: Message): Promise<{ messages: ModelMessage[]; window: Set<string> }> {
+  private async context(
+    trigger: Message,
+  ): Promise<{ messages: ModelMessage[]; window: Set<string>; windowStart: number }> {
     const window = this.definition.reply.window;
     const page = await this.client.history(trigger.room, {
       limit: window,
@@ -148,7 +184,11 @@ export class AgentRunner {
           ? { role: 'assistant', content: message.content }
           : { role: 'user', content: `@${message.sender}: ${message.content}` },
       );
-    return { messages, window: new Set(recent.map((message) => message.id)) };
+    return {
+      messages,
+      window: new Set(recent.map((message) => message.id)),
+      windowStart: Math.min(...recent.map((message) => message.seq)),
+    };
   }
 
   /**
@@ -194,7 +234,7 @@ export class AgentRunner {
   private async write(
     stream: MessageStream,
     messages: ModelMessage[],
-    memory: MemoryItem[],
+    { memory, caughtUp, activity }: { memory: MemoryItem[]; caughtUp: string; activity: ActivityReporter },
     trigger: Message,
   ): Promise<void> {
     const { model: settings, budgets, reply } = this.definition;
@@ -208,9 +248,9 @@ export class AgentRunner {
     try {
       const result = streamText({
         model: this.model,
-        system: this.systemPrompt(memory),
+        system: this.systemPrompt(memory, caughtUp),
         messages,
-        tools: this.tools((call, run) => this.observeToolCall(stream, parts, call, run), trigger),
+        tools: this.tools((call, run) => this.observeToolCall(stream, parts, call, run, activity), trigger),
         stopWhen: stepCountIs(reply.max_steps),
         maxOutputTokens: budgets.max_tokens_per_reply,
         temperature: settings.temperature,
@@ -265,7 +305,7 @@ export class AgentRunner {
     }
   }
 
-  private systemPrompt(memory: MemoryItem[]): string {
+  private systemPrompt(memory: MemoryItem[], caughtUp: string): string {
     const tools = [...this.toolbox.names, ...(this.definition.memory.enabled ? ['remember', 'recall'] : [])];
     return [
       this.definition.system_prompt,
@@ -281,6 +321,7 @@ export class AgentRunner {
             )
             .join('\n')
         : '',
+      caughtUp,
     ]
       .filter(Boolean)
       .join('\n\n');
@@ -337,6 +378,7 @@ export class AgentRunner {
     parts: Map<string, ToolCallPart>,
     call: ToolCall,
     run: () => Promise<ToolCallOutcome>,
+    activity: ActivityReporter,
   ): Promise<unknown> {
     const started = this.now();
     const running: ToolCallPart = {
@@ -348,7 +390,10 @@ export class AgentRunner {
     };
     parts.set(call.id, running);
     stream.part(running);
+    activity.set('tool', call.name);
     const outcome = await run().catch((error: unknown) => ({ ok: false, result: (error as Error).message }));
+    // The model is called again with the result.
+    activity.set('thinking');
     const finished: ToolCallPart = {
       ...running,
       status: outcome.ok ? 'ok' : 'error',

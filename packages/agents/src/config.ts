@@ -70,6 +70,16 @@ export const AgentDefinition = z.object({
       max_steps: z.number().int().min(1).max(20).default(5),
     })
     .default({ window: 20, max_steps: 5 }),
+  /** Addressed again where it spoke before, the agent also gets what happened since (catch-up.ts). */
+  catch_up: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** The most messages since the agent's last one that are read. */
+      max_messages: z.number().int().min(1).max(Limits.maxPageSize).default(100),
+      /** Past this many characters they are summarized by the model (or trimmed, when that fails). */
+      max_chars: z.number().int().min(500).max(100_000).default(8_000),
+    })
+    .default({ enabled: true, max_messages: 100, max_chars: 8_000 }),
   budgets: z
     .object({
       max_tokens_per_reply: z.number().int().positive().default(1_024),

@@ -11,4 +11,5 @@ export {
 } from './config.js';
 export { checkModel, createModel, type ModelCheck } from './model.js';
 export { McpToolbox, type ToolCallOutcome } from './tools.js';
+export { ActivityReporter, whileWaitingForApproval } from './activity.js';
 export { AgentStartError, startAgents, type HostOptions, type RunningAgents } from './host.js';

@@ -1,5 +1,6 @@
 /** What a RoundtableClient tells its listeners, by event name. */
 import type {
+  ActivityFrame,
   AgentNoticeFrame,
   EventFrame,
   Message,
@@ -32,6 +33,8 @@ export interface ClientEvents {
   /** A streaming message's tool call as it is now (running, then done). */
   part: StreamPartFrame;
   typing: TypingFrame;
+  /** A member's activity status set or cleared (`idle`, also when it lapsed) in one of this person's rooms. */
+  activity: ActivityFrame;
   presence: PresenceFrame;
   read: ReadReceiptFrame;
   /** A task the hub claimed for this client as a registered worker (see `registerWorker`). */

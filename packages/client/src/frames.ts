@@ -77,6 +77,9 @@ export class FrameReader {
       case 'typing':
         this.emitter.emit('typing', frame);
         return;
+      case 'activity':
+        this.emitter.emit('activity', frame);
+        return;
       case 'presence':
         this.emitter.emit('presence', frame);
         return;

@@ -1,5 +1,6 @@
 /** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
-export { newClientId, RoundtableClient } from './client.js';
+export { RoundtableClient } from './client.js';
+export { HubConnection, newClientId } from './connection.js';
 export type { ClientEvents, ConnectionState } from './events.js';
 export type { ClientOptions, HistoryOptions, Logger, RequestOptions, SendOptions, StreamOptions } from './options.js';
 export { MessageStream, type StreamDone } from './stream.js';

@@ -33,6 +33,8 @@ import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { ReceiptRequestSchemas, type AgentNoticeFrame, type ReceiptFrame, type ReceiptResultMap } from './receipts.js';
 import { SearchRequestSchemas, type SearchResultMap } from './search.js';
 import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
+import { ActivityRequestSchemas, type ActivityFrame, type ActivityResultMap } from './activity.js';
+import { CatchUpRequestSchemas, type CatchUpResultMap } from './catch-up.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
 export const Cursors = z.record(z.string(), Seq);
@@ -137,6 +139,8 @@ export const RequestSchemas = {
   ...SearchRequestSchemas,
   ...ConversationRequestSchemas,
   ...ReceiptRequestSchemas,
+  ...ActivityRequestSchemas,
+  ...CatchUpRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -158,7 +162,14 @@ export interface MessageResult {
 
 /** What an `ack` carries back for each request type. */
 export interface ResultMap
-  extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap, ReceiptResultMap {
+  extends
+    TaskResultMap,
+    MemoryResultMap,
+    SearchResultMap,
+    ConversationResultMap,
+    ReceiptResultMap,
+    ActivityResultMap,
+    CatchUpResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;
@@ -299,6 +310,7 @@ export type ServerFrame =
   | StreamDeltaFrame
   | StreamPartFrame
   | TypingFrame
+  | ActivityFrame
   | PresenceFrame
   | ReadReceiptFrame
   | ReceiptFrame

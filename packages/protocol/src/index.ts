@@ -13,4 +13,6 @@ export * from './memory.js';
 export * from './search.js';
 export * from './receipts.js';
 export * from './conversations.js';
+export * from './activity.js';
+export * from './catch-up.js';
 export * from './budget.js';

@@ -22,6 +22,7 @@ const SERVER_FRAME_TYPES = [
   'stream.delta',
   'stream.part',
   'typing',
+  'activity',
   'presence',
   'read',
   'task.assigned',

@@ -55,6 +55,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     memberRateLimit: config.memberMessages,
     heartbeatMs: config.heartbeatMs,
     streamIdleMs: config.streamIdleMs,
+    activityTtlMs: config.activityTtlMs,
     taskReaperIntervalMs: config.taskReaperIntervalMs,
     taskEscalateAfterMs: config.taskEscalateAfterMs,
     agentTokenBudget: config.agentTokenBudget,

@@ -4,7 +4,7 @@
  * Each feature (accounts.ts, rooms.ts, messages.ts, …) takes this and nothing of the others but
  * the few functions it names in its constructor.
  */
-import type { ListenMode } from '@roundtable/protocol';
+import { ACTIVITY_TTL_MS, type ListenMode } from '@roundtable/protocol';
 import type { RoomMemberView } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
@@ -60,6 +60,8 @@ export interface HubOptions {
   taskEscalateAfterMs?: number;
   /** Tokens an agent may spend in one room over a rolling hour (as its replies report them); 0: no limit. */
   agentTokenBudget?: number;
+  /** How long (ms) an activity status holds unless set again. Default 30,000 (ACTIVITY_TTL_MS). */
+  activityTtlMs?: number;
 }
 
 export type HubSettings = Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
@@ -120,6 +122,7 @@ export class HubContext {
       taskReaperIntervalMs: options.taskReaperIntervalMs ?? 1_000,
       taskEscalateAfterMs: options.taskEscalateAfterMs ?? 600_000,
       agentTokenBudget: options.agentTokenBudget ?? 0,
+      activityTtlMs: options.activityTtlMs ?? ACTIVITY_TTL_MS,
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
   }

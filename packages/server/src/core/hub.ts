@@ -5,8 +5,10 @@
  */
 import { CloseCode } from '@roundtable/protocol';
 import { Accounts } from './accounts.js';
+import { ActivityBoard } from './activity.js';
 import { AgentRoster } from './agent-roster.js';
 import { Budgets } from './budgets.js';
+import { CatchUp } from './catch-up.js';
 import { HubContext, type HubOptions, type HubStats } from './context.js';
 import { Conversations } from './conversations.js';
 import { FanOut } from './fanout.js';
@@ -45,6 +47,8 @@ export class Hub {
   readonly inbox: Inbox;
   readonly tasks: TaskBoard;
   readonly reservations: FileReservations;
+  readonly activity: ActivityBoard;
+  readonly catchUp: CatchUp;
   private readonly ctx: HubContext;
 
   constructor(options: HubOptions) {
@@ -101,6 +105,8 @@ export class Hub {
       acted: (roomId, memberId, threadId) => this.receipts.actedOnThread(roomId, memberId, threadId),
     });
     this.reservations = new FileReservations(ctx, this.tasks.access);
+    this.activity = new ActivityBoard(ctx);
+    this.catchUp = new CatchUp(ctx, this.streams);
   }
 
   get store(): Store {
@@ -148,6 +154,7 @@ export class Hub {
     await this.streams.start();
     this.tasks.start();
     this.presence.start();
+    this.activity.start();
     return { adminToken, setupCode };
   }
 
@@ -155,6 +162,7 @@ export class Hub {
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     this.streams.stop();
     this.presence.stop();
+    this.activity.stop();
     this.tasks.stop();
     this.fanout.stop(code, reason);
   }

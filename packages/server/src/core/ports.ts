@@ -3,7 +3,7 @@
  * them; each port has one contract suite that every adapter passes. The Store is split by feature
  * in ports/, one slice a file; this module re-exports them, so the core imports every port from here.
  */
-import type { PresenceStatus } from '@roundtable/protocol';
+import type { Activity, PresenceStatus } from '@roundtable/protocol';
 import type { AgentDefinitionsStore } from './ports/agent-definitions.js';
 import type { DumpStore } from './ports/dump.js';
 import type { LogStore, StoredEvent } from './ports/log.js';
@@ -103,7 +103,8 @@ export type BusMessage =
       instance: string;
       members: Array<[string, { handle: string; status: 'online' | 'away' }]>;
     }
-  | { kind: 'control'; action: 'presence.sync'; instance: string };
+  | { kind: 'control'; action: 'presence.sync'; instance: string }
+  | { kind: 'control'; action: 'activity'; activity: Activity };
 
 /**
  * Fan-out between hub instances. A message published reaches this instance's subscribers at once,

@@ -231,6 +231,19 @@ export const TOOLS: readonly McpTool[] = [
       'reservations overlap nobody else’s; a conflict names who holds the files.',
   ),
   request('release_files', 'files.release', 'Release your file reservations: those given, or all of them.'),
+  request(
+    'set_status',
+    'activity',
+    'Show the people of a room what you are doing: `thinking`, `tool` (name it in `tool`) or ' +
+      '`waiting_approval`; `idle` clears it. A status lapses after the hub’s activity TTL (30 s by default) unless set again.',
+  ),
+  request(
+    'since_last_spoke',
+    'since_last_spoke',
+    'Catch up on a room (or a thread): the messages since your own last message there, the newest ' +
+      '`limit` of them; `has_more` says earlier ones were left out.',
+    (result) => ({ ...result, messages: result.messages.map(brief) }),
+  ),
   request('remember', 'memory.save', 'Save a note for yourself, optionally about a room; `recall` finds it later.'),
   request(
     'recall',

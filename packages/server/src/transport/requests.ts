@@ -47,6 +47,9 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     await hub.presence.typing(actor, params.room, params.thread_id, params.active);
     return {};
   },
+  activity: async ({ hub, actor }, params) => ({ activity: await hub.activity.set(actor, params) }),
+  'activity.list': async ({ hub, actor }, params) => ({ activity: await hub.activity.list(actor, params.room) }),
+  since_last_spoke: ({ hub, actor }, params) => hub.catchUp.sinceLastSpoke(actor, params),
   presence: async ({ hub, session }, params) => {
     if (!session) throw new HubError('invalid_request', 'Presence needs a live connection.');
     return { status: hub.presence.setPresence(session, params.status) };

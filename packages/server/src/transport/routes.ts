@@ -164,6 +164,14 @@ const ROUTES: (Row | Registrar)[] = [
     path: { room: 'room' },
   },
   {
+    method: 'GET',
+    url: '/api/v1/rooms/:room/since-last-spoke',
+    type: 'since_last_spoke',
+    tag: 'messages',
+    summary: 'Catching up: the messages of a room (or thread) since your own last message there',
+    path: { room: 'room' },
+  },
+  {
     method: 'POST',
     url: '/api/v1/rooms/:room/messages',
     type: 'send',

@@ -7,8 +7,6 @@
 import {
   ClientClosedError,
   newClientId,
-  RestClient,
-  RoundtableClient,
   RoundtableError,
   TimeoutError,
   ConnectionLostError,
@@ -18,10 +16,9 @@ import {
   type ReadyFrame,
   type Room,
   type RequestParams,
-  type Task,
 } from '@roundtable/client';
-import { Limits, type NotifyLevel } from '@roundtable/protocol';
-import { loadOutbox, saveOutbox, type Outgoing } from '../session.js';
+import type { NotifyLevel } from '@roundtable/protocol';
+import type { Outgoing } from '../session.js';
 import {
   deltaAction,
   eventAction,
@@ -29,17 +26,16 @@ import {
   partAction,
   presenceAction,
   readAction,
-  taskMoveOf,
   typingAction,
+  activityAction,
 } from './dispatch.js';
 import { Jumps } from './jump.js';
 import { reactionsOf } from './messages.js';
 import { notificationOf, shouldNotify } from './notifications.js';
 import { retryDelay } from './outbox.js';
 import { alreadyCounted, isRead } from './rooms.js';
-import { initialState, reduce, type Action, type ChatState } from './state.js';
 import { followsGap } from './streams.js';
-import type { TaskFilters, TaskMove } from './tasks.js';
+import { TaskCalls } from './task-calls.js';
 
 const PAGE = 50;
 /** How long a burst of messages in conversations is gathered before the conversation list is reloaded. */
@@ -56,12 +52,7 @@ export interface Notifier {
   (title: string, body: string, roomId: string): void;
 }
 
-export class ChatStore {
-  readonly client: RoundtableClient;
-  /** The REST API as this member, for pages that read what no frame carries (the Agents page). */
-  readonly rest: RestClient;
-  private state: ChatState;
-  private readonly listeners = new Set<() => void>();
+export class ChatStore extends TaskCalls {
   private readonly offs: Array<() => void> = [];
   private readonly notify: Notifier;
   private readonly isVisible: () => boolean;
@@ -70,18 +61,15 @@ export class ChatStore {
   private resent = false;
   private conversationsTimer: ReturnType<typeof setTimeout> | undefined;
   private loadingConversations = false;
-  private stopped = true;
   private typingSweep: ReturnType<typeof setInterval> | undefined;
   private readonly receiptsAsked = new Set<string>();
   /** Paging down from an older window, and opening a room at a message. */
   readonly jumps: Jumps;
 
   constructor(options: { token: string; url: string; notify: Notifier; isVisible: () => boolean }) {
-    this.client = new RoundtableClient({ url: options.url, token: options.token });
-    this.rest = new RestClient({ url: options.url, token: options.token });
+    super(options);
     this.notify = options.notify;
     this.isVisible = options.isVisible;
-    this.state = initialState(loadOutbox());
     this.jumps = new Jumps({
       history: (room, options) => this.client.history(room, options),
       message: async (id) => (await this.client.request('message.get', { message: id })).message,
@@ -89,25 +77,6 @@ export class ChatStore {
       apply: (action) => this.apply(action),
       fail: (error) => this.fail(error),
     });
-  }
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  snapshot = (): ChatState => this.state;
-
-  private apply(action: Action): void {
-    let next = reduce(this.state, action);
-    if (next === this.state) return;
-    if (next.outbox !== this.state.outbox) {
-      // A stopped store belongs to a signed-out identity: what it still had must not be saved for the next one.
-      if (this.stopped) next = { ...next, outbox: this.state.outbox };
-      else saveOutbox(next.outbox);
-    }
-    this.state = next;
-    for (const listener of this.listeners) listener();
   }
 
   start(onFinalFailure: (error: RoundtableError) => void): void {
@@ -126,6 +95,7 @@ export class ChatStore {
       }),
       client.on('part', (frame) => this.apply(partAction(frame))),
       client.on('typing', (frame) => this.apply(typingAction(frame, Date.now()))),
+      client.on('activity', (frame) => this.apply(activityAction([frame], Date.now(), false))),
       client.on('presence', (frame) => this.apply(presenceAction(frame))),
       client.on('read', (frame) => this.apply(readAction(frame))),
       client.on('receipt', (frame) => this.apply({ type: 'receipt', frame })),
@@ -139,7 +109,10 @@ export class ChatStore {
         else this.apply({ type: 'error', message: failure.message });
       }),
     );
-    this.typingSweep = setInterval(() => this.apply({ type: 'typing.swept', now: Date.now() }), 1_000);
+    this.typingSweep = setInterval(() => {
+      this.apply({ type: 'typing.swept', now: Date.now() });
+      this.apply({ type: 'activity.swept', now: Date.now() });
+    }, 1_000);
     this.stopped = false;
     client.connect().catch(() => {});
   }
@@ -161,6 +134,11 @@ export class ChatStore {
     this.apply({ type: 'ready', me: ready.member, rooms: ready.rooms, watched: this.watched() });
     if (this.current) void this.loadMembers(this.current);
     void this.loadConversations();
+    // Statuses are not replayed: what holds now is asked for at each (re)connection.
+    this.client.request('activity.list', {}).then(
+      (answer) => this.apply(activityAction(answer.activity, Date.now(), true)),
+      () => undefined,
+    );
     if (!this.resent) {
       this.resent = true;
       this.apply({ type: 'outbox.adopted', member: ready.member.handle });
@@ -500,93 +478,7 @@ export class ChatStore {
     return room?.id;
   }
 
-  /** Loads the task board: every task this person can see, newest first, page by page. */
-  async loadTasks(): Promise<void> {
-    const tasks: Record<string, Task> = {};
-    let cursor: string | undefined;
-    try {
-      do {
-        const page = await this.client.listTasks({ limit: 200, cursor });
-        for (const task of page.tasks) tasks[task.id] = task;
-        cursor = page.next ?? undefined;
-      } while (cursor && Object.keys(tasks).length < 2_000);
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
-    this.apply({ type: 'tasks.loaded', tasks });
-  }
-
-  /** A task's moves, read from its room's log. */
-  async taskHistory(roomId: string, taskId: string): Promise<TaskMove[]> {
-    const moves: TaskMove[] = [];
-    let after = 0;
-    try {
-      for (;;) {
-        const page = await this.rest.get<{ events: EventFrame[]; has_more: boolean }>(
-          `/api/v1/rooms/${roomId}/events`,
-          { after, limit: 1000 },
-        );
-        for (const event of page.events) {
-          const move = taskMoveOf(event, taskId);
-          if (move) moves.push(move);
-        }
-        if (!page.has_more || page.events.length === 0) return moves;
-        after = page.events.at(-1)!.seq;
-      }
-    } catch (error) {
-      this.fail(error);
-      return moves;
-    }
-  }
-
-  filterTasks(filters: TaskFilters): void {
-    this.apply({ type: 'task.filtered', filters });
-  }
-
-  /** Creates a task; the hub's refusal is thrown as it came, for the form to show. */
-  async createTask(params: RequestParams<'task.create'>): Promise<Task> {
-    const task = await this.client.createTask(params);
-    this.apply({ type: 'task.decided', task });
-    return task;
-  }
-
-  async decideTask(task: Task, decision: 'accept' | 'reject' | 'answer' | 'cancel', text = ''): Promise<void> {
-    const work =
-      decision === 'accept'
-        ? this.client.acceptTask(task.id)
-        : decision === 'reject'
-          ? this.client.rejectTask(task.id, text)
-          : decision === 'answer'
-            ? this.client.answerTask(task.id, text)
-            : this.client.cancelTask(task.id, text || undefined);
-    const updated = await this.guard(work);
-    if (updated) this.apply({ type: 'task.decided', task: updated });
-  }
-
   typing(roomId: string, active: boolean, threadId?: string): void {
     this.client.typing(roomId, active, threadId);
-  }
-
-  clearError(): void {
-    this.apply({ type: 'error', message: undefined });
-  }
-
-  private async guard<T>(work: Promise<T>): Promise<T | undefined> {
-    try {
-      return await work;
-    } catch (error) {
-      this.fail(error);
-      return undefined;
-    }
-  }
-
-  private fail(error: unknown): void {
-    if (error instanceof ClientClosedError) return;
-    this.apply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  }
-
-  get limits(): typeof Limits {
-    return this.client.session?.server.limits ?? Limits;
   }
 }

@@ -13,7 +13,8 @@ import type {
   TaskLeaseFrame,
   TypingFrame,
 } from '@roundtable/protocol';
-import { num, record, text } from '../safe.js';
+import { num, oneOf, record, text } from '../safe.js';
+import type { StatusUpdate } from './activity.js';
 import type { Action } from './state.js';
 import type { TaskMove } from './tasks.js';
 
@@ -111,6 +112,20 @@ export function typingAction(frame: TypingFrame, now: number): Action {
     thread: frame.thread_id,
     now,
   };
+}
+
+const STATES = ['thinking', 'tool', 'waiting_approval', 'idle'] as const;
+
+/** Activity statuses, from a frame or the snapshot: one without a room, member or known state is left out. */
+export function activityAction(items: unknown[], now: number, snapshot: boolean): Action {
+  const updates = items.flatMap((item): StatusUpdate[] => {
+    const fields = record(item);
+    const [room, member, state] = [text(fields.room), text(fields.member), oneOf(fields.state, STATES)];
+    if (!room || !member || !state) return [];
+    const thread = text(fields.thread_id) ?? null;
+    return [{ room, member, thread, state, tool: text(fields.tool) ?? null, ttlMs: num(fields.ttl_ms) ?? 0 }];
+  });
+  return { type: 'activity', updates, snapshot, now };
 }
 
 export function presenceAction(frame: PresenceFrame): Action {

@@ -14,6 +14,7 @@ import type {
   Task,
 } from '@roundtable/protocol';
 import type { Outgoing } from '../session.js';
+import { reduceActivity, type ActivityAction, type AgentStatus } from './activity.js';
 import { reduceConnection, type ConnectionAction } from './connection.js';
 import { reduceConversations, type ConversationAction } from './conversations.js';
 import { reduceMembers, type MemberAction } from './members.js';
@@ -46,6 +47,8 @@ export interface ChatState {
   presence: Record<string, PresenceStatus>;
   /** Per room: who is typing, where (a thread root id, or null for the room), until when (epoch ms). */
   typing: Record<string, Record<string, Typing>>;
+  /** Per room: agents' activity statuses, keyed by member and place. */
+  activity: Record<string, Record<string, AgentStatus>>;
   outbox: Outgoing[];
   /** Delivery receipts of the person's own messages, by message id, once shown or told. */
   receipts: ReadonlyMap<string, Receipt[]>;
@@ -72,6 +75,7 @@ export type Action =
   | TaskAction
   | ConversationAction
   | TypingAction
+  | ActivityAction
   | PresenceAction
   | ReceiptAction
   | MemberAction;
@@ -90,6 +94,7 @@ export function initialState(outbox: Outgoing[]): ChatState {
     members: {},
     presence: {},
     typing: {},
+    activity: {},
     outbox,
     receipts: new Map(),
     notices: new Map(),
@@ -112,6 +117,7 @@ const FEATURES: Array<(state: ChatState, action: Action) => ChatState> = [
   reduceTasks,
   reduceConversations,
   reduceTyping,
+  reduceActivity,
   reducePresence,
   reduceReceipts,
   reduceMembers,
