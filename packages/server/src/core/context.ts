@@ -60,6 +60,13 @@ export interface HubOptions {
   taskEscalateAfterMs?: number;
   /** Tokens an agent may spend in one room over a rolling hour (as its replies report them); 0: no limit. */
   agentTokenBudget?: number;
+  /** How often agents' messages may wake one agent in one room, per minute, unless the room sets its own; 0: no limit. Default 20. */
+  agentWakesPerMinute?: number;
+  /**
+   * Near-identical agent messages in one room within `windowMs` that stop agents being woken there
+   * until a person posts; `repeats` below 2 turns it off. Default 3 in 600,000 ms.
+   */
+  agentRepeatLimit?: { repeats: number; windowMs: number };
 }
 
 export type HubSettings = Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
@@ -120,6 +127,8 @@ export class HubContext {
       taskReaperIntervalMs: options.taskReaperIntervalMs ?? 1_000,
       taskEscalateAfterMs: options.taskEscalateAfterMs ?? 600_000,
       agentTokenBudget: options.agentTokenBudget ?? 0,
+      agentWakesPerMinute: options.agentWakesPerMinute ?? 20,
+      agentRepeatLimit: options.agentRepeatLimit ?? { repeats: 3, windowMs: 600_000 },
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
   }

@@ -15,9 +15,19 @@ import type { HubContext } from './context.js';
 import { agentsToWake, audienceOf } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
+import type { LoopDetector } from './loop-detector.js';
 import { checkSizes } from './payload-limits.js';
 import type { EventDraft, MemberRecord, MessageAudience } from './ports.js';
 import type { Streams } from './streams.js';
+import type { Usage } from './usage.js';
+import type { WakeBudget } from './wake-budget.js';
+
+/** What agents' messages pass besides the send itself: the wake budget, the repeat check, the usage report. */
+export interface AgentChecks {
+  wakeBudget: WakeBudget;
+  loops: LoopDetector;
+  usage: Usage;
+}
 
 export class Messages {
   /** Per member, the latest send still on its way to the store's queue. */
@@ -27,6 +37,7 @@ export class Messages {
     private readonly ctx: HubContext,
     private readonly streams: Streams,
     private readonly budgets: Budgets,
+    private readonly checks: AgentChecks,
   ) {}
 
   private async checkRate(actor: MemberRecord): Promise<void> {
@@ -96,6 +107,8 @@ export class Messages {
       addressed,
       threadAgents,
     });
+    const woken = await this.checks.wakeBudget.admit(room, actor, wake);
+    const looped = status === 'complete' && (await this.checks.loops.check(room.id, actor, params.content, wake));
     const at = ctx.now();
     const insert = ctx.store.insertMessage(
       {
@@ -115,14 +128,14 @@ export class Messages {
         client_id: params.client_id ?? null,
         created_at: at,
         addressed: [...addressed],
-        wake,
+        wake: woken.wake,
       },
       (message, quiet) => ({
         kind: 'message.created',
         actor: actor.handle,
         at,
         data: message,
-        agents: quiet ? [] : wake,
+        agents: quiet ? [] : woken.wake,
       }),
     );
     queued();
@@ -133,16 +146,42 @@ export class Messages {
     }
     ctx.publishEvent(result.event);
     ctx.stats.messagesSent += 1;
-    if (status === 'complete' && actor.kind === 'agent') this.budgets.spend(actor.id, room.id, params.metadata);
+    if (status === 'complete' && actor.kind === 'agent') await this.spent(actor, room.id, params.metadata);
     if (status === 'streaming') {
       this.streams.open(result.message, {
         quiet: result.depthExceeded,
         senderId: actor.id,
-        audience: audienceOf(result.depthExceeded ? [] : wake, actor),
+        audience: audienceOf(result.depthExceeded ? [] : woken.wake, actor),
       });
     }
     if (result.firstPastLimit) await this.postDepthNotice(room.id, room.agent_depth_limit);
+    if (looped) await this.checks.loops.tell(room.id);
+    if (woken.refused.length > 0) await this.checks.wakeBudget.tell(room, woken.refused);
     return { message: result.message, duplicate: false };
+  }
+
+  /** An agent's finished message counts toward its token budget and the usage report. */
+  private async spent(actor: MemberRecord, roomId: string, metadata: Record<string, unknown> | undefined) {
+    this.budgets.spend(actor.id, roomId, metadata);
+    await this.checks.usage.record(actor, roomId, metadata);
+  }
+
+  /**
+   * An agent's streamed message has ended: what it reports is spent, and its text, now whole, is
+   * checked for repeats. `audience`: whom its events reach; null when it woke no agent.
+   */
+  async streamFinished(
+    actor: MemberRecord,
+    roomId: string,
+    content: string,
+    audience: string[] | null,
+    metadata: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    if (actor.kind !== 'agent') return;
+    await this.spent(actor, roomId, metadata);
+    if (audience && (await this.checks.loops.check(roomId, actor, content, audience))) {
+      await this.checks.loops.tell(roomId);
+    }
   }
 
   private async postDepthNotice(roomId: string, limit: number): Promise<void> {

@@ -13,6 +13,7 @@ import { messagesStore } from './messages.js';
 import { reservationsStore } from './reservations.js';
 import { roomsStore } from './rooms.js';
 import { tasksStore } from './tasks.js';
+import { agentUsageStore } from './usage.js';
 import type { SqlDriver } from './step.js';
 
 /**
@@ -30,6 +31,7 @@ export const SqlStore = class {
       ...agentDefinitionsStore(db),
       ...tasksStore(db, d),
       ...reservationsStore(db, d),
+      ...agentUsageStore(db),
       ...dumpStore(db, d),
       ready: () => db.ready(),
       close: () => db.close(),
