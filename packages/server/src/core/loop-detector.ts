@@ -1,6 +1,6 @@
 /**
  * Agents repeating themselves: when agent messages with the same normalized text (lower case, no
- * digits, punctuation or symbols, whitespace collapsed) come `repeats` times within the window in
+ * mentions, digits, punctuation or symbols, whitespace collapsed) come `repeats` times within the window in
  * one room, and each could reach another agent, the room's agent chain is ended as the depth limit
  * ends it: agents are not woken there until a person posts, and the room gets one notice.
  * The count is a token bucket of the rate limiter per room and text, so it is shared by every
@@ -13,10 +13,14 @@ import type { MemberRecord } from './ports.js';
 /** Only the start of a long message counts: a loop repeats from its first words, and hashing stays cheap. */
 const COMPARED_CHARS = 2_000;
 
-/** The text as repeats are compared: "Retry #2: FAILED." and "retry 3 failed" are the same. */
+/**
+ * The text as repeats are compared: "Retry #2: FAILED." and "retry 3 failed" are the same, and so
+ * are "@alpha I agree" and "@beta I agree", which two agents answering each other would send.
+ */
 export function normalizedText(content: string): string {
   return content
     .slice(0, COMPARED_CHARS)
+    .replace(/@[\p{L}\p{N}_.-]+/gu, ' ')
     .toLowerCase()
     .replace(/[\p{N}\p{P}\p{S}]+/gu, ' ')
     .replace(/\s+/g, ' ')

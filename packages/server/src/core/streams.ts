@@ -197,7 +197,13 @@ export class Streams {
     const stream = this.streamOf(actor, messageId);
     checkSizes(final.parts, final.metadata);
     const message = await this.finish(stream, 'complete', final);
-    await this.deps.finished(actor, stream.room, message.content, stream.quiet ? null : stream.audience, final.metadata);
+    await this.deps.finished(
+      actor,
+      stream.room,
+      message.content,
+      stream.quiet ? null : stream.audience,
+      final.metadata,
+    );
     return message;
   }
 

@@ -30,7 +30,7 @@ export function registerAgents(root: FastifyInstance, { hub, agents }: Transport
         tags: ['agents'],
         summary: 'Tokens each agent reported, per room and UTC day (admins)',
         description:
-          'Sums of the `metadata.usage` (`input_tokens`, `output_tokens`) of agents\' finished messages, per day, ' +
+          "Sums of the `metadata.usage` (`input_tokens`, `output_tokens`) of agents' finished messages, per day, " +
           `agent and room, from \`since\` to \`until\` (UTC days, both included; default: the last ${DEFAULT_USAGE_DAYS} ` +
           `days). At most ${MAX_USAGE_DAYS} days; \`since\` after \`until\` is \`invalid_request\`.`,
         querystring: AgentUsageQuery,

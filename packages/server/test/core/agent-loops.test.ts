@@ -123,8 +123,9 @@ test('a streamed reply is checked for repeats when it is done', async (t) => {
   assert.deepEqual(created().at(-1)!.agents, [], 'after the loop, agents wait for a person');
 });
 
-test('normalized text ignores case, digits, punctuation, symbols and spacing', () => {
+test('normalized text ignores case, mentions, digits, punctuation, symbols and spacing', () => {
   assert.equal(normalizedText('  Retry #2:\n FAILED!!  '), 'retry failed');
+  assert.equal(normalizedText('@alpha I agree.'), normalizedText('@beta-2 i AGREE'));
   assert.equal(normalizedText('retry 3 failed'), 'retry failed');
   assert.equal(normalizedText('👍 42'), '');
   assert.notEqual(normalizedText('retry failed'), normalizedText('retry passed'));
