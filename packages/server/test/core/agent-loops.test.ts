@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { normalizedText } from '../../src/core/loop-detector.js';
+import { publicRoom } from '../../src/core/wire.js';
 import { addMember, addRoom, coreContext, eventsOf, messaging, type KitOptions } from './kit.js';
 
 async function loopsKit(t: TestContext, options: KitOptions = {}) {
@@ -47,11 +48,11 @@ test('two agents answering each other stop at the wake budget, with one notice',
 
 test('a room owner’s wake limit replaces the hub’s, and 0 lifts it', async (t) => {
   const { ctx, messages, scout, echo, lab, created } = await loopsKit(t, { agentWakesPerMinute: 1 });
-  await ctx.store.updateRoom(lab.id, { agent_wake_limit: 0 }, () => ({
+  await ctx.store.updateRoom(lab.id, { agent_wake_limit: 0 }, (room) => ({
     kind: 'room.updated',
     actor: 'ada',
     at: ctx.now(),
-    data: {},
+    data: { room: publicRoom(room) },
     agents: null,
   }));
   for (const word of WORDS.slice(0, 5)) await messages.send(scout, { room: 'lab', content: `@echo ${word}` });
