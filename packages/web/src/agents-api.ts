@@ -57,13 +57,14 @@ export interface UsageRow {
   total: number;
 }
 
-const UNNAMED_ROOMS: Record<string, string> = { direct: 'a direct room', conversation: 'a conversation' };
+const UNNAMED_ROOMS = { direct: 'a direct room', conversation: 'a conversation' } as const;
 
 export function readUsage(body: unknown): UsageRow[] {
   return records(record(body).usage).flatMap((row): UsageRow[] => {
     const [day, agent, room] = [text(row.day), text(row.agent), text(row.room)];
     if (!day || !agent || !room) return [];
     const name = text(row.room_name);
+    const unnamed = oneOf(row.room_kind, ['direct', 'conversation'] as const);
     const input = num(row.input_tokens) ?? 0;
     const output = num(row.output_tokens) ?? 0;
     return [
@@ -71,7 +72,7 @@ export function readUsage(body: unknown): UsageRow[] {
         day,
         agent,
         room,
-        roomLabel: name ? `#${name}` : (UNNAMED_ROOMS[text(row.room_kind) ?? ''] ?? 'a room'),
+        roomLabel: name ? `#${name}` : unnamed ? UNNAMED_ROOMS[unnamed] : 'a room',
         input,
         output,
         total: num(row.total_tokens) ?? input + output,
