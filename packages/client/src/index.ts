@@ -11,6 +11,9 @@ export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js'
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type {
+  AgentUsageQuery,
+  AgentUsageReport,
+  AgentUsageRow,
   Conversation,
   Cursors,
   ErrorCode,

@@ -1,5 +1,5 @@
 /** A thin fetch wrapper for the hub's REST API: bearer credentials in, parsed JSON or RoundtableError out. */
-import type { ErrorBody, Member } from '@roundtable/protocol';
+import type { AgentUsageQuery, AgentUsageReport, ErrorBody, Member } from '@roundtable/protocol';
 import { RoundtableError } from './errors.js';
 
 export interface RestOptions {
@@ -44,6 +44,14 @@ export class RestClient {
 
   me(): Promise<{ member: Member }> {
     return this.get('/api/v1/me');
+  }
+
+  /**
+   * Tokens each agent reported, per room and UTC day, from `since` to `until` (YYYY-MM-DD, both
+   * included; default the last 7 days, at most 366). Admins only.
+   */
+  agentUsage(query: AgentUsageQuery = {}): Promise<AgentUsageReport> {
+    return this.get('/api/v1/agents/usage', query);
   }
 
   /** `path` is from the host root, e.g. `/api/v1/rooms`; null and undefined query values are left out. */

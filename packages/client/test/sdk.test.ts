@@ -146,3 +146,24 @@ test('the SDK reads receipts and hears them move, and hears of offline agents at
     ],
   );
 });
+
+test('the REST helper reads the agents’ usage report, for admins only', async (t) => {
+  const hub = await startHub(t);
+  const [ada, scout] = await Promise.all([hub.member('ada'), hub.member('scout', 'agent')]);
+  const agent = new RoundtableClient({ url: hub.url, token: scout.token, logger: quiet() });
+  t.after(() => agent.close());
+  await agent.connect();
+  await agent.send('general', 'an answer', { metadata: { usage: { input_tokens: 12, output_tokens: 30 } } });
+  const today = new Date().toISOString().slice(0, 10);
+
+  const report = await new RestClient({ url: hub.url, token: hub.adminToken }).agentUsage({ until: today });
+  assert.equal(report.until, today);
+  assert.deepEqual(
+    report.usage.map((row) => [row.day, row.agent, row.room_name, row.total_tokens]),
+    [[today, 'scout', 'general', 42]],
+  );
+  await assert.rejects(
+    new RestClient({ url: hub.url, token: ada.token }).agentUsage(),
+    (error: unknown) => error instanceof RoundtableError && error.code === 'admin_only',
+  );
+});

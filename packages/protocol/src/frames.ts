@@ -88,6 +88,8 @@ export const UpdateRoomParams = z.object({
   room: RoomRef,
   topic: Topic.optional(),
   agent_depth_limit: z.number().int().min(0).max(100).optional(),
+  /** Wakes per minute of each agent by agents' messages; 0: no limit; null: back to the hub's default. */
+  agent_wake_limit: z.number().int().min(0).max(1000).nullable().optional(),
 });
 
 export const RoomSettingsParams = z.object({

@@ -16,3 +16,4 @@ export * from './conversations.js';
 export * from './activity.js';
 export * from './catch-up.js';
 export * from './budget.js';
+export * from './usage.js';

@@ -59,6 +59,8 @@ export const Room = z.object({
   archived: z.boolean(),
   last_seq: Seq,
   agent_depth_limit: z.number().int(),
+  /** The room's own wake budget: how often agents' messages may wake each agent, per minute (0: no limit). Absent: the hub's default. */
+  agent_wake_limit: z.number().int().optional(),
   member_count: z.number().int(),
   /** A conversation's title. */
   title: z.string().optional(),

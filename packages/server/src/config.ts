@@ -47,6 +47,9 @@ const Env = z.object({
   SSE_KEEPALIVE_MS: int(100).default(15_000),
   AGENTS_FILE: z.string().optional(),
   AGENT_TOKENS_PER_ROOM_PER_HOUR: int(0).default(0),
+  AGENT_WAKES_PER_MINUTE: int(0).default(20),
+  AGENT_REPEAT_LIMIT: int(0).default(3),
+  AGENT_REPEAT_WINDOW_MS: int(1000).default(600_000),
   ALLOWED_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().default(''),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
@@ -97,6 +100,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentsFile: e.AGENTS_FILE || undefined,
     /** Tokens any agent may spend per room per rolling hour, as its replies report them; 0: no hub limit. */
     agentTokenBudget: e.AGENT_TOKENS_PER_ROOM_PER_HOUR,
+    /** How often agents' messages may wake one agent in one room per minute, unless the room sets its own; 0: no limit. */
+    agentWakesPerMinute: e.AGENT_WAKES_PER_MINUTE,
+    /** Near-identical agent messages in a room within the window that stop agents being woken there; below 2: off. */
+    agentRepeatLimit: { repeats: e.AGENT_REPEAT_LIMIT, windowMs: e.AGENT_REPEAT_WINDOW_MS },
     /** The built web UI, served at `/` when it exists. */
     webRoot: e.WEB_ROOT,
     /**

@@ -59,6 +59,8 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     taskReaperIntervalMs: config.taskReaperIntervalMs,
     taskEscalateAfterMs: config.taskEscalateAfterMs,
     agentTokenBudget: config.agentTokenBudget,
+    agentWakesPerMinute: config.agentWakesPerMinute,
+    agentRepeatLimit: config.agentRepeatLimit,
     defaultRoom: config.defaultRoom,
     maxFrameBytes: config.maxFrameBytes,
     // With other instances about, a stream still open in the store may be one of theirs.

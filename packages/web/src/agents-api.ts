@@ -45,6 +45,42 @@ export function readAgents(body: unknown): AgentRow[] {
   });
 }
 
+/** One agent's tokens in one room on one day, from the usage report. */
+export interface UsageRow {
+  day: string;
+  agent: string;
+  room: string;
+  /** `#name`, or what kind of room it is when it has no name. */
+  roomLabel: string;
+  input: number;
+  output: number;
+  total: number;
+}
+
+const UNNAMED_ROOMS = { direct: 'a direct room', conversation: 'a conversation' } as const;
+
+export function readUsage(body: unknown): UsageRow[] {
+  return records(record(body).usage).flatMap((row): UsageRow[] => {
+    const [day, agent, room] = [text(row.day), text(row.agent), text(row.room)];
+    if (!day || !agent || !room) return [];
+    const name = text(row.room_name);
+    const unnamed = oneOf(row.room_kind, ['direct', 'conversation'] as const);
+    const input = num(row.input_tokens) ?? 0;
+    const output = num(row.output_tokens) ?? 0;
+    return [
+      {
+        day,
+        agent,
+        room,
+        roomLabel: name ? `#${name}` : unnamed ? UNNAMED_ROOMS[unnamed] : 'a room',
+        input,
+        output,
+        total: num(row.total_tokens) ?? input + output,
+      },
+    ];
+  });
+}
+
 /** An MCP tool server as the form edits it; `rest` keeps what the form does not show (headers, env). */
 export interface ToolServer {
   name: string;
@@ -183,6 +219,8 @@ export function describeError(error: unknown): string {
 
 export const agentsApi = {
   list: async (rest: RestClient) => readAgents(await rest.get('/api/v1/agents')),
+  /** The last seven days of the usage report (admins). */
+  usage: async (rest: RestClient) => readUsage(await rest.agentUsage()),
   definition: async (rest: RestClient, handle: string) => {
     const body = record(await rest.get('/api/v1/agents/definitions'));
     const found = records(body.agents).find((agent) => agent.handle === handle);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { agentSnippets } from '../src/agent-snippets.js';
-import { definitionOf, draftOf, readAgents, readCheck } from '../src/agents-api.js';
+import { definitionOf, draftOf, readAgents, readCheck, readUsage } from '../src/agents-api.js';
 
 test('agent rows of the wrong shape show what they can, and rows without a handle are left out', () => {
   const rows = readAgents({
@@ -81,4 +81,36 @@ test('the snippets name the page’s hub and carry the token, quoted for a shell
   assert.match(by.sdk!, /new RoundtableClient\(\{ url: "http:\/\/chat.example:8004", token: "rt_abc" \}\)/);
   assert.match(by.curl!, /'http:\/\/chat.example:8004\/api\/v1\/rooms\/general\/messages'/);
   assert.match(agentSnippets("http://it's", 'x', 't')[1]!.code, /'http:\/\/it'\\''s\/mcp'/, 'a quote is escaped');
+});
+
+test('usage rows of the wrong shape show what they can; unnamed rooms say what they are', () => {
+  const rows = readUsage({
+    usage: [
+      {
+        day: '2026-12-06',
+        agent: 'scout',
+        room: 'r_1',
+        room_name: 'lab',
+        room_kind: 'public',
+        input_tokens: 5,
+        output_tokens: 7,
+        total_tokens: 12,
+      },
+      { day: '2026-12-06', agent: 'scout', room: 'r_2', room_name: null, room_kind: 'conversation', input_tokens: 'x' },
+      { day: '2026-12-06', agent: 'echo', room: 'r_3', room_kind: { odd: true }, output_tokens: 3 },
+      { day: '2026-12-06', agent: 'echo', room: 'r_5', room_kind: 'constructor' },
+      { agent: 'no day', room: 'r_4' },
+      7,
+    ],
+  });
+  assert.deepEqual(
+    rows.map((row) => [row.agent, row.roomLabel, row.input, row.output, row.total]),
+    [
+      ['scout', '#lab', 5, 7, 12],
+      ['scout', 'a conversation', 0, 0, 0],
+      ['echo', 'a room', 0, 3, 3],
+      ['echo', 'a room', 0, 0, 0],
+    ],
+  );
+  assert.deepEqual(readUsage({ usage: 'none' }), []);
 });

@@ -2,7 +2,8 @@
  * The Agents page in a real browser: an admin connects an external agent and its token, copied from
  * the page, lets it speak in #general; an AI agent added through the form against a fake
  * OpenAI-compatible model answers a mention, after Test connection showed the model's error word for
- * word. Each screen is checked with axe and photographed at 1280 and 375 px, light and dark.
+ * word; the usage report shows what each agent spent per room and day. Each screen is checked with
+ * axe and photographed at 1280 and 375 px, light and dark.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
   openPage,
   roomMessages,
   screenshot,
+  shootAndCheck,
   signInWithToken,
   unnamedControls,
 } from './browser.js';
@@ -80,7 +82,7 @@ test(
     await signInWithToken(page, hub.url, hub.adminToken);
 
     await page.getByRole('button', { name: 'Agents', exact: true }).click();
-    const table = page.getByRole('table');
+    const table = page.getByRole('table', { name: 'Agents' });
     await table.getByRole('row', { name: '@scout' }).waitFor();
     const findings = await inEveryLook(page, 'web-agents-list');
 
@@ -177,7 +179,7 @@ test(
     // A tool server the agent cannot reach would keep it from starting: this one is only for the form.
     await form.getByRole('button', { name: 'Remove tool server docs' }).click();
     await form.getByRole('button', { name: 'Save and start' }).click();
-    const row = page.getByRole('table').getByRole('row', { name: '@helper' });
+    const row = page.getByRole('table', { name: 'Agents' }).getByRole('row', { name: '@helper' });
     await row.getByText('Hosted').waitFor();
     await row.getByText('Online').waitFor();
 
@@ -191,5 +193,62 @@ test(
     const stored = await hub.api(hub.adminToken, 'GET', '/api/v1/agents/definitions');
     assert.ok(!JSON.stringify(stored.body).includes('sk-test-key'), 'the key is never shown again');
     assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
+  },
+);
+
+test(
+  'admins see each agent’s tokens per room and day under the list; others see no report',
+  { skip: browserSkip() },
+  async (t) => {
+    const hub = await startHub(t);
+    const [scout, echo, ada] = await Promise.all([
+      hub.member('scout', 'agent'),
+      hub.member('echo', 'agent'),
+      hub.member('ada'),
+    ]);
+    const spoken: RoundtableClient[] = [];
+    t.after(() => Promise.all(spoken.map((client) => client.close())));
+    const say = async (token: string, room: string, input: number, output: number) => {
+      const client = new RoundtableClient({ url: hub.url, token });
+      spoken.push(client);
+      await client.connect();
+      await client.send(room, 'An answer.', { metadata: { usage: { input_tokens: input, output_tokens: output } } });
+    };
+    await hub.api(ada.token, 'POST', '/api/v1/rooms', { name: 'deploys', members: ['scout', 'echo'] });
+    await say(scout.token, 'general', 1200, 340);
+    await say(scout.token, 'deploys', 50_000, 2_500);
+    await say(echo.token, 'deploys', 800, 90);
+
+    const browser = await launch(t);
+    const tab = await openPage(browser, hub.url);
+    const page = tab.page;
+    await signInWithToken(page, hub.url, hub.adminToken);
+    await page.getByRole('button', { name: 'Agents', exact: true }).click();
+    const report = page.getByRole('region', { name: /Tokens per room and day/ });
+    const scoutTable = report.getByRole('table', { name: 'Tokens of @scout' });
+    await scoutTable
+      .getByRole('row', { name: /#deploys/ })
+      .getByText('52,500')
+      .waitFor();
+    await scoutTable
+      .getByRole('row', { name: /#general/ })
+      .getByText('1,200 in · 340 out')
+      .waitFor();
+    await scoutTable.getByText('54,040 tokens').waitFor();
+    await report.getByRole('table', { name: 'Tokens of @echo' }).getByText('890 tokens').waitFor();
+
+    const findings = await shootAndCheck(page, 'web-agents-usage', {
+      phone: () => report.scrollIntoViewIfNeeded(),
+    });
+    assert.deepEqual(findings, {}, 'no serious or critical accessibility findings on the usage report');
+    assert.deepEqual(await unnamedControls(page), [], 'every control has an accessible name');
+    assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
+
+    const own = await openPage(browser, hub.url);
+    await signInWithToken(own.page, hub.url, ada.token);
+    await own.page.getByRole('button', { name: 'Agents', exact: true }).click();
+    await own.page.getByText('You own no agents.').waitFor();
+    assert.equal(await own.page.getByRole('region', { name: /Tokens per room and day/ }).count(), 0);
+    assert.deepEqual(own.consoleErrors, [], 'a person is never refused the report: it is not asked for');
   },
 );

@@ -2,7 +2,7 @@
  * Agent budgets: the tokens an agent's replies report (`metadata.usage`) count against a rolling
  * hour per room; past it, the agent is refused there and the room is told once per exhaustion.
  */
-import { TokenBudget } from '@roundtable/protocol';
+import { reportedTokens, TokenBudget } from '@roundtable/protocol';
 import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import type { MemberRecord } from './ports.js';
@@ -45,11 +45,8 @@ export class Budgets {
 
   /** The tokens a reply reports (`metadata.usage`) count against its agent's budget in that room. */
   spend(agentId: string, roomId: string, metadata: Record<string, unknown> | undefined): void {
-    const usage = metadata?.usage as { input_tokens?: unknown; output_tokens?: unknown } | undefined;
-    const tokens = [usage?.input_tokens, usage?.output_tokens].reduce<number>(
-      (sum, value) => sum + (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0),
-      0,
-    );
+    const { input, output } = reportedTokens(metadata);
+    const tokens = input + output;
     if (tokens <= 0) return;
     this.ledgerOf(agentId)?.ledger.spend(roomId, tokens);
     let spent = this.usage.get(agentId);

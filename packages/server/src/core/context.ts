@@ -62,6 +62,13 @@ export interface HubOptions {
   agentTokenBudget?: number;
   /** How long (ms) an activity status holds unless set again. Default 30,000 (ACTIVITY_TTL_MS). */
   activityTtlMs?: number;
+  /** How often agents' messages may wake one agent in one room, per minute, unless the room sets its own; 0: no limit. Default 20. */
+  agentWakesPerMinute?: number;
+  /**
+   * Near-identical agent messages in one room within `windowMs` that stop agents being woken there
+   * until a person posts; `repeats` below 2 turns it off. Default 3 in 600,000 ms.
+   */
+  agentRepeatLimit?: { repeats: number; windowMs: number };
 }
 
 export type HubSettings = Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
@@ -123,6 +130,8 @@ export class HubContext {
       taskEscalateAfterMs: options.taskEscalateAfterMs ?? 600_000,
       agentTokenBudget: options.agentTokenBudget ?? 0,
       activityTtlMs: options.activityTtlMs ?? ACTIVITY_TTL_MS,
+      agentWakesPerMinute: options.agentWakesPerMinute ?? 20,
+      agentRepeatLimit: options.agentRepeatLimit ?? { repeats: 3, windowMs: 600_000 },
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
   }

@@ -32,7 +32,8 @@ export type TableName =
   | 'events'
   | 'tasks'
   | 'notes'
-  | 'agent_definitions';
+  | 'agent_definitions'
+  | 'agent_usage';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -66,6 +67,7 @@ export const TABLES: TableSpec[] = [
   { name: 'tasks', key: ['id'], json: ['capabilities', 'doc'], roomFilter: 'room_id = @room' },
   { name: 'notes', key: ['id'], roomFilter: 'room_id = @room' },
   { name: 'agent_definitions', key: ['handle'] },
+  { name: 'agent_usage', key: ['day', 'agent_id', 'room_id'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

@@ -14,6 +14,7 @@ import { Conversations } from './conversations.js';
 import { FanOut } from './fanout.js';
 import { History } from './history.js';
 import { Inbox } from './inbox.js';
+import { LoopDetector } from './loop-detector.js';
 import { Memory } from './memory.js';
 import { Messages } from './messages.js';
 import { OneTimeCodes } from './one-time-codes.js';
@@ -26,6 +27,8 @@ import { Search } from './search.js';
 import type { SessionRegistry } from './sessions.js';
 import { Streams } from './streams.js';
 import { TaskBoard } from './tasks.js';
+import { Usage } from './usage.js';
+import { WakeBudget } from './wake-budget.js';
 
 export type { Authenticated, HubLogger, HubOptions, HubStats } from './context.js';
 
@@ -36,6 +39,9 @@ export class Hub {
   readonly accounts: Accounts;
   readonly codes: OneTimeCodes;
   readonly budgets: Budgets;
+  readonly wakeBudget: WakeBudget;
+  readonly loops: LoopDetector;
+  readonly usage: Usage;
   readonly roster: AgentRoster;
   readonly streams: Streams;
   readonly messages: Messages;
@@ -63,16 +69,24 @@ export class Hub {
     );
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
     this.codes = new OneTimeCodes(ctx, this.accounts);
-    this.budgets = new Budgets(ctx, (roomId, content, metadata) =>
-      this.messages.postSystem(roomId, content, { metadata }),
-    );
+    const notice = (roomId: string, content: string, metadata: Record<string, unknown>) =>
+      this.messages.postSystem(roomId, content, { metadata });
+    this.budgets = new Budgets(ctx, notice);
+    this.wakeBudget = new WakeBudget(ctx, notice);
+    this.loops = new LoopDetector(ctx, notice);
+    this.usage = new Usage(ctx);
     this.roster = new AgentRoster(ctx, this.accounts, this.presence, this.budgets);
     this.streams = new Streams(ctx, {
       send: (actor, params, status) => this.messages.send(actor, params, status),
       messageFor: (actor, messageId) => this.messages.messageFor(actor, messageId),
-      spend: (agentId, roomId, metadata) => this.budgets.spend(agentId, roomId, metadata),
+      finished: (actor, roomId, content, audience, metadata) =>
+        this.messages.streamFinished(actor, roomId, content, audience, metadata),
     });
-    this.messages = new Messages(ctx, this.streams, this.budgets, this.receipts);
+    this.messages = new Messages(ctx, this.streams, this.budgets, this.receipts, {
+      wakeBudget: this.wakeBudget,
+      loops: this.loops,
+      usage: this.usage,
+    });
     this.history = new History(ctx, this.streams, (member, messages) =>
       this.receipts.deliveredMessages(member, messages),
     );

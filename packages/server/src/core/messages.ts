@@ -15,10 +15,20 @@ import type { HubContext } from './context.js';
 import { agentsToWake, audienceOf } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
+import type { LoopDetector } from './loop-detector.js';
 import { checkSizes } from './payload-limits.js';
 import type { EventDraft, MemberRecord, MessageAudience, TrackedMember } from './ports.js';
 import type { Receipts } from './receipts.js';
 import type { Streams } from './streams.js';
+import type { Usage } from './usage.js';
+import type { WakeBudget } from './wake-budget.js';
+
+/** What agents' messages pass besides the send itself: the wake budget, the repeat check, the usage report. */
+export interface AgentChecks {
+  wakeBudget: WakeBudget;
+  loops: LoopDetector;
+  usage: Usage;
+}
 
 export class Messages {
   /** Per member, the latest send still on its way to the store's queue. */
@@ -29,6 +39,7 @@ export class Messages {
     private readonly streams: Streams,
     private readonly budgets: Budgets,
     private readonly receipts: Receipts,
+    private readonly checks: AgentChecks,
   ) {}
 
   private async checkRate(actor: MemberRecord): Promise<void> {
@@ -98,7 +109,9 @@ export class Messages {
       addressed,
       threadAgents,
     });
-    const facts = { roomKind: room.kind, sender: actor, views, members, addressed, mentionAll, wake };
+    const woken = await this.checks.wakeBudget.admit(room, actor, wake);
+    const looped = status === 'complete' && (await this.checks.loops.check(room.id, actor, params.content, wake));
+    const facts = { roomKind: room.kind, sender: actor, views, members, addressed, mentionAll, wake: woken.wake };
     const receipts = this.receipts.tracked(facts);
     this.receipts.noteRooms([room]);
     const at = ctx.now();
@@ -120,7 +133,7 @@ export class Messages {
         client_id: params.client_id ?? null,
         created_at: at,
         addressed: [...addressed],
-        wake,
+        wake: woken.wake,
         receipts,
       },
       (message, quiet) => ({
@@ -128,7 +141,7 @@ export class Messages {
         actor: actor.handle,
         at,
         data: message,
-        agents: quiet ? [] : wake,
+        agents: quiet ? [] : woken.wake,
       }),
     );
     queued();
@@ -139,18 +152,44 @@ export class Messages {
     }
     ctx.publishEvent(result.event);
     ctx.stats.messagesSent += 1;
-    if (status === 'complete' && actor.kind === 'agent') this.budgets.spend(actor.id, room.id, params.metadata);
+    if (status === 'complete' && actor.kind === 'agent') await this.spent(actor, room.id, params.metadata);
     if (status === 'streaming') {
       this.streams.open(result.message, {
         quiet: result.depthExceeded,
         senderId: actor.id,
-        audience: audienceOf(result.depthExceeded ? [] : wake, actor),
+        audience: audienceOf(result.depthExceeded ? [] : woken.wake, actor),
       });
     }
     if (result.firstPastLimit) await this.postDepthNotice(room.id, room.agent_depth_limit);
+    if (looped) await this.checks.loops.tell(room.id);
+    if (woken.refused.length > 0) await this.checks.wakeBudget.tell(room, woken.refused);
     const notices = await this.receipts.afterSend(result.message, facts, receipts);
     if (notices.length === 0) return { message: result.message, duplicate: false };
     return { message: result.message, duplicate: false, notices: notices.map(({ type: _type, ...notice }) => notice) };
+  }
+
+  /** An agent's finished message counts toward its token budget and the usage report. */
+  private async spent(actor: MemberRecord, roomId: string, metadata: Record<string, unknown> | undefined) {
+    this.budgets.spend(actor.id, roomId, metadata);
+    await this.checks.usage.record(actor, roomId, metadata);
+  }
+
+  /**
+   * An agent's streamed message has ended: what it reports is spent, and its text, now whole, is
+   * checked for repeats. `audience`: whom its events reach; null when it woke no agent.
+   */
+  async streamFinished(
+    actor: MemberRecord,
+    roomId: string,
+    content: string,
+    audience: string[] | null,
+    metadata: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    if (actor.kind !== 'agent') return;
+    await this.spent(actor, roomId, metadata);
+    if (audience && (await this.checks.loops.check(roomId, actor, content, audience))) {
+      await this.checks.loops.tell(roomId);
+    }
   }
 
   private async postDepthNotice(roomId: string, limit: number): Promise<void> {

@@ -14,6 +14,7 @@ import type { ReceiptsStore } from './ports/receipts.js';
 import type { ReservationsStore } from './ports/reservations.js';
 import type { RoomsStore } from './ports/rooms.js';
 import type { TasksStore } from './ports/tasks.js';
+import type { AgentUsageStore } from './ports/usage.js';
 
 export type * from './ports/agent-definitions.js';
 export type * from './ports/dump.js';
@@ -25,6 +26,7 @@ export type * from './ports/receipts.js';
 export type * from './ports/reservations.js';
 export type * from './ports/rooms.js';
 export type * from './ports/tasks.js';
+export type * from './ports/usage.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -48,6 +50,7 @@ export interface Store
     AgentDefinitionsStore,
     TasksStore,
     ReservationsStore,
+    AgentUsageStore,
     DumpStore {
   /** Health of the store: false from a failed commit until a write as large as a real batch commits. */
   ready(): Promise<boolean>;

@@ -76,7 +76,7 @@ export class Rooms {
    * their joins; every kind of room is made here.
    */
   async create(
-    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at' | 'agent_wake_limit'>,
     members: MemberRecord[],
     firstRole: 'owner' | 'member',
     by: MemberRecord,
@@ -188,14 +188,15 @@ export class Rooms {
   async updateRoom(
     actor: MemberRecord,
     ref: string,
-    patch: { topic?: string; agent_depth_limit?: number; archived?: boolean },
+    patch: { topic?: string; agent_depth_limit?: number; agent_wake_limit?: number | null; archived?: boolean },
   ): Promise<Room> {
     const room = await this.ctx.visibleRoom(actor, ref);
     if (room.kind === 'conversation')
       throw new HubError('forbidden', 'Rename a conversation with conversation.rename.');
     const membership = await this.ctx.requireMembership(room.id, actor, room.kind);
     const privileged = membership.role === 'owner' || actor.role === 'admin';
-    if ((patch.agent_depth_limit !== undefined || patch.archived !== undefined) && !privileged) {
+    const guarded = [patch.agent_depth_limit, patch.agent_wake_limit, patch.archived];
+    if (guarded.some((value) => value !== undefined) && !privileged) {
       throw new HubError('forbidden', 'Only the room owner or an admin may do this.');
     }
     if (room.archived_at && patch.archived !== false) throw new HubError('room_archived');
@@ -205,6 +206,7 @@ export class Rooms {
       {
         topic: patch.topic,
         agent_depth_limit: patch.agent_depth_limit,
+        agent_wake_limit: patch.agent_wake_limit,
         archived_at: patch.archived === undefined ? undefined : patch.archived ? at : null,
       },
       roomUpdated(actor, at),

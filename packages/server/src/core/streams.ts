@@ -48,7 +48,14 @@ export interface StreamsDeps {
   send(actor: MemberRecord, params: SendParams, status: 'streaming'): Promise<MessageResult>;
   /** The message as the actor may see it, with who it reached. */
   messageFor(actor: MemberRecord, messageId: string): Promise<MessageAudience>;
-  spend(agentId: string, roomId: string, metadata: Record<string, unknown> | undefined): void;
+  /** An agent's stream ended complete; `audience` is null when it woke no agent. */
+  finished(
+    actor: MemberRecord,
+    roomId: string,
+    content: string,
+    audience: string[] | null,
+    metadata: Record<string, unknown> | undefined,
+  ): Promise<void>;
 }
 
 export class Streams {
@@ -189,8 +196,15 @@ export class Streams {
     this.ctx.requireMayPost(actor);
     const stream = this.streamOf(actor, messageId);
     checkSizes(final.parts, final.metadata);
-    if (actor.kind === 'agent') this.deps.spend(actor.id, stream.room, final.metadata);
-    return this.finish(stream, 'complete', final);
+    const message = await this.finish(stream, 'complete', final);
+    await this.deps.finished(
+      actor,
+      stream.room,
+      message.content,
+      stream.quiet ? null : stream.audience,
+      final.metadata,
+    );
+    return message;
   }
 
   async streamError(actor: MemberRecord, messageId: string, error: string): Promise<Message> {

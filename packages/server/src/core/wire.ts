@@ -13,6 +13,7 @@ export function publicRoom(room: RoomRecord): Room {
     archived: room.archived_at !== null,
     last_seq: room.last_seq,
     agent_depth_limit: room.agent_depth_limit,
+    ...(room.agent_wake_limit === null ? {} : { agent_wake_limit: room.agent_wake_limit }),
     member_count: room.member_count,
     ...(room.kind === 'conversation' ? { title: room.title ?? '' } : {}),
   };

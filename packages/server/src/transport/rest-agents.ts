@@ -1,11 +1,11 @@
 /**
- * The Agents page's routes: every agent with its presence, owner, kind and token use; a model
- * check for the form that defines a hosted agent; a new token for an agent; deleting one.
+ * The Agents page's routes: every agent with its presence, owner, kind and token use; the usage
+ * report; a model check for the form that defines a hosted agent; a new token for an agent; deleting one.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Handle } from '@roundtable/protocol';
+import { AgentUsageQuery, DEFAULT_USAGE_DAYS, Handle, MAX_USAGE_DAYS } from '@roundtable/protocol';
 import type { TransportContext } from './context.js';
 import { actorOf } from './actor.js';
 
@@ -22,6 +22,21 @@ export function registerAgents(root: FastifyInstance, { hub, agents }: Transport
       },
     },
     async (request) => ({ agents: await hub.roster.list(actorOf(request), (handle) => agents.state(handle)) }),
+  );
+  app.get(
+    '/api/v1/agents/usage',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'Tokens each agent reported, per room and UTC day (admins)',
+        description:
+          "Sums of the `metadata.usage` (`input_tokens`, `output_tokens`) of agents' finished messages, per day, " +
+          `agent and room, from \`since\` to \`until\` (UTC days, both included; default: the last ${DEFAULT_USAGE_DAYS} ` +
+          `days). At most ${MAX_USAGE_DAYS} days; \`since\` after \`until\` is \`invalid_request\`.`,
+        querystring: AgentUsageQuery,
+      },
+    },
+    async (request) => hub.usage.report(actorOf(request), request.query),
   );
   app.post(
     '/api/v1/agents/definitions/test',

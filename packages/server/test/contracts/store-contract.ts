@@ -4,6 +4,7 @@
  * core/ports.ts, so whatever passes here can sit behind the hub.
  */
 import { describe } from 'node:test';
+import { agentUsageContract } from './store/agent-usage.js';
 import { concurrencyContract } from './store/concurrency.js';
 import { historyContract } from './store/history.js';
 import { lifecycleContract } from './store/lifecycle.js';
@@ -29,6 +30,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     historyContract(open);
     logContract(open);
     concurrencyContract(open);
+    agentUsageContract(open);
     lifecycleContract(open, makeStore);
   });
 }

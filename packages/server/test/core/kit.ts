@@ -10,6 +10,7 @@ import { Budgets } from '../../src/core/budgets.js';
 import { HubContext, type HubOptions } from '../../src/core/context.js';
 import { HubError } from '../../src/core/hub-error.js';
 import { newId } from '../../src/core/ids.js';
+import { LoopDetector } from '../../src/core/loop-detector.js';
 import { Messages } from '../../src/core/messages.js';
 import { Presence } from '../../src/core/presence.js';
 import { Receipts } from '../../src/core/receipts.js';
@@ -25,6 +26,8 @@ import type {
 } from '../../src/core/ports.js';
 import type { Connection, Session } from '../../src/core/sessions.js';
 import { Streams } from '../../src/core/streams.js';
+import { Usage } from '../../src/core/usage.js';
+import { WakeBudget } from '../../src/core/wake-budget.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 /** Time that stands still until the test moves it: rate limits, leases and budgets never refill behind its back. */
@@ -164,7 +167,7 @@ export async function addRoom(
   return room;
 }
 
-/** Messages, Streams and Budgets, which reach each other, wired as hub.ts wires them. */
+/** Messages, Streams, Budgets and the agent checks, which reach each other, wired as hub.ts wires them. */
 export function messaging(ctx: HubContext): {
   messages: Messages;
   streams: Streams;
@@ -182,10 +185,17 @@ export function messaging(ctx: HubContext): {
   const streams: Streams = new Streams(ctx, {
     send: (actor, params, status) => messages.send(actor, params, status),
     messageFor: (actor, messageId) => messages.messageFor(actor, messageId),
-    spend: (agentId, roomId, metadata) => budgets.spend(agentId, roomId, metadata),
+    finished: (actor, roomId, content, audience, metadata) =>
+      messages.streamFinished(actor, roomId, content, audience, metadata),
   });
   const receipts = new Receipts(ctx, new Presence(ctx), (actor, messageId) => messages.messageFor(actor, messageId));
-  const messages: Messages = new Messages(ctx, streams, budgets, receipts);
+  const notice = (roomId: string, content: string, metadata: Record<string, unknown>) =>
+    messages.postSystem(roomId, content, { metadata });
+  const messages: Messages = new Messages(ctx, streams, budgets, receipts, {
+    wakeBudget: new WakeBudget(ctx, notice),
+    loops: new LoopDetector(ctx, notice),
+    usage: new Usage(ctx),
+  });
   return { messages, streams, budgets, receipts, notices };
 }
 

@@ -77,7 +77,7 @@ test('streams left open when the hub stopped are ended as errors at the next sta
   const restarted = new Streams(ctx, {
     send: (actor, params, status) => messages.send(actor, params, status),
     messageFor: (actor, messageId) => messages.messageFor(actor, messageId),
-    spend: () => {},
+    finished: async () => {},
   });
   await restarted.start();
   restarted.stop();

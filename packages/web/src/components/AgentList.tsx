@@ -49,7 +49,7 @@ export function AgentList({
   const live = useChat((state) => state.presence);
   const now = Date.now();
   return (
-    <table className="table agents-table">
+    <table className="table agents-table" aria-label="Agents">
       <thead>
         <tr>
           <th scope="col">Agent</th>

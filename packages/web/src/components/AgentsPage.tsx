@@ -6,11 +6,12 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { ArrowLeft, Bot, Menu, Plug, Plus, RefreshCw } from 'lucide-react';
-import { agentsApi, describeError, type AgentRow } from '../agents-api.js';
+import { agentsApi, describeError, type AgentRow, type UsageRow } from '../agents-api.js';
 import { IconButton } from '../ui/IconButton.js';
 import { useChat, useStore } from '../use-chat.js';
 import { AgentForm } from './AgentForm.js';
 import { AgentList } from './AgentList.js';
+import { AgentUsage } from './AgentUsage.js';
 import { ConnectAgent, TokenScreen } from './ConnectAgent.js';
 import { Confirm } from './Dialog.js';
 import '../styles/agents.css';
@@ -27,17 +28,23 @@ export default function AgentsPage({ onShowRooms }: { onShowRooms: () => void })
   const admin = useChat((state) => state.me?.role === 'admin');
   const [screen, setScreen] = useState<Screen>({ name: 'list' });
   const [agents, setAgents] = useState<AgentRow[] | undefined>();
+  const [usage, setUsage] = useState<UsageRow[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [deleting, setDeleting] = useState<AgentRow | undefined>();
 
   const reload = useCallback(async () => {
     try {
-      setAgents(await agentsApi.list(store.rest));
+      const [listed, used] = await Promise.all([
+        agentsApi.list(store.rest),
+        admin ? agentsApi.usage(store.rest) : undefined,
+      ]);
+      setAgents(listed);
+      setUsage(used);
       setError(undefined);
     } catch (failure) {
       setError(describeError(failure));
     }
-  }, [store]);
+  }, [store, admin]);
   useEffect(() => {
     if (screen.name === 'list') void reload();
   }, [screen, reload]);
@@ -132,6 +139,7 @@ export default function AgentsPage({ onShowRooms }: { onShowRooms: () => void })
                 onDelete={setDeleting}
               />
             )}
+            {usage !== undefined && <AgentUsage rows={usage} />}
             {agents !== undefined && (
               <button type="button" className="ghost agents-refresh" onClick={() => void reload()}>
                 <RefreshCw aria-hidden size={16} /> Refresh

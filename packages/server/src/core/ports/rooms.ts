@@ -12,6 +12,8 @@ export interface RoomRecord {
   archived_at: string | null;
   last_seq: number;
   agent_depth_limit: number;
+  /** Wakes per minute of each agent by agents' messages (0: no limit); null: the hub's default. */
+  agent_wake_limit: number | null;
   direct_key: string | null;
   member_count: number;
   /** A conversation's title. */
@@ -40,7 +42,7 @@ export interface ConversationActivity {
 
 export interface RoomsStore {
   createRoom(
-    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>,
+    room: Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at' | 'agent_wake_limit'>,
     members: Omit<MembershipRecord, 'read_seq'>[],
     joinedEvent: (membership: Omit<MembershipRecord, 'read_seq'>) => EventDraft,
   ): Promise<{ room: RoomRecord; events: StoredEvent[] }>;
@@ -49,9 +51,16 @@ export interface RoomsStore {
   roomByDirectKey(key: string): Promise<RoomRecord | undefined>;
   updateRoom(
     id: string,
-    patch: Partial<Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'archived_at' | 'title' | 'deleted_at'>>,
+    patch: Partial<
+      Pick<RoomRecord, 'topic' | 'agent_depth_limit' | 'agent_wake_limit' | 'archived_at' | 'title' | 'deleted_at'>
+    >,
     event: (room: RoomRecord) => EventDraft,
   ): Promise<{ room: RoomRecord; event: StoredEvent }>;
+  /**
+   * Puts the room's agent chain past its depth limit, so agents are not woken there until a person
+   * posts; false when it already was.
+   */
+  endAgentChain(roomId: string): Promise<boolean>;
   listPublicRooms(): Promise<RoomRecord[]>;
   /** Messages of a room that are not deleted. */
   countMessages(roomId: string): Promise<number>;

@@ -244,6 +244,22 @@ CREATE INDEX message_receipts_unread ON message_receipts(member_id, room_id, seq
 CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) WHERE acted_at IS NULL;
 `,
   },
+  {
+    version: 10,
+    name: 'agents: a wake budget per room, and the tokens they report per day, agent and room',
+    sql: `
+ALTER TABLE rooms ADD COLUMN agent_wake_limit integer;
+CREATE TABLE agent_usage (
+  day text NOT NULL,
+  agent_id text NOT NULL REFERENCES members(id),
+  room_id text NOT NULL REFERENCES rooms(id),
+  input_tokens bigint NOT NULL DEFAULT 0,
+  output_tokens bigint NOT NULL DEFAULT 0,
+  messages bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, agent_id, room_id)
+);
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -58,6 +58,8 @@ export function toRoom(row: Row): RoomRecord {
     archived_at: (row.archived_at as string | null) ?? null,
     last_seq: Number(row.last_seq),
     agent_depth_limit: Number(row.agent_depth_limit),
+    agent_wake_limit:
+      row.agent_wake_limit === null || row.agent_wake_limit === undefined ? null : Number(row.agent_wake_limit),
     direct_key: (row.direct_key as string | null) ?? null,
     member_count: Number(row.member_count),
     title: (row.title as string | null) ?? null,

@@ -51,6 +51,7 @@ export function roomsStore(db: SqlDriver, d: Dialect): RoomsStore {
     removeMembership: (roomId, memberId, event) => db.write(removeMembership, d, roomId, memberId, event),
     updateMembership: (roomId, memberId, patch) => db.write(updateMembership, d, roomId, memberId, patch),
     markRead: (roomId, memberId, seq) => db.write(markRead, d, roomId, memberId, seq),
+    endAgentChain: (roomId) => db.write(endAgentChain, roomId),
   };
 }
 
@@ -97,6 +98,14 @@ function* updateRoom(
   // Inside this transaction the event takes the next seq: the room it carries already counts it.
   const after = { ...before, last_seq: before.last_seq + 1 };
   return { room: after, event: yield* appendEvent(d, id, event(after)) };
+}
+
+function* endAgentChain(roomId: string): Step<boolean> {
+  const ended = yield* changes(
+    'UPDATE rooms SET agent_chain = agent_depth_limit + 1 WHERE id = @roomId AND agent_chain <= agent_depth_limit',
+    { roomId },
+  );
+  return ended > 0;
 }
 
 function* countMessages(roomId: string): Step<number> {

@@ -14,6 +14,7 @@ import { receiptsStore } from './receipts.js';
 import { reservationsStore } from './reservations.js';
 import { roomsStore } from './rooms.js';
 import { tasksStore } from './tasks.js';
+import { agentUsageStore } from './usage.js';
 import type { SqlDriver } from './step.js';
 
 /**
@@ -32,6 +33,7 @@ export const SqlStore = class {
       ...agentDefinitionsStore(db),
       ...tasksStore(db, d),
       ...reservationsStore(db, d),
+      ...agentUsageStore(db),
       ...dumpStore(db, d),
       ready: () => db.ready(),
       close: () => db.close(),

@@ -24,7 +24,14 @@ export function roomsContract(open: Open): void {
       });
 
       assert.deepEqual(seen, [ada.id, bob.id, alpha.id]);
-      assert.deepEqual(room, { ...input, archived_at: null, deleted_at: null, last_seq: 3, member_count: 3 });
+      assert.deepEqual(room, {
+        ...input,
+        archived_at: null,
+        deleted_at: null,
+        agent_wake_limit: null,
+        last_seq: 3,
+        member_count: 3,
+      });
       assert.deepEqual(seqs(events), [1, 2, 3]);
       assert.deepEqual(
         events.map((event) => [

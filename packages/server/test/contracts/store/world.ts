@@ -35,7 +35,7 @@ export interface OpenedStore {
  */
 export type StoreFactory = (t: TestContext) => Promise<OpenedStore>;
 
-type NewRoom = Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at'>;
+type NewRoom = Omit<RoomRecord, 'last_seq' | 'member_count' | 'archived_at' | 'deleted_at' | 'agent_wake_limit'>;
 type NewMembership = Omit<MembershipRecord, 'read_seq'>;
 
 interface SendOptions {
