@@ -3,7 +3,7 @@
  * hour per room; past it, the agent is refused there and the room is told once per exhaustion.
  */
 import { reportedTokens, TokenBudget } from '@roundtable/protocol';
-import type { HubContext } from './context.js';
+import type { HubContext, PostNotice } from './context.js';
 import { HubError } from './hub-error.js';
 import type { MemberRecord } from './ports.js';
 
@@ -19,11 +19,7 @@ export class Budgets {
 
   constructor(
     private readonly ctx: HubContext,
-    private readonly postNotice: (
-      roomId: string,
-      content: string,
-      metadata: Record<string, unknown>,
-    ) => Promise<unknown>,
+    private readonly postNotice: PostNotice,
   ) {}
 
   /** An agent run by this hub brings its own budget (from the agents file), over the hub-wide one. */

@@ -73,6 +73,9 @@ export interface HubOptions {
 
 export type HubSettings = Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
 
+/** Posts a notice of the hub's own in a room, with metadata saying what it is about. */
+export type PostNotice = (roomId: string, content: string, metadata: Record<string, unknown>) => Promise<unknown>;
+
 export interface Authenticated {
   member: MemberRecord;
   tokenId: string | null;

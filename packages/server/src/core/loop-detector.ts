@@ -7,7 +7,7 @@
  * instance with Redis, and forgotten once the window has passed.
  */
 import { createHash } from 'node:crypto';
-import type { HubContext } from './context.js';
+import type { HubContext, PostNotice } from './context.js';
 import type { MemberRecord } from './ports.js';
 
 /** Only the start of a long message counts: a loop repeats from its first words, and hashing stays cheap. */
@@ -30,11 +30,7 @@ export function normalizedText(content: string): string {
 export class LoopDetector {
   constructor(
     private readonly ctx: HubContext,
-    private readonly postNotice: (
-      roomId: string,
-      content: string,
-      metadata: Record<string, unknown>,
-    ) => Promise<unknown>,
+    private readonly postNotice: PostNotice,
   ) {}
 
   /**

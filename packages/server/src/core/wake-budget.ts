@@ -4,7 +4,7 @@
  * with Redis every instance shares the count, and two agents answering each other from different
  * instances stop at the same budget. People's messages always wake whom they address.
  */
-import type { HubContext } from './context.js';
+import type { HubContext, PostNotice } from './context.js';
 import type { MemberRecord, RoomRecord } from './ports.js';
 
 /** At most one notice per agent and room in this long (ms), however many wakes are refused. */
@@ -20,11 +20,7 @@ export interface WakeDecision {
 export class WakeBudget {
   constructor(
     private readonly ctx: HubContext,
-    private readonly postNotice: (
-      roomId: string,
-      content: string,
-      metadata: Record<string, unknown>,
-    ) => Promise<unknown>,
+    private readonly postNotice: PostNotice,
   ) {}
 
   /** Wakes per minute in this room; 0: no limit. */
