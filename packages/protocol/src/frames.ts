@@ -28,6 +28,7 @@ import {
 } from './model.js';
 import { Limits } from './limits.js';
 import type { RoomEvent } from './events.js';
+import { ApprovalRequestSchemas, type ApprovalResultMap } from './approvals.js';
 import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { SearchRequestSchemas, type SearchResultMap } from './search.js';
@@ -135,6 +136,7 @@ export const RequestSchemas = {
   ...MemoryRequestSchemas,
   ...SearchRequestSchemas,
   ...ConversationRequestSchemas,
+  ...ApprovalRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -153,7 +155,8 @@ export interface MessageResult {
 }
 
 /** What an `ack` carries back for each request type. */
-export interface ResultMap extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap {
+export interface ResultMap
+  extends TaskResultMap, MemoryResultMap, SearchResultMap, ConversationResultMap, ApprovalResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;

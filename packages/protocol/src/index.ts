@@ -13,3 +13,4 @@ export * from './memory.js';
 export * from './search.js';
 export * from './conversations.js';
 export * from './budget.js';
+export * from './approvals.js';

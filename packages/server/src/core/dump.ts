@@ -31,7 +31,8 @@ export type TableName =
   | 'events'
   | 'tasks'
   | 'notes'
-  | 'agent_definitions';
+  | 'agent_definitions'
+  | 'approvals';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -64,6 +65,7 @@ export const TABLES: TableSpec[] = [
   { name: 'tasks', key: ['id'], json: ['capabilities', 'doc'], roomFilter: 'room_id = @room' },
   { name: 'notes', key: ['id'], roomFilter: 'room_id = @room' },
   { name: 'agent_definitions', key: ['handle'] },
+  { name: 'approvals', key: ['id'], json: ['details', 'deciders'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

@@ -6,6 +6,7 @@
 import { CloseCode } from '@roundtable/protocol';
 import { Accounts } from './accounts.js';
 import { AgentRoster } from './agent-roster.js';
+import { Approvals } from './approvals.js';
 import { Budgets } from './budgets.js';
 import { HubContext, type HubOptions, type HubStats } from './context.js';
 import { Conversations } from './conversations.js';
@@ -43,6 +44,7 @@ export class Hub {
   readonly inbox: Inbox;
   readonly tasks: TaskBoard;
   readonly reservations: FileReservations;
+  readonly approvals: Approvals;
   private readonly ctx: HubContext;
 
   constructor(options: HubOptions) {
@@ -88,6 +90,10 @@ export class Hub {
       postSystem: (roomId, content, options) => this.messages.postSystem(roomId, content, options),
     });
     this.reservations = new FileReservations(ctx, this.tasks.access);
+    this.approvals = new Approvals(ctx, {
+      postSystem: (roomId, content, options) => this.messages.postSystem(roomId, content, options),
+      watchEvents: (watcher) => this.fanout.watchEvents(watcher),
+    });
   }
 
   get store(): Store {
@@ -135,12 +141,14 @@ export class Hub {
     await this.streams.start();
     this.tasks.start();
     this.presence.start();
+    await this.approvals.start();
     return { adminToken, setupCode };
   }
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     this.streams.stop();
+    this.approvals.stop();
     this.presence.stop();
     this.tasks.stop();
     this.fanout.stop(code, reason);

@@ -156,7 +156,7 @@ export class Messages {
   async postSystem(
     roomId: string,
     content: string,
-    options: { mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> } = {},
+    options: { id?: string; mentions?: string[]; threadId?: string | null; metadata?: Record<string, unknown> } = {},
   ): Promise<string> {
     const { ctx } = this;
     const system = ctx.system;
@@ -165,7 +165,7 @@ export class Messages {
     const agents = mentioned.filter((member) => member.kind === 'agent').map((member) => member.id);
     const result = await ctx.store.insertMessage(
       {
-        id: newId('msg'),
+        id: options.id ?? newId('msg'),
         room_id: roomId,
         sender_id: system.id,
         sender: system.handle,

@@ -4,6 +4,7 @@
  * core/ports.ts, so whatever passes here can sit behind the hub.
  */
 import { describe } from 'node:test';
+import { approvalsContract } from './store/approvals.js';
 import { concurrencyContract } from './store/concurrency.js';
 import { historyContract } from './store/history.js';
 import { lifecycleContract } from './store/lifecycle.js';
@@ -27,6 +28,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     historyContract(open);
     logContract(open);
     concurrencyContract(open);
+    approvalsContract(open);
     lifecycleContract(open, makeStore);
   });
 }

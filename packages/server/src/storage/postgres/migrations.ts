@@ -220,6 +220,32 @@ ALTER TABLE members ADD COLUMN notify_default text NOT NULL DEFAULT 'mentions';
 UPDATE members SET notify_default = 'all';
 `,
   },
+  {
+    version: 9,
+    name: 'approvals: requests that a person allow an agent’s action, and their decisions',
+    sql: `
+CREATE TABLE approvals (
+  id text PRIMARY KEY,
+  room_id text NOT NULL REFERENCES rooms(id),
+  thread_id text,
+  message_id text NOT NULL,
+  requester_id text NOT NULL REFERENCES members(id),
+  requester text NOT NULL,
+  action text NOT NULL,
+  details jsonb,
+  reason text NOT NULL,
+  deciders jsonb NOT NULL,
+  status text NOT NULL,
+  decided_by text,
+  note text NOT NULL,
+  created_at text NOT NULL,
+  decided_at text,
+  expires_at text NOT NULL
+);
+CREATE INDEX approvals_room ON approvals(room_id, status, created_at);
+CREATE INDEX approvals_pending ON approvals(expires_at) WHERE status = 'pending';
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;
