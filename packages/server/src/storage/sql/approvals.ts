@@ -34,7 +34,9 @@ export function approvalsStore(db: SqlDriver, d: Dialect): ApprovalsStore {
     decideApproval: (id, decision) => db.write(decideApproval, d, id, decision),
     expireApprovals: (now, id) => db.write(expireApprovals, d, now, id),
     listApprovals: (filter) =>
-      filter.roomIds.length + filter.requesterIds.length === 0 ? Promise.resolve([]) : db.read(listApprovals, d, filter),
+      filter.roomIds.length + filter.requesterIds.length === 0
+        ? Promise.resolve([])
+        : db.read(listApprovals, d, filter),
     nextApprovalExpiry: () => db.read(nextApprovalExpiry),
   };
 }
