@@ -59,7 +59,8 @@ export const ApprovalRequestParams = z.object({
   reason: z.string().max(MAX_APPROVAL_TEXT_CHARS).optional(),
   /** Members who may decide besides the agent's owner and the room's admins. */
   deciders: z.array(Handle).max(20).optional(),
-  timeout_ms: z.number().int().min(100).max(MAX_APPROVAL_TIMEOUT_MS).default(DEFAULT_APPROVAL_TIMEOUT_MS),
+  /** How long to wait for a decision; 0 expires the request at once (a dry run of the card). */
+  timeout_ms: z.number().int().min(0).max(MAX_APPROVAL_TIMEOUT_MS).default(DEFAULT_APPROVAL_TIMEOUT_MS),
 });
 export type ApprovalRequestParams = z.input<typeof ApprovalRequestParams>;
 

@@ -240,7 +240,7 @@ export const TOOLS: readonly McpTool[] = [
       timeout_ms: z
         .number()
         .int()
-        .min(100)
+        .min(0)
         .max(MAX_WAIT_S * 1000)
         .default(MAX_WAIT_S * 1000),
     }),
