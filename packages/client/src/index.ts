@@ -1,5 +1,6 @@
 /** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
 export { newClientId, RoundtableClient } from './client.js';
+export { decideApproval, listApprovals, requestApproval } from './approvals.js';
 export type { ClientEvents, ConnectionState } from './events.js';
 export type { ClientOptions, HistoryOptions, Logger, RequestOptions, SendOptions, StreamOptions } from './options.js';
 export { MessageStream, type StreamDone } from './stream.js';
@@ -10,6 +11,8 @@ export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js'
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type {
+  Approval,
+  ApprovalStatus,
   Conversation,
   Cursors,
   ErrorCode,
