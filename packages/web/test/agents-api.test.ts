@@ -82,3 +82,23 @@ test('the snippets name the page’s hub and carry the token, quoted for a shell
   assert.match(by.curl!, /'http:\/\/chat.example:8004\/api\/v1\/rooms\/general\/messages'/);
   assert.match(agentSnippets("http://it's", 'x', 't')[1]!.code, /'http:\/\/it'\\''s\/mcp'/, 'a quote is escaped');
 });
+
+test('tool policies round-trip through the form: ask first and never run, the rest auto', () => {
+  const draft = draftOf('guard', {
+    model: { base_url: 'http://127.0.0.1:11434/v1', name: 'm' },
+    tools: {
+      mcp: [{ name: 'ops', command: 'ops-mcp', allow: ['*'], policy: { deploy: 'ask', drop: 'deny', ls: 'auto' } }],
+    },
+  });
+  assert.equal(draft.tools[0]!.ask, 'deploy');
+  assert.equal(draft.tools[0]!.deny, 'drop');
+  const body = definitionOf({
+    ...draft,
+    tools: [{ ...draft.tools[0]!, ask: 'deploy, restart', deny: 'drop restart' }],
+  });
+  assert.deepEqual((body.tools as { mcp: Array<{ policy: unknown }> }).mcp[0]!.policy, {
+    deploy: 'ask',
+    restart: 'deny',
+    drop: 'deny',
+  });
+});
