@@ -59,7 +59,7 @@ test('an edited definition keeps what the form does not show, and a blank key ke
   assert.deepEqual((keyed.model as { api_key: unknown }).api_key, { value: 'sk-new' });
   const command = definitionOf({
     ...draft,
-    tools: [{ name: 'fs', target: 'npx fs-mcp /srv', allow: 'read, list', rest: {} }],
+    tools: [{ name: 'fs', target: 'npx fs-mcp /srv', allow: 'read, list', ask: '', deny: '', rest: {} }],
   });
   assert.deepEqual((command.tools as { mcp: unknown[] }).mcp, [
     { name: 'fs', command: 'npx', args: ['fs-mcp', '/srv'], allow: ['read', 'list'] },
