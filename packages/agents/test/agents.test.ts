@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
-import { eventually, startHub, tempDir, type TestHub, startFakeModel } from '@roundtable/testkit';
+import { eventually, startHub, tempDir, startFakeModel } from '@roundtable/testkit';
 import { person, replyTo, startAgent, mcpServer, scripted } from './helpers.js';
 
 test('a mentioned agent streams its reply: deltas in order, and the final message is their concatenation', async (t) => {

@@ -79,4 +79,3 @@ export function scripted(answers: Array<Answer | ((request: RecordedRequest) => 
     return typeof answer === 'function' ? answer(request) : answer;
   };
 }
-

@@ -110,26 +110,39 @@ export class Approvals {
   wait(record: ApprovalRecord, cancelled?: AbortSignal): Promise<ApprovalRecord> {
     if (record.status !== 'pending') return Promise.resolve(record);
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done: Waiter = (final) => {
+      if (cancelled?.aborted) return reject(new HubError('invalid_request', 'The wait was cancelled.'));
+      // Past its time the request is a denial for its waiter, even when the store cannot say so yet:
+      // every later read or decision expires it there too.
+      const timer = setTimeout(
+        () =>
+          void this.expireOne(record.id, record.expires_at).then((final) =>
+            done(
+              final?.status === 'pending' || !final
+                ? { ...record, status: 'expired', decided_at: this.ctx.now() }
+                : final,
+            ),
+          ),
+        Date.parse(record.expires_at) - this.ctx.clock.now(),
+      );
+      timer.unref();
+      const finish = () => {
         clearTimeout(timer);
         cancelled?.removeEventListener('abort', onAbort);
         this.forgetWaiter(record.id, done);
+      };
+      const done: Waiter = (final) => {
+        finish();
         if (final) resolve(final);
         else reject(new HubError('shutting_down'));
       };
       const onAbort = () => {
-        this.forgetWaiter(record.id, done);
-        clearTimeout(timer);
-        reject(new HubError('invalid_request', 'The wait for the decision was cancelled.'));
+        finish();
+        reject(new HubError('invalid_request', 'The wait was cancelled.'));
       };
-      if (cancelled?.aborted) return onAbort();
       cancelled?.addEventListener('abort', onAbort, { once: true });
       let waiters = this.waiters.get(record.id);
       if (!waiters) this.waiters.set(record.id, (waiters = new Set()));
       waiters.add(done);
-      timer = setTimeout(() => void this.expireOne(record.id), Date.parse(record.expires_at) - this.ctx.clock.now());
-      timer.unref();
       // Registered first, then read: a decision made meanwhile is in the store or on its way as an event.
       void this.recheck(record.id);
     });
@@ -205,11 +218,15 @@ export class Approvals {
     return actor.role === 'admin' || membership.role === 'owner' || record.deciders.includes(actor.handle);
   }
 
-  /** Expires one request if its time is up, and shows it; the request as it now stands. */
-  private async expireOne(id: string): Promise<ApprovalRecord | undefined> {
+  /**
+   * Expires one request if its time is up, and shows it; the request as it now stands. Its own timer
+   * gives its expiry as `due`: the wall clock may read a hair earlier than the timer's.
+   */
+  private async expireOne(id: string, due = ''): Promise<ApprovalRecord | undefined> {
     if (this.stopped) return undefined;
     try {
-      const [expired] = await this.ctx.store.expireApprovals(this.ctx.now(), id);
+      const now = this.ctx.now();
+      const [expired] = await this.ctx.store.expireApprovals(due > now ? due : now, id);
       if (expired) await this.showOutcome(expired, this.ctx.system.handle);
       return expired ?? (await this.recheck(id));
     } catch (error) {

@@ -187,7 +187,7 @@ export async function buildWorld(t: TestContext): Promise<World> {
       target('message', reply.id, 'the thread reply'),
       target('message', conversation.message.id, "the conversation's message"),
       target('task', task.id, "the private room's task"),
-      target('approval', approval.id, "an approval request in the private room"),
+      target('approval', approval.id, 'an approval request in the private room'),
       target('conversation', conversation.conversation.id, "alice's conversation"),
       target('token', aliceToken, "alice's token"),
       target('capability', capability, "the task's capability", `no-such-skill-${tag}`),
