@@ -4,11 +4,14 @@
  * the reason, offers Approve and Deny only to those who may decide, and follows the decision live.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { startHub } from '@roundtable/testkit';
 import { browserSkip, launch, openPage, shootAndCheck, signInWithToken } from './browser.js';
 
 const ACTION = 'git push --force origin main';
+/** The agents package's small stdio MCP server, with a `lookup` tool. */
+const MCP_FIXTURE = join(import.meta.dirname, '../../agents/test/fixtures/mcp-server.ts');
 
 /** One `tools/call` on /mcp, outside any session, answered when the tool returns. */
 async function callTool(url: string, token: string, name: string, args: Record<string, unknown>): Promise<any> {
@@ -97,5 +100,41 @@ test(
     Object.assign(findings, await shootAndCheck(page, 'approvals-approved'));
     assert.deepEqual(findings, {});
     assert.deepEqual(tab.consoleErrors, []);
+  },
+);
+
+test(
+  'the Agents page’s form sets which tools ask first and which never run, and the hub runs the agent so',
+  { skip: browserSkip() },
+  async (t) => {
+    const hub = await startHub(t);
+    const browser = await launch(t);
+    const { page } = await openPage(browser, hub.url);
+    await signInWithToken(page, hub.url, hub.adminToken);
+    await page.getByRole('button', { name: 'Agents', exact: true }).click();
+    await page.getByRole('button', { name: 'Add an AI agent' }).click();
+    const form = page.getByRole('form', { name: 'Add an AI agent' });
+    await form.getByLabel('Handle').fill('careful');
+    await form.getByLabel('Base URL').fill('http://127.0.0.1:9/v1');
+    await form.getByLabel('Model').fill('m');
+    await form.getByRole('button', { name: 'Add a tool server' }).click();
+    const server = form.getByRole('group', { name: 'Tool server 1' });
+    await server.getByLabel('Name').fill('tools');
+    const command = `${process.execPath} --conditions=development --import tsx ${MCP_FIXTURE}`;
+    await server.getByLabel('URL or command').fill(command);
+    await server.getByLabel('Allowed tools').fill('*');
+    await server.getByLabel('Ask first').fill('lookup, slow');
+    await server.getByLabel('Never run').fill('forbidden');
+    await server.scrollIntoViewIfNeeded();
+    const findings = await shootAndCheck(page, 'approvals-agent-form', {
+      phone: () => server.getByLabel('Never run').scrollIntoViewIfNeeded(),
+    });
+    assert.deepEqual(findings, {});
+
+    await form.getByRole('button', { name: 'Save and start' }).click();
+    await page.getByRole('table').getByRole('row', { name: '@careful' }).getByText('Online').waitFor();
+    const stored = await hub.api(hub.adminToken, 'GET', '/api/v1/agents/definitions');
+    const careful = stored.body.agents.find((agent: { handle: string }) => agent.handle === 'careful');
+    assert.deepEqual(careful.definition.tools.mcp[0].policy, { lookup: 'ask', slow: 'ask', forbidden: 'deny' });
   },
 );
