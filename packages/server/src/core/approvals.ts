@@ -202,8 +202,14 @@ export class Approvals {
     const record = await this.ctx.store.approvalById(id);
     if (!record) throw new HubError('approval_not_found');
     if ((await this.ctx.roomMembers(record.room_id)).has(actor.id)) return record;
-    if ((await this.ctx.member(record.requester_id)).owner_id === actor.id) return record;
+    if (await this.ownsRequester(actor, record)) return record;
     throw new HubError('approval_not_found');
+  }
+
+  /** Owners answer for their agents; a person's `owner_id` is only the admin who created the account. */
+  private async ownsRequester(actor: MemberRecord, record: ApprovalRecord): Promise<boolean> {
+    const requester = await this.ctx.member(record.requester_id);
+    return requester.kind === 'agent' && requester.owner_id === actor.id;
   }
 
   /**
@@ -212,7 +218,7 @@ export class Approvals {
    */
   private async mayDecide(actor: MemberRecord, record: ApprovalRecord): Promise<boolean> {
     if (actor.id === record.requester_id) return false;
-    if ((await this.ctx.member(record.requester_id)).owner_id === actor.id) return true;
+    if (await this.ownsRequester(actor, record)) return true;
     const membership = (await this.ctx.roomMembers(record.room_id)).get(actor.id);
     if (!membership) return false;
     return actor.role === 'admin' || membership.role === 'owner' || record.deciders.includes(actor.handle);
