@@ -15,9 +15,11 @@ import {
   type ModelMessage,
   type ToolSet,
 } from 'ai';
-import { ActivityReporter } from './activity.js';
+import { ActivityReporter, whileWaitingForApproval } from './activity.js';
+import { gatedRun } from './approval-gate.js';
 import { catchUpText } from './catch-up.js';
 import type { AgentDefinition } from './config.js';
+import { ReplyDeadline } from './deadline.js';
 import type { McpToolbox, ToolCallOutcome } from './tools.js';
 
 export interface AgentLogger {
@@ -44,6 +46,13 @@ const ANSWERED_MEMORY = 5_000;
 type ToolCallPart = Extract<MessagePart, { type: 'tool_call' }>;
 type ToolCall = { id: string; name: string; input: unknown };
 type Observer = (call: ToolCall, run: () => Promise<ToolCallOutcome>) => Promise<unknown>;
+/** What a tool call needs of the reply it is part of. */
+interface ReplyState {
+  trigger: Message;
+  deadline: ReplyDeadline;
+  /** What the model has said so far: the reason it gives for a call, when it gives one. */
+  said: () => string;
+}
 
 /** What the model was given from memory, and what the reply's metadata records of it. */
 type MemoryItem =
@@ -100,6 +109,8 @@ export class AgentRunner {
 
   private consider(message: Message): void {
     if (this.stopped || message.sender === this.handle || message.status !== 'complete' || message.deleted) return;
+    // An approval card is for people to decide, not a message to answer.
+    if (message.sender_kind === 'system' && message.metadata.approval) return;
     if (this.answered.has(message.id)) return;
     this.answered.add(message.id);
     if (this.answered.size > ANSWERED_MEMORY) this.answered.delete(this.answered.values().next().value!);
@@ -240,17 +251,20 @@ export class AgentRunner {
     const { model: settings, budgets, reply } = this.definition;
     const controller = new AbortController();
     this.inFlight.add(controller);
-    const timeout = AbortSignal.timeout(settings.timeout_ms);
+    // A model that goes quiet mid-reply (a third of the time limit) is as stuck as one that never answers.
+    const deadline = new ReplyDeadline(settings.timeout_ms, Math.ceil(settings.timeout_ms / 3));
+    const timeout = deadline.signal;
     const signal = AbortSignal.any([stream.signal, controller.signal, timeout]);
     const parts = new Map<string, ToolCallPart>();
     let text = '';
     let usage = { input: 0, output: 0 };
+    const state: ReplyState = { trigger, deadline, said: () => text };
     try {
       const result = streamText({
         model: this.model,
         system: this.systemPrompt(memory, caughtUp),
         messages,
-        tools: this.tools((call, run) => this.observeToolCall(stream, parts, call, run, activity), trigger),
+        tools: this.tools((call, run) => this.observeToolCall(stream, parts, state, call, run, activity), trigger),
         stopWhen: stepCountIs(reply.max_steps),
         maxOutputTokens: budgets.max_tokens_per_reply,
         temperature: settings.temperature,
@@ -259,10 +273,9 @@ export class AgentRunner {
         abortSignal: signal,
         // The stream's own error part ends the reply visibly; the SDK's default would also print it.
         onError: () => {},
-        // A model that goes quiet mid-reply is as stuck as one that never answers.
-        timeout: { chunkMs: Math.ceil(settings.timeout_ms / 3) },
       });
       for await (const part of result.fullStream) {
+        deadline.touch();
         if (part.type === 'text-delta') {
           text += part.text;
           stream.append(part.text);
@@ -301,6 +314,7 @@ export class AgentRunner {
       this.logger?.warn('reply failed', { message: trigger.id, reason });
       await stream.error(reason).catch(() => undefined);
     } finally {
+      deadline.clear();
       this.inFlight.delete(controller);
     }
   }
@@ -373,35 +387,50 @@ export class AgentRunner {
     return tools;
   }
 
+  /** Shows the call in the reply while it waits for approval (`pending`) and runs, then its outcome. */
   private async observeToolCall(
     stream: MessageStream,
     parts: Map<string, ToolCallPart>,
+    reply: ReplyState,
     call: ToolCall,
     run: () => Promise<ToolCallOutcome>,
     activity: ActivityReporter,
   ): Promise<unknown> {
     const started = this.now();
-    const running: ToolCallPart = {
-      type: 'tool_call',
-      id: call.id,
-      name: call.name,
-      arguments: call.input,
-      status: 'running',
+    const show = (status: ToolCallPart['status'], extra: Partial<ToolCallPart> = {}) => {
+      const part: ToolCallPart = {
+        type: 'tool_call',
+        id: call.id,
+        name: call.name,
+        arguments: call.input,
+        status,
+        ...extra,
+      };
+      parts.set(call.id, part);
+      stream.part(part);
     };
-    parts.set(call.id, running);
-    stream.part(running);
+    const policy = this.toolbox.policy(call.name);
+    show(policy === 'ask' ? 'pending' : 'running');
     activity.set('tool', call.name);
-    const outcome = await run().catch((error: unknown) => ({ ok: false, result: (error as Error).message }));
+    const outcome = await gatedRun({
+      client: this.client,
+      definition: this.definition,
+      trigger: reply.trigger,
+      call,
+      policy,
+      reason: reply.said(),
+      hold: (work) => reply.deadline.hold(() => whileWaitingForApproval(activity, call.name, work())),
+      run: () => {
+        if (policy === 'ask') show('running');
+        return run();
+      },
+    }).catch((error: unknown) => ({ ok: false, result: (error as Error).message }));
     // The model is called again with the result.
     activity.set('thinking');
-    const finished: ToolCallPart = {
-      ...running,
-      status: outcome.ok ? 'ok' : 'error',
+    show(outcome.ok ? 'ok' : 'error', {
       result: clip(outcome.result),
       duration_ms: Math.max(0, this.now() - started),
-    };
-    parts.set(call.id, finished);
-    stream.part(finished);
+    });
     return outcome.ok ? outcome.result : { error: outcome.result };
   }
 

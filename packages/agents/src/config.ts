@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { jsonTooDeep, Limits } from '@roundtable/protocol';
+import { DEFAULT_APPROVAL_TIMEOUT_MS, jsonTooDeep, Limits, MAX_APPROVAL_TIMEOUT_MS } from '@roundtable/protocol';
 
 const Handle = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a handle is 1-32 of a-z, 0-9, _ and -');
 
@@ -27,6 +27,13 @@ export const ModelSettings = z.object({
 
 const Allowlist = z.array(z.string().min(1)).default([]);
 
+/** `auto` runs the call; `ask` runs it once a person approves it in the room; `deny` never runs it. */
+export const ToolPolicy = z.enum(['auto', 'ask', 'deny']);
+export type ToolPolicy = z.infer<typeof ToolPolicy>;
+
+/** A policy per tool name, `*` for the server's other tools; a tool named nowhere is `auto`. */
+const Policies = z.record(z.string().min(1).max(200), ToolPolicy).default({});
+
 /** An MCP server the agent connects to: a command over stdio, or a Streamable HTTP URL. */
 export const McpServerSettings = z.union([
   z.object({
@@ -36,12 +43,14 @@ export const McpServerSettings = z.union([
     env: z.record(z.string(), z.string()).default({}),
     /** Tool names the agent may call; empty allows none, `*` allows all. */
     allow: Allowlist,
+    policy: Policies,
   }),
   z.object({
     name: z.string().min(1),
     url: z.url(),
     headers: z.record(z.string(), z.string()).default({}),
     allow: Allowlist,
+    policy: Policies,
   }),
 ]);
 
@@ -80,6 +89,15 @@ export const AgentDefinition = z.object({
       max_chars: z.number().int().min(500).max(100_000).default(8_000),
     })
     .default({ enabled: true, max_messages: 100, max_chars: 8_000 }),
+  /** How a call to an `ask` tool is put to the people of the room. */
+  approvals: z
+    .object({
+      /** How long a person has to decide, in ms; no decision in time is a denial. */
+      timeout_ms: z.number().int().min(0).max(MAX_APPROVAL_TIMEOUT_MS).default(DEFAULT_APPROVAL_TIMEOUT_MS),
+      /** Members who may decide besides the agent's owner and the room's owners and admins. */
+      deciders: z.array(Handle).max(20).default([]),
+    })
+    .default({ timeout_ms: DEFAULT_APPROVAL_TIMEOUT_MS, deciders: [] }),
   budgets: z
     .object({
       max_tokens_per_reply: z.number().int().positive().default(1_024),

@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { dynamicTool, jsonSchema, type ToolSet } from 'ai';
-import type { McpServerSettings } from './config.js';
+import type { McpServerSettings, ToolPolicy } from './config.js';
 
 interface ConnectedServer {
   settings: McpServerSettings;
@@ -64,6 +64,12 @@ export class McpToolbox {
 
   get names(): string[] {
     return [...this.owners.keys()];
+  }
+
+  /** What a call to this tool needs: its server's policy for it, or for `*`, else `auto`. */
+  policy(name: string): ToolPolicy {
+    const policies = this.owners.get(name)?.settings.policy ?? {};
+    return policies[name] ?? policies['*'] ?? 'auto';
   }
 
   /**

@@ -1,6 +1,7 @@
 /** @module @roundtable/client: the Roundtable SDK for Node and the browser, over WebSocket and REST. */
 export { RoundtableClient } from './client.js';
 export { HubConnection, newClientId } from './connection.js';
+export { decideApproval, listApprovals, requestApproval } from './approvals.js';
 export type { ClientEvents, ConnectionState } from './events.js';
 export type { ClientOptions, HistoryOptions, Logger, RequestOptions, SendOptions, StreamOptions } from './options.js';
 export { MessageStream, type StreamDone } from './stream.js';
@@ -14,6 +15,8 @@ export type {
   AgentUsageQuery,
   AgentUsageReport,
   AgentUsageRow,
+  Approval,
+  ApprovalStatus,
   Conversation,
   Cursors,
   ErrorCode,

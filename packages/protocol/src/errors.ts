@@ -24,6 +24,10 @@ export const ERRORS = {
   already_authenticated: { status: 409, message: 'This connection is already authenticated.' },
   member_disabled: { status: 403, message: 'This member has been disabled by an admin.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },
+  not_approver: {
+    status: 403,
+    message: 'Only the agent’s owner, the room’s admins and the members the request names may decide it.',
+  },
   admin_only: { status: 403, message: 'Only an admin may do this.' },
   denylisted: { status: 403, message: 'You are on the denylist and may not post.' },
   registration_closed: { status: 403, message: 'Open registration is disabled on this hub.' },
@@ -36,6 +40,7 @@ export const ERRORS = {
   message_not_found: { status: 404, message: 'No such message.' },
   token_not_found: { status: 404, message: 'No such token.' },
   task_not_found: { status: 404, message: 'No such task.' },
+  approval_not_found: { status: 404, message: 'No such approval request.' },
   route_not_found: { status: 404, message: 'No such endpoint.' },
   handle_taken: { status: 409, message: 'That handle is already taken.' },
   room_name_taken: { status: 409, message: 'A room with that name already exists.' },
@@ -46,6 +51,7 @@ export const ERRORS = {
     status: 409,
     message: 'The lease token is wrong or the lease has expired: the task is no longer yours.',
   },
+  approval_closed: { status: 409, message: 'The request was decided already, or has expired.' },
   task_conflict: { status: 409, message: 'The task changed meanwhile; read it again and retry.' },
   reservation_conflict: {
     status: 409,

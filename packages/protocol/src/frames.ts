@@ -28,6 +28,7 @@ import {
 } from './model.js';
 import { Limits } from './limits.js';
 import type { RoomEvent } from './events.js';
+import { ApprovalRequestSchemas, type ApprovalResultMap } from './approvals.js';
 import { ConversationRequestSchemas, type ConversationResultMap } from './conversations.js';
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { ReceiptRequestSchemas, type AgentNoticeFrame, type ReceiptFrame, type ReceiptResultMap } from './receipts.js';
@@ -143,6 +144,7 @@ export const RequestSchemas = {
   ...ReceiptRequestSchemas,
   ...ActivityRequestSchemas,
   ...CatchUpRequestSchemas,
+  ...ApprovalRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -171,7 +173,8 @@ export interface ResultMap
     ConversationResultMap,
     ReceiptResultMap,
     ActivityResultMap,
-    CatchUpResultMap {
+    CatchUpResultMap,
+    ApprovalResultMap {
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;

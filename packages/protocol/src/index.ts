@@ -17,3 +17,4 @@ export * from './activity.js';
 export * from './catch-up.js';
 export * from './budget.js';
 export * from './usage.js';
+export * from './approvals.js';

@@ -22,7 +22,7 @@ import {
 import { buildWorld, heal, type Actor, type Target, type World } from './authorization/world.js';
 
 /** Kinds whose target an operation acts on: naming one must be refused, as a missing one would be. */
-const ACTED_ON: ReadonlySet<RefKind> = new Set(['room', 'message', 'task', 'conversation', 'token']);
+const ACTED_ON: ReadonlySet<RefKind> = new Set(['room', 'message', 'task', 'conversation', 'token', 'approval']);
 /**
  * Kinds answered exactly as a missing one would be. Members and capabilities are not secret (handles
  * are listed, a capability is a word), and naming a real one may rightly succeed where a made-up one
@@ -35,6 +35,7 @@ const REFUSALS = new Set([
   'message_not_found',
   'task_not_found',
   'token_not_found',
+  'approval_not_found',
   'member_not_found',
   'forbidden',
   'not_member',
@@ -50,7 +51,7 @@ const CLOSE_FOR = { auth_failed: 4401, member_disabled: 4403 } as const;
 /** Values that differ between any two answers (ids and times of new things, counters), whatever was asked. */
 const VOLATILE =
   /"(seq|last_seq|read_seq|unread|mentions|member_count|message_count|reply_count|version|next|token|excerpt)":("(?:[^"\\]|\\.)*"|-?[\d.e+-]+)/g;
-const HUB_ID = /\b(r|m|msg|task|t|s|note|lease|rsv|mcp)_[\w-]{12}\b/g;
+const HUB_ID = /\b(r|m|msg|task|t|s|note|lease|rsv|mcp|apv)_[\w-]{12}\b/g;
 const TIME = /\d{4}-\d\d-\d\dT[\d:.]+Z/g;
 
 function normalized(answer: Answer, given: string | undefined): string {

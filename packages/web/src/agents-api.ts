@@ -87,6 +87,10 @@ export interface ToolServer {
   /** A Streamable HTTP URL, or a command with its arguments separated by spaces. */
   target: string;
   allow: string;
+  /** Tools that run only once a person approves the call in the room (policy `ask`). */
+  ask: string;
+  /** Tools that never run (policy `deny`). */
+  deny: string;
   rest: Record<string, unknown>;
 }
 
@@ -141,9 +145,22 @@ export function draftOf(handle: string, definition: unknown): AgentDraft {
     hasStoredKey: Object.keys(record(model.api_key)).length > 0,
     systemPrompt: text(fields.system_prompt) ?? '',
     tools: records(record(fields.tools).mcp).map((server) => {
-      const { name, url, command, args, allow, ...rest } = server;
+      const { name, url, command, args, allow, policy, ...rest } = server;
       const target = text(url) ?? [text(command) ?? '', ...texts(args)].join(' ').trim();
-      return { name: text(name) ?? '', target, allow: texts(allow).join(', '), rest };
+      const policies = Object.entries(record(policy));
+      const named = (wanted: string) =>
+        policies
+          .filter(([, value]) => value === wanted)
+          .map(([tool]) => tool)
+          .join(', ');
+      return {
+        name: text(name) ?? '',
+        target,
+        allow: texts(allow).join(', '),
+        ask: named('ask'),
+        deny: named('deny'),
+        rest,
+      };
     }),
     tokensPerRoomPerHour: String(num(budgets.tokens_per_room_per_hour) ?? 100_000),
     maxTokensPerReply: String(num(budgets.max_tokens_per_reply) ?? 1024),
@@ -183,13 +200,19 @@ export function definitionOf(draft: AgentDraft): Record<string, unknown> {
         .map((server) => {
           const target = server.target.trim();
           const allow = words(server.allow);
+          // A tool named in both is denied: the safer reading of a contradiction.
+          const policies = [
+            ...words(server.ask).map((tool) => [tool, 'ask']),
+            ...words(server.deny).map((tool) => [tool, 'deny']),
+          ];
+          const policy = policies.length > 0 ? { policy: Object.fromEntries(policies) } : {};
           if (/^https?:\/\//i.test(target)) {
             const { command: _command, args: _args, env: _env, ...rest } = server.rest;
-            return { ...rest, name: server.name.trim(), url: target, allow };
+            return { ...rest, name: server.name.trim(), url: target, allow, ...policy };
           }
           const [command, ...args] = target.split(/\s+/);
           const { url: _url, headers: _headers, ...rest } = server.rest;
-          return { ...rest, name: server.name.trim(), command, args, allow };
+          return { ...rest, name: server.name.trim(), command, args, allow, ...policy };
         }),
     },
     budgets: {

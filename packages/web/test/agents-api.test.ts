@@ -59,7 +59,7 @@ test('an edited definition keeps what the form does not show, and a blank key ke
   assert.deepEqual((keyed.model as { api_key: unknown }).api_key, { value: 'sk-new' });
   const command = definitionOf({
     ...draft,
-    tools: [{ name: 'fs', target: 'npx fs-mcp /srv', allow: 'read, list', rest: {} }],
+    tools: [{ name: 'fs', target: 'npx fs-mcp /srv', allow: 'read, list', ask: '', deny: '', rest: {} }],
   });
   assert.deepEqual((command.tools as { mcp: unknown[] }).mcp, [
     { name: 'fs', command: 'npx', args: ['fs-mcp', '/srv'], allow: ['read', 'list'] },
@@ -113,4 +113,24 @@ test('usage rows of the wrong shape show what they can; unnamed rooms say what t
     ],
   );
   assert.deepEqual(readUsage({ usage: 'none' }), []);
+});
+
+test('tool policies round-trip through the form: ask first and never run, the rest auto', () => {
+  const draft = draftOf('guard', {
+    model: { base_url: 'http://127.0.0.1:11434/v1', name: 'm' },
+    tools: {
+      mcp: [{ name: 'ops', command: 'ops-mcp', allow: ['*'], policy: { deploy: 'ask', drop: 'deny', ls: 'auto' } }],
+    },
+  });
+  assert.equal(draft.tools[0]!.ask, 'deploy');
+  assert.equal(draft.tools[0]!.deny, 'drop');
+  const body = definitionOf({
+    ...draft,
+    tools: [{ ...draft.tools[0]!, ask: 'deploy, restart', deny: 'drop restart' }],
+  });
+  assert.deepEqual((body.tools as { mcp: Array<{ policy: unknown }> }).mcp[0]!.policy, {
+    deploy: 'ask',
+    restart: 'deny',
+    drop: 'deny',
+  });
 });

@@ -33,7 +33,8 @@ export type TableName =
   | 'tasks'
   | 'notes'
   | 'agent_definitions'
-  | 'agent_usage';
+  | 'agent_usage'
+  | 'approvals';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -68,6 +69,7 @@ export const TABLES: TableSpec[] = [
   { name: 'notes', key: ['id'], roomFilter: 'room_id = @room' },
   { name: 'agent_definitions', key: ['handle'] },
   { name: 'agent_usage', key: ['day', 'agent_id', 'room_id'], roomFilter: 'room_id = @room' },
+  { name: 'approvals', key: ['id'], json: ['details', 'deciders'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

@@ -7,6 +7,7 @@ import { CloseCode } from '@roundtable/protocol';
 import { Accounts } from './accounts.js';
 import { ActivityBoard } from './activity.js';
 import { AgentRoster } from './agent-roster.js';
+import { Approvals } from './approvals.js';
 import { Budgets } from './budgets.js';
 import { CatchUp } from './catch-up.js';
 import { HubContext, type HubOptions, type HubStats } from './context.js';
@@ -55,6 +56,7 @@ export class Hub {
   readonly reservations: FileReservations;
   readonly activity: ActivityBoard;
   readonly catchUp: CatchUp;
+  readonly approvals: Approvals;
   private readonly ctx: HubContext;
 
   constructor(options: HubOptions) {
@@ -121,6 +123,10 @@ export class Hub {
     this.reservations = new FileReservations(ctx, this.tasks.access);
     this.activity = new ActivityBoard(ctx);
     this.catchUp = new CatchUp(ctx, this.streams);
+    this.approvals = new Approvals(ctx, {
+      postSystem: (roomId, content, options) => this.messages.postSystem(roomId, content, options),
+      watchEvents: (watcher) => this.fanout.watchEvents(watcher),
+    });
   }
 
   get store(): Store {
@@ -169,12 +175,14 @@ export class Hub {
     this.tasks.start();
     this.presence.start();
     this.activity.start();
+    await this.approvals.start();
     return { adminToken, setupCode };
   }
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
     this.streams.stop();
+    this.approvals.stop();
     this.presence.stop();
     this.activity.stop();
     this.tasks.stop();

@@ -204,6 +204,7 @@ export class Messages {
     roomId: string,
     content: string,
     options: {
+      id?: string;
       mentions?: string[];
       threadId?: string | null;
       metadata?: Record<string, unknown>;
@@ -218,7 +219,7 @@ export class Messages {
     const agents = mentioned.filter((member) => member.kind === 'agent').map((member) => member.id);
     const result = await ctx.store.insertMessage(
       {
-        id: newId('msg'),
+        id: options.id ?? newId('msg'),
         room_id: roomId,
         sender_id: system.id,
         sender: system.handle,

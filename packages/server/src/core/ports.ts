@@ -5,6 +5,7 @@
  */
 import type { Activity, PresenceStatus } from '@roundtable/protocol';
 import type { AgentDefinitionsStore } from './ports/agent-definitions.js';
+import type { ApprovalsStore } from './ports/approvals.js';
 import type { DumpStore } from './ports/dump.js';
 import type { LogStore, StoredEvent } from './ports/log.js';
 import type { MembersStore } from './ports/members.js';
@@ -17,6 +18,7 @@ import type { TasksStore } from './ports/tasks.js';
 import type { AgentUsageStore } from './ports/usage.js';
 
 export type * from './ports/agent-definitions.js';
+export type * from './ports/approvals.js';
 export type * from './ports/dump.js';
 export type * from './ports/log.js';
 export type * from './ports/members.js';
@@ -51,6 +53,7 @@ export interface Store
     TasksStore,
     ReservationsStore,
     AgentUsageStore,
+    ApprovalsStore,
     DumpStore {
   /** Health of the store: false from a failed commit until a write as large as a real batch commits. */
   ready(): Promise<boolean>;

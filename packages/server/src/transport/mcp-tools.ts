@@ -244,6 +244,21 @@ export const TOOLS: readonly McpTool[] = [
       '`limit` of them; `has_more` says earlier ones were left out.',
     (result) => ({ ...result, messages: result.messages.map(brief) }),
   ),
+  tool(
+    'request_approval',
+    'Ask the people of a room to approve an action before you take it (a deploy, a deletion, a payment), ' +
+      'and wait for their decision: `approval.status` is `approved`, `denied` (with their `note`) or ' +
+      `\`expired\` (no answer in \`timeout_ms\`, at most ${MAX_WAIT_S * 1000}; count it as denied). Act only on \`approved\`.`,
+    RequestSchemas['approval.request'].extend({
+      timeout_ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_WAIT_S * 1000)
+        .default(MAX_WAIT_S * 1000),
+    }),
+    async ({ hub, actor, signal }, params) => ({ approval: await hub.approvals.request(actor, params, signal) }),
+  ),
   request('remember', 'memory.save', 'Save a note for yourself, optionally about a room; `recall` finds it later.'),
   request(
     'recall',

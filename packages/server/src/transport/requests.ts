@@ -151,6 +151,13 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'task.reject': async ({ hub, actor }, params) => ({
     task: await hub.tasks.reject(actor, params.task, params.feedback),
   }),
+  'approval.request': async ({ hub, actor }, params) => ({ approval: await hub.approvals.request(actor, params) }),
+  'approval.decide': async ({ hub, actor }, params) => ({
+    approval: await hub.approvals.decide(actor, params.approval, params.decision, params.note),
+  }),
+  'approval.list': async ({ hub, actor }, params) => ({
+    approvals: await hub.approvals.list(actor, params.status, params.limit),
+  }),
 };
 
 export interface ParsedRequest {

@@ -378,6 +378,21 @@ const ROUTES: (Row | Registrar)[] = [
     summary: 'Answer a task waiting for a person: the worker resumes, or it goes back to the queue',
     path: { id: 'task' },
   },
+  {
+    method: 'GET',
+    url: '/api/v1/approvals',
+    type: 'approval.list',
+    tag: 'approvals',
+    summary: 'Approval requests you may decide, newest first (by default those still pending)',
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/approvals/:id',
+    type: 'approval.decide',
+    tag: 'approvals',
+    summary: 'Approve or deny a request (the agent’s owner, the room’s owners, admins, the deciders it names)',
+    path: { id: 'approval' },
+  },
 ];
 
 export function registerRoutes(app: FastifyInstance, context: TransportContext): void {

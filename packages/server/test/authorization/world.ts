@@ -95,6 +95,7 @@ export async function buildWorld(t: TestContext): Promise<World> {
     hub.member('intruder', 'agent', { capabilities: [capability] }),
     hub.member('dora'),
     hub.member('oracle', 'agent'),
+    hub.member('warden', 'agent'),
   ]);
 
   const room = (
@@ -102,7 +103,7 @@ export async function buildWorld(t: TestContext): Promise<World> {
       name: `alice-vault-${tag}`,
       kind: 'private',
       topic: `${BAIT} vault topic ${tag}`,
-      members: ['bob'],
+      members: ['bob', 'warden'],
     })
   ).room;
   const messageText = `${BAIT} alice secret message ${tag}`;
@@ -129,6 +130,13 @@ export async function buildWorld(t: TestContext): Promise<World> {
   const conversation = await api(alice.token, 'POST', '/api/v1/conversations', {
     agent: 'oracle',
     content: conversationText,
+  });
+  const approvalText = `${BAIT} alice secret approval ${tag}`;
+  // Opened without waiting: it stays pending while the matrix tries to decide or list it.
+  const approval = await hub.hub.approvals.open((await hub.hub.store.memberByHandle('warden'))!, {
+    room: room.id,
+    action: approvalText,
+    timeout_ms: 15 * 60_000,
   });
   const aliceToken = (await api(alice.token, 'GET', '/api/v1/tokens')).tokens[0].id as string;
   const square = (await api(alice.token, 'POST', '/api/v1/rooms', { name: `alice-square-${tag}`, kind: 'public' }))
@@ -179,6 +187,7 @@ export async function buildWorld(t: TestContext): Promise<World> {
       target('message', reply.id, 'the thread reply'),
       target('message', conversation.message.id, "the conversation's message"),
       target('task', task.id, "the private room's task"),
+      target('approval', approval.id, 'an approval request in the private room'),
       target('conversation', conversation.conversation.id, "alice's conversation"),
       target('token', aliceToken, "alice's token"),
       target('capability', capability, "the task's capability", `no-such-skill-${tag}`),
@@ -201,6 +210,8 @@ export async function buildWorld(t: TestContext): Promise<World> {
       conversation.conversation.id,
       conversation.message.id,
       conversationText,
+      approval.id,
+      approvalText,
     ],
     actors: [
       { name: 'mallory', handle: 'mallory', token: mallory.token, own: { ...malloryOwn, member: 'mallory' } },

@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { agentUsageContract } from './store/agent-usage.js';
+import { approvalsContract } from './store/approvals.js';
 import { concurrencyContract } from './store/concurrency.js';
 import { historyContract } from './store/history.js';
 import { lifecycleContract } from './store/lifecycle.js';
@@ -31,6 +32,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     logContract(open);
     concurrencyContract(open);
     agentUsageContract(open);
+    approvalsContract(open);
     lifecycleContract(open, makeStore);
   });
 }

@@ -234,3 +234,25 @@ test('task errors: unknown task, bad schema, wrong lease, a move the state machi
   assert.equal(stored.body.task.feedback, 'main', 'the winning answer is the one stored');
   await assertStillServing(a, b);
 });
+
+test('approval errors: an unknown request, a member who may not decide, and a request already closed', async (t) => {
+  const { hub, ada, bob, a, b } = await scene(t);
+  const agent = await hub.member('deployer', 'agent');
+  const d = await RawClient.ready(t, hub.url, agent.token);
+  const { room } = await a.request('room.create', { name: 'ops', members: ['bob', 'deployer'] });
+  expectRestError(
+    await call(hub, ada.token, 'POST', '/api/v1/approvals/apv_nope', { decision: 'approve' }),
+    'approval_not_found',
+  );
+  const waiting = d.request('approval.request', { room: room.id, action: 'deploy', timeout_ms: 60_000 });
+  // The hub stops with the test: the agent's wait ends unanswered.
+  waiting.catch(() => undefined);
+  const card = await a.waitFor((frame) => frame.type === 'event' && frame.data?.metadata?.approval);
+  const id = card.data.metadata.approval.id as string;
+  expectErrorFrame(await b.requestError('approval.decide', { approval: id, decision: 'approve' }), 'not_approver');
+  expectRestError(await call(hub, bob.token, 'POST', `/api/v1/approvals/${id}`, { decision: 'deny' }), 'not_approver');
+  await a.request('approval.decide', { approval: id, decision: 'deny' });
+  expectErrorFrame(await a.requestError('approval.decide', { approval: id, decision: 'approve' }), 'approval_closed');
+  assert.equal((await waiting).approval.status, 'denied', 'the first decision stands');
+  await assertStillServing(a, b);
+});

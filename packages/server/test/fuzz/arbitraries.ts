@@ -17,6 +17,7 @@ export type RefKind =
   | 'message'
   | 'task'
   | 'conversation'
+  | 'approval'
   | 'member'
   | 'token'
   | 'capability'
@@ -34,6 +35,7 @@ export const TARGET_KINDS: ReadonlySet<RefKind> = new Set([
   'message',
   'task',
   'conversation',
+  'approval',
   'member',
   'token',
   'capability',
@@ -48,6 +50,7 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   task: 'task',
   parent: 'task',
   conversation: 'conversation',
+  approval: 'approval',
   member: 'member',
   members: 'member',
   handle: 'member',
@@ -58,6 +61,7 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   agent: 'member',
   targets: 'member',
   mentions: 'member',
+  deciders: 'member',
   capability: 'capability',
   capabilities: 'capability',
   cursors: 'cursors',
@@ -79,6 +83,7 @@ const KIND_BY_COLLECTION: Record<string, RefKind> = {
   messages: 'message',
   tasks: 'task',
   conversations: 'conversation',
+  approvals: 'approval',
   tokens: 'token',
   rooms: 'room',
   members: 'member',

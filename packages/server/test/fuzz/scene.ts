@@ -159,12 +159,19 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
     await api(person.token, 'POST', '/api/v1/conversations', { agent: 'fz-helper', content: 'hello helper' })
   ).conversation;
   const tokens = (await api(admin, 'GET', '/api/v1/tokens?all=true')).tokens as Array<{ id: string; name: string }>;
+  // Pending for the whole run, so that decisions reach the hub's checks rather than `approval_closed`.
+  const approval = await hub.hub.approvals.open((await hub.hub.store.memberByHandle('fz-agent'))!, {
+    room: rooms[0].id,
+    action: 'fuzz action',
+    timeout_ms: 15 * 60_000,
+  });
 
   const refs: References = {
     room: [...rooms.flatMap((room) => [room.id, room.name, `#${room.name}`]), direct.id, conversation.id, elsewhere.id],
     message: [message.id, reply.id, hidden.id],
     task: [task.id, hiddenTask.id],
     conversation: [conversation.id],
+    approval: [approval.id],
     member: [...handles, 'fz-helper'],
     token: tokens.filter((token) => token.name !== 'first admin token').map((token) => token.id),
     capability: ['fuzzing'],

@@ -1,7 +1,7 @@
 /**
  * Add or edit an AI agent this hub runs: who it is, which OpenAI-compatible model speaks for it, its
  * key (stored as a secret, never shown again; left blank on an edit, the stored one stays), its
- * prompt, MCP tool servers with their allowlists, and its budget. Test connection asks the model one
+ * prompt, MCP tool servers with their allowlists and the tools that need approval or never run, and its budget. Test connection asks the model one
  * short prompt through the hub and shows the answer or the model's error word for word. Saving
  * starts the agent at once.
  */
@@ -204,7 +204,8 @@ export function AgentForm({
           <legend>MCP tool servers</legend>
           <small className="hint">
             A Streamable HTTP URL, or a command the hub starts (with its arguments). The allowlist names the tools the
-            agent may call: * allows all, empty allows none.
+            agent may call: * allows all, empty allows none. A call to a tool under “Ask first” waits for a person to
+            approve it in the room; a tool under “Never run” is refused. Others run at once.
           </small>
           {draft.tools.map((tool, index) => (
             <div className="agent-tool" key={index} role="group" aria-label={`Tool server ${index + 1}`}>
@@ -232,6 +233,22 @@ export function AgentForm({
                   onChange={(event) => setTool(index, { allow: event.target.value })}
                 />
               </label>
+              <label className="field">
+                <span>Ask first</span>
+                <input
+                  value={tool.ask}
+                  placeholder="delete_page"
+                  onChange={(event) => setTool(index, { ask: event.target.value })}
+                />
+              </label>
+              <label className="field">
+                <span>Never run</span>
+                <input
+                  value={tool.deny}
+                  placeholder="drop_database"
+                  onChange={(event) => setTool(index, { deny: event.target.value })}
+                />
+              </label>
               <button
                 type="button"
                 className="ghost icon danger"
@@ -245,7 +262,9 @@ export function AgentForm({
           <button
             type="button"
             className="ghost"
-            onClick={() => set({ tools: [...draft.tools, { name: '', target: '', allow: '', rest: {} }] })}
+            onClick={() =>
+              set({ tools: [...draft.tools, { name: '', target: '', allow: '', ask: '', deny: '', rest: {} }] })
+            }
           >
             <Plus aria-hidden size={16} /> Add a tool server
           </button>

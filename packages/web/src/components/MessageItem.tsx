@@ -17,6 +17,7 @@ import { IconButton } from '../ui/IconButton.js';
 import { KindBadge } from '../ui/KindBadge.js';
 import { toast } from '../ui/toast.js';
 import { useChat, useStore } from '../use-chat.js';
+import { ApprovalCard } from './ApprovalCard.js';
 import { Boundary } from './Boundary.js';
 import { Confirm } from './Dialog.js';
 import { ActionText, MessageText } from './Markdown.js';
@@ -231,6 +232,8 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
           <p className="deleted">This message was deleted.</p>
         ) : editing ? (
           <Editor message={message} onDone={() => setEditing(false)} />
+        ) : kind === 'system' && record(message.metadata).approval !== undefined ? (
+          <ApprovalCard approval={record(message.metadata).approval} />
         ) : record(message.metadata).action === true ? (
           <ActionText sender={sender} text={message.content} />
         ) : (

@@ -245,6 +245,32 @@ CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) 
 `,
   },
   {
+    version: 9,
+    name: 'approvals: requests that a person allow an agent’s action, and their decisions',
+    sql: `
+CREATE TABLE approvals (
+  id text PRIMARY KEY,
+  room_id text NOT NULL REFERENCES rooms(id),
+  thread_id text,
+  message_id text NOT NULL,
+  requester_id text NOT NULL REFERENCES members(id),
+  requester text NOT NULL,
+  action text NOT NULL,
+  details jsonb,
+  reason text NOT NULL,
+  deciders jsonb NOT NULL,
+  status text NOT NULL,
+  decided_by text,
+  note text NOT NULL,
+  created_at text NOT NULL,
+  decided_at text,
+  expires_at text NOT NULL
+);
+CREATE INDEX approvals_room ON approvals(room_id, status, created_at);
+CREATE INDEX approvals_pending ON approvals(expires_at) WHERE status = 'pending';
+`,
+  },
+  {
     version: 10,
     name: 'agents: a wake budget per room, and the tokens they report per day, agent and room',
     sql: `

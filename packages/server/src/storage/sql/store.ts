@@ -4,6 +4,7 @@
  */
 import type { Store } from '../../core/ports.js';
 import { agentDefinitionsStore } from './agent-definitions.js';
+import { approvalsStore } from './approvals.js';
 import type { Dialect } from './dialect.js';
 import { dumpStore } from './dump.js';
 import { logStore } from './log.js';
@@ -34,6 +35,7 @@ export const SqlStore = class {
       ...tasksStore(db, d),
       ...reservationsStore(db, d),
       ...agentUsageStore(db),
+      ...approvalsStore(db, d),
       ...dumpStore(db, d),
       ready: () => db.ready(),
       close: () => db.close(),

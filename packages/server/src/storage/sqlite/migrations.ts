@@ -270,6 +270,32 @@ CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) 
 `,
   },
   {
+    version: 9,
+    name: 'approvals: requests that a person allow an agent’s action, and their decisions',
+    sql: `
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  room_id TEXT NOT NULL REFERENCES rooms(id),
+  thread_id TEXT,
+  message_id TEXT NOT NULL,
+  requester_id TEXT NOT NULL REFERENCES members(id),
+  requester TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT,
+  reason TEXT NOT NULL,
+  deciders TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decided_by TEXT,
+  note TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  decided_at TEXT,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX approvals_room ON approvals(room_id, status, created_at);
+CREATE INDEX approvals_pending ON approvals(expires_at) WHERE status = 'pending';
+`,
+  },
+  {
     version: 10,
     name: 'agents: a wake budget per room, and the tokens they report per day, agent and room',
     sql: `
