@@ -4,28 +4,20 @@
  * `since_last_spoke` over REST, MCP and the SDK.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { test } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
-import { POSTGRES_URL, RawClient, REDIS_URL, serviceSkip, startCluster, startHub } from '@roundtable/testkit';
+import {
+  mcpClient,
+  POSTGRES_URL,
+  RawClient,
+  REDIS_URL,
+  serviceSkip,
+  startCluster,
+  startHub,
+  toolJson,
+} from '@roundtable/testkit';
 
 const skipCluster = (await serviceSkip('PostgreSQL', POSTGRES_URL)) ?? (await serviceSkip('Redis', REDIS_URL));
-
-async function mcpClient(t: TestContext, url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    }),
-  );
-  t.after(() => client.close());
-  return client;
-}
-
-function toolAnswer(result: Awaited<ReturnType<Client['callTool']>>): any {
-  return JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
-}
 
 test('a killed agent’s status lapses by itself, and a person who connects meanwhile is given it', async (t) => {
   const hub = await startHub(t, { env: { ACTIVITY_TTL_MS: '1500' } });
@@ -91,7 +83,7 @@ test('since_last_spoke gives the same window over REST, MCP and the SDK, and ref
   assert.equal(rest.body.last_spoke.message, said.message.id);
 
   const mcp = await mcpClient(t, hub.url, codex.token);
-  const viaMcp = toolAnswer(await mcp.callTool({ name: 'since_last_spoke', arguments: { room: 'ops' } }));
+  const viaMcp = toolJson(await mcp.callTool({ name: 'since_last_spoke', arguments: { room: 'ops' } }));
   assert.deepEqual(
     viaMcp.messages.map((m: { content: string }) => m.content),
     ['one', 'two', 'three'],

@@ -1,7 +1,7 @@
 /** `/mcp` with the official MCP SDK client: tools, identity, messages both ways, and refusals. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
@@ -9,18 +9,8 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestParams } from '@roundtable/protocol';
-import { eventually, RawClient, startHub } from '@roundtable/testkit';
+import { eventually, mcpClient, RawClient, startHub, toolJson } from '@roundtable/testkit';
 import { TOOL_LIST } from '../src/transport/mcp-tools.js';
-
-async function mcpClient(t: TestContext, url: string, token?: string): Promise<Client> {
-  const client = new Client({ name: 'test-agent', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-    requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
-  });
-  await client.connect(transport);
-  t.after(() => client.close());
-  return client;
-}
 
 /** The tools coding agents are promised, by name (docs/mcp.md). */
 const ISSUE_TOOLS = [
@@ -45,11 +35,6 @@ const ISSUE_TOOLS = [
   'recall',
 ];
 
-function parsed(result: Awaited<ReturnType<Client['callTool']>>): any {
-  const content = result.content as Array<{ type: string; text: string }>;
-  return JSON.parse(content[0]!.text);
-}
-
 test('an agent joins over MCP: it lists the tools, knows who it is, and chats with people', async (t) => {
   const hub = await startHub(t);
   const [ada, coder] = await Promise.all([
@@ -66,7 +51,7 @@ test('an agent joins over MCP: it lists the tools, knows who it is, and chats wi
     assert.equal(tool.inputSchema.type, 'object', `${tool.name} describes its arguments`);
     assert.ok(tool.description && tool.description.length > 20, `${tool.name} says what it does`);
   }
-  const me = parsed(await mcp.callTool({ name: 'whoami', arguments: {} }));
+  const me = toolJson(await mcp.callTool({ name: 'whoami', arguments: {} }));
   assert.equal(me.handle, 'coder');
   assert.equal(me.kind, 'agent');
   assert.deepEqual(me.capabilities, ['typescript']);
@@ -75,7 +60,7 @@ test('an agent joins over MCP: it lists the tools, knows who it is, and chats wi
     ['general'],
   );
 
-  const sent = parsed(
+  const sent = toolJson(
     await mcp.callTool({
       name: 'send_message',
       arguments: { room: 'general', content: 'hello from MCP', mentions: ['ada'], client_id: 'm-1' },
@@ -84,7 +69,7 @@ test('an agent joins over MCP: it lists the tools, knows who it is, and chats wi
   assert.equal(sent.message.content, '@ada hello from MCP');
   const seen = await a.waitFor((f) => f.type === 'event' && f.kind === 'message.created' && f.data.sender === 'coder');
   assert.deepEqual(seen.data.mentions, ['ada']);
-  const again = parsed(
+  const again = toolJson(
     await mcp.callTool({
       name: 'send_message',
       arguments: { room: 'general', content: 'hello from MCP', mentions: ['ada'], client_id: 'm-1' },
@@ -93,7 +78,7 @@ test('an agent joins over MCP: it lists the tools, knows who it is, and chats wi
   assert.equal(again.duplicate, true, 'a retry with the same client_id is stored once');
 
   const reply = (await a.request('send', { room: 'general', content: '@coder welcome' })).message;
-  const read = parsed(
+  const read = toolJson(
     await mcp.callTool({ name: 'read_messages', arguments: { room: 'general', after: sent.message.seq } }),
   );
   assert.deepEqual(
@@ -120,7 +105,7 @@ test('/mcp refuses a missing or revoked token, a room the agent is not in, and m
   await hub.api(hub.adminToken, 'POST', '/api/v1/rooms', { name: 'secret', kind: 'private' });
   const refused = await mcp.callTool({ name: 'send_message', arguments: { room: 'secret', content: 'let me in' } });
   assert.equal(refused.isError, true);
-  assert.equal(parsed(refused).code, 'room_not_found');
+  assert.equal(toolJson(refused).code, 'room_not_found');
   const malformed = await mcp.callTool({ name: 'send_message', arguments: { room: 'general' } });
   assert.equal(malformed.isError, true);
   assert.match(JSON.stringify(malformed.content), /content/);
@@ -146,7 +131,7 @@ test('/mcp refuses a missing or revoked token, a room the agent is not in, and m
       assert.equal(hijack.status, 404, `${method} with another token`);
     }
   }
-  assert.equal(parsed(await mcp.callTool({ name: 'whoami', arguments: {} })).handle, 'coder', 'the session lives on');
+  assert.equal(toolJson(await mcp.callTool({ name: 'whoami', arguments: {} })).handle, 'coder', 'the session lives on');
   const batch = await fetch(`${hub.url}/mcp`, {
     method: 'POST',
     headers: {
@@ -184,7 +169,7 @@ test('wait_for_messages returns when a person mentions the agent, and times out 
   await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
   await a.request('send', { room: 'general', content: 'not for the agent' });
   const mention = (await a.request('send', { room: 'general', content: '@coder please review #12' })).message;
-  const woken = parsed(await waiting);
+  const woken = toolJson(await waiting);
   assert.equal(woken.timed_out, false);
   assert.deepEqual(
     woken.messages.map((m: any) => [m.id, m.sender, m.content]),
@@ -192,20 +177,20 @@ test('wait_for_messages returns when a person mentions the agent, and times out 
   );
 
   const started = Date.now();
-  const quiet = parsed(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 0.5 } }));
+  const quiet = toolJson(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 0.5 } }));
   assert.deepEqual(quiet, { messages: [], has_more: false, timed_out: true });
   assert.ok(Date.now() - started >= 450, 'it waited for its timeout');
   await a.request('send', { room: 'general', content: 'still not for the agent' });
-  assert.equal(parsed(await mcp.callTool({ name: 'inbox', arguments: {} })).messages.length, 0);
+  assert.equal(toolJson(await mcp.callTool({ name: 'inbox', arguments: {} })).messages.length, 0);
 
   // Already waiting when the call comes: returned at once, then read.
   const early = (await a.request('send', { room: 'general', content: '@coder are you there?' })).message;
-  const atOnce = parsed(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 30 } }));
+  const atOnce = toolJson(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 30 } }));
   assert.deepEqual(
     atOnce.messages.map((m: any) => m.id),
     [early.id],
   );
-  const after = parsed(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 0.2 } }));
+  const after = toolJson(await mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 0.2 } }));
   assert.equal(after.timed_out, true, 'what was returned is read and not returned again');
 });
 
@@ -229,25 +214,25 @@ test('the inbox holds mentions, targets, @all and direct messages, oldest first,
   await send({ room: direct.id, content: 'just between us' });
   await a.request('send', { room: 'general', content: '@bob not the agent' });
 
-  const peek = parsed(await mcp.callTool({ name: 'inbox', arguments: { peek: true } }));
+  const peek = toolJson(await mcp.callTool({ name: 'inbox', arguments: { peek: true } }));
   assert.deepEqual(
     peek.messages.map((m: any) => m.id),
     sent,
   );
-  const firstTwo = parsed(await mcp.callTool({ name: 'inbox', arguments: { limit: 2 } }));
+  const firstTwo = toolJson(await mcp.callTool({ name: 'inbox', arguments: { limit: 2 } }));
   assert.deepEqual(
     firstTwo.messages.map((m: any) => m.id),
     sent.slice(0, 2),
   );
   assert.equal(firstTwo.has_more, true);
-  const rest = parsed(await mcp.callTool({ name: 'inbox', arguments: {} }));
+  const rest = toolJson(await mcp.callTool({ name: 'inbox', arguments: {} }));
   assert.deepEqual(
     rest.messages.map((m: any) => m.id),
     sent.slice(2),
   );
   assert.equal(rest.has_more, false);
-  assert.deepEqual(parsed(await mcp.callTool({ name: 'inbox', arguments: {} })).messages, []);
-  const rooms = parsed(await mcp.callTool({ name: 'list_rooms', arguments: {} })).joined;
+  assert.deepEqual(toolJson(await mcp.callTool({ name: 'inbox', arguments: {} })).messages, []);
+  const rooms = toolJson(await mcp.callTool({ name: 'list_rooms', arguments: {} })).joined;
   assert.ok(
     rooms.every((room: any) => room.unread === 0),
     'the inbox moved the read cursors',
@@ -265,7 +250,7 @@ test('a full task cycle through MCP tools only: create, claim, heartbeat, ask, r
   const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => {
     const result = await client.callTool({ name, arguments: args });
     assert.notEqual(result.isError, true, `${name}: ${JSON.stringify(result.content)}`);
-    return parsed(result);
+    return toolJson(result);
   };
 
   const created = await call(boss, 'create_task', {
@@ -296,7 +281,7 @@ test('a full task cycle through MCP tools only: create, claim, heartbeat, ask, r
   assert.equal(reserved.reservations.length, 1);
   const conflict = await boss.callTool({ name: 'reserve_files', arguments: { patterns: ['src/parser/lexer.ts'] } });
   assert.equal(conflict.isError, true);
-  assert.equal(parsed(conflict).code, 'reservation_conflict');
+  assert.equal(toolJson(conflict).code, 'reservation_conflict');
 
   const asked = await call(worker, 'ask_for_input', { task: taskId, lease, question: 'Keep the old API?' });
   assert.equal(asked.task.status, 'input_required');
@@ -330,7 +315,7 @@ test('a full task cycle through MCP tools only: create, claim, heartbeat, ask, r
   assert.ok((await call(worker, 'release_files')).released >= 0);
   const again = await worker.callTool({ name: 'heartbeat', arguments: { task: taskId, lease } });
   assert.equal(again.isError, true, 'a finished task takes no heartbeat');
-  assert.equal(parsed(again).code, 'lease_invalid');
+  assert.equal(toolJson(again).code, 'lease_invalid');
 });
 
 test('join_room, search_messages, react, remember and recall act as the agent, under the usual checks', async (t) => {
@@ -342,28 +327,28 @@ test('join_room, search_messages, react, remember and recall act as the agent, u
   const note = (await a.request('send', { room: 'parsers', content: 'the lexer chokes on emoji' })).message;
 
   assert.equal(
-    parsed(await mcp.callTool({ name: 'search_messages', arguments: { query: 'lexer' } })).messages.length,
+    toolJson(await mcp.callTool({ name: 'search_messages', arguments: { query: 'lexer' } })).messages.length,
     0,
   );
-  const joined = parsed(await mcp.callTool({ name: 'join_room', arguments: { room: 'parsers' } }));
+  const joined = toolJson(await mcp.callTool({ name: 'join_room', arguments: { room: 'parsers' } }));
   assert.equal(joined.room.name, 'parsers');
-  const found = parsed(await mcp.callTool({ name: 'search_messages', arguments: { query: 'lexer emoji' } }));
+  const found = toolJson(await mcp.callTool({ name: 'search_messages', arguments: { query: 'lexer emoji' } }));
   assert.deepEqual(
     found.messages.map((m: any) => m.id),
     [note.id],
   );
 
-  assert.deepEqual(parsed(await mcp.callTool({ name: 'react', arguments: { message: note.id, emoji: '👀' } })), {
+  assert.deepEqual(toolJson(await mcp.callTool({ name: 'react', arguments: { message: note.id, emoji: '👀' } })), {
     changed: true,
   });
   const reacted = await a.waitFor((f) => f.type === 'event' && f.kind === 'reaction.added');
   assert.equal(reacted.actor, 'coder');
 
-  const saved = parsed(
+  const saved = toolJson(
     await mcp.callTool({ name: 'remember', arguments: { content: 'ada prefers small PRs', room: 'parsers' } }),
   );
   assert.equal(saved.note.member, 'coder');
-  const recalled = parsed(
+  const recalled = toolJson(
     await mcp.callTool({ name: 'recall', arguments: { query: 'small PRs', for_room: 'parsers' } }),
   );
   assert.deepEqual(
@@ -381,14 +366,14 @@ test('join_room, search_messages, react, remember and recall act as the agent, u
     [false, false, false],
   );
   assert.equal(limited.isError, true, 'the member message limit holds over MCP');
-  assert.equal(parsed(limited).code, 'rate_limited');
-  assert.ok(parsed(limited).retry_after_ms > 0);
+  assert.equal(toolJson(limited).code, 'rate_limited');
+  assert.ok(toolJson(limited).retry_after_ms > 0);
   const tooLong = await mcp.callTool({
     name: 'send_message',
     arguments: { room: 'parsers', content: 'x'.repeat(10_001) },
   });
   assert.equal(tooLong.isError, true);
-  assert.equal(parsed(tooLong).code, 'content_too_long');
+  assert.equal(toolJson(tooLong).code, 'content_too_long');
 });
 
 test('a session: the inbox and rooms as resources, with change notifications, and the agent present', async (t) => {
@@ -433,7 +418,7 @@ test('a session: the inbox and rooms as resources, with change notifications, an
     ['chatter', '@coder over to you'],
   );
   assert.equal(
-    parsed(await mcp.callTool({ name: 'inbox', arguments: { peek: true } })).messages.length,
+    toolJson(await mcp.callTool({ name: 'inbox', arguments: { peek: true } })).messages.length,
     1,
     'reading the resource marks nothing read',
   );
@@ -500,7 +485,7 @@ test('a person over MCP: the inbox keeps mentions, @all and direct messages, and
   await a.request('send', { room: 'general', content: 'chatter bob is not asked about' });
   const mention = (await a.request('send', { room: 'general', content: '@bob lunch?' })).message;
   const all = (await a.request('send', { room: 'general', content: '@all fire drill' })).message;
-  const inbox = parsed(await mcp.callTool({ name: 'inbox', arguments: {} }));
+  const inbox = toolJson(await mcp.callTool({ name: 'inbox', arguments: {} }));
   assert.deepEqual(
     inbox.messages.map((m: any) => m.id),
     [mention.id, all.id],
@@ -511,7 +496,7 @@ test('a person over MCP: the inbox keeps mentions, @all and direct messages, and
   await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
   const direct = (await a.request('room.direct', { members: ['bob'] })).room;
   const dm = (await a.request('send', { room: direct.id, content: 'a word in private' })).message;
-  const woken = parsed(await waiting);
+  const woken = toolJson(await waiting);
   assert.deepEqual(
     woken.messages.map((m: any) => m.id),
     [dm.id],

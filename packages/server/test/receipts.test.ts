@@ -3,25 +3,8 @@
  * one that is offline; each state moves forward, live to the sender, and outlives a restart.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { eventually, RawClient, startHub, type Frame } from '@roundtable/testkit';
-
-async function mcpClient(t: TestContext, url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'receipts-agent', version: '1.0.0' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-    }),
-  );
-  t.after(() => client.close());
-  return client;
-}
-
-function toolResult(result: Awaited<ReturnType<Client['callTool']>>): any {
-  return JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
-}
+import { test } from 'node:test';
+import { eventually, mcpClient, RawClient, startHub, toolJson, type Frame } from '@roundtable/testkit';
 
 /** The states the sender was told of, in order, for one member of one message. */
 function statesOf(frames: Frame[], message: string, member: string): string[] {
@@ -72,7 +55,7 @@ test('receipts move stored → delivered → read → acted for a WebSocket and 
   assert.ok(acted.delivered_at <= acted.read_at && acted.read_at <= acted.acted_at, 'each step after the one before');
 
   // The MCP agent: its wait returns the message (delivered) and marks it read; its reply addressing ada acts.
-  const woken = toolResult(await waiting);
+  const woken = toolJson(await waiting);
   assert.deepEqual(
     woken.messages.map((message: any) => message.id),
     [id],

@@ -8,3 +8,4 @@ export * from './cluster.js';
 export * from './balancer.js';
 export * from './run-cli.js';
 export * from './fake-model.js';
+export * from './mcp.js';
