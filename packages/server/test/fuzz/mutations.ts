@@ -5,7 +5,7 @@
  * so a seed replays it exactly.
  */
 import fc from 'fast-check';
-import { anyJson, type JsonSchema } from './arbitraries.js';
+import { anyJson, referenceKind, type JsonSchema } from './arbitraries.js';
 import { RawJson, nested, toJsonText } from './json-text.js';
 
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -202,8 +202,21 @@ function objectAt(root: Record<string, unknown>, at: number): Record<string, unk
   return path.reduce<any>((inner, key) => inner[key], root);
 }
 
+/**
+ * The paths a mutation may change: not how long a wait lasts, which left out or mangled into a valid
+ * larger value makes the case wait for minutes (a blocking tool's default), not test anything.
+ */
+function mutablePaths(root: Record<string, unknown>): Path[] {
+  return pathsOf(root)
+    .slice(1)
+    .filter((path) => {
+      const key = path.at(-1);
+      return typeof key !== 'string' || referenceKind(key) !== 'duration';
+    });
+}
+
 function replaceAt(root: Record<string, unknown>, at: number, value: unknown): Record<string, unknown> {
-  const paths = pathsOf(root).slice(1);
+  const paths = mutablePaths(root);
   if (paths.length === 0) return { ...root, value };
   const path = paths[at % paths.length]!;
   parentOf(root, path)![path.at(-1)!] = value;
@@ -240,7 +253,7 @@ export function mutate(params: Record<string, unknown>, schema: JsonSchema, muta
     case 'hostile':
       return replaceAt(root, mutation.at, mutation.value);
     case 'missing': {
-      const paths = pathsOf(root).slice(1);
+      const paths = mutablePaths(root);
       if (paths.length === 0) return root;
       const path = paths[mutation.at % paths.length]!;
       const parent = parentOf(root, path)!;
@@ -313,6 +326,23 @@ export const wire: fc.Arbitrary<Wire> = fc.oneof(
   },
 );
 
+const DURATION_KEYS = ['timeout_s', 'timeout_ms', 'wait_s', 'wait_ms'];
+
+/**
+ * `at`, moved past a wait's duration when it falls inside one: garbled there, the key is no longer
+ * known, the wait takes its default (minutes, for a blocking tool) and the case tests nothing.
+ */
+function outsideDurations(bytes: Buffer, at: number): number {
+  for (const key of DURATION_KEYS) {
+    for (let start = bytes.indexOf(`"${key}"`); start >= 0; start = bytes.indexOf(`"${key}"`, start + 1)) {
+      const ends = [bytes.indexOf(',', start), bytes.indexOf('}', start)].filter((end) => end >= 0);
+      const end = ends.length > 0 ? Math.min(...ends) : bytes.length;
+      if (at > start && at < end) return end;
+    }
+  }
+  return at;
+}
+
 /** The bytes or text to send for `value` under `how`: a string when it is valid UTF-16 text, bytes otherwise. */
 export function render(value: unknown, how: Wire): string | Buffer {
   const text = toJsonText(value);
@@ -325,7 +355,7 @@ export function render(value: unknown, how: Wire): string | Buffer {
       return how.text;
     case 'garble': {
       const bytes = Buffer.from(text);
-      const at = how.at % Math.max(bytes.length, 1);
+      const at = outsideDurations(bytes, how.at % Math.max(bytes.length, 1));
       return Buffer.concat([bytes.subarray(0, at), Buffer.from(how.bytes), bytes.subarray(at)]);
     }
     case 'duplicate-key': {
