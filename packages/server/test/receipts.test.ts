@@ -187,3 +187,16 @@ test('receipt frames go to the sender and to connections that asked for the rece
     'nor did the agent (it hears of its own message to ada, which is its own to follow)',
   );
 });
+
+test('a sender with nothing open is skipped until a new message addresses them, and then acts again', async (t) => {
+  const hub = await startHub(t);
+  const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
+  const [a, b] = await Promise.all([ada, bob].map((member) => RawClient.ready(t, hub.url, member.token)));
+  // bob has nothing open: he is remembered as settled after this message.
+  await b.request('send', { room: 'general', content: '@ada hello' });
+  await b.request('send', { room: 'general', content: '@ada still there?' });
+  // ada now addresses bob: he is unsettled, and his next message addressing her acts on hers.
+  const asked = (await a.request('send', { room: 'general', content: '@bob yes, what is it?' })).message;
+  await b.request('send', { room: 'general', content: '@ada the deploy' });
+  await a.waitFor((frame) => frame.type === 'receipt' && frame.message === asked.id && frame.state === 'acted');
+});

@@ -58,7 +58,7 @@ export const TABLES: TableSpec[] = [
     roomFilter: 'room_id = @room',
   },
   { name: 'message_addressees', key: ['member_id', 'room_id', 'seq'], roomFilter: 'room_id = @room' },
-  { name: 'message_receipts', key: ['message_id', 'member_id'], roomFilter: 'room_id = @room' },
+  { name: 'message_receipts', key: ['room_id', 'seq', 'member_id'], roomFilter: 'room_id = @room' },
   {
     name: 'reactions',
     key: ['message_id', 'emoji', 'member'],

@@ -16,6 +16,7 @@ import type {
   TrackedMember,
 } from './ports.js';
 import type { Presence } from './presence.js';
+import { SettledMembers } from './receipt-hints.js';
 import type { Session } from './sessions.js';
 
 /**
@@ -25,6 +26,11 @@ import type { Session } from './sessions.js';
 export const MAX_RECEIPTS_PER_MESSAGE = 100;
 /** A message older than this is not acted on by a reply any more: it bounds the scan each reply makes. */
 const ACT_WINDOW_MS = 7 * 24 * 3_600_000;
+/**
+ * Deliveries are gathered this long, then recorded with one UPDATE per member and room: a busy
+ * member's receipts, and the frames telling their senders, then share statements and socket writes.
+ */
+const DELIVERY_BATCH_MS = 50;
 /** Room kinds this instance remembers (they never change); past this many it starts over. */
 const MAX_KNOWN_ROOMS = 10_000;
 
@@ -39,16 +45,25 @@ export interface SendFacts {
 }
 
 export class Receipts {
-  /** Deliveries waiting for this tick's UPDATE: per member, the messages it got. */
-  private pending = new Map<string, Set<string>>();
+  /** Deliveries waiting for their UPDATE: per member and room, the seqs of the messages it got. */
+  private pending = new Map<string, Map<string, Set<number>>>();
   private flushing = false;
   private readonly roomKinds = new Map<string, RoomKind>();
+
+  private readonly settled = new SettledMembers();
 
   constructor(
     private readonly ctx: HubContext,
     private readonly presence: Presence,
     private readonly messageFor: (actor: MemberRecord, messageId: string) => Promise<MessageAudience>,
-  ) {}
+  ) {
+    // Every instance hears of every new message, so a member settled here is unsettled in time.
+    ctx.bus.subscribe((bus) => {
+      if (bus.kind === 'event' && bus.event.kind === 'message.created')
+        this.settled.messageSeen(bus.event.data, this.roomKinds.get(bus.event.room));
+    });
+    ctx.bus.onResync(() => this.settled.forgetAll());
+  }
 
   /**
    * The members whose receipts a new message keeps: those it mentions or targets, everyone for
@@ -98,14 +113,35 @@ export class Receipts {
     }
     const direct = facts.roomKind === 'direct' || facts.roomKind === 'conversation';
     // The sender's ack does not wait for it: the receipts it moves are told to the room as they move.
-    if (message.thread_id !== null || facts.addressed.size > 0 || direct) {
+    if (message.thread_id !== null || direct) {
       this.acted(message.room, facts.sender.id, message.seq, {
         threadKey: message.thread_id,
         senders: [...facts.addressed],
         anyInRoom: direct,
       }).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'));
+    } else if (facts.addressed.size > 0 && !this.settled.has(message.room, facts.sender.handle)) {
+      this.actByAddressing(message, facts.sender, [...facts.addressed]).catch((error: unknown) =>
+        this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'),
+      );
     }
     return notices;
+  }
+
+  /**
+   * A message outside threads addressing others acts on what they sent its sender. A sender found
+   * to have nothing open in the room is remembered as settled until a message may address them again:
+   * in a busy room most senders have nothing to act on, and then pay for no statement at all.
+   */
+  private async actByAddressing(message: Message, sender: MemberRecord, senders: string[]): Promise<void> {
+    const generation = this.settled.generation(message.room);
+    const since = new Date(this.ctx.clock.now() - ACT_WINDOW_MS).toISOString();
+    if (await this.ctx.store.hasOpenReceipts(message.room, sender.id, since)) {
+      await this.acted(message.room, sender.id, message.seq, { threadKey: null, senders, anyInRoom: false });
+      return;
+    }
+    // An agent listening to all keeps a receipt of every message: it is never settled.
+    const listen = this.ctx.cachedMembership(message.room, sender.id)?.listen;
+    if (listen === 'addressed') this.settled.settle(message.room, sender.handle, generation);
   }
 
   private async noticesFor(message: Message, tracked: TrackedMember[]): Promise<AgentNoticeFrame[]> {
@@ -179,15 +215,18 @@ export class Receipts {
     const message = event.data;
     if (message.sender === member.handle) return;
     if (this.mayTrack(message, member, listensToAll) || (event.agents?.includes(member.id) ?? false))
-      this.queue(member.id, message.id);
+      this.queue(member.id, message.room, message.seq);
   }
 
   /** Messages a member read through a call (a history page, an inbox, a wait): those are delivered. */
   async deliveredMessages(member: MemberRecord, messages: Message[]): Promise<void> {
-    const ids = messages
-      .filter((message) => message.sender !== member.handle && this.mayTrack(message, member, member.kind === 'agent'))
-      .map((message) => message.id);
-    if (ids.length > 0) this.tell(await this.ctx.store.markDelivered(member.id, ids, this.ctx.now()));
+    const byRoom = new Map<string, number[]>();
+    for (const message of messages) {
+      if (message.sender === member.handle || !this.mayTrack(message, member, member.kind === 'agent')) continue;
+      byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message.seq]);
+    }
+    const at = this.ctx.now();
+    for (const [roomId, seqs] of byRoom) this.tell(await this.ctx.store.markDelivered(member.id, roomId, seqs, at));
   }
 
   private mayTrack(message: Message, member: MemberRecord, listensToAll: boolean): boolean {
@@ -209,31 +248,34 @@ export class Receipts {
       .catch(() => undefined);
   }
 
-  private queue(memberId: string, messageId: string): void {
-    let messages = this.pending.get(memberId);
-    if (!messages) this.pending.set(memberId, (messages = new Set()));
-    messages.add(messageId);
+  private queue(memberId: string, roomId: string, seq: number): void {
+    let rooms = this.pending.get(memberId);
+    if (!rooms) this.pending.set(memberId, (rooms = new Map()));
+    let seqs = rooms.get(roomId);
+    if (!seqs) rooms.set(roomId, (seqs = new Set()));
+    seqs.add(seq);
     if (!this.flushing) {
       this.flushing = true;
-      setImmediate(() => void this.flush());
+      setTimeout(() => void this.flush(), DELIVERY_BATCH_MS);
     }
   }
 
-  /** One UPDATE per member for what this tick delivered. */
+  /** One UPDATE per member and room for what was delivered since the last one. */
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.flushing = false;
     const at = this.ctx.now();
-    await Promise.all(
-      [...batch].map(async ([memberId, messages]) => {
+    const updates = [...batch].flatMap(([memberId, rooms]) =>
+      [...rooms].map(async ([roomId, seqs]) => {
         try {
-          this.tell(await this.ctx.store.markDelivered(memberId, [...messages], at));
+          this.tell(await this.ctx.store.markDelivered(memberId, roomId, [...seqs], at));
         } catch (error) {
           this.ctx.logger.warn({ err: error, member: memberId }, 'could not record deliveries');
         }
       }),
     );
+    await Promise.all(updates);
   }
 
   /**

@@ -42,9 +42,11 @@ export interface ActedQuery {
 export interface ReceiptsStore {
   /** Agents first, then people, each by handle. */
   receiptsOf(messageId: string): Promise<ReceiptRecord[]>;
-  /** Each receipt of `memberId` among these messages not yet delivered becomes so; returns what moved. */
-  markDelivered(memberId: string, messageIds: string[], at: string): Promise<ReceiptRecord[]>;
+  /** Each receipt of `memberId` among these messages of a room not yet delivered becomes so; returns what moved. */
+  markDelivered(memberId: string, roomId: string, seqs: number[], at: string): Promise<ReceiptRecord[]>;
   /** A read cursor moved to `seq`: receipts up to it not yet read become so (and delivered, if they were not). */
   markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Promise<ReceiptRecord[]>;
   markActed(query: ActedQuery): Promise<ReceiptRecord[]>;
+  /** Whether the member has a receipt in the room stored since then that is not acted on yet. */
+  hasOpenReceipts(roomId: string, memberId: string, since: string): Promise<boolean>;
 }

@@ -22,7 +22,7 @@ const writeInsert = (receipts: string) => `WITH room AS (${SET_ROOM_COUNTERS}),
 const WRITE_INSERT = writeInsert('');
 const WRITE_INSERT_WITH_RECEIPTS = writeInsert(`
   receipts AS (INSERT INTO message_receipts (${RECEIPT_COLUMNS})
-    SELECT @id, @room_id, @seq, r.member_id, r.member, r.member_kind, @sender_id, @thread_key, 'stored', @created_at
+    SELECT @room_id, @seq, r.member_id, @id, r.member, r.member_kind, @sender_id, @thread_key, 'stored', @created_at
     FROM unnest(@receipt_ids::text[], @receipt_handles::text[], @receipt_kinds::text[]) AS r(member_id, member, member_kind)
     ON CONFLICT DO NOTHING),`);
 

@@ -225,10 +225,10 @@ UPDATE members SET notify_default = 'all';
     name: 'delivery receipts: per message, each addressed member’s state',
     sql: `
 CREATE TABLE message_receipts (
-  message_id text NOT NULL,
   room_id text NOT NULL,
   seq integer NOT NULL,
   member_id text NOT NULL,
+  message_id text NOT NULL,
   member text NOT NULL,
   member_kind text NOT NULL,
   sender_id text NOT NULL,
@@ -238,7 +238,7 @@ CREATE TABLE message_receipts (
   delivered_at text,
   read_at text,
   acted_at text,
-  PRIMARY KEY (message_id, member_id)
+  PRIMARY KEY (room_id, seq, member_id)
 );
 CREATE INDEX message_receipts_unread ON message_receipts(member_id, room_id, seq) WHERE read_at IS NULL;
 CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) WHERE acted_at IS NULL;

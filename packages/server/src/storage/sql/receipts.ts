@@ -5,19 +5,22 @@
 import type { ActedQuery, ReceiptRecord, ReceiptsStore } from '../../core/ports.js';
 import type { Dialect } from './dialect.js';
 import type { Row } from './records.js';
-import { rows, type Params, type SqlDriver, type Step } from './step.js';
+import { row, rows, type Params, type SqlDriver, type Step } from './step.js';
 
 export const RECEIPT_COLUMNS =
-  'message_id, room_id, seq, member_id, member, member_kind, sender_id, thread_key, state, stored_at';
+  'room_id, seq, member_id, message_id, member, member_kind, sender_id, thread_key, state, stored_at';
 
-/** One receipt of the message being inserted, for SQLite's statement-per-row insert. */
+/**
+ * One receipt of the message being inserted, for SQLite's statement-per-row insert. Keyed by the
+ * message's place in its room, so rows are appended in order rather than spread over the table.
+ */
 export const INSERT_RECEIPT = `INSERT OR IGNORE INTO message_receipts (${RECEIPT_COLUMNS})
-  VALUES (@id, @room_id, @seq, @member_id, @member, @member_kind, @sender_id, @thread_key, 'stored', @created_at)`;
+  VALUES (@room_id, @seq, @member_id, @id, @member, @member_kind, @sender_id, @thread_key, 'stored', @created_at)`;
 
 // The state never moves back: a later step keeps an earlier one's time, and `acted` stays `acted`.
 const DELIVERED = `UPDATE message_receipts
   SET delivered_at = @at, state = CASE WHEN state = 'stored' THEN 'delivered' ELSE state END
-  WHERE member_id = @member AND delivered_at IS NULL AND`;
+  WHERE room_id = @room AND member_id = @member AND delivered_at IS NULL AND`;
 const READ = `UPDATE message_receipts
   SET read_at = @at, delivered_at = COALESCE(delivered_at, @at), state = CASE WHEN state = 'acted' THEN state ELSE 'read' END
   WHERE member_id = @member AND room_id = @room AND seq <= @seq AND read_at IS NULL RETURNING *`;
@@ -25,28 +28,39 @@ const ACTED = `UPDATE message_receipts
   SET acted_at = @at, delivered_at = COALESCE(delivered_at, @at), state = 'acted'
   WHERE member_id = @member AND room_id = @room AND seq < @seq AND acted_at IS NULL AND stored_at >= @since`;
 
+const OPEN = `SELECT 1 AS open FROM message_receipts
+  WHERE member_id = @member AND room_id = @room AND acted_at IS NULL AND stored_at >= @since LIMIT 1`;
+
 export function receiptsStore(db: SqlDriver, d: Dialect): ReceiptsStore {
   return {
     receiptsOf: (messageId) => db.read(receiptsOf, messageId),
-    markDelivered: (memberId, messageIds, at) =>
-      messageIds.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, memberId, messageIds, at),
+    markDelivered: (memberId, roomId, seqs, at) =>
+      seqs.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, memberId, roomId, seqs, at),
     markReadUpTo: (roomId, memberId, seq, at) => db.write(markReadUpTo, roomId, memberId, seq, at),
     markActed: (query) => db.write(markActed, d, query),
+    hasOpenReceipts: async (roomId, memberId, since) =>
+      (await db.read(row, OPEN, { room: roomId, member: memberId, since })) !== undefined,
   };
 }
 
 function* receiptsOf(messageId: string): Step<ReceiptRecord[]> {
   const found = yield* rows(
-    `SELECT * FROM message_receipts WHERE message_id = @messageId
-     ORDER BY CASE WHEN member_kind = 'agent' THEN 0 ELSE 1 END, member`,
+    `SELECT r.* FROM messages m JOIN message_receipts r ON r.room_id = m.room_id AND r.seq = m.seq
+     WHERE m.id = @messageId ORDER BY CASE WHEN r.member_kind = 'agent' THEN 0 ELSE 1 END, r.member`,
     { messageId },
   );
   return found.map(toReceipt);
 }
 
-function* markDelivered(d: Dialect, memberId: string, messageIds: string[], at: string): Step<ReceiptRecord[]> {
-  const params: Params = { member: memberId, at };
-  const moved = yield* rows(`${DELIVERED} ${d.anyOf('message_id', 'ids', messageIds, params)} RETURNING *`, params);
+function* markDelivered(
+  d: Dialect,
+  memberId: string,
+  roomId: string,
+  seqs: number[],
+  at: string,
+): Step<ReceiptRecord[]> {
+  const params: Params = { member: memberId, room: roomId, at };
+  const moved = yield* rows(`${DELIVERED} ${d.anyOf('seq', 'seqs', seqs, params)} RETURNING *`, params);
   return moved.map(toReceipt);
 }
 

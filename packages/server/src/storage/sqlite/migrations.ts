@@ -250,10 +250,10 @@ UPDATE members SET notify_default = 'all';
     name: 'delivery receipts: per message, each addressed member’s state',
     sql: `
 CREATE TABLE message_receipts (
-  message_id TEXT NOT NULL,
   room_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   member_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
   member TEXT NOT NULL,
   member_kind TEXT NOT NULL,
   sender_id TEXT NOT NULL,
@@ -263,8 +263,8 @@ CREATE TABLE message_receipts (
   delivered_at TEXT,
   read_at TEXT,
   acted_at TEXT,
-  PRIMARY KEY (message_id, member_id)
-);
+  PRIMARY KEY (room_id, seq, member_id)
+) WITHOUT ROWID;
 CREATE INDEX message_receipts_unread ON message_receipts(member_id, room_id, seq) WHERE read_at IS NULL;
 CREATE INDEX message_receipts_open ON message_receipts(member_id, room_id, seq) WHERE acted_at IS NULL;
 `,

@@ -37,12 +37,17 @@ export function receiptsContract(open: Open): void {
       const first = await world.sent(general, ada, { receipts: [bot] });
       const second = await world.sent(general, ada, { receipts: [bot] });
       const at = world.now();
+      assert.equal(await world.store.hasOpenReceipts(general.id, bot.id, first.created_at), true);
 
-      const delivered = await world.store.markDelivered(bot.id, [first.id, second.id], at);
+      const delivered = await world.store.markDelivered(bot.id, general.id, [first.seq, second.seq], at);
       assert.deepEqual(delivered.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
-      assert.deepEqual(await world.store.markDelivered(bot.id, [first.id], at), [], 'a second delivery moves nothing');
       assert.deepEqual(
-        await world.store.markDelivered(ada.id, [first.id], at),
+        await world.store.markDelivered(bot.id, general.id, [first.seq], at),
+        [],
+        'a second delivery moves nothing',
+      );
+      assert.deepEqual(
+        await world.store.markDelivered(ada.id, general.id, [first.seq], at),
         [],
         'nor does one to an untracked member',
       );
@@ -64,6 +69,8 @@ export function receiptsContract(open: Open): void {
       });
       assert.deepEqual(acted.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
       assert.ok(acted.every((receipt) => receipt.state === 'acted' && receipt.acted_at === at));
+      assert.equal(await world.store.hasOpenReceipts(general.id, bot.id, first.created_at), false, 'all acted on');
+      assert.equal(await world.store.hasOpenReceipts(general.id, ada.id, first.created_at), false);
       // A read after acting keeps `acted`.
       const late = await world.store.markReadUpTo(general.id, bot.id, second.seq, at);
       assert.deepEqual(steps(late), [['bot', 'acted']]);
