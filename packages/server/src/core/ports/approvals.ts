@@ -1,25 +1,8 @@
 /** The approvals slice of the Store: requests that a person allow an agent's action, and their decisions. */
-import type { ApprovalStatus } from '@roundtable/protocol';
+import type { Approval, ApprovalStatus } from '@roundtable/protocol';
 
-export interface ApprovalRecord {
-  id: string;
-  room_id: string;
-  thread_id: string | null;
-  message_id: string;
-  requester_id: string;
-  requester: string;
-  action: string;
-  details: unknown;
-  reason: string;
-  /** Handles named as deciders, besides the requester's owner and the room's admins. */
-  deciders: string[];
-  status: ApprovalStatus;
-  decided_by: string | null;
-  note: string;
-  created_at: string;
-  decided_at: string | null;
-  expires_at: string;
-}
+/** A request as stored: the wire's Approval, with its room and requester by id. */
+export type ApprovalRecord = Omit<Approval, 'room'> & { room_id: string; requester_id: string };
 
 export interface ApprovalDecision {
   status: 'approved' | 'denied';
