@@ -59,6 +59,14 @@ function normalized(answer: Answer, given: string | undefined): string {
   return `${answer.ok} ${answer.status} ${answer.code} ${text.replace(VOLATILE, '"$1":"~"').replace(HUB_ID, '~').replace(TIME, '~')}`;
 }
 
+/** Where two answers part, with a little of what comes before, as each has it. */
+function divergence(real: string, control: string): string {
+  let at = 0;
+  while (at < real.length && real[at] === control[at]) at++;
+  const from = Math.max(0, at - 60);
+  return `at ${at}: got ${excerpt(real.slice(from, at + 160), 220)} where a missing one gives ${excerpt(control.slice(from, at + 160), 220)}`;
+}
+
 interface Plan {
   operation: Operation;
   actor: Actor;
@@ -118,7 +126,7 @@ function judge(world: World, { operation, actor, param, target }: Plan, real: An
     if (!control.ok && MALFORMED.has(control.code ?? ''))
       problems.push(`the case is malformed: ${excerpt(control.text, 200)}`);
     const [a, b] = [normalized(real, given), normalized(control, target.control)];
-    if (a !== b) problems.push(`answered unlike a ${param.kind} that does not exist: ${excerpt(b, 200)}`);
+    if (a !== b) problems.push(`answered unlike a ${param.kind} that does not exist: ${divergence(a, b)}`);
   }
   return problems;
 }
