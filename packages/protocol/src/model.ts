@@ -2,8 +2,11 @@
 import { z } from 'zod';
 import { Limits } from './limits.js';
 
-/** Handles that would read as something else: `@all` addresses everyone. */
-export const RESERVED_HANDLES: ReadonlySet<string> = new Set(['all', 'everyone', 'here']);
+/**
+ * Handles that would read as something else: `@all` addresses everyone, and `/ws/user?user_id=`
+ * names a person by `user_id`, so no member may be called `user`.
+ */
+export const RESERVED_HANDLES: ReadonlySet<string> = new Set(['all', 'everyone', 'here', 'user']);
 
 /** Handles are lowercase and immutable, so messages can name members by handle. */
 export const Handle = z

@@ -119,7 +119,7 @@ test('GET /agents needs a token and lists the agents with their status', async (
   });
 });
 
-test('GET /messages filters by since (ISO time or epoch seconds), by room name, and by limit', async (t) => {
+test('GET /messages filters by since (ISO time or epoch seconds), by room name, and by limit (the latest without since)', async (t) => {
   const hub = await startHub(t);
   const ada = await hub.member('ada');
   const lab = await post(hub, '/api/v1/rooms', ada.token, { name: 'lab' });
@@ -160,7 +160,7 @@ test('GET /messages filters by since (ISO time or epoch seconds), by room name, 
   assert.deepEqual(ids(await get(hub, '/messages?room=general', ada.token)), [m1.id, m2.id, m3.id]);
   assert.deepEqual(ids(await get(hub, '/messages?room=lab', ada.token)), [m4.id]);
   assert.equal((await get(hub, '/messages?room=lab', ada.token)).body.messages[0].room, 'lab');
-  assert.deepEqual(ids(await get(hub, '/messages?limit=2', ada.token)), [m1.id, m2.id]);
+  assert.deepEqual(ids(await get(hub, '/messages?limit=2', ada.token)), [m3.id, m4.id], 'the latest two');
   assert.deepEqual(
     ids(await get(hub, `/messages?room=general&since=${encodeURIComponent(m1.timestamp)}&limit=1`, ada.token)),
     [m2.id],

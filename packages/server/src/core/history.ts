@@ -5,7 +5,7 @@
 import type { HistoryParams, Message } from '@roundtable/protocol';
 import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
-import type { MemberRecord, RecentQuery } from './ports.js';
+import type { MemberRecord, RecentPlace, RecentQuery } from './ports.js';
 import type { Streams } from './streams.js';
 
 export class History {
@@ -89,10 +89,19 @@ export class History {
     );
   }
 
-  /** Messages since a time across the actor's rooms, for the simple `/messages` endpoint. */
+  /**
+   * Messages of the actor's rooms (or one), for the simple `/messages` endpoint: oldest first after
+   * `since`; without it the newest, before a time or a message when `before` names one.
+   */
   async recent(
     actor: MemberRecord,
-    query: { since?: string; room?: string; agent?: string; limit: number },
+    query: {
+      since?: string;
+      before?: { time: string } | { message: string };
+      room?: string;
+      agent?: string;
+      limit: number;
+    },
   ): Promise<Message[]> {
     const { ctx } = this;
     const roomIds = query.room ? [(await ctx.visibleRoom(actor, query.room)).id] : await ctx.store.roomIdsOf(actor.id);
@@ -108,11 +117,20 @@ export class History {
     const messages = await ctx.store.recentMessages({
       roomIds,
       afterTime: query.since,
+      before: query.before && (await this.placeOf(query.before, roomIds)),
       deliveredTo,
       limit: query.limit,
     });
     // Read for an agent by someone else, they have not reached that agent.
     if (!agent || agent.id === actor.id) this.recordDelivered(actor, messages);
     return messages.map((message) => this.streams.withStreamContent(message));
+  }
+
+  /** A message outside the rooms read is refused as a missing one would be: its id says nothing here. */
+  private async placeOf(bound: { time: string } | { message: string }, roomIds: string[]): Promise<RecentPlace> {
+    if ('time' in bound) return bound;
+    const message = await this.ctx.store.messageById(bound.message);
+    if (!message || !roomIds.includes(message.room)) throw new HubError('message_not_found');
+    return { time: message.created_at, room: message.room, seq: message.seq };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The simple endpoints that existing agent-chat scripts call: health, agents, messages
- * since a time, and send-message. `/ws/{agent}` lives with the WebSocket transport.
+ * The simple endpoints that existing agent-chat scripts call: health, agents, messages (the
+ * latest, or since a time, or before one), and send-message. `/ws/{agent}` and `/ws/user` live
+ * with the WebSocket transport.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,20 +12,28 @@ import type { TransportContext } from './context.js';
 import { actorOf } from './actor.js';
 import { simpleMessage } from './views.js';
 
-/** `since` as an ISO time or as epoch seconds or milliseconds. */
-function parseSince(value: string | undefined): string | undefined {
+/** A time as an ISO string or as epoch seconds or milliseconds. */
+function parseTime(value: string | undefined, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) {
     const number = Number(value);
-    return validTime(number < 1e12 ? number * 1000 : number);
+    return validTime(number < 1e12 ? number * 1000 : number, name);
   }
-  return validTime(Date.parse(value));
+  return validTime(Date.parse(value), name);
 }
 
-function validTime(ms: number): string {
+function validTime(ms: number, name: string): string {
   const time = new Date(ms);
-  if (Number.isNaN(time.getTime())) throw new HubError('invalid_request', '`since` is an ISO time or epoch seconds.');
+  if (Number.isNaN(time.getTime()))
+    throw new HubError('invalid_request', `\`${name}\` is an ISO time or epoch seconds.`);
   return time.toISOString();
+}
+
+/** `before` names a time (epoch digits, or ISO text, which starts with a year) or else a message by its id. */
+function parseBefore(value: string | undefined): { time: string } | { message: string } | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^\d/.test(value)) return { time: parseTime(value, 'before')! };
+  return { message: value };
 }
 
 export function registerSimple(root: FastifyInstance, context: TransportContext): void {
@@ -88,9 +97,12 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
     {
       schema: {
         tags: ['simple'],
-        summary: 'Messages since a time, in your rooms or one room, optionally only those delivered to one agent',
+        summary:
+          'The latest messages of your rooms or one room (oldest first), or those after `since`, or before ' +
+          '`before` (a time or a message id); optionally only those delivered to one agent',
         querystring: z.object({
           since: z.string().max(64).optional(),
+          before: z.string().max(64).optional(),
           room: RoomRef.optional(),
           agent: Handle.optional(),
           limit: z.coerce.number().int().min(1).max(Limits.maxSyncPage).default(100),
@@ -100,7 +112,8 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
     async (request) => {
       const actor = actorOf(request);
       const messages = await hub.history.recent(actor, {
-        since: parseSince(request.query.since),
+        since: parseTime(request.query.since, 'since'),
+        before: parseBefore(request.query.before),
         room: request.query.room,
         agent: request.query.agent,
         limit: request.query.limit,

@@ -54,10 +54,11 @@ export function registerWebSocket(app: FastifyInstance, context: TransportContex
     { websocket: true, schema: { hide: true } },
     (socket, request) => {
       const query = request.query as Record<string, unknown>;
+      const userId = typeof query.user_id === 'string' ? query.user_id : undefined;
       void new WsConnection(socket, upgradeOf(socket, request), context, {
-        handle: request.params.agent.toLowerCase(),
+        handle: simpleHandle(request.params.agent, userId),
         room: typeof query.room === 'string' && query.room ? query.room : undefined,
-        userId: typeof query.user_id === 'string' ? query.user_id : undefined,
+        userId,
       }).start({});
     },
   );
@@ -68,6 +69,16 @@ export function registerWebSocket(app: FastifyInstance, context: TransportContex
   heartbeat.unref();
   app.addHook('onClose', async () => clearInterval(heartbeat));
   app.log.debug({ maxPayload }, 'websocket routes registered');
+}
+
+/**
+ * Whom a simple socket is for: `/ws/{agent}` names the agent (its `user_id` only labels the script),
+ * and `/ws/user?user_id=alice` names a person by `user_id`, as the original's own example URL does.
+ * Either way the token must be that member's.
+ */
+function simpleHandle(segment: string, userId: string | undefined): string {
+  const named = segment === 'user' && userId ? userId : segment;
+  return named.replace(/^@/, '').toLowerCase();
 }
 
 /** What a connection keeps of its upgrade request. */

@@ -59,9 +59,22 @@ export interface HistoryQuery {
   threadId?: string;
 }
 
+/**
+ * Where a message stands among the recent messages of several rooms: by time, then room, then seq,
+ * an order with no ties (times are strictly increasing within a room). A bound given only by its
+ * time stands before every message of that time.
+ */
+export interface RecentPlace {
+  time: string;
+  room?: string;
+  seq?: number;
+}
+
+/** Oldest first after `afterTime`; without it, the newest `limit` before `before` (or of all), oldest first. */
 export interface RecentQuery {
   roomIds: string[];
   afterTime?: string;
+  before?: RecentPlace;
   /** Only messages this agent receives under the delivery rule, given the rooms where it listens to all. */
   deliveredTo?: { agentId: string; listensToAll: string[] };
   limit: number;

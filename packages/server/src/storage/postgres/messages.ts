@@ -5,7 +5,13 @@
  * thread and event in one statement.
  */
 import { INSERT_EVENT } from '../sql/log.js';
-import { BUMP_THREAD, INSERT_MESSAGE, SET_ROOM_COUNTERS, type MessagesDialect } from '../sql/messages.js';
+import {
+  BUMP_THREAD,
+  INSERT_MESSAGE,
+  LAST_MESSAGE_AT,
+  SET_ROOM_COUNTERS,
+  type MessagesDialect,
+} from '../sql/messages.js';
 import { RECEIPT_COLUMNS } from '../sql/receipts.js';
 import type { TrackedMember } from '../../core/ports.js';
 import type { Row } from '../sql/records.js';
@@ -29,7 +35,7 @@ const WRITE_INSERT_WITH_RECEIPTS = writeInsert(`
 export const pgMessages: MessagesDialect = {
   *roomForInsert(input) {
     const room = yield* row(
-      `SELECT r.agent_chain, r.agent_depth_limit, r.last_seq,
+      `SELECT r.agent_chain, r.agent_depth_limit, r.last_seq, ${LAST_MESSAGE_AT},
          (SELECT to_jsonb(m) FROM messages m WHERE m.sender_id = @sender_id AND m.client_id = @client_id) AS existing
        FROM rooms r WHERE r.id = @room_id FOR UPDATE OF r`,
       input,

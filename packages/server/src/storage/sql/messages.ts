@@ -53,6 +53,9 @@ export const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', '
 export const BUMP_THREAD =
   'UPDATE messages SET reply_count = reply_count + 1, last_reply_at = @created_at WHERE id = @thread_id AND room_id = @room_id';
 
+/** The time of the room's last message, as a column of the room's row read for an insert. */
+export const LAST_MESSAGE_AT =
+  '(SELECT created_at FROM messages WHERE room_id = @room_id ORDER BY seq DESC LIMIT 1) AS last_at';
 export const MESSAGE_BY_CLIENT_ID = 'SELECT * FROM messages WHERE sender_id = @sender_id AND client_id = @client_id';
 const MESSAGE_BY_ID = 'SELECT * FROM messages WHERE id = @id';
 const REACTIONS = 'SELECT message_id, emoji, member FROM reactions';
@@ -62,7 +65,7 @@ const REACTIONS_OF_ONE = `${REACTIONS} WHERE message_id = @id ${REACTIONS_ORDER}
 
 export interface MessagesDialect {
   /**
-   * The room's row (agent_chain, agent_depth_limit, last_seq), unless the sender already sent this
+   * The room's row (agent_chain, agent_depth_limit, last_seq, and `last_at`: LAST_MESSAGE_AT), unless the sender already sent this
    * client_id (`existing`). Where other instances write too, the room stays locked until commit.
    */
   roomForInsert(input: NewMessage): Step<{ room: Row | undefined; existing: Row | undefined }>;
@@ -106,11 +109,21 @@ function* insertMessage(
     Number(room.agent_depth_limit),
   );
   const seq = Number(room.last_seq) + 1;
-  const message = newMessage(input, seq, depth);
-  const stored = storedEvent(input.room_id, seq, input.created_at, event(message, depthExceeded), depthExceeded);
-  const params = insertParams(d, input, seq, depth, depthExceeded);
+  const stamped = { ...input, created_at: timeAfter(input.created_at, room.last_at as string | null) };
+  const message = newMessage(stamped, seq, depth);
+  const stored = storedEvent(input.room_id, seq, stamped.created_at, event(message, depthExceeded), depthExceeded);
+  const params = insertParams(d, stamped, seq, depth, depthExceeded);
   yield* d.messages.writeInsert(eventParams(d, stored, params));
   return { duplicate: false, message, event: stored, depthExceeded, firstPastLimit };
+}
+
+/**
+ * A message's time: now, or a millisecond after the room's last message when that is not earlier.
+ * Times strictly increase within a room, so a reader that passes back only the last time it saw
+ * (`/messages?since=`) neither skips nor repeats a message of a batch committed in one millisecond.
+ */
+function timeAfter(now: string, last: string | null): string {
+  return last === null || now > last ? now : new Date(Date.parse(last) + 1).toISOString();
 }
 
 /** The parameters of the insert's statements but the event's: the message's columns, and whom it addressed. */
@@ -226,6 +239,16 @@ function* recentMessages(d: Dialect, query: RecentQuery): Step<Message[]> {
   const params: Params = { after: query.afterTime, limit: query.limit };
   const where = [d.anyOf('room_id', 'rooms', query.roomIds, params)];
   if (query.afterTime !== undefined) where.push('created_at > @after');
+  if (query.before !== undefined) {
+    const { time, room, seq } = query.before;
+    Object.assign(params, { before_time: time, before_room: room, before_seq: seq });
+    where.push(
+      room === undefined || seq === undefined
+        ? 'created_at < @before_time'
+        : `(created_at < @before_time OR (created_at = @before_time AND
+            (room_id < @before_room OR (room_id = @before_room AND seq < @before_seq))))`,
+    );
+  }
   if (query.deliveredTo) {
     // As in core/delivery.ts: woken by the message, or listening to all of a room (unless quiet), never its own.
     const { agentId, listensToAll } = query.deliveredTo;
@@ -234,10 +257,14 @@ function* recentMessages(d: Dialect, query: RecentQuery): Step<Message[]> {
       listensToAll.length > 0 ? `OR (${d.anyOf('room_id', 'all', listensToAll, params)} AND NOT quiet)` : '';
     where.push(`sender_id <> @agent AND (${d.holdsId('wake', 'woken', agentId, params)} ${listening})`);
   }
+  // Paging forward from a time reads oldest first; otherwise the page is the newest, turned oldest first.
+  const direction = query.afterTime === undefined ? 'DESC' : 'ASC';
   const found = yield* rows(
-    `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY created_at, seq LIMIT @limit`,
+    `SELECT * FROM messages WHERE ${where.join(' AND ')}
+     ORDER BY created_at ${direction}, room_id ${direction}, seq ${direction} LIMIT @limit`,
     params,
   );
+  if (direction === 'DESC') found.reverse();
   return yield* messagesOf(d, found);
 }
 

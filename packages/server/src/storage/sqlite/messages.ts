@@ -3,6 +3,7 @@ import { INSERT_EVENT } from '../sql/log.js';
 import {
   BUMP_THREAD,
   INSERT_MESSAGE,
+  LAST_MESSAGE_AT,
   MESSAGE_BY_CLIENT_ID,
   SET_ROOM_COUNTERS,
   type MessagesDialect,
@@ -18,7 +19,10 @@ export const sqliteMessages: MessagesDialect = {
   *roomForInsert(input) {
     const existing = input.client_id === null ? undefined : yield* row(MESSAGE_BY_CLIENT_ID, input);
     if (existing) return { room: undefined, existing };
-    const room = yield* row('SELECT agent_chain, agent_depth_limit, last_seq FROM rooms WHERE id = @room_id', input);
+    const room = yield* row(
+      `SELECT agent_chain, agent_depth_limit, last_seq, ${LAST_MESSAGE_AT} FROM rooms WHERE id = @room_id`,
+      input,
+    );
     return { room, existing: undefined };
   },
 

@@ -138,6 +138,66 @@ export function historyContract(open: Open): void {
       assert.deepEqual(await world.store.recentMessages({ roomIds: [], limit: 10 }), []);
     });
 
+    test('without afterTime returns the newest, oldest first, and before a place pages back with no tie lost', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const one = await world.room('one', [ada]);
+      const two = await world.room('two', [ada]);
+      const at = world.now();
+      // Both rooms' messages share their times: only the room and seq order them.
+      const sent: Message[] = [];
+      for (let index = 0; index < 3; index++) {
+        for (const room of [one, two]) sent.push(await world.sent(room, ada, { at }));
+      }
+      const order = [...sent].sort((a, b) =>
+        a.created_at === b.created_at
+          ? a.room === b.room
+            ? a.seq - b.seq
+            : a.room < b.room
+              ? -1
+              : 1
+          : a.created_at < b.created_at
+            ? -1
+            : 1,
+      );
+      const roomIds = [one.id, two.id];
+      const latest = await world.store.recentMessages({ roomIds, limit: 4 });
+      assert.deepEqual(ids(latest), ids(order.slice(2)));
+      const place = { time: latest[0]!.created_at, room: latest[0]!.room, seq: latest[0]!.seq };
+      assert.deepEqual(
+        ids(await world.store.recentMessages({ roomIds, before: place, limit: 4 })),
+        ids(order.slice(0, 2)),
+      );
+      const byTime = await world.store.recentMessages({ roomIds, before: { time: order[1]!.created_at }, limit: 4 });
+      assert.deepEqual(ids(byTime), ids(order.filter((message) => message.created_at < order[1]!.created_at)));
+    });
+
+    test('times strictly increase within a room: a message no later than the last is a millisecond after it', async (t) => {
+      const world = await open(t);
+      const ada = await world.member('ada');
+      const one = await world.room('one', [ada]);
+      const two = await world.room('two', [ada]);
+      const at = world.now();
+      const first = await world.sent(one, ada, { at });
+      const inserted = await world.send(one, ada, { at });
+      assert.ok(!inserted.duplicate);
+      const second = inserted.message;
+      assert.equal(inserted.event.at, second.created_at, 'its log event has its time');
+      const earlier = await world.sent(one, ada, { at: new Date(Date.parse(at) - 5_000).toISOString() });
+      const elsewhere = await world.sent(two, ada, { at });
+      const later = world.now();
+      const fresh = await world.sent(one, ada, { at: later });
+      assert.deepEqual(
+        [first, second, earlier, elsewhere, fresh].map((message) => message.created_at),
+        [at, plus(at, 1), plus(at, 2), at, later],
+      );
+      const stored = await world.store.history(one.id, { limit: 10 });
+      assert.deepEqual(
+        stored.messages.map((message) => message.created_at),
+        [at, plus(at, 1), plus(at, 2), later],
+      );
+    });
+
     test('with deliveredTo returns only the messages whose wake includes that agent', async (t) => {
       const world = await open(t);
       const ada = await world.member('ada');
@@ -211,4 +271,8 @@ export function historyContract(open: Open): void {
       assert.deepEqual(await world.store.threadAgents('msg_missing'), []);
     });
   });
+}
+
+function plus(time: string, ms: number): string {
+  return new Date(Date.parse(time) + ms).toISOString();
 }

@@ -57,6 +57,8 @@ interface SendOptions {
   metadata?: Record<string, unknown>;
   /** Members whose receipts the message keeps. */
   receipts?: MemberRecord[];
+  /** The time the core gives the message; by default the world's next second. */
+  at?: string;
 }
 
 /**
@@ -178,7 +180,7 @@ export class World {
       parts: options.parts ?? [],
       metadata: options.metadata ?? {},
       client_id: options.clientId ?? null,
-      created_at: this.now(),
+      created_at: options.at ?? this.now(),
       addressed: [...new Set([...mentions, ...targets].map((member) => member.id))],
       wake: (options.wake ?? []).map((member) => member.id),
       receipts: (options.receipts ?? []).map((member) => ({
