@@ -74,11 +74,11 @@ export const AgentDefinition = z.object({
   reply: z
     .object({
       /** How many recent messages of the room (or thread) the model sees. */
-      window: z.number().int().min(1).max(200).default(20),
+      window: z.number().int().min(1).max(200).default(50),
       /** Model calls per reply, tool rounds included. */
       max_steps: z.number().int().min(1).max(20).default(5),
     })
-    .default({ window: 20, max_steps: 5 }),
+    .default({ window: 50, max_steps: 5 }),
   /** Addressed again where it spoke before, the agent also gets what happened since (catch-up.ts). */
   catch_up: z
     .object({

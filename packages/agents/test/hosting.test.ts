@@ -102,7 +102,7 @@ test('roundtable agent run says which agent has no token, and exits non-zero', a
   assert.match(result.stderr, /@scribe has no token/);
 });
 
-test('an agents file with a duplicate handle or bad JSON is refused with the reason', () => {
+test('an agents file with a duplicate handle or bad JSON is refused with the reason, and defaults fill the rest', () => {
   const agent = { handle: 'twin', model: { base_url: 'http://127.0.0.1:1/v1', name: 'm' } };
   assert.throws(
     () => parseAgentsFile(JSON.stringify({ agents: [agent, agent] }), 'agents.json'),
@@ -113,6 +113,9 @@ test('an agents file with a duplicate handle or bad JSON is refused with the rea
   const parsed = parseAgentsFile(JSON.stringify({ agents: [agent] }), 'agents.json');
   assert.deepEqual(parsed.agents[0]!.budgets, { max_tokens_per_reply: 1024, tokens_per_room_per_hour: 100_000 });
   assert.deepEqual(parsed.agents[0]!.tools, { mcp: [] });
+  assert.deepEqual(parsed.agents[0]!.reply, { window: 50, max_steps: 5 }, 'the model sees the last 50 messages');
+  const partial = parseAgentsFile(JSON.stringify({ agents: [{ ...agent, reply: { max_steps: 2 } }] }), 'agents.json');
+  assert.equal(partial.agents[0]!.reply.window, 50);
 });
 
 test('admins define an agent through the API: it runs at once and at every start, secrets stay hidden, and removal stops it', async (t) => {

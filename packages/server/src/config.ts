@@ -50,6 +50,7 @@ const Env = z.object({
   AGENT_WAKES_PER_MINUTE: int(0).default(20),
   AGENT_REPEAT_LIMIT: int(0).default(3),
   AGENT_REPEAT_WINDOW_MS: int(1000).default(600_000),
+  CORS_ORIGINS: z.string().default(''),
   ALLOWED_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().default(''),
   // src/ and dist/ both sit one level below the server package, so this finds the built web UI from either.
@@ -107,15 +108,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** The built web UI, served at `/` when it exists. */
     webRoot: e.WEB_ROOT,
     /**
-     * Web origins (`https://chat.example.com`, comma-separated) whose pages may call the hub besides
-     * its own; requests from any other origin are refused with `origin_not_allowed`. Empty: the hub's own only.
-     */
-    /**
      * Addresses or CIDR ranges of reverse proxies (`127.0.0.1,10.0.0.0/8`) whose `X-Forwarded-For` is
      * believed for the client's address (per-address limits, the sign-in throttle, logs). Empty: none.
      */
     trustProxy: e.TRUST_PROXY.trim() || undefined,
-    allowedOrigins: e.ALLOWED_ORIGINS.split(',')
+    /**
+     * Web origins (`https://chat.example.com`, comma-separated) whose pages may call the hub besides
+     * its own, CORS preflights answered; requests from any other origin are refused with
+     * `origin_not_allowed`. `CORS_ORIGINS`, and `ALLOWED_ORIGINS`, its earlier name, which is still read.
+     * Empty: the hub's own only.
+     */
+    allowedOrigins: `${e.CORS_ORIGINS},${e.ALLOWED_ORIGINS}`
+      .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ''),
   };

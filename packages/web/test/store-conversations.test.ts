@@ -13,9 +13,11 @@ function conversation(id: string, active_at: string, title = id): Conversation {
     agent: 'helper',
     created_at: '2025-01-01T00:00:00.000Z',
     active_at,
+    updated_at: active_at,
     message_count: 1,
     unread: 0,
     last_message: null,
+    preview: null,
   };
 }
 

@@ -2,7 +2,13 @@
  * AI conversations: a person's private room with one agent, titled, listed with a preview,
  * renamed, and soft-deleted. Only the two of them can ever see it.
  */
-import { MAX_TITLE_CHARS, type Conversation, type Message, type RoomSummary } from '@roundtable/protocol';
+import {
+  MAX_TITLE_CHARS,
+  NEW_CONVERSATION_TITLE,
+  type Conversation,
+  type Message,
+  type RoomSummary,
+} from '@roundtable/protocol';
 import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
@@ -17,14 +23,21 @@ export class Conversations {
     private readonly messages: Messages,
   ) {}
 
-  /** A person starts a private conversation with an agent; only the two of them can ever see it. */
+  /**
+   * A person starts a private conversation with an agent; only the two of them can ever see it.
+   * Started without a message, it is untitled (its title null in the store, NEW_CONVERSATION_TITLE
+   * on the wire) until its first message titles it.
+   */
   async createConversation(
     actor: MemberRecord,
-    params: { agent: string; content: string; client_id?: string },
-  ): Promise<{ conversation: Conversation; message: Message }> {
+    params: { agent: string; content?: string; client_id?: string },
+  ): Promise<{ conversation: Conversation; message: Message | null }> {
     const { ctx } = this;
     ctx.requireMayPost(actor);
     if (actor.kind !== 'person') throw new HubError('forbidden', 'Conversations are started by people.');
+    if (params.content === undefined && params.client_id !== undefined) {
+      throw new HubError('invalid_request', '`client_id` is the first message’s: it goes with `content`.');
+    }
     const agent = await ctx.memberByHandle(params.agent);
     if (agent.kind !== 'agent') throw new HubError('invalid_request', `@${agent.handle} is not an agent.`);
     if (agent.disabled) throw new HubError('forbidden', `@${agent.handle} is disabled.`);
@@ -45,12 +58,13 @@ export class Conversations {
         created_at: ctx.now(),
         agent_depth_limit: ctx.settings.defaultAgentDepthLimit,
         direct_key: null,
-        title: titleFrom(params.content),
+        title: params.content === undefined ? null : titleFrom(params.content),
       },
       [actor, agent],
       'owner',
       actor,
     );
+    if (params.content === undefined) return { conversation: await this.conversationOf(actor, room.id), message: null };
     const { message } = await this.messages.send(actor, {
       room: room.id,
       content: params.content,
@@ -86,6 +100,22 @@ export class Conversations {
     const { event } = await this.ctx.store.updateRoom(room.id, { title: title.trim() }, roomUpdated(actor, at));
     this.ctx.publishEvent(event);
     return this.conversationOf(actor, room.id, undefined, at);
+  }
+
+  /**
+   * The first message of an untitled conversation titles it, as a rename would (one `room.updated`).
+   * The room is read again here, so that of two first messages sent together the later one rarely
+   * titles it over the first; when it does, the title is still one of its own messages.
+   */
+  async titleFromFirstMessage(sender: MemberRecord, roomId: string, message: Message): Promise<void> {
+    const room = await this.ctx.store.roomById(roomId);
+    if (room?.kind !== 'conversation' || room.title !== null) return;
+    const { event } = await this.ctx.store.updateRoom(
+      room.id,
+      { title: titleFrom(message.content) },
+      roomUpdated(sender, message.created_at),
+    );
+    this.ctx.publishEvent(event);
   }
 
   /**
@@ -128,19 +158,21 @@ export class Conversations {
       ctx.memberViews(roomId, members),
     ]);
     const last = page.messages.at(-1);
+    const active = activeAt ?? last?.created_at ?? room.created_at;
+    const excerpt = last ? excerptOf(last.content) : null;
     return {
       id: room.id,
-      title: room.title ?? '',
+      title: room.title ?? NEW_CONVERSATION_TITLE,
       owner: room.created_by,
       agent: views.find((view) => view.kind === 'agent')?.handle ?? '',
       created_at: room.created_at,
       // Outside a list page, the caller knows of a rename; otherwise the last message dates it.
-      active_at: activeAt ?? last?.created_at ?? room.created_at,
+      active_at: active,
+      updated_at: active,
       message_count: count,
       unread: room.unread,
-      last_message: last
-        ? { id: last.id, sender: last.sender, excerpt: excerptOf(last.content), created_at: last.created_at }
-        : null,
+      last_message: last ? { id: last.id, sender: last.sender, excerpt: excerpt!, created_at: last.created_at } : null,
+      preview: excerpt,
     };
   }
 }

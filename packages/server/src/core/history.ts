@@ -48,6 +48,16 @@ export class History {
     };
   }
 
+  /** A page as `page` reads it, with how many messages the room holds (deleted ones not counted). */
+  async pageWithTotal(
+    actor: MemberRecord,
+    params: HistoryParams,
+  ): Promise<{ messages: Message[]; has_more: boolean; has_more_after?: boolean; total_count: number }> {
+    const page = await this.page(actor, params);
+    const room = await this.ctx.resolveRoom(params.room);
+    return { ...page, total_count: await this.ctx.store.countMessages(room.id) };
+  }
+
   /**
    * The page around a message of the room: it, the older half before it and the newer half after
    * it, so that a reader can page on from there either way. Its thread's messages count as the

@@ -84,11 +84,17 @@ export class Hub {
       finished: (actor, roomId, content, audience, metadata) =>
         this.messages.streamFinished(actor, roomId, content, audience, metadata),
     });
-    this.messages = new Messages(ctx, this.streams, this.budgets, this.receipts, {
-      wakeBudget: this.wakeBudget,
-      loops: this.loops,
-      usage: this.usage,
-    });
+    this.messages = new Messages(
+      ctx,
+      this.streams,
+      this.budgets,
+      this.receipts,
+      { wakeBudget: this.wakeBudget, loops: this.loops, usage: this.usage },
+      {
+        untitledConversation: (sender, roomId, message) =>
+          this.conversations.titleFromFirstMessage(sender, roomId, message),
+      },
+    );
     this.history = new History(ctx, this.streams, (member, messages) =>
       this.receipts.deliveredMessages(member, messages),
     );

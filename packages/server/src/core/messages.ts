@@ -30,6 +30,12 @@ export interface AgentChecks {
   usage: Usage;
 }
 
+/** What other features do after a message is stored. */
+export interface SendHooks {
+  /** A message in a conversation that has no title yet: its first message titles it. */
+  untitledConversation(sender: MemberRecord, roomId: string, message: Message): Promise<void>;
+}
+
 export class Messages {
   /** Per member, the latest send still on its way to the store's queue. */
   private readonly sendOrder = new Map<string, Promise<void>>();
@@ -40,6 +46,7 @@ export class Messages {
     private readonly budgets: Budgets,
     private readonly receipts: Receipts,
     private readonly checks: AgentChecks,
+    private readonly hooks: SendHooks,
   ) {}
 
   private async checkRate(actor: MemberRecord): Promise<void> {
@@ -159,6 +166,9 @@ export class Messages {
         senderId: actor.id,
         audience: audienceOf(result.depthExceeded ? [] : woken.wake, actor),
       });
+    }
+    if (room.kind === 'conversation' && room.title === null) {
+      await this.hooks.untitledConversation(actor, room.id, result.message);
     }
     if (result.firstPastLimit) await this.postDepthNotice(room.id, room.agent_depth_limit);
     if (looped) await this.checks.loops.tell(room.id);

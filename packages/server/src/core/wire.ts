@@ -1,5 +1,5 @@
 /** Conversions from store records to the wire forms of the protocol, shared by every adapter. */
-import type { Member, Room } from '@roundtable/protocol';
+import { NEW_CONVERSATION_TITLE, type Member, type Room } from '@roundtable/protocol';
 import type { MemberRecord, RoomRecord, StoredEvent } from './ports.js';
 
 export function publicRoom(room: RoomRecord): Room {
@@ -15,7 +15,7 @@ export function publicRoom(room: RoomRecord): Room {
     agent_depth_limit: room.agent_depth_limit,
     ...(room.agent_wake_limit === null ? {} : { agent_wake_limit: room.agent_wake_limit }),
     member_count: room.member_count,
-    ...(room.kind === 'conversation' ? { title: room.title ?? '' } : {}),
+    ...(room.kind === 'conversation' ? { title: room.title ?? NEW_CONVERSATION_TITLE } : {}),
   };
 }
 

@@ -51,7 +51,7 @@ export async function registerBrowserProtections(
     if (sameOrigin && (!loopbackOnly || isLoopback(hostname(host)))) return;
     throw new HubError(
       'origin_not_allowed',
-      `Requests from ${origin.slice(0, 200)} are not accepted; an operator may add it to ALLOWED_ORIGINS.`,
+      `Requests from ${origin.slice(0, 200)} are not accepted; an operator may add it to CORS_ORIGINS.`,
     );
   });
 

@@ -187,7 +187,9 @@ const ROUTES: (Row | Registrar)[] = [
     url: '/api/v1/conversations',
     type: 'conversation.create',
     tag: 'conversations',
-    summary: 'Start a private conversation with an agent, with a first message (its title)',
+    summary:
+      'Start a private conversation with an agent, with a first message (its title) or empty (titled ' +
+      '"New conversation" until its first message)',
     status: created,
   },
   {
@@ -218,9 +220,10 @@ const ROUTES: (Row | Registrar)[] = [
     url: '/api/v1/conversations/:id/messages',
     type: 'history',
     tag: 'conversations',
-    summary: 'Resume a conversation: its messages, paged as room history',
+    summary: 'Resume a conversation: its messages, paged as room history, and `total_count`, how many it holds',
     path: { id: 'room' },
     narrow: { id: Id },
+    answer: ({ hub, actor }, params) => hub.history.pageWithTotal(actor, params),
   },
   {
     method: 'GET',

@@ -34,6 +34,10 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
       const cursors = parseCursorList(typeof lastEventId === 'string' ? lastEventId : request.query.cursors);
       reply.hijack();
       const response = reply.raw;
+      // What hooks set on the reply (the CORS headers of an allowed origin) is written with the stream's own.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) response.setHeader(name, value);
+      }
       response.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',

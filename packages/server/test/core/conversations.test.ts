@@ -6,9 +6,11 @@ import { addMember, coreContext, eventsOf, messaging, noReceipts, refusal } from
 
 async function conversationsKit(t: TestContext) {
   const kit = await coreContext(t);
-  const wired = messaging(kit.ctx);
+  const wired = messaging(kit.ctx, {
+    untitledConversation: (sender, roomId, message) => conversations.titleFromFirstMessage(sender, roomId, message),
+  });
   const rooms = new Rooms(kit.ctx, () => 'offline', noReceipts);
-  const conversations = new Conversations(kit.ctx, rooms, wired.messages);
+  const conversations: Conversations = new Conversations(kit.ctx, rooms, wired.messages);
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');
   const helper = await addMember(kit.ctx, 'helper', 'agent');
@@ -25,7 +27,7 @@ test('a person starts a conversation with an agent: titled by its first line, th
     [conversation.title, conversation.owner, conversation.agent, conversation.message_count],
     ['Plan my trip to Lisbon', 'ada', 'helper', 1],
   );
-  assert.equal(conversation.last_message?.id, message.id);
+  assert.equal(conversation.last_message?.id, message?.id);
   const created = eventsOf(published, { kind: 'message.created', room: conversation.id });
   assert.deepEqual(created[0]?.agents, [helper.id], 'every message of a conversation wakes its agent');
 
@@ -44,7 +46,7 @@ test('a create repeated with its client_id returns the same conversation, and li
   const { conversations, messages, clock, ada, helper } = await conversationsKit(t);
   const first = await conversations.createConversation(ada, { agent: 'helper', content: 'first', client_id: 'c-1' });
   const again = await conversations.createConversation(ada, { agent: 'helper', content: 'first', client_id: 'c-1' });
-  assert.deepEqual([again.conversation.id, again.message.id], [first.conversation.id, first.message.id]);
+  assert.deepEqual([again.conversation.id, again.message?.id], [first.conversation.id, first.message?.id]);
   clock.advance(1_000);
   const second = await conversations.createConversation(ada, { agent: 'helper', content: 'second' });
   assert.deepEqual(
@@ -96,4 +98,27 @@ test('only the person who started it renames or deletes a conversation; deleted,
   );
   assert.equal(await store.countMessages(conversation.id), 1, 'its messages are kept in the store');
   assert.equal((await refusal(conversations.renameConversation(ada, conversation.id, 'back'))).code, 'room_not_found');
+});
+
+test('started empty, a conversation is untitled until its first message, whoever sends it, titles it once', async (t) => {
+  const { conversations, messages, published, ada, helper } = await conversationsKit(t);
+  const { conversation, message } = await conversations.createConversation(ada, { agent: 'helper' });
+  assert.deepEqual(
+    [message, conversation.title, conversation.message_count, conversation.preview, conversation.last_message],
+    [null, 'New conversation', 0, null, null],
+  );
+  await messages.send(helper, { room: conversation.id, content: 'Hello! What shall we plan?\nAsk away.' });
+  await messages.send(ada, { room: conversation.id, content: 'A trip' });
+  const [listed] = (await conversations.listConversations(ada)).conversations;
+  assert.deepEqual([listed?.title, listed?.preview], ['Hello! What shall we plan?', 'A trip']);
+  const titled = eventsOf(published, { kind: 'room.updated', room: conversation.id });
+  assert.deepEqual(
+    titled.map((event) => [event.actor, event.data.room.title]),
+    [['helper', 'Hello! What shall we plan?']],
+  );
+  assert.equal(
+    (await refusal(conversations.createConversation(ada, { agent: 'helper', client_id: 'c-9' }))).code,
+    'invalid_request',
+    'a client_id is its first message’s',
+  );
 });

@@ -11,7 +11,7 @@ import { HubContext, type HubOptions } from '../../src/core/context.js';
 import { HubError } from '../../src/core/hub-error.js';
 import { newId } from '../../src/core/ids.js';
 import { LoopDetector } from '../../src/core/loop-detector.js';
-import { Messages } from '../../src/core/messages.js';
+import { Messages, type SendHooks } from '../../src/core/messages.js';
 import { Presence } from '../../src/core/presence.js';
 import { Receipts } from '../../src/core/receipts.js';
 import type { Rooms } from '../../src/core/rooms.js';
@@ -167,8 +167,14 @@ export async function addRoom(
   return room;
 }
 
-/** Messages, Streams, Budgets and the agent checks, which reach each other, wired as hub.ts wires them. */
-export function messaging(ctx: HubContext): {
+/**
+ * Messages, Streams, Budgets and the agent checks, which reach each other, wired as hub.ts wires them;
+ * `hooks` by default leave untitled conversations untitled (conversations.test.ts wires its own).
+ */
+export function messaging(
+  ctx: HubContext,
+  hooks: SendHooks = { untitledConversation: noReceipts },
+): {
   messages: Messages;
   streams: Streams;
   budgets: Budgets;
@@ -191,11 +197,14 @@ export function messaging(ctx: HubContext): {
   const receipts = new Receipts(ctx, new Presence(ctx), (actor, messageId) => messages.messageFor(actor, messageId));
   const notice = (roomId: string, content: string, metadata: Record<string, unknown>) =>
     messages.postSystem(roomId, content, { metadata });
-  const messages: Messages = new Messages(ctx, streams, budgets, receipts, {
-    wakeBudget: new WakeBudget(ctx, notice),
-    loops: new LoopDetector(ctx, notice),
-    usage: new Usage(ctx),
-  });
+  const messages: Messages = new Messages(
+    ctx,
+    streams,
+    budgets,
+    receipts,
+    { wakeBudget: new WakeBudget(ctx, notice), loops: new LoopDetector(ctx, notice), usage: new Usage(ctx) },
+    hooks,
+  );
   return { messages, streams, budgets, receipts, notices };
 }
 
