@@ -38,6 +38,14 @@ export const WegentClientEvents = {
   }),
 } as const;
 
+/** The same events on the personal channel, which has no task of its own: chat events name theirs. */
+export const WegentPersonalEvents = {
+  ...WegentClientEvents,
+  'chat:send': WegentClientEvents['chat:send'].required({ task_id: true }),
+  'chat:cancel': WegentClientEvents['chat:cancel'].required({ task_id: true }),
+  'history:sync': WegentClientEvents['history:sync'].required({ task_id: true }),
+} as const;
+
 export type WegentClientEvent = keyof typeof WegentClientEvents;
 export const WEGENT_CLIENT_EVENTS = Object.keys(WegentClientEvents) as WegentClientEvent[];
 

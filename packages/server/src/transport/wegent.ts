@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   WegentClientEvents,
   WegentEnvelope,
+  WegentPersonalEvents,
   isWegentClientEvent,
   wegentStatus,
   type WegentClientEvent,
@@ -132,7 +133,8 @@ class WegentDialect implements Dialect {
       this.link.write(this.error(id, new HubError('unknown_frame', `Unknown event ${shown}.`)));
       return;
     }
-    const params = WegentClientEvents[event].safeParse(data ?? {});
+    const schemas = this.own === undefined ? WegentPersonalEvents : WegentClientEvents;
+    const params = schemas[event].safeParse(data ?? {});
     if (!params.success) {
       this.link.write(this.error(id, invalidParams(params.error)));
       return;
