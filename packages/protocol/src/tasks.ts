@@ -18,6 +18,14 @@ export const TaskStatus = z.enum([
 ]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
+/**
+ * A status as a request names it: the hub's lower-case name or Wegent's upper-case one (`RUNNING`),
+ * read as the hub's.
+ */
+export const TaskStatusInput = z
+  .enum([...TaskStatus.options, ...TaskStatus.options.map((status) => status.toUpperCase())] as [string, ...string[]])
+  .transform((status) => status.toLowerCase() as TaskStatus);
+
 /** Why a task moves: each transition names its cause, so the task's history reads as a story. */
 export const TaskAction = z.enum([
   'create',
@@ -192,7 +200,7 @@ export interface TaskClaim {
 }
 
 export const TaskListParams = z.object({
-  status: z.array(TaskStatus).max(8).optional(),
+  status: z.array(TaskStatusInput).max(8).optional(),
   assignee: Handle.optional(),
   creator: Handle.optional(),
   room: RoomRef.optional(),

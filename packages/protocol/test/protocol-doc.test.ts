@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EventKind, Limits, PROTOCOL_VERSION, REQUEST_TYPES, type ServerFrame } from '@roundtable/protocol';
+import {
+  EventKind,
+  Limits,
+  PROTOCOL_VERSION,
+  REQUEST_TYPES,
+  WEGENT_CLIENT_EVENTS,
+  type ServerFrame,
+  type WegentServerEvents,
+} from '@roundtable/protocol';
 
 /**
  * Every server frame type. ServerFrame is a type only, so the list is written out; the check below
@@ -106,4 +114,30 @@ test('the limits the document gives for the ready frame are the shared limits of
   const { text } = section('2. Connecting and authenticating');
   const wrong = Object.entries(Limits).filter(([name, value]) => !text.includes(`\`${name}\` ${value}`));
   assert.deepEqual(wrong, [], 'limits missing from, or stated wrongly in, the `ready` table');
+});
+
+/** Every server event of the Wegent dialect, written out as SERVER_FRAME_TYPES is, and checked the same way. */
+const WEGENT_SERVER_EVENTS = [
+  'ready',
+  'ack',
+  'error',
+  'chat:message',
+  'chat:start',
+  'chat:chunk',
+  'chat:done',
+  'chat:error',
+  'chat:cancelled',
+  'history:sync',
+  'task:created',
+  'task:status',
+] as const satisfies readonly (keyof WegentServerEvents)[];
+type UnlistedEvent = Exclude<keyof WegentServerEvents, (typeof WEGENT_SERVER_EVENTS)[number]>;
+const everyEventListed: [UnlistedEvent] extends [never] ? true : UnlistedEvent = true;
+
+test('every event of the Wegent dialect, both ways, has a row in its section', () => {
+  assert.equal(everyEventListed, true);
+  const { text } = section('9. The simple dialect');
+  const rows = (names: readonly string[]) => names.filter((name) => !new RegExp(`\\n\\| [^|]*\`${name}\``).test(text));
+  assert.deepEqual(rows(WEGENT_CLIENT_EVENTS), [], 'client events without a row');
+  assert.deepEqual(rows(WEGENT_SERVER_EVENTS), [], 'server events without a row');
 });

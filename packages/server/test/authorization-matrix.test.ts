@@ -168,7 +168,7 @@ test('outsiders, dead tokens and disabled members reach nothing of alice’s thr
   const started = Date.now();
   const world = await buildWorld(t);
   const operations = await operationTable(world.hub, world.actors[0]!.token);
-  const send = sender(world.hub, world.clients);
+  const send = sender(world.hub, world.clients, world.retired);
   t.after(() => send.close());
   const mallory = world.actors.find((actor) => actor.name === 'mallory')!;
 

@@ -22,7 +22,7 @@ import {
   type Wire,
 } from './fuzz/mutations.js';
 import { assertHealthy, Findings, fuzzScene, fuzzSettings, startHeartbeat } from './fuzz/scene.js';
-import { requestTable } from './fuzz/tables.js';
+import { dialectTable, requestTable } from './fuzz/tables.js';
 
 /** Cases sent together on their sockets, each batch awaited before the next. */
 const BATCH = 25;
@@ -30,7 +30,10 @@ const BATCH = 25;
 const ANSWER_WITHIN_MS = 10_000;
 
 interface WsCase {
+  /** The request type, or the dialect's event. */
   type: string;
+  /** A Wegent dialect frame: `{event, id, data}` rather than `{type, id, …params}`. */
+  dialect: boolean;
   schema: JsonSchema;
   params: Record<string, unknown>;
   mutation: Mutation;
@@ -42,7 +45,7 @@ interface WsCase {
 /** The placeholder `id` a case's frame carries; replaced by a unique one when it is sent. */
 const ID = 'id';
 
-test('hostile WebSocket frames built from the protocol schemas get registered errors, and the hub keeps serving others', async (t) => {
+test('hostile WebSocket frames built from the protocol and dialect schemas get registered errors, and the hub keeps serving others', async (t) => {
   const settings = fuzzSettings('fuzz-websocket');
   const started = Date.now();
   const scene = await fuzzScene(t);
@@ -71,14 +74,23 @@ test('hostile WebSocket frames built from the protocol schemas get registered er
     // The simple dialect speaks in one room: a direct one, which the fuzzer cannot make the agent leave.
     socket('simple', `/ws/${agent!.handle}?room=${scene.direct}`, agent),
     socket('anonymous', '/ws'),
+    // The Wegent dialect: the person on a task's chat, the agent on its personal channel.
+    socket('wegent-chat', `/api/v1/tasks/${refs.task![0]}/chat`, person),
+    socket('wegent-events', '/api/v1/users/me/events', agent),
   ];
   t.after(() => sockets.forEach((socket) => socket.close()));
 
   const table = requestTable();
+  // Each dialect event once: its schema at the task's chat (the personal channel's differs only in what it requires).
+  const events = dialectTable().filter((entry) => entry.path.endsWith('/chat'));
   const request = fc.oneof(
-    ...table.map(({ type, schema }) =>
+    ...[
+      ...table.map(({ type, schema }) => ({ type: type as string, schema, dialect: false })),
+      ...events.map(({ event, schema }) => ({ type: event, schema, dialect: true })),
+    ].map(({ type, schema, dialect }) =>
       fc.record({
-        type: fc.constant(type as string),
+        type: fc.constant(type),
+        dialect: fc.constant(dialect),
         schema: fc.constant(schema),
         params: arbitraryFor(schema, '', { refs }) as fc.Arbitrary<Record<string, unknown>>,
       }),
@@ -90,9 +102,9 @@ test('hostile WebSocket frames built from the protocol schemas get registered er
       mutation,
       wire,
       binary: fc.nat(9).map((n) => n === 0),
-      socket: fc.constantFrom(0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 4),
+      socket: fc.constantFrom(0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 4, 5, 5, 5, 6, 6),
     })
-    .map(({ request: { type, schema, params }, ...rest }) => ({ type, schema, params, ...rest }));
+    .map(({ request: { type, dialect, schema, params }, ...rest }) => ({ type, dialect, schema, params, ...rest }));
 
   let sentCases = 0;
   let inFlight: string[] = [];
@@ -108,8 +120,11 @@ test('hostile WebSocket frames built from the protocol schemas get registered er
     inFlight = [];
     const outcomes = batch.map(async (wsCase) => {
       const id = `c${sentCases++}`;
-      const frame = { type: wsCase.type, [ID]: id, ...wsCase.params };
-      const payload = render(mutate(frame, frameSchema(wsCase.schema), wsCase.mutation), wsCase.wire);
+      const frame = wsCase.dialect
+        ? { event: wsCase.type, [ID]: id, data: wsCase.params }
+        : { type: wsCase.type, [ID]: id, ...wsCase.params };
+      const schema = wsCase.dialect ? dialectFrameSchema(wsCase.schema) : frameSchema(wsCase.schema);
+      const payload = render(mutate(frame, schema, wsCase.mutation), wsCase.wire);
       const label = `${wsCase.type} [${wsCase.mutation.kind}${wsCase.wire.kind === 'text' ? '' : `/${wsCase.wire.kind}`}${wsCase.binary ? '/binary' : ''}]`;
       inFlight.push(`${sockets[wsCase.socket]!.name} ${label}: ${excerpt(payload)}`);
       const socket = sockets[wsCase.socket]!;
@@ -146,7 +161,7 @@ test('hostile WebSocket frames built from the protocol schemas get registered er
 
   // Every connection still answers, in order after everything it was sent.
   await scene.repair();
-  for (const socket of sockets.slice(0, 3)) {
+  for (const socket of [...sockets.slice(0, 3), sockets[5]!]) {
     socket.newBatch();
     assert.equal(
       await socket.send({ label: 'final ping', payload: '{"type":"ping","id":"last"}' }, false, 'last'),
@@ -165,6 +180,11 @@ test('hostile WebSocket frames built from the protocol schemas get registered er
   findings.assertNone('fuzz-websocket');
 });
 
+/** A dialect frame: `event`, `id` and the event's `data`, each mutated like any other field. */
+function dialectFrameSchema(schema: JsonSchema): JsonSchema {
+  return { type: 'object', properties: { event: { type: 'string' }, id: { type: 'string' }, data: schema } };
+}
+
 /** The frame's own fields beside the request's: `type` and `id` are mutated like any other. */
 function frameSchema(schema: JsonSchema): JsonSchema {
   return { ...schema, properties: { type: { type: 'string' }, id: { type: 'string' }, ...schema.properties } };
@@ -182,7 +202,7 @@ function chunk<T>(items: T[], size: number): T[][] {
  */
 function corpus(table: Array<{ type: string; schema: JsonSchema }>, refs: References): WsCase[] {
   const cases: WsCase[] = [];
-  const base = { wire: { kind: 'text' } as Wire, binary: false, socket: 0 };
+  const base = { wire: { kind: 'text' } as Wire, binary: false, socket: 0, dialect: false };
   for (const { type, schema } of table) {
     const slots = FREE_SLOTS.filter((slot) => slot in (schema.properties ?? {})).length;
     if (slots === 0) continue;
@@ -223,5 +243,27 @@ function corpus(table: Array<{ type: string; schema: JsonSchema }>, refs: Refere
   cases.push(sendCase({ kind: 'none' }, { wire: { kind: 'replace', text: '' }, binary: true }));
   for (const socket of [3, 4])
     cases.push(sendCase({ kind: 'deep', slot: 99, depth: 20_000, shape: 'array' }, { socket }));
+  // The dialect's sockets read frames of their own: nesting, huge text and both dialects' frames, on each.
+  const chatSend = dialectTable().find((entry) => entry.event === 'chat:send')!;
+  for (const socket of [5, 6]) {
+    const dialectCase = (mutation: Mutation): WsCase => ({
+      ...base,
+      dialect: true,
+      socket,
+      type: 'chat:send',
+      schema: chatSend.schema,
+      params: { content: 'x', task_id: refs.task![0] },
+      mutation,
+    });
+    for (const shape of ['array', 'object'] as const) {
+      for (let at = 0; at < 4; at++) cases.push(dialectCase({ kind: 'hostile', at, value: nested(20_000, shape) }));
+    }
+    for (const bytes of HUGE_BYTES) cases.push(dialectCase({ kind: 'huge', at: 3, bytes }));
+    for (const key of ['__proto__', 'constructor', 'prototype'] as const) {
+      cases.push(dialectCase({ kind: 'proto', at: 0, key, value: { admin: true } }));
+    }
+    cases.push(sendCase({ kind: 'none' }, { socket }));
+    cases.push(sendCase({ kind: 'none' }, { socket, binary: true }));
+  }
   return cases;
 }

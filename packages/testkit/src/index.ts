@@ -9,3 +9,4 @@ export * from './balancer.js';
 export * from './run-cli.js';
 export * from './fake-model.js';
 export * from './mcp.js';
+export * from './wegent-client.js';

@@ -35,6 +35,7 @@ import { registerRoutes } from './routes.js';
 import { registerSimple } from './simple.js';
 import { registerSse } from './sse.js';
 import { hasUnstorableText, parseUntrusted, requireStorable } from './untrusted-json.js';
+import { registerWegent, WEGENT_PATHS } from './wegent.js';
 import { registerWebSocket, tokenFrom } from './ws.js';
 
 declare module 'fastify' {
@@ -170,6 +171,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
     if (
       request.routeOptions.config.public ||
       request.routeOptions.url?.startsWith('/ws') ||
+      (WEGENT_PATHS as readonly string[]).includes(request.routeOptions.url ?? '') ||
       !request.routeOptions.url
     ) {
       if (request.routeOptions.config.public) await limit(`ip:${request.ip}`, options.anonymousRequestLimit);
@@ -184,6 +186,7 @@ export async function buildApp(context: TransportContext, options: HttpOptions):
   registerSimple(app, context);
   registerSse(app, context);
   registerWebSocket(app, context);
+  registerWegent(app, context);
   registerMcp(app, context);
   return app;
 }

@@ -108,6 +108,46 @@ interface SimpleDialect {
   userId: string | undefined;
 }
 
+/**
+ * A dialect spoken on a WebSocket in place of the protocol's frames (transport/wegent.ts): the
+ * connection keeps its limits, authentication and session, and the dialect reads and writes frames.
+ */
+export interface Dialect {
+  /** After the token is checked, before the session is attached: a HubError refuses the connection. */
+  open(auth: Authenticated): Promise<void>;
+  /** A client frame that passed the connection's limits and parsed as untrusted JSON: the dialect answers it. */
+  receive(decoded: unknown): void;
+  /** A hub frame for this connection in the dialect's words; undefined drops it. */
+  translate(frame: string): string | undefined;
+  /** A refusal in the dialect's words, answering request `id` when there is one. */
+  error(id: string | undefined, error: HubError): string;
+  closed(): void;
+}
+
+/** What a dialect may do with its connection. */
+export interface DialectLink {
+  /** Sends a frame already in the dialect's words, under the connection's backpressure limit. */
+  write(frame: string): void;
+  /** The connection's session, once attached. */
+  session(): Session | undefined;
+  close(code: number, reason: string): void;
+  log: FastifyBaseLogger;
+}
+
+/** Serves a dialect at `url`: each upgrade gets a connection of its own and the dialect `make` builds for it. */
+export function registerDialect<P>(
+  app: FastifyInstance,
+  context: TransportContext,
+  url: string,
+  make: (params: P, link: DialectLink) => Dialect,
+): void {
+  app.get(url, { websocket: true, schema: { hide: true } }, (socket, request) => {
+    void new WsConnection(socket, upgradeOf(socket, request), context, undefined, (link) =>
+      make(request.params as P, link),
+    ).start({});
+  });
+}
+
 /** A refused identity is final (4401, 4403); a hub that failed while checking it is worth a retry (1001). */
 function authCloseCode(error: HubError): number {
   if (error.code === 'auth_required' || error.code === 'auth_failed') return CloseCode.Unauthorized;
@@ -156,14 +196,22 @@ class WsConnection implements Connection {
   private readonly hub: Hub;
   /** The simple dialect's one room, resolved at authentication. */
   private simpleRoom: { id: string; name: string | null } | undefined;
+  private readonly dialect: Dialect | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly upgrade: Upgrade,
     private readonly context: TransportContext,
     private readonly simple?: SimpleDialect,
+    dialectOf?: (link: DialectLink) => Dialect,
   ) {
     this.hub = context.hub;
+    this.dialect = dialectOf?.({
+      write: (frame) => this.write(frame),
+      session: () => this.session,
+      close: (code, reason) => this.close(code, reason),
+      log: upgrade.log,
+    });
   }
 
   async start(resume: Cursors): Promise<void> {
@@ -185,7 +233,7 @@ class WsConnection implements Connection {
     });
     socket.on('pong', () => (this.alive = true));
     const token = this.upgrade.token;
-    if (token || this.simple) {
+    if (token || this.simple || this.dialect) {
       await this.authenticate(token, resume);
     } else {
       this.authTimer = setTimeout(() => {
@@ -224,6 +272,15 @@ class WsConnection implements Connection {
   }
 
   send(frame: string, bytes?: Buffer): void {
+    if (this.dialect) {
+      const translated = this.dialect.translate(frame);
+      if (translated !== undefined) this.write(translated);
+      return;
+    }
+    this.write(frame, bytes);
+  }
+
+  private write(frame: string, bytes?: Buffer): void {
     if (this.closed) return;
     if (this.unsent() > this.context.ws.maxBufferedBytes) {
       this.context.metrics.error('slow_consumer');
@@ -294,6 +351,7 @@ class WsConnection implements Connection {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
     this.context.connections.delete(this);
+    this.dialect?.closed();
     if (this.session) {
       this.hub.fanout.detach(this.session);
       this.session = undefined;
@@ -302,7 +360,11 @@ class WsConnection implements Connection {
 
   private fail(error: HubError, closeCode: number, requestId?: string): void {
     this.context.metrics.error(error.code);
-    this.socket.send(JSON.stringify({ type: 'error', ...(requestId ? { id: requestId } : {}), ...error.toBody() }));
+    this.socket.send(
+      this.dialect
+        ? this.dialect.error(requestId, error)
+        : JSON.stringify({ type: 'error', ...(requestId ? { id: requestId } : {}), ...error.toBody() }),
+    );
     this.close(closeCode, error.code);
   }
 
@@ -320,6 +382,7 @@ class WsConnection implements Connection {
         const room = await this.hub.rooms.memberRoom(auth.member, this.simple.room ?? this.context.defaultRoom);
         this.simpleRoom = { id: room.id, name: room.name };
       }
+      if (this.dialect) await this.dialect.open(auth);
       if (this.closed) return;
       this.auth = auth;
       if (this.authTimer) clearTimeout(this.authTimer);
@@ -399,6 +462,16 @@ class WsConnection implements Connection {
       this.reply(requestIdOf(text), toHubError(error));
       return;
     }
+    if (this.dialect) {
+      try {
+        requireStorable(text, decoded);
+      } catch (refusal) {
+        this.reply(requestIdOf(text), toHubError(refusal));
+        return;
+      }
+      this.dialect.receive(decoded);
+      return;
+    }
     if (this.simple) decoded = this.translateIn(decoded);
     const { id, request, error } = parseRequest(decoded);
     if (error || !request) {
@@ -445,6 +518,10 @@ class WsConnection implements Connection {
 
   private reply(id: string | undefined, error: HubError): void {
     this.context.metrics.error(error.code);
+    if (this.dialect) {
+      this.write(this.dialect.error(id, error));
+      return;
+    }
     const body: Record<string, unknown> = { type: 'error', ...error.toBody() };
     if (id !== undefined) body.id = id;
     this.send(JSON.stringify(body));

@@ -7,6 +7,7 @@ import { RawClient, type Frame, type TestHub } from '@roundtable/testkit';
 import { exampleOf, looksLikeReference, parameterKind, type JsonSchema, type RefKind } from '../fuzz/arbitraries.js';
 import { HttpClient, percentEncode } from '../fuzz/http-client.js';
 import {
+  dialectTable,
   MCP_HEADERS,
   querySchema,
   requestTable,
@@ -38,6 +39,8 @@ export interface Operation {
   admin: 'all' | 'others' | 'none';
   rest?: RestOperation;
   template?: string;
+  /** A client event of a WebSocket dialect, sent on a socket of its own opened at `path`. */
+  dialect?: { path: string; event: string };
 }
 
 /** An answer reduced to what a client can observe: its status (HTTP, or ok/error), its error code, its text. */
@@ -91,6 +94,22 @@ export async function operationTable(hub: TestHub, token: string): Promise<Opera
     params: paramsOf(schema),
     admin: 'none',
   }));
+  // A dialect's path parameters are parameters of each of its events: the socket is opened on them.
+  const dialects = dialectTable().map(({ path, event, schema }): Operation => ({
+    transport: 'ws',
+    name: `${path} ${event}`,
+    params: [
+      ...[...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+        name: name!,
+        schema: { type: 'string' },
+        required: true,
+        kind: parameterKind(name!, { type: 'string' }, path),
+      })),
+      ...paramsOf(schema),
+    ],
+    admin: 'none',
+    dialect: { path, event },
+  }));
   const mcp = (await toolTable(hub.url, token)).map((tool): Operation => ({
     transport: 'mcp',
     name: tool.name,
@@ -109,7 +128,7 @@ export async function operationTable(hub: TestHub, token: string): Promise<Opera
     admin: 'none',
     template,
   }));
-  return [...rest, ...ws, ...mcp, ...resources];
+  return [...rest, ...ws, ...dialects, ...mcp, ...resources];
 }
 
 /** Parameters that look like references (by name and type) but have no kind: the generator must learn them. */
@@ -154,8 +173,12 @@ export interface Sender {
   send(operation: Operation, actor: Actor, values: Record<string, unknown>): Promise<Answer>;
 }
 
-/** Sends cases over each transport: REST and MCP over HTTP, WebSocket on each actor's connection (or a new one). */
-export function sender(hub: TestHub, clients: Map<string, RawClient>): Sender & { close(): void } {
+/**
+ * Sends cases over each transport: REST and MCP over HTTP, WebSocket on each actor's connection (or a
+ * new one), a dialect's events on a socket opened for the case and kept in `opened` (its frames are
+ * checked for leaks with the others').
+ */
+export function sender(hub: TestHub, clients: Map<string, RawClient>, opened: RawClient[]): Sender & { close(): void } {
   const http = new HttpClient(hub.url);
   let counter = 0;
   const answerOf = (status: number, text: string): Answer => {
@@ -217,7 +240,42 @@ export function sender(hub: TestHub, clients: Map<string, RawClient>): Sender & 
     return { ok: true, status: 200, code: undefined, text: JSON.stringify(reply.result) };
   }
 
+  /**
+   * A dialect's event on a socket opened at its path for this case. The event's answer (`ack` or
+   * `error` with the frame's id) is the case's answer; a socket refused at its opening answers with
+   * its error frames and its close code.
+   */
+  async function dialect(operation: Operation, actor: Actor, values: Record<string, unknown>): Promise<Answer> {
+    const { path, event } = operation.dialect!;
+    const inPath = new Set<string>();
+    const url = path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      inPath.add(name);
+      return percentEncode(String(values[name]));
+    });
+    const data = Object.fromEntries(Object.entries(values).filter(([name]) => !inPath.has(name)));
+    const id = `d${++counter}`;
+    const client = await RawClient.connect(undefined, hub.url, { token: actor.token, path: url });
+    opened.push(client);
+    client.sendRaw(JSON.stringify({ event, id, data }));
+    try {
+      const reply = await client.waitFor(
+        (f) => (f.event === 'ack' || f.event === 'error') && f.id === id,
+        ANSWER_WITHIN_MS,
+      );
+      return reply.event === 'ack'
+        ? { ok: true, status: 200, code: undefined, text: JSON.stringify(reply.data) }
+        : { ok: false, status: 400, code: reply.data.code, text: JSON.stringify(reply.data) };
+    } catch (error) {
+      if (client.closeCode === undefined) throw error;
+      const refusal = client.frames.find((f: Frame) => f.event === 'error');
+      return { ok: false, status: client.closeCode, code: refusal?.data.code, text: JSON.stringify(client.frames) };
+    } finally {
+      client.close();
+    }
+  }
+
   async function ws(operation: Operation, actor: Actor, values: Record<string, unknown>): Promise<Answer> {
+    if (operation.dialect) return dialect(operation, actor, values);
     const id = `m${++counter}`;
     const frame = JSON.stringify({ type: operation.name, id, ...values });
     const client = clients.get(actor.name);

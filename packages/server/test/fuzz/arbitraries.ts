@@ -46,8 +46,10 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   room: 'room',
   for_room: 'room',
   message: 'message',
+  message_id: 'message',
   thread_id: 'message',
   task: 'task',
+  task_id: 'task',
   parent: 'task',
   conversation: 'conversation',
   approval: 'approval',
@@ -78,6 +80,11 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   uri: 'resource',
 };
 
+/** Names that name a thing only as plain text: the same name as a number (a seq) or a formatted time names none. */
+const KIND_OF_TEXT_BY_NAME: Record<string, RefKind> = {
+  after: 'message',
+};
+
 /** A REST path's `{id}` names what the segment before it lists. */
 const KIND_BY_COLLECTION: Record<string, RefKind> = {
   messages: 'message',
@@ -106,6 +113,8 @@ export function parameterKind(name: string, schema: JsonSchema, path?: string): 
   const inner = schema.type === 'array' ? (schema.items ?? {}) : schema;
   if (inner.type === 'string' && (inner.maxLength ?? 0) > 200 && referenceKind(name, path) !== 'cursors')
     return undefined;
+  if (inner.type === 'string' && !inner.format && Object.hasOwn(KIND_OF_TEXT_BY_NAME, name))
+    return KIND_OF_TEXT_BY_NAME[name];
   return referenceKind(name, path);
 }
 

@@ -33,6 +33,9 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
+/** How an answer starts: `type` on /ws, `event` on the Wegent dialect's sockets. */
+const ANSWER_HEADS = ['{"type":"ack"', '{"type":"error"', '{"event":"ack"', '{"event":"error"'];
+
 export interface Sent {
   /** How the case is named in a report. */
   label: string;
@@ -108,11 +111,11 @@ export class FuzzSocket {
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     this.frames += 1;
-    // Most frames are events: only acks and errors are read.
-    const head = data.subarray(0, 16).toString();
-    if (!head.startsWith('{"type":"ack"') && !head.startsWith('{"type":"error"')) return;
+    // Most frames are events: only acks and errors are read, the protocol's and the Wegent dialect's.
+    const head = data.subarray(0, 20).toString();
+    if (!ANSWER_HEADS.some((answer) => head.startsWith(answer))) return;
     this.answers += 1;
-    let frame: { type: string; id?: string; code?: unknown };
+    let frame: { type?: string; event?: string; id?: string; code?: unknown; data?: unknown };
     try {
       frame = JSON.parse(data.toString());
     } catch {
@@ -121,8 +124,8 @@ export class FuzzSocket {
     }
     if (isBinary) this.findings.add('ws: a binary frame from the hub', this.name, excerpt(data.toString()));
     const entry = frame.id === undefined ? undefined : this.waiting.get(frame.id);
-    if (frame.type === 'error') {
-      const problem = errorBodyProblem(frame);
+    if ((frame.type ?? frame.event) === 'error') {
+      const problem = errorBodyProblem(frame.event ? frame.data : frame);
       if (problem && entry) {
         this.findings.add(
           `ws: ${problem}`,

@@ -7,10 +7,18 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { REQUEST_TYPES, RequestSchemas, type RequestType } from '@roundtable/protocol';
+import {
+  REQUEST_TYPES,
+  RequestSchemas,
+  WEGENT_CLIENT_EVENTS,
+  WegentClientEvents,
+  WegentPersonalEvents,
+  type RequestType,
+} from '@roundtable/protocol';
 import type { TestHub } from '@roundtable/testkit';
 import type { JsonSchema } from './arbitraries.js';
 import { WEB_APP_PATHS } from '../../src/transport/http.js';
+import { WEGENT_PATHS } from '../../src/transport/wegent.js';
 
 export interface RestParameter {
   name: string;
@@ -66,8 +74,15 @@ export function querySchema(operation: RestOperation): JsonSchema {
   };
 }
 
-/** Routes that are not part of the REST API, so not in its document: transports of their own, and the document itself. */
+/** A dialect's path in OpenAPI form: `/api/v1/tasks/{id}/chat`. */
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+/**
+ * Routes that are not part of the REST API, so not in its document: transports of their own (the
+ * WebSocket dialects are walked from dialectTable instead), and the document itself.
+ */
 const HIDDEN = [/^\/ws(\/|$)/, /^\/mcp$/, /^\/docs(\/|$)/];
+const DIALECT_ROUTES = new Set(WEGENT_PATHS.map((path) => `GET ${openApiPath(path)}`));
 /** The CORS preflight answers OPTIONS on every path: no operation of its own (the REST fuzzer sends OPTIONS everywhere). */
 const HIDDEN_ROUTES = new Set(['OPTIONS *']);
 
@@ -115,6 +130,7 @@ export function routesMissingFromDocument(hub: TestHub, operations: RestOperatio
   return knownRoutes(hub).filter((route) => {
     const path = route.slice(route.indexOf(' ') + 1);
     if (HIDDEN.some((pattern) => pattern.test(path)) || files.has(path) || HIDDEN_ROUTES.has(route)) return false;
+    if (DIALECT_ROUTES.has(route)) return false;
     return !documented.has(route);
   });
 }
@@ -125,6 +141,31 @@ export function requestTable(): Array<{ type: RequestType; schema: JsonSchema }>
     type,
     schema: z.toJSONSchema(RequestSchemas[type], { io: 'input', unrepresentable: 'any' }) as JsonSchema,
   }));
+}
+
+/** A WebSocket dialect's client event at one of its paths (OpenAPI form), with its data's JSON Schema. */
+export interface DialectEvent {
+  path: string;
+  event: string;
+  schema: JsonSchema;
+}
+
+/** Every client event of the Wegent dialect at each of its paths, as the protocol defines them. */
+export function dialectTable(): DialectEvent[] {
+  const [chat, personal] = WEGENT_PATHS;
+  return [
+    [chat, WegentClientEvents],
+    [personal, WegentPersonalEvents],
+  ].flatMap(([path, schemas]) =>
+    WEGENT_CLIENT_EVENTS.map((event) => ({
+      path: openApiPath(path as string),
+      event,
+      schema: z.toJSONSchema((schemas as typeof WegentClientEvents)[event], {
+        io: 'input',
+        unrepresentable: 'any',
+      }) as JsonSchema,
+    })),
+  );
 }
 
 export interface McpAnswer {
