@@ -18,3 +18,4 @@ export * from './catch-up.js';
 export * from './budget.js';
 export * from './usage.js';
 export * from './approvals.js';
+export * from './groups.js';
