@@ -26,6 +26,8 @@ function hubEnv(extra: Record<string, string>): Record<string, string> {
     RATE_MEMBER_REQUESTS_BURST: UNLIMITED,
     RATE_ANONYMOUS_REQUESTS_PER_SEC: UNLIMITED,
     RATE_ANONYMOUS_REQUESTS_BURST: UNLIMITED,
+    // The idle scenario holds thousands of connections with one token.
+    MAX_CONNECTIONS_PER_MEMBER: '0',
     ...extra,
   };
 }

@@ -7,10 +7,12 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { RoundtableError } from './errors.js';
 import type { Logger } from './options.js';
 
-/** Close codes after which reconnecting with the same token cannot succeed. */
+/** Close codes after which reconnecting with the same token cannot succeed, or must not. */
 const FINAL_CLOSE: Partial<Record<number, ErrorCode>> = {
   [CloseCode.Unauthorized]: 'auth_failed',
   [CloseCode.Forbidden]: 'member_disabled',
+  // The member's newer connections are live: reconnecting would close the next oldest, and so on.
+  [CloseCode.ConnectionLimit]: 'too_many_connections',
 };
 /** Answers to the auth frame after which reconnecting with the same token cannot succeed. */
 const FINAL_AUTH_ERRORS = new Set<ErrorCode>(['auth_required', 'auth_failed', 'member_disabled']);

@@ -1,5 +1,5 @@
 /** A thin fetch wrapper for the hub's REST API: bearer credentials in, parsed JSON or RoundtableError out. */
-import type { AgentUsageQuery, AgentUsageReport, ErrorBody, Member } from '@roundtable/protocol';
+import type { AgentUsageQuery, AgentUsageReport, ErrorBody, Group, Member } from '@roundtable/protocol';
 import { RoundtableError } from './errors.js';
 
 export interface RestOptions {
@@ -52,6 +52,16 @@ export class RestClient {
    */
   agentUsage(query: AgentUsageQuery = {}): Promise<AgentUsageReport> {
     return this.get('/api/v1/agents/usage', query);
+  }
+
+  /** Every group of members (teams), each with its members' handles. */
+  async groups(): Promise<Group[]> {
+    return (await this.get<{ groups: Group[] }>('/api/v1/groups')).groups;
+  }
+
+  /** One group by handle (`group_not_found` for none). */
+  async group(handle: string): Promise<Group> {
+    return (await this.get<{ group: Group }>(`/api/v1/groups/${encodeURIComponent(handle)}`)).group;
   }
 
   /** `path` is from the host root, e.g. `/api/v1/rooms`; null and undefined query values are left out. */

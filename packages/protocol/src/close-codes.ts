@@ -19,6 +19,11 @@ export const CloseCode = {
   AuthTimeout: 4408,
   /** The client did not answer pings: it is presumed gone. */
   HeartbeatTimeout: 4410,
+  /**
+   * The member opened more live connections than the hub allows one member: the oldest is closed. The
+   * newer ones are live, so reconnecting would only close another.
+   */
+  ConnectionLimit: 4429,
   /** The client read too slowly and its outgoing buffer passed the limit: reconnect and resume from your cursors. */
   SlowConsumer: 4508,
 } as const;

@@ -18,7 +18,7 @@ export const ERRORS = {
   nesting_too_deep: { status: 400, message: 'The frame or body nests objects and arrays deeper than the hub accepts.' },
   content_too_long: { status: 413, message: 'The message content is longer than 10,000 characters.' },
   auth_required: { status: 401, message: 'A token is required.' },
-  auth_failed: { status: 401, message: 'The token is unknown or has been revoked.' },
+  auth_failed: { status: 401, message: 'The token is unknown, revoked or expired.' },
   auth_timeout: { status: 401, message: 'No auth frame arrived in time.' },
   bad_credentials: { status: 401, message: 'The handle or password is wrong.' },
   already_authenticated: { status: 409, message: 'This connection is already authenticated.' },
@@ -41,6 +41,7 @@ export const ERRORS = {
   token_not_found: { status: 404, message: 'No such token.' },
   task_not_found: { status: 404, message: 'No such task.' },
   approval_not_found: { status: 404, message: 'No such approval request.' },
+  group_not_found: { status: 404, message: 'No such group.' },
   route_not_found: { status: 404, message: 'No such endpoint.' },
   handle_taken: { status: 409, message: 'That handle is already taken.' },
   room_name_taken: { status: 409, message: 'A room with that name already exists.' },
@@ -64,6 +65,10 @@ export const ERRORS = {
   budget_exhausted: {
     status: 429,
     message: 'This agent has used its token budget for this room for this hour; retry after the given delay.',
+  },
+  too_many_connections: {
+    status: 429,
+    message: 'This member holds more live connections than the hub allows one member; this, its oldest, was closed.',
   },
   store_unavailable: { status: 503, message: 'The hub cannot write to its store right now; retry.' },
   shutting_down: { status: 503, message: 'The hub is shutting down; reconnect to another instance.' },

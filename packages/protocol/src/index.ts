@@ -19,3 +19,4 @@ export * from './budget.js';
 export * from './usage.js';
 export * from './approvals.js';
 export * from './wegent.js';
+export * from './groups.js';

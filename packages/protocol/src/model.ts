@@ -104,6 +104,10 @@ export interface ApiToken {
   kind: 'api' | 'session';
   created_at: string;
   revoked_at: string | null;
+  /** When it stops working: a sign-in session's absolute lifetime, or the expiry it was made with; null: never. */
+  expires_at: string | null;
+  /** A sign-in session's last use, kept to about a minute: unused for the idle time, it expires. Null for other tokens. */
+  last_used_at: string | null;
 }
 
 export const MessageStatus = z.enum(['complete', 'streaming', 'error', 'cancelled']);

@@ -132,6 +132,8 @@ export const CreateTaskParams = z.object({
    * public room or in a task room of its own may be taken by any agent with its capabilities.
    */
   workers: z.array(Handle).max(TaskLimits.maxWorkers).default([]),
+  /** A group (GET /api/v1/groups): only its members may take the task. */
+  team: Handle.optional(),
   parent: Id.optional(),
   client_id: ClientId.optional(),
 });
@@ -162,6 +164,8 @@ export interface Task {
   capabilities: string[];
   /** Agents the creator named as workers: with the room's members, the only ones who may take a task in a private room. */
   workers: string[];
+  /** The group whose members alone may take it; null (or absent, on tasks stored before teams) for anyone. */
+  team?: string | null;
   priority: number;
   max_attempts: number;
   lease_ms: number;
@@ -205,6 +209,8 @@ export const TaskListParams = z.object({
   creator: Handle.optional(),
   room: RoomRef.optional(),
   capability: Capability.optional(),
+  /** Tasks limited to this group. */
+  team: Handle.optional(),
   created_after: z.string().datetime({ offset: true }).optional(),
   created_before: z.string().datetime({ offset: true }).optional(),
   /** The `next` of an earlier page. */

@@ -45,6 +45,9 @@ const Env = z.object({
   TASK_ESCALATE_AFTER_MS: int(0).default(600_000),
   SHUTDOWN_GRACE_MS: int(0).default(10_000),
   SSE_KEEPALIVE_MS: int(100).default(15_000),
+  SESSION_IDLE_TTL_MS: int(60_000).default(30 * 86_400_000),
+  SESSION_MAX_TTL_MS: int(60_000).default(90 * 86_400_000),
+  MAX_CONNECTIONS_PER_MEMBER: int(0).default(20),
   AGENTS_FILE: z.string().optional(),
   AGENT_TOKENS_PER_ROOM_PER_HOUR: int(0).default(0),
   AGENT_WAKES_PER_MINUTE: int(0).default(20),
@@ -97,6 +100,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskEscalateAfterMs: e.TASK_ESCALATE_AFTER_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     sseKeepAliveMs: e.SSE_KEEPALIVE_MS,
+    /** A sign-in session unused this long (ms) expires; its use renews it, recorded at most once a minute. */
+    sessionIdleTtlMs: e.SESSION_IDLE_TTL_MS,
+    /** A sign-in session expires this long (ms) after it was made, however much it is used. */
+    sessionMaxTtlMs: e.SESSION_MAX_TTL_MS,
+    /** Live WebSocket and SSE connections one member may hold on an instance; the oldest is closed past it. 0: no limit. */
+    maxConnectionsPerMember: e.MAX_CONNECTIONS_PER_MEMBER,
     /** An agents file (JSON): the hub runs those agents itself, each as an agent member with its own token. */
     agentsFile: e.AGENTS_FILE || undefined,
     /** Tokens any agent may spend per room per rolling hour, as its replies report them; 0: no hub limit. */

@@ -37,6 +37,7 @@ const REFUSALS = new Set([
   'token_not_found',
   'approval_not_found',
   'member_not_found',
+  'group_not_found',
   'forbidden',
   'not_member',
   'admin_only',
@@ -98,6 +99,17 @@ function plan(operations: Operation[], world: World, open: Set<Operation>): Plan
   return [...plans, ...untargeted];
 }
 
+/** A route that changes the group its path names: anyone reads a group, but only its owner and admins change it. */
+function changesGroup(operation: Operation, param: Param): boolean {
+  const route = operation.rest;
+  return (
+    param.kind === 'group' &&
+    route !== undefined &&
+    route.method !== 'GET' &&
+    route.parameters.some((p) => p.in === 'path' && p.name === param.name)
+  );
+}
+
 /** What is wrong with the answers to a case, if anything. */
 function judge(world: World, { operation, actor, param, target }: Plan, real: Answer, control: Answer | undefined) {
   const problems: string[] = [];
@@ -119,6 +131,9 @@ function judge(world: World, { operation, actor, param, target }: Plan, real: An
     (operation.admin === 'others' && param?.kind === 'member');
   if (forAdmins && (real.ok || !REFUSALS.has(real.code ?? ''))) problems.push('an admin operation not refused');
   if (!target || !param || actor.adminOnly || target.open) return problems;
+  if (changesGroup(operation, param) && (real.ok || !REFUSALS.has(real.code ?? ''))) {
+    problems.push(real.ok ? 'changed a group it does not own' : `refused with ${real.code}`);
+  }
   if (ACTED_ON.has(param.kind!) && (real.ok || !REFUSALS.has(real.code ?? ''))) {
     problems.push(real.ok ? 'not refused' : `refused with ${real.code}, which is not a not-found or forbidden code`);
   }

@@ -11,6 +11,7 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import type { DenyEntry, MemberRecord, TokenRecord } from './ports.js';
 import type { Presence } from './presence.js';
 import type { Rooms } from './rooms.js';
+import { TokenLifetimes } from './token-lifetimes.js';
 import { publicMember } from './wire.js';
 
 /** The name of the token a hub issues to an agent it runs itself. */
@@ -31,11 +32,15 @@ interface NewMember {
 }
 
 export class Accounts {
+  readonly lifetimes: TokenLifetimes;
+
   constructor(
     private readonly ctx: HubContext,
     private readonly rooms: Rooms,
     private readonly presence: Presence,
-  ) {}
+  ) {
+    this.lifetimes = new TokenLifetimes(ctx);
+  }
 
   /**
    * Loads the denylist and, on an empty store, creates the system member, the first admin and
@@ -79,7 +84,7 @@ export class Accounts {
     if (!record || record.revoked_at !== null) throw new HubError('auth_failed');
     const member = await this.ctx.member(record.member_id);
     if (member.disabled) throw new HubError('member_disabled');
-    return { member, tokenId: record.id };
+    return { member, tokenId: record.id, life: await this.lifetimes.use(record) };
   }
 
   /** Stores a new member, who joins the default room. */
@@ -126,10 +131,12 @@ export class Accounts {
     );
   }
 
+  /** `life`: a sign-in session's times, or an expiry asked for; without it the token never expires. */
   private async issueToken(
     memberId: string,
     name: string,
     kind: 'api' | 'session',
+    life: { expires_at?: string; last_used_at?: string } = {},
   ): Promise<{ token: string; record: TokenRecord }> {
     const token = newToken();
     const record = await this.ctx.store.createToken({
@@ -140,13 +147,15 @@ export class Accounts {
       kind,
       created_at: this.ctx.now(),
       revoked_at: null,
+      expires_at: life.expires_at ?? null,
+      last_used_at: life.last_used_at ?? null,
     });
     return { token, record };
   }
 
   /** A new session token for the member, as a sign-in returns it. */
   async signIn(member: MemberRecord): Promise<{ member: Member; token: string }> {
-    const { token } = await this.issueToken(member.id, 'session', 'session');
+    const { token } = await this.issueToken(member.id, 'session', 'session', this.lifetimes.newSession());
     return { member: publicMember(member), token };
   }
 
@@ -228,11 +237,14 @@ export class Accounts {
 
   async createToken(
     actor: MemberRecord,
-    input: { name: string; member?: string },
+    input: { name: string; member?: string; expires_at?: string },
   ): Promise<{ token: string; record: TokenRecord }> {
     const owner = input.member ? await this.ctx.memberByHandle(input.member) : actor;
     if (owner.id !== actor.id && actor.role !== 'admin') throw new HubError('admin_only');
-    return this.issueToken(owner.id, input.name, 'api');
+    if (input.expires_at === undefined) return this.issueToken(owner.id, input.name, 'api');
+    const expires = Date.parse(input.expires_at);
+    if (!(expires > this.ctx.clock.now())) throw new HubError('invalid_request', '`expires_at` must be in the future.');
+    return this.issueToken(owner.id, input.name, 'api', { expires_at: new Date(expires).toISOString() });
   }
 
   async listTokens(actor: MemberRecord, options: { all?: boolean } = {}): Promise<TokenRecord[]> {

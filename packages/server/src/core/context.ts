@@ -22,6 +22,7 @@ import type {
 import { systemClock } from './ports.js';
 import { LocalRateLimiter, type RateLimit } from './rate-limit.js';
 import { SessionRegistry } from './sessions.js';
+import type { TokenLife } from './token-lifetimes.js';
 import { eventFrame } from './wire.js';
 
 export interface HubLogger {
@@ -69,6 +70,12 @@ export interface HubOptions {
    * until a person posts; `repeats` below 2 turns it off. Default 3 in 600,000 ms.
    */
   agentRepeatLimit?: { repeats: number; windowMs: number };
+  /** A sign-in session unused this long (ms) expires; use renews it. Default 30 days. */
+  sessionIdleTtlMs?: number;
+  /** A sign-in session expires this long (ms) after sign-in, however much it is used. Default 90 days. */
+  sessionMaxTtlMs?: number;
+  /** Live connections one member may hold on this instance: past it, its oldest is closed. 0: no limit. Default 20. */
+  maxConnectionsPerMember?: number;
 }
 
 export type HubSettings = Required<Omit<HubOptions, 'store' | 'bus' | 'logger' | 'clock' | 'rateLimiter'>>;
@@ -79,6 +86,8 @@ export type PostNotice = (roomId: string, content: string, metadata: Record<stri
 export interface Authenticated {
   member: MemberRecord;
   tokenId: string | null;
+  /** The token's end and whether use renews it (token-lifetimes.ts); absent for the hub's own connections. */
+  life?: TokenLife;
 }
 
 /** Counters read by /health and /metrics. */
@@ -135,6 +144,9 @@ export class HubContext {
       activityTtlMs: options.activityTtlMs ?? ACTIVITY_TTL_MS,
       agentWakesPerMinute: options.agentWakesPerMinute ?? 20,
       agentRepeatLimit: options.agentRepeatLimit ?? { repeats: 3, windowMs: 600_000 },
+      sessionIdleTtlMs: options.sessionIdleTtlMs ?? 30 * 86_400_000,
+      sessionMaxTtlMs: options.sessionMaxTtlMs ?? 90 * 86_400_000,
+      maxConnectionsPerMember: options.maxConnectionsPerMember ?? 20,
     };
     this.limiter = options.rateLimiter ?? new LocalRateLimiter(this.clock);
   }

@@ -22,6 +22,8 @@ export interface TableSpec {
 export type TableName =
   | 'members'
   | 'tokens'
+  | 'member_groups'
+  | 'member_group_members'
   | 'denylist'
   | 'rooms'
   | 'room_members'
@@ -46,6 +48,8 @@ export const TABLES: TableSpec[] = [
     roomFilter: 'id IN (SELECT member_id FROM room_members WHERE room_id = @room)',
   },
   { name: 'tokens', key: ['id'] },
+  { name: 'member_groups', key: ['id'] },
+  { name: 'member_group_members', key: ['group_id', 'member_id'] },
   { name: 'denylist', key: ['handle'] },
   { name: 'rooms', key: ['id'], roomFilter: 'id = @room' },
   { name: 'room_members', key: ['room_id', 'member_id'], roomFilter: 'room_id = @room' },

@@ -12,6 +12,7 @@ import {
   type RoomSummary,
 } from '@roundtable/protocol';
 import { viewerOf, type Authenticated, type HubContext } from './context.js';
+import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import type { BusMessage, MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
 import type { Presence } from './presence.js';
@@ -71,7 +72,7 @@ export class FanOut {
     const rooms = await this.ctx.store.listRoomsOf(auth.member.id);
     this.hooks.attached(rooms);
     // From here to `add`, nothing awaits: no event can slip between the read and the registration.
-    const session = new Session(newId('s'), connection, auth.member, auth.tokenId);
+    const session = new Session(newId('s'), connection, auth.member, auth.tokenId, auth.life);
     connection.bind?.(session);
     const catchUp: Array<{ room: string; after: number }> = [];
     for (const room of rooms) {
@@ -84,6 +85,7 @@ export class FanOut {
       if (needsCatchUp) catchUp.push({ room: room.id, after });
     }
     this.ctx.sessions.add(session);
+    this.capConnections(auth.member.id);
     const { settings } = this.ctx;
     const ready: ReadyFrame = {
       type: 'ready',
@@ -103,6 +105,21 @@ export class FanOut {
     this.presence.announce(auth.member);
     for (const entry of catchUp) await this.catchUp(session, entry.room);
     return session;
+  }
+
+  /**
+   * Past the member's connection cap on this instance, its oldest connections are closed (MCP
+   * sessions, which hold no socket, do not count): a forgotten tab gives way to the device in use.
+   */
+  private capConnections(memberId: string): void {
+    const cap = this.ctx.settings.maxConnectionsPerMember;
+    if (cap === 0) return;
+    const live = [...this.ctx.sessions.ofMember(memberId)].filter((session) => !session.connection.presenceOnly);
+    const frame = JSON.stringify({ type: 'error', ...new HubError('too_many_connections').toBody() });
+    for (const oldest of live.slice(0, Math.max(0, live.length - cap))) {
+      oldest.connection.send(frame);
+      oldest.connection.close(CloseCode.ConnectionLimit, 'too many connections: the oldest was closed');
+    }
   }
 
   detach(session: Session): void {

@@ -13,6 +13,7 @@ import { CatchUp } from './catch-up.js';
 import { HubContext, type HubOptions, type HubStats } from './context.js';
 import { Conversations } from './conversations.js';
 import { FanOut } from './fanout.js';
+import { Groups } from './groups.js';
 import { History } from './history.js';
 import { Inbox } from './inbox.js';
 import { LoopDetector } from './loop-detector.js';
@@ -38,6 +39,7 @@ export class Hub {
   readonly rooms: Rooms;
   readonly receipts: Receipts;
   readonly accounts: Accounts;
+  readonly groups: Groups;
   readonly codes: OneTimeCodes;
   readonly budgets: Budgets;
   readonly wakeBudget: WakeBudget;
@@ -71,6 +73,7 @@ export class Hub {
     );
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
     this.codes = new OneTimeCodes(ctx, this.accounts);
+    this.groups = new Groups(ctx);
     const notice = (roomId: string, content: string, metadata: Record<string, unknown>) =>
       this.messages.postSystem(roomId, content, { metadata });
     this.budgets = new Budgets(ctx, notice);
@@ -176,6 +179,7 @@ export class Hub {
    */
   async start(): Promise<{ adminToken?: string; setupCode?: string }> {
     const { adminToken } = await this.accounts.start();
+    this.accounts.lifetimes.start();
     const setupCode = adminToken ? (await this.codes.setupCode('admin')).code : undefined;
     await this.streams.start();
     this.tasks.start();
@@ -187,6 +191,7 @@ export class Hub {
 
   /** Closes every session with `code` and stops background work; the store is closed by its owner. */
   stop(code: number = CloseCode.GoingAway, reason = 'server shutting down'): void {
+    this.accounts.lifetimes.stop();
     this.streams.stop();
     this.approvals.stop();
     this.presence.stop();

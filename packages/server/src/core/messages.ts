@@ -13,6 +13,7 @@ import {
 import type { Budgets } from './budgets.js';
 import type { HubContext } from './context.js';
 import { agentsToWake, audienceOf } from './delivery.js';
+import { groupMentions } from './groups.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import type { LoopDetector } from './loop-detector.js';
@@ -97,7 +98,12 @@ export class Messages {
     const threadId = params.thread_id ? await ctx.threadIn(room.id, params.thread_id) : null;
     const mentioned = parseMentions(params.content);
     const mentionAll = mentioned.includes(MENTION_ALL);
-    const mentions = mentioned.filter((handle) => handle !== MENTION_ALL && byHandle.has(handle));
+    // A group's mention stands for those of its members who are in the room, as if each were mentioned.
+    const elsewhere = mentioned.filter((handle) => handle !== MENTION_ALL && !byHandle.has(handle));
+    const viaGroups = await groupMentions(ctx.store, elsewhere);
+    const mentions = [
+      ...new Set([...mentioned, ...viaGroups].filter((handle) => handle !== MENTION_ALL && byHandle.has(handle))),
+    ];
     const targets = [...new Set(params.targets ?? [])];
     const unknown = targets.filter((handle) => !byHandle.has(handle));
     if (unknown.length > 0) {

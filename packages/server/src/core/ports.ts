@@ -7,6 +7,7 @@ import type { Activity, PresenceStatus } from '@roundtable/protocol';
 import type { AgentDefinitionsStore } from './ports/agent-definitions.js';
 import type { ApprovalsStore } from './ports/approvals.js';
 import type { DumpStore } from './ports/dump.js';
+import type { GroupsStore } from './ports/groups.js';
 import type { LogStore, StoredEvent } from './ports/log.js';
 import type { MembersStore } from './ports/members.js';
 import type { MemoryStore } from './ports/memory.js';
@@ -20,6 +21,7 @@ import type { AgentUsageStore } from './ports/usage.js';
 export type * from './ports/agent-definitions.js';
 export type * from './ports/approvals.js';
 export type * from './ports/dump.js';
+export type * from './ports/groups.js';
 export type * from './ports/log.js';
 export type * from './ports/members.js';
 export type * from './ports/memory.js';
@@ -44,6 +46,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface Store
   extends
     MembersStore,
+    GroupsStore,
     RoomsStore,
     MessagesStore,
     ReceiptsStore,

@@ -5,6 +5,7 @@
 import { CloseCode, type ListenMode } from '@roundtable/protocol';
 import { receives, type Viewer } from './delivery.js';
 import type { MemberRecord, StoredEvent } from './ports.js';
+import type { TokenLife } from './token-lifetimes.js';
 
 /** What the core needs of a client connection, whatever the transport. */
 export interface Connection {
@@ -48,6 +49,8 @@ export class Session {
     readonly connection: Connection,
     public member: MemberRecord,
     readonly tokenId: string | null,
+    /** Its token's end, and whether the connection renews it while it lasts. */
+    readonly tokenLife?: TokenLife,
   ) {}
 
   viewer(room: RoomCursor): Viewer {

@@ -6,6 +6,7 @@
 import type { Task } from '@roundtable/protocol';
 import { HubError } from './hub-error.js';
 import type { HubContext } from './context.js';
+import { inGroup } from './groups.js';
 import type { MemberRecord, RoomRecord, TaskRow } from './ports.js';
 
 export class TaskAccess {
@@ -83,11 +84,13 @@ export class TaskAccess {
   /**
    * Whether a worker with these capabilities may take the task. Capabilities only route work: they
    * count as far as the hub granted them to the member now, and never open a private room. A task
-   * logged in a private room goes only to that room's members and the agents its creator named.
+   * logged in a private room goes only to that room's members and the agents its creator named. A
+   * task with a team goes only to that group's members, whatever else holds.
    */
   async mayTake(worker: MemberRecord, capabilities: ReadonlySet<string>, task: Task): Promise<boolean> {
     const granted = new Set(worker.capabilities);
     if (!task.capabilities.every((capability) => capabilities.has(capability) && granted.has(capability))) return false;
+    if (task.team && !(await inGroup(this.ctx.store, task.team, worker.id))) return false;
     // A task without a chosen room has a room of its own, made for whoever takes it.
     if (task.thread_id === null || task.workers.includes(worker.handle)) return true;
     if ((await this.ctx.roomMembers(task.room)).has(worker.id)) return true;

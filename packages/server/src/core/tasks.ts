@@ -105,6 +105,9 @@ export class TaskBoard {
     checkJsonSize(params.context, 'context');
     if (params.acceptance.schema) checkJsonSize(params.acceptance.schema, 'acceptance.schema');
     const workers = await this.access.namedWorkers(params.workers);
+    if (params.team && !(await this.ctx.store.groupByHandle(params.team))) {
+      throw new HubError('group_not_found', `No group @${params.team}: a task's team is a group.`);
+    }
     if (params.parent) await this.get(actor, params.parent);
     const id = newId('task');
     const at = this.iso();
@@ -138,6 +141,7 @@ export class TaskBoard {
       files: params.files,
       capabilities: [...new Set(params.capabilities)].sort(),
       workers,
+      team: params.team ?? null,
       priority: params.priority,
       max_attempts: params.max_attempts,
       lease_ms: params.lease_ms,
@@ -205,6 +209,7 @@ export class TaskBoard {
     if (params.creator) query.creatorId = (await this.ctx.store.memberByHandle(params.creator))?.id ?? '-';
     if (params.room) query.roomId = (await this.access.filterRoom(actor, params.room)).id;
     if (params.capability) query.capability = params.capability;
+    if (params.team) query.team = params.team;
     if (params.created_after) query.createdAfter = new Date(params.created_after).toISOString();
     if (params.created_before) query.createdBefore = new Date(params.created_before).toISOString();
     if (params.cursor) query.before = decodeCursor(params.cursor);

@@ -4,7 +4,7 @@
  * compositions of hub calls. The table is static: its JSON Schemas are built once.
  */
 import { z } from 'zod';
-import { Limits, parseMentions, RequestSchemas, type RequestType, type ResultMap } from '@roundtable/protocol';
+import { Handle, Limits, parseMentions, RequestSchemas, type RequestType, type ResultMap } from '@roundtable/protocol';
 import type { Hub } from '../core/hub.js';
 import type { MemberRecord } from '../core/ports.js';
 import { invalidParams, runRequest } from './requests.js';
@@ -222,7 +222,15 @@ export const TOOLS: readonly McpTool[] = [
   request(
     'list_tasks',
     'task.list',
-    'Tasks, newest first, filtered by status, assignee, creator, room or capability; page with `cursor`.',
+    'Tasks, newest first, filtered by status, assignee, creator, room, capability or team; page with `cursor`.',
+  ),
+  tool(
+    'list_groups',
+    'Groups of members (teams): each one’s handle, name, owner and members. `@<group>` in a message ' +
+      'addresses its members who are in the room; a task with a `team` goes only to that group’s members. ' +
+      'Give `group` for one group.',
+    z.object({ group: Handle.optional() }),
+    async ({ hub }, { group }) => ({ groups: group ? [await hub.groups.get(group)] : await hub.groups.list() }),
   ),
   request(
     'reserve_files',

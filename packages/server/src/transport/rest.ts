@@ -44,6 +44,8 @@ function publicToken(record: TokenRecord): ApiToken {
     kind: record.kind,
     created_at: record.created_at,
     revoked_at: record.revoked_at,
+    expires_at: record.expires_at,
+    last_used_at: record.last_used_at,
   };
 }
 
@@ -244,7 +246,13 @@ export function registerTokens(root: FastifyInstance, { hub }: TransportContext)
       schema: {
         tags: ['tokens'],
         summary: 'Create an API token for yourself (admins: for any member); shown once',
-        body: z.object({ name: z.string().min(1).max(100), member: Handle.optional() }),
+        description:
+          'Without `expires_at` it works until revoked; with it, until that time (which must be in the future).',
+        body: z.object({
+          name: z.string().min(1).max(100),
+          member: Handle.optional(),
+          expires_at: z.string().datetime({ offset: true }).optional(),
+        }),
       },
     },
     async (request, reply) => {

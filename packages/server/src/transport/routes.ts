@@ -22,6 +22,7 @@ import {
   registerTokens,
 } from './rest.js';
 import { registerAgents } from './rest-agents.js';
+import { registerGroups } from './rest-groups.js';
 
 type ParamName<T extends RequestType> = keyof ParsedParams<T> & string;
 
@@ -66,6 +67,7 @@ const ROUTES: (Row | Registrar)[] = [
     summary: 'List members with their presence',
   },
   registerMembers,
+  registerGroups,
   registerTokens,
   registerDenylist,
   {

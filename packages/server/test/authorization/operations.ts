@@ -153,10 +153,17 @@ export function caseValues(operation: Operation, actor: Actor, target: Param | u
     if (free && (schema.maxLength ?? Infinity) >= BAIT.length) return BAIT;
     return undefined;
   };
+  // A parameter's own kind may come from its path (a group's `{handle}`), which its name alone does not say.
+  const fillParam = (param: Param) => (name: string, schema: JsonSchema) =>
+    schema === param.schema && param.kind && param.kind !== 'cursors' && actor.own[param.kind] !== undefined
+      ? schema.type === 'array'
+        ? [actor.own[param.kind]]
+        : actor.own[param.kind]
+      : fill(name, schema);
   const values: Record<string, unknown> = {};
   for (const param of operation.params) {
     if (param === target) values[param.name] = value;
-    else if (param.required) values[param.name] = exampleOf(param.schema, param.name, fill);
+    else if (param.required) values[param.name] = exampleOf(param.schema, param.name, fillParam(param));
     // A wait left to its default holds the case for its whole length.
     else if (param.kind === 'duration') values[param.name] = 0;
   }

@@ -1,7 +1,7 @@
 /**
  * The world the authorization matrix runs in: alice's private things (a room with a message, a thread
  * reply and a reaction, a task, a note, a conversation with an agent), each a target with the secret
- * strings it would give away, and the actors who must not reach them.
+ * strings it would give away, her group, and the actors who must not reach them.
  */
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
@@ -115,6 +115,8 @@ export async function buildWorld(t: TestContext): Promise<World> {
   ).message;
   const emoji = `vault-reaction-${tag}`;
   await api(alice.token, 'PUT', `/api/v1/messages/${message.id}/reactions/${emoji}`);
+  const crew = (await api(alice.token, 'POST', '/api/v1/groups', { handle: `alice-crew-${tag}`, members: ['bob'] }))
+    .group;
   const taskTitle = `${BAIT} alice secret task ${tag}`;
   const task = (
     await api(alice.token, 'POST', '/api/v1/tasks', {
@@ -122,6 +124,7 @@ export async function buildWorld(t: TestContext): Promise<World> {
       description: `${BAIT} alice secret task description ${tag}`,
       room: room.id,
       capabilities: [capability],
+      team: crew.handle,
     })
   ).task;
   const noteText = `${BAIT} alice secret note ${tag}`;
@@ -146,12 +149,15 @@ export async function buildWorld(t: TestContext): Promise<World> {
   // The actors' own things, for the parameters of a case that are not its target.
   const own = async (token: string, person: boolean) => {
     const general = (await api(token, 'POST', '/api/v1/rooms/general/messages', { content: 'my own words' })).message;
+    const me = (await api(token, 'GET', '/api/v1/me')).member.handle as string;
+    const group = (await api(token, 'POST', '/api/v1/groups', { handle: `${me}-crew-${tag}`, members: [me] })).group;
     const ownTask = (await api(token, 'POST', '/api/v1/tasks', { title: 'my own task', room: 'general' })).task;
     const ownConversation = person
       ? (await api(token, 'POST', '/api/v1/conversations', { agent: 'oracle', content: 'my own talk' })).conversation
       : undefined;
     return {
       room: 'general',
+      group: group.handle as string,
       message: general.id as string,
       task: ownTask.id as string,
       ...(ownConversation ? { conversation: ownConversation.id as string } : {}),
@@ -194,6 +200,8 @@ export async function buildWorld(t: TestContext): Promise<World> {
       { ...target('room', square.id, "alice's public room"), open: true },
       target('cursors', room.id, 'the private room as a resume cursor'),
       { kind: 'member', value: 'alice', control: undefined, label: 'alice' },
+      // Groups are no secret (anyone lists them), but only their owner and admins change them.
+      { kind: 'group', value: crew.handle, control: undefined, label: "alice's group" },
     ],
     secrets: [
       room.id,

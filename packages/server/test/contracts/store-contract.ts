@@ -7,6 +7,7 @@ import { describe } from 'node:test';
 import { agentUsageContract } from './store/agent-usage.js';
 import { approvalsContract } from './store/approvals.js';
 import { concurrencyContract } from './store/concurrency.js';
+import { groupsContract } from './store/groups.js';
 import { historyContract } from './store/history.js';
 import { lifecycleContract } from './store/lifecycle.js';
 import { logContract } from './store/log.js';
@@ -24,6 +25,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
   describe(`${name} passes the Store contract`, () => {
     membersContract(open);
+    groupsContract(open);
     roomsContract(open);
     messagesContract(open);
     receiptsContract(open);

@@ -152,3 +152,15 @@ test('a reader too slow for MAX_BUFFERED_BYTES is closed with 4508, which it see
   }
   assert.deepEqual(stored, new Set(sent));
 });
+
+test('past MAX_CONNECTIONS_PER_MEMBER the oldest connection gets too_many_connections and 4429; the member’s others carry on', async (t) => {
+  const { hub, ada, a, b } = await scene(t, { MAX_CONNECTIONS_PER_MEMBER: '2' });
+  const second = await RawClient.ready(t, hub.url, ada.token);
+  await RawClient.ready(t, hub.url, ada.token);
+  assert.equal(await a.waitForClose(), CloseCode.ConnectionLimit);
+  expectErrorFrame(
+    a.frames.find((frame) => frame.type === 'error')!,
+    'too_many_connections',
+  );
+  await assertStillServing(b, second);
+});

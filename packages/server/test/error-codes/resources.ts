@@ -64,7 +64,7 @@ test('a public room one has not joined gets not_member for posting', async (t) =
   await assertStillServing(b, a, lounge.id);
 });
 
-test('unknown members, messages, tokens and routes get their own not-found codes', async (t) => {
+test('unknown members, groups, messages, tokens and routes get their own not-found codes', async (t) => {
   const { hub, ada, bob, a, b } = await scene(t);
   const secret = (await a.request('room.create', { name: 'secret', kind: 'private' })).room;
   const hidden = (await a.request('send', { room: secret.id, content: 'for my eyes' })).message;
@@ -83,6 +83,12 @@ test('unknown members, messages, tokens and routes get their own not-found codes
   );
   expectRestError(await call(hub, bob.token, 'DELETE', '/api/v1/tokens/t_nope'), 'token_not_found');
   assert.equal((await call(hub, ada.token, 'GET', '/api/v1/me')).status, 200, "ada's token was not revoked");
+
+  expectRestError(await call(hub, bob.token, 'GET', '/api/v1/groups/nobody'), 'group_not_found');
+  expectRestError(
+    await call(hub, bob.token, 'POST', '/api/v1/tasks', { title: 't', team: 'nobody' }),
+    'group_not_found',
+  );
 
   expectRestError(await call(hub, bob.token, 'GET', '/api/v1/nope'), 'route_not_found');
   expectRestError(await call(hub, undefined, 'POST', '/nope/either', {}), 'route_not_found');

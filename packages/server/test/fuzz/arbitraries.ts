@@ -19,6 +19,7 @@ export type RefKind =
   | 'conversation'
   | 'approval'
   | 'member'
+  | 'group'
   | 'token'
   | 'capability'
   | 'cursors'
@@ -37,6 +38,7 @@ export const TARGET_KINDS: ReadonlySet<RefKind> = new Set([
   'conversation',
   'approval',
   'member',
+  'group',
   'token',
   'capability',
   'cursors',
@@ -64,6 +66,8 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   targets: 'member',
   mentions: 'member',
   deciders: 'member',
+  group: 'group',
+  team: 'group',
   capability: 'capability',
   capabilities: 'capability',
   cursors: 'cursors',
@@ -94,6 +98,7 @@ const KIND_BY_COLLECTION: Record<string, RefKind> = {
   tokens: 'token',
   rooms: 'room',
   members: 'member',
+  groups: 'group',
 };
 
 /** The kind of thing a parameter names, by its name (and, for a REST path's `{id}`, by the path it is in). */
@@ -102,6 +107,8 @@ export function referenceKind(name: string, path?: string): RefKind | undefined 
     const collection = new RegExp(`/([a-z_]+)/\\{${name}\\}`).exec(path)?.[1];
     return collection ? KIND_BY_COLLECTION[collection] : undefined;
   }
+  // A group is named by its handle in its own routes' paths.
+  if (name === 'handle' && path && /\/groups\/\{handle\}/.test(path)) return 'group';
   return Object.hasOwn(KIND_BY_NAME, name) ? KIND_BY_NAME[name] : undefined;
 }
 
@@ -119,7 +126,7 @@ export function parameterKind(name: string, schema: JsonSchema, path?: string): 
 }
 
 const REFERENCE_NAME =
-  /^(id|ids|ref|uri|url)$|_(id|ids|ref)$|^(room|message|task|member|handle|conversation|token|note|thread|parent|owner|holder|assignee|creator|sender|agent|user|target|reservation|session|lease|cursor|capabilit(y|ie))s?$|_(room|message|task|member|handle|conversation|token|note)s?$/;
+  /^(id|ids|ref|uri|url)$|_(id|ids|ref)$|^(room|message|task|member|handle|group|team|conversation|token|note|thread|parent|owner|holder|assignee|creator|sender|agent|user|target|reservation|session|lease|cursor|capabilit(y|ie))s?$|_(room|message|task|member|handle|conversation|token|note)s?$/;
 
 /** Whether a parameter looks like it names something: a short string (or strings) under a name that says so. */
 export function looksLikeReference(name: string, schema: JsonSchema): boolean {

@@ -112,8 +112,8 @@ export interface FuzzScene {
 
 /**
  * A hub where the fuzz actors (a person, an agent, an admin) share rooms owned by the first admin,
- * with a message, a thread reply, a reaction, a task, a note and a conversation in them, plus a private
- * room of someone else's whose ids are real but out of reach.
+ * with a message, a thread reply, a reaction, a task, a note and a conversation in them, a group of
+ * theirs and one of someone else's, plus a private room of someone else's whose ids are real but out of reach.
  */
 export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
   // Sign-up and sign-in hash a password (scrypt, tens of ms each): at the production limits for the
@@ -158,6 +158,9 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
   const conversation = (
     await api(person.token, 'POST', '/api/v1/conversations', { agent: 'fz-helper', content: 'hello helper' })
   ).conversation;
+  const team = (await api(person.token, 'POST', '/api/v1/groups', { handle: 'fz-team', members: handles })).group;
+  const othersTeam = (await api(admin, 'POST', '/api/v1/groups', { handle: 'fz-others', members: ['fz-helper'] }))
+    .group;
   const tokens = (await api(admin, 'GET', '/api/v1/tokens?all=true')).tokens as Array<{ id: string; name: string }>;
   // Pending for the whole run, so that decisions reach the hub's checks rather than `approval_closed`.
   const approval = await hub.hub.approvals.open((await hub.hub.store.memberByHandle('fz-agent'))!, {
@@ -173,6 +176,7 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
     conversation: [conversation.id],
     approval: [approval.id],
     member: [...handles, 'fz-helper'],
+    group: [team.handle, othersTeam.handle],
     token: tokens.filter((token) => token.name !== 'first admin token').map((token) => token.id),
     capability: ['fuzzing'],
     emoji: ['fz', '👍'],

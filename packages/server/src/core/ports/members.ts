@@ -66,6 +66,11 @@ export interface MembersStore {
   listTokens(memberId?: string): Promise<TokenRecord[]>;
   tokenById(id: string): Promise<TokenRecord | undefined>;
   revokeToken(id: string, at: string): Promise<TokenRecord | undefined>;
+  /**
+   * Records the use of these sign-in sessions at `at`: their idle time starts again. Tokens without
+   * `last_used_at` (which never idle out) and revoked ones are left as they are.
+   */
+  touchTokens(ids: string[], at: string): Promise<void>;
 
   /** Stores a code and drops the member's unused codes of the same purpose: only the newest link works. */
   createOneTimeCode(code: Omit<OneTimeCodeRecord, 'used_at'>): Promise<void>;

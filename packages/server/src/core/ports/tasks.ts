@@ -17,6 +17,8 @@ export interface TaskQuery {
   creatorId?: string;
   roomId?: string;
   capability?: string;
+  /** The handle of the group the tasks are limited to. */
+  team?: string;
   createdAfter?: string;
   createdBefore?: string;
   /** Newest first; a page continues strictly before this (created_at, id). */

@@ -6,6 +6,8 @@ import { pgTasks } from './tasks.js';
 
 /** The advisory lock that serializes file reservations across instances (any fixed number). */
 const RESERVATIONS_LOCK = 7_311_021;
+/** The advisory lock that makes a new handle's check and insert one step across instances (members and groups share them). */
+const HANDLES_LOCK = 7_311_022;
 
 export const pgDialect: Dialect = {
   bool: (value) => value,
@@ -27,6 +29,7 @@ export const pgDialect: Dialect = {
     typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
   // The check and the insert must not interleave with another instance's: one reserver at a time, until commit.
   reservationsLock: `SELECT pg_advisory_xact_lock(${RESERVATIONS_LOCK})`,
+  handlesLock: `SELECT pg_advisory_xact_lock(${HANDLES_LOCK})`,
   messages: pgMessages,
   memory: pgMemory,
   tasks: pgTasks,

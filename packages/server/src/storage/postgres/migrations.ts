@@ -286,6 +286,30 @@ CREATE TABLE agent_usage (
 );
 `,
   },
+  {
+    version: 13,
+    name: 'groups (teams) of members, a task’s team, and tokens that expire',
+    sql: `
+CREATE TABLE member_groups (
+  id text PRIMARY KEY,
+  handle text NOT NULL UNIQUE,
+  display_name text NOT NULL,
+  owner_id text NOT NULL REFERENCES members(id),
+  created_at text NOT NULL,
+  updated_at text NOT NULL
+);
+CREATE TABLE member_group_members (
+  group_id text NOT NULL REFERENCES member_groups(id),
+  member_id text NOT NULL REFERENCES members(id),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX member_group_members_member ON member_group_members(member_id);
+ALTER TABLE tasks ADD COLUMN team text;
+CREATE INDEX tasks_team ON tasks(team, created_at) WHERE team IS NOT NULL;
+ALTER TABLE tokens ADD COLUMN expires_at text;
+ALTER TABLE tokens ADD COLUMN last_used_at text;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -33,6 +33,8 @@ export interface Dialect {
   isUniqueViolation(error: unknown): boolean;
   /** Taken before reading the live reservations, where other instances could reserve meanwhile. */
   reservationsLock: string | undefined;
+  /** Taken before a new member's or group's handle is checked against both: another instance could take it meanwhile. */
+  handlesLock: string | undefined;
   messages: MessagesDialect;
   memory: MemoryDialect;
   tasks: TasksDialect;

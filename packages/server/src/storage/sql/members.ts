@@ -13,6 +13,7 @@ import type {
   TokenRecord,
 } from '../../core/ports.js';
 import { decode, encode, update, type Dialect } from './dialect.js';
+import { claimHandle } from './groups.js';
 import { toMember, toToken, type Row } from './records.js';
 import { changes, row, rows, type Params, type SqlDriver, type Step } from './step.js';
 
@@ -39,6 +40,7 @@ export function membersStore(db: SqlDriver, d: Dialect): MembersStore {
     tokenById: (id) => db.read(tokenById, id),
     listTokens: (memberId) => db.read(listTokens, memberId),
     revokeToken: (id, at) => db.write(revokeToken, id, at),
+    touchTokens: (ids, at) => (ids.length === 0 ? Promise.resolve() : db.write(touchTokens, d, ids, at)),
     createOneTimeCode: (code) => db.write(createOneTimeCode, code),
     useOneTimeCode: (hash, purpose, at) => db.write(useOneTimeCode, hash, purpose, at),
     oneTimeCodeByHash: (hash) => db.read(oneTimeCodeByHash, hash),
@@ -55,6 +57,7 @@ function member(d: Dialect, stored: Row | undefined): MemberRecord | undefined {
 function* createMember(d: Dialect, input: NewMember): Step<MemberRecord> {
   const created: MemberRecord = { ...input, notify_default: input.notify_default ?? 'mentions', disabled: false };
   const { disabled: _disabled, ...columns } = created;
+  yield* claimHandle(d, input.handle);
   try {
     yield* changes(INSERT_MEMBER, encode(d, MEMBERS, columns));
   } catch (error) {
@@ -95,8 +98,8 @@ function* countMembers(): Step<number> {
 
 function* createToken(input: TokenRecord & { hash: string }): Step<TokenRecord> {
   yield* changes(
-    `INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at)
-     VALUES (@id, @member_id, @hash, @name, @kind, @created_at, @revoked_at)`,
+    `INSERT INTO tokens (id, member_id, hash, name, kind, created_at, revoked_at, expires_at, last_used_at)
+     VALUES (@id, @member_id, @hash, @name, @kind, @created_at, @revoked_at, @expires_at, @last_used_at)`,
     input,
   );
   const { hash: _hash, ...record } = input;
@@ -123,6 +126,15 @@ function* listTokens(memberId: string | undefined): Step<TokenRecord[]> {
 function* revokeToken(id: string, at: string): Step<TokenRecord | undefined> {
   yield* changes('UPDATE tokens SET revoked_at = @at WHERE id = @id AND revoked_at IS NULL', { id, at });
   return yield* tokenById(id);
+}
+
+function* touchTokens(d: Dialect, ids: string[], at: string): Step<void> {
+  const params: Params = { at };
+  yield* changes(
+    `UPDATE tokens SET last_used_at = @at
+     WHERE ${d.anyOf('id', 'ids', ids, params)} AND revoked_at IS NULL AND last_used_at IS NOT NULL`,
+    params,
+  );
 }
 
 function* createOneTimeCode(code: Omit<OneTimeCodeRecord, 'used_at'>): Step<void> {

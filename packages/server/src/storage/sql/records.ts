@@ -32,6 +32,8 @@ export function toToken(row: Row): TokenRecord {
     kind: row.kind as TokenRecord['kind'],
     created_at: row.created_at as string,
     revoked_at: (row.revoked_at as string | null) ?? null,
+    expires_at: (row.expires_at as string | null) ?? null,
+    last_used_at: (row.last_used_at as string | null) ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import { agentDefinitionsStore } from './agent-definitions.js';
 import { approvalsStore } from './approvals.js';
 import type { Dialect } from './dialect.js';
 import { dumpStore } from './dump.js';
+import { groupsStore } from './groups.js';
 import { logStore } from './log.js';
 import { membersStore } from './members.js';
 import { memoryStore } from './memory.js';
@@ -26,6 +27,7 @@ export const SqlStore = class {
   constructor(db: SqlDriver, d: Dialect) {
     const store: Store = {
       ...membersStore(db, d),
+      ...groupsStore(db, d),
       ...roomsStore(db, d),
       ...messagesStore(db, d),
       ...receiptsStore(db, d),

@@ -33,6 +33,7 @@ function taskColumns(stored: TaskRow): Row {
     lease_expires_at: task.lease_expires_at,
     version: task.version,
     capabilities: task.capabilities,
+    team: task.team ?? null,
     doc: task,
   };
 }
@@ -61,6 +62,7 @@ function listingSql(d: Dialect, query: TaskQuery, params: Params): string {
   if (query.creatorId) where.push(`creator_id = ${param(query.creatorId)}`);
   if (query.roomId) where.push(`room_id = ${param(query.roomId)}`);
   if (query.capability) where.push(d.tasks.hasCapability(param(query.capability)));
+  if (query.team) where.push(`team = ${param(query.team)}`);
   if (query.createdAfter) where.push(`created_at >= ${param(query.createdAfter)}`);
   if (query.createdBefore) where.push(`created_at < ${param(query.createdBefore)}`);
   if (query.visibleTo) {

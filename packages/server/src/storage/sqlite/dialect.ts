@@ -29,6 +29,7 @@ export const sqliteDialect: Dialect = {
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
   // One writer at a time: the check and the insert cannot interleave with another's.
   reservationsLock: undefined,
+  handlesLock: undefined,
   messages: sqliteMessages,
   memory: sqliteMemory,
   tasks: sqliteTasks,

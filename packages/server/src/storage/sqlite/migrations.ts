@@ -311,6 +311,30 @@ CREATE TABLE agent_usage (
 );
 `,
   },
+  {
+    version: 13,
+    name: 'groups (teams) of members, a task’s team, and tokens that expire',
+    sql: `
+CREATE TABLE member_groups (
+  id TEXT PRIMARY KEY,
+  handle TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  owner_id TEXT NOT NULL REFERENCES members(id),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE member_group_members (
+  group_id TEXT NOT NULL REFERENCES member_groups(id),
+  member_id TEXT NOT NULL REFERENCES members(id),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX member_group_members_member ON member_group_members(member_id);
+ALTER TABLE tasks ADD COLUMN team TEXT;
+CREATE INDEX tasks_team ON tasks(team, created_at) WHERE team IS NOT NULL;
+ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

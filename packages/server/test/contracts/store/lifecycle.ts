@@ -22,6 +22,8 @@ export function lifecycleContract(open: Open, makeStore: StoreFactory): void {
         kind: 'api',
         created_at: '2030-01-01T00:00:00.000Z',
         revoked_at: null,
+        expires_at: null,
+        last_used_at: null,
       });
       await world.store.addDenylist({
         handle: 'spam',

@@ -110,6 +110,8 @@ export function membersContract(open: Open): void {
         kind: 'api' as const,
         created_at: world.now(),
         revoked_at: null,
+        expires_at: null,
+        last_used_at: null,
       };
       const created = await world.store.createToken({ ...input, hash: 'hash-1' });
       assert.deepEqual(created, input);
@@ -133,6 +135,8 @@ export function membersContract(open: Open): void {
         kind,
         created_at: world.now(),
         revoked_at: null,
+        expires_at: null,
+        last_used_at: null,
         hash: `hash-${id}`,
       });
       await world.store.createToken(token('t_a1', ada, 'api'));
@@ -157,6 +161,8 @@ export function membersContract(open: Open): void {
         kind: 'api',
         created_at: world.now(),
         revoked_at: null,
+        expires_at: null,
+        last_used_at: null,
         hash: 'hash-1',
       });
       const first = world.now();
