@@ -18,3 +18,5 @@ export * from './catch-up.js';
 export * from './budget.js';
 export * from './usage.js';
 export * from './approvals.js';
+export * from './mailbox.js';
+export * from './reviews.js';

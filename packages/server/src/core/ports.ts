@@ -8,6 +8,7 @@ import type { AgentDefinitionsStore } from './ports/agent-definitions.js';
 import type { ApprovalsStore } from './ports/approvals.js';
 import type { DumpStore } from './ports/dump.js';
 import type { LogStore, StoredEvent } from './ports/log.js';
+import type { MailboxStore } from './ports/mailbox.js';
 import type { MembersStore } from './ports/members.js';
 import type { MemoryStore } from './ports/memory.js';
 import type { MessagesStore } from './ports/messages.js';
@@ -21,6 +22,7 @@ export type * from './ports/agent-definitions.js';
 export type * from './ports/approvals.js';
 export type * from './ports/dump.js';
 export type * from './ports/log.js';
+export type * from './ports/mailbox.js';
 export type * from './ports/members.js';
 export type * from './ports/memory.js';
 export type * from './ports/messages.js';
@@ -45,6 +47,7 @@ export interface Store
   extends
     MembersStore,
     RoomsStore,
+    MailboxStore,
     MessagesStore,
     ReceiptsStore,
     LogStore,

@@ -86,6 +86,8 @@ export class TaskAccess {
    * logged in a private room goes only to that room's members and the agents its creator named.
    */
   async mayTake(worker: MemberRecord, capabilities: ReadonlySet<string>, task: Task): Promise<boolean> {
+    // A review request goes to its reviewer, who answers it; no worker takes it.
+    if (task.kind === 'review') return false;
     const granted = new Set(worker.capabilities);
     if (!task.capabilities.every((capability) => capabilities.has(capability) && granted.has(capability))) return false;
     // A task without a chosen room has a room of its own, made for whoever takes it.

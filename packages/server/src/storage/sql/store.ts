@@ -8,6 +8,7 @@ import { approvalsStore } from './approvals.js';
 import type { Dialect } from './dialect.js';
 import { dumpStore } from './dump.js';
 import { logStore } from './log.js';
+import { mailboxStore } from './mailbox.js';
 import { membersStore } from './members.js';
 import { memoryStore } from './memory.js';
 import { messagesStore } from './messages.js';
@@ -27,6 +28,7 @@ export const SqlStore = class {
     const store: Store = {
       ...membersStore(db, d),
       ...roomsStore(db, d),
+      ...mailboxStore(db, d),
       ...messagesStore(db, d),
       ...receiptsStore(db, d),
       ...logStore(db, d),

@@ -311,6 +311,15 @@ CREATE TABLE agent_usage (
 );
 `,
   },
+  {
+    version: 14,
+    name: 'the inbox: a cursor of its own per member and room, and what a member sent, by time',
+    sql: `
+ALTER TABLE room_members ADD COLUMN inbox_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE room_members SET inbox_seq = read_seq;
+CREATE INDEX messages_sender_time ON messages(sender_id, created_at);
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
