@@ -102,12 +102,15 @@ export const RoomSettingsParams = z.object({
   listen: ListenMode.optional(),
 });
 
-/** Who is listed: each filter narrows; `q` is a case-insensitive piece of the handle, display name or description. */
+/**
+ * Who is listed: each filter narrows; `q` is a case-insensitive piece of the handle, display name or
+ * description. An empty `q` or `capability` (`?q=&capability=`) filters nothing.
+ */
 export const MembersListParams = z.object({
   kind: z.enum(['person', 'agent', 'system']).optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: z.string().trim().max(200).optional(),
   /** Members granted this capability. */
-  capability: z.string().min(1).max(64).optional(),
+  capability: z.string().max(64).optional(),
   status: PresenceStatusSchema.optional(),
 });
 export type MembersListParams = z.input<typeof MembersListParams>;

@@ -7,10 +7,10 @@ import type { Member, MembersListParams } from '@roundtable/protocol';
 /** Whether a member (with its presence) passes every filter given. */
 export function memberMatcher(filter: MembersListParams): (member: Member) => boolean {
   const q = filter.q?.toLowerCase();
+  const capability = filter.capability;
   return (member) =>
     (filter.kind === undefined || member.kind === filter.kind) &&
-    (filter.capability === undefined || member.capabilities.includes(filter.capability)) &&
+    (!capability || member.capabilities.includes(capability)) &&
     (filter.status === undefined || (member.presence ?? 'offline') === filter.status) &&
-    (q === undefined ||
-      [member.handle, member.display_name, member.description].some((text) => text.toLowerCase().includes(q)));
+    (!q || [member.handle, member.display_name, member.description].some((text) => text.toLowerCase().includes(q)));
 }

@@ -248,8 +248,9 @@ export const TOOLS: readonly McpTool[] = [
         subject: RequestSchemas['task.create'].shape.subject.unwrap(),
         summary: RequestSchemas['task.create'].shape.summary,
       }),
-    async ({ hub, actor }, params) => {
-      const parsed = RequestSchemas['task.create'].safeParse({ ...params, kind: 'review' });
+    async ({ hub, actor }, { title, ...params }) => {
+      // A title left out is '' once parsed, which the request's own schema refuses as given.
+      const parsed = RequestSchemas['task.create'].safeParse({ ...params, ...(title && { title }), kind: 'review' });
       if (!parsed.success) throw invalidParams(parsed.error);
       return hub.tasks.reviews.request(actor, parsed.data);
     },
