@@ -15,6 +15,7 @@ import {
   Metadata,
   MessagePart,
   NotifyLevel,
+  PresenceStatus as PresenceStatusSchema,
   RoomName,
   RoomRef,
   Seq,
@@ -33,9 +34,11 @@ import { ConversationRequestSchemas, type ConversationResultMap } from './conver
 import { MemoryRequestSchemas, type MemoryResultMap } from './memory.js';
 import { ReceiptRequestSchemas, type AgentNoticeFrame, type ReceiptFrame, type ReceiptResultMap } from './receipts.js';
 import { SearchRequestSchemas, type SearchResultMap } from './search.js';
-import { TaskRequestSchemas, type TaskClaim, type TaskResultMap } from './tasks.js';
+import { TaskRequestSchemas, type Task, type TaskClaim, type TaskResultMap } from './tasks.js';
 import { ActivityRequestSchemas, type ActivityFrame, type ActivityResultMap } from './activity.js';
 import { CatchUpRequestSchemas, type CatchUpResultMap } from './catch-up.js';
+import { MailboxRequestSchemas, type MailboxResultMap } from './mailbox.js';
+import { ReviewRequestSchemas } from './reviews.js';
 
 /** Per-room cursors: the last seq the client has seen in each room. */
 export const Cursors = z.record(z.string(), Seq);
@@ -99,6 +102,19 @@ export const RoomSettingsParams = z.object({
   listen: ListenMode.optional(),
 });
 
+/**
+ * Who is listed: each filter narrows; `q` is a case-insensitive piece of the handle, display name or
+ * description. An empty `q` or `capability` (`?q=&capability=`) filters nothing.
+ */
+export const MembersListParams = z.object({
+  kind: z.enum(['person', 'agent', 'system']).optional(),
+  q: z.string().trim().max(200).optional(),
+  /** Members granted this capability. */
+  capability: z.string().max(64).optional(),
+  status: PresenceStatusSchema.optional(),
+});
+export type MembersListParams = z.input<typeof MembersListParams>;
+
 /** Every client request, by type. */
 export const RequestSchemas = {
   auth: z.object({ token: z.string().max(512).optional(), resume: Cursors.optional() }),
@@ -124,7 +140,7 @@ export const RequestSchemas = {
   'room.archive': z.object({ room: RoomRef }),
   'room.settings': RoomSettingsParams,
   'room.members': z.object({ room: RoomRef }),
-  'members.list': z.object({ kind: z.enum(['person', 'agent', 'system']).optional() }),
+  'members.list': MembersListParams,
   'stream.start': StreamStartParams,
   'stream.delta': z.object({ message: Id, delta: Content }),
   /** Adds a part (a tool call) to a streaming message, or replaces the one with its id: shown while it runs. */
@@ -145,6 +161,8 @@ export const RequestSchemas = {
   ...ActivityRequestSchemas,
   ...CatchUpRequestSchemas,
   ...ApprovalRequestSchemas,
+  ...MailboxRequestSchemas,
+  ...ReviewRequestSchemas,
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -174,7 +192,9 @@ export interface ResultMap
     ReceiptResultMap,
     ActivityResultMap,
     CatchUpResultMap,
-    ApprovalResultMap {
+    ApprovalResultMap,
+    MailboxResultMap {
+  'review.answer': { task: Task };
   auth: { session_id: string };
   ping: { at: string };
   send: MessageResult;

@@ -20,3 +20,5 @@ export * from './usage.js';
 export * from './approvals.js';
 export * from './wegent.js';
 export * from './groups.js';
+export * from './mailbox.js';
+export * from './reviews.js';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ClientId, Handle, Id, RoomRef } from './model.js';
+import { ReviewLimits, type TaskReview } from './reviews.js';
 
 export const TaskStatus = z.enum([
   'pending',
@@ -41,6 +42,8 @@ export const TaskAction = z.enum([
   'answer',
   'escalate',
   'cancel',
+  'approve',
+  'request_changes',
 ]);
 export type TaskAction = z.infer<typeof TaskAction>;
 
@@ -80,6 +83,9 @@ export const TASK_TRANSITIONS: ReadonlyArray<readonly [TaskStatus, TaskAction, T
   ['running', 'cancel', 'cancelled'],
   ['review', 'cancel', 'cancelled'],
   ['input_required', 'cancel', 'cancelled'],
+  // A review request ends with its reviewer's answer, whichever it is.
+  ['pending', 'approve', 'completed'],
+  ['pending', 'request_changes', 'completed'],
 ];
 
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
@@ -115,8 +121,13 @@ export const TaskAcceptance = z.object({
   review: z.boolean().default(false),
 });
 
+/** `work` is done by a worker under a lease; `review` asks one member to review a subject (reviews.ts). */
+export const TaskKind = z.enum(['work', 'review']);
+export type TaskKind = z.infer<typeof TaskKind>;
+
 export const CreateTaskParams = z.object({
-  title: z.string().min(1).max(TaskLimits.maxTitleChars),
+  /** Required for work (left out, it is '' and refused); a review's defaults to its subject. */
+  title: z.string().min(1).max(TaskLimits.maxTitleChars).default(''),
   description: z.string().max(TaskLimits.maxDescriptionChars).default(''),
   context: JsonObject.default({}),
   acceptance: TaskAcceptance.default({ text: '', schema: null, review: false }),
@@ -136,6 +147,11 @@ export const CreateTaskParams = z.object({
   team: Handle.optional(),
   parent: Id.optional(),
   client_id: ClientId.optional(),
+  kind: TaskKind.default('work'),
+  /** A review's: who reviews it (only them), what (a task id, a commit, a branch or a URL) and why. */
+  reviewer: Handle.optional(),
+  subject: z.string().trim().min(1).max(ReviewLimits.maxSubjectChars).optional(),
+  summary: z.string().max(TaskLimits.maxDescriptionChars).optional(),
 });
 export type CreateTaskParams = z.input<typeof CreateTaskParams>;
 
@@ -195,6 +211,10 @@ export interface Task {
   updated_at: string;
   /** Bumped by every change: a change made against an older version is refused. */
   version: number;
+  /** Absent on tasks stored before kinds: those are `work`. */
+  kind?: TaskKind;
+  /** A review request's subject, reviewer and answer; absent on work. */
+  review?: TaskReview;
 }
 
 /** A claim: the task, and the lease token every later call about it must carry. */

@@ -2,8 +2,9 @@
  * Accounts: members (people and agents), sign-in, passwords, tokens, and the denylist. Tokens are
  * stored hashed; a revoked token or a disabled member closes its sessions on every instance.
  */
-import type { Member, NotifyLevel } from '@roundtable/protocol';
+import type { Member, MembersListParams, NotifyLevel } from '@roundtable/protocol';
 import { requireAdmin, type Authenticated, type HubContext } from './context.js';
+import { memberMatcher } from './discovery.js';
 import { HubError } from './hub-error.js';
 import { hashToken, newId, newToken } from './ids.js';
 import { recordSignIn, throttleSignIn } from './login-throttle.js';
@@ -326,9 +327,9 @@ export class Accounts {
     return this.presence.withPresence(publicMember(updated));
   }
 
-  async listMembers(kind?: 'person' | 'agent' | 'system'): Promise<Member[]> {
-    const members = await this.ctx.store.listMembers(kind ? { kind } : {});
-    return members.map((member) => this.presence.withPresence(publicMember(member)));
+  async listMembers(filter: MembersListParams = {}): Promise<Member[]> {
+    const members = await this.ctx.store.listMembers(filter.kind ? { kind: filter.kind } : {});
+    return members.map((member) => this.presence.withPresence(publicMember(member))).filter(memberMatcher(filter));
   }
 
   async listDenylist(actor: MemberRecord): Promise<DenyEntry[]> {

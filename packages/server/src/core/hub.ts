@@ -19,6 +19,7 @@ import { Inbox } from './inbox.js';
 import { LoopDetector } from './loop-detector.js';
 import { Memory } from './memory.js';
 import { Messages } from './messages.js';
+import { Outbox } from './outbox.js';
 import { OneTimeCodes } from './one-time-codes.js';
 import type { Store } from './ports.js';
 import { Presence } from './presence.js';
@@ -54,6 +55,7 @@ export class Hub {
   readonly search: Search;
   readonly fanout: FanOut;
   readonly inbox: Inbox;
+  readonly outbox: Outbox;
   readonly tasks: TaskBoard;
   readonly reservations: FileReservations;
   readonly activity: ActivityBoard;
@@ -113,10 +115,11 @@ export class Hub {
     });
     this.inbox = new Inbox(ctx, {
       watchEvents: (watcher) => this.fanout.watchEvents(watcher),
-      markRead: (actor, roomId, seq) => this.rooms.markRead(actor, roomId, seq),
       withStreamContent: (message) => this.streams.withStreamContent(message),
       delivered: (member, messages) => this.receipts.deliveredMessages(member, messages),
+      acknowledged: (member, roomId, seq) => this.receipts.read(roomId, member.id, seq),
     });
+    this.outbox = new Outbox(ctx, this.inbox, this.streams);
     this.tasks = new TaskBoard(ctx, {
       ensureMember: async (roomId, member) => {
         if (!(await ctx.roomMembers(roomId)).has(member.id))

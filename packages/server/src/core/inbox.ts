@@ -1,18 +1,20 @@
 /**
- * The inbox: what is addressed to a member (see `addressedTo` in delivery.ts) after its read
- * cursors, across its rooms; a wait for the next such message; and a member's live view of its
- * rooms (which of them are direct, which events are addressed to it) for MCP subscriptions.
+ * The inbox: what is addressed to a member (see `addressedTo` in delivery.ts) after its inbox
+ * cursors, across its rooms; acknowledging it; a wait for the next such message; and a member's live
+ * view of its rooms (which of them are direct, which events are addressed to it) for MCP
+ * subscriptions. The inbox cursors are the inbox's own: reading a room does not move them, and the
+ * inbox moves no read cursor.
  */
-import type { Message, RoomKind, RoomSummary } from '@roundtable/protocol';
+import type { Message, ParsedParams, RoomKind } from '@roundtable/protocol';
 import { viewerOf, type HubContext } from './context.js';
 import { addressedTo } from './delivery.js';
 import { HubError } from './hub-error.js';
-import type { MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
+import type { InboxRoom, MailboxKey, MemberRecord, StoredEvent, StoredEventOf } from './ports.js';
 
 type Addressed = StoredEventOf<'message.created'>;
 
 const SCAN_PAGE = 500;
-/** Events an inbox reads per room and call, so a person's long-unread busy room cannot make one call huge. */
+/** Events an inbox reads per room and call, so a long-unacknowledged busy room cannot make one call huge. */
 const INBOX_SCAN_LIMIT = 5_000;
 /** Waits one member may have at once on an instance: each one is told of every event. */
 const MAX_WAITS_PER_MEMBER = 4;
@@ -32,10 +34,36 @@ export interface MemberWatcher {
 
 export interface InboxDeps {
   watchEvents(watcher: (event: StoredEvent) => void): () => void;
-  markRead(actor: MemberRecord, roomId: string, seq: number): Promise<unknown>;
   withStreamContent(message: Message): Message;
   /** What an inbox returns has reached the member (a receipt's `delivered`). */
   delivered(member: MemberRecord, messages: Message[]): Promise<void>;
+  /** The inbox was acknowledged up to `seq` in a room: the receipts up to it count as read. */
+  acknowledged(member: MemberRecord, roomId: string, seq: number): Promise<void>;
+}
+
+export interface InboxQuery {
+  limit: number;
+  /** A room id: only that room. */
+  roomId?: string;
+  /** Only what comes after this place in the inbox's order. */
+  after?: MailboxKey;
+}
+
+/** One room's part of an inbox read: what it found addressed, and how far it read. */
+interface Scan {
+  room: InboxRoom;
+  found: Addressed[];
+  through: number;
+  complete: boolean;
+}
+
+/** The inbox's order, the outbox's too: by time, then room, then seq. */
+export function compareKeys(a: MailboxKey, b: MailboxKey): number {
+  return a.created_at.localeCompare(b.created_at) || a.room_id.localeCompare(b.room_id) || a.seq - b.seq;
+}
+
+function keyOf(event: Addressed): MailboxKey {
+  return { created_at: event.at, room_id: event.room, seq: event.seq };
 }
 
 export class Inbox {
@@ -47,71 +75,139 @@ export class Inbox {
     private readonly deps: InboxDeps,
   ) {}
 
-  /**
-   * What is addressed to the actor after its read cursors, oldest first across its rooms. With
-   * `markRead`, each room's cursor moves past what was returned and past what was not addressed,
-   * but never past a message still waiting to be returned.
-   */
-  async read(actor: MemberRecord, options: { limit: number; markRead: boolean }): Promise<InboxPage> {
-    const { store } = this.ctx;
-    const me = { id: actor.id, handle: actor.handle, kind: actor.kind };
-    const viewer = viewerOf(actor, 'addressed');
-    const scans: Array<{ room: RoomSummary; found: Addressed[]; through: number; complete: boolean }> = [];
-    for (const room of await store.listRoomsOf(actor.id)) {
-      if (room.last_seq <= room.read_seq) continue;
-      const found: Addressed[] = [];
-      let through = room.read_seq;
-      let complete = false;
-      for (let scanned = 0; found.length <= options.limit && scanned < INBOX_SCAN_LIMIT;) {
-        const events = await store.events(room.id, through, SCAN_PAGE, viewer);
-        for (const event of events) {
-          if (event.kind === 'message.created' && addressedTo(event, me, room.kind)) found.push(event);
-          through = event.seq;
-        }
-        scanned += events.length;
-        if (events.length < SCAN_PAGE) {
-          complete = true;
-          break;
-        }
-      }
-      // An agent's view skips what is not addressed to it, so the room's end is as far as it read.
-      if (complete) through = Math.max(through, room.last_seq);
-      if (found.length > 0 || through > room.read_seq) scans.push({ room, found, through, complete });
+  /** The `inbox` request: its message id and room resolved for the actor, then `read`. */
+  async page(actor: MemberRecord, params: ParsedParams<'inbox'>): Promise<InboxPage> {
+    const query: InboxQuery = { limit: params.limit };
+    if (params.room !== undefined) {
+      const room = await this.ctx.resolveRoom(params.room);
+      await this.ctx.requireMembership(room.id, actor);
+      query.roomId = room.id;
     }
-    const all = scans
-      .flatMap((scan) => scan.found)
-      .sort((a, b) => a.at.localeCompare(b.at) || a.room.localeCompare(b.room) || a.seq - b.seq);
-    const taken = new Set(all.slice(0, options.limit));
-    // As they are now: edited since, finished streaming, or deleted (those are left out). Read before
-    // any cursor moves, so a failure here loses nothing.
-    const current = await Promise.all([...taken].map((event) => store.messageById(event.data.id)));
-    const messages = current
-      .filter((message): message is Message => message !== undefined && !message.deleted)
-      .map((message) => this.deps.withStreamContent(message));
-    // Delivered before read, so that the sender sees both steps.
-    await this.deps.delivered(actor, messages);
-    if (options.markRead) {
-      for (const scan of scans) {
-        const firstLeft = scan.found.find((event) => !taken.has(event));
-        const cursor = firstLeft ? firstLeft.seq - 1 : scan.through;
-        if (cursor <= scan.room.read_seq) continue;
-        try {
-          await this.deps.markRead(actor, scan.room.id, cursor);
-        } catch (error) {
-          // Left meanwhile, or the room is gone: nothing of it is left to read.
-          if (!(error instanceof HubError && (error.code === 'not_member' || error.code === 'room_not_found'))) {
-            throw error;
-          }
-        }
-      }
-    }
-    return { messages, has_more: all.length > options.limit || scans.some((scan) => !scan.complete) };
+    if (params.after !== undefined) query.after = await this.keyOfMessage(actor, params.after);
+    return this.read(actor, query);
+  }
+
+  /** What is addressed to the actor after its inbox cursors, oldest first across its rooms. Moves nothing. */
+  async read(actor: MemberRecord, query: InboxQuery): Promise<InboxPage> {
+    const { taken, has_more } = await this.scanAll(actor, query);
+    return { messages: await this.current(actor, taken), has_more };
+  }
+
+  /** Reads as `read` does, then acknowledges what it returned (never a message still waiting to be returned). */
+  async take(actor: MemberRecord, limit: number): Promise<InboxPage> {
+    const { scans, taken, has_more } = await this.scanAll(actor, { limit });
+    // Read before any cursor moves, so a failure here loses nothing.
+    const messages = await this.current(actor, taken);
+    const kept = new Set(taken);
+    await this.advance(actor, scans, (event) => kept.has(event));
+    return { messages, has_more };
   }
 
   /**
-   * Returns what is addressed to the actor (marked read), at once if something is waiting, else at
+   * Acknowledges the inbox up to and including the message `upTo`: in each room, what the inbox
+   * order puts at or before it, and the unaddressed events among them. Returns how many addressed
+   * messages left the inbox.
+   */
+  async ack(actor: MemberRecord, upTo: string): Promise<{ up_to: string; acknowledged: number }> {
+    const bound = await this.keyOfMessage(actor, upTo);
+    const { scans } = await this.scanAll(actor, { limit: INBOX_SCAN_LIMIT });
+    const within = (event: Addressed) => compareKeys(keyOf(event), bound) <= 0;
+    const acknowledged = await this.advance(actor, scans, within, bound);
+    return { up_to: upTo, acknowledged };
+  }
+
+  /** Where a message the actor can read stands in the inbox's (and the outbox's) order. */
+  async keyOfMessage(actor: MemberRecord, messageId: string): Promise<MailboxKey> {
+    const message = await this.ctx.store.messageById(messageId);
+    if (!message || !(await this.ctx.roomMembers(message.room)).has(actor.id)) throw new HubError('message_not_found');
+    return { created_at: message.created_at, room_id: message.room, seq: message.seq };
+  }
+
+  private async scanAll(
+    actor: MemberRecord,
+    query: InboxQuery,
+  ): Promise<{ scans: Scan[]; taken: Addressed[]; has_more: boolean }> {
+    const scans: Scan[] = [];
+    for (const room of await this.ctx.store.inboxRooms(actor.id)) {
+      if (query.roomId !== undefined && room.room_id !== query.roomId) continue;
+      if (room.last_seq <= room.inbox_seq) continue;
+      const scan = await this.scan(actor, room, query);
+      if (scan.found.length > 0 || scan.through > room.inbox_seq) scans.push(scan);
+    }
+    const all = scans.flatMap((scan) => scan.found).sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    const after = query.after;
+    const past = after ? all.filter((event) => compareKeys(keyOf(event), after) > 0) : all;
+    const taken = past.slice(0, query.limit);
+    return { scans, taken, has_more: past.length > query.limit || scans.some((scan) => !scan.complete) };
+  }
+
+  private async scan(actor: MemberRecord, room: InboxRoom, query: InboxQuery): Promise<Scan> {
+    const me = { id: actor.id, handle: actor.handle, kind: actor.kind };
+    const viewer = viewerOf(actor, 'addressed');
+    const after = query.after;
+    const found: Addressed[] = [];
+    let counted = 0;
+    let through = room.inbox_seq;
+    let complete = false;
+    for (let scanned = 0; counted <= query.limit && scanned < INBOX_SCAN_LIMIT;) {
+      const events = await this.ctx.store.events(room.room_id, through, SCAN_PAGE, viewer);
+      for (const event of events) {
+        if (event.kind === 'message.created' && addressedTo(event, me, room.kind)) {
+          found.push(event);
+          if (!after || compareKeys(keyOf(event), after) > 0) counted += 1;
+        }
+        through = event.seq;
+      }
+      scanned += events.length;
+      if (events.length < SCAN_PAGE) {
+        complete = true;
+        break;
+      }
+    }
+    // An agent's view skips what is not addressed to it, so the room's end is as far as it read.
+    if (complete) through = Math.max(through, room.last_seq);
+    return { room, found, through, complete };
+  }
+
+  /** The messages as they are now: edited since, finished streaming, or deleted (those are left out). */
+  private async current(actor: MemberRecord, events: Addressed[]): Promise<Message[]> {
+    const current = await Promise.all(events.map((event) => this.ctx.store.messageById(event.data.id)));
+    const messages = current
+      .filter((message): message is Message => message !== undefined && !message.deleted)
+      .map((message) => this.deps.withStreamContent(message));
+    await this.deps.delivered(actor, messages);
+    return messages;
+  }
+
+  /**
+   * Moves each scanned room's inbox cursor past what `done` accepts, and past the unaddressed events
+   * up to the first addressed one it does not (or, with `bound`, up to the bound's place). Returns
+   * how many addressed messages it passed.
+   */
+  private async advance(
+    actor: MemberRecord,
+    scans: Scan[],
+    done: (event: Addressed) => boolean,
+    bound?: MailboxKey,
+  ): Promise<number> {
+    let passed = 0;
+    for (const scan of scans) {
+      const firstLeft = scan.found.find((event) => !done(event));
+      let cursor = firstLeft ? firstLeft.seq - 1 : scan.through;
+      if (bound && bound.room_id === scan.room.room_id) cursor = Math.max(cursor, Math.min(bound.seq, scan.through));
+      if (cursor <= scan.room.inbox_seq) continue;
+      passed += scan.found.filter((event) => event.seq <= cursor).length;
+      const moved = await this.ctx.store.advanceInbox(scan.room.room_id, actor.id, cursor);
+      // Left meanwhile: nothing of that room is left to acknowledge.
+      if (moved !== undefined) await this.deps.acknowledged(actor, scan.room.room_id, moved);
+    }
+    return passed;
+  }
+
+  /**
+   * Returns what is addressed to the actor (acknowledged), at once if something is waiting, else at
    * the next such message; empty with `timed_out` after `timeoutMs`. `cancelled`: the caller went
-   * away (nothing more is read, so nothing is marked read); `stopping`: the hub is shutting down.
+   * away (nothing more is read, so nothing is acknowledged); `stopping`: the hub is shutting down.
    */
   async waitForAddressed(
     actor: MemberRecord,
@@ -154,7 +250,7 @@ export class Inbox {
     try {
       for (;;) {
         arrived = false;
-        const page = await this.read(actor, { limit: options.limit, markRead: true });
+        const page = await this.take(actor, options.limit);
         if (page.messages.length > 0) return { ...page, timed_out: false };
         // A long backlog read only in part: the cursors moved, so read on at once.
         if (page.has_more && !deadline.aborted) continue;

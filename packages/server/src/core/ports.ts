@@ -9,6 +9,7 @@ import type { ApprovalsStore } from './ports/approvals.js';
 import type { DumpStore } from './ports/dump.js';
 import type { GroupsStore } from './ports/groups.js';
 import type { LogStore, StoredEvent } from './ports/log.js';
+import type { MailboxStore } from './ports/mailbox.js';
 import type { MembersStore } from './ports/members.js';
 import type { MemoryStore } from './ports/memory.js';
 import type { MessagesStore } from './ports/messages.js';
@@ -23,6 +24,7 @@ export type * from './ports/approvals.js';
 export type * from './ports/dump.js';
 export type * from './ports/groups.js';
 export type * from './ports/log.js';
+export type * from './ports/mailbox.js';
 export type * from './ports/members.js';
 export type * from './ports/memory.js';
 export type * from './ports/messages.js';
@@ -48,6 +50,7 @@ export interface Store
     MembersStore,
     GroupsStore,
     RoomsStore,
+    MailboxStore,
     MessagesStore,
     ReceiptsStore,
     LogStore,

@@ -313,7 +313,7 @@ export class Receipts {
   }
 }
 
-function receiptOf(record: ReceiptRecord): Receipt {
+export function receiptOf(record: ReceiptRecord): Receipt {
   return {
     member: record.member,
     kind: record.member_kind,

@@ -88,6 +88,8 @@ export class TaskAccess {
    * task with a team goes only to that group's members, whatever else holds.
    */
   async mayTake(worker: MemberRecord, capabilities: ReadonlySet<string>, task: Task): Promise<boolean> {
+    // A review request goes to its reviewer, who answers it; no worker takes it.
+    if (task.kind === 'review') return false;
     const granted = new Set(worker.capabilities);
     if (!task.capabilities.every((capability) => capabilities.has(capability) && granted.has(capability))) return false;
     if (task.team && !(await inGroup(this.ctx.store, task.team, worker.id))) return false;

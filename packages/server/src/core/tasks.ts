@@ -23,6 +23,7 @@ import { SchemaChecks } from './schema-checks.js';
 import { CLAIM_SCAN, TaskDispatch } from './task-dispatch.js';
 import { grantedOf, TaskAccess } from './task-access.js';
 import { TaskMoves } from './task-moves.js';
+import { TaskReviews } from './task-reviews.js';
 import type { HubContext } from './context.js';
 import type { MemberRecord, RoomRecord, TaskQuery, TaskRow, TrackedMember } from './ports.js';
 
@@ -36,6 +37,8 @@ export interface TaskHost {
     roomId: string,
     content: string,
     options: {
+      /** The message's id, when the caller keeps it before the message exists (a review card). */
+      id?: string;
       mentions?: string[];
       threadId?: string | null;
       metadata?: Record<string, unknown>;
@@ -55,6 +58,8 @@ export class TaskBoard {
   /** The workers registered on this instance, offered pending tasks as they come. */
   readonly workers: TaskDispatch;
   private readonly moves: TaskMoves;
+  /** Tasks of kind `review`: asked of one member, answered by them, never claimed. */
+  readonly reviews: TaskReviews;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -63,6 +68,7 @@ export class TaskBoard {
   ) {
     this.access = new TaskAccess(ctx);
     this.moves = new TaskMoves(ctx, host);
+    this.reviews = new TaskReviews(ctx, host, this.moves, this.access);
     this.workers = new TaskDispatch(ctx, this.access, (row, worker) => this.tryClaim(row, worker));
   }
 

@@ -53,8 +53,9 @@ function request<T extends RequestType>(
 const RoomRef = RequestSchemas['room.join'].shape.room;
 const InboxLimit = z.number().int().min(1).max(Limits.maxPageSize).default(50);
 
-async function inbox(context: ToolContext, limit: number, markRead: boolean) {
-  const page = await context.hub.inbox.read(context.actor, { limit, markRead });
+async function inbox(context: ToolContext, limit: number, peek: boolean) {
+  const { hub, actor } = context;
+  const page = peek ? await hub.inbox.read(actor, { limit }) : await hub.inbox.take(actor, limit);
   return { messages: page.messages.map(brief), has_more: page.has_more };
 }
 
@@ -90,6 +91,22 @@ export const TOOLS: readonly McpTool[] = [
         last_seq: room.last_seq,
       })),
       public: (await hub.rooms.listPublicRooms()).map((room) => ({ id: room.id, name: room.name, topic: room.topic })),
+    }),
+  ),
+  tool(
+    'find_agents',
+    'Find agents to work with: `q` matches a piece of their handle, name or description; `capability` ' +
+      'one granted to them; `status` their presence (`online` for those connected now).',
+    RequestSchemas['members.list'].omit({ kind: true }),
+    async ({ hub }, filter) => ({
+      agents: (await hub.accounts.listMembers({ ...filter, kind: 'agent' })).map((agent) => ({
+        handle: agent.handle,
+        display_name: agent.display_name,
+        description: agent.description,
+        capabilities: agent.capabilities,
+        status: agent.presence ?? 'offline',
+        disabled: agent.disabled,
+      })),
     }),
   ),
   request('join_room', 'room.join', 'Join a public room by name or id.', (result) => ({
@@ -128,15 +145,16 @@ export const TOOLS: readonly McpTool[] = [
   ),
   tool(
     'inbox',
-    'What is addressed to you since your read cursor, oldest first, across your rooms: mentions, ' +
-      'messages targeted at you, @all, direct messages and (for agents) replies in threads you took part ' +
-      'in. Unless `peek` is true, moves your read cursors past them.',
+    'What is addressed to you and not yet taken from your inbox, oldest first, across your rooms: mentions, ' +
+      'messages targeted at you, @all, direct messages, review requests and (for agents) replies in threads ' +
+      'you took part in. Unless `peek` is true, they leave your inbox (as `POST /api/v1/inbox/ack` does); ' +
+      'your read cursors never move.',
     z.object({ limit: InboxLimit, peek: z.boolean().default(false) }),
-    (context, { limit, peek }) => inbox(context, limit, !peek),
+    (context, { limit, peek }) => inbox(context, limit, peek),
   ),
   tool(
     'wait_for_messages',
-    'Wait until something is addressed to you, then return it as `inbox` does (marked read). Returns at ' +
+    'Wait until something is addressed to you, then return it as `inbox` does (taken from the inbox). Returns at ' +
       `once if something is already waiting; after \`timeout_s\` (at most ${MAX_WAIT_S}) with no message ` +
       'it returns `timed_out: true`. Use it instead of polling.',
     z.object({
@@ -217,6 +235,30 @@ export const TOOLS: readonly McpTool[] = [
       if (!params.success) throw invalidParams(params.error);
       return { task: await hub.tasks.reject(actor, task, params.data.feedback) };
     },
+  ),
+  tool(
+    'request_review',
+    'Ask one member to review something: `subject` is what (a task id, a commit, a branch or a URL), ' +
+      '`summary` what to look at. It reaches the reviewer alone, as a review card in `room` (or in a room ' +
+      'of its own); their answer (`approve` or `request_changes`, with a note) comes back to your inbox.',
+    RequestSchemas['task.create']
+      .pick({ title: true, room: true, parent: true, client_id: true, priority: true })
+      .extend({
+        reviewer: RequestSchemas['task.create'].shape.reviewer.unwrap(),
+        subject: RequestSchemas['task.create'].shape.subject.unwrap(),
+        summary: RequestSchemas['task.create'].shape.summary,
+      }),
+    async ({ hub, actor }, { title, ...params }) => {
+      // A title left out is '' once parsed, which the request's own schema refuses as given.
+      const parsed = RequestSchemas['task.create'].safeParse({ ...params, ...(title && { title }), kind: 'review' });
+      if (!parsed.success) throw invalidParams(parsed.error);
+      return hub.tasks.reviews.request(actor, parsed.data);
+    },
+  ),
+  request(
+    'answer_review',
+    'review.answer',
+    'Answer a review request addressed to you: `approve`, or `request_changes` with a note saying what.',
   ),
   request('get_task', 'task.get', 'One task, with its status, lease, result and verdict.'),
   request(

@@ -389,7 +389,7 @@ async function resourceRoom(hub: Hub, actor: MemberRecord, uri: string) {
 async function readResource(hub: Hub, actor: MemberRecord, uri: string) {
   const room = await resourceRoom(hub, actor, uri);
   if (!room) {
-    const page = await hub.inbox.read(actor, { limit: 50, markRead: false });
+    const page = await hub.inbox.read(actor, { limit: 50 });
     return { messages: page.messages.map(brief), has_more: page.has_more };
   }
   const page = await hub.history.page(actor, { room: room.id, limit: ROOM_RESOURCE_MESSAGES });

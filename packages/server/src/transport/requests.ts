@@ -95,7 +95,7 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     return { room: updated.room_id, notify: updated.notify, listen: updated.listen };
   },
   'room.members': async ({ hub, actor }, params) => ({ members: await hub.rooms.listRoomMembers(actor, params.room) }),
-  'members.list': async ({ hub }, params) => ({ members: await hub.accounts.listMembers(params.kind) }),
+  'members.list': async ({ hub }, params) => ({ members: await hub.accounts.listMembers(params) }),
   'stream.start': ({ hub, actor }, params) => hub.streams.startStream(actor, params),
   'stream.delta': async ({ hub, actor }, params) => {
     hub.streams.streamDelta(actor, params.message, params.delta);
@@ -114,7 +114,12 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
   'stream.cancel': async ({ hub, actor }, params) => ({
     message: await hub.streams.cancelStream(actor, params.message),
   }),
-  'task.create': ({ hub, actor }, params) => hub.tasks.create(actor, params),
+  'task.create': ({ hub, actor }, params) =>
+    params.kind === 'review' ? hub.tasks.reviews.request(actor, params) : hub.tasks.create(actor, workTask(params)),
+  'review.answer': async ({ hub, actor }, params) => ({ task: await hub.tasks.reviews.answer(actor, params) }),
+  inbox: ({ hub, actor }, params) => hub.inbox.page(actor, params),
+  'inbox.ack': ({ hub, actor }, params) => hub.inbox.ack(actor, params.up_to),
+  outbox: ({ hub, actor }, params) => hub.outbox.page(actor, params),
   'task.get': async ({ hub, actor }, params) => ({ task: await hub.tasks.get(actor, params.task) }),
   'task.list': ({ hub, actor }, params) => hub.tasks.list(actor, params),
   'task.cancel': async ({ hub, actor }, params) => ({
@@ -159,6 +164,18 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     approvals: await hub.approvals.list(actor, params.status, params.limit),
   }),
 };
+
+/** Work needs a title (a review's defaults to its subject); the fields of a review belong to reviews. */
+function workTask(params: ParsedParams<'task.create'>): ParsedParams<'task.create'> {
+  const issues = [
+    ...(params.title === '' ? [{ path: 'title', message: 'required' }] : []),
+    ...(['reviewer', 'subject', 'summary'] as const)
+      .filter((name) => params[name] !== undefined)
+      .map((name) => ({ path: name, message: 'only for a task of kind review' })),
+  ];
+  if (issues.length > 0) throw new HubError('invalid_request', undefined, { details: { issues } });
+  return params;
+}
 
 export interface ParsedRequest {
   type: RequestType;

@@ -398,6 +398,35 @@ const ROUTES: (Row | Registrar)[] = [
     summary: 'Approve or deny a request (the agent’s owner, the room’s owners, admins, the deciders it names)',
     path: { id: 'approval' },
   },
+  {
+    method: 'GET',
+    url: '/api/v1/inbox',
+    type: 'inbox',
+    tag: 'mailbox',
+    summary: 'What is addressed to you and not acknowledged, oldest first across your rooms; `after` a message id',
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/inbox/ack',
+    type: 'inbox.ack',
+    tag: 'mailbox',
+    summary: 'Acknowledge your inbox up to and including a message; read cursors do not move',
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/outbox',
+    type: 'outbox',
+    tag: 'mailbox',
+    summary: 'What you sent across your rooms, each message with its receipts; `after` a message id',
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/tasks/:id/review',
+    type: 'review.answer',
+    tag: 'tasks',
+    summary: 'Answer a review request addressed to you: approve, or request changes, with a note',
+    path: { id: 'task' },
+  },
 ];
 
 export function registerRoutes(app: FastifyInstance, context: TransportContext): void {

@@ -81,7 +81,7 @@ export function registerSimple(root: FastifyInstance, context: TransportContext)
     '/agents',
     { schema: { tags: ['simple'], summary: 'Agents with their status and capabilities' } },
     async () => ({
-      agents: (await hub.accounts.listMembers('agent')).map((agent) => ({
+      agents: (await hub.accounts.listMembers({ kind: 'agent' })).map((agent) => ({
         handle: agent.handle,
         name: agent.display_name,
         description: agent.description,

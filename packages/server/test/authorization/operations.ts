@@ -4,7 +4,14 @@
  * thing each names; and how to send one as a given member and read its answer.
  */
 import { RawClient, type Frame, type TestHub } from '@roundtable/testkit';
-import { exampleOf, looksLikeReference, parameterKind, type JsonSchema, type RefKind } from '../fuzz/arbitraries.js';
+import {
+  exampleOf,
+  looksLikeReference,
+  markedOut,
+  parameterKind,
+  type JsonSchema,
+  type RefKind,
+} from '../fuzz/arbitraries.js';
 import { HttpClient, percentEncode } from '../fuzz/http-client.js';
 import {
   dialectTable,
@@ -141,7 +148,7 @@ export function unclassified(operations: Operation[]): string[] {
 }
 
 /**
- * The parameters of a case: `target` set to `value`, every other required one a valid value,
+ * The parameters of a case: `target` set to `value`, every other required one (or `markedOut`) a valid value,
  * naming the actor's own things where it names something, and free text carrying the bait word.
  */
 export function caseValues(operation: Operation, actor: Actor, target: Param | undefined, value: unknown) {
@@ -163,7 +170,8 @@ export function caseValues(operation: Operation, actor: Actor, target: Param | u
   const values: Record<string, unknown> = {};
   for (const param of operation.params) {
     if (param === target) values[param.name] = value;
-    else if (param.required) values[param.name] = exampleOf(param.schema, param.name, fillParam(param));
+    else if (param.required || markedOut(param.schema))
+      values[param.name] = exampleOf(param.schema, param.name, fillParam(param));
     // A wait left to its default holds the case for its whole length.
     else if (param.kind === 'duration') values[param.name] = 0;
   }

@@ -11,6 +11,7 @@ import { groupsContract } from './store/groups.js';
 import { historyContract } from './store/history.js';
 import { lifecycleContract } from './store/lifecycle.js';
 import { logContract } from './store/log.js';
+import { mailboxContract } from './store/mailbox.js';
 import { membersContract } from './store/members.js';
 import { memoryContract } from './store/memory.js';
 import { messagesContract } from './store/messages.js';
@@ -29,6 +30,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     roomsContract(open);
     messagesContract(open);
     receiptsContract(open);
+    mailboxContract(open);
     memoryContract(open);
     historyContract(open);
     logContract(open);

@@ -32,9 +32,9 @@ async function inboxKit(t: TestContext) {
   const makeInbox = () =>
     new Inbox(kit.ctx, {
       watchEvents,
-      markRead: (actor, roomId, seq) => rooms.markRead(actor, roomId, seq),
       withStreamContent: (message) => wired.streams.withStreamContent(message),
       delivered: (member, messages) => wired.receipts.deliveredMessages(member, messages),
+      acknowledged: (member, roomId, seq) => wired.receipts.read(roomId, member.id, seq),
     });
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');
@@ -51,8 +51,8 @@ const waitOptions = (timeoutMs: number, cancelled = new AbortController().signal
   stopping: new AbortController().signal,
 });
 
-test('the inbox holds what is addressed to the member, oldest first, and reading it moves the cursors', async (t) => {
-  const { inbox, messages, clock, ada, bob, scout, direct } = await inboxKit(t);
+test('the inbox holds what is addressed to the member, oldest first, and taking from it moves its own cursors', async (t) => {
+  const { inbox, messages, clock, ctx, ada, bob, scout, direct } = await inboxKit(t);
   const send = async (sender: typeof ada, room: string, content: string) => {
     clock.advance(1_000);
     await messages.send(sender, { room, content });
@@ -64,14 +64,53 @@ test('the inbox holds what is addressed to the member, oldest first, and reading
   await send(bob, 'lab', '@scout build it');
 
   const contents = (page: { messages: Array<{ content: string }> }) => page.messages.map((m) => m.content);
-  assert.deepEqual(contents(await inbox.read(ada, { limit: 10, markRead: false })), ['@ada look at this', 'psst']);
-  assert.deepEqual(contents(await inbox.read(scout, { limit: 10, markRead: false })), ['@scout build it']);
+  assert.deepEqual(contents(await inbox.read(ada, { limit: 10 })), ['@ada look at this', 'psst']);
+  assert.deepEqual(contents(await inbox.read(scout, { limit: 10 })), ['@scout build it']);
 
-  const first = await inbox.read(ada, { limit: 1, markRead: true });
+  const cursorsBefore = (await ctx.store.listRoomsOf(ada.id)).map((room) => room.read_seq);
+  const first = await inbox.take(ada, 1);
   assert.deepEqual([contents(first), first.has_more], [['@ada look at this'], true]);
-  const second = await inbox.read(ada, { limit: 1, markRead: true });
+  const second = await inbox.take(ada, 1);
   assert.deepEqual([contents(second), second.has_more], [['psst'], false], 'the cursor stopped before what was left');
-  assert.deepEqual(contents(await inbox.read(ada, { limit: 10, markRead: true })), []);
+  assert.deepEqual(contents(await inbox.take(ada, 10)), []);
+  const readCursors = (await ctx.store.listRoomsOf(ada.id)).map((room) => room.read_seq);
+  assert.deepEqual(readCursors, cursorsBefore, 'no read cursor moved');
+});
+
+test('a page after a message skips what comes before it; an ack up to a message empties the inbox to there', async (t) => {
+  const { inbox, messages, clock, ctx, ada, bob, direct } = await inboxKit(t);
+  const sent: string[] = [];
+  for (const [room, content] of [
+    ['lab', '@ada one'],
+    [direct.id, 'two'],
+    ['lab', 'chatter'],
+    ['lab', '@ada three'],
+    [direct.id, 'four'],
+  ] as const) {
+    clock.advance(1_000);
+    sent.push((await messages.send(bob, { room, content })).message.id);
+  }
+  const contents = (page: { messages: Array<{ content: string }> }) => page.messages.map((m) => m.content);
+  const cursorsBefore = (await ctx.store.listRoomsOf(ada.id)).map((room) => room.read_seq);
+  const key = await inbox.keyOfMessage(ada, sent[1]!);
+  assert.deepEqual(contents(await inbox.read(ada, { limit: 10, after: key })), ['@ada three', 'four']);
+  assert.deepEqual(contents(await inbox.read(ada, { limit: 10, roomId: direct.id })), ['two', 'four']);
+  assert.deepEqual(contents(await inbox.read(ada, { limit: 10 })), ['@ada one', 'two', '@ada three', 'four']);
+
+  assert.deepEqual(await inbox.ack(ada, sent[3]!), { up_to: sent[3], acknowledged: 3 });
+  assert.deepEqual(contents(await inbox.read(ada, { limit: 10 })), ['four'], 'what came later in another room stays');
+  assert.deepEqual(await inbox.ack(ada, sent[3]!), { up_to: sent[3], acknowledged: 0 }, 'an ack again moves nothing');
+  assert.equal((await refusal(inbox.keyOfMessage(ada, 'msg_nope'))).code, 'message_not_found');
+  const readCursors = (await ctx.store.listRoomsOf(ada.id)).map((room) => room.read_seq);
+  assert.deepEqual(readCursors, cursorsBefore, 'no read cursor moved');
+});
+
+test('a message in a room the member is not in names no place in its inbox', async (t) => {
+  const { inbox, messages, ctx, ada, bob } = await inboxKit(t);
+  const secret = await addRoom(ctx, 'secret', 'private', [bob]);
+  const hidden = (await messages.send(bob, { room: secret.id, content: 'only bob' })).message;
+  assert.equal((await refusal(inbox.ack(ada, hidden.id))).code, 'message_not_found');
+  assert.equal((await refusal(inbox.keyOfMessage(ada, hidden.id))).code, 'message_not_found');
 });
 
 test('a wait returns when a message addressed to the member arrives, and not before', async (t) => {
@@ -91,7 +130,7 @@ test('a wait returns when a message addressed to the member arrives, and not bef
   const page = await waiting;
   assert.deepEqual([page.messages.map((m) => m.content), page.timed_out], [['@ada your turn'], false]);
   assert.equal(watchers.size, 0, 'the wait stopped watching');
-  assert.deepEqual((await inbox.read(ada, { limit: 10, markRead: false })).messages, [], 'it was marked read');
+  assert.deepEqual((await inbox.read(ada, { limit: 10 })).messages, [], 'it left the inbox');
 });
 
 /**

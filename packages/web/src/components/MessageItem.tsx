@@ -18,6 +18,7 @@ import { KindBadge } from '../ui/KindBadge.js';
 import { toast } from '../ui/toast.js';
 import { useChat, useStore } from '../use-chat.js';
 import { ApprovalCard } from './ApprovalCard.js';
+import { ReviewCard } from './ReviewCard.js';
 import { Boundary } from './Boundary.js';
 import { Confirm } from './Dialog.js';
 import { ActionText, MessageText } from './Markdown.js';
@@ -234,6 +235,8 @@ function MessageBody({ message, compact = false, onOpenThread }: Props) {
           <Editor message={message} onDone={() => setEditing(false)} />
         ) : kind === 'system' && record(message.metadata).approval !== undefined ? (
           <ApprovalCard approval={record(message.metadata).approval} />
+        ) : kind === 'system' && record(message.metadata).review !== undefined ? (
+          <ReviewCard review={record(message.metadata).review} />
         ) : record(message.metadata).action === true ? (
           <ActionText sender={sender} text={message.content} />
         ) : (

@@ -287,7 +287,7 @@ CREATE TABLE agent_usage (
 `,
   },
   {
-    version: 13,
+    version: 11,
     name: 'groups (teams) of members, a task’s team, and tokens that expire',
     sql: `
 CREATE TABLE member_groups (
@@ -308,6 +308,12 @@ ALTER TABLE tasks ADD COLUMN team text;
 CREATE INDEX tasks_team ON tasks(team, created_at) WHERE team IS NOT NULL;
 ALTER TABLE tokens ADD COLUMN expires_at text;
 ALTER TABLE tokens ADD COLUMN last_used_at text;
+    version: 12,
+    name: 'the inbox: a cursor of its own per member and room, and what a member sent, by time',
+    sql: `
+ALTER TABLE room_members ADD COLUMN inbox_seq integer NOT NULL DEFAULT 0;
+UPDATE room_members SET inbox_seq = read_seq;
+CREATE INDEX messages_sender_time ON messages(sender_id, created_at);
 `,
   },
 ];

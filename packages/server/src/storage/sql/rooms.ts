@@ -201,12 +201,12 @@ function* markRead(d: Dialect, roomId: string, memberId: string, seq: number): S
   return (yield* membershipRow(roomId, memberId))?.read_seq;
 }
 
-/** The member joins at the room's current seq: what was said before counts as read. */
+/** The member joins at the room's current seq: what was said before counts as read, and is not in its inbox. */
 function* insertMembership(d: Dialect, membership: NewMembership): Step<boolean> {
   const inserted = yield* changes(
     d.insertIgnore(
-      'room_members (room_id, member_id, role, joined_at, read_seq, notify, listen)',
-      'SELECT @room_id, @member_id, @role, @joined_at, last_seq, @notify, @listen FROM rooms WHERE id = @room_id',
+      'room_members (room_id, member_id, role, joined_at, read_seq, inbox_seq, notify, listen)',
+      'SELECT @room_id, @member_id, @role, @joined_at, last_seq, last_seq, @notify, @listen FROM rooms WHERE id = @room_id',
     ),
     membership,
   );

@@ -9,6 +9,7 @@ import type { Dialect } from './dialect.js';
 import { dumpStore } from './dump.js';
 import { groupsStore } from './groups.js';
 import { logStore } from './log.js';
+import { mailboxStore } from './mailbox.js';
 import { membersStore } from './members.js';
 import { memoryStore } from './memory.js';
 import { messagesStore } from './messages.js';
@@ -29,6 +30,7 @@ export const SqlStore = class {
       ...membersStore(db, d),
       ...groupsStore(db, d),
       ...roomsStore(db, d),
+      ...mailboxStore(db, d),
       ...messagesStore(db, d),
       ...receiptsStore(db, d),
       ...logStore(db, d),

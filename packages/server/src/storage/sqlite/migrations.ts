@@ -312,7 +312,7 @@ CREATE TABLE agent_usage (
 `,
   },
   {
-    version: 13,
+    version: 11,
     name: 'groups (teams) of members, a task’s team, and tokens that expire',
     sql: `
 CREATE TABLE member_groups (
@@ -333,6 +333,12 @@ ALTER TABLE tasks ADD COLUMN team TEXT;
 CREATE INDEX tasks_team ON tasks(team, created_at) WHERE team IS NOT NULL;
 ALTER TABLE tokens ADD COLUMN expires_at TEXT;
 ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+    version: 12,
+    name: 'the inbox: a cursor of its own per member and room, and what a member sent, by time',
+    sql: `
+ALTER TABLE room_members ADD COLUMN inbox_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE room_members SET inbox_seq = read_seq;
+CREATE INDEX messages_sender_time ON messages(sender_id, created_at);
 `,
   },
 ];
