@@ -10,25 +10,36 @@ import type { Message, RoomKind } from '@roundtable/protocol';
 const MAX_ROOMS = 10_000;
 
 export class SettledMembers {
-  private readonly rooms = new Map<string, { generation: number; handles: Set<string> }>();
+  /**
+   * Per room, the members settled, and those being looked up, each with the look-up's token. A
+   * look-up counts only if no message that may address that member was seen meanwhile: a room-wide
+   * counter would almost never hold still in a busy room, and every message would pay the query.
+   */
+  private readonly rooms = new Map<string, { handles: Set<string>; checking: Map<string, number> }>();
+  private tokens = 0;
 
   /** Whether the member's messages in the room can act on nothing. */
   has(roomId: string, handle: string): boolean {
     return this.rooms.get(roomId)?.handles.has(handle) ?? false;
   }
 
-  /** Taken before a member's open receipts are looked for; `settle` only counts if nothing was sent meanwhile. */
-  generation(roomId: string): number {
-    return this.rooms.get(roomId)?.generation ?? 0;
-  }
-
-  settle(roomId: string, handle: string, generation: number): void {
+  /** Taken before a member's open receipts are looked for; `settle` with it counts only if nothing addressed them meanwhile. */
+  checking(roomId: string, handle: string): number {
     let room = this.rooms.get(roomId);
     if (!room) {
       if (this.rooms.size >= MAX_ROOMS) this.rooms.clear();
-      this.rooms.set(roomId, (room = { generation: 0, handles: new Set() }));
+      this.rooms.set(roomId, (room = { handles: new Set(), checking: new Map() }));
     }
-    if (room.generation === generation) room.handles.add(handle);
+    const token = ++this.tokens;
+    room.checking.set(handle, token);
+    return token;
+  }
+
+  settle(roomId: string, handle: string, token: number): void {
+    const room = this.rooms.get(roomId);
+    if (room?.checking.get(handle) !== token) return;
+    room.checking.delete(handle);
+    room.handles.add(handle);
   }
 
   /**
@@ -38,15 +49,21 @@ export class SettledMembers {
   messageSeen(message: Message, roomKind: RoomKind | undefined): void {
     const room = this.rooms.get(message.room);
     if (!room) return;
-    room.generation += 1;
     const everyone =
       message.mention_all ||
       message.thread_id !== null ||
       roomKind === undefined ||
       roomKind === 'direct' ||
       roomKind === 'conversation';
-    if (everyone) room.handles.clear();
-    else for (const handle of [...message.mentions, ...message.targets]) room.handles.delete(handle);
+    if (everyone) {
+      room.handles.clear();
+      room.checking.clear();
+      return;
+    }
+    for (const handle of [...message.mentions, ...message.targets]) {
+      room.handles.delete(handle);
+      room.checking.delete(handle);
+    }
   }
 
   forgetAll(): void {

@@ -133,7 +133,7 @@ export class Receipts {
    * in a busy room most senders have nothing to act on, and then pay for no statement at all.
    */
   private async actByAddressing(message: Message, sender: MemberRecord, senders: string[]): Promise<void> {
-    const generation = this.settled.generation(message.room);
+    const token = this.settled.checking(message.room, sender.handle);
     const since = new Date(this.ctx.clock.now() - ACT_WINDOW_MS).toISOString();
     if (await this.ctx.store.hasOpenReceipts(message.room, sender.id, since)) {
       await this.acted(message.room, sender.id, message.seq, { threadKey: null, senders, anyInRoom: false });
@@ -141,7 +141,7 @@ export class Receipts {
     }
     // An agent listening to all keeps a receipt of every message: it is never settled.
     const listen = this.ctx.cachedMembership(message.room, sender.id)?.listen;
-    if (listen === 'addressed') this.settled.settle(message.room, sender.handle, generation);
+    if (listen === 'addressed') this.settled.settle(message.room, sender.handle, token);
   }
 
   private async noticesFor(message: Message, tracked: TrackedMember[]): Promise<AgentNoticeFrame[]> {
@@ -225,8 +225,8 @@ export class Receipts {
       if (message.sender === member.handle || !this.mayTrack(message, member, member.kind === 'agent')) continue;
       byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message.seq]);
     }
-    const at = this.ctx.now();
-    for (const [roomId, seqs] of byRoom) this.tell(await this.ctx.store.markDelivered(member.id, roomId, seqs, at));
+    const deliveries = [...byRoom].map(([roomId, seqs]) => ({ memberId: member.id, roomId, seqs }));
+    this.tell(await this.ctx.store.markDelivered(deliveries, this.ctx.now()));
   }
 
   private mayTrack(message: Message, member: MemberRecord, listensToAll: boolean): boolean {
@@ -260,22 +260,19 @@ export class Receipts {
     }
   }
 
-  /** One UPDATE per member and room for what was delivered since the last one. */
+  /** What was delivered since the last flush: one UPDATE per member and room, all in one write. */
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.flushing = false;
-    const at = this.ctx.now();
-    const updates = [...batch].flatMap(([memberId, rooms]) =>
-      [...rooms].map(async ([roomId, seqs]) => {
-        try {
-          this.tell(await this.ctx.store.markDelivered(memberId, roomId, [...seqs], at));
-        } catch (error) {
-          this.ctx.logger.warn({ err: error, member: memberId }, 'could not record deliveries');
-        }
-      }),
+    const deliveries = [...batch].flatMap(([memberId, rooms]) =>
+      [...rooms].map(([roomId, seqs]) => ({ memberId, roomId, seqs: [...seqs] })),
     );
-    await Promise.all(updates);
+    try {
+      this.tell(await this.ctx.store.markDelivered(deliveries, this.ctx.now()));
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, deliveries: deliveries.length }, 'could not record deliveries');
+    }
   }
 
   /**

@@ -39,11 +39,21 @@ export interface ActedQuery {
   at: string;
 }
 
+/** Messages of one room that reached one member. */
+export interface Delivery {
+  memberId: string;
+  roomId: string;
+  seqs: number[];
+}
+
 export interface ReceiptsStore {
   /** Agents first, then people, each by handle. */
   receiptsOf(messageId: string): Promise<ReceiptRecord[]>;
-  /** Each receipt of `memberId` among these messages of a room not yet delivered becomes so; returns what moved. */
-  markDelivered(memberId: string, roomId: string, seqs: number[], at: string): Promise<ReceiptRecord[]>;
+  /**
+   * For each entry, each receipt of its member among those messages of its room not yet delivered
+   * becomes so, all in one write; returns what moved.
+   */
+  markDelivered(deliveries: Delivery[], at: string): Promise<ReceiptRecord[]>;
   /** A read cursor moved to `seq`: receipts up to it not yet read become so (and delivered, if they were not). */
   markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Promise<ReceiptRecord[]>;
   markActed(query: ActedQuery): Promise<ReceiptRecord[]>;

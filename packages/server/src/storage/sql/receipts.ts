@@ -2,7 +2,7 @@
  * Receipts: stored with their message (the dialects' message insert writes them), then moved
  * forward by one UPDATE each, which only ever sets a time that was still unset.
  */
-import type { ActedQuery, ReceiptRecord, ReceiptsStore } from '../../core/ports.js';
+import type { ActedQuery, Delivery, ReceiptRecord, ReceiptsStore } from '../../core/ports.js';
 import type { Dialect } from './dialect.js';
 import type { Row } from './records.js';
 import { row, rows, type Params, type SqlDriver, type Step } from './step.js';
@@ -34,8 +34,10 @@ const OPEN = `SELECT 1 AS open FROM message_receipts
 export function receiptsStore(db: SqlDriver, d: Dialect): ReceiptsStore {
   return {
     receiptsOf: (messageId) => db.read(receiptsOf, messageId),
-    markDelivered: (memberId, roomId, seqs, at) =>
-      seqs.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, memberId, roomId, seqs, at),
+    markDelivered: (deliveries, at) => {
+      const some = deliveries.filter((delivery) => delivery.seqs.length > 0);
+      return some.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, some, at);
+    },
     markReadUpTo: (roomId, memberId, seq, at) => db.write(markReadUpTo, roomId, memberId, seq, at),
     markActed: (query) => db.write(markActed, d, query),
     hasOpenReceipts: async (roomId, memberId, since) =>
@@ -52,16 +54,15 @@ function* receiptsOf(messageId: string): Step<ReceiptRecord[]> {
   return found.map(toReceipt);
 }
 
-function* markDelivered(
-  d: Dialect,
-  memberId: string,
-  roomId: string,
-  seqs: number[],
-  at: string,
-): Step<ReceiptRecord[]> {
-  const params: Params = { member: memberId, room: roomId, at };
-  const moved = yield* rows(`${DELIVERED} ${d.anyOf('seq', 'seqs', seqs, params)} RETURNING *`, params);
-  return moved.map(toReceipt);
+/** One statement per member and room, in one write: a batch of deliveries shares its transaction. */
+function* markDelivered(d: Dialect, deliveries: Delivery[], at: string): Step<ReceiptRecord[]> {
+  const moved: ReceiptRecord[] = [];
+  for (const { memberId, roomId, seqs } of deliveries) {
+    const params: Params = { member: memberId, room: roomId, at };
+    const found = yield* rows(`${DELIVERED} ${d.anyOf('seq', 'seqs', seqs, params)} RETURNING *`, params);
+    for (const stored of found) moved.push(toReceipt(stored));
+  }
+  return moved;
 }
 
 function* markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Step<ReceiptRecord[]> {

@@ -333,6 +333,9 @@ ALTER TABLE tasks ADD COLUMN team TEXT;
 CREATE INDEX tasks_team ON tasks(team, created_at) WHERE team IS NOT NULL;
 ALTER TABLE tokens ADD COLUMN expires_at TEXT;
 ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+`,
+  },
+  {
     version: 12,
     name: 'the inbox: a cursor of its own per member and room, and what a member sent, by time',
     sql: `

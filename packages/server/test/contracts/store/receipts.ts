@@ -39,17 +39,26 @@ export function receiptsContract(open: Open): void {
       const at = world.now();
       assert.equal(await world.store.hasOpenReceipts(general.id, bot.id, first.created_at), true);
 
-      const delivered = await world.store.markDelivered(bot.id, general.id, [first.seq, second.seq], at);
+      const delivered = await world.store.markDelivered(
+        [{ memberId: bot.id, roomId: general.id, seqs: [first.seq, second.seq] }],
+        at,
+      );
       assert.deepEqual(delivered.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
       assert.deepEqual(
-        await world.store.markDelivered(bot.id, general.id, [first.seq], at),
+        await world.store.markDelivered([{ memberId: bot.id, roomId: general.id, seqs: [first.seq] }], at),
         [],
         'a second delivery moves nothing',
       );
       assert.deepEqual(
-        await world.store.markDelivered(ada.id, general.id, [first.seq], at),
+        await world.store.markDelivered(
+          [
+            { memberId: ada.id, roomId: general.id, seqs: [first.seq] },
+            { memberId: bot.id, roomId: general.id, seqs: [] },
+          ],
+          at,
+        ),
         [],
-        'nor does one to an untracked member',
+        'nor does one to an untracked member, nor an empty one',
       );
 
       const read = await world.store.markReadUpTo(general.id, bot.id, first.seq, at);
