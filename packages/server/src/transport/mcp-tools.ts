@@ -222,7 +222,13 @@ export const TOOLS: readonly McpTool[] = [
   request(
     'list_tasks',
     'task.list',
-    'Tasks, newest first, filtered by status, assignee, creator, room or capability; page with `cursor`.',
+    'Tasks, newest first, filtered by status, assignee, creator, room, capability or batch; page with `cursor`. ' +
+      'A parent task carries `subtasks`: its subtasks’ counts by status.',
+  ),
+  request(
+    'list_workers',
+    'worker.list',
+    'Workers connected to the hub (any instance): their capabilities, concurrency, the tasks they hold, last heartbeat.',
   ),
   request(
     'reserve_files',

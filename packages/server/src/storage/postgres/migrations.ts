@@ -286,6 +286,20 @@ CREATE TABLE agent_usage (
 );
 `,
   },
+  {
+    version: 15,
+    name: 'tasks: batches, their roll-up once, and the parent index subtask counts read',
+    sql: `
+ALTER TABLE tasks ADD COLUMN batch text;
+CREATE INDEX tasks_batch ON tasks(batch, creator_id) WHERE batch IS NOT NULL;
+CREATE INDEX tasks_parent ON tasks(parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE task_rollups (
+  scope text PRIMARY KEY,
+  room_id text NOT NULL,
+  created_at text NOT NULL
+);
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;
