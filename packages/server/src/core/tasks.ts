@@ -102,7 +102,7 @@ export class TaskBoard {
       room: task.room,
       task: task.id,
       assignee: worker.handle,
-      at: this.iso(),
+      at: task.heartbeat_at ?? this.iso(),
       lease_expires_at: expires,
       progress: task.progress ?? null,
       progress_note: task.progress_note ?? null,
@@ -323,7 +323,7 @@ export class TaskBoard {
       if (overran(row.task, now))
         throw new HubError('lease_invalid', 'The attempt ran past the task’s max_runtime_ms.');
       const expires = leaseUntil(row.task, now);
-      const doc = heartbeatFields(beat, this.iso());
+      const doc = heartbeatFields(beat, new Date(now).toISOString());
       const started = row.task.status === 'assigned';
       const moved = started
         ? await this.moves.move(row, 'start', 'running', actor, { lease_expires_at: expires, ...doc })
