@@ -1,6 +1,6 @@
 /** `roundtable task …` and `roundtable worker` as real processes against a real hub, a hub restart included. */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -116,4 +116,57 @@ test('a worker survives a hub restart in the middle of a task and reports it onc
     .filter((event) => event.kind.startsWith('task.'))
     .map((event) => event.data.action);
   assert.deepEqual(moves, ['create', 'claim', 'start', 'report'], 'one claim, one report: nothing done twice');
+});
+
+test('progress lines a command writes on stderr reach the task, and `roundtable workers` lists the worker with what it holds', async (t) => {
+  const hub = await startHub(t);
+  const dir = tempDir(t);
+  const ada = await hub.member('ada');
+  const bot = await hub.member('bot', 'agent');
+  const id = (
+    await ok(t, ['task', 'create', 'long job', '--lease-ms', '1000', '--batch', 'night-1'], as(hub, ada.token))
+  ).stdout.trim();
+  const gate = join(dir, 'go');
+  const worker = new Cli(
+    t,
+    [
+      'worker',
+      '--exec',
+      `echo "progress 0.5 halfway" >&2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo '{"summary":"done"}'`,
+    ],
+    as(hub, bot.token),
+  );
+  stopWorker(t, worker);
+  await eventually(async () => {
+    const { task } = (await hub.api(ada.token, 'GET', `/api/v1/tasks/${id}`)).body;
+    assert.deepEqual([task.progress, task.progress_note], [0.5, 'halfway'], 'the progress line became the task’s');
+  }, 10_000);
+  assert.match((await ok(t, ['task', 'show', id], as(hub, ada.token))).stdout, /progress\s+50% halfway/);
+  assert.match(
+    (await ok(t, ['workers'], as(hub, ada.token))).stdout,
+    new RegExp(`^@bot\\s+\\(all granted\\)\\s+1/1\\s+\\S+\\s+${id}$`, 'm'),
+  );
+  writeFileSync(gate, '');
+  await eventually(async () => assert.equal(await taskStatus(hub, ada.token, id), 'completed'), 10_000);
+  assert.match((await ok(t, ['task', 'list', '--batch', 'night-1'], as(hub, ada.token))).stdout, new RegExp(id));
+});
+
+test('a worker kills a command that runs past --timeout, and what it started, and hands the task back', async (t) => {
+  const hub = await startHub(t);
+  const dir = tempDir(t);
+  const ada = await hub.member('ada');
+  const bot = await hub.member('bot', 'agent');
+  const id = (await ok(t, ['task', 'create', 'hangs', '--max-attempts', '1'], as(hub, ada.token))).stdout.trim();
+  const pidFile = join(dir, 'pid');
+  const worker = new Cli(
+    t,
+    ['worker', '--timeout', '1000', '--exec', `sleep 600 & echo $! > ${pidFile}; wait`],
+    as(hub, bot.token),
+  );
+  stopWorker(t, worker);
+  await eventually(async () => assert.equal(await taskStatus(hub, ada.token, id), 'failed'), 10_000);
+  const { task } = (await hub.api(ada.token, 'GET', `/api/v1/tasks/${id}`)).body;
+  assert.match(task.question, /last by @bot: the task ran past its time limit of 1000 ms/);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await eventually(() => assert.throws(() => process.kill(pid, 0), 'the command’s own child is gone too'), 10_000);
 });

@@ -18,6 +18,7 @@ import type {
   Task,
   TaskClaim,
   TaskVerdict,
+  WorkerInfo,
 } from '@roundtable/protocol';
 import { HubConnection, newClientId } from './connection.js';
 import type { HistoryOptions, SendOptions, StreamOptions } from './options.js';
@@ -203,8 +204,18 @@ export class RoundtableClient extends HubConnection {
   }
 
   /** Renews the lease; the first heartbeat also marks the task running. */
-  heartbeatTask(id: string, lease: string): Promise<ResultMap['task.heartbeat']> {
-    return this.request('task.heartbeat', { task: id, lease });
+  /** Keeps the lease; `progress` (0 to 1) and its `note` are kept on the task and shown on the board. */
+  heartbeatTask(
+    id: string,
+    lease: string,
+    progress: { progress?: number; note?: string } = {},
+  ): Promise<ResultMap['task.heartbeat']> {
+    return this.request('task.heartbeat', { task: id, lease, ...progress });
+  }
+
+  /** The workers registered on any of the hub's instances, with the tasks they hold that you may see. */
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return (await this.request('worker.list', {})).workers;
   }
 
   reportTask(

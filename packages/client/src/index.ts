@@ -5,7 +5,7 @@ export { decideApproval, listApprovals, requestApproval } from './approvals.js';
 export type { ClientEvents, ConnectionState } from './events.js';
 export type { ClientOptions, HistoryOptions, Logger, RequestOptions, SendOptions, StreamOptions } from './options.js';
 export { MessageStream, type StreamDone } from './stream.js';
-export { TaskWorker, type TaskContext, type TaskHandler, type TaskWorkerOptions } from './worker.js';
+export { TaskTimeoutError, TaskWorker, type TaskContext, type TaskHandler, type TaskWorkerOptions } from './worker.js';
 export { RestClient, type AuthResult, type Query, type RestOptions } from './rest.js';
 export { ClientClosedError, ConnectionLostError, RoundtableError, TimeoutError } from './errors.js';
 export { Emitter, type Listener, type ListenerErrorHandler } from './emitter.js';
@@ -39,6 +39,8 @@ export type {
   StreamPartFrame,
   Task,
   TaskClaim,
+  TaskBatchDone,
   TaskResult,
   TaskVerdict,
+  WorkerInfo,
 } from '@roundtable/protocol';

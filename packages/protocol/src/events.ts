@@ -4,7 +4,7 @@
  * typed, with no cast: `if (event.kind === 'message.created') event.data.content`.
  */
 import type { EventKind, MemberKind, Message, Room } from './model.js';
-import type { Task, TaskAction, TaskStatus } from './tasks.js';
+import type { Task, TaskAction, TaskBatchDone, TaskStatus } from './tasks.js';
 
 export interface ReactionData {
   message_id: string;
@@ -33,6 +33,8 @@ export interface EventDataMap {
   'task.created': TaskChangeData;
   'task.updated': TaskChangeData;
   'task.deleted': { id: string; title: string };
+  /** Every task of a batch, or every subtask of a parent, has ended: logged once, in the room of the tally. */
+  'task.batch_done': TaskBatchDone;
 }
 
 /** The data of one kind of event. */

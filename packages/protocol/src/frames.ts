@@ -322,6 +322,9 @@ export interface TaskLeaseFrame {
   /** When the heartbeat arrived. */
   at: string;
   lease_expires_at: string;
+  /** The progress and note the heartbeat carried, if any. */
+  progress?: number | null;
+  progress_note?: string | null;
 }
 
 export type ServerFrame =

@@ -210,6 +210,7 @@ export const EventKind = z.enum([
   'task.created',
   'task.updated',
   'task.deleted',
+  'task.batch_done',
 ]);
 export type EventKind = z.infer<typeof EventKind>;
 

@@ -107,9 +107,21 @@ export const TaskLimits = {
   minLeaseMs: 1_000,
   maxLeaseMs: 24 * 3_600_000,
   maxAttempts: 20,
+  /** A task's longest attempt, however often its worker heartbeats: a week. */
+  maxRuntimeMs: 7 * 24 * 3_600_000,
+  /** The note a heartbeat may carry with its progress. */
+  maxProgressNoteChars: 280,
+  /** A batch id: chosen by the creator, shared by the tasks it groups. */
+  maxBatchChars: 128,
 } as const;
 
 const Capability = z.string().min(1).max(64);
+/** A batch id the creator picks: letters, digits and `._:-`, so it reads well in a query string. */
+export const BatchId = z
+  .string()
+  .min(1)
+  .max(TaskLimits.maxBatchChars)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'a batch id is letters, digits and ._:-');
 const FilePattern = z.string().min(1).max(1024);
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -152,6 +164,13 @@ export const CreateTaskParams = z.object({
   reviewer: Handle.optional(),
   subject: z.string().trim().min(1).max(ReviewLimits.maxSubjectChars).optional(),
   summary: z.string().max(TaskLimits.maxDescriptionChars).optional(),
+  /**
+   * The longest one attempt may run, from its claim, heartbeats or not: past it the hub takes the
+   * task back as a failed attempt. Null (the default) sets no limit.
+   */
+  max_runtime_ms: z.number().int().min(TaskLimits.minLeaseMs).max(TaskLimits.maxRuntimeMs).nullable().default(null),
+  /** Groups the creator's tasks: when all of them have ended, the creator gets one tally. */
+  batch: BatchId.optional(),
 });
 export type CreateTaskParams = z.input<typeof CreateTaskParams>;
 
@@ -215,6 +234,47 @@ export interface Task {
   kind?: TaskKind;
   /** A review request's subject, reviewer and answer; absent on work. */
   review?: TaskReview;
+  /** The longest one attempt may run, heartbeats or not; null: no limit (absent on tasks stored before it was kept). */
+  max_runtime_ms?: number | null;
+  /** When the current attempt is taken back whatever its heartbeats: its claim plus `max_runtime_ms`, moved on by the time a person took to answer. */
+  run_deadline_at?: string | null;
+  /** The worker's own estimate of the current attempt, 0 to 1, from its last heartbeat that carried one. */
+  progress?: number | null;
+  /** What the worker said it was doing, with that progress. */
+  progress_note?: string | null;
+  /** When the current attempt's worker last heartbeated. */
+  heartbeat_at?: string | null;
+  /** The creator's batch this task belongs to. */
+  batch?: string | null;
+  /** On a task that has subtasks, when read: how many of them are in each status. */
+  subtasks?: Partial<Record<TaskStatus, number>>;
+}
+
+/** A registered worker connection, as `worker.list` shows it. */
+export interface WorkerInfo {
+  member: string;
+  /** What it registered for: granted capabilities it asked to be pushed tasks for. */
+  capabilities: string[];
+  concurrency: number;
+  /** Ids of the tasks its member holds (assigned, running or waiting for a person) that the asker may see. */
+  held: string[];
+  /** Its member's last task heartbeat that any instance saw, if any since that instance started. */
+  last_heartbeat_at: string | null;
+  connected_at: string;
+  /** The hub instance the connection is on. */
+  instance: string;
+}
+
+/** What `task.batch_done` carries: a batch of one creator's tasks, or a parent's subtasks, all ended. */
+export interface TaskBatchDone {
+  /** The batch id, or null for a parent's subtasks. */
+  batch: string | null;
+  /** The parent task, or null for a batch. */
+  parent: string | null;
+  creator: string;
+  total: number;
+  /** How many ended in each status. */
+  tally: Partial<Record<TaskStatus, number>>;
 }
 
 /** A claim: the task, and the lease token every later call about it must carry. */
@@ -233,6 +293,7 @@ export const TaskListParams = z.object({
   team: Handle.optional(),
   created_after: z.string().datetime({ offset: true }).optional(),
   created_before: z.string().datetime({ offset: true }).optional(),
+  batch: BatchId.optional(),
   /** The `next` of an earlier page. */
   cursor: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(200).default(50),
@@ -270,7 +331,16 @@ export const TaskRequestSchemas = {
   }),
   /** `capabilities` narrows the claim to some of the granted ones; naming one not granted is refused. */
   'task.claim': z.object({ capabilities: z.array(Capability).max(TaskLimits.maxCapabilities).optional() }),
-  'task.heartbeat': z.object({ task: TaskRef, lease: LeaseToken }),
+  'task.heartbeat': z.object({
+    task: TaskRef,
+    lease: LeaseToken,
+    /** How far the worker thinks it is, 0 to 1; kept on the task and shown on the board. */
+    progress: z.number().min(0).max(1).optional(),
+    /** A short word on what it is doing, kept with the progress. */
+    note: z.string().max(TaskLimits.maxProgressNoteChars).optional(),
+  }),
+  /** The workers registered on any instance, with what they hold. */
+  'worker.list': z.object({}),
   'task.report': z.object({ task: TaskRef, lease: LeaseToken, result: TaskResult }),
   'task.release': z.object({ task: TaskRef, lease: LeaseToken, reason: z.string().max(2000).optional() }),
   'task.ask': z.object({
@@ -297,6 +367,7 @@ export interface TaskResultMap {
   'task.list': { tasks: Task[]; next: string | null };
   'task.cancel': { task: Task };
   'worker.register': { capabilities: string[]; concurrency: number };
+  'worker.list': { workers: WorkerInfo[] };
   'task.claim': { claim: TaskClaim | null };
   'task.heartbeat': { task: Task; lease: { token: string; expires_at: string } };
   'task.report': { task: Task; verdict: TaskVerdict };

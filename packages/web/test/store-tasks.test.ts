@@ -54,6 +54,13 @@ test('a lease frame moves the expiry of the task its worker still holds, and not
   const renewed = reduce(state, leaseAction(frame)!);
   assert.equal(renewed.tasks.t1?.lease_expires_at, '2026-01-01T00:01:30.000Z');
   assert.equal(renewed.tasks.t1?.version, 3, 'a renewal is no new version');
+  const progressed = reduce(state, leaseAction({ ...frame, progress: 0.4, progress_note: 'halfway' })!);
+  assert.deepEqual(
+    [progressed.tasks.t1?.progress, progressed.tasks.t1?.progress_note, progressed.tasks.t1?.heartbeat_at],
+    [0.4, 'halfway', '2026-01-01T00:00:30.000Z'],
+  );
+  const hostile = reduce(state, leaseAction({ ...frame, progress: 7, progress_note: 42 } as never)!);
+  assert.deepEqual([hostile.tasks.t1?.progress, hostile.tasks.t1?.progress_note], [undefined, undefined]);
   // After a release the task has no worker: a late frame must not change it.
   const released = reduce(state, changed('t1', 4, { status: 'pending', assignee: null, lease_expires_at: null }));
   assert.equal(reduce(released, leaseAction(frame)!), released);

@@ -253,6 +253,29 @@ test(
   },
 );
 
+test(
+  'a worker’s progress and note show on its card and in the worker view as its heartbeats bring them',
+  { skip: browserSkip() },
+  async (t) => {
+    const { coordinator, worker, tab, page } = await boardFor(t);
+    const task = await coordinator.createTask({ title: 'Migrate the wiki', room: 'general', lease_ms: 120_000 });
+    const claim = (await worker.claimTask())!;
+    await worker.heartbeatTask(task.id, claim.lease.token, { progress: 0.25, note: 'copying pages' });
+    await card(page, 'Migrate the wiki')
+      .and(page.getByRole('button', { name: /25% copying pages$/ }))
+      .waitFor();
+    // The next one is no logged event: only the live lease frame brings it.
+    await worker.heartbeatTask(task.id, claim.lease.token, { progress: 0.6, note: 'rewriting links' });
+    await page.getByRole('button', { name: /^Migrate the wiki, .* 60% rewriting links$/ }).waitFor();
+    await page.getByRole('button', { name: 'Workers' }).click();
+    const row = page.getByRole('region', { name: '@bot' }).getByRole('listitem', { name: 'Migrate the wiki' });
+    await row.getByText('60% rewriting links').waitFor();
+    const findings = await shootAndCheck(page, 'web-task-progress', { phone: async () => {} });
+    assert.deepEqual(findings, {}, 'no serious or critical accessibility findings with progress shown');
+    assert.deepEqual(tab.consoleErrors, [], 'no errors in the browser console');
+  },
+);
+
 /** Where a column is, and where the box that scrolls the columns is, on screen. */
 async function placement(page: Page, name: string) {
   // No named functions inside: tsx would wrap them in a helper the page does not have.

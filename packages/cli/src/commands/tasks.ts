@@ -3,7 +3,7 @@
  * answer), and `roundtable worker`, which runs a shell command per task under a kept-alive lease.
  */
 import { spawn } from 'node:child_process';
-import { RoundtableClient, RoundtableError, TaskWorker, type Task } from '@roundtable/client';
+import { RoundtableClient, RoundtableError, TaskWorker, type Task, type WorkerInfo } from '@roundtable/client';
 import { UsageError, intOption, listOption, stringOption, type Command } from '../command.js';
 import { CliError } from '../errors.js';
 import { clock, dim, notice, oneLine, print, printJson, printTable, warn } from '../output.js';
@@ -27,6 +27,11 @@ function describe(task: Task): void {
     ['capabilities', task.capabilities.join(', ') || undefined],
     ['files', task.files.join(', ') || undefined],
     ['lease until', task.lease_expires_at ? clock(task.lease_expires_at) : undefined],
+    ['max runtime', task.max_runtime_ms ? `${task.max_runtime_ms} ms per attempt` : undefined],
+    ['progress', progressText(task)],
+    ['batch', task.batch ?? undefined],
+    ['parent', task.parent ?? undefined],
+    ['subtasks', task.subtasks ? countsText(task.subtasks) : undefined],
     ['question', task.question ?? undefined],
     ['feedback', task.feedback ?? undefined],
     ['result', task.result ? task.result.summary : undefined],
@@ -37,6 +42,17 @@ function describe(task: Task): void {
   ];
   for (const [label, value] of lines) if (value) print(`  ${label.padEnd(13)}${value}`);
   if (task.description) print(`\n${task.description}`);
+}
+
+function progressText(task: Task): string | undefined {
+  if (typeof task.progress !== 'number') return task.progress_note ?? undefined;
+  return `${Math.round(task.progress * 100)}%${task.progress_note ? ` ${task.progress_note}` : ''}`;
+}
+
+function countsText(counts: Record<string, number | undefined>): string {
+  return Object.entries(counts)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
 }
 
 const create: Command = {
@@ -54,6 +70,13 @@ const create: Command = {
       description: 'Attempts before it fails and calls people (default 3)',
     },
     'lease-ms': { type: 'string', value: 'MS', description: 'Lease time (default 60000)' },
+    'max-runtime-ms': {
+      type: 'string',
+      value: 'MS',
+      description: 'Longest one attempt may run, heartbeats or not (default: no limit)',
+    },
+    batch: { type: 'string', value: 'ID', description: 'Group it with your other tasks of this batch' },
+    parent: { type: 'string', value: 'TASK', description: 'Make it a subtask of this task' },
     room: {
       type: 'string',
       value: 'ROOM',
@@ -80,6 +103,9 @@ const create: Command = {
         priority: intOption(values, 'priority', create, -1000),
         max_attempts: intOption(values, 'max-attempts', create, 1),
         lease_ms: intOption(values, 'lease-ms', create, 1000),
+        max_runtime_ms: intOption(values, 'max-runtime-ms', create, 1000),
+        batch: stringOption(values, 'batch'),
+        parent: stringOption(values, 'parent'),
         room: stringOption(values, 'room')?.replace(/^#/, ''),
         context: contextJson === undefined ? undefined : parseJson(contextJson, '--context', create),
         acceptance: {
@@ -106,6 +132,7 @@ const list: Command = {
     assignee: { type: 'string', value: 'HANDLE', description: 'Only this worker’s' },
     creator: { type: 'string', value: 'HANDLE', description: 'Only this creator’s' },
     room: { type: 'string', value: 'ROOM', description: 'Only tasks logged in this room' },
+    batch: { type: 'string', value: 'ID', description: 'Only this batch' },
     limit: { type: 'string', value: 'N', description: 'At most this many (default 50)' },
   },
   examples: ['roundtable task list', 'roundtable task list --status input_required,review'],
@@ -117,6 +144,7 @@ const list: Command = {
         assignee: stringOption(values, 'assignee')?.replace(/^@/, ''),
         creator: stringOption(values, 'creator')?.replace(/^@/, ''),
         room: stringOption(values, 'room')?.replace(/^#/, ''),
+        batch: stringOption(values, 'batch'),
         limit: intOption(values, 'limit', list, 1),
       }),
     );
@@ -193,8 +221,16 @@ const worker: Command = {
     },
     exec: { type: 'string', value: 'COMMAND', description: 'The shell command run per task (required)' },
     concurrency: { type: 'string', value: 'N', description: 'Tasks at once (default 1)' },
+    timeout: {
+      type: 'string',
+      value: 'MS',
+      description: 'Kill a command running longer and hand its task back (default: only the task’s max_runtime_ms)',
+    },
   },
-  examples: ['roundtable worker --capability typescript --exec "./fix-task.sh"'],
+  examples: [
+    'roundtable worker --capability typescript --exec "./fix-task.sh"',
+    'roundtable worker --exec "./long-job.sh" --timeout 600000',
+  ],
   async run(context, { values }) {
     const command = stringOption(values, 'exec');
     if (!command) throw new UsageError('--exec is required', worker);
@@ -211,9 +247,11 @@ const worker: Command = {
     const runner = new TaskWorker(client, {
       capabilities: listOption(values, 'capability'),
       concurrency: intOption(values, 'concurrency', worker, 1) ?? 1,
-      handler: async (task, { signal, previous }) => {
+      timeoutMs: intOption(values, 'timeout', worker, 1),
+      handler: async (task, { signal, previous, progress }) => {
         notice(`${clock(new Date().toISOString())} working on ${task.id}: ${oneLine(task.title)}`);
-        const output = await runShell(command, JSON.stringify({ ...task, previous_verdict: previous }), signal);
+        const input = JSON.stringify({ ...task, previous_verdict: previous });
+        const output = await runShell(command, input, signal, progress);
         const parsed = parseResult(output);
         notice(`${clock(new Date().toISOString())} finished ${task.id}: ${oneLine(parsed.summary)}`);
         return parsed;
@@ -234,15 +272,47 @@ const worker: Command = {
   },
 };
 
-/** Runs the command in a shell with `input` on stdin; resolves with stdout, rejects on a non-zero exit or an abort. */
-function runShell(command: string, input: string, signal: AbortSignal): Promise<string> {
+/** A stderr line a command uses to tell its progress: `progress 0.4 parsing the logs`. */
+const PROGRESS_LINE = /^progress\s+(\d*\.?\d+)(?:\s+(.*))?$/;
+
+/**
+ * Runs the command in a shell with `input` on stdin; resolves with stdout, rejects on a non-zero
+ * exit or an abort. The shell leads a process group of its own, so an abort kills what it started too.
+ */
+function runShell(
+  command: string,
+  input: string,
+  signal: AbortSignal,
+  progress: (value: number, note?: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'], signal });
+    const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal.addEventListener('abort', kill, { once: true });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    let pending = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = PROGRESS_LINE.exec(line.trim());
+        if (match) progress(Number(match[1]), match[2]);
+        else process.stderr.write(`${line}\n`);
+      }
+    });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(stdout);
+      signal.removeEventListener('abort', kill);
+      if (pending) process.stderr.write(pending);
+      if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('the command was stopped'));
+      else if (code === 0) resolve(stdout);
       else reject(new Error(`the command exited with status ${code}`));
     });
     child.stdin.on('error', () => {});
@@ -267,6 +337,30 @@ function parseResult(output: string): { summary: string; files_changed?: string[
   return { summary: text.slice(0, 10_000) };
 }
 
+const workers: Command = {
+  name: 'workers',
+  summary: 'Workers connected to the hub, on any instance, with the tasks they hold',
+  examples: ['roundtable workers'],
+  async run(context) {
+    const { workers: found } = await progress(
+      'listing workers',
+      context.api().get<{ workers: WorkerInfo[] }>('/api/v1/workers'),
+    );
+    if (context.json) return printJson({ workers: found });
+    if (found.length === 0) return notice('No worker is connected.');
+    printTable(
+      ['WORKER', 'CAPABILITIES', 'LOAD', 'LAST HEARTBEAT', 'HOLDS'],
+      found.map((entry) => [
+        `@${entry.member}`,
+        entry.capabilities.join(',') || '(all granted)',
+        `${entry.held.length}/${entry.concurrency}`,
+        entry.last_heartbeat_at ? clock(entry.last_heartbeat_at) : '—',
+        entry.held.join(' '),
+      ]),
+    );
+  },
+};
+
 export const taskCommands: Command[] = [
   create,
   list,
@@ -276,4 +370,5 @@ export const taskCommands: Command[] = [
   decision('reject', 'Reject a result with feedback: it goes back to the queue', 'FEEDBACK'),
   decision('answer', 'Answer a task waiting for a person', 'ANSWER'),
   worker,
+  workers,
 ];

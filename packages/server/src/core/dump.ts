@@ -36,7 +36,8 @@ export type TableName =
   | 'notes'
   | 'agent_definitions'
   | 'agent_usage'
-  | 'approvals';
+  | 'approvals'
+  | 'task_rollups';
 
 /** In the order a restore must write them: a row comes after the rows it refers to. */
 export const TABLES: TableSpec[] = [
@@ -74,6 +75,7 @@ export const TABLES: TableSpec[] = [
   { name: 'agent_definitions', key: ['handle'] },
   { name: 'agent_usage', key: ['day', 'agent_id', 'room_id'], roomFilter: 'room_id = @room' },
   { name: 'approvals', key: ['id'], json: ['details', 'deciders'], roomFilter: 'room_id = @room' },
+  { name: 'task_rollups', key: ['scope'], roomFilter: 'room_id = @room' },
 ];
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));

@@ -16,6 +16,7 @@ import type { MessagesStore } from './ports/messages.js';
 import type { ReceiptsStore } from './ports/receipts.js';
 import type { ReservationsStore } from './ports/reservations.js';
 import type { RoomsStore } from './ports/rooms.js';
+import type { TaskBatchesStore } from './ports/task-batches.js';
 import type { TasksStore } from './ports/tasks.js';
 import type { AgentUsageStore } from './ports/usage.js';
 
@@ -31,6 +32,7 @@ export type * from './ports/messages.js';
 export type * from './ports/receipts.js';
 export type * from './ports/reservations.js';
 export type * from './ports/rooms.js';
+export type * from './ports/task-batches.js';
 export type * from './ports/tasks.js';
 export type * from './ports/usage.js';
 
@@ -57,6 +59,7 @@ export interface Store
     MemoryStore,
     AgentDefinitionsStore,
     TasksStore,
+    TaskBatchesStore,
     ReservationsStore,
     AgentUsageStore,
     ApprovalsStore,
@@ -116,7 +119,20 @@ export type BusMessage =
       members: Array<[string, { handle: string; status: 'online' | 'away' }]>;
     }
   | { kind: 'control'; action: 'presence.sync'; instance: string }
-  | { kind: 'control'; action: 'activity'; activity: Activity };
+  | { kind: 'control'; action: 'activity'; activity: Activity }
+  | { kind: 'control'; action: 'workers'; instance: string; workers: WorkerEntry[] }
+  | { kind: 'control'; action: 'workers.sync'; instance: string }
+  | { kind: 'control'; action: 'worker.heartbeat'; memberId: string; at: string };
+
+/** A worker registered on one instance, as instances tell each other. */
+export interface WorkerEntry {
+  sessionId: string;
+  memberId: string;
+  member: string;
+  capabilities: string[];
+  concurrency: number;
+  connectedAt: string;
+}
 
 /**
  * Fan-out between hub instances. A message published reaches this instance's subscribers at once,

@@ -15,6 +15,7 @@ interface Worker {
   member: MemberRecord;
   capabilities: Set<string>;
   concurrency: number;
+  connectedAt: string;
 }
 
 export class TaskDispatch {
@@ -22,6 +23,8 @@ export class TaskDispatch {
   private readonly workers = new Map<string, Worker>();
   private dispatching: Promise<void> | undefined;
   private dispatchAgain = false;
+  /** Called when a worker registers or leaves this instance (the workers list tells the others). */
+  onChange: () => void = () => {};
 
   constructor(
     private readonly ctx: HubContext,
@@ -33,13 +36,22 @@ export class TaskDispatch {
   /** Registers a connection for pushed tasks; returns the capabilities it is registered with. */
   register(sessionId: string, member: MemberRecord, capabilities: string[] | undefined, concurrency: number): string[] {
     const own = grantedOf(member, capabilities);
-    this.workers.set(sessionId, { sessionId, member, capabilities: own, concurrency });
+    const connectedAt = new Date(this.ctx.clock.now()).toISOString();
+    this.workers.set(sessionId, { sessionId, member, capabilities: own, concurrency, connectedAt });
+    this.onChange();
     this.dispatch();
     return [...own].sort();
   }
 
   unregister(sessionId: string): void {
-    this.workers.delete(sessionId);
+    if (this.workers.delete(sessionId)) this.onChange();
+  }
+
+  /** The workers registered on this instance. */
+  registered(): Array<
+    Pick<Worker, 'sessionId' | 'member' | 'concurrency' | 'connectedAt'> & { capabilities: string[] }
+  > {
+    return [...this.workers.values()].map((worker) => ({ ...worker, capabilities: [...worker.capabilities].sort() }));
   }
 
   /** Offers pending tasks to this instance's registered workers, least loaded first; one pass at a time. */
@@ -91,7 +103,7 @@ export class TaskDispatch {
         load.set(worker.member.id, (load.get(worker.member.id) ?? 0) + 1);
         if (!this.sendTo(worker.sessionId, { type: 'task.assigned', ...claim })) {
           // The worker left between the choice and the send: the lease will lapse and the reaper requeue it.
-          this.workers.delete(worker.sessionId);
+          this.unregister(worker.sessionId);
         }
       }
       // Claimed rows left the pending list, so the same offset now shows later ones.

@@ -3,7 +3,7 @@
  * it as a compare-and-set on the task's version, logs it as a `task.updated` event in the task's
  * room, and releases the worker's files when it stops holding them. Escalations to people too.
  */
-import { mayTransition, type Task, type TaskAction, type TaskStatus } from '@roundtable/protocol';
+import { mayTransition, TERMINAL_STATUSES, type Task, type TaskAction, type TaskStatus } from '@roundtable/protocol';
 import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import type { MemberRecord, TaskRow } from './ports.js';
@@ -16,6 +16,8 @@ export class TaskMoves {
   constructor(
     private readonly ctx: HubContext,
     private readonly host: Pick<TaskHost, 'postSystem'>,
+    /** A task reached an end (completed, failed, cancelled): its batch or parent may be done. */
+    private readonly ended: (row: TaskRow) => Promise<void> = async () => {},
   ) {}
 
   private iso(): string {
@@ -58,13 +60,14 @@ export class TaskMoves {
     if (!written) return undefined;
     if (written.event) this.ctx.publishEvent(written.event);
     if (HOLDS_FILES.has(from) && !HOLDS_FILES.has(to)) await this.ctx.store.releaseFiles({ task_id: task.id });
+    if (TERMINAL_STATUSES.has(to)) await this.ended({ ...next, task: written.task });
     return written.task;
   }
 
   /** A heartbeat on a running task: a new expiry, not worth a line in the room's log. */
-  async renew(row: TaskRow, expires: string): Promise<Task | undefined> {
-    if (!(await this.ctx.store.renewLease(row.task.id, row.lease_token!, expires))) return undefined;
-    return { ...row.task, lease_expires_at: expires };
+  async renew(row: TaskRow, expires: string, doc: Partial<Task> = {}): Promise<Task | undefined> {
+    if (!(await this.ctx.store.renewLease(row.task.id, row.lease_token!, expires, doc))) return undefined;
+    return { ...row.task, ...doc, lease_expires_at: expires };
   }
 
   async escalate(task: Task, why: string): Promise<void> {

@@ -22,8 +22,12 @@ import { outsideReservation, patternsOverlap } from './reservations.js';
 import { SchemaChecks } from './schema-checks.js';
 import { CLAIM_SCAN, TaskDispatch } from './task-dispatch.js';
 import { grantedOf, TaskAccess } from './task-access.js';
+import { TaskBatches } from './task-batches.js';
 import { TaskMoves } from './task-moves.js';
 import { TaskReviews } from './task-reviews.js';
+import { reapTasks } from './task-reaper.js';
+import { deadlineFrom, heartbeatFields, leaseUntil, overran, resumedDeadline } from './task-runtime.js';
+import { WorkerRoster } from './worker-roster.js';
 import type { HubContext } from './context.js';
 import type { MemberRecord, RoomRecord, TaskQuery, TaskRow, TrackedMember } from './ports.js';
 
@@ -49,17 +53,18 @@ export interface TaskHost {
   acted(roomId: string, memberId: string, threadId: string): Promise<void>;
 }
 
-const REAP_BATCH = 200;
-
 export class TaskBoard {
   /** Acceptance schemas run in a worker thread: a hostile one costs that thread a few seconds, not the hub. */
   private readonly schemas = new SchemaChecks();
   readonly access: TaskAccess;
   /** The workers registered on this instance, offered pending tasks as they come. */
   readonly workers: TaskDispatch;
+  /** Workers registered on any instance, and their members' last heartbeats. */
+  readonly roster: WorkerRoster;
   private readonly moves: TaskMoves;
   /** Tasks of kind `review`: asked of one member, answered by them, never claimed. */
   readonly reviews: TaskReviews;
+  private readonly batches: TaskBatches;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -67,9 +72,11 @@ export class TaskBoard {
     private readonly host: TaskHost,
   ) {
     this.access = new TaskAccess(ctx);
-    this.moves = new TaskMoves(ctx, host);
+    this.batches = new TaskBatches(ctx, host);
+    this.moves = new TaskMoves(ctx, host, (row) => this.batches.ended(row));
     this.reviews = new TaskReviews(ctx, host, this.moves, this.access);
     this.workers = new TaskDispatch(ctx, this.access, (row, worker) => this.tryClaim(row, worker));
+    this.roster = new WorkerRoster(ctx, this.workers);
   }
 
   start(): void {
@@ -77,10 +84,12 @@ export class TaskBoard {
       this.reap().catch((error) => this.ctx.logger.warn({ err: error }, 'task reaper failed'));
     }, this.ctx.settings.taskReaperIntervalMs);
     this.reaper.unref();
+    this.roster.start();
   }
 
   stop(): void {
     clearInterval(this.reaper);
+    this.roster.stop();
   }
 
   /** After the transports have drained: checks still running for their requests may finish first. */
@@ -99,8 +108,10 @@ export class TaskBoard {
       room: task.room,
       task: task.id,
       assignee: worker.handle,
-      at: new Date(Date.parse(expires) - task.lease_ms).toISOString(),
+      at: task.heartbeat_at ?? this.iso(),
       lease_expires_at: expires,
+      progress: task.progress ?? null,
+      progress_note: task.progress_note ?? null,
     };
     this.ctx.signal(task.room, frame, { agentsToo: false });
   }
@@ -168,6 +179,12 @@ export class TaskBoard {
       created_at: at,
       updated_at: at,
       version: 1,
+      max_runtime_ms: params.max_runtime_ms,
+      run_deadline_at: null,
+      progress: null,
+      progress_note: null,
+      heartbeat_at: null,
+      batch: params.batch ?? null,
     };
     if (params.room) {
       threadId = await this.host.postSystem(room.id, `**Task** ${params.title}\n\n${params.description}`.trim(), {
@@ -205,7 +222,7 @@ export class TaskBoard {
   async get(actor: MemberRecord, id: string): Promise<Task> {
     const { task } = await this.access.row(id);
     await this.access.requireVisible(actor, task);
-    return task;
+    return (await this.batches.withSubtasks([task]))[0]!;
   }
 
   async list(actor: MemberRecord, params: ParsedParams<'task.list'>): Promise<{ tasks: Task[]; next: string | null }> {
@@ -218,6 +235,7 @@ export class TaskBoard {
     if (params.team) query.team = params.team;
     if (params.created_after) query.createdAfter = new Date(params.created_after).toISOString();
     if (params.created_before) query.createdBefore = new Date(params.created_before).toISOString();
+    if (params.batch) query.batch = params.batch;
     if (params.cursor) query.before = decodeCursor(params.cursor);
     // Visibility is part of the query, so a page and its `next` cursor are made of visible tasks only.
     if (actor.role !== 'admin')
@@ -226,7 +244,7 @@ export class TaskBoard {
     const page = found.slice(0, params.limit);
     const last = page.at(-1);
     const next = found.length > params.limit && last ? encodeCursor(last) : null;
-    return { tasks: page, next };
+    return { tasks: await this.batches.withSubtasks(page), next };
   }
 
   // Workers
@@ -252,7 +270,14 @@ export class TaskBoard {
    */
   private async tryClaim(row: TaskRow, worker: MemberRecord): Promise<TaskClaim | null> {
     const token = newId('lease');
-    const expires = this.iso(row.task.lease_ms);
+    const now = this.ctx.clock.now();
+    const attempt = {
+      run_deadline_at: deadlineFrom(row.task, now),
+      progress: null,
+      progress_note: null,
+      heartbeat_at: null,
+    };
+    const expires = leaseUntil({ ...row.task, ...attempt }, now);
     if (row.task.files.length > 0) {
       const held = await this.ctx.store.reserveFiles(
         {
@@ -277,6 +302,7 @@ export class TaskBoard {
         assignee: worker.handle,
         lease_expires_at: expires,
         verdict: null,
+        ...attempt,
       },
       { assignee_id: worker.id, lease_token: token },
     );
@@ -297,22 +323,29 @@ export class TaskBoard {
     actor: MemberRecord,
     id: string,
     token: string,
+    beat: { progress?: number; note?: string } = {},
   ): Promise<{ task: Task; lease: { token: string; expires_at: string } }> {
-    return this.retrying(async () => {
+    const result = await this.retrying(async () => {
       const row = await this.access.leased(actor, id, token);
+      const now = this.ctx.clock.now();
       // While a person is asked, the lease is paused: a heartbeat then has nothing to renew.
       if (row.task.status === 'input_required')
         return { task: row.task, lease: { token, expires_at: this.iso(row.task.lease_ms) } };
-      const expires = this.iso(row.task.lease_ms);
+      if (overran(row.task, now))
+        throw new HubError('lease_invalid', 'The attempt ran past the task’s max_runtime_ms.');
+      const expires = leaseUntil(row.task, now);
+      const doc = heartbeatFields(beat, new Date(now).toISOString());
       const started = row.task.status === 'assigned';
       const moved = started
-        ? await this.moves.move(row, 'start', 'running', actor, { lease_expires_at: expires })
-        : await this.moves.renew(row, expires);
+        ? await this.moves.move(row, 'start', 'running', actor, { lease_expires_at: expires, ...doc })
+        : await this.moves.renew(row, expires, doc);
       if (!moved) throw new HubError(started ? 'task_conflict' : 'lease_invalid');
       if (!started) this.signalLease(moved, actor, expires);
       if (row.task.files.length > 0) await this.ctx.store.extendReservations(row.task.id, expires);
       return { task: moved, lease: { token, expires_at: expires } };
     });
+    this.roster.heartbeat(actor);
+    return result;
   }
 
   async report(
@@ -362,7 +395,7 @@ export class TaskBoard {
           result,
           verdict,
           attempts,
-          lease_expires_at: exhausted ? null : this.iso(row.task.lease_ms),
+          lease_expires_at: exhausted ? null : leaseUntil(row.task, this.ctx.clock.now()),
           question: exhausted ? `The result was refused: ${errors.join('; ')}` : null,
         },
         exhausted ? { lease_token: null } : {},
@@ -425,11 +458,14 @@ export class TaskBoard {
     const row = await this.access.row(id);
     await this.access.requireReviewer(actor, row.task);
     const resumes = row.task.status === 'input_required' && row.assignee_id !== null && row.lease_token !== null;
+    const now = this.ctx.clock.now();
+    const deadline = resumedDeadline(row.task, now);
     const moved = resumes
       ? await this.moves.move(row, 'answer', 'running', actor, {
           feedback: answer,
           question: null,
-          lease_expires_at: this.iso(row.task.lease_ms),
+          run_deadline_at: deadline,
+          lease_expires_at: leaseUntil({ ...row.task, run_deadline_at: deadline }, now),
         })
       : await this.moves.move(
           row,
@@ -516,41 +552,9 @@ export class TaskBoard {
     this.ctx.publishEvent(event);
   }
 
-  // The reaper
-
-  /** Takes back expired leases (retry, or fail and escalate after max attempts) and escalates tasks nobody took. */
-  async reap(): Promise<void> {
-    const now = this.iso();
-    for (const row of await this.ctx.store.expiredTasks(now, REAP_BATCH)) {
-      const attempts = row.task.attempts + 1;
-      const exhausted = attempts >= row.task.max_attempts;
-      const worker = row.task.assignee;
-      const moved = await this.moves.move(
-        row,
-        'expire',
-        exhausted ? 'failed' : 'pending',
-        undefined,
-        {
-          attempts,
-          assignee: null,
-          lease_expires_at: null,
-          question: exhausted ? `The lease expired ${attempts} times; the last worker was @${worker}.` : null,
-        },
-        { assignee_id: null, lease_token: null },
-      );
-      if (moved && exhausted)
-        await this.moves.escalate(moved, `failed: its lease expired ${attempts} times (last worker @${worker}).`);
-    }
-    if (this.ctx.settings.taskEscalateAfterMs > 0) {
-      const stale = this.iso(-this.ctx.settings.taskEscalateAfterMs);
-      for (const row of await this.ctx.store.pendingTasks(REAP_BATCH, 0)) {
-        if (row.task.updated_at > stale || (await this.workers.someWorkerCan(row.task))) continue;
-        const question = `No worker has taken this task for ${Math.round(this.ctx.settings.taskEscalateAfterMs / 60_000)} minutes.`;
-        const moved = await this.moves.move(row, 'escalate', 'input_required', undefined, { question });
-        if (moved) await this.moves.escalate(moved, question);
-      }
-    }
-    this.workers.dispatch();
+  /** Takes back expired leases and overrun attempts, and escalates tasks nobody took (task-reaper.ts). */
+  reap(): Promise<void> {
+    return reapTasks(this.ctx, this.moves, this.workers);
   }
 
   /**

@@ -264,7 +264,8 @@ export const TOOLS: readonly McpTool[] = [
   request(
     'list_tasks',
     'task.list',
-    'Tasks, newest first, filtered by status, assignee, creator, room, capability or team; page with `cursor`.',
+    'Tasks, newest first, filtered by status, assignee, creator, room, capability, team or batch; page with `cursor`. ' +
+      'A parent task carries `subtasks`: its subtasks’ counts by status.',
   ),
   tool(
     'list_groups',
@@ -273,6 +274,11 @@ export const TOOLS: readonly McpTool[] = [
       'Give `group` for one group.',
     z.object({ group: Handle.optional() }),
     async ({ hub }, { group }) => ({ groups: group ? [await hub.groups.get(group)] : await hub.groups.list() }),
+  ),
+  request(
+    'list_workers',
+    'worker.list',
+    'Workers connected to the hub (any instance): their capabilities, concurrency, the tasks they hold, last heartbeat.',
   ),
   request(
     'reserve_files',

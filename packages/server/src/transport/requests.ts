@@ -132,7 +132,9 @@ const handlers: { [T in Exclude<RequestType, 'auth'>]: Handler<T> } = {
     return { capabilities, concurrency: params.concurrency };
   },
   'task.claim': async ({ hub, actor }, params) => ({ claim: await hub.tasks.claim(actor, params.capabilities) }),
-  'task.heartbeat': ({ hub, actor }, params) => hub.tasks.heartbeat(actor, params.task, params.lease),
+  'task.heartbeat': ({ hub, actor }, params) =>
+    hub.tasks.heartbeat(actor, params.task, params.lease, { progress: params.progress, note: params.note }),
+  'worker.list': async ({ hub, actor }) => ({ workers: await hub.tasks.roster.list(actor) }),
   'task.report': ({ hub, actor }, params) => hub.tasks.report(actor, params.task, params.lease, params.result),
   'task.release': async ({ hub, actor }, params) => ({
     task: await hub.tasks.release(actor, params.task, params.lease, params.reason),

@@ -385,6 +385,13 @@ const ROUTES: (Row | Registrar)[] = [
   },
   {
     method: 'GET',
+    url: '/api/v1/workers',
+    type: 'worker.list',
+    tag: 'tasks',
+    summary: 'Workers connected to any instance: capabilities, concurrency, the tasks they hold, last heartbeat',
+  },
+  {
+    method: 'GET',
     url: '/api/v1/approvals',
     type: 'approval.list',
     tag: 'approvals',

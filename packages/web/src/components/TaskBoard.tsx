@@ -12,6 +12,7 @@ import { Boundary } from './Boundary.js';
 import { CreateTaskDialog } from './task-create.js';
 import { filtersActive, matchesFilters, TaskFiltersBar } from './task-filters.js';
 import { COLUMNS, label, statusClass, titleOf } from './task-labels.js';
+import { progressText, TaskProgress } from './task-progress.js';
 import { WorkerView } from './task-workers.js';
 import '../styles/tasks.css';
 
@@ -231,7 +232,11 @@ function TaskCard({ task, active, onSelect }: { task: Task; active: boolean; onS
   const attempts = num(task.attempts) ?? 0;
   const tries = attempts > 0 ? `try ${attempts + 1}/${num(task.max_attempts) ?? '?'}` : undefined;
   // The name holds every visible part, in order, separated by spaces as the parts are.
-  const name = [`${titleOf(task)},`, label(task.status), assignee && `@${assignee}`, tries].filter(Boolean).join(' ');
+  const held = task.status === 'running' || task.status === 'assigned';
+  const progress = held ? progressText(task) : undefined;
+  const name = [`${titleOf(task)},`, label(task.status), assignee && `@${assignee}`, tries, progress]
+    .filter(Boolean)
+    .join(' ');
   return (
     <button
       type="button"
@@ -245,6 +250,7 @@ function TaskCard({ task, active, onSelect }: { task: Task; active: boolean; onS
         <span className={`task-status ${statusClass(task.status)}`}>{label(task.status)}</span>{' '}
         {assignee && <span className="handle">@{assignee}</span>} {tries && <span>{tries}</span>}
       </span>
+      {progress && <TaskProgress task={task} />}
     </button>
   );
 }

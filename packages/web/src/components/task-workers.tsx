@@ -8,6 +8,7 @@ import type { Task } from '@roundtable/client';
 import { date, num, text } from '../safe.js';
 import { useChat } from '../use-chat.js';
 import { label, statusClass, titleOf } from './task-labels.js';
+import { progressText, TaskProgress } from './task-progress.js';
 
 /** Statuses in which a worker holds a task. */
 const HELD: ReadonlySet<string> = new Set(['assigned', 'running', 'input_required']);
@@ -17,6 +18,9 @@ const HELD: ReadonlySet<string> = new Set(['assigned', 'running', 'input_require
  * `lease_ms`, so the one follows from the other. An assigned task has had none yet.
  */
 export function lastHeartbeat(task: Task): Date | undefined {
+  // The hub keeps the time itself; a lease cut short by max_runtime_ms no longer tells it.
+  const kept = date(task.heartbeat_at);
+  if (kept && task.status === 'running') return kept;
   const expires = date(task.lease_expires_at);
   const leaseMs = num(task.lease_ms);
   if (task.status !== 'running' || !expires || leaseMs === undefined) return undefined;
@@ -115,6 +119,14 @@ export function WorkerView({ onSelect }: { onSelect: (id: string) => void }) {
                         )}
                       </dd>
                     </div>
+                    {progressText(task) && (
+                      <div>
+                        <dt>Progress</dt>
+                        <dd>
+                          <TaskProgress task={task} />
+                        </dd>
+                      </div>
+                    )}
                     <div>
                       <dt>Lease expires</dt>
                       <dd>

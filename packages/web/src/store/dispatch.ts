@@ -143,5 +143,14 @@ export function leaseAction(frame: TaskLeaseFrame): Action | undefined {
   const assignee = text(fields.assignee);
   const expires = typeof fields.lease_expires_at === 'string' ? fields.lease_expires_at : undefined;
   if (!id || !assignee || !expires) return undefined;
-  return { type: 'task.leased', id, assignee, lease_expires_at: expires };
+  const progress = num(fields.progress);
+  return {
+    type: 'task.leased',
+    id,
+    assignee,
+    lease_expires_at: expires,
+    ...(typeof fields.at === 'string' ? { at: fields.at } : {}),
+    ...(progress !== undefined && progress >= 0 && progress <= 1 ? { progress } : {}),
+    ...(typeof fields.progress_note === 'string' ? { progress_note: fields.progress_note.slice(0, 280) } : {}),
+  };
 }

@@ -37,8 +37,16 @@ export type TaskAction =
   | { type: 'tasks.loaded'; tasks: Record<string, Task> }
   /** The hub's answer to this person's own decision on a task, or the task they created. */
   | { type: 'task.decided'; task: Task }
-  /** A worker's heartbeat renewed the lease: the same version, a later expiry. */
-  | { type: 'task.leased'; id: string; assignee: string; lease_expires_at: string }
+  /** A worker's heartbeat renewed the lease: the same version, a later expiry, maybe the worker's progress. */
+  | {
+      type: 'task.leased';
+      id: string;
+      assignee: string;
+      lease_expires_at: string;
+      at?: string;
+      progress?: number | null;
+      progress_note?: string | null;
+    }
   | { type: 'task.filtered'; filters: TaskFilters };
 
 export function reduceTasks(state: ChatState, action: Action): ChatState {
@@ -69,7 +77,16 @@ export function reduceTasks(state: ChatState, action: Action): ChatState {
       if (!known || known.assignee !== action.assignee) return state;
       return {
         ...state,
-        tasks: { ...state.tasks, [action.id]: { ...known, lease_expires_at: action.lease_expires_at } },
+        tasks: {
+          ...state.tasks,
+          [action.id]: {
+            ...known,
+            lease_expires_at: action.lease_expires_at,
+            ...(action.at === undefined ? {} : { heartbeat_at: action.at }),
+            ...(action.progress === undefined ? {} : { progress: action.progress }),
+            ...(action.progress_note === undefined ? {} : { progress_note: action.progress_note }),
+          },
+        },
       };
     }
     case 'task.filtered':

@@ -21,6 +21,7 @@ export interface TaskQuery {
   team?: string;
   createdAfter?: string;
   createdBefore?: string;
+  batch?: string;
   /** Newest first; a page continues strictly before this (created_at, id). */
   before?: { created_at: string; id: string };
   /** Only tasks this member may see: in these rooms, or created by or assigned to it. */
@@ -52,6 +53,9 @@ export interface TasksStore {
   deleteTask(id: string, event: (task: Task) => EventDraft): Promise<StoredEvent | undefined>;
   /** How many tasks each member holds (assigned or running), by member id. */
   activeTaskCounts(): Promise<Map<string, number>>;
-  /** Renews a lease without a new version (a report racing a heartbeat must not lose); false when the token no longer holds it. */
-  renewLease(id: string, token: string, expiresAt: string): Promise<boolean>;
+  /**
+   * Renews a lease without a new version (a report racing a heartbeat must not lose); false when the
+   * token no longer holds it. `doc` sets more fields of the document with it (a heartbeat's progress).
+   */
+  renewLease(id: string, token: string, expiresAt: string, doc?: Partial<Task>): Promise<boolean>;
 }

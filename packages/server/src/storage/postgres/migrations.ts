@@ -319,6 +319,20 @@ UPDATE room_members SET inbox_seq = read_seq;
 CREATE INDEX messages_sender_time ON messages(sender_id, created_at);
 `,
   },
+  {
+    version: 13,
+    name: 'tasks: batches, their roll-up once, and the parent index subtask counts read',
+    sql: `
+ALTER TABLE tasks ADD COLUMN batch text;
+CREATE INDEX tasks_batch ON tasks(batch, creator_id) WHERE batch IS NOT NULL;
+CREATE INDEX tasks_parent ON tasks(parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE task_rollups (
+  scope text PRIMARY KEY,
+  room_id text NOT NULL,
+  created_at text NOT NULL
+);
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -3,5 +3,5 @@ import type { TasksDialect } from '../sql/tasks.js';
 
 export const pgTasks: TasksDialect = {
   hasCapability: (param) => `capabilities ? ${param}`,
-  docWithLease: "jsonb_set(doc, '{lease_expires_at}', to_jsonb(@at::text))",
+  docPatched: 'doc || @patch::jsonb',
 };

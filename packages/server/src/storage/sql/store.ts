@@ -16,6 +16,7 @@ import { messagesStore } from './messages.js';
 import { receiptsStore } from './receipts.js';
 import { reservationsStore } from './reservations.js';
 import { roomsStore } from './rooms.js';
+import { taskBatchesStore } from './task-batches.js';
 import { tasksStore } from './tasks.js';
 import { agentUsageStore } from './usage.js';
 import type { SqlDriver } from './step.js';
@@ -37,6 +38,7 @@ export const SqlStore = class {
       ...memoryStore(db, d),
       ...agentDefinitionsStore(db),
       ...tasksStore(db, d),
+      ...taskBatchesStore(db, d),
       ...reservationsStore(db, d),
       ...agentUsageStore(db),
       ...approvalsStore(db, d),

@@ -10,8 +10,8 @@ import { changes, row, rows, type Params, type SqlDriver, type Step } from './st
 export interface TasksDialect {
   /** The capabilities column (a JSON array) holds the capability bound at `param`. */
   hasCapability(param: string): string;
-  /** The doc column with its lease_expires_at set to @at, as the lease_expires_at column is. */
-  docWithLease: string;
+  /** The doc column with the fields of the JSON object bound at @patch set over it (none of them null). */
+  docPatched: string;
 }
 
 const TASKS = TABLE_BY_NAME.get('tasks')!;
@@ -34,6 +34,7 @@ function taskColumns(stored: TaskRow): Row {
     version: task.version,
     capabilities: task.capabilities,
     team: task.team ?? null,
+    batch: task.batch ?? null,
     doc: task,
   };
 }
@@ -65,6 +66,7 @@ function listingSql(d: Dialect, query: TaskQuery, params: Params): string {
   if (query.team) where.push(`team = ${param(query.team)}`);
   if (query.createdAfter) where.push(`created_at >= ${param(query.createdAfter)}`);
   if (query.createdBefore) where.push(`created_at < ${param(query.createdBefore)}`);
+  if (query.batch) where.push(`batch = ${param(query.batch)}`);
   if (query.visibleTo) {
     const { memberId, roomIds } = query.visibleTo;
     const member = param(memberId);
@@ -91,7 +93,7 @@ export function tasksStore(db: SqlDriver, d: Dialect): TasksStore {
     expiredTasks: (now, limit) => db.read(expiredTasks, d, now, limit),
     deleteTask: (id, event) => db.write(deleteTask, d, id, event),
     activeTaskCounts: () => db.read(activeTaskCounts),
-    renewLease: (id, token, expiresAt) => db.write(renewLease, d, id, token, expiresAt),
+    renewLease: (id, token, expiresAt, doc) => db.write(renewLease, d, id, token, expiresAt, doc ?? {}),
   };
 }
 
@@ -167,11 +169,11 @@ function* activeTaskCounts(): Step<Map<string, number>> {
   return new Map(found.map((stored) => [stored.assignee_id as string, Number(stored.n)]));
 }
 
-function* renewLease(d: Dialect, id: string, token: string, expiresAt: string): Step<boolean> {
+function* renewLease(d: Dialect, id: string, token: string, expiresAt: string, doc: Partial<Task>): Step<boolean> {
   const renewed = yield* changes(
-    `UPDATE tasks SET lease_expires_at = @at, doc = ${d.tasks.docWithLease}
+    `UPDATE tasks SET lease_expires_at = @at, doc = ${d.tasks.docPatched}
      WHERE id = @id AND lease_token = @token AND ${ACTIVE}`,
-    { id, token, at: expiresAt },
+    { id, token, at: expiresAt, patch: JSON.stringify({ ...doc, lease_expires_at: expiresAt }) },
   );
   return renewed > 0;
 }
