@@ -116,6 +116,14 @@ export class TaskWorker {
             this.options.onError(reason, assigned);
             this.client.releaseTask(assigned.id, lease.token, reason.message).catch(() => {});
           }, limitMs);
+    // Once aborted the run is over for the hub, whether or not the handler ever returns: its beats,
+    // its timer and its place among the running stop then, or a hung handler would keep them forever.
+    const end = () => {
+      clearInterval(beat);
+      clearTimeout(timer);
+      if (this.running.get(assigned.id) === controller) this.running.delete(assigned.id);
+    };
+    controller.signal.addEventListener('abort', end, { once: true });
     let task = assigned;
     let previous: TaskVerdict | null = null;
     const context = (): TaskContext => ({
@@ -151,10 +159,8 @@ export class TaskWorker {
         .releaseTask(task.id, lease.token, `the worker failed: ${reason}`.slice(0, 2000))
         .catch(() => {});
     } finally {
-      clearInterval(beat);
-      clearTimeout(timer);
       // The same task may have come back to this worker meanwhile: only this run's entry goes.
-      if (this.running.get(assigned.id) === controller) this.running.delete(assigned.id);
+      end();
     }
   }
 }

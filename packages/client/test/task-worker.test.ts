@@ -28,6 +28,7 @@ test('a handler running past the worker’s timeoutMs has its signal aborted and
   assert.equal(reasons.length, 1);
   assert.ok(reasons[0] instanceof TaskTimeoutError);
   assert.equal((reasons[0] as TaskTimeoutError).limitMs, 300);
+  assert.deepEqual(runner.active, [], 'the hung run gave its place back, though its handler never returned');
   assert.match(String((await coordinator.getTask(task.id)).question), /ran past its time limit of 300 ms/);
   assert.deepEqual(await coordinator.listWorkers().then((workers) => workers.map((w) => [w.member, w.held])), [
     ['bot', []],

@@ -117,13 +117,16 @@ test('a coordinator’s batch of subtasks: the parent counts them, the workers l
     completed: 2,
     failed: 1,
   });
-  const events = (await hub.api(ada.token, 'GET', `/api/v1/rooms/${parent.room}/events?after=0&limit=1000`)).body
-    .events as Array<{ kind: string; data: any }>;
-  const tallies = events.filter(
-    (event) => event.kind === 'message.created' && event.data.sender === 'system' && /ended/.test(event.data.content),
-  );
-  assert.deepEqual(
-    tallies.map((event) => event.data.content),
-    [`@ada The subtasks of task ${parent.id}: all 3 ended, 2 completed, 1 failed.`],
-  );
+  // The tally message is posted right after the event is logged: it may land a moment later.
+  await eventually(async () => {
+    const events = (await hub.api(ada.token, 'GET', `/api/v1/rooms/${parent.room}/events?after=0&limit=1000`)).body
+      .events as Array<{ kind: string; data: any }>;
+    const tallies = events.filter(
+      (event) => event.kind === 'message.created' && event.data.sender === 'system' && /ended/.test(event.data.content),
+    );
+    assert.deepEqual(
+      tallies.map((event) => event.data.content),
+      [`@ada The subtasks of task ${parent.id}: all 3 ended, 2 completed, 1 failed.`],
+    );
+  }, 10_000);
 });

@@ -60,10 +60,10 @@ test('hostile WebSocket frames built from the protocol and dialect schemas get r
   const ws = hub.url.replace(/^http/, 'ws');
   const [person, agent, admin] = scene.actors;
   // Tokens are read at each connect: a repair may have replaced one the fuzzer revoked.
-  const socket = (name: string, path: string, actor?: { token: string }) =>
+  const socket = (name: string, path: string | (() => string), actor?: { token: string }) =>
     new FuzzSocket(
       name,
-      () => `${ws}${path}`,
+      () => `${ws}${typeof path === 'string' ? path : path()}`,
       (): Record<string, string> => (actor ? { authorization: `Bearer ${actor.token}` } : {}),
       findings,
     );
@@ -75,7 +75,7 @@ test('hostile WebSocket frames built from the protocol and dialect schemas get r
     socket('simple', `/ws/${agent!.handle}?room=${scene.direct}`, agent),
     socket('anonymous', '/ws'),
     // The Wegent dialect: the person on a task's chat, the agent on its personal channel.
-    socket('wegent-chat', `/api/v1/tasks/${refs.task![0]}/chat`, person),
+    socket('wegent-chat', () => `/api/v1/tasks/${scene.chatTask()}/chat`, person),
     socket('wegent-events', '/api/v1/users/me/events', agent),
   ];
   t.after(() => sockets.forEach((socket) => socket.close()));

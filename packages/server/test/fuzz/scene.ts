@@ -108,6 +108,8 @@ export interface FuzzScene {
   direct: string;
   /** Undoes what the fuzzer did to itself: disabled, denylisted, demoted, revoked, out of its rooms, rooms archived. */
   repair(): Promise<void>;
+  /** A task of the person's whose chat they can open: after a repair replaced an archived room, one in the new room. */
+  chatTask(): string;
 }
 
 /**
@@ -169,6 +171,7 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
     timeout_ms: 15 * 60_000,
   });
 
+  let chatTask: string = task.id;
   const refs: References = {
     room: [...rooms.flatMap((room) => [room.id, room.name, `#${room.name}`]), direct.id, conversation.id, elsewhere.id],
     message: [message.id, reply.id, hidden.id],
@@ -194,7 +197,8 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
       }
     }
     for (const room of rooms) {
-      if ((await hub.api(admin, 'GET', `/api/v1/rooms/${room.id}`)).body?.room?.archived) {
+      const archived = (await hub.api(admin, 'GET', `/api/v1/rooms/${room.id}`)).body?.room?.archived;
+      if (archived) {
         const fresh = (
           await api(admin, 'POST', '/api/v1/rooms', { name: `${room.name}-${Date.now()}`, kind: room.kind })
         ).room;
@@ -203,6 +207,18 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
         room.name = fresh.name;
       }
       for (const handle of handles) await hub.api(admin, 'POST', `/api/v1/rooms/${room.id}/invite`, { member: handle });
+      // A task's chat is its room's: the one in an archived room can no longer be joined.
+      if (archived && room === rooms[0]) {
+        const fresh = (
+          await api(actors[0]!.token, 'POST', '/api/v1/tasks', {
+            title: 'fuzz task',
+            room: room.id,
+            capabilities: ['fuzzing'],
+          })
+        ).task;
+        refs.task!.push(fresh.id);
+        chatTask = fresh.id;
+      }
     }
     // The agent conversations are held with: the fuzzer may have deleted (disabled) it.
     await hub.api(admin, 'PATCH', '/api/v1/members/fz-helper', { disabled: false });
@@ -215,7 +231,7 @@ export async function fuzzScene(t: TestContext): Promise<FuzzScene> {
     }
   }
 
-  return { hub, actors, refs, direct: direct.id, repair };
+  return { hub, actors, refs, direct: direct.id, repair, chatTask: () => chatTask };
 }
 
 export interface Heartbeat {
