@@ -12,6 +12,11 @@ import type { SchemaOutcome, SchemaRequest } from './schema-worker.js';
 
 /** How long one compile or validation may run before its worker is ended. */
 export const SCHEMA_CHECK_MS = 2_000;
+/**
+ * How long a fresh worker may take to load. Its start-up (ajv, and in the tests the TypeScript
+ * loader) can take seconds on a loaded machine: it does not count against a check's own time.
+ */
+const STARTUP_MS = 30_000;
 /** Heap a worker may use: a schema that needs more fails instead of growing the hub. */
 const WORKER_HEAP_MB = 64;
 /** Checks one member may have waiting or running; more are refused with `rate_limited`. */
@@ -32,7 +37,9 @@ export class SchemaChecks {
   private worker: Worker | undefined;
   private readonly queue: Job[] = [];
   private readonly perOwner = new Map<string, number>();
-  private current: { job: Job; id: number; timer: NodeJS.Timeout } | undefined;
+  private current: { job: Job; id: number; timer: NodeJS.Timeout | undefined } | undefined;
+  private ready = false;
+  private startup: NodeJS.Timeout | undefined;
   private nextId = 0;
   private closed = false;
 
@@ -64,6 +71,7 @@ export class SchemaChecks {
     const stopping = { error: new HubError('shutting_down') };
     for (const job of this.queue.splice(0)) this.settle(job, stopping);
     if (this.current) this.finish(stopping);
+    clearTimeout(this.startup);
     await this.worker?.terminate();
     this.worker = undefined;
   }
@@ -96,23 +104,40 @@ export class SchemaChecks {
     if (!job) return;
     const id = ++this.nextId;
     const worker = this.spawn();
-    const timer = setTimeout(
+    this.current = { job, id, timer: undefined };
+    worker.postMessage({ ...job.request, id });
+    if (this.ready) this.startClock();
+  }
+
+  /** The current check's time starts once its worker has loaded. */
+  private startClock(): void {
+    if (!this.current || this.current.timer) return;
+    this.current.timer = setTimeout(
       () =>
         this.abandon({
           exhausted: `checking against the acceptance schema took longer than ${SCHEMA_CHECK_MS / 1000} s`,
         }),
       SCHEMA_CHECK_MS,
     );
-    this.current = { job, id, timer };
-    worker.postMessage({ ...job.request, id });
   }
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
     const worker = startWorker();
     worker.unref();
-    worker.on('message', (outcome: SchemaOutcome) => {
-      if (this.current?.id === outcome.id) this.finish({ outcome });
+    this.ready = false;
+    this.startup = setTimeout(() => {
+      if (this.worker === worker)
+        this.abandon({ error: new HubError('internal', 'The schema checker did not start.') });
+    }, STARTUP_MS);
+    this.startup.unref();
+    worker.on('message', (outcome: SchemaOutcome | { ready: true }) => {
+      if (this.worker !== worker) return;
+      if ('ready' in outcome) {
+        clearTimeout(this.startup);
+        this.ready = true;
+        this.startClock();
+      } else if (this.current?.id === outcome.id) this.finish({ outcome });
     });
     worker.on('error', (error: Error & { code?: string }) => {
       if (this.worker !== worker) return;
@@ -144,6 +169,8 @@ export class SchemaChecks {
   private abandon(settled: Settled): void {
     const worker = this.worker;
     this.worker = undefined;
+    this.ready = false;
+    clearTimeout(this.startup);
     void worker?.terminate();
     if (this.current) this.finish(settled);
   }

@@ -61,3 +61,5 @@ function run(job: SchemaJob): SchemaOutcome {
 }
 
 parentPort?.on('message', (job: SchemaJob) => parentPort!.postMessage(run(job)));
+// Loaded: from now on a check's time is the schema's own, not the thread's start-up.
+parentPort?.postMessage({ ready: true });

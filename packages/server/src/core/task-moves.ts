@@ -9,6 +9,24 @@ import { HubError } from './hub-error.js';
 import type { MemberRecord, TaskRow } from './ports.js';
 import type { TaskHost } from './tasks.js';
 
+/** What every new task starts with, whatever its kind: pending, never attempted, nothing said of it yet. */
+export function unstarted(at: string) {
+  return {
+    status: 'pending' as const,
+    assignee: null,
+    assigned_at: null,
+    attempts: 0,
+    lease_expires_at: null,
+    result: null,
+    verdict: null,
+    feedback: null,
+    question: null,
+    created_at: at,
+    updated_at: at,
+    version: 1,
+  };
+}
+
 /** Statuses in which a task's worker holds its files. */
 export const HOLDS_FILES: ReadonlySet<TaskStatus> = new Set(['assigned', 'running', 'input_required']);
 

@@ -10,7 +10,7 @@ import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import type { MemberRecord, RoomRecord } from './ports.js';
 import type { TaskAccess } from './task-access.js';
-import type { TaskMoves } from './task-moves.js';
+import { unstarted, type TaskMoves } from './task-moves.js';
 import type { TaskHost } from './tasks.js';
 
 /** What the card's metadata says of the review: the web UI draws the card from it. */
@@ -69,23 +69,12 @@ export class TaskReviews {
       priority: params.priority,
       max_attempts: 1,
       lease_ms: params.lease_ms,
-      status: 'pending',
       room: room.id,
       thread_id: params.room ? review.message_id : null,
       parent: params.parent ?? null,
       client_id: params.client_id ?? null,
       creator: actor.handle,
-      assignee: null,
-      assigned_at: null,
-      attempts: 0,
-      lease_expires_at: null,
-      result: null,
-      verdict: null,
-      feedback: null,
-      question: null,
-      created_at: at,
-      updated_at: at,
-      version: 1,
+      ...unstarted(at),
       kind: 'review',
       review,
     };

@@ -23,7 +23,7 @@ import { SchemaChecks } from './schema-checks.js';
 import { CLAIM_SCAN, TaskDispatch } from './task-dispatch.js';
 import { grantedOf, TaskAccess } from './task-access.js';
 import { TaskBatches } from './task-batches.js';
-import { TaskMoves } from './task-moves.js';
+import { TaskMoves, unstarted } from './task-moves.js';
 import { TaskReviews } from './task-reviews.js';
 import { reapTasks } from './task-reaper.js';
 import { deadlineFrom, heartbeatFields, leaseUntil, overran, resumedDeadline } from './task-runtime.js';
@@ -162,23 +162,12 @@ export class TaskBoard {
       priority: params.priority,
       max_attempts: params.max_attempts,
       lease_ms: params.lease_ms,
-      status: 'pending',
       room: room.id,
       thread_id: null,
       parent: params.parent ?? null,
       client_id: params.client_id ?? null,
       creator: actor.handle,
-      assignee: null,
-      assigned_at: null,
-      attempts: 0,
-      lease_expires_at: null,
-      result: null,
-      verdict: null,
-      feedback: null,
-      question: null,
-      created_at: at,
-      updated_at: at,
-      version: 1,
+      ...unstarted(at),
       max_runtime_ms: params.max_runtime_ms,
       run_deadline_at: null,
       progress: null,
