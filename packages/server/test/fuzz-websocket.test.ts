@@ -77,6 +77,8 @@ test('hostile WebSocket frames built from the protocol and dialect schemas get r
     // The Wegent dialect: the person on a task's chat, the agent on its personal channel.
     socket('wegent-chat', () => `/api/v1/tasks/${scene.chatTask()}/chat`, person),
     socket('wegent-events', '/api/v1/users/me/events', agent),
+    // The simple dialect for a person: the path says `user`, and `user_id` names them.
+    socket('simple-user', `/ws/user?user_id=${person!.handle}&room=${scene.direct}`, person),
   ];
   t.after(() => sockets.forEach((socket) => socket.close()));
 
@@ -102,7 +104,7 @@ test('hostile WebSocket frames built from the protocol and dialect schemas get r
       mutation,
       wire,
       binary: fc.nat(9).map((n) => n === 0),
-      socket: fc.constantFrom(0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 4, 5, 5, 5, 6, 6),
+      socket: fc.constantFrom(0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 4, 5, 5, 5, 6, 6, 7),
     })
     .map(({ request: { type, dialect, schema, params }, ...rest }) => ({ type, dialect, schema, params, ...rest }));
 

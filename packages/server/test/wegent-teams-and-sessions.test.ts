@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { RestClient } from '@roundtable/client';
-import { RawClient, SkewClock, mcpClient, startHub, toolJson, type TestHub } from '@roundtable/testkit';
+import { RawClient, SkewClock, WegentClient, mcpClient, startHub, toolJson, type TestHub } from '@roundtable/testkit';
 
 const DAY = 86_400_000;
 
@@ -260,4 +260,14 @@ test('past MAX_CONNECTIONS_PER_MEMBER the member’s oldest connection is told a
   await others.waitFor((frame) => frame.type === 'event' && frame.data?.id === sent.message.id);
   assert.equal(middle.closeCode, undefined);
   assert.equal(others.closeCode, undefined, 'another member’s connections do not count');
+
+  // A Wegent socket is told in its own words: an `error` event, then the same close.
+  const channel = await WegentClient.open(t, hub.url, bob.token, '/api/v1/users/me/events');
+  await RawClient.ready(t, hub.url, bob.token);
+  await RawClient.ready(t, hub.url, bob.token);
+  assert.equal(await channel.raw.waitForClose(), 4429);
+  assert.deepEqual(
+    channel.events('error').map((error) => error.code),
+    ['too_many_connections'],
+  );
 });

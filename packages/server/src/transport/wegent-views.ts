@@ -5,6 +5,7 @@
  */
 import {
   wegentStatus,
+  type ErrorFrame,
   type Message,
   type ReadyFrame,
   type RoomEvent,
@@ -94,10 +95,13 @@ export function chunkEvent(taskId: string, delta: StreamDeltaFrame): WegentServe
   };
 }
 
-/** A hub frame the dialect may have words for: `ready`, room events and stream deltas; any other is dropped. */
-export type HubFrame = ReadyFrame | (RoomEvent & { type: 'event' }) | StreamDeltaFrame;
+/**
+ * A hub frame the dialect may have words for: `ready`, room events, stream deltas and errors the
+ * hub sends of itself (a request's own error is answered by the dialect); any other is dropped.
+ */
+export type HubFrame = ReadyFrame | (RoomEvent & { type: 'event' }) | StreamDeltaFrame | ErrorFrame;
 
-const READ = ['{"type":"event"', '{"type":"stream.delta"', '{"type":"ready"'];
+const READ = ['{"type":"event"', '{"type":"stream.delta"', '{"type":"ready"', '{"type":"error"'];
 
 export function readHubFrame(frame: string): HubFrame | undefined {
   return READ.some((head) => frame.startsWith(head)) ? (JSON.parse(frame) as HubFrame) : undefined;

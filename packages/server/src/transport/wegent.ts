@@ -57,6 +57,11 @@ interface Followed {
   scope: ChatScope;
   /** Messages this socket was sent as they were created, which a history page leaves out. */
   sent: Set<string>;
+  /**
+   * Messages a history page gave this socket, which their live frame then leaves out: one committed
+   * as the page was read may be in the page and still on its way to the socket.
+   */
+  paged: Set<string>;
 }
 
 type Params<E extends WegentClientEvent> = z.output<(typeof WegentClientEvents)[E]>;
@@ -109,7 +114,8 @@ class WegentDialect implements Dialect {
     if (!this.followed.has(scope.task_id) && this.followed.size >= MAX_FOLLOWED) {
       throw new HubError('invalid_request', `A socket follows at most ${MAX_FOLLOWED} tasks: leave one first.`);
     }
-    if (!this.followed.has(scope.task_id)) this.followed.set(scope.task_id, { scope, sent: new Set() });
+    if (!this.followed.has(scope.task_id))
+      this.followed.set(scope.task_id, { scope, sent: new Set(), paged: new Set() });
   }
 
   /** The chat a frame is about: the one it names, else the socket's own, which it must still be allowed. */
@@ -221,10 +227,11 @@ class WegentDialect implements Dialect {
       limit: params.limit,
     });
     // A resume leaves out what came live; a first load (no `after`) is the page as it is.
-    const sent = after === undefined ? undefined : this.followed.get(scope.task_id)?.sent;
-    const messages = page.messages
-      .filter((message) => !sent?.has(message.id))
-      .map((message) => wegentMessage(scope.task_id, message));
+    const followed = this.followed.get(scope.task_id);
+    const sent = after === undefined ? undefined : followed?.sent;
+    const given = page.messages.filter((message) => !sent?.has(message.id));
+    if (followed) for (const message of given) remember(followed.paged, message.id, MAX_SENT);
+    const messages = given.map((message) => wegentMessage(scope.task_id, message));
     this.link.write(wegentFrame('history:sync', { task_id: scope.task_id, messages, has_more: page.has_more }));
     const last = page.messages.at(-1);
     return { task_id: scope.task_id, count: messages.length, has_more: page.has_more, last: last?.id ?? null };
@@ -235,6 +242,10 @@ class WegentDialect implements Dialect {
     if (!hub) return undefined;
     if (hub.type === 'ready') {
       return wegentFrame('ready', { session_id: hub.session_id, member: hub.member.handle, task_id: this.own ?? null });
+    }
+    // Only the hub's own errors (the connection cap's): a request's error the dialect answers itself.
+    if (hub.type === 'error') {
+      return hub.id === undefined ? wegentFrame('error', { code: hub.code, message: hub.message }) : undefined;
     }
     if (hub.type === 'stream.delta') {
       const taskId = this.streams.get(hub.message) ?? this.ownRoomTask(hub.room);
@@ -247,7 +258,10 @@ class WegentDialect implements Dialect {
       const taskId = followed.scope.task_id;
       if (message.status === 'streaming') remember(this.streams, message.id, MAX_STREAMS, taskId);
       else this.streams.delete(message.id);
-      if (hub.kind === 'message.created') remember(followed.sent, message.id, MAX_SENT);
+      if (hub.kind === 'message.created') {
+        if (followed.paged.has(message.id)) return undefined;
+        remember(followed.sent, message.id, MAX_SENT);
+      }
       return frameText(messageEvent(taskId, hub.kind, message));
     }
     if (hub.kind === 'task.created' || hub.kind === 'task.updated') {

@@ -122,6 +122,13 @@ test('a batch rolls up once, to its creator, when its last task ends; another cr
   assert.equal((await tasks.list(ada, { batch: 'nightly', limit: 50 })).tasks.length, 2, 'ada sees her two');
   await tasks.cancel(bob, bobs.id, undefined);
   assert.equal(eventsOf(published, { kind: 'task.batch_done' }).length, 2, 'bob’s batch rolls up on its own');
+
+  // A coordinator adding to a batch after its tally hears again once the newcomers have ended too.
+  const three = (await tasks.create(ada, params({ title: 'three', batch: 'nightly' }))).task;
+  await tasks.cancel(ada, three.id, undefined);
+  const grown = eventsOf(published, { kind: 'task.batch_done' });
+  assert.equal(grown.length, 3);
+  assert.deepEqual([grown[2]!.data.total, grown[2]!.data.tally], [3, { completed: 1, cancelled: 2 }]);
 });
 
 test('a parent shows its subtasks’ counts, and the parent’s creator hears once when the last subtask ends', async (t) => {

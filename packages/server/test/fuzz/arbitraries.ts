@@ -89,6 +89,8 @@ const KIND_BY_NAME: Record<string, RefKind> = {
 /** Names that name a thing only as plain text: the same name as a number (a seq) or a formatted time names none. */
 const KIND_OF_TEXT_BY_NAME: Record<string, RefKind> = {
   after: 'message',
+  // `GET /messages?before=` takes a message id (or a time), where history pages back by seq.
+  before: 'message',
 };
 
 /** A REST path's `{id}` names what the segment before it lists. */

@@ -52,10 +52,11 @@ function* rollUp(
   }
   if (total === 0) return undefined;
   const draft = event(tally, total);
-  // Both may read "all ended"; the key lets one of them record it.
+  // Both may read "all ended"; the key lets one of them record it. Tasks are never removed, so a
+  // total is one state of the batch: one that grew after its tally and has ended again tallies anew.
   const recorded = yield* changes(
     d.insertIgnore('task_rollups (scope, room_id, created_at)', 'VALUES (@key, @room, @at)'),
-    { key, room: roomId, at: draft.at },
+    { key: `${key}#${total}`, room: roomId, at: draft.at },
   );
   if (recorded === 0) return undefined;
   return { tally, total, event: yield* appendEvent(d, roomId, draft) };
