@@ -114,7 +114,7 @@ test('GET /api/v1/conversations pages newest activity first, and a message or a 
   assert.deepEqual([bad.status, bad.body.code], [400, 'invalid_request']);
 });
 
-test('GET /api/v1/conversations/{id}/messages returns a page with total_count, and only to its two members', async (t) => {
+test('GET /api/v1/conversations/{id}/messages returns a page with total_count, and only to its two members, who also post there', async (t) => {
   const hub = await startHub(t);
   const ada = await hub.member('ada');
   const bob = await hub.member('bob');
@@ -134,6 +134,21 @@ test('GET /api/v1/conversations/{id}/messages returns a page with total_count, a
 
   const outsider = await hub.api(bob.token, 'GET', `/api/v1/conversations/${id}/messages`);
   assert.deepEqual([outsider.status, outsider.body.code], [404, 'room_not_found']);
+
+  // A ChatKit client posts where it reads; a retry with its client_id is stored once.
+  const sent = await hub.api(ada.token, 'POST', `/api/v1/conversations/${id}/messages`, {
+    content: 'five',
+    client_id: 'ck-1',
+  });
+  assert.deepEqual([sent.status, sent.body.message.content, sent.body.message.room], [201, 'five', id]);
+  const again = await hub.api(ada.token, 'POST', `/api/v1/conversations/${id}/messages`, {
+    content: 'five',
+    client_id: 'ck-1',
+  });
+  assert.deepEqual([again.status, again.body.message.id], [200, sent.body.message.id]);
+  assert.equal((await hub.api(ada.token, 'GET', `/api/v1/conversations/${id}/messages`)).body.total_count, 5);
+  const intruder = await hub.api(bob.token, 'POST', `/api/v1/conversations/${id}/messages`, { content: 'hi' });
+  assert.deepEqual([intruder.status, intruder.body.code], [404, 'room_not_found']);
 });
 
 /** A request with an Origin, its answer's status and headers; SSE answers are cut after the headers. */

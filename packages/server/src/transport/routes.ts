@@ -228,6 +228,16 @@ const ROUTES: (Row | Registrar)[] = [
     answer: ({ hub, actor }, params) => hub.history.pageWithTotal(actor, params),
   },
   {
+    method: 'POST',
+    url: '/api/v1/conversations/:id/messages',
+    type: 'send',
+    tag: 'conversations',
+    summary: 'Send a message in a conversation, as in its room; a repeated client_id returns the stored message',
+    path: { id: 'room' },
+    narrow: { id: Id },
+    status: createdUnlessDuplicate,
+  },
+  {
     method: 'GET',
     url: '/api/v1/memory/search',
     type: 'memory.search',
