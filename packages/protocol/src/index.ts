@@ -19,6 +19,7 @@ export * from './budget.js';
 export * from './usage.js';
 export * from './approvals.js';
 export * from './wegent.js';
+export * from './simple.js';
 export * from './groups.js';
 export * from './mailbox.js';
 export * from './reviews.js';

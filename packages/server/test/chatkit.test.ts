@@ -149,6 +149,19 @@ test('GET /api/v1/conversations/{id}/messages returns a page with total_count, a
   assert.equal((await hub.api(ada.token, 'GET', `/api/v1/conversations/${id}/messages`)).body.total_count, 5);
   const intruder = await hub.api(bob.token, 'POST', `/api/v1/conversations/${id}/messages`, { content: 'hi' });
   assert.deepEqual([intruder.status, intruder.body.code], [404, 'room_not_found']);
+
+  // A room that is no conversation is not one here, though ada may read and post in it elsewhere.
+  const lab = (await hub.api(ada.token, 'POST', '/api/v1/rooms', { name: 'lab', kind: 'public' })).body.room
+    .id as string;
+  const read = await hub.api(ada.token, 'GET', `/api/v1/conversations/${lab}/messages`);
+  assert.deepEqual([read.status, read.body.code], [404, 'room_not_found']);
+  const posted = await hub.api(ada.token, 'POST', `/api/v1/conversations/${lab}/messages`, { content: 'x' });
+  assert.deepEqual([posted.status, posted.body.code], [404, 'room_not_found']);
+  assert.deepEqual(
+    (await hub.api(ada.token, 'GET', '/api/v1/rooms/lab/messages')).body.messages,
+    [],
+    'nothing was posted',
+  );
 });
 
 /** A request with an Origin, its answer's status and headers; SSE answers are cut after the headers. */

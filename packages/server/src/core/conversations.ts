@@ -13,7 +13,7 @@ import type { HubContext } from './context.js';
 import { HubError } from './hub-error.js';
 import { newId } from './ids.js';
 import type { Messages } from './messages.js';
-import type { ConversationActivity, MemberRecord, RoomRecord } from './ports.js';
+import type { ConversationActivity, MemberRecord, MembershipRecord, RoomRecord } from './ports.js';
 import { roomUpdated, type Rooms } from './rooms.js';
 
 export class Conversations {
@@ -134,10 +134,26 @@ export class Conversations {
     return room.id;
   }
 
-  private async ownConversation(actor: MemberRecord, id: string): Promise<RoomRecord> {
+  /**
+   * A conversation the actor takes part in. Any other room is not found here, even one the actor
+   * may read: a conversation's routes are a conversation's only.
+   */
+  async requireConversation(actor: MemberRecord, id: string): Promise<void> {
+    await this.conversationWith(actor, id);
+  }
+
+  private async conversationWith(
+    actor: MemberRecord,
+    id: string,
+  ): Promise<{ room: RoomRecord; membership: MembershipRecord }> {
     const room = await this.ctx.resolveRoom(id);
     const membership = (await this.ctx.roomMembers(room.id)).get(actor.id);
     if (room.kind !== 'conversation' || !membership) throw new HubError('room_not_found');
+    return { room, membership };
+  }
+
+  private async ownConversation(actor: MemberRecord, id: string): Promise<RoomRecord> {
+    const { room, membership } = await this.conversationWith(actor, id);
     if (membership.role !== 'owner') throw new HubError('forbidden', 'Only the person who started it may do this.');
     return room;
   }

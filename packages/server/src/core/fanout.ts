@@ -280,13 +280,17 @@ export class FanOut {
       : message.room
         ? sessions.inRoom(message.room)
         : sessions.all;
+    const send = (session: Session) => {
+      const { connection } = session;
+      if (message.lazy && connection.sendLater) connection.sendLater(message.frame);
+      else connection.send(message.frame);
+    };
     for (const session of targets) {
-      if (session.member.kind === 'agent' && !message.agentsToo) continue;
-      session.connection.send(message.frame);
+      if (session.member.kind !== 'agent' || message.agentsToo) send(session);
     }
     if (message.follow === undefined) return;
     for (const session of sessions.followersOf(message.follow)) {
-      if (!message.members?.includes(session.member.id)) session.connection.send(message.frame);
+      if (!message.members?.includes(session.member.id)) send(session);
     }
   }
 

@@ -71,7 +71,7 @@ export class Hub {
     this.rooms = new Rooms(
       ctx,
       (memberId) => this.presence.presenceOf(memberId),
-      (roomId, memberId, seq) => this.receipts.read(roomId, memberId, seq),
+      (roomId, memberId, from, seq) => this.receipts.read(roomId, memberId, from, seq),
     );
     this.accounts = new Accounts(ctx, this.rooms, this.presence);
     this.codes = new OneTimeCodes(ctx, this.accounts);
@@ -117,7 +117,7 @@ export class Hub {
       watchEvents: (watcher) => this.fanout.watchEvents(watcher),
       withStreamContent: (message) => this.streams.withStreamContent(message),
       delivered: (member, messages) => this.receipts.deliveredMessages(member, messages),
-      acknowledged: (member, roomId, seq) => this.receipts.read(roomId, member.id, seq),
+      acknowledged: (member, roomId, from, seq) => this.receipts.read(roomId, member.id, from, seq),
     });
     this.outbox = new Outbox(ctx, this.inbox, this.streams);
     this.tasks = new TaskBoard(ctx, {

@@ -37,8 +37,8 @@ export interface InboxDeps {
   withStreamContent(message: Message): Message;
   /** What an inbox returns has reached the member (a receipt's `delivered`). */
   delivered(member: MemberRecord, messages: Message[]): Promise<void>;
-  /** The inbox was acknowledged up to `seq` in a room: the receipts up to it count as read. */
-  acknowledged(member: MemberRecord, roomId: string, seq: number): Promise<void>;
+  /** The inbox was acknowledged from `from` up to `seq` in a room: the receipts it passed count as read. */
+  acknowledged(member: MemberRecord, roomId: string, from: number, seq: number): Promise<void>;
 }
 
 export interface InboxQuery {
@@ -199,7 +199,7 @@ export class Inbox {
       passed += scan.found.filter((event) => event.seq <= cursor).length;
       const moved = await this.ctx.store.advanceInbox(scan.room.room_id, actor.id, cursor);
       // Left meanwhile: nothing of that room is left to acknowledge.
-      if (moved !== undefined) await this.deps.acknowledged(actor, scan.room.room_id, moved);
+      if (moved !== undefined) await this.deps.acknowledged(actor, scan.room.room_id, scan.room.inbox_seq, moved);
     }
     return passed;
   }

@@ -31,12 +31,16 @@ export class Outbox {
     const found = await this.ctx.store.sentMessages(query);
     // The one past the page is the oldest of a newest page, and the newest of a page after a message.
     const page = found.length > params.limit ? (query.after ? found.slice(0, -1) : found.slice(1)) : found;
-    const messages = await Promise.all(
-      page.map(async (message) => ({
-        ...this.streams.withStreamContent(message),
-        receipts: (await this.ctx.store.receiptsOf(message.id)).map(receiptOf),
-      })),
-    );
+    const receipts = new Map<string, OutboxMessage['receipts']>();
+    for (const record of await this.ctx.store.receiptsOf(page.map((message) => message.id))) {
+      const list = receipts.get(record.message_id);
+      if (list) list.push(receiptOf(record));
+      else receipts.set(record.message_id, [receiptOf(record)]);
+    }
+    const messages = page.map((message) => ({
+      ...this.streams.withStreamContent(message),
+      receipts: receipts.get(message.id) ?? [],
+    }));
     return { messages, has_more: found.length > params.limit };
   }
 }

@@ -105,6 +105,8 @@ export type BusMessage =
       frame: string;
       /** Also to each instance's connections that follow this message's receipts. */
       follow?: string;
+      /** A state rather than an event: it may wait a moment for its connection's next write. */
+      lazy?: boolean;
     }
   | { kind: 'control'; action: 'token.revoked'; tokenId: string }
   | { kind: 'control'; action: 'member.updated'; memberId: string }

@@ -201,9 +201,10 @@ export class Receipts {
     return this.acted(roomId, memberId, 2 ** 31 - 1, { threadKey, senders: [], anyInRoom: false });
   }
 
-  /** A member's read cursor moved: what it passed is read. */
-  async read(roomId: string, memberId: string, seq: number): Promise<void> {
-    this.tell(await this.ctx.store.markReadUpTo(roomId, memberId, seq, this.ctx.now()));
+  /** A member's read cursor moved from `from` to `seq`: what it passed is read. */
+  async read(roomId: string, memberId: string, from: number, seq: number): Promise<void> {
+    if (seq <= from) return;
+    this.tell(await this.ctx.store.markReadUpTo(roomId, memberId, from, seq, this.ctx.now()));
   }
 
   /**
@@ -294,6 +295,7 @@ export class Receipts {
         agentsToo: true,
         frame: JSON.stringify(frame),
         follow: record.message_id,
+        lazy: true,
       });
     }
   }
@@ -306,7 +308,7 @@ export class Receipts {
   ): Promise<{ message: string; receipts: Receipt[] }> {
     await this.messageFor(actor, messageId);
     if (session) this.ctx.sessions.follow(session, messageId);
-    return { message: messageId, receipts: (await this.ctx.store.receiptsOf(messageId)).map(receiptOf) };
+    return { message: messageId, receipts: (await this.ctx.store.receiptsOf([messageId])).map(receiptOf) };
   }
 }
 

@@ -14,7 +14,7 @@ export class Rooms {
     private readonly ctx: HubContext,
     private readonly presenceOf: (memberId: string) => PresenceStatus,
     /** A read cursor moved: what it passed is read (receipts). */
-    private readonly onRead: (roomId: string, memberId: string, seq: number) => Promise<void>,
+    private readonly onRead: (roomId: string, memberId: string, from: number, seq: number) => Promise<void>,
   ) {}
 
   /** A room by id or name (`#name`); deleted conversations are not found. */
@@ -252,11 +252,16 @@ export class Rooms {
 
   async markRead(actor: MemberRecord, ref: string, seq: number): Promise<{ room: string; seq: number }> {
     const room = await this.ctx.visibleRoom(actor, ref);
+    // A cached cursor can only lag the stored one, so the span it opens covers every receipt just passed.
+    const from =
+      this.ctx.cachedMembership(room.id, actor.id)?.read_seq ??
+      (await this.ctx.store.membership(room.id, actor.id))?.read_seq ??
+      0;
     const cursor = (await this.ctx.store.markRead(room.id, actor.id, seq)) ?? 0;
     const cached = this.ctx.cachedMembership(room.id, actor.id);
     if (cached) cached.read_seq = cursor;
     this.ctx.signal(room.id, { type: 'read', room: room.id, member: actor.handle, seq: cursor }, { agentsToo: false });
-    await this.onRead(room.id, actor.id, cursor);
+    await this.onRead(room.id, actor.id, from, cursor);
     return { room: room.id, seq: cursor };
   }
 }

@@ -14,6 +14,11 @@ export interface Connection {
    * given, is the same frame as UTF-8, encoded once for every recipient of a fan-out.
    */
   send(frame: string, bytes?: Buffer): void;
+  /**
+   * Sends a frame that may wait a moment for the connection's next write (a receipt): a transport
+   * without it sends at once.
+   */
+  sendLater?(frame: string): void;
   close(code: number, reason: string): void;
   /** Told its session before the first frame is sent, so the transport can detach it however it ends. */
   bind?(session: Session): void;

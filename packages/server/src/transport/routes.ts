@@ -47,6 +47,8 @@ interface RequestRoute<T extends RequestType> {
   status?: (result: ResultMap[T]) => number;
   /** The answer, where REST gives more than the protocol's ack: it has no socket to push frames on. */
   answer?: (context: RequestContext, params: ParsedParams<T>) => Promise<unknown>;
+  /** Checked before the request runs, where the route is narrower than its request. */
+  guard?: (context: RequestContext, params: ParsedParams<T>) => Promise<void>;
 }
 
 /** A row of any request type, its param names checked against that type's own. */
@@ -225,6 +227,7 @@ const ROUTES: (Row | Registrar)[] = [
     summary: 'Resume a conversation: its messages, paged as room history, and `total_count`, how many it holds',
     path: { id: 'room' },
     narrow: { id: Id },
+    guard: ({ hub, actor }, params) => hub.conversations.requireConversation(actor, params.room),
     answer: ({ hub, actor }, params) => hub.history.pageWithTotal(actor, params),
   },
   {
@@ -235,6 +238,7 @@ const ROUTES: (Row | Registrar)[] = [
     summary: 'Send a message in a conversation, as in its room; a repeated client_id returns the stored message',
     path: { id: 'room' },
     narrow: { id: Id },
+    guard: ({ hub, actor }, params) => hub.conversations.requireConversation(actor, params.room),
     status: createdUnlessDuplicate,
   },
   {
@@ -486,6 +490,8 @@ function registerRequestRoute(app: FastifyInstance, { hub }: TransportContext, r
       const fromUrl = request.params as Record<string, unknown>;
       for (const [name, param] of Object.entries(path)) named[param] = fromUrl[name];
       const context = { hub, actor: actorOf(request), session: undefined };
+      const guard = route.guard as ((context: RequestContext, params: unknown) => Promise<void>) | undefined;
+      await guard?.(context, named);
       const answer = route.answer as ((context: RequestContext, params: unknown) => Promise<unknown>) | undefined;
       const result = answer
         ? await answer(context, named)

@@ -10,6 +10,7 @@ import { CloseCode } from '@roundtable/protocol';
 import { toHubError } from '../core/hub-error.js';
 import type { Connection, Session } from '../core/sessions.js';
 import type { TransportContext } from './context.js';
+import { lazyFrames } from './lazy-frames.js';
 import { parseCursorList } from './ws.js';
 
 export function registerSse(root: FastifyInstance, context: TransportContext): void {
@@ -53,8 +54,12 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
           session = bound;
         },
         pressure: () => response.writableLength / context.ws.maxBufferedBytes,
+        sendLater(frame) {
+          if (!closed) lazyFrames.add(connection, frame, connection.send);
+        },
         send(frame) {
           if (closed) return;
+          lazyFrames.flush(connection);
           if (response.writableLength > context.ws.maxBufferedBytes) {
             context.metrics.error('slow_consumer');
             connection.close(CloseCode.SlowConsumer, 'slow consumer');
@@ -76,6 +81,7 @@ export function registerSse(root: FastifyInstance, context: TransportContext): v
       keepAlive.unref();
       const cleanup = () => {
         closed = true;
+        lazyFrames.drop(connection);
         if (!response.writableEnded) response.end();
         clearInterval(keepAlive);
         context.connections.delete(connection);

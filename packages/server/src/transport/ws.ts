@@ -6,11 +6,12 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { CloseCode, Cursors, type Message } from '@roundtable/protocol';
+import { CloseCode, Cursors, SIMPLE_PATH, type Message } from '@roundtable/protocol';
 import type { Authenticated, Hub } from '../core/hub.js';
 import { HubError, toHubError } from '../core/hub-error.js';
 import { TokenBucket } from '../core/rate-limit.js';
 import type { Connection, Session } from '../core/sessions.js';
+import { lazyFrames } from './lazy-frames.js';
 import { parseRequest, runRequest, type ParsedRequest } from './requests.js';
 import { parseUntrusted, requestIdOf, requireStorable } from './untrusted-json.js';
 import { simpleMessage } from './views.js';
@@ -50,7 +51,7 @@ export function registerWebSocket(app: FastifyInstance, context: TransportContex
     );
   });
   app.get<{ Params: { agent: string } }>(
-    '/ws/:agent',
+    SIMPLE_PATH,
     { websocket: true, schema: { hide: true } },
     (socket, request) => {
       const query = request.query as Record<string, unknown>;
@@ -271,6 +272,10 @@ class WsConnection implements Connection {
     (this.socket as unknown as { _socket?: Socket })._socket?.uncork();
   }
 
+  sendLater(frame: string): void {
+    if (!this.closed) lazyFrames.add(this, frame, (waited) => this.send(waited));
+  }
+
   send(frame: string, bytes?: Buffer): void {
     if (this.dialect) {
       const translated = this.dialect.translate(frame);
@@ -282,6 +287,7 @@ class WsConnection implements Connection {
 
   private write(frame: string, bytes?: Buffer): void {
     if (this.closed) return;
+    lazyFrames.flush(this);
     if (this.unsent() > this.context.ws.maxBufferedBytes) {
       this.context.metrics.error('slow_consumer');
       this.close(CloseCode.SlowConsumer, 'slow consumer: resume from your cursors');
@@ -349,6 +355,7 @@ class WsConnection implements Connection {
 
   private onClose(): void {
     this.closed = true;
+    lazyFrames.drop(this);
     if (this.authTimer) clearTimeout(this.authTimer);
     this.context.connections.delete(this);
     this.dialect?.closed();
@@ -527,7 +534,10 @@ class WsConnection implements Connection {
     this.send(JSON.stringify(body));
   }
 
-  /** `{"message": "...", "target_agents": [...]}` becomes a `send` to the dialect's room. */
+  /**
+   * A `SimpleMessageFrame` becomes a `send` to the dialect's room; its fields are checked there, as
+   * any `send`'s are.
+   */
   private translateIn(decoded: unknown): unknown {
     if (typeof decoded !== 'object' || decoded === null || 'type' in decoded) return decoded;
     const simple = decoded as Record<string, unknown>;

@@ -46,8 +46,8 @@ export interface Operation {
   admin: 'all' | 'others' | 'none';
   rest?: RestOperation;
   template?: string;
-  /** A client event of a WebSocket dialect, sent on a socket of its own opened at `path`. */
-  dialect?: { path: string; event: string };
+  /** A client event of a WebSocket dialect, sent on a socket of its own opened at `path` (with `query`). */
+  dialect?: { path: string; event: string; frame: 'wegent' | 'simple'; query: string[] };
 }
 
 /** An answer reduced to what a client can observe: its status (HTTP, or ok/error), its error code, its text. */
@@ -102,7 +102,7 @@ export async function operationTable(hub: TestHub, token: string): Promise<Opera
     admin: 'none',
   }));
   // A dialect's path parameters are parameters of each of its events: the socket is opened on them.
-  const dialects = dialectTable().map(({ path, event, schema }): Operation => ({
+  const dialects = dialectTable().map(({ path, event, schema, frame, query }): Operation => ({
     transport: 'ws',
     name: `${path} ${event}`,
     params: [
@@ -112,10 +112,11 @@ export async function operationTable(hub: TestHub, token: string): Promise<Opera
         required: true,
         kind: parameterKind(name!, { type: 'string' }, path),
       })),
+      ...paramsOf(query).map((param) => ({ ...param, name: `?${param.name}` })),
       ...paramsOf(schema),
     ],
     admin: 'none',
-    dialect: { path, event },
+    dialect: { path, event, frame, query: Object.keys(query?.properties ?? {}) },
   }));
   const mcp = (await toolTable(hub.url, token)).map((tool): Operation => ({
     transport: 'mcp',
@@ -261,29 +262,47 @@ export function sender(hub: TestHub, clients: Map<string, RawClient>, opened: Ra
    * its error frames and its close code.
    */
   async function dialect(operation: Operation, actor: Actor, values: Record<string, unknown>): Promise<Answer> {
-    const { path, event } = operation.dialect!;
-    const inPath = new Set<string>();
-    const url = path.replace(/\{(\w+)\}/g, (_match, name: string) => {
-      inPath.add(name);
+    const { path, event, frame, query } = operation.dialect!;
+    const inUrl = new Set<string>();
+    const base = path.replace(/\{(\w+)\}/g, (_match, name: string) => {
+      inUrl.add(name);
       return percentEncode(String(values[name]));
     });
-    const data = Object.fromEntries(Object.entries(values).filter(([name]) => !inPath.has(name)));
+    const search = query
+      .filter((name) => values[`?${name}`] !== undefined)
+      .map((name) => `${name}=${percentEncode(String(values[`?${name}`]))}`);
+    for (const name of query) inUrl.add(`?${name}`);
+    const url = search.length > 0 ? `${base}?${search.join('&')}` : base;
+    const data = Object.fromEntries(Object.entries(values).filter(([name]) => !inUrl.has(name)));
     const id = `d${++counter}`;
     const client = await RawClient.connect(undefined, hub.url, { token: actor.token, path: url });
     opened.push(client);
-    client.sendRaw(JSON.stringify({ event, id, data }));
+    // A Wegent frame names its event and carries its data; the simple dialect's frame is the data.
+    const kindOf = (f: Frame) => (frame === 'wegent' ? f.event : f.type);
+    // The simple dialect's answers carry the case's own id, which says nothing of what was asked.
+    const bodyOf = (f: Frame) => {
+      if (frame === 'wegent') return f.data;
+      const { id: _id, ...body } = f;
+      return body;
+    };
+    client.sendRaw(JSON.stringify(frame === 'wegent' ? { event, id, data } : { ...data, id }));
     try {
       const reply = await client.waitFor(
-        (f) => (f.event === 'ack' || f.event === 'error') && f.id === id,
+        (f) => (kindOf(f) === 'ack' || kindOf(f) === 'error') && f.id === id,
         ANSWER_WITHIN_MS,
       );
-      return reply.event === 'ack'
-        ? { ok: true, status: 200, code: undefined, text: JSON.stringify(reply.data) }
-        : { ok: false, status: 400, code: reply.data.code, text: JSON.stringify(reply.data) };
+      return kindOf(reply) === 'ack'
+        ? { ok: true, status: 200, code: undefined, text: JSON.stringify(bodyOf(reply)) }
+        : { ok: false, status: 400, code: bodyOf(reply).code, text: JSON.stringify(bodyOf(reply)) };
     } catch (error) {
       if (client.closeCode === undefined) throw error;
-      const refusal = client.frames.find((f: Frame) => f.event === 'error');
-      return { ok: false, status: client.closeCode, code: refusal?.data.code, text: JSON.stringify(client.frames) };
+      const refusal = client.frames.find((f: Frame) => kindOf(f) === 'error');
+      return {
+        ok: false,
+        status: client.closeCode,
+        code: refusal && bodyOf(refusal).code,
+        text: JSON.stringify(client.frames),
+      };
     } finally {
       client.close();
     }

@@ -175,6 +175,16 @@ export async function buildWorld(t: TestContext): Promise<World> {
   clients.set('mallory', await RawClient.ready(t, hub.url, mallory.token));
   clients.set('intruder', await RawClient.ready(t, hub.url, intruder.token));
   clients.set('bob', await RawClient.ready(t, hub.url, bob.token));
+  // The outsiders' own Wegent personal channel and simple socket stay open the whole run: whatever any
+  // case pushes to them (a task's events, a room's messages) is checked for leaks with the rest.
+  const listening: RawClient[] = [];
+  for (const [handle, token] of [
+    ['mallory', mallory.token],
+    ['intruder', intruder.token],
+  ]) {
+    listening.push(await RawClient.connect(t, hub.url, { token, path: '/api/v1/users/me/events' }));
+    listening.push(await RawClient.connect(t, hub.url, { token, path: `/ws/user?user_id=${handle}` }));
+  }
 
   const target = (kind: RefKind, value: string, label: string, control = lookalike(value)): Target => ({
     kind,
@@ -241,6 +251,6 @@ export async function buildWorld(t: TestContext): Promise<World> {
       },
     ],
     clients,
-    retired: [],
+    retired: listening,
   };
 }

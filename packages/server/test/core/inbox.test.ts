@@ -34,7 +34,7 @@ async function inboxKit(t: TestContext) {
       watchEvents,
       withStreamContent: (message) => wired.streams.withStreamContent(message),
       delivered: (member, messages) => wired.receipts.deliveredMessages(member, messages),
-      acknowledged: (member, roomId, seq) => wired.receipts.read(roomId, member.id, seq),
+      acknowledged: (member, roomId, from, seq) => wired.receipts.read(roomId, member.id, from, seq),
     });
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');

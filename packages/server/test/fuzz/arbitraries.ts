@@ -64,6 +64,8 @@ const KIND_BY_NAME: Record<string, RefKind> = {
   creator: 'member',
   sender: 'member',
   agent: 'member',
+  // The simple dialect's `user_id` names the person of `/ws/user`.
+  user_id: 'member',
   targets: 'member',
   mentions: 'member',
   deciders: 'member',

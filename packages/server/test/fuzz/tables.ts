@@ -10,6 +10,9 @@ import { z } from 'zod';
 import {
   REQUEST_TYPES,
   RequestSchemas,
+  SIMPLE_PATH,
+  SimpleMessageFrame,
+  SimpleQuery,
   WEGENT_CLIENT_EVENTS,
   WegentClientEvents,
   WegentPersonalEvents,
@@ -143,29 +146,48 @@ export function requestTable(): Array<{ type: RequestType; schema: JsonSchema }>
   }));
 }
 
-/** A WebSocket dialect's client event at one of its paths (OpenAPI form), with its data's JSON Schema. */
+/**
+ * A WebSocket dialect's client event at one of its paths (OpenAPI form), with its data's JSON Schema.
+ * `wegent` frames are `{event, id, data}`; a `simple` frame is its data with an `id`, and its socket
+ * takes the `query` parameters in its URL.
+ */
 export interface DialectEvent {
   path: string;
   event: string;
   schema: JsonSchema;
+  frame: 'wegent' | 'simple';
+  query?: JsonSchema;
 }
 
-/** Every client event of the Wegent dialect at each of its paths, as the protocol defines them. */
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+
+/** Every client event of the Wegent dialect at each of its paths, and the simple dialect's message. */
 export function dialectTable(): DialectEvent[] {
   const [chat, personal] = WEGENT_PATHS;
-  return [
+  const wegent = [
     [chat, WegentClientEvents],
     [personal, WegentPersonalEvents],
   ].flatMap(([path, schemas]) =>
-    WEGENT_CLIENT_EVENTS.map((event) => ({
+    WEGENT_CLIENT_EVENTS.map((event): DialectEvent => ({
       path: openApiPath(path as string),
       event,
-      schema: z.toJSONSchema((schemas as typeof WegentClientEvents)[event], {
-        io: 'input',
-        unrepresentable: 'any',
-      }) as JsonSchema,
+      schema: jsonSchema((schemas as typeof WegentClientEvents)[event]),
+      frame: 'wegent',
     })),
   );
+  // The frame's own `id` is the sender's, to match the answer. `/ws/user` is a person's socket, named by `user_id`.
+  const simple = (path: string, query: z.ZodType): DialectEvent => ({
+    path,
+    event: 'message',
+    schema: jsonSchema(SimpleMessageFrame.omit({ id: true })),
+    frame: 'simple',
+    query: jsonSchema(query),
+  });
+  return [
+    ...wegent,
+    simple(openApiPath(SIMPLE_PATH), SimpleQuery),
+    simple('/ws/user', SimpleQuery.required({ user_id: true })),
+  ];
 }
 
 export interface McpAnswer {

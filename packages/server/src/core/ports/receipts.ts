@@ -47,15 +47,18 @@ export interface Delivery {
 }
 
 export interface ReceiptsStore {
-  /** Agents first, then people, each by handle. */
-  receiptsOf(messageId: string): Promise<ReceiptRecord[]>;
+  /** The receipts of these messages, in one read: per message, agents first, then people, each by handle. */
+  receiptsOf(messageIds: string[]): Promise<ReceiptRecord[]>;
   /**
    * For each entry, each receipt of its member among those messages of its room not yet delivered
    * becomes so, all in one write; returns what moved.
    */
   markDelivered(deliveries: Delivery[], at: string): Promise<ReceiptRecord[]>;
-  /** A read cursor moved to `seq`: receipts up to it not yet read become so (and delivered, if they were not). */
-  markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Promise<ReceiptRecord[]>;
+  /**
+   * A read cursor moved from `from` to `seq`: receipts after `from` and up to `seq` not yet read become
+   * so (and delivered, if they were not). Only that span is looked at: an earlier move covered the rest.
+   */
+  markReadUpTo(roomId: string, memberId: string, from: number, seq: number, at: string): Promise<ReceiptRecord[]>;
   markActed(query: ActedQuery): Promise<ReceiptRecord[]>;
   /** Whether the member has a receipt in the room stored since then that is not acted on yet. */
   hasOpenReceipts(roomId: string, memberId: string, since: string): Promise<boolean>;

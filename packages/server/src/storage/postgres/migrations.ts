@@ -333,6 +333,13 @@ CREATE TABLE task_rollups (
 );
 `,
   },
+  {
+    version: 14,
+    name: 'receipts: a read cursor marks the span it passed over the key, so no index of unread receipts is kept',
+    sql: `
+DROP INDEX message_receipts_unread;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -23,7 +23,7 @@ const DELIVERED = `UPDATE message_receipts
   WHERE room_id = @room AND member_id = @member AND delivered_at IS NULL AND`;
 const READ = `UPDATE message_receipts
   SET read_at = @at, delivered_at = COALESCE(delivered_at, @at), state = CASE WHEN state = 'acted' THEN state ELSE 'read' END
-  WHERE member_id = @member AND room_id = @room AND seq <= @seq AND read_at IS NULL RETURNING *`;
+  WHERE room_id = @room AND seq > @from AND seq <= @seq AND member_id = @member AND read_at IS NULL RETURNING *`;
 const ACTED = `UPDATE message_receipts
   SET acted_at = @at, delivered_at = COALESCE(delivered_at, @at), state = 'acted'
   WHERE member_id = @member AND room_id = @room AND seq < @seq AND acted_at IS NULL AND stored_at >= @since`;
@@ -33,23 +33,25 @@ const OPEN = `SELECT 1 AS open FROM message_receipts
 
 export function receiptsStore(db: SqlDriver, d: Dialect): ReceiptsStore {
   return {
-    receiptsOf: (messageId) => db.read(receiptsOf, messageId),
+    receiptsOf: (messageIds) => (messageIds.length === 0 ? Promise.resolve([]) : db.read(receiptsOf, d, messageIds)),
     markDelivered: (deliveries, at) => {
       const some = deliveries.filter((delivery) => delivery.seqs.length > 0);
       return some.length === 0 ? Promise.resolve([]) : db.write(markDelivered, d, some, at);
     },
-    markReadUpTo: (roomId, memberId, seq, at) => db.write(markReadUpTo, roomId, memberId, seq, at),
+    markReadUpTo: (roomId, memberId, from, seq, at) => db.write(markReadUpTo, roomId, memberId, from, seq, at),
     markActed: (query) => db.write(markActed, d, query),
     hasOpenReceipts: async (roomId, memberId, since) =>
       (await db.read(row, OPEN, { room: roomId, member: memberId, since })) !== undefined,
   };
 }
 
-function* receiptsOf(messageId: string): Step<ReceiptRecord[]> {
+function* receiptsOf(d: Dialect, messageIds: string[]): Step<ReceiptRecord[]> {
+  const params: Params = {};
   const found = yield* rows(
     `SELECT r.* FROM messages m JOIN message_receipts r ON r.room_id = m.room_id AND r.seq = m.seq
-     WHERE m.id = @messageId ORDER BY CASE WHEN r.member_kind = 'agent' THEN 0 ELSE 1 END, r.member`,
-    { messageId },
+     WHERE ${d.anyOf('m.id', 'ids', messageIds, params)}
+     ORDER BY r.room_id, r.seq, CASE WHEN r.member_kind = 'agent' THEN 0 ELSE 1 END, r.member`,
+    params,
   );
   return found.map(toReceipt);
 }
@@ -65,8 +67,8 @@ function* markDelivered(d: Dialect, deliveries: Delivery[], at: string): Step<Re
   return moved;
 }
 
-function* markReadUpTo(roomId: string, memberId: string, seq: number, at: string): Step<ReceiptRecord[]> {
-  return (yield* rows(READ, { member: memberId, room: roomId, seq, at })).map(toReceipt);
+function* markReadUpTo(roomId: string, memberId: string, from: number, seq: number, at: string): Step<ReceiptRecord[]> {
+  return (yield* rows(READ, { member: memberId, room: roomId, from, seq, at })).map(toReceipt);
 }
 
 function* markActed(d: Dialect, query: ActedQuery): Step<ReceiptRecord[]> {

@@ -358,6 +358,13 @@ CREATE TABLE task_rollups (
 );
 `,
   },
+  {
+    version: 14,
+    name: 'receipts: a read cursor marks the span it passed over the key, so no index of unread receipts is kept',
+    sql: `
+DROP INDEX message_receipts_unread;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

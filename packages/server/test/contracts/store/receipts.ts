@@ -18,7 +18,7 @@ export function receiptsContract(open: Open): void {
       const general = await world.room('general', [ada, bob, bot]);
       const message = await world.sent(general, ada, { mentions: [bob, bot], receipts: [bob, bot] });
       const plain = await world.sent(general, ada, {});
-      const receipts = await world.store.receiptsOf(message.id);
+      const receipts = await world.store.receiptsOf([message.id]);
       assert.deepEqual(steps(receipts), [
         ['bot', 'stored'],
         ['bob', 'stored'],
@@ -27,7 +27,18 @@ export function receiptsContract(open: Open): void {
       assert.equal(receipts[0]!.seq, message.seq);
       assert.equal(receipts[0]!.thread_key, message.id, 'a message outside threads starts its own');
       assert.equal(receipts[0]!.member_kind, 'agent');
-      assert.deepEqual(await world.store.receiptsOf(plain.id), []);
+      assert.deepEqual(await world.store.receiptsOf([plain.id]), []);
+      const later = await world.sent(general, bob, { mentions: [ada], receipts: [ada] });
+      assert.deepEqual(
+        (await world.store.receiptsOf([later.id, plain.id, message.id])).map((r) => [r.message_id, r.member]),
+        [
+          [message.id, 'bot'],
+          [message.id, 'bob'],
+          [later.id, 'ada'],
+        ],
+        'several messages in one read, each in its place in the room',
+      );
+      assert.deepEqual(await world.store.receiptsOf([]), []);
     });
 
     test('each step is recorded once, only forward, and says what moved', async (t) => {
@@ -61,10 +72,15 @@ export function receiptsContract(open: Open): void {
         'nor does one to an untracked member, nor an empty one',
       );
 
-      const read = await world.store.markReadUpTo(general.id, bot.id, first.seq, at);
+      assert.deepEqual(
+        await world.store.markReadUpTo(general.id, bot.id, first.seq, first.seq, at),
+        [],
+        'a span leaves out the seq it starts from',
+      );
+      const read = await world.store.markReadUpTo(general.id, bot.id, first.seq - 1, first.seq, at);
       assert.deepEqual(steps(read), [['bot', 'read']]);
       assert.equal(read[0]!.delivered_at, at, 'the delivery time is kept');
-      assert.deepEqual(await world.store.markReadUpTo(general.id, bot.id, first.seq, at), []);
+      assert.deepEqual(await world.store.markReadUpTo(general.id, bot.id, 0, first.seq, at), []);
 
       const acted = await world.store.markActed({
         roomId: general.id,
@@ -81,7 +97,7 @@ export function receiptsContract(open: Open): void {
       assert.equal(await world.store.hasOpenReceipts(general.id, bot.id, first.created_at), false, 'all acted on');
       assert.equal(await world.store.hasOpenReceipts(general.id, ada.id, first.created_at), false);
       // A read after acting keeps `acted`.
-      const late = await world.store.markReadUpTo(general.id, bot.id, second.seq, at);
+      const late = await world.store.markReadUpTo(general.id, bot.id, first.seq, second.seq, at);
       assert.deepEqual(steps(late), [['bot', 'acted']]);
       assert.equal(late[0]!.read_at, at);
     });
@@ -97,7 +113,7 @@ export function receiptsContract(open: Open): void {
       const root = await world.sent(general, ada, { receipts: [bot] });
       const other = await world.sent(general, bob, { receipts: [bot] });
       const inThread = await world.sent(general, ada, { threadId: root.id, receipts: [bot] });
-      assert.equal((await world.store.receiptsOf(inThread.id))[0]!.thread_key, root.id);
+      assert.equal((await world.store.receiptsOf([inThread.id]))[0]!.thread_key, root.id);
       const reply = { roomId: general.id, memberId: bot.id, threadKey: root.id, senders: [], anyInRoom: false };
       const acted = await world.store.markActed({
         ...reply,
@@ -110,7 +126,7 @@ export function receiptsContract(open: Open): void {
         [root.id],
         'the thread root only: the reply in it came after',
       );
-      assert.equal((await world.store.receiptsOf(other.id))[0]!.state, 'stored');
+      assert.equal((await world.store.receiptsOf([other.id]))[0]!.state, 'stored');
       world.skipDays(8);
       const tooLate = await world.store.markActed({
         ...reply,
