@@ -16,6 +16,11 @@ type Addressed = StoredEventOf<'message.created'>;
 const SCAN_PAGE = 500;
 /** Events an inbox reads per room and call, so a long-unacknowledged busy room cannot make one call huge. */
 const INBOX_SCAN_LIMIT = 5_000;
+/**
+ * Scans one acknowledgement makes: each reads INBOX_SCAN_LIMIT events a room, so an ack passes up to
+ * 100,000 events of a room at once, and a room long left unread still empties to the bound in one call.
+ */
+const MAX_ACK_PASSES = 20;
 /** Waits one member may have at once on an instance: each one is told of every event. */
 const MAX_WAITS_PER_MEMBER = 4;
 
@@ -110,9 +115,15 @@ export class Inbox {
    */
   async ack(actor: MemberRecord, upTo: string): Promise<{ up_to: string; acknowledged: number }> {
     const bound = await this.keyOfMessage(actor, upTo);
-    const { scans } = await this.scanAll(actor, { limit: INBOX_SCAN_LIMIT });
     const within = (event: Addressed) => compareKeys(keyOf(event), bound) <= 0;
-    const acknowledged = await this.advance(actor, scans, within, bound);
+    let acknowledged = 0;
+    for (let pass = 0; pass < MAX_ACK_PASSES; pass++) {
+      const { scans } = await this.scanAll(actor, { limit: INBOX_SCAN_LIMIT });
+      const { passed, moved } = await this.advance(actor, scans, within, bound);
+      acknowledged += passed;
+      // A room read only in part, whose cursor moved, may hold more before the bound.
+      if (!scans.some((scan) => !scan.complete && moved.has(scan.room.room_id))) break;
+    }
     return { up_to: upTo, acknowledged };
   }
 
@@ -182,15 +193,16 @@ export class Inbox {
   /**
    * Moves each scanned room's inbox cursor past what `done` accepts, and past the unaddressed events
    * up to the first addressed one it does not (or, with `bound`, up to the bound's place). Returns
-   * how many addressed messages it passed.
+   * how many addressed messages it passed, and the rooms whose cursor moved.
    */
   private async advance(
     actor: MemberRecord,
     scans: Scan[],
     done: (event: Addressed) => boolean,
     bound?: MailboxKey,
-  ): Promise<number> {
+  ): Promise<{ passed: number; moved: Set<string> }> {
     let passed = 0;
+    const movedIn = new Set<string>();
     for (const scan of scans) {
       const firstLeft = scan.found.find((event) => !done(event));
       let cursor = firstLeft ? firstLeft.seq - 1 : scan.through;
@@ -199,9 +211,11 @@ export class Inbox {
       passed += scan.found.filter((event) => event.seq <= cursor).length;
       const moved = await this.ctx.store.advanceInbox(scan.room.room_id, actor.id, cursor);
       // Left meanwhile: nothing of that room is left to acknowledge.
-      if (moved !== undefined) await this.deps.acknowledged(actor, scan.room.room_id, scan.room.inbox_seq, moved);
+      if (moved === undefined) continue;
+      movedIn.add(scan.room.room_id);
+      await this.deps.acknowledged(actor, scan.room.room_id, scan.room.inbox_seq, moved);
     }
-    return passed;
+    return { passed, moved: movedIn };
   }
 
   /**

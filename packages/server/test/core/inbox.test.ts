@@ -209,3 +209,22 @@ test('a wait ends with shutting_down when the hub stops, even while its caller i
   stopping.abort();
   assert.equal((await waiting).code, 'shutting_down');
 });
+
+test('an ack empties the inbox to its bound in one call, past more events than one scan reads', async (t) => {
+  const { inbox, messages, clock, ada, bob } = await inboxKit(t);
+  const send = async (content: string) => {
+    clock.advance(100);
+    return (await messages.send(bob, { room: 'lab', content })).message.id;
+  };
+  await send('@ada early');
+  // More chatter than one scan of a room reads (5,000 events) lies between the two mentions.
+  for (let i = 0; i < 5_100; i++) await send(`chatter ${i}`);
+  const bound = await send('@ada late');
+  await send('@ada after the bound');
+  assert.deepEqual(await inbox.ack(ada, bound), { up_to: bound, acknowledged: 2 });
+  const left = await inbox.read(ada, { limit: 10 });
+  assert.deepEqual(
+    left.messages.map((message) => message.content),
+    ['@ada after the bound'],
+  );
+});
