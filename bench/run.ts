@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mode, ROOT, wanted } from './harness/options.js';
 import { PINNING } from './harness/processes.js';
+import { ratiosOf } from './harness/ratios.js';
 import { runFanOut } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
 import { runIdle } from './scenarios/idle.js';
@@ -43,5 +44,7 @@ for (const [name, run] of Object.entries(SCENARIOS)) if (wanted(name)) await run
 console.log(
   '\n(latencies in ms; deliv/CPU-s = deliveries per second of server CPU time; ratios against baselines of this run)',
 );
+results.ratios = ratiosOf(results);
+console.log(`\nratios: ${JSON.stringify(results.ratios)}`);
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));

@@ -4,7 +4,7 @@
  * load runs.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Job } from '../load.js';
 import { DEBUG, ROOT } from './options.js';
@@ -71,10 +71,38 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/** Processes of the services a cluster of hubs uses, by the name the kernel gives them. */
+const SERVICE_PROCESSES = new Set(['postgres', 'redis-server']);
+
+/**
+ * CPU seconds every PostgreSQL and Redis process on this machine has spent so far: what a cluster
+ * costs beside its hubs. A backend that ends meanwhile takes its share with it, so the hubs keep their
+ * pools open across a measurement.
+ */
+function serviceCpuSeconds(): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  let sum = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!SERVICE_PROCESSES.has(name)) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      sum += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    } catch {
+      // Ended while being read.
+    }
+  }
+  return sum;
+}
+
 export interface Measured<R> {
   result: R;
   /** CPU seconds the servers spent during the measured part. */
   serverCpu: number | undefined;
+  /** CPU seconds PostgreSQL and Redis spent meanwhile (all their processes on this machine). */
+  servicesCpu: number | undefined;
   /** The servers' resident memory before the load generator connected, and at its result, in bytes. */
   rssBefore: number | undefined;
   rssAfter: number | undefined;
@@ -109,19 +137,24 @@ export async function measure<R>(job: Job, servers: Server[], pin = true): Promi
   const lines = createInterface({ input: child.stdout! });
   const cpu = () => total(servers.map((server) => cpuSeconds(server.child.pid)));
   let before: number | undefined;
+  let servicesBefore: number | undefined;
   for await (const line of lines) {
     if (line === 'ready') {
       before = cpu();
+      servicesBefore = serviceCpuSeconds();
       child.stdin!.write('go\n');
       continue;
     }
     if (line.startsWith('{')) {
       const after = cpu();
+      const servicesAfter = serviceCpuSeconds();
       const rssAfter = rss();
       child.kill();
       return {
         result: JSON.parse(line) as R,
         serverCpu: before === undefined || after === undefined ? undefined : after - before,
+        servicesCpu:
+          servicesBefore === undefined || servicesAfter === undefined ? undefined : servicesAfter - servicesBefore,
         rssBefore,
         rssAfter,
       };

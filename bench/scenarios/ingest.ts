@@ -6,6 +6,7 @@
 import { api, createMembers, servicesReachable, withHubs } from '../harness/hubs.js';
 import { SIZES } from '../harness/options.js';
 import { measure, withServer, type Measured } from '../harness/processes.js';
+import { INGEST_ROWS } from '../harness/ratios.js';
 import { fixed, ratio, ratioOf, table } from '../harness/table.js';
 import type { IngestJob, IngestResult } from '../load/ingest.js';
 
@@ -67,11 +68,11 @@ export async function runIngest(results: Record<string, unknown>): Promise<void>
   const sqlite = await ingestHub('sqlite', shape);
   const sqliteReceipts = await ingestHub('sqlite', shape, true);
   const rows: Array<[string, Measured<IngestResult>]> = [
-    ['naive durable (Socket.IO + SQLite, a commit per message)', naive],
-    ['roundtable, SQLite', sqlite],
+    [INGEST_ROWS.naive, naive],
+    [INGEST_ROWS.sqlite, sqlite],
     ['roundtable, SQLite, each message @mentions a member (receipts)', sqliteReceipts],
   ];
-  if (await servicesReachable()) rows.push(['roundtable, PostgreSQL', await ingestHub('postgres', shape)]);
+  if (await servicesReachable()) rows.push([INGEST_ROWS.postgres, await ingestHub('postgres', shape)]);
   else console.log('!!! SKIPPED: the PostgreSQL scenario needs PostgreSQL on 127.0.0.1');
   table(
     ['server', 'steady: achieved', 'ack p50', 'ack p99', 'saturated: msg/s', 'vs naive', 'ack p50', 'ack p99'],

@@ -45,7 +45,24 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
   assert.ok(results.history.result.storeP99 > 0, 'and read again from the store alone');
   assert.equal(results.mcp.result.rounds, 20, 'the MCP agent and the WebSocket agent were each woken every round');
   assert.ok(results.mcp.result.wakeMcpP50 > 0 && results.mcp.result.sendWsP50 > 0, 'and their times were taken');
+  // The scale-out goals, one number each under stable keys; those of a service missing here are null.
+  const keys = [
+    'pg_ingest_vs_naive',
+    'pg_ingest_vs_sqlite',
+    'pg_steady_ack_p99_vs_naive',
+    'scaleout_vs_single',
+    'scaleout_cpu_efficiency',
+    'sqlite_steady_ack_p99_vs_naive',
+    'idle_rss_vs_ws',
+    'history_ws_p99_ms',
+  ];
+  assert.deepEqual(Object.keys(results.ratios), keys);
+  for (const key of ['sqlite_steady_ack_p99_vs_naive', 'idle_rss_vs_ws', 'history_ws_p99_ms']) {
+    assert.ok(results.ratios[key] > 0, `${key} was computed`);
+  }
   if (process.env.CI === 'true') {
     assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
+    assert.ok(results.scaleOut.pair.servicesCpu > 0, 'and the CPU PostgreSQL and Redis spent was read');
+    for (const key of keys) assert.ok(results.ratios[key] > 0, `${key} was computed`);
   }
 });
