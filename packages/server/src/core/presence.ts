@@ -95,14 +95,37 @@ export class Presence {
     this.show(member.id, member.handle);
   }
 
-  /** Sends this instance's people the member's presence, if it changed since they were last told. */
+  /**
+   * Sends the member's presence, if it changed since it was last shown, to this instance's people who
+   * share a room with it, and to the member's own connections: a change costs the sessions of those
+   * rooms, not every connection.
+   */
   private show(memberId: string, handle: string): void {
+    this.ctx.store.roomIdsOf(memberId).then(
+      (rooms) => this.tell(memberId, handle, rooms),
+      (error: unknown) => this.ctx.logger.warn({ err: error }, 'could not read whom to tell of a presence'),
+    );
+  }
+
+  /** The status is read when the rooms are known: of two changes in flight, the later one's answer is sent. */
+  private tell(memberId: string, handle: string, rooms: string[]): void {
     const status = this.presenceOf(memberId);
     if ((this.announced.get(memberId) ?? 'offline') === status) return;
     if (status === 'offline') this.announced.delete(memberId);
     else this.announced.set(memberId, status);
     const frame = JSON.stringify({ type: 'presence', member: handle, status });
-    for (const session of this.ctx.sessions.all) if (session.member.kind !== 'agent') session.connection.send(frame);
+    const told = new Set<Session>();
+    const audiences = [
+      this.ctx.sessions.ofMember(memberId),
+      ...rooms.map((roomId) => this.ctx.sessions.inRoom(roomId)),
+    ];
+    for (const sessions of audiences) {
+      for (const session of sessions) {
+        if (session.member.kind === 'agent' || told.has(session)) continue;
+        told.add(session);
+        session.connection.send(frame);
+      }
+    }
   }
 
   private heartbeat(): void {

@@ -11,20 +11,29 @@ async function presenceKit(t: TestContext) {
   const ada = await addMember(kit.ctx, 'ada');
   const bob = await addMember(kit.ctx, 'bob');
   const scout = await addMember(kit.ctx, 'scout', 'agent');
-  /** A live session registered as FanOut registers one (without its rooms, which presence does not need). */
-  const connect = (member: MemberRecord) => {
+  await addRoom(kit.ctx, 'square', 'public', [ada, bob, scout]);
+  /** A live session registered as FanOut registers one, in its member's rooms. */
+  const connect = async (member: MemberRecord) => {
     const connection = new RecordingConnection();
     const session = new Session(`s_${member.handle}_${kit.ctx.sessions.size}`, connection, member, null);
     kit.ctx.sessions.add(session);
+    for (const roomId of await kit.ctx.store.roomIdsOf(member.id)) {
+      kit.ctx.sessions.attachRoom(session, roomId, { cursor: 0, listen: 'addressed', syncing: false, buffer: [] });
+    }
     presence.announce(member);
+    await settled();
     return { session, connection };
   };
-  const disconnect = (session: Session) => {
+  const disconnect = async (session: Session) => {
     kit.ctx.sessions.remove(session);
     presence.announce(session.member);
+    await settled();
   };
   return { ...kit, presence, ada, bob, scout, connect, disconnect };
 }
+
+/** Whom to tell of a presence is read from the store: its answer comes after a turn. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 const presenceFrames = (connection: RecordingConnection, handle: string) =>
   connection
@@ -34,16 +43,17 @@ const presenceFrames = (connection: RecordingConnection, handle: string) =>
 
 test('a member is online while any connection is, away when all are, and people are told only of changes', async (t) => {
   const { presence, published, ada, bob, scout, connect, disconnect } = await presenceKit(t);
-  const watcher = connect(ada);
-  const agent = connect(scout);
-  const phone = connect(bob);
-  const laptop = connect(bob);
+  const watcher = await connect(ada);
+  const agent = await connect(scout);
+  const phone = await connect(bob);
+  const laptop = await connect(bob);
   assert.equal(presence.presenceOf(bob.id), 'online');
   assert.equal(presence.setPresence(phone.session, 'away'), 'online', 'the laptop is still online');
   assert.equal(presence.setPresence(laptop.session, 'away'), 'away');
-  disconnect(phone.session);
+  await settled();
+  await disconnect(phone.session);
   assert.equal(presence.presenceOf(bob.id), 'away');
-  disconnect(laptop.session);
+  await disconnect(laptop.session);
   assert.equal(presence.presenceOf(bob.id), 'offline');
 
   assert.deepEqual(presenceFrames(watcher.connection, 'bob'), ['online', 'away', 'offline']);
@@ -58,7 +68,7 @@ test('a member is online while any connection is, away when all are, and people 
 
 test('a member online on another instance counts as online here, until that instance goes silent', async (t) => {
   const { ctx, presence, clock, ada, bob, connect } = await presenceKit(t);
-  const watcher = connect(ada);
+  const watcher = await connect(ada);
   const other = 'i_other';
   presence.onControl({
     kind: 'control',
@@ -68,6 +78,7 @@ test('a member online on another instance counts as online here, until that inst
     handle: 'bob',
     status: 'online',
   });
+  await settled();
   assert.equal(presence.presenceOf(bob.id), 'online');
   presence.onControl({
     kind: 'control',
@@ -80,8 +91,9 @@ test('a member online on another instance counts as online here, until that inst
   assert.equal(presence.presenceOf(ada.id), 'online', 'an instance ignores its own messages');
 
   // A local session that is away does not hide the remote one that is online.
-  const local = connect(bob);
+  const local = await connect(bob);
   presence.setPresence(local.session, 'away');
+  await settled();
   assert.equal(presence.presenceOf(bob.id), 'online');
 
   presence.onControl({
@@ -90,6 +102,7 @@ test('a member online on another instance counts as online here, until that inst
     instance: other,
     members: [[bob.id, { handle: 'bob', status: 'away' }]],
   });
+  await settled();
   assert.equal(presence.presenceOf(bob.id), 'away');
   presence.onControl({
     kind: 'control',
@@ -97,15 +110,35 @@ test('a member online on another instance counts as online here, until that inst
     instance: other,
     members: [[bob.id, { handle: 'bob', status: 'online' }]],
   });
+  await settled();
   ctx.sessions.remove(local.session);
   presence.announce(bob);
+  await settled();
 
   // Three heartbeats without a word from it: the other instance is taken for dead. The heartbeat that
   // notices runs on a timer; another instance's sync request runs it at once.
   clock.advance(30_001);
   presence.onControl({ kind: 'control', action: 'presence.sync', instance: 'i_third' });
+  await settled();
   assert.equal(presence.presenceOf(bob.id), 'offline');
   assert.deepEqual(presenceFrames(watcher.connection, 'bob'), ['online', 'away', 'online', 'offline']);
+});
+
+test('a presence reaches only the people who share a room with its member, each once', async (t) => {
+  const { ctx, ada, bob, connect, disconnect } = await presenceKit(t);
+  const carol = await addMember(ctx, 'carol');
+  const dave = await addMember(ctx, 'dave');
+  await addRoom(ctx, null, 'direct', [carol, dave]);
+  await addRoom(ctx, 'corner', 'public', [ada, bob]);
+  const adas = await connect(ada);
+  const carols = await connect(carol);
+  const daves = await connect(dave);
+  const bobs = await connect(bob);
+  await disconnect(bobs.session);
+  assert.deepEqual(presenceFrames(adas.connection, 'bob'), ['online', 'offline'], 'two shared rooms, one frame each');
+  assert.deepEqual(presenceFrames(carols.connection, 'bob'), [], 'carol shares no room with bob');
+  assert.deepEqual(presenceFrames(carols.connection, 'dave'), ['online'], 'but one with dave');
+  assert.deepEqual(presenceFrames(daves.connection, 'ada'), []);
 });
 
 test('typing reaches the room’s people, in a thread of that room only', async (t) => {
