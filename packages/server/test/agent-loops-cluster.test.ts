@@ -30,12 +30,49 @@ test(
     beta.running = false;
 
     await person.request('send', { room: 'lab', content: '@alpha @beta thanks, that will do' });
+    // A reply already on its way when the agents stopped may land after it: the person's message is heard, wherever.
     await eventually(() =>
-      assert.ok([alpha, beta].every((agent) => agent.heard.at(-1)?.content.startsWith('@alpha @beta'))),
+      assert.ok(
+        [alpha, beta].every((agent) => agent.heard.some((m) => m.content.startsWith('@alpha @beta'))),
+        'both agents heard the person',
+      ),
     );
     assert.equal(beta.heard.filter((message) => message.sender === 'alpha').length, 3);
     assert.equal(alpha.heard.filter((message) => message.sender === 'beta').length, 3);
     const history = (await person.request('history', { room: 'lab' })).messages as Message[];
     assert.equal(history.filter((message) => message.metadata.notice === 'agent_wake_limit').length, 1);
+  },
+);
+
+test(
+  'an agent’s token budget counts what it spent through every instance, and the room is told once',
+  { skip },
+  async (t) => {
+    const cluster = await startCluster(t, {
+      count: 2,
+      redisUrl: REDIS_URL,
+      env: { AGENT_TOKENS_PER_ROOM_PER_HOUR: '100' },
+    });
+    const [a, b] = cluster.instances as [(typeof cluster.instances)[0], (typeof cluster.instances)[0]];
+    const [ada, helperToken] = await Promise.all([cluster.member('ada'), cluster.member('helper', 'agent')]);
+    const person = await RawClient.ready(t, b.url, ada);
+    const onA = await RawClient.ready(t, a.url, helperToken);
+    const onB = await RawClient.ready(t, b.url, helperToken);
+    const usage = (tokens: number) => ({ usage: { input_tokens: tokens, output_tokens: 0 } });
+
+    await onA.request('send', { room: 'general', content: 'through a', metadata: usage(60) });
+    await onB.request('send', { room: 'general', content: 'through b', metadata: usage(60) });
+    // 120 of 100, though each instance took only 60.
+    for (const client of [onA, onB]) {
+      const refused = await client.requestError('send', { room: 'general', content: 'more' });
+      assert.equal(refused.code, 'budget_exhausted');
+      assert.ok(refused.retry_after_ms > 3_500_000, String(refused.retry_after_ms));
+    }
+    await person.waitFor(isNotice('budget_exhausted'));
+    const agents = await cluster.api(a, cluster.adminToken, 'GET', '/api/v1/agents');
+    const row = agents.body.agents.find((agent: { handle: string }) => agent.handle === 'helper');
+    assert.equal(row.tokens_this_hour, 120, 'the Agents page counts both instances');
+    const history = (await person.request('history', { room: 'general' })).messages as Message[];
+    assert.equal(history.filter((message) => message.metadata.notice === 'budget_exhausted').length, 1);
   },
 );

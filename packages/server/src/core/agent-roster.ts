@@ -60,8 +60,9 @@ export class AgentRoster {
       const owner = await this.ctx.store.memberById(id);
       if (owner) owners.set(id, owner.handle);
     }
+    const spent = await Promise.all(visible.map((agent) => this.budgets.usedThisHour(agent.id)));
     return visible
-      .map((agent): AgentRow => {
+      .map((agent, index): AgentRow => {
         const state = hosted(agent.handle);
         return {
           handle: agent.handle,
@@ -75,7 +76,7 @@ export class AgentRoster {
           source: state?.source ?? null,
           running: state?.running ?? false,
           disabled: agent.disabled,
-          tokens_this_hour: this.budgets.usedThisHour(agent.id),
+          tokens_this_hour: spent[index]!,
           token_budget: this.budgets.budgetOf(agent.id),
           created_at: agent.created_at,
         };

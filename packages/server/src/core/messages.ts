@@ -90,7 +90,7 @@ export class Messages {
     const room = await ctx.resolveRoom(params.room);
     await ctx.requireMembership(room.id, actor, room.kind);
     if (room.archived_at) throw new HubError('room_archived');
-    if (actor.kind === 'agent') this.budgets.requireBudget(actor, room.id);
+    if (actor.kind === 'agent') await this.budgets.requireBudget(actor, room.id);
     const members = await ctx.roomMembers(room.id);
     const views = await ctx.memberViews(room.id, members);
     const byHandle = new Map(views.map((view) => [view.handle, view]));
@@ -186,7 +186,7 @@ export class Messages {
 
   /** An agent's finished message counts toward its token budget and the usage report. */
   private async spent(actor: MemberRecord, roomId: string, metadata: Record<string, unknown> | undefined) {
-    this.budgets.spend(actor.id, roomId, metadata);
+    await this.budgets.spend(actor.id, roomId, metadata);
     await this.checks.usage.record(actor, roomId, metadata);
   }
 

@@ -80,7 +80,19 @@ export interface RateLimiter {
   mark(key: string, ttlMs: number): Promise<void>;
   /** Whether `key` was marked and has not expired. */
   marked(key: string): Promise<boolean>;
+  /**
+   * Adds `amount` (when above 0) to the key's rolling window of `windowMs`, and resolves what the
+   * window holds now, oldest first, with the limiter's time: what an agent spent in a room this hour,
+   * counted by every instance together.
+   */
+  spend(key: string, amount: number, windowMs: number): Promise<SpentWindow>;
   close(): Promise<void>;
+}
+
+export interface SpentWindow {
+  /** The limiter's clock when it answered (ms): Redis's own time, for the Redis limiter. */
+  now: number;
+  entries: Array<{ at: number; amount: number }>;
 }
 
 /**

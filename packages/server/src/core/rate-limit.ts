@@ -1,5 +1,5 @@
 /** Token buckets for rate limits: per connection in the transports, per member in the core. */
-import type { Clock, RateLimiter } from './ports.js';
+import type { Clock, RateLimiter, SpentWindow } from './ports.js';
 
 export interface RateLimit {
   /** Sustained rate, per second. 0 disables the limit. */
@@ -80,6 +80,8 @@ export class LocalRateLimiter implements RateLimiter {
   private readonly limiters = new Map<string, KeyedRateLimiter>();
   /** Marked keys, with when they expire. */
   private readonly marks = new Map<string, number>();
+  /** Rolling windows: their entries, and how long each entry counts. */
+  private readonly windows = new Map<string, { windowMs: number; entries: SpentWindow['entries'] }>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly clock: Clock) {
@@ -87,8 +89,22 @@ export class LocalRateLimiter implements RateLimiter {
       for (const limiter of this.limiters.values()) limiter.sweep();
       const now = this.clock.now();
       for (const [key, expires] of this.marks) if (expires <= now) this.marks.delete(key);
+      for (const [key, window] of this.windows) {
+        window.entries = window.entries.filter((entry) => entry.at > now - window.windowMs);
+        if (window.entries.length === 0) this.windows.delete(key);
+      }
     }, 60_000);
     this.sweeper.unref();
+  }
+
+  async spend(key: string, amount: number, windowMs: number): Promise<SpentWindow> {
+    const now = this.clock.now();
+    let window = this.windows.get(key);
+    if (!window) this.windows.set(key, (window = { windowMs, entries: [] }));
+    window.windowMs = windowMs;
+    window.entries = window.entries.filter((entry) => entry.at > now - windowMs);
+    if (amount > 0) window.entries.push({ at: now, amount });
+    return { now, entries: [...window.entries] };
   }
 
   async take(key: string, limit: RateLimit): Promise<number> {

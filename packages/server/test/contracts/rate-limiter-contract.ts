@@ -72,6 +72,27 @@ export function rateLimiterContract(name: string, makeLimiters: LimiterFactory):
       assert.equal(await second.marked(key), true, 'the other stays');
     });
 
+    test('a rolling window counts what both holders spend, oldest first, and lets it age out', async (t) => {
+      const { first, second } = await makeLimiters(t);
+      const key = `w-${randomBytes(4).toString('hex')}`;
+      assert.deepEqual((await first.spend(key, 0, 60_000)).entries, [], 'an unused window is empty');
+      await first.spend(key, 40, 60_000);
+      await second.spend(key, 40, 60_000);
+      const window = await second.spend(key, 2, 60_000);
+      assert.deepEqual(
+        window.entries.map((entry) => entry.amount),
+        [40, 40, 2],
+        'the same amount twice counts twice',
+      );
+      assert.ok(window.entries.every((entry) => entry.at <= window.now && entry.at > window.now - 60_000));
+      assert.ok(window.entries[0]!.at <= window.entries[2]!.at, 'oldest first');
+      const other = `${key}-other`;
+      assert.deepEqual((await first.spend(other, 0, 60_000)).entries, [], 'windows are per key');
+      const short = `${key}-short`;
+      await first.spend(short, 5, 50);
+      await eventually(async () => assert.deepEqual((await second.spend(short, 0, 50)).entries, [], 'aged out'), 2_000);
+    });
+
     test('a rate of zero disables the limit', async (t) => {
       const { first } = await makeLimiters(t);
       for (let i = 0; i < 5; i++) assert.equal(await first.take('off', { perSecond: 0, burst: 1 }), 0);
