@@ -52,7 +52,8 @@ const CLOSE_FOR = { auth_failed: 4401, member_disabled: 4403 } as const;
 /** Values that differ between any two answers (ids and times of new things, counters), whatever was asked. */
 const VOLATILE =
   /"(seq|last_seq|read_seq|unread|mentions|member_count|message_count|reply_count|version|next|token|excerpt)":("(?:[^"\\]|\\.)*"|-?[\d.e+-]+)/g;
-const HUB_ID = /\b(r|m|msg|task|t|s|note|lease|rsv|mcp|apv)_[\w-]{12}\b/g;
+// An id may end in `-`, after which `\b` finds no boundary: the end is where no id character follows.
+const HUB_ID = /\b(r|m|msg|task|t|s|note|lease|rsv|mcp|apv)_[\w-]{12}(?![\w-])/g;
 const TIME = /\d{4}-\d\d-\d\dT[\d:.]+Z/g;
 
 function normalized(answer: Answer, given: string | undefined): string {

@@ -3,6 +3,7 @@
  * savepoint), like the SQLite store; a room's row lock orders its seqs, so they stay gap-free and
  * ordered when instances write to one room at once.
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { HubError } from '../../core/hub-error.js';
 import { ReadinessProbe } from '../readiness-probe.js';
@@ -49,7 +50,7 @@ export class PgDriver implements SqlDriver {
   private readonly probe = new ReadinessProbe((payload) =>
     runLater(probeWrite(payload), (query) => this.execute(this.pool, query)),
   );
-  private readonly numbered = new Map<string, Positional>();
+  private readonly numbered = new Map<string, Positional & { name: string }>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -60,10 +61,12 @@ export class PgDriver implements SqlDriver {
     let found = this.numbered.get(query.sql);
     if (!found) {
       if (this.numbered.size >= NUMBERED_CACHE_SIZE) this.numbered.clear();
-      found = positional(query.sql, true);
+      const numbered = positional(query.sql, true);
+      found = { ...numbered, name: `rt_${createHash('sha256').update(numbered.text).digest('base64url').slice(0, 22)}` };
       this.numbered.set(query.sql, found);
     }
-    const result = await db.query(found.text, values(found.names, query.params));
+    // Named, so each connection parses and plans a statement once, not at every call.
+    const result = await db.query({ name: found.name, text: found.text, values: values(found.names, query.params) });
     return { rows: result.rows, changes: result.rowCount ?? 0 };
   }
 
