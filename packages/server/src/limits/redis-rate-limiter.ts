@@ -123,7 +123,8 @@ export class RedisRateLimiter implements RateLimiter {
         .rtSpend!;
       const [now, ...pairs] = await run.call(this.redis, `${this.prefix}window:${key}`, windowMs, amount, randomUUID());
       const entries: SpentWindow['entries'] = [];
-      for (let i = 0; i + 1 < pairs.length; i += 2) entries.push({ amount: Number(pairs[i]), at: Number(pairs[i + 1]) });
+      for (let i = 0; i + 1 < pairs.length; i += 2)
+        entries.push({ amount: Number(pairs[i]), at: Number(pairs[i + 1]) });
       return { now: Number(now), entries };
     } catch (error) {
       this.options.onError?.(error);

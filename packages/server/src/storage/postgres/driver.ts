@@ -62,7 +62,10 @@ export class PgDriver implements SqlDriver {
     if (!found) {
       if (this.numbered.size >= NUMBERED_CACHE_SIZE) this.numbered.clear();
       const numbered = positional(query.sql, true);
-      found = { ...numbered, name: `rt_${createHash('sha256').update(numbered.text).digest('base64url').slice(0, 22)}` };
+      found = {
+        ...numbered,
+        name: `rt_${createHash('sha256').update(numbered.text).digest('base64url').slice(0, 22)}`,
+      };
       this.numbered.set(query.sql, found);
     }
     // Named, so each connection parses and plans a statement once, not at every call.
