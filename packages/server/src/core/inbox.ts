@@ -117,12 +117,16 @@ export class Inbox {
     const bound = await this.keyOfMessage(actor, upTo);
     const within = (event: Addressed) => compareKeys(keyOf(event), bound) <= 0;
     let acknowledged = 0;
+    let rooms: Set<string> | undefined;
     for (let pass = 0; pass < MAX_ACK_PASSES; pass++) {
-      const { scans } = await this.scanAll(actor, { limit: INBOX_SCAN_LIMIT });
+      const { scans } = await this.scanAll(actor, { limit: INBOX_SCAN_LIMIT }, rooms);
       const { passed, moved } = await this.advance(actor, scans, within, bound);
       acknowledged += passed;
-      // A room read only in part, whose cursor moved, may hold more before the bound.
-      if (!scans.some((scan) => !scan.complete && moved.has(scan.room.room_id))) break;
+      // Only a room read in part, whose cursor moved, may hold more before the bound: the next pass reads those alone.
+      rooms = new Set(
+        scans.filter((scan) => !scan.complete && moved.has(scan.room.room_id)).map((s) => s.room.room_id),
+      );
+      if (rooms.size === 0) break;
     }
     return { up_to: upTo, acknowledged };
   }
@@ -137,10 +141,12 @@ export class Inbox {
   private async scanAll(
     actor: MemberRecord,
     query: InboxQuery,
+    only?: ReadonlySet<string>,
   ): Promise<{ scans: Scan[]; taken: Addressed[]; has_more: boolean }> {
     const scans: Scan[] = [];
     for (const room of await this.ctx.store.inboxRooms(actor.id)) {
       if (query.roomId !== undefined && room.room_id !== query.roomId) continue;
+      if (only && !only.has(room.room_id)) continue;
       if (room.last_seq <= room.inbox_seq) continue;
       const scan = await this.scan(actor, room, query);
       if (scan.found.length > 0 || scan.through > room.inbox_seq) scans.push(scan);

@@ -101,24 +101,34 @@ export class Presence {
    * rooms, not every connection.
    */
   private show(memberId: string, handle: string): void {
-    this.ctx.store.roomIdsOf(memberId).then(
-      (rooms) => this.tell(memberId, handle, rooms),
-      (error: unknown) => this.ctx.logger.warn({ err: error }, 'could not read whom to tell of a presence'),
-    );
+    if ((this.announced.get(memberId) ?? 'offline') === this.presenceOf(memberId)) return;
+    this.ctx.store
+      .roomIdsOf(memberId)
+      .then(
+        (rooms) => this.tell(memberId, handle, rooms),
+        (error: unknown) => {
+          // Without the store, everyone here is told rather than no one: a member who left must not stay online.
+          this.ctx.logger.warn({ err: error }, 'could not read whom to tell of a presence; telling everyone');
+          this.tell(memberId, handle, undefined);
+        },
+      )
+      .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not tell of a presence'));
   }
 
-  /** The status is read when the rooms are known: of two changes in flight, the later one's answer is sent. */
-  private tell(memberId: string, handle: string, rooms: string[]): void {
+  /**
+   * The status is read when the rooms are known: of two changes in flight, the later one's answer is
+   * sent. Without `rooms`, every person connected here is told.
+   */
+  private tell(memberId: string, handle: string, rooms: string[] | undefined): void {
     const status = this.presenceOf(memberId);
     if ((this.announced.get(memberId) ?? 'offline') === status) return;
     if (status === 'offline') this.announced.delete(memberId);
     else this.announced.set(memberId, status);
     const frame = JSON.stringify({ type: 'presence', member: handle, status });
     const told = new Set<Session>();
-    const audiences = [
-      this.ctx.sessions.ofMember(memberId),
-      ...rooms.map((roomId) => this.ctx.sessions.inRoom(roomId)),
-    ];
+    const audiences = rooms
+      ? [this.ctx.sessions.ofMember(memberId), ...rooms.map((roomId) => this.ctx.sessions.inRoom(roomId))]
+      : [this.ctx.sessions.all];
     for (const sessions of audiences) {
       for (const session of sessions) {
         if (session.member.kind === 'agent' || told.has(session)) continue;

@@ -141,6 +141,21 @@ test('a presence reaches only the people who share a room with its member, each 
   assert.deepEqual(presenceFrames(daves.connection, 'ada'), []);
 });
 
+test('without the store to say who shares a room, a presence reaches everyone here rather than no one', async (t) => {
+  const { ctx, logs, bob, connect, disconnect } = await presenceKit(t);
+  const carol = await addMember(ctx, 'carol');
+  const carols = await connect(carol);
+  const bobs = await connect(bob);
+  ctx.store.roomIdsOf = async () => {
+    throw new Error('the store is down');
+  };
+  await disconnect(bobs.session);
+  assert.deepEqual(presenceFrames(carols.connection, 'bob'), ['offline'], 'bob is not left online');
+  const warned = logs.findIndex((line) => line.message?.startsWith('could not read whom to tell'));
+  assert.ok(warned >= 0, 'and the failure is logged');
+  logs.splice(warned, 1);
+});
+
 test('typing reaches the room’s people, in a thread of that room only', async (t) => {
   const { ctx, presence, published, ada, bob, scout } = await presenceKit(t);
   const room = await addRoom(ctx, 'lab', 'private', [ada, scout]);

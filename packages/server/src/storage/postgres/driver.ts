@@ -38,6 +38,13 @@ const LOCK_CONFLICT_ROUNDS = 5;
 
 /** Distinct SQL texts whose numbered form is kept; lists make many shapes, so past this many, start over. */
 const NUMBERED_CACHE_SIZE = 500;
+/**
+ * Statements each connection keeps prepared, at most: a prepared statement lives as long as its
+ * connection, and SQL built from a list's length has many texts, so only a statement run this many
+ * times is named, and past the cap the rest run unnamed (parsed at each call).
+ */
+const MAX_NAMED = 300;
+const NAME_AFTER_USES = 3;
 
 export class PgDriver implements SqlDriver {
   private readonly lanes: Lane[] = Array.from({ length: LANES }, () => ({
@@ -50,7 +57,9 @@ export class PgDriver implements SqlDriver {
   private readonly probe = new ReadinessProbe((payload) =>
     runLater(probeWrite(payload), (query) => this.execute(this.pool, query)),
   );
-  private readonly numbered = new Map<string, Positional & { name: string }>();
+  private readonly numbered = new Map<string, Positional & { name: string; uses: number }>();
+  /** Names ever given, kept across clears of `numbered`: the connections keep those statements. */
+  private readonly named = new Set<string>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -65,11 +74,16 @@ export class PgDriver implements SqlDriver {
       found = {
         ...numbered,
         name: `rt_${createHash('sha256').update(numbered.text).digest('base64url').slice(0, 22)}`,
+        uses: 0,
       };
       this.numbered.set(query.sql, found);
     }
-    // Named, so each connection parses and plans a statement once, not at every call.
-    const result = await db.query({ name: found.name, text: found.text, values: values(found.names, query.params) });
+    found.uses += 1;
+    // Named, so each connection parses and plans a frequent statement once, not at every call.
+    if (!this.named.has(found.name) && found.uses >= NAME_AFTER_USES && this.named.size < MAX_NAMED)
+      this.named.add(found.name);
+    const name = this.named.has(found.name) ? found.name : undefined;
+    const result = await db.query({ name, text: found.text, values: values(found.names, query.params) });
     return { rows: result.rows, changes: result.rowCount ?? 0 };
   }
 

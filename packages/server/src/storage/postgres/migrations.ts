@@ -337,7 +337,7 @@ CREATE TABLE task_rollups (
     version: 14,
     name: 'receipts: a read cursor marks the span it passed over the key, so no index of unread receipts is kept',
     sql: `
-DROP INDEX message_receipts_unread;
+DROP INDEX IF EXISTS message_receipts_unread;
 `,
   },
 ];
