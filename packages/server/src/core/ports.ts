@@ -82,7 +82,7 @@ export interface RateLimiter {
   marked(key: string): Promise<boolean>;
   /**
    * Adds `amount` (when above 0) to the key's rolling window of `windowMs`, and resolves what the
-   * window holds now, oldest first, with the limiter's time: what an agent spent in a room this hour,
+   * window holds now, oldest first (those of one millisecond in any order), with the limiter's time: what an agent spent in a room this hour,
    * counted by every instance together.
    */
   spend(key: string, amount: number, windowMs: number): Promise<SpentWindow>;

@@ -137,8 +137,11 @@ test('an agent’s session gets only the events the delivery rule gives it; a de
   fanout.detach(agent.session);
   assert.deepEqual(ended, [agent.session], 'the features holding state about the session are told');
   assert.equal(presence.presenceOf(scout.id), 'offline');
+  // Whom to tell of a presence is read from the store: the frame leaves a turn later.
+  await new Promise((resolve) => setImmediate(resolve));
   assert.ok(
     person.connection.ofType('presence').some((frame) => frame.member === 'scout' && frame.status === 'offline'),
+    'the person sharing the room is told the agent went offline',
   );
   await logEvent(ctx, lab.id, 'after');
   assert.equal(topics(agent.connection).length, 2);
