@@ -100,6 +100,8 @@ test('an agent that connects later gets the message on resume: its receipt becom
   const general = a.frames.find((frame) => frame.type === 'ready')!.rooms[0];
   const seen = await RawClient.ready(t, hub.url, late.token);
   const seq = seen.frames.find((frame) => frame.type === 'ready')!.rooms[0].last_seq as number;
+  // Seen online first: a connection that comes and goes within one store read is never shown at all.
+  await a.waitFor((frame) => frame.type === 'presence' && frame.member === 'late' && frame.status === 'online');
   seen.close();
   await a.waitFor((frame) => frame.type === 'presence' && frame.member === 'late' && frame.status === 'offline');
 
