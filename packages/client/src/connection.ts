@@ -180,8 +180,12 @@ export class HubConnection implements StreamHost {
   }
 
   /** The socket requests may be written to now, if any. */
+  /**
+   * The socket, once authenticated and while open: a socket the hub has begun to close (a restart)
+   * is not written to; what would go on it waits in the queue for the next connection.
+   */
   private writable(): WebSocketLike | undefined {
-    return this.authed ? this.socket : undefined;
+    return this.authed && this.socket?.readyState === SocketState.Open ? this.socket : undefined;
   }
 
   private setState(state: ConnectionState): void {
