@@ -20,6 +20,7 @@ export const SIZES = {
     steadyRate: 100,
     steadySeconds: 1,
     mcpRounds: 20,
+    pairs: 1,
   },
   quick: {
     history: 20_000,
@@ -37,6 +38,7 @@ export const SIZES = {
     steadyRate: 1_000,
     steadySeconds: 3,
     mcpRounds: 300,
+    pairs: 3,
   },
   full: {
     history: 1_000_000,
@@ -54,6 +56,7 @@ export const SIZES = {
     steadyRate: 1_000,
     steadySeconds: 10,
     mcpRounds: 1_000,
+    pairs: 5,
   },
 }[mode];
 /** `--only=fanout,ingest`: run just those scenarios (fanout, latency, ingest, scaleout, idle, storm, history, mcp), e.g. while optimizing one. */

@@ -7,6 +7,7 @@ import { api, createMembers, servicesReachable, withHubs } from '../harness/hubs
 import { SIZES } from '../harness/options.js';
 import { measure, withServer, type Measured } from '../harness/processes.js';
 import { INGEST_ROWS } from '../harness/ratios.js';
+import { each, inTurns, median, medianRun } from '../harness/pairs.js';
 import { fixed, ratio, ratioOf, table } from '../harness/table.js';
 import type { IngestJob, IngestResult } from '../load/ingest.js';
 
@@ -65,8 +66,13 @@ export async function runIngest(results: Record<string, unknown>): Promise<void>
       `${shape.messagesPerClient} messages each, ${shape.window} in flight per client`,
   );
   const naive = await ingestBaseline(shape);
-  const sqlite = await ingestHub('sqlite', shape);
-  const sqliteReceipts = await ingestHub('sqlite', shape, true);
+  const runs = await inTurns(
+    () => ingestHub('sqlite', shape),
+    () => ingestHub('sqlite', shape, true),
+  );
+  const throughput = (run: Measured<IngestResult>) => run.result.messagesPerSecond;
+  const sqlite = medianRun(runs.without, throughput);
+  const sqliteReceipts = medianRun(runs.with, throughput);
   const rows: Array<[string, Measured<IngestResult>]> = [
     [INGEST_ROWS.naive, naive],
     [INGEST_ROWS.sqlite, sqlite],
@@ -88,13 +94,23 @@ export async function runIngest(results: Record<string, unknown>): Promise<void>
     ]),
   );
   results.ingest = Object.fromEntries(rows.map(([name, measured]) => [name, measured]));
+  const cpuPerMessage = (run: Measured<IngestResult>) =>
+    run.serverCpu === undefined
+      ? undefined
+      : (run.serverCpu * 1e6) / (run.result.messages + (run.result.steady?.offered ?? 0));
+  const runsOf = runs.with.length === 1 ? '' : ` (medians of ${runs.with.length} runs each, in turns)`;
   console.log(
-    `receipts: saturated ingest ${ratio(sqliteReceipts.result.messagesPerSecond, sqlite.result.messagesPerSecond)} ` +
-      `of SQLite without; steady ack p99 ${ratio(sqliteReceipts.result.steady?.ackP99, sqlite.result.steady?.ackP99)}`,
+    `receipts${runsOf}: saturated ingest ${ratio(median(runs.with, throughput), median(runs.without, throughput))} ` +
+      `of SQLite without (msg/s ${each(runs.with, throughput)} against ${each(runs.without, throughput)}); ` +
+      `server CPU per message ${ratio(median(runs.with, cpuPerMessage), median(runs.without, cpuPerMessage))} ` +
+      `(µs ${each(runs.with, cpuPerMessage)} against ${each(runs.without, cpuPerMessage)}); ` +
+      `steady ack p99 ${ratio(sqliteReceipts.result.steady?.ackP99, sqlite.result.steady?.ackP99)}`,
   );
   results.receipts = {
     ...(results.receipts as object | undefined),
-    ingest_vs_plain: ratioOf(sqliteReceipts.result.messagesPerSecond, sqlite.result.messagesPerSecond),
+    ingest_vs_plain: ratioOf(median(runs.with, throughput), median(runs.without, throughput)),
+    ingest_cpu_per_message_vs_plain: ratioOf(median(runs.with, cpuPerMessage), median(runs.without, cpuPerMessage)),
     steady_ack_p99_vs_plain: ratioOf(sqliteReceipts.result.steady?.ackP99, sqlite.result.steady?.ackP99),
+    runs: SIZES.pairs,
   };
 }
