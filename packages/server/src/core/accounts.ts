@@ -55,18 +55,27 @@ export class Accounts {
       ctx.system = system;
       return {};
     }
-    ctx.system = await ctx.store.createMember({
-      id: newId('m'),
-      handle: 'system',
-      display_name: 'Roundtable',
-      kind: 'system',
-      role: 'member',
-      description: 'Notices from the hub itself',
-      capabilities: [],
-      owner_id: null,
-      password_hash: null,
-      created_at: ctx.now(),
-    });
+    try {
+      ctx.system = await ctx.store.createMember({
+        id: newId('m'),
+        handle: 'system',
+        display_name: 'Roundtable',
+        kind: 'system',
+        role: 'member',
+        description: 'Notices from the hub itself',
+        capabilities: [],
+        owner_id: null,
+        password_hash: null,
+        created_at: ctx.now(),
+      });
+    } catch (error) {
+      // Instances started together on an empty database: the one that made @system sets the hub up.
+      const made = error instanceof HubError && error.code === 'handle_taken';
+      const system = made ? await ctx.store.memberByHandle('system') : undefined;
+      if (!system) throw error;
+      ctx.system = system;
+      return {};
+    }
     const admin = await this.addMember({ handle: 'admin', kind: 'person', role: 'admin' });
     return { adminToken: (await this.issueToken(admin.id, 'first admin token', 'api')).token };
   }

@@ -12,6 +12,16 @@ async function accountsKit(t: TestContext, options: KitOptions = {}) {
   return { ...kit, rooms, accounts: new Accounts(kit.ctx, rooms, presence) };
 }
 
+test('two instances starting together on one empty store: one sets the hub up, the other takes its system member', async (t) => {
+  const { ctx, rooms, accounts } = await accountsKit(t);
+  const other = new Accounts(ctx, rooms, new Presence(ctx));
+  const started = await Promise.all([accounts.start(), other.start()]);
+  assert.equal(started.filter((one) => one.adminToken !== undefined).length, 1, 'one first admin, one token');
+  assert.equal(ctx.system.handle, 'system');
+  const { member } = await other.authenticate(started.find((one) => one.adminToken)!.adminToken);
+  assert.equal(member.handle, 'admin');
+});
+
 test('start on an empty store creates the system member, the first admin (its token shown once) and the default room', async (t) => {
   const { ctx, store, accounts, published } = await accountsKit(t);
   const { adminToken } = await accounts.start();
