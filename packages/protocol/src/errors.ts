@@ -71,6 +71,10 @@ export const ERRORS = {
     message: 'This member holds more live connections than the hub allows one member; this, its oldest, was closed.',
   },
   store_unavailable: { status: 503, message: 'The hub cannot write to its store right now; retry.' },
+  sessions_unavailable: {
+    status: 503,
+    message: 'The hub cannot reach its shared session store (Redis) right now; retry.',
+  },
   shutting_down: { status: 503, message: 'The hub is shutting down; reconnect to another instance.' },
   internal: { status: 500, message: 'Unexpected server error.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -12,6 +12,7 @@ import { Metrics } from './observability/metrics.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import type { TransportContext } from './transport/context.js';
 import { buildApp } from './transport/http.js';
+import { LocalMcpSessions, type McpSessionStore } from './transport/mcp-sessions.js';
 
 export const VERSION = '0.1.0';
 
@@ -43,6 +44,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const store = parts.store ?? (await openStore(config, onCommitError));
   const bus = parts.bus ?? (await openBus(config, logger));
   const limiter = await openRateLimiter(config, logger, clock);
+  const mcpSessions = await openMcpSessions(config, logger, clock);
   const hub = new Hub({
     rateLimiter: limiter,
     store,
@@ -78,6 +80,8 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     clock,
     metrics: new Metrics(hub),
     limiter,
+    bus,
+    mcpSessions,
     ws: {
       maxFrameBytes: config.maxFrameBytes,
       maxBufferedBytes: config.maxBufferedBytes,
@@ -114,6 +118,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       await store.close();
       await bus.close();
       await limiter.close();
+      await mcpSessions.close();
     })());
   try {
     await agents.start(ownUrl(config.host, port), config.agentsFile);
@@ -152,6 +157,16 @@ async function openBus(config: Config, logger: Logger): Promise<Bus> {
     url: config.redisUrl,
     prefix: config.redisPrefix,
     onError: (error) => logger.warn({ err: error }, 'redis connection error'),
+  });
+}
+
+async function openMcpSessions(config: Config, logger: Logger, clock: Clock): Promise<McpSessionStore> {
+  if (!config.redisUrl) return new LocalMcpSessions(clock);
+  const { RedisMcpSessions } = await import('./transport/redis-mcp-sessions.js');
+  return RedisMcpSessions.open({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    onError: (error) => logger.warn({ err: error }, 'redis mcp session store error'),
   });
 }
 

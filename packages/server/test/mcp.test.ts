@@ -161,7 +161,10 @@ test('wait_for_messages returns when a person mentions the agent, and times out 
   const hub = await startHub(t);
   const [ada, coder] = await Promise.all([hub.member('ada'), hub.member('coder', 'agent')]);
   const a = await RawClient.ready(t, hub.url, ada.token);
+  const before = hub.hub.eventWatcherCount;
   const mcp = await mcpClient(t, hub.url, coder.token);
+  // The session's GET stream watches the agent's rooms, for the notifications of its subscriptions.
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, before + 1));
   const watchers = hub.hub.eventWatcherCount;
 
   const waiting = mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 10 } });

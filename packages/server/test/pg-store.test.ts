@@ -7,6 +7,7 @@ import { PgStore } from '../src/storage/postgres/pg-store.js';
 import { PG_LATEST_VERSION } from '../src/storage/postgres/migrations.js';
 import type { Store } from '../src/core/ports.js';
 import { storeContract, type OpenedStore } from './contracts/store-contract.js';
+import { World } from './contracts/store/world.js';
 
 const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
 
@@ -119,6 +120,32 @@ if (skip) {
         events.map((event) => event.seq),
         Array.from({ length: 150 }, (_, i) => i + 1),
       );
+    });
+
+    test('two stores ending one stream at once: one ending writes, the other finds it ended', async (t) => {
+      const schema = pgSchema(t);
+      const [first, second] = await Promise.all([
+        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+      ]);
+      t.after(async () => {
+        await first.close();
+        await second.close();
+      });
+      const world = new World(first);
+      const bot = await world.member('bot', 'agent');
+      const general = await world.room('general', [bot]);
+      for (let round = 0; round < 20; round++) {
+        const message = await world.sent(general, bot, { status: 'streaming', content: 'so far' });
+        const end = (store: PgStore, error: string) =>
+          store.finishStream(message.id, { status: 'error', metadata: { error } }, (ended) =>
+            world.draft('message.updated', bot, { id: ended.id }),
+          );
+        const results = await Promise.all([end(first, 'first'), end(second, 'second')]);
+        assert.equal(results.filter((result) => result !== undefined).length, 1, `round ${round}: one ending`);
+      }
+      const ends = (await world.log(general.id)).filter((event) => event.kind === 'message.updated');
+      assert.equal(ends.length, 20);
     });
   });
 }

@@ -76,18 +76,20 @@ test('a stream left without deltas is closed as an error after the idle time', a
   assert.match(ended.data.metadata.error, /timed out/);
 });
 
-test('a message still streaming when the hub stops ends as an error at the next start', async (t) => {
+test('a message still streaming when the hub stops ends as an error at the next start, with its text so far', async (t) => {
   const dir = tempDir(t);
   const first = await startHub(t, { dir });
   const bot = await first.member('bot', 'agent');
   const agent = await RawClient.ready(t, first.url, bot.token);
   const id = (await agent.request('stream.start', { room: 'general', content: 'half a tho' })).message.id;
+  agent.sendRaw(JSON.stringify({ type: 'stream.delta', message: id, delta: 'ught' }));
+  await agent.waitFor((f) => f.type === 'stream.delta' && f.message === id);
   agent.close();
   await first.close();
   const second = await startHub(t, { dir, adminToken: first.adminToken });
   const message = await second.api(second.adminToken, 'GET', `/api/v1/messages/${id}`);
   assert.equal(message.body.message.status, 'error');
-  assert.equal(message.body.message.content, 'half a tho');
+  assert.equal(message.body.message.content, 'half a thought', 'stopping saved the text so far');
   assert.match(message.body.message.metadata.error, /interrupted/);
 });
 

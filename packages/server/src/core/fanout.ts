@@ -8,6 +8,7 @@ import {
   Limits,
   PROTOCOL_VERSION,
   type Cursors,
+  type Message,
   type ReadyFrame,
   type RoomSummary,
 } from '@roundtable/protocol';
@@ -31,7 +32,7 @@ export interface FanOutHooks {
   /** Another instance asks the one holding a stream to stop it. */
   cancelStream(message: Extract<Control, { action: 'stream.cancel' }>): Promise<void>;
   /** A message changed (a stream ended, on any instance): before anyone is told. */
-  messageUpdated(messageId: string): void;
+  messageUpdated(message: Message): void;
   /** An event reached a member's connection (receipts). */
   delivered(event: StoredEvent, member: MemberRecord, listensToAll: boolean): void;
   /** The rooms a connection attached with: their kinds are known from here on. */
@@ -233,7 +234,7 @@ export class FanOut {
 
   /** One event, in its room's order, to this instance's sessions. */
   private deliverLocally(event: StoredEvent, frame: string): void {
-    if (event.kind === 'message.updated') this.hooks.messageUpdated(event.data.id);
+    if (event.kind === 'message.updated') this.hooks.messageUpdated(event.data);
     if (event.kind === 'member.joined') this.onJoined(event);
     let delivered = 0;
     const sessions = this.ctx.sessions.inRoom(event.room);

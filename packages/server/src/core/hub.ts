@@ -109,7 +109,7 @@ export class Hub {
     this.fanout = new FanOut(ctx, this.presence, {
       sessionEnded: (session) => this.tasks.workers.unregister(session.id),
       cancelStream: (message) => this.streams.onCancel(message),
-      messageUpdated: (messageId) => this.streams.messageUpdated(messageId),
+      messageUpdated: (message) => this.streams.messageUpdated(message),
       delivered: (event, member, listensToAll) => this.receipts.deliveredEvent(event, member, listensToAll),
       attached: (rooms) => this.receipts.noteRooms(rooms),
     });

@@ -16,6 +16,7 @@ import type { MessagesStore } from './ports/messages.js';
 import type { ReceiptsStore } from './ports/receipts.js';
 import type { ReservationsStore } from './ports/reservations.js';
 import type { RoomsStore } from './ports/rooms.js';
+import type { StreamsStore } from './ports/streams.js';
 import type { TaskBatchesStore } from './ports/task-batches.js';
 import type { TasksStore } from './ports/tasks.js';
 import type { AgentUsageStore } from './ports/usage.js';
@@ -32,6 +33,7 @@ export type * from './ports/messages.js';
 export type * from './ports/receipts.js';
 export type * from './ports/reservations.js';
 export type * from './ports/rooms.js';
+export type * from './ports/streams.js';
 export type * from './ports/task-batches.js';
 export type * from './ports/tasks.js';
 export type * from './ports/usage.js';
@@ -54,6 +56,7 @@ export interface Store
     RoomsStore,
     MailboxStore,
     MessagesStore,
+    StreamsStore,
     ReceiptsStore,
     LogStore,
     MemoryStore,
@@ -136,7 +139,15 @@ export type BusMessage =
   | { kind: 'control'; action: 'activity'; activity: Activity }
   | { kind: 'control'; action: 'workers'; instance: string; workers: WorkerEntry[] }
   | { kind: 'control'; action: 'workers.sync'; instance: string }
-  | { kind: 'control'; action: 'worker.heartbeat'; memberId: string; at: string };
+  | { kind: 'control'; action: 'worker.heartbeat'; memberId: string; at: string }
+  /** An MCP session's subscriptions changed, it ended, or its `GET` stream opened on `instance` (the others close theirs). */
+  | {
+      kind: 'control';
+      action: 'mcp.session';
+      sessionId: string;
+      change: 'subscriptions' | 'ended' | 'stream';
+      instance: string;
+    };
 
 /** A worker registered on one instance, as instances tell each other. */
 export interface WorkerEntry {

@@ -1,7 +1,18 @@
 /**
  * Streamed messages: a message stored as `streaming`, then deltas and tool-call parts sent as
  * ephemeral frames while its text is held here, then one final write (done, error, cancelled or
- * timed out). The instance the sender is connected to holds the stream; others ask it to stop.
+ * timed out), which only the first ending makes. The instance the sender is connected to holds the
+ * stream and checkpoints its text to the store; others ask it to stop, and end its streams from the
+ * store when its checkpoints stop (it died).
+ *
+ * The bound: every tick (a second, or a quarter of `streamIdleMs` when that is shorter) the holder
+ * saves the time, and the text if it changed, of all its streams in one write, and every instance
+ * sweeps. A sweep ends as orphaned the streams whose checkpoint is older than `streamIdleMs` minus
+ * a tick, so such a stream ends at most `streamIdleMs` after its holder's last checkpoint, hence
+ * within `streamIdleMs` of the holder's death (plus the ending write), with the text of that
+ * checkpoint: what came in the tick before the death is lost. A live holder is taken for dead only
+ * if it could not checkpoint for three ticks or more. Checkpoint times are compared across
+ * instances, whose clocks must agree (as for task leases).
  */
 import {
   Limits,
@@ -16,10 +27,16 @@ import type { HubContext } from './context.js';
 import { audienceOf } from './delivery.js';
 import { HubError } from './hub-error.js';
 import { checkSizes } from './payload-limits.js';
-import type { BusMessage, MemberRecord, MessageAudience } from './ports.js';
+import type { BusMessage, MemberRecord, MessageAudience, StreamCheckpoint } from './ports.js';
 
 /** How long (ms) to wait for the instance holding a stream to stop it, before ending it from the store. */
 const REMOTE_STREAM_WAIT_MS = 2_000;
+
+/** Streams of stopped instances ended by one sweep, at most: the next sweep takes the rest. */
+const ORPHANS_PER_SWEEP = 100;
+
+const TIMED_OUT = 'stream timed out: no delta arrived in time';
+const ORPHANED = 'interrupted: the hub instance hosting this stream stopped';
 
 interface ActiveStream {
   messageId: string;
@@ -33,6 +50,8 @@ interface ActiveStream {
   parts: MessagePart[];
   audience: string[];
   lastActivity: number;
+  /** Text or parts changed since the last checkpoint. */
+  unsaved: boolean;
 }
 
 interface FinalFields {
@@ -62,21 +81,36 @@ export class Streams {
   private readonly streams = new Map<string, ActiveStream>();
   /** Cancels waiting for another instance to end a stream, by message id. */
   private readonly streamEnded = new Map<string, () => void>();
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private checkpointing = false;
+  private sweeping = false;
+  /** The last checkpoint failed: a failure is logged once until one succeeds. */
+  private checkpointFailed = false;
 
   constructor(
     private readonly ctx: HubContext,
     private readonly deps: StreamsDeps,
   ) {}
 
-  async start(): Promise<void> {
-    if (this.ctx.settings.endStreamsAtStart) await this.endInterruptedStreams();
-    this.sweepTimer = setInterval(() => this.sweep(), Math.min(this.ctx.settings.streamIdleMs, 30_000));
-    this.sweepTimer.unref();
+  /** How often (ms) streams are checkpointed and swept; see the bound above. */
+  private get tickMs(): number {
+    return Math.max(1, Math.min(1_000, Math.floor(this.ctx.settings.streamIdleMs / 4)));
   }
 
+  async start(): Promise<void> {
+    if (this.ctx.settings.endStreamsAtStart) await this.endInterruptedStreams();
+    this.timer = setInterval(() => {
+      void this.checkpoint();
+      void this.sweep();
+    }, this.tickMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer, queueing a last checkpoint: the store commits it before it closes, so a restart keeps all the text. */
   stop(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    void this.checkpoint();
   }
 
   /** Streams that were open when the hub last stopped cannot go on: their producers lost the connection. */
@@ -88,15 +122,72 @@ export class Streams {
     }
   }
 
-  /** Ends the streams idle past the setting as errors; the hub's timer calls it. */
-  sweep(): void {
-    const idleBefore = this.ctx.clock.now() - this.ctx.settings.streamIdleMs;
+  /**
+   * Saves the text so far of the streams held here, and that they are alive, in one store write;
+   * the timer calls it every tick. A stream the store no longer has streaming was ended by another
+   * instance (or deleted): it is forgotten, so its sender's next request gets `not_streaming`.
+   */
+  async checkpoint(): Promise<void> {
+    if (this.checkpointing || this.streams.size === 0) return;
+    const held = [...this.streams.values()];
+    const checkpoints = held.map((stream): StreamCheckpoint => {
+      if (!stream.unsaved) return { messageId: stream.messageId };
+      stream.unsaved = false;
+      const parts = stream.parts.length > 0 ? [...stream.parts] : undefined;
+      return { messageId: stream.messageId, text: { content: stream.content, parts } };
+    });
+    this.checkpointing = true;
+    try {
+      const saved = new Set(await this.ctx.store.checkpointStreams(this.ctx.now(), checkpoints));
+      this.checkpointFailed = false;
+      for (const stream of held) {
+        if (!saved.has(stream.messageId) && this.streams.get(stream.messageId) === stream) {
+          this.streams.delete(stream.messageId);
+        }
+      }
+    } catch (error) {
+      for (const { messageId, text } of checkpoints) {
+        const stream = this.streams.get(messageId);
+        if (text && stream) stream.unsaved = true;
+      }
+      if (!this.checkpointFailed) this.ctx.logger.warn({ err: error }, 'could not checkpoint the streams held here');
+      this.checkpointFailed = true;
+    } finally {
+      this.checkpointing = false;
+    }
+  }
+
+  /**
+   * Ends as errors the streams held here that are idle past the setting, and any instance's streams
+   * whose checkpoints stopped (see the bound above); the hub's timer calls it every tick.
+   */
+  async sweep(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const idleBefore = now - this.ctx.settings.streamIdleMs;
     for (const stream of this.streams.values()) {
       if (stream.lastActivity < idleBefore) {
-        this.finish(stream, 'error', { error: 'stream timed out: no delta arrived in time' }).catch((error) =>
+        this.finish(stream, 'error', { error: TIMED_OUT }).catch((error) =>
           this.ctx.logger.warn({ err: error, message: stream.messageId }, 'could not close an idle stream'),
         );
       }
+    }
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.endOrphans(now);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error }, 'could not end the streams of a stopped instance');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async endOrphans(now: number): Promise<void> {
+    const before = new Date(now - (this.ctx.settings.streamIdleMs - this.tickMs)).toISOString();
+    for (const stored of await this.ctx.store.orphanedStreams(before, ORPHANS_PER_SWEEP)) {
+      // One held here is alive, and has more text than the store: its own idle time applies.
+      if (this.streams.has(stored.message.id)) continue;
+      await this.finish(streamFromStore(stored), 'error', { error: ORPHANED });
     }
   }
 
@@ -112,6 +203,7 @@ export class Streams {
       parts: [],
       audience: stream.audience,
       lastActivity: this.ctx.clock.now(),
+      unsaved: false,
     });
   }
 
@@ -155,6 +247,7 @@ export class Streams {
     if (stream.content.length + delta.length > Limits.maxContentChars) throw new HubError('content_too_long');
     stream.content += delta;
     stream.lastActivity = this.ctx.clock.now();
+    stream.unsaved = true;
     this.signalStream(stream, {
       type: 'stream.delta',
       room: stream.room,
@@ -175,6 +268,7 @@ export class Streams {
     if (at >= 0) stream.parts[at] = part;
     else stream.parts.push(part);
     stream.lastActivity = this.ctx.clock.now();
+    stream.unsaved = true;
     this.signalStream(stream, { type: 'stream.part', room: stream.room, message: messageId, part });
   }
 
@@ -196,7 +290,7 @@ export class Streams {
     this.ctx.requireMayPost(actor);
     const stream = this.streamOf(actor, messageId);
     checkSizes(final.parts, final.metadata);
-    const message = await this.finish(stream, 'complete', final);
+    const message = await this.finishFor(stream, 'complete', final);
     await this.deps.finished(
       actor,
       stream.room,
@@ -208,7 +302,7 @@ export class Streams {
   }
 
   async streamError(actor: MemberRecord, messageId: string, error: string): Promise<Message> {
-    return this.finish(this.streamOf(actor, messageId), 'error', { error });
+    return this.finishFor(this.streamOf(actor, messageId), 'error', { error });
   }
 
   /** Stop: the sender, or any person in the room, may cancel a streaming message. */
@@ -221,7 +315,7 @@ export class Streams {
       throw new HubError('forbidden', 'Only the sender or a person in the room may stop a stream.');
     }
     const stream = this.streams.get(messageId);
-    if (stream) return this.finish(stream, 'cancelled', { cancelled_by: actor.handle });
+    if (stream) return this.finishFor(stream, 'cancelled', { cancelled_by: actor.handle });
     // Another instance holds the stream (its sender is connected there): ask it to stop, since it
     // has the text so far; if none answers in time, end the stream from what the store has.
     const ended = new Promise<boolean>((resolve) => {
@@ -235,7 +329,7 @@ export class Streams {
     const stoppedElsewhere = await ended;
     this.streamEnded.delete(messageId);
     if (stoppedElsewhere) return (await this.ctx.store.messageById(messageId)) ?? message;
-    return this.finish(streamFromStore(stored), 'cancelled', { cancelled_by: actor.handle });
+    return this.finishFor(streamFromStore(stored), 'cancelled', { cancelled_by: actor.handle });
   }
 
   /** Another instance's person pressed stop on a stream this instance may hold. */
@@ -244,16 +338,32 @@ export class Streams {
     if (stream) await this.finish(stream, 'cancelled', { cancelled_by: message.by });
   }
 
-  /** A message changed: if this instance waits for another to end its stream, the wait is over. */
-  messageUpdated(messageId: string): void {
-    this.streamEnded.get(messageId)?.();
+  /**
+   * A message changed, on any instance: if this instance waits for another to end its stream, the
+   * wait is over; if it holds a stream another instance ended, it lets it go.
+   */
+  messageUpdated(message: Message): void {
+    this.streamEnded.get(message.id)?.();
+    if (message.status !== 'streaming') this.streams.delete(message.id);
   }
 
-  private async finish(
+  /** Ends a stream at its sender's or a person's request; when another ending came first, it is over for them as any ended stream is. */
+  private async finishFor(
     stream: ActiveStream,
     status: 'complete' | 'error' | 'cancelled',
     final: FinalFields,
   ): Promise<Message> {
+    const message = await this.finish(stream, status, final);
+    if (!message) throw new HubError('not_streaming');
+    return message;
+  }
+
+  /** The stream's one ending; undefined when another ending (most likely another instance's) came first. */
+  private async finish(
+    stream: ActiveStream,
+    status: 'complete' | 'error' | 'cancelled',
+    final: FinalFields,
+  ): Promise<Message | undefined> {
     this.streams.delete(stream.messageId);
     const { store } = this.ctx;
     const current = await store.messageById(stream.messageId);
@@ -261,7 +371,7 @@ export class Streams {
     if (final.error) metadata.error = final.error;
     if (final.cancelled_by) metadata.cancelled_by = final.cancelled_by;
     const at = this.ctx.now();
-    const result = await store.updateMessage(
+    const result = await store.finishStream(
       stream.messageId,
       {
         content: final.content ?? stream.content,
@@ -278,13 +388,13 @@ export class Streams {
         quiet: stream.quiet,
       }),
     );
-    if (!result) throw new HubError('message_not_found');
+    if (!result) return undefined;
     this.ctx.publishEvent(result.event);
     return result.message;
   }
 }
 
-/** A stream no instance holds in memory, rebuilt from the store to be ended: its text is what was stored. */
+/** A stream no instance holds in memory, rebuilt from the store to be ended: its text is the last checkpoint's. */
 function streamFromStore({ message, senderId, wake, quiet }: MessageAudience): ActiveStream {
   return {
     messageId: message.id,
@@ -296,5 +406,6 @@ function streamFromStore({ message, senderId, wake, quiet }: MessageAudience): A
     parts: message.parts,
     audience: audienceOf(wake, { id: senderId, kind: message.sender_kind }),
     lastActivity: 0,
+    unsaved: false,
   };
 }

@@ -2,9 +2,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { HostedAgents } from '../hosted-agents.js';
 import type { Hub } from '../core/hub.js';
-import type { Clock, RateLimiter } from '../core/ports.js';
+import type { Bus, Clock, RateLimiter } from '../core/ports.js';
 import type { RateLimit } from '../core/rate-limit.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { McpSessionStore } from './mcp-sessions.js';
 
 export interface Closable {
   close(code: number, reason: string): void;
@@ -32,6 +33,10 @@ export interface TransportContext {
   /** Per-member and per-address request limits, shared across instances when Redis is configured. */
   limiter: RateLimiter;
   ws: WsOptions;
+  /** The bus the hub runs on: the MCP endpoint tells the other instances of its sessions' changes. */
+  bus: Bus;
+  /** MCP sessions, shared by every instance when Redis is configured. */
+  mcpSessions: McpSessionStore;
   /** Every open WebSocket and SSE connection, so shutdown can close them all. */
   connections: Set<Closable>;
   defaultRoom: string;

@@ -17,6 +17,7 @@ import { memoryContract } from './store/memory.js';
 import { messagesContract } from './store/messages.js';
 import { receiptsContract } from './store/receipts.js';
 import { roomsContract } from './store/rooms.js';
+import { streamsContract } from './store/streams.js';
 import { World, type StoreFactory } from './store/world.js';
 
 export type { OpenedStore, StoreFactory } from './store/world.js';
@@ -29,6 +30,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     groupsContract(open);
     roomsContract(open);
     messagesContract(open);
+    streamsContract(open);
     receiptsContract(open);
     mailboxContract(open);
     memoryContract(open);

@@ -69,23 +69,122 @@ test('only the sender writes to a stream; a person in the room may cancel it, an
   assert.equal((await refusal(streams.streamDone(scout, message.id, {}))).code, 'not_streaming');
 });
 
-test('streams left open when the hub stopped are ended as errors at the next start, keeping what was stored', async (t) => {
-  const { ctx, streams, messages, store, ada, scout } = await streamsKit(t);
-  const { message } = await streams.startStream(scout, { room: 'lab', content: 'partial' });
-  streams.streamDelta(scout, message.id, ' and lost');
-  // Another Streams over the same store stands for the hub after a restart: it holds no text in memory.
-  const restarted = new Streams(ctx, {
-    send: (actor, params, status) => messages.send(actor, params, status),
-    messageFor: (actor, messageId) => messages.messageFor(actor, messageId),
+/** Another Streams over the same store and bus: another hub instance, or the hub after a restart. It holds no text in memory. */
+function otherInstance(kit: Awaited<ReturnType<typeof streamsKit>>): Streams {
+  return new Streams(kit.ctx, {
+    send: (actor, params, status) => kit.messages.send(actor, params, status),
+    messageFor: (actor, messageId) => kit.messages.messageFor(actor, messageId),
     finished: async () => {},
   });
+}
+
+test('streams left open when the hub stopped are ended as errors at the next start, with their last checkpoint’s text', async (t) => {
+  const kit = await streamsKit(t);
+  const { streams, messages, store, ada, scout } = kit;
+  const { message } = await streams.startStream(scout, { room: 'lab', content: 'partial' });
+  streams.streamDelta(scout, message.id, ' and saved');
+  await streams.checkpoint();
+  streams.streamDelta(scout, message.id, ' and lost');
+  const restarted = otherInstance(kit);
   await restarted.start();
   restarted.stop();
   const ended = await store.messageById(message.id);
   assert.equal(ended?.status, 'error');
-  assert.equal(ended?.content, 'partial', 'the deltas held by the stopped instance are gone');
+  assert.equal(ended?.content, 'partial and saved', 'what came after the last checkpoint is gone');
   assert.match(String(ended?.metadata.error), /interrupted/);
   assert.equal((await messages.getMessage(ada, message.id)).status, 'error');
+});
+
+test('a checkpoint saves the text and parts so far of every stream held, and logs nothing', async (t) => {
+  const { streams, store, scout, room } = await streamsKit(t);
+  const first = (await streams.startStream(scout, { room: 'lab', content: 'One' })).message;
+  const second = (await streams.startStream(scout, { room: 'lab', content: 'Two' })).message;
+  streams.streamDelta(scout, first.id, ', and more');
+  const part = { type: 'tool_call' as const, id: 'call-1', name: 'grep', status: 'running' as const };
+  streams.streamPart(scout, first.id, part);
+  assert.equal((await store.messageById(first.id))?.content, 'One', 'deltas are not written one by one');
+  const lastSeq = (await store.roomById(room.id))?.last_seq;
+
+  await streams.checkpoint();
+  const saved = await store.messageById(first.id);
+  assert.deepEqual([saved?.status, saved?.content, saved?.parts], ['streaming', 'One, and more', [part]]);
+  assert.equal((await store.messageById(second.id))?.content, 'Two', 'a stream with nothing new keeps its text');
+  assert.equal((await store.roomById(room.id))?.last_seq, lastSeq, 'a checkpoint is no event');
+  streams.streamDelta(scout, first.id, '!');
+  streams.streamDelta(scout, second.id, '?');
+  await streams.checkpoint();
+  assert.deepEqual(
+    [(await store.messageById(first.id))?.content, (await store.messageById(second.id))?.content],
+    ['One, and more!', 'Two?'],
+  );
+});
+
+test('streams whose holder stopped checkpointing are ended once by the instances racing to, with the saved text', async (t) => {
+  const kit = await streamsKit(t, { streamIdleMs: 60_000 });
+  const { streams, store, clock, published, scout, room } = kit;
+  const done = (await streams.startStream(scout, { room: 'lab', content: 'A' })).message;
+  const going = (await streams.startStream(scout, { room: 'lab', content: 'B' })).message;
+  streams.streamDelta(scout, done.id, 'lpha');
+  streams.streamDelta(scout, going.id, 'eta');
+  await streams.checkpoint();
+  streams.streamDelta(scout, done.id, ' never saved');
+  const [second, third] = [otherInstance(kit), otherInstance(kit)];
+  clock.advance(58_000);
+  await Promise.all([second.sweep(), third.sweep()]);
+  assert.equal((await store.messageById(done.id))?.status, 'streaming', 'not before its checkpoint is that old');
+
+  // The holder stands for a dead instance: its checkpoints stopped, so the others end its streams.
+  const tries: boolean[] = [];
+  const finishStream = store.finishStream.bind(store);
+  store.finishStream = async (...args) => {
+    const result = await finishStream(...args);
+    tries.push(result !== undefined);
+    return result;
+  };
+  clock.advance(2_000);
+  await Promise.all([second.sweep(), third.sweep()]);
+  assert.deepEqual(tries.sort(), [false, false, true, true], 'both instances tried to end both streams');
+  const ends = eventsOf(published, { kind: 'message.updated', room: room.id });
+  assert.deepEqual(ends.map((event) => event.data.id).sort(), [done.id, going.id].sort(), 'one ending each');
+  const ended = await store.messageById(done.id);
+  assert.deepEqual([ended?.status, ended?.content], ['error', 'Alpha']);
+  assert.match(String(ended?.metadata.error), /instance hosting this stream stopped/);
+
+  // Were the holder alive after all, it could not overwrite them: its ending is refused, as is any
+  // request once its next checkpoint has found the stream over.
+  assert.equal((await refusal(streams.streamDone(scout, done.id, {}))).code, 'not_streaming');
+  await streams.checkpoint();
+  assert.equal((await refusal(() => streams.streamDelta(scout, going.id, 'late'))).code, 'not_streaming');
+  assert.equal((await store.messageById(done.id))?.content, 'Alpha');
+  assert.equal((await store.messageById(going.id))?.content, 'Beta');
+  assert.equal(eventsOf(published, { kind: 'message.updated', room: room.id }).length, 2, 'and wrote no event');
+});
+
+test('a holder that keeps checkpointing keeps its stream past the idle time of its first checkpoint', async (t) => {
+  const kit = await streamsKit(t, { streamIdleMs: 60_000 });
+  const { streams, store, clock, scout } = kit;
+  const { message } = await streams.startStream(scout, { room: 'lab', content: 'slow' });
+  const other = otherInstance(kit);
+  for (let minute = 0; minute < 3; minute++) {
+    clock.advance(50_000);
+    streams.streamDelta(scout, message.id, '.');
+    await streams.checkpoint();
+    await other.sweep();
+  }
+  assert.equal((await store.messageById(message.id))?.status, 'streaming');
+  assert.equal((await streams.streamDone(scout, message.id, {})).content, 'slow...');
+});
+
+test('stopping queues a last checkpoint, so the text so far outlives a restart', async (t) => {
+  const { streams, store, scout } = await streamsKit(t);
+  const { message } = await streams.startStream(scout, { room: 'lab', content: 'all' });
+  streams.streamDelta(scout, message.id, ' of it');
+  streams.stop();
+  const saved = await eventually(async () => {
+    const stored = await store.messageById(message.id);
+    return stored?.content === 'all of it' ? stored : undefined;
+  });
+  assert.equal(saved.status, 'streaming');
 });
 
 test('a stream with no delta for streamIdleMs is ended as timed out when the sweep runs', async (t) => {
@@ -95,8 +194,8 @@ test('a stream with no delta for streamIdleMs is ended as timed out when the swe
   clock.advance(59_000);
   streams.streamDelta(scout, busy.id, '.');
   clock.advance(2_000);
-  // The sweep is private and runs on a timer; called here directly so no test waits on that timer.
-  streams.sweep();
+  // The sweep runs on a timer; called here directly so no test waits on that timer.
+  await streams.sweep();
   const ended = await eventually(async () => {
     const message = await store.messageById(quiet.id);
     return message?.status === 'error' ? message : undefined;

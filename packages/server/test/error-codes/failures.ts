@@ -10,9 +10,18 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { CloseCode } from '@roundtable/protocol';
-import { RawClient, eventually, startHub, tempDir, testEnv, type Frame } from '@roundtable/testkit';
+import { RawClient, eventually, startHub, startRedis, tempDir, testEnv, type Frame } from '@roundtable/testkit';
 import { SqliteStore, createLogger, loadConfig, startServer, type Store } from '../../src/index.js';
-import { assertStillServing, call, expectErrorFrame, expectRestError, lastSeq, scene, type Reply } from './helpers.js';
+import {
+  assertStillServing,
+  call,
+  expectErrorFrame,
+  expectRestError,
+  lastSeq,
+  observed,
+  scene,
+  type Reply,
+} from './helpers.js';
 
 /**
  * RLIMIT_FSIZE of this process, through util-linux `prlimit`. Lowered to the current size of the
@@ -113,6 +122,49 @@ test('a write refused because another process holds the database lock answers st
     { ws: frame.code, rest: [rest.status, rest.body?.code] },
     { ws: 'store_unavailable', rest: [503, 'store_unavailable'] },
   );
+});
+
+test('an MCP session whose shared store (Redis) is down answers sessions_unavailable, and the hub keeps serving', async (t) => {
+  const redis = await startRedis(t);
+  const { hub, ada, a, b } = await scene(t, { REDIS_URL: redis.url });
+  const mcp = (body: object, session?: string) =>
+    fetch(`${hub.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${ada.token}`,
+        ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', ...body }),
+    });
+  const initialize = {
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+  };
+  const opened = await mcp(initialize);
+  assert.equal(opened.status, 200);
+  const session = opened.headers.get('mcp-session-id')!;
+  assert.match(session, /^mcp_/);
+  await opened.text();
+
+  await redis.stop();
+  const subscribed = await mcp(
+    { id: 2, method: 'resources/subscribe', params: { uri: 'roundtable://inbox' } },
+    session,
+  );
+  const answer = JSON.parse(/^data: (.*)$/m.exec(await subscribed.text())![1]!);
+  assert.equal(
+    answer.error.data.code,
+    'sessions_unavailable',
+    'the subscription could not be kept: said so, not internal',
+  );
+  const refused = await mcp(initialize);
+  assert.equal(refused.status, 503, 'no new session while the store is down');
+  assert.equal(((await refused.json()) as any).error.data.code, 'sessions_unavailable');
+  observed.add('sessions_unavailable');
+  await assertStillServing(a, b);
 });
 
 test('a hub whose store has closed refuses new work with shutting_down', async (t) => {

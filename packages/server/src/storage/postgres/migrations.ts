@@ -340,6 +340,14 @@ CREATE TABLE task_rollups (
 DROP INDEX IF EXISTS message_receipts_unread;
 `,
   },
+  {
+    version: 15,
+    name: 'streams: when the instance holding a stream last saved its text, and an index of the messages still streaming',
+    sql: `
+ALTER TABLE messages ADD COLUMN IF NOT EXISTS stream_seen_at text;
+CREATE INDEX IF NOT EXISTS messages_streaming ON messages(status) WHERE status = 'streaming';
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

@@ -306,7 +306,8 @@ function* reactionsOf(d: Dialect, ids: unknown[]): Step<Row[]> {
   return yield* rows(`${REACTIONS} WHERE ${d.anyOf('message_id', 'ids', ids, params)} ${REACTIONS_ORDER}`, params);
 }
 
-function* audiencesOf(d: Dialect, stored: Row[]): Step<MessageAudience[]> {
+/** Stored rows as messages with who they reached. */
+export function* audiencesOf(d: Dialect, stored: Row[]): Step<MessageAudience[]> {
   const messages = yield* messagesOf(d, stored);
   return stored.map((message, index) => ({
     message: messages[index]!,

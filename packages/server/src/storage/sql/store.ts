@@ -16,6 +16,7 @@ import { messagesStore } from './messages.js';
 import { receiptsStore } from './receipts.js';
 import { reservationsStore } from './reservations.js';
 import { roomsStore } from './rooms.js';
+import { streamsStore } from './streams.js';
 import { taskBatchesStore } from './task-batches.js';
 import { tasksStore } from './tasks.js';
 import { agentUsageStore } from './usage.js';
@@ -33,6 +34,7 @@ export const SqlStore = class {
       ...roomsStore(db, d),
       ...mailboxStore(db, d),
       ...messagesStore(db, d),
+      ...streamsStore(db, d),
       ...receiptsStore(db, d),
       ...logStore(db, d),
       ...memoryStore(db, d),
