@@ -355,7 +355,7 @@ export class Accounts {
       created_at: this.ctx.now(),
     });
     this.ctx.denylist.add(handle);
-    this.ctx.bus.publish({ kind: 'control', action: 'denylist.updated' });
+    this.ctx.bus.publish({ kind: 'control', action: 'denylist.updated', handle, denied: true });
     return entry;
   }
 
@@ -363,7 +363,7 @@ export class Accounts {
     requireAdmin(actor);
     const removed = await this.ctx.store.removeDenylist(handle);
     this.ctx.denylist.delete(handle);
-    this.ctx.bus.publish({ kind: 'control', action: 'denylist.updated' });
+    this.ctx.bus.publish({ kind: 'control', action: 'denylist.updated', handle, denied: false });
     return removed;
   }
 }

@@ -304,6 +304,9 @@ export class FanOut {
         this.presence.onControl(message);
         return;
       case 'denylist.updated':
+        // At once, so that a post reaching this instance after any later bus message is judged by it.
+        if (message.denied) ctx.denylist.add(message.handle);
+        else ctx.denylist.delete(message.handle);
         await ctx.reloadDenylist();
         return;
       case 'stream.cancel':

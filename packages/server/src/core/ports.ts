@@ -126,7 +126,8 @@ export type BusMessage =
   | { kind: 'control'; action: 'token.revoked'; tokenId: string }
   | { kind: 'control'; action: 'member.updated'; memberId: string }
   | { kind: 'control'; action: 'membership.updated'; roomId: string; memberId: string }
-  | { kind: 'control'; action: 'denylist.updated' }
+  /** The handle's denial, applied by every instance at once; each then reads the whole list again, in case admins raced. */
+  | { kind: 'control'; action: 'denylist.updated'; handle: string; denied: boolean }
   | { kind: 'control'; action: 'stream.cancel'; messageId: string; by: string }
   | { kind: 'control'; action: 'presence'; instance: string; memberId: string; handle: string; status: PresenceStatus }
   | {
