@@ -51,11 +51,11 @@ test(
     const person = await RawClient.ready(t, a.url, ada);
     const general = person.frames.find((frame) => frame.type === 'ready')!.rooms[0].id as string;
 
-    // Requests alternate between the instances; the notification stream (GET) stays on B.
+    // Requests alternate between the instances; the notification stream (GET) starts on A.
     let next = 0;
     let onlyB = false;
     const { client, transport, served } = await routedClient(coder, a, (method) =>
-      onlyB || method === 'GET' ? b : next++ % 2 === 0 ? a : b,
+      onlyB ? b : method === 'GET' ? a : next++ % 2 === 0 ? a : b,
     );
     t.after(() => client.close());
     const updates: string[] = [];
@@ -67,27 +67,28 @@ test(
       assert.equal(toolJson(await client.callTool({ name: 'whoami', arguments: {} })).handle, 'coder');
     }
     assert.ok(served.includes('POST A') && served.includes('POST B'), `both instances answered: ${served.join(', ')}`);
-    assert.ok(served.includes('GET B'), 'the notification stream opened on B');
+    await eventually(() => assert.ok(served.includes('GET A'), 'the notification stream opened on A'));
 
-    // Subscribed through whichever instance the request lands on; told on B's stream of a mention sent on A.
+    // Subscribed through both instances; told on A's stream.
     await client.subscribeResource({ uri: 'roundtable://inbox' });
     await client.subscribeResource({ uri: 'roundtable://rooms/general' });
     await person.request('send', { room: general, content: 'chatter' });
     await eventually(() => assert.deepEqual(updates, ['roundtable://rooms/general']), 10_000);
-    await person.request('send', { room: general, content: '@coder first' });
-    await eventually(() => assert.ok(updates.includes('roundtable://inbox'), JSON.stringify(updates)), 10_000);
 
     const waited = client.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 20 } });
-    const woken = toolJson(await waited);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await person.request('send', { room: general, content: '@coder first' });
     assert.deepEqual(
-      woken.messages.map((message: { content: string }) => message.content),
+      toolJson(await waited).messages.map((message: { content: string }) => message.content),
       ['@coder first'],
-      'a wait on either instance sees the mention',
+      'a wait on either instance hears of a mention sent on A',
     );
+    await eventually(() => assert.ok(updates.includes('roundtable://inbox')), 10_000);
 
-    // A goes away; the session, its subscriptions and its stream on B carry on.
+    // A stops, as in a rolling restart: the session stays, and the client's stream moves to B.
     onlyB = true;
-    await a.kill();
+    await a.kill('SIGTERM');
+    await eventually(() => assert.ok(served.includes('GET B'), 'the stream opened again, on B'), 15_000);
     assert.equal(toolJson(await client.callTool({ name: 'whoami', arguments: {} })).handle, 'coder');
     const personOnB = await RawClient.ready(t, b.url, ada);
     updates.length = 0;
@@ -99,7 +100,12 @@ test(
       ['@coder second'],
     );
     await eventually(
-      () => assert.ok(updates.includes('roundtable://inbox'), 'the inbox subscription made on A'),
+      () =>
+        assert.deepEqual(
+          [...new Set(updates)].sort(),
+          ['roundtable://inbox', 'roundtable://rooms/general'],
+          'B’s stream is told for the subscriptions made through A and B',
+        ),
       10_000,
     );
 

@@ -5,6 +5,7 @@
  * other client.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ERRORS } from '@roundtable/protocol';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Hub } from '../core/hub.js';
 import { HubError, toHubError } from '../core/hub-error.js';
@@ -184,7 +185,14 @@ async function asMcpError<T>(loaded: Sdk, log: FastifyBaseLogger, run: () => Pro
       throw new loaded.McpError(loaded.ErrorCode.InternalError, body.message, body);
     }
     const notFound = body.code === 'room_not_found' || body.code === 'not_member' || body.code === 'route_not_found';
-    throw new loaded.McpError(notFound ? RESOURCE_NOT_FOUND : loaded.ErrorCode.InvalidParams, body.message, body);
+    // The hub's own trouble (its store, its shutdown) is no fault of the params: the client may retry.
+    const theHubs = ERRORS[body.code].status >= 500;
+    const code = notFound
+      ? RESOURCE_NOT_FOUND
+      : theHubs
+        ? loaded.ErrorCode.InternalError
+        : loaded.ErrorCode.InvalidParams;
+    throw new loaded.McpError(code, body.message, body);
   }
 }
 

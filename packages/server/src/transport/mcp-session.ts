@@ -45,6 +45,7 @@ export interface SessionHost {
 export class McpSession {
   readonly id: string;
   readonly tokenId: string | null;
+  readonly protocolVersion: string;
   member: MemberRecord;
   lastSeen = Date.now();
   /** Requests under way here, `GET` streams included: a view with one is neither idle nor absent. */
@@ -74,6 +75,7 @@ export class McpSession {
     this.lastTouched = origin === 'opened' ? Date.now() : 0;
     this.id = record.id;
     this.tokenId = record.tokenId;
+    this.protocolVersion = record.protocolVersion;
     this.member = auth.member;
     this.subscriptions = subscriptions;
   }
@@ -85,7 +87,7 @@ export class McpSession {
       this.lastTouched = this.lastSeen;
       const { mcpSessions } = this.host.context;
       void mcpSessions.touch(this.id, this.member.id, SESSION_IDLE_MS).then(
-        (alive) => alive || this.end(),
+        (alive) => alive || this.drop(),
         (error: unknown) => this.host.context.log.warn({ err: error }, 'could not extend an mcp session'),
       );
     }
@@ -96,7 +98,7 @@ export class McpSession {
       send: () => {},
       // A revoked token or a disabled member ends the session; a hub shutting down only leaves it to the others.
       close: (code: number) =>
-        code === CloseCode.Unauthorized || code === CloseCode.Forbidden ? this.end() : this.drop(),
+        code === CloseCode.Unauthorized || code === CloseCode.Forbidden ? this.ended() : this.drop(),
       bind: (session: Session) => (this.hubSession = session),
     };
     this.attaching = this.host.context.hub.fanout
@@ -117,8 +119,13 @@ export class McpSession {
   async subscribe(member: MemberRecord, uri: string): Promise<void> {
     const room = await resourceRoom(this.host.context.hub, member, uri);
     const own = room ? `${ROOM_URI_PREFIX}${room.id}` : INBOX_URI;
-    if (!(await shared(this.host.context.mcpSessions.subscribe(this.id, own, uri, MAX_SUBSCRIPTIONS)))) {
+    const subscribed = await shared(this.host.context.mcpSessions.subscribe(this.id, own, uri, MAX_SUBSCRIPTIONS));
+    if (subscribed === 'full') {
       throw new HubError('invalid_request', `At most ${MAX_SUBSCRIPTIONS} subscriptions per session.`);
+    }
+    if (subscribed === 'gone') {
+      this.drop();
+      throw new HubError('invalid_request', 'The session has ended: initialize a new one.');
     }
     this.subscriptions.set(own, uri);
     this.changes += 1;
@@ -157,6 +164,7 @@ export class McpSession {
    * a stream the session had before, here or on another instance, ends (one stream per session).
    */
   async streaming(server: McpServer, end: () => void): Promise<void> {
+    if (this.dropped) return end();
     this.notifier?.end();
     this.notifier = { server, end };
     this.host.announce(this.id, 'stream');
@@ -213,10 +221,15 @@ export class McpSession {
     this.host.forget(this);
   }
 
-  /** The session is over everywhere: a revoked token, a disabled member, or its time ran out. */
-  end(): void {
+  /** Ended by the hub (a revoked token, a disabled member): a failure to say so is logged, not answered. */
+  private ended(): void {
+    this.end().catch((error: unknown) => this.host.context.log.warn({ err: error }, 'could not end an mcp session'));
+  }
+
+  /** The session is over everywhere: asked to end, a revoked token, a disabled member, or its time ran out. */
+  async end(): Promise<void> {
     if (this.dropped) return;
-    void this.host.context.mcpSessions.end(this.id).catch(() => undefined);
+    await shared(this.host.context.mcpSessions.end(this.id));
     this.host.announce(this.id, 'ended');
     this.drop();
   }

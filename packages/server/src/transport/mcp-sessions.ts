@@ -23,14 +23,16 @@ export interface McpSessionState {
   subscriptions: Map<string, string>;
 }
 
+export type Subscribed = 'kept' | 'full' | 'gone';
+
 export interface McpSessionStore {
   /** Keeps a new session for `idleMs`; returns the member's sessions past `maxPerMember`, oldest first, now ended. */
   open(record: McpSessionRecord, idleMs: number, maxPerMember: number): Promise<string[]>;
   get(id: string): Promise<McpSessionState | undefined>;
   /** The session (of that member) lives `idleMs` from now; false when it ended meanwhile. */
   touch(id: string, memberId: string, idleMs: number): Promise<boolean>;
-  /** False when the session already holds `max` other subscriptions (or ended). */
-  subscribe(id: string, own: string, given: string, max: number): Promise<boolean>;
+  /** `full` when the session already holds `max` other subscriptions; `gone` when it ended. */
+  subscribe(id: string, own: string, given: string, max: number): Promise<Subscribed>;
   /** Drops the subscription that has this URI as its own or as the one the client gave. */
   unsubscribe(id: string, uri: string): Promise<void>;
   end(id: string): Promise<void>;
@@ -58,7 +60,10 @@ export class LocalMcpSessions implements McpSessionStore {
       .map((kept) => kept.state.record)
       .filter((other) => other.memberId === record.memberId)
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-    const ended = mine.slice(0, Math.max(0, mine.length - maxPerMember)).map((other) => other.id);
+    const ended = mine
+      .filter((other) => other.id !== record.id)
+      .slice(0, Math.max(0, mine.length - maxPerMember))
+      .map((other) => other.id);
     for (const id of ended) this.sessions.delete(id);
     return ended;
   }
@@ -74,11 +79,12 @@ export class LocalMcpSessions implements McpSessionStore {
     return kept !== undefined;
   }
 
-  async subscribe(id: string, own: string, given: string, max: number): Promise<boolean> {
+  async subscribe(id: string, own: string, given: string, max: number): Promise<Subscribed> {
     const subscriptions = this.live(id)?.state.subscriptions;
-    if (!subscriptions || (!subscriptions.has(own) && subscriptions.size >= max)) return false;
+    if (!subscriptions) return 'gone';
+    if (!subscriptions.has(own) && subscriptions.size >= max) return 'full';
     subscriptions.set(own, given);
-    return true;
+    return 'kept';
   }
 
   async unsubscribe(id: string, uri: string): Promise<void> {

@@ -35,7 +35,7 @@ type SessionChange = Extract<BusMessage, { action: 'mcp.session' }>;
 
 export function registerMcp(app: FastifyInstance, context: TransportContext): void {
   const endpoint = new McpEndpoint(context);
-  // Registered before any view, so waits hear of the shutdown before their streams close.
+  // Closed with the connections at shutdown: waits end with `shutting_down`, streams here close.
   context.connections.add(endpoint);
   app.post('/mcp', { schema: { hide: true } }, (request, reply) => endpoint.post(request, reply));
   app.get('/mcp', { schema: { hide: true }, exposeHeadRoute: false }, (request, reply) =>
@@ -55,6 +55,14 @@ class McpEndpoint implements Closable, SessionHost {
   constructor(readonly context: TransportContext) {
     context.bus.subscribe((message) => {
       if (message.kind === 'control' && message.action === 'mcp.session') this.changed(message);
+    });
+    // Announcements may have been lost: each view reads its session again (and goes if it ended).
+    context.bus.onResync(() => {
+      for (const view of [...this.views.values()]) {
+        view
+          .reload()
+          .catch((error: unknown) => this.context.log.warn({ err: error }, 'could not reload an mcp session'));
+      }
     });
   }
 
@@ -89,6 +97,7 @@ class McpEndpoint implements Closable, SessionHost {
   }
 
   async post(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (this.stopping.signal.aborted) return refuse(reply, new HubError('shutting_down'));
     const loaded = await loadSdk();
     const auth = authOf(request);
     // MCP dropped JSON-RPC batches (2025-06-18); refusing them keeps one request one unit of the rate limit.
@@ -98,7 +107,9 @@ class McpEndpoint implements Closable, SessionHost {
     const invalid = invalidRequest(loaded, request.body);
     if (invalid) return reply.status(200).send(invalid);
     if (request.headers['mcp-session-id'] !== undefined) return this.inSession(request, reply, 'POST');
-    if (loaded.isInitializeRequest(request.body)) return this.open(loaded, auth, request, reply);
+    // An initialize the SDK will refuse (what it accepts or sends is wrong) opens no session.
+    if (loaded.isInitializeRequest(request.body) && acceptable(request, 'POST'))
+      return this.open(loaded, auth, request, reply);
     // A request on its own, answered as JSON.
     return this.serve(loaded, auth.member, undefined, request, reply, 'single');
   }
@@ -111,18 +122,29 @@ class McpEndpoint implements Closable, SessionHost {
         .header('allow', 'POST')
         .send(rpcError(`${method} needs the mcp-session-id of a session: initialize one with a POST.`));
     }
+    if (this.stopping.signal.aborted) return refuse(reply, new HubError('shutting_down'));
     const auth = authOf(request);
     let view: McpSession | undefined;
     try {
       view = typeof header === 'string' ? await this.find(header, auth) : undefined;
     } catch (error) {
-      return unavailable(reply, error);
+      return refuse(reply, error);
     }
     // A session belongs to the token that opened it: with any other it is as unknown as a closed one.
     if (!view) return reply.status(404).send(rpcError('Session not found: initialize a new one.'));
     view.member = auth.member;
+    const version = request.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && version !== view.protocolVersion) {
+      return reply
+        .status(400)
+        .send(rpcError(`This session speaks MCP ${view.protocolVersion}: send that as mcp-protocol-version.`));
+    }
     if (method === 'DELETE') {
-      view.end();
+      try {
+        await view.end();
+      } catch (error) {
+        return refuse(reply, error);
+      }
       return reply.status(200).send();
     }
     const loaded = await loadSdk();
@@ -137,7 +159,9 @@ class McpEndpoint implements Closable, SessionHost {
   sweep(): void {
     const now = Date.now();
     for (const view of [...this.views.values()]) {
-      if (view.open === 0 && view.lastSeen < now - PRESENCE_GRACE_MS) view.drop();
+      // A stream held open for a day is use too: the session lives on meanwhile.
+      if (view.open > 0) view.touch();
+      else if (view.lastSeen < now - PRESENCE_GRACE_MS) view.drop();
     }
   }
 
@@ -171,7 +195,7 @@ class McpEndpoint implements Closable, SessionHost {
     try {
       ended = await shared(this.context.mcpSessions.open(record, SESSION_IDLE_MS, MAX_SESSIONS_PER_MEMBER));
     } catch (error) {
-      return unavailable(reply, error);
+      return refuse(reply, error);
     }
     for (const id of ended) this.announce(id, 'ended');
     const view = new McpSession(this, record, new Map(), auth, 'opened');
@@ -201,7 +225,9 @@ class McpEndpoint implements Closable, SessionHost {
       view.touch();
       view.open += 1;
     }
+    let closed = false;
     reply.raw.once('close', () => {
+      closed = true;
       if (view) {
         view.open -= 1;
         view.touch();
@@ -212,7 +238,9 @@ class McpEndpoint implements Closable, SessionHost {
     });
     await answering(request, reply, async () => {
       await server.connect(transport);
-      if (view && kind === 'stream') await view.streaming(server, () => void transport.close());
+      // Only a stream the SDK will open takes over the session's notifications.
+      if (view && kind === 'stream' && !closed && acceptable(request, 'GET'))
+        await view.streaming(server, () => void transport.close());
       await inRequestScope(request, reply, member, () => transport.handleRequest(request.raw, reply.raw, request.body));
     });
   }
@@ -223,12 +251,20 @@ function authOf(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
-/** The shared session store failed (Redis unreachable): the client may retry with the same session. */
-function unavailable(reply: FastifyReply, error: unknown) {
+/** A session request refused before the SDK sees it: the store is unreachable, the hub is stopping. */
+function refuse(reply: FastifyReply, error: unknown) {
   const body = toHubError(error).toBody();
   return reply
-    .status(503)
+    .status(ERRORS[body.code].status)
     .send({ jsonrpc: '2.0', error: { code: -32000, message: body.message, data: body }, id: null });
+}
+
+/** Whether the SDK will take the request as it comes (what the client accepts, and for a POST what it sends). */
+function acceptable(request: FastifyRequest, method: 'GET' | 'POST'): boolean {
+  const accept = request.headers.accept ?? '';
+  if (!accept.includes('text/event-stream')) return false;
+  if (method === 'GET') return true;
+  return accept.includes('application/json') && (request.headers['content-type'] ?? '').includes('application/json');
 }
 
 function rpcError(message: string) {

@@ -5,7 +5,7 @@
  * answering the same session at once cannot step past its limits.
  */
 import { Redis } from 'ioredis';
-import type { McpSessionRecord, McpSessionState, McpSessionStore } from './mcp-sessions.js';
+import type { McpSessionRecord, McpSessionState, McpSessionStore, Subscribed } from './mcp-sessions.js';
 
 /** Subscription fields are named by this prefix and the resource's own URI; the record's fields have none. */
 const SUB = 'sub:';
@@ -20,6 +20,36 @@ local field = 'sub:' .. ARGV[1]
 if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) - 4 >= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[1], field, ARGV[2])
 return 1
+`;
+
+/**
+ * KEYS: the new session, its member's set. ARGV: id, member, token, protocol version, created, idle
+ * ms, max, the prefix of session keys. Keeps the session, forgets the member's sessions that expired
+ * by themselves, ends the oldest past the limit (never the new one, whatever the instances' clocks
+ * say), and returns the ids it ended. The sessions it looks at are named by the member's set: one
+ * Redis, not a Cluster, runs this.
+ */
+const OPEN = `
+redis.call('HSET', KEYS[1], 'member', ARGV[2], 'token', ARGV[3], 'version', ARGV[4], 'created', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+local live = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', ARGV[8] .. id) == 1 then table.insert(live, id) else redis.call('ZREM', KEYS[2], id) end
+end
+local ended = {}
+local excess = #live - tonumber(ARGV[7])
+for _, id in ipairs(live) do
+  if excess <= 0 then break end
+  if id ~= ARGV[1] then
+    redis.call('DEL', ARGV[8] .. id)
+    redis.call('ZREM', KEYS[2], id)
+    table.insert(ended, id)
+    excess = excess - 1
+  end
+end
+return ended
 `;
 
 /** KEYS: the session. ARGV: a URI, own or given. */
@@ -56,6 +86,7 @@ export class RedisMcpSessions implements McpSessionStore {
       retryStrategy: (times: number) => Math.min(times * 100, 2_000),
     });
     this.redis.on('error', (error) => options.onError?.(error));
+    this.redis.defineCommand('rtMcpOpen', { numberOfKeys: 2, lua: OPEN });
     this.redis.defineCommand('rtMcpSubscribe', { numberOfKeys: 1, lua: SUBSCRIBE });
     this.redis.defineCommand('rtMcpUnsubscribe', { numberOfKeys: 1, lua: UNSUBSCRIBE });
   }
@@ -67,34 +98,19 @@ export class RedisMcpSessions implements McpSessionStore {
   }
 
   async open(record: McpSessionRecord, idleMs: number, maxPerMember: number): Promise<string[]> {
-    const mine = this.memberKey(record.memberId);
-    await this.redis
-      .multi()
-      .hset(this.key(record.id), {
-        member: record.memberId,
-        token: record.tokenId ?? '',
-        version: record.protocolVersion,
-        created: record.createdAt,
-      })
-      .pexpire(this.key(record.id), idleMs)
-      .zadd(mine, record.createdAt, record.id)
-      .pexpire(mine, idleMs)
-      .exec();
-    // Sessions that expired by themselves still have their entry: they neither count nor need ending.
-    const ids = await this.redis.zrange(mine, 0, -1);
-    const alive = await this.redis.multi(ids.map((id) => ['exists', this.key(id)])).exec();
-    const gone = ids.filter((_, index) => alive?.[index]?.[1] === 0);
-    const live = ids.filter((_, index) => alive?.[index]?.[1] !== 0);
-    const ended = live.slice(0, Math.max(0, live.length - maxPerMember));
-    const retired = [...gone, ...ended];
-    if (retired.length > 0) {
-      await this.redis
-        .multi()
-        .zrem(mine, ...retired)
-        .del(...ended.map((id) => this.key(id)))
-        .exec();
-    }
-    return ended;
+    const run = this.script('rtMcpOpen') as unknown as (...args: Array<string | number>) => Promise<string[]>;
+    return run(
+      this.key(record.id),
+      this.memberKey(record.memberId),
+      record.id,
+      record.memberId,
+      record.tokenId ?? '',
+      record.protocolVersion,
+      record.createdAt,
+      idleMs,
+      maxPerMember,
+      this.key(''),
+    );
   }
 
   async get(id: string): Promise<McpSessionState | undefined> {
@@ -125,9 +141,9 @@ export class RedisMcpSessions implements McpSessionStore {
     return touched?.[0]?.[1] === 1;
   }
 
-  async subscribe(id: string, own: string, given: string, max: number): Promise<boolean> {
-    const run = this.script('rtMcpSubscribe');
-    return (await run(this.key(id), own, given, max)) === 1;
+  async subscribe(id: string, own: string, given: string, max: number): Promise<Subscribed> {
+    const answer = await this.script('rtMcpSubscribe')(this.key(id), own, given, max);
+    return answer === 1 ? 'kept' : answer === 0 ? 'full' : 'gone';
   }
 
   async unsubscribe(id: string, uri: string): Promise<void> {

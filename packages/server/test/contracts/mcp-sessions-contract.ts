@@ -30,16 +30,16 @@ export function mcpSessionsContract(name: string, makeStores: SessionStoresFacto
       const { first, second } = await makeStores(t);
       const opened = record(`m-${randomBytes(4).toString('hex')}`, 1_000);
       await first.open(opened, HOUR, 16);
-      assert.equal(await first.subscribe(opened.id, 'roundtable://inbox', 'roundtable://inbox', 2), true);
-      assert.equal(await second.subscribe(opened.id, 'roundtable://rooms/r1', 'roundtable://rooms/general', 2), true);
+      assert.equal(await first.subscribe(opened.id, 'roundtable://inbox', 'roundtable://inbox', 2), 'kept');
+      assert.equal(await second.subscribe(opened.id, 'roundtable://rooms/r1', 'roundtable://rooms/general', 2), 'kept');
       assert.equal(
         await first.subscribe(opened.id, 'roundtable://rooms/r2', 'roundtable://rooms/r2', 2),
-        false,
+        'full',
         'a third is past the limit of 2',
       );
       assert.equal(
         await first.subscribe(opened.id, 'roundtable://inbox', 'roundtable://inbox', 2),
-        true,
+        'kept',
         'one already held may be made again at the limit',
       );
       assert.deepEqual(
@@ -52,7 +52,7 @@ export function mcpSessionsContract(name: string, makeStores: SessionStoresFacto
       await second.unsubscribe(opened.id, 'roundtable://rooms/general');
       await first.unsubscribe(opened.id, 'roundtable://inbox');
       assert.equal((await first.get(opened.id))!.subscriptions.size, 0, 'by the URI given and by its own');
-      assert.equal(await first.subscribe('mcp_gone', 'roundtable://inbox', 'roundtable://inbox', 2), false);
+      assert.equal(await first.subscribe('mcp_gone', 'roundtable://inbox', 'roundtable://inbox', 2), 'gone');
     });
 
     test('past the member’s limit the oldest sessions end, and other members are left alone', async (t) => {
@@ -85,6 +85,29 @@ export function mcpSessionsContract(name: string, makeStores: SessionStoresFacto
       assert.equal(await second.touch(kept.id, member, HOUR), true);
       await eventually(async () => assert.equal(await second.get(idle.id), undefined, 'idle past 300 ms'), 5_000);
       assert.ok(await first.get(kept.id), 'the touched one lives on');
+    });
+
+    test('a member whose session idled out opens new ones, and the limit counts only live ones', async (t) => {
+      const { first, second } = await makeStores(t);
+      const member = `m-${randomBytes(4).toString('hex')}`;
+      const idle = record(member, 1_000);
+      await first.open(idle, 100, 2);
+      await eventually(async () => assert.equal(await first.get(idle.id), undefined), 5_000);
+      const later = [record(member, 2_000), record(member, 3_000)];
+      assert.deepEqual(await second.open(later[0]!, HOUR, 2), [], 'the idle one neither fails the open nor counts');
+      assert.deepEqual(await first.open(later[1]!, HOUR, 2), []);
+      assert.ok(await second.get(later[0]!.id));
+      assert.ok(await second.get(later[1]!.id));
+    });
+
+    test('a new session is never the one ended, even when its clock says it is the oldest', async (t) => {
+      const { first, second } = await makeStores(t);
+      const member = `m-${randomBytes(4).toString('hex')}`;
+      const older = record(member, 5_000);
+      await first.open(older, HOUR, 1);
+      const skewed = record(member, 1_000);
+      assert.deepEqual(await second.open(skewed, HOUR, 1), [older.id]);
+      assert.ok(await first.get(skewed.id), 'the new one lives');
     });
   });
 }
