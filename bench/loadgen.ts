@@ -1,7 +1,8 @@
 /**
  * The load generator as a process of its own (run.ts pins it to another core than the server's):
  * reads a job from its argument, opens its connections, prints "ready", waits for "go" on stdin,
- * runs the measured part and prints the result as one JSON line.
+ * runs the measured part and prints the result as one JSON line. Connections a job leaves open stay
+ * open until the harness stops this process, after it has read what the servers spent.
  */
 import { createInterface } from 'node:readline';
 import { prepare, type Job } from './load.js';
@@ -16,5 +17,5 @@ for await (const line of lines) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   break;
 }
-lines.close();
-process.exit(0);
+// Stopped by the harness; should it go away first, the end of stdin ends this process too.
+process.stdin.resume().once('end', () => process.exit(0));

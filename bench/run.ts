@@ -2,7 +2,8 @@
  * `npm run bench`: every scenario runs its servers and its load generator as separate processes
  * (pinned to different cores where `taskset` exists) and prints its figures beside baselines
  * measured in the same run, as ratios, including the server's CPU time per delivery. `--full`
- * runs the large sizes; `--smoke` runs tiny ones, to check the harness itself. Results are also
+ * runs the large sizes; `--smoke` runs tiny ones, to check the harness itself; `--scale` runs only
+ * the scale scenario (K = 1 to 4 instances), which a quick run leaves out. Results are also
  * written to bench/results/latest.json. Each scenario's runs and table are in scenarios/.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runIngest } from './scenarios/ingest.js';
 import { runLatency } from './scenarios/latency.js';
 import { runMcp } from './scenarios/mcp.js';
+import { runScale } from './scenarios/scale.js';
 import { runScaleOut } from './scenarios/scaleout.js';
 import { runStorm } from './scenarios/storm.js';
 
@@ -29,6 +31,7 @@ const SCENARIOS = {
   latency: runLatency,
   ingest: runIngest,
   scaleout: runScaleOut,
+  scale: runScale,
   idle: runIdle,
   storm: runStorm,
   history: runHistory,

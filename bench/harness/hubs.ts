@@ -10,8 +10,8 @@ import { spawnServer, type Server } from './processes.js';
 
 /** The hub runs from its build, as `npm start` runs it; run.ts brings the build up to date first. */
 const HUB_ENTRY = 'packages/server/dist/main.js';
-const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const UNLIMITED = '1000000';
 
 function hubEnv(extra: Record<string, string>): Record<string, string> {
@@ -32,9 +32,10 @@ function hubEnv(extra: Record<string, string>): Record<string, string> {
   };
 }
 
-/** A store for one scenario: a SQLite file, or a PostgreSQL schema; removed by `cleanup`. */
+/** A store for one scenario: a SQLite file, or a PostgreSQL schema (in the database at `postgresUrl`); removed by `cleanup`. */
 async function storeEnv(
   kind: 'sqlite' | 'postgres',
+  postgresUrl = POSTGRES_URL,
 ): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'roundtable-bench-'));
@@ -45,9 +46,9 @@ async function storeEnv(
   }
   const schema = `rt_bench_${randomBytes(6).toString('hex')}`;
   return {
-    env: { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, REDIS_PREFIX: schema },
+    env: { DATABASE_URL: postgresUrl, DATABASE_SCHEMA: schema, REDIS_PREFIX: schema },
     cleanup: async () => {
-      const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+      const pool = new pg.Pool({ connectionString: postgresUrl, max: 1 });
       await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await pool.end();
     },
@@ -97,14 +98,23 @@ export async function servicesReachable(): Promise<boolean> {
   return (await reachable(POSTGRES_URL)) && (await reachable(REDIS_URL));
 }
 
+export interface HubsOptions {
+  /** Pin the hubs to core 0 (where `taskset` exists). Default true. */
+  pin?: boolean;
+  /** The PostgreSQL database the hubs' schema goes in. Default the shared test database. */
+  postgresUrl?: string;
+  /** The Redis the hubs share: by default the shared one when there are several hubs, none for one. */
+  redisUrl?: string;
+}
+
 export async function withHubs<T>(
   count: number,
   kind: 'sqlite' | 'postgres',
   run: (hubs: Server[], admin: string, env: Record<string, string>) => Promise<T>,
-  pin = true,
+  { pin = true, postgresUrl, redisUrl = count > 1 ? REDIS_URL : undefined }: HubsOptions = {},
 ): Promise<T> {
-  const store = await storeEnv(kind);
-  const env = hubEnv({ ...store.env, ...(count > 1 ? { REDIS_URL } : {}) });
+  const store = await storeEnv(kind, postgresUrl);
+  const env = hubEnv({ ...store.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
   const hubs: Server[] = [];
   try {
     const flags = [

@@ -65,7 +65,7 @@ export async function spawnServer(
 }
 
 /** User plus system CPU time of a process so far, in seconds (Linux /proc; undefined elsewhere). */
-function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
@@ -108,6 +108,19 @@ export interface Measured<R> {
   rssAfter: number | undefined;
 }
 
+/**
+ * Bytes a process of ours has read and written through system calls so far (Linux /proc/<pid>/io:
+ * its sockets and files alike); undefined elsewhere, or for another user's process.
+ */
+export function ioBytes(pid: number | undefined): { read: number; written: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { read: Number(/rchar: (\d+)/.exec(text)![1]), written: Number(/wchar: (\d+)/.exec(text)![1]) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory of a process, in bytes (Linux /proc; undefined elsewhere). */
 function rssBytes(pid: number | undefined): number | undefined {
   if (pid === undefined || !existsSync(`/proc/${pid}/status`)) return undefined;
@@ -119,8 +132,19 @@ function total(values: Array<number | undefined>): number | undefined {
   return values.some((value) => value === undefined) ? undefined : values.reduce((sum, value) => sum! + value!, 0);
 }
 
+/**
+ * What a scenario reads besides the servers' CPU time, once just before the measured part (after the
+ * load generator's connections are open) and once just after it, around the servers' CPU readings.
+ */
+export type Probe<P> = (phase: 'before' | 'after') => Promise<P>;
+
 /** Runs a job in the load-generator process; the servers' CPU time is read around its measured part only. */
-export async function measure<R>(job: Job, servers: Server[], pin = true): Promise<Measured<R>> {
+export async function measure<R, P = never>(
+  job: Job,
+  servers: Server[],
+  pin = true,
+  probe?: Probe<P>,
+): Promise<Measured<R> & { probed?: { before: P; after: P } }> {
   const rss = () => total(servers.map((server) => rssBytes(server.child.pid)));
   const rssBefore = rss();
   const child = spawnPinned(
@@ -138,8 +162,10 @@ export async function measure<R>(job: Job, servers: Server[], pin = true): Promi
   const cpu = () => total(servers.map((server) => cpuSeconds(server.child.pid)));
   let before: number | undefined;
   let servicesBefore: number | undefined;
+  let probedBefore: P | undefined;
   for await (const line of lines) {
     if (line === 'ready') {
+      if (probe) probedBefore = await probe('before');
       before = cpu();
       servicesBefore = serviceCpuSeconds();
       child.stdin!.write('go\n');
@@ -149,8 +175,11 @@ export async function measure<R>(job: Job, servers: Server[], pin = true): Promi
       const after = cpu();
       const servicesAfter = serviceCpuSeconds();
       const rssAfter = rss();
+      // Read before the load generator is stopped: its connections closing would count too.
+      const probed = probe ? { before: probedBefore!, after: await probe('after') } : undefined;
       child.kill();
       return {
+        ...(probed ? { probed } : {}),
         result: JSON.parse(line) as R,
         serverCpu: before === undefined || after === undefined ? undefined : after - before,
         servicesCpu:

@@ -11,6 +11,8 @@ export interface FanOutJob {
   senderToken?: string;
   /** Where the sender connects, when not to `url` (another hub instance). */
   senderUrl?: string;
+  /** Where the receivers connect, in turn (receiver i to `receiverUrls[i % length]`), when spread over several hub instances; default `url`. */
+  receiverUrls?: string[];
   room: string;
   messages: number;
   window: number;
@@ -33,11 +35,14 @@ export interface FanOutResult {
 
 export async function prepareFanOut(job: FanOutJob): Promise<() => Promise<FanOutResult>> {
   const receivers: Connection[] = [];
+  const urls = job.receiverUrls ?? [job.url];
   // A few at a time: a thousand handshakes at once only measure the accept queue.
   for (let i = 0; i < job.tokens.length; i += 50) {
     const batch = job.tokens.slice(i, i + 50);
     receivers.push(
-      ...(await Promise.all(batch.map((token) => open(job.protocol, job.url, token || undefined, [job.room])))),
+      ...(await Promise.all(
+        batch.map((token, j) => open(job.protocol, urls[(i + j) % urls.length]!, token || undefined, [job.room])),
+      )),
     );
   }
   const sender = await open(job.protocol, job.senderUrl ?? job.url, job.senderToken, [job.room]);
@@ -88,7 +93,8 @@ export async function prepareFanOut(job: FanOutJob): Promise<() => Promise<FanOu
     }
     await done;
     const seconds = (performance.now() - start) / 1000;
-    for (const connection of [...receivers, sender]) connection.close();
+    // The connections stay open: closing them is no part of fan-out, and the harness reads the
+    // servers' counters before it stops this process.
     return {
       seconds,
       messagesPerSecond: job.messages / seconds,

@@ -37,7 +37,7 @@ export async function runHistory(results: Record<string, unknown>): Promise<void
         false,
       );
     },
-    false,
+    { pin: false },
   );
   table(
     ['roundtable, SQLite', 'pages', 'p50', 'p99', 'goal p99'],

@@ -60,6 +60,28 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
   for (const key of ['sqlite_steady_ack_p99_vs_naive', 'idle_rss_vs_ws', 'history_ws_p99_ms']) {
     assert.ok(results.ratios[key] > 0, `${key} was computed`);
   }
+  if (process.env.CI === 'true')
+    assert.ok(results.scale, 'in CI, PostgreSQL and Redis are there, so the scale scenario ran');
+  if (results.scale) {
+    const rows = results.scale.rows as any[];
+    assert.deepEqual(
+      rows.map((row) => [row.store, row.instances, row.layout]),
+      [
+        ['sqlite', 1, 'spread'],
+        ['postgres', 1, 'spread'],
+        ['postgres', 2, 'spread'],
+        ['postgres', 2, 'first'],
+      ],
+      'the scale scenario ran one SQLite hub, K = 1 and 2 over PostgreSQL and Redis, and a bystander instance',
+    );
+    for (const row of rows) {
+      assert.equal(row.deliveries, 12 * 50, 'every receiver got every message, on whichever instance');
+      assert.ok(row.statementsPerMessage > 0, "the hubs' statements were read from roundtable_db_statements_total");
+    }
+    for (const row of rows.filter((row) => row.store === 'postgres')) {
+      assert.ok(row.redis.publishesPerEvent >= 1, "and Redis's commands, each event published");
+    }
+  }
   if (process.env.CI === 'true') {
     assert.ok(results.scaleOut, 'in CI, PostgreSQL and Redis are there, so the scale-out scenario ran');
     assert.ok(results.scaleOut.pair.servicesCpu > 0, 'and the CPU PostgreSQL and Redis spent was read');

@@ -1,6 +1,7 @@
 /** Prometheus metrics: counters the hub keeps, read at scrape time, plus error counts by code. */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../core/hub.js';
+import { statementCount } from '../storage/sql/step.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -30,6 +31,11 @@ export class Metrics {
         'roundtable_duplicates_suppressed_total',
         'Retried sends and replayed events that were not delivered twice',
         () => hub.stats.duplicatesSuppressed,
+      ],
+      [
+        'roundtable_db_statements_total',
+        "SQL statements this process's store ran (SQLite or PostgreSQL; BEGIN, COMMIT and savepoints not counted)",
+        statementCount,
       ],
     ];
     for (const [name, help, read] of counters) {

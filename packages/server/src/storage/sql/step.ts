@@ -55,10 +55,16 @@ export interface SqlDriver {
   close(): Promise<void>;
 }
 
+let statementsRun = 0;
+
+/** Statements run by the stores of this process, either driver's (not BEGIN, COMMIT or savepoints): for /metrics. */
+export const statementCount = () => statementsRun;
+
 /** Runs a step against a database that answers at once; a failing statement is thrown into the step. */
 export function runNow<T>(step: Step<T>, execute: (query: Query) => Result): T {
   let next = step.next();
   while (!next.done) {
+    statementsRun += 1;
     let result: Result;
     try {
       result = execute(next.value);
@@ -75,6 +81,7 @@ export function runNow<T>(step: Step<T>, execute: (query: Query) => Result): T {
 export async function runLater<T>(step: Step<T>, execute: (query: Query) => Promise<Result>): Promise<T> {
   let next = step.next();
   while (!next.done) {
+    statementsRun += 1;
     let result: Result;
     try {
       result = await execute(next.value);
