@@ -1,5 +1,5 @@
 /**
- * The caches each instance keeps (room members, members, the denylist) follow changes made on
+ * The caches each instance keeps (room members, members, the denylist, rooms as sends need them) follow changes made on
  * another instance within one bus round trip: once any later message from that instance has arrived,
  * the change is in force. How long the stale window lasted is reported beside the bus's own trip.
  */
@@ -58,7 +58,7 @@ async function afterOneTrip(
 }
 
 test(
-  'a change of membership, member or denylist on one instance is in force on another within one bus round trip',
+  'a change of membership, member, denylist or room on one instance is in force on another within one bus round trip',
   { skip, timeout: 60_000 },
   async (t) => {
     const cluster = await startCluster(t, { count: 2, redisUrl: REDIS_URL });
@@ -112,7 +112,26 @@ test(
     );
     assert.ok(denylist.inForceAfterTrip, 'erin, denylisted through A, may not post through B');
 
-    for (const [name, figures] of Object.entries({ membership, member, denylist })) {
+    // B keeps the room as a send needs it; archived through A, it refuses posts.
+    const admin = await RawClient.ready(t, a.url, cluster.adminToken);
+    const ops2 = (await admin.request('room.create', { name: 'ops2', kind: 'public' })).room.id as string;
+    assert.equal(
+      (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/messages`, { content: 'warm' })).status,
+      201,
+    );
+    const archive = await afterOneTrip(
+      t,
+      cluster,
+      async () => {
+        assert.equal((await cluster.api(a, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/archive`)).status, 200);
+      },
+      async () =>
+        (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/messages`, { content: 'after?' }))
+          .status === 409,
+    );
+    assert.ok(archive.inForceAfterTrip, 'a room archived through A refuses posts through B');
+
+    for (const [name, figures] of Object.entries({ membership, member, denylist, archive })) {
       t.diagnostic(
         `${name}: in force on B ${figures.visibleMs.toFixed(1)} ms after A answered; a message from A reached B in ${figures.tripMs.toFixed(1)} ms`,
       );

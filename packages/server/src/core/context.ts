@@ -104,6 +104,9 @@ export function viewerOf(member: Pick<MemberRecord, 'id' | 'handle' | 'kind'>, l
     : { kind: 'all' };
 }
 
+/** Rooms kept for sends; past this many, the cache starts over. */
+const MAX_ROOMS_FOR_SEND = 10_000;
+
 export class HubContext {
   readonly store: Store;
   readonly bus: Bus;
@@ -117,6 +120,7 @@ export class HubContext {
   readonly instanceId = newId('i');
   /** Handles that may not post, as the store holds them; reloaded when any instance changes it. */
   denylist = new Set<string>();
+  private readonly roomsForSend = new Map<string, RoomRecord>();
   private systemMember: MemberRecord | undefined;
   private readonly members = new Map<string, MemberRecord>();
   private readonly roomMembersCache = new Map<string, Map<string, MembershipRecord>>();
@@ -207,6 +211,29 @@ export class HubContext {
     // A deleted conversation is gone for everyone; its rows are kept.
     if (!room || room.deleted_at) throw new HubError('room_not_found');
     return room;
+  }
+
+  /**
+   * A room as a send needs it (its kind, whether it is archived, its agent limits), by id, kept
+   * until the room changes on any instance (`forgetRoom`): every message would otherwise read it
+   * again. Its counters (`last_seq`, `member_count`) are stale here, and no send reads them. A
+   * conversation is read each time: its first message titles it, and it may be deleted.
+   */
+  async roomForSend(ref: string): Promise<RoomRecord> {
+    const known = this.roomsForSend.get(ref);
+    if (known) return known;
+    const room = await this.resolveRoom(ref);
+    if (room.kind !== 'conversation' && room.id === ref) {
+      if (this.roomsForSend.size >= MAX_ROOMS_FOR_SEND) this.roomsForSend.clear();
+      this.roomsForSend.set(room.id, room);
+    }
+    return room;
+  }
+
+  /** The room changed (on any instance), or events may have been missed: the next send reads it again. */
+  forgetRoom(roomId?: string): void {
+    if (roomId === undefined) this.roomsForSend.clear();
+    else this.roomsForSend.delete(roomId);
   }
 
   async roomMembers(roomId: string): Promise<Map<string, MembershipRecord>> {

@@ -57,7 +57,10 @@ export class FanOut {
       onError: (error, room) => ctx.logger.warn({ err: error, room }, 'could not fill a gap from the room log'),
     });
     ctx.bus.subscribe((message) => this.onBus(message));
-    ctx.bus.onResync(() => this.order.resyncAll());
+    ctx.bus.onResync(() => {
+      ctx.forgetRoom();
+      this.order.resyncAll();
+    });
   }
 
   stop(code: number, reason: string): void {
@@ -227,6 +230,8 @@ export class FanOut {
   }
 
   private fanOut(event: StoredEvent, frame: string): void {
+    // On arrival rather than in the room's order: a send here may need the room though nobody here watches it.
+    if (event.kind === 'room.updated') this.ctx.forgetRoom(event.room);
     const previous = this.lastPublished.get(event.room) ?? 0;
     if (event.seq > previous) this.lastPublished.set(event.room, event.seq);
     this.order.accept(event, frame);

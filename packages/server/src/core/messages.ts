@@ -87,7 +87,7 @@ export class Messages {
     ctx.requireMayPost(actor);
     await this.checkRate(actor);
     checkSizes(params.parts, params.metadata);
-    const room = await ctx.resolveRoom(params.room);
+    const room = await ctx.roomForSend(params.room);
     await ctx.requireMembership(room.id, actor, room.kind);
     if (room.archived_at) throw new HubError('room_archived');
     if (actor.kind === 'agent') await this.budgets.requireBudget(actor, room.id);
