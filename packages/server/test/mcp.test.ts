@@ -484,7 +484,10 @@ test('a person over MCP: the inbox keeps mentions, @all and direct messages, and
   const hub = await startHub(t);
   const [ada, bob] = await Promise.all([hub.member('ada'), hub.member('bob')]);
   const a = await RawClient.ready(t, hub.url, ada.token);
+  const before = hub.hub.eventWatcherCount;
   const mcp = await mcpClient(t, hub.url, bob.token);
+  // The session's GET stream watches bob's rooms, for the notifications of its subscriptions.
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, before + 1));
   await a.request('send', { room: 'general', content: 'chatter bob is not asked about' });
   const mention = (await a.request('send', { room: 'general', content: '@bob lunch?' })).message;
   const all = (await a.request('send', { room: 'general', content: '@all fire drill' })).message;

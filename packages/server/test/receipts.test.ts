@@ -27,7 +27,10 @@ test('receipts move stored → delivered → read → acted for a WebSocket and 
     await a.request('room.create', { name: 'ops', kind: 'private', members: ['wsbot', 'mcpbot', 'sleepy'] })
   ).room;
   const w = await RawClient.ready(t, hub.url, ws.token);
+  const before = hub.hub.eventWatcherCount;
   const mcp = await mcpClient(t, hub.url, mcpAgent.token);
+  // The session's GET stream watches the agent's rooms, for the notifications of its subscriptions.
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, before + 1));
   const watchers = hub.hub.eventWatcherCount;
   const waiting = mcp.callTool({ name: 'wait_for_messages', arguments: { timeout_s: 10 } });
   await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
