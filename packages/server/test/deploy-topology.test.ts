@@ -8,10 +8,17 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { test, type TestContext } from 'node:test';
 import { RoundtableClient } from '@roundtable/client';
-import { POSTGRES_URL, REDIS_URL, eventually, serviceSkip, startCluster, type Instance } from '@roundtable/testkit';
+import {
+  POSTGRES_URL,
+  REDIS_URL,
+  eventually,
+  freePort,
+  serviceSkip,
+  startCluster,
+  type Instance,
+} from '@roundtable/testkit';
 import {
   environment,
-  freePort,
   haproxyConfig,
   haproxyServers,
   haproxySkip,

@@ -96,7 +96,8 @@ export async function startRedis(
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now, for a process the test starts. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {

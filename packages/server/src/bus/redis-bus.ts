@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { REDIS_CONNECTION } from './redis-connection.js';
 import type { Bus, BusMessage, StoredEvent } from '../core/ports.js';
 
 export interface RedisBusOptions {
@@ -46,17 +47,11 @@ export class RedisBus implements Bus {
 
   private constructor(options: RedisBusOptions) {
     this.channel = `${options.prefix ?? 'roundtable'}:bus`;
-    const connection = {
-      lazyConnect: true,
-      // Never queue for later: a fan-out message that cannot go now is recovered from the store.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times: number) => Math.min(times * 100, 2_000),
-    };
-    this.publisher = new Redis(options.url, connection);
+    // Never queued for later: a fan-out message that cannot go now is recovered from the store.
+    this.publisher = new Redis(options.url, REDIS_CONNECTION);
     // Resubscribing is done here, not by ioredis: its own resubscribe leaves the SUBSCRIBE's promise
     // unhandled, so a connection lost again before Redis answered would end the process.
-    this.subscriber = new Redis(options.url, { ...connection, enableOfflineQueue: true, autoResubscribe: false });
+    this.subscriber = new Redis(options.url, { ...REDIS_CONNECTION, enableOfflineQueue: true, autoResubscribe: false });
     const onError = (error: unknown) => options.onError?.(error);
     this.publisher.on('error', onError);
     this.publisher.on('ready', () => this.announceLost());

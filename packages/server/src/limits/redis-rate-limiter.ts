@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { REDIS_CONNECTION } from '../bus/redis-connection.js';
 import type { RateLimiter, SpentWindow } from '../core/ports.js';
 
 /** The wait TAKE would answer, computed the same way, leaving the bucket as it is. */
@@ -71,12 +72,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   private constructor(private readonly options: RedisRateLimiterOptions) {
     this.prefix = `${options.prefix ?? 'roundtable'}:rate:`;
-    this.redis = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times: number) => Math.min(times * 100, 2_000),
-    });
+    this.redis = new Redis(options.url, REDIS_CONNECTION);
     this.redis.on('error', (error) => options.onError?.(error));
     this.redis.defineCommand('rtTake', { numberOfKeys: 1, lua: TAKE });
     this.redis.defineCommand('rtPeek', { numberOfKeys: 1, lua: PEEK });

@@ -5,6 +5,7 @@
  * answering the same session at once cannot step past its limits.
  */
 import { Redis } from 'ioredis';
+import { REDIS_CONNECTION } from '../bus/redis-connection.js';
 import type { McpSessionRecord, McpSessionState, McpSessionStore, Subscribed } from './mcp-sessions.js';
 
 /** Subscription fields are named by this prefix and the resource's own URI; the record's fields have none. */
@@ -79,12 +80,7 @@ export class RedisMcpSessions implements McpSessionStore {
 
   private constructor(options: RedisMcpSessionsOptions) {
     this.prefix = `${options.prefix ?? 'roundtable'}:mcp:`;
-    this.redis = new Redis(options.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times: number) => Math.min(times * 100, 2_000),
-    });
+    this.redis = new Redis(options.url, REDIS_CONNECTION);
     this.redis.on('error', (error) => options.onError?.(error));
     this.redis.defineCommand('rtMcpOpen', { numberOfKeys: 2, lua: OPEN });
     this.redis.defineCommand('rtMcpSubscribe', { numberOfKeys: 1, lua: SUBSCRIBE });

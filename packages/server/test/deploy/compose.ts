@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -183,18 +182,6 @@ export function haproxySkip(): string | undefined {
 export function checkHaproxyConfig(path: string): { status: number | null; output: string } {
   const checked = spawnSync(HAPROXY!, ['-c', '-f', path], { encoding: 'utf8' });
   return { status: checked.status, output: `${checked.stdout}${checked.stderr}` };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export interface ServerState {
