@@ -508,3 +508,55 @@ test('a person over MCP: the inbox keeps mentions, @all and direct messages, and
     [dm.id],
   );
 });
+
+test('ending a session ends its requests under way: a wait is cut off, not left to its timeout', async (t) => {
+  const hub = await startHub(t);
+  const coder = await hub.member('coder', 'agent');
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    authorization: `Bearer ${coder.token}`,
+  };
+  const opened = await fetch(`${hub.url}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+    }),
+  });
+  const session = opened.headers.get('mcp-session-id')!;
+  await opened.text();
+  const inSession = { ...headers, 'mcp-session-id': session };
+  const watchers = hub.hub.eventWatcherCount;
+  const waiting = fetch(`${hub.url}/mcp`, {
+    method: 'POST',
+    headers: inSession,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'wait_for_messages', arguments: { timeout_s: 300 } },
+    }),
+  }).then((response) => response.text());
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers + 1));
+  const ended = await fetch(`${hub.url}/mcp`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${coder.token}`, 'mcp-session-id': session },
+  });
+  assert.equal(ended.status, 200);
+  const cutOff = await Promise.race([
+    waiting.then(() => 'ended'),
+    new Promise((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+  ]);
+  assert.equal(cutOff, 'ended');
+  await eventually(() => assert.equal(hub.hub.eventWatcherCount, watchers), 5_000);
+  const after = await fetch(`${hub.url}/mcp`, {
+    method: 'POST',
+    headers: inSession,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }),
+  });
+  assert.equal(after.status, 404);
+});

@@ -62,6 +62,7 @@ export class McpSession {
   private notifier: { server: McpServer; end: () => void } | undefined;
   private stopWatching: (() => void) | undefined;
   private watching: Promise<void> | undefined;
+  private readonly requests = new Set<{ close(): Promise<void> }>();
   private dropped = false;
 
   constructor(
@@ -87,7 +88,7 @@ export class McpSession {
       this.lastTouched = this.lastSeen;
       const { mcpSessions } = this.host.context;
       void mcpSessions.touch(this.id, this.member.id, SESSION_IDLE_MS).then(
-        (alive) => alive || this.drop(),
+        (alive) => alive || this.drop(true),
         (error: unknown) => this.host.context.log.warn({ err: error }, 'could not extend an mcp session'),
       );
     }
@@ -124,7 +125,7 @@ export class McpSession {
       throw new HubError('invalid_request', `At most ${MAX_SUBSCRIPTIONS} subscriptions per session.`);
     }
     if (subscribed === 'gone') {
-      this.drop();
+      this.drop(true);
       throw new HubError('invalid_request', 'The session has ended: initialize a new one.');
     }
     this.subscriptions.set(own, uri);
@@ -152,7 +153,7 @@ export class McpSession {
     for (;;) {
       const seen = this.changes;
       const state = await shared(this.host.context.mcpSessions.get(this.id));
-      if (!state) return this.drop();
+      if (!state) return this.drop(true);
       if (this.changes !== seen) continue;
       this.subscriptions = state.subscriptions;
       return;
@@ -212,12 +213,23 @@ export class McpSession {
     this.notifier?.server.sendResourceUpdated({ uri }).catch(() => undefined);
   }
 
-  /** Not kept here any more: its stream (if here) ends and its member is no longer present through it. */
-  drop(): void {
+  /** A request of the session under way here: when the session ends, its answer is cut off. */
+  serving(request: { close(): Promise<void> }): () => void {
+    this.requests.add(request);
+    return () => this.requests.delete(request);
+  }
+
+  /**
+   * Not kept here any more: its stream (if here) ends and its member is no longer present through it.
+   * When the session `ended`, its requests under way here end too (a `wait_for_messages`, say); when
+   * only this instance lets it go (it is stopping, or the view idled), they finish as they would.
+   */
+  drop(ended = false): void {
     if (this.dropped) return;
     this.dropped = true;
     this.streamClosed();
     this.absent();
+    if (ended) for (const request of this.requests) void request.close();
     this.host.forget(this);
   }
 
@@ -231,6 +243,6 @@ export class McpSession {
     if (this.dropped) return;
     await shared(this.host.context.mcpSessions.end(this.id));
     this.host.announce(this.id, 'ended');
-    this.drop();
+    this.drop(true);
   }
 }

@@ -89,7 +89,7 @@ class McpEndpoint implements Closable, SessionHost {
   private changed(message: SessionChange): void {
     const view = this.views.get(message.sessionId);
     if (!view) return;
-    if (message.change === 'ended') view.drop();
+    if (message.change === 'ended') view.drop(true);
     else if (message.instance === this.context.hub.instanceId) return;
     else if (message.change === 'stream') view.streamClosed();
     else if (view.streams)
@@ -226,8 +226,10 @@ class McpEndpoint implements Closable, SessionHost {
       view.open += 1;
     }
     let closed = false;
+    const done = view?.serving(transport);
     reply.raw.once('close', () => {
       closed = true;
+      done?.();
       if (view) {
         view.open -= 1;
         view.touch();
