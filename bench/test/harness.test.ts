@@ -11,11 +11,11 @@ import { test } from 'node:test';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-test('npm run bench -- --smoke runs every scenario and writes its figures', { timeout: 310_000 }, () => {
+test('npm run bench -- --smoke runs every scenario and writes its figures', { timeout: 490_000 }, () => {
   const run = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', 'bench/run.ts', '--smoke'], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 300_000,
+    timeout: 480_000,
   });
   assert.equal(run.status, 0, `the harness failed:\n${run.stdout}\n${run.stderr}`);
   const results = JSON.parse(readFileSync(join(ROOT, 'bench/results/latest.json'), 'utf8')) as Record<string, any>;

@@ -112,11 +112,11 @@ test(
     );
     assert.ok(denylist.inForceAfterTrip, 'erin, denylisted through A, may not post through B');
 
-    // B keeps the room as a send needs it; archived through A, it refuses posts.
+    // B keeps the room as a send needs it (here by its name); archived through A, it refuses posts.
     const admin = await RawClient.ready(t, a.url, cluster.adminToken);
     const ops2 = (await admin.request('room.create', { name: 'ops2', kind: 'public' })).room.id as string;
     assert.equal(
-      (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/messages`, { content: 'warm' })).status,
+      (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/ops2/messages`, { content: 'warm' })).status,
       201,
     );
     const archive = await afterOneTrip(
@@ -126,7 +126,7 @@ test(
         assert.equal((await cluster.api(a, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/archive`)).status, 200);
       },
       async () =>
-        (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/${ops2}/messages`, { content: 'after?' }))
+        (await cluster.api(b, cluster.adminToken, 'POST', `/api/v1/rooms/ops2/messages`, { content: 'after?' }))
           .status === 409,
     );
     assert.ok(archive.inForceAfterTrip, 'a room archived through A refuses posts through B');

@@ -223,17 +223,18 @@ export class HubContext {
     const known = this.roomsForSend.get(ref);
     if (known) return known;
     const room = await this.resolveRoom(ref);
-    if (room.kind !== 'conversation' && room.id === ref) {
+    if (room.kind !== 'conversation') {
       if (this.roomsForSend.size >= MAX_ROOMS_FOR_SEND) this.roomsForSend.clear();
-      this.roomsForSend.set(room.id, room);
+      // By the reference the sender gave, id or name (a room's name never changes).
+      this.roomsForSend.set(ref, room);
     }
     return room;
   }
 
   /** The room changed (on any instance), or events may have been missed: the next send reads it again. */
   forgetRoom(roomId?: string): void {
-    if (roomId === undefined) this.roomsForSend.clear();
-    else this.roomsForSend.delete(roomId);
+    if (roomId === undefined) return this.roomsForSend.clear();
+    for (const [ref, room] of this.roomsForSend) if (room.id === roomId) this.roomsForSend.delete(ref);
   }
 
   async roomMembers(roomId: string): Promise<Map<string, MembershipRecord>> {
