@@ -1,6 +1,6 @@
 /** The PostgreSQL store: the same Store contract as SQLite, plus what only PostgreSQL has. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { POSTGRES_URL, pgSchema, serviceSkip } from '@roundtable/testkit';
 import { PgStore } from '../src/storage/postgres/pg-store.js';
@@ -10,6 +10,19 @@ import { storeContract, type OpenedStore } from './contracts/store-contract.js';
 import { World } from './contracts/store/world.js';
 
 const skip = await serviceSkip('PostgreSQL', POSTGRES_URL);
+
+/** Two stores over one fresh schema, as two hub instances share one database; closed after the test. */
+async function twoInstances(t: TestContext): Promise<[PgStore, PgStore]> {
+  const schema = pgSchema(t);
+  const stores = await Promise.all([
+    PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+    PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
+  ]);
+  t.after(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+  });
+  return stores;
+}
 
 if (skip) {
   test('PgStore passes the Store contract', { skip }, () => {});
@@ -49,15 +62,7 @@ if (skip) {
     });
 
     test('two stores writing to one room at once keep its seqs gap-free and ordered', async (t) => {
-      const schema = pgSchema(t);
-      const [first, second] = await Promise.all([
-        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
-        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
-      ]);
-      t.after(async () => {
-        await first.close();
-        await second.close();
-      });
+      const [first, second] = await twoInstances(t);
       const at = new Date().toISOString();
       await first.createMember({
         id: 'm_a',
@@ -123,15 +128,7 @@ if (skip) {
     });
 
     test('two stores ending one stream at once: one ending writes, the other finds it ended', async (t) => {
-      const schema = pgSchema(t);
-      const [first, second] = await Promise.all([
-        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
-        PgStore.open({ url: POSTGRES_URL, schema, poolSize: 4 }),
-      ]);
-      t.after(async () => {
-        await first.close();
-        await second.close();
-      });
+      const [first, second] = await twoInstances(t);
       const world = new World(first);
       const bot = await world.member('bot', 'agent');
       const general = await world.room('general', [bot]);
