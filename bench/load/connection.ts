@@ -15,6 +15,23 @@ export interface Connection {
 
 const CONTENT = /"content":"([^"]*)"/;
 
+/** When any connection of this process last heard a frame: see `quiet`. */
+let lastFrameAt = performance.now();
+
+/**
+ * Resolves once no connection has heard a frame for `ms` (or after `maxMs` at most). Connecting a
+ * crowd sets off a storm of presence frames that a hub works through for seconds after the last
+ * client is ready; a measured part started then would measure the storm as much as its load.
+ */
+export async function quiet(ms = 300, maxMs = 60_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    const idle = performance.now() - lastFrameAt;
+    if (idle >= ms) return;
+    await new Promise((resolve) => setTimeout(resolve, ms - idle));
+  }
+}
+
 export async function openWs(url: string, token: string | undefined): Promise<Connection> {
   const socket = new WebSocket(
     url.replace(/^http/, 'ws') + '/ws',
@@ -34,6 +51,7 @@ export async function openWs(url: string, token: string | undefined): Promise<Co
   const acks = new Map<string, (error?: string) => void>();
   const listeners: Array<(content: string) => void> = [];
   socket.on('message', (data) => {
+    lastFrameAt = performance.now();
     const text = data.toString();
     if (text.startsWith('{"type":"event"')) {
       const content = CONTENT.exec(text)?.[1];
@@ -64,6 +82,7 @@ async function openSocketIo(url: string, rooms: string[]): Promise<Connection> {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
+  socket.onAny(() => (lastFrameAt = performance.now()));
   for (const room of rooms) await new Promise<void>((resolve) => socket.emit('join', room, () => resolve()));
   return {
     send(room, content, _id, onAck) {
