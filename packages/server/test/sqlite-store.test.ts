@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { tempDir } from '@roundtable/testkit';
 import { LATEST_VERSION, migrations } from '../src/storage/sqlite/migrations.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { walSyncCount } from '../src/storage/sqlite/wal-sync.js';
 import { storeContract, type OpenedStore } from './contracts/store-contract.js';
 
 /** A database file in its own temp dir; every store opened on it is closed before the dir is removed. */
@@ -77,17 +78,41 @@ describe('SqliteStore on its own', () => {
     );
   });
 
-  test('keeps the database in WAL mode and commits with synchronous=FULL', async (t) => {
+  test('keeps the database in WAL mode, and settles each batch of writes only once its WAL is synced', async (t) => {
     const file = sqliteFile(t);
     const store = file.open();
-    await store.addDenylist({ handle: 'x', reason: '', created_by: 'admin', created_at: new Date().toISOString() });
+    const syncsBefore = walSyncCount();
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store
+        .addDenylist({ handle: `x${i}`, reason: '', created_by: 'admin', created_at: new Date().toISOString() })
+        .then(() => walSyncCount()),
+    );
+    const seen = await Promise.all(writes);
+    // Each write, when it settled, had seen a sync completed after it was queued.
+    for (const syncs of seen) assert.ok(syncs > syncsBefore, `a write settled before any sync (${syncs})`);
+    assert.ok(walSyncCount() - syncsBefore <= 20, 'writes queued together share syncs');
     // The journal mode is a property of the file, so a separate connection sees it.
     const db = new Database(file.path, { readonly: true });
     t.after(() => db.close());
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    // synchronous is a property of each connection: a separate one would read its own default
-    // (NORMAL for a WAL file in this build), so read the store's own connection.
+    // synchronous is a property of each connection, so read the store's own: NORMAL (1) syncs around
+    // checkpoints, and the driver syncs every batch itself before it settles.
     const own = (store as unknown as { db: Database.Database }).db;
-    assert.equal(own.pragma('synchronous', { simple: true }), 2, 'synchronous is FULL (2)');
+    assert.equal(own.pragma('synchronous', { simple: true }), 1, 'synchronous is NORMAL (1)');
+  });
+
+  test('a store closed with writes still queued commits and settles them first', async (t) => {
+    const file = sqliteFile(t);
+    const store = file.open();
+    await store.addDenylist({ handle: 'first', reason: '', created_by: 'admin', created_at: new Date().toISOString() });
+    const queued = Array.from({ length: 5 }, (_, i) =>
+      store.addDenylist({ handle: `late${i}`, reason: '', created_by: 'admin', created_at: new Date().toISOString() }),
+    );
+    await store.close();
+    await Promise.all(queued);
+    const db = new Database(file.path, { readonly: true });
+    t.after(() => db.close());
+    const stored = db.prepare("SELECT count(*) AS n FROM denylist WHERE handle LIKE 'late%'").get() as { n: number };
+    assert.equal(stored.n, 5);
   });
 });

@@ -2,6 +2,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../core/hub.js';
 import { statementCount } from '../storage/sql/step.js';
+import { walSyncCount } from '../storage/sqlite/wal-sync.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -36,6 +37,11 @@ export class Metrics {
         'roundtable_db_statements_total',
         "SQL statements this process's store ran (SQLite or PostgreSQL; BEGIN, COMMIT and savepoints not counted)",
         statementCount,
+      ],
+      [
+        'roundtable_db_syncs_total',
+        "fdatasync calls of the SQLite store's WAL that completed: a batch of writes is acknowledged after one",
+        walSyncCount,
       ],
     ];
     for (const [name, help, read] of counters) {

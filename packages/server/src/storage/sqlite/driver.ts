@@ -1,7 +1,9 @@
 /**
- * Runs the store's steps on better-sqlite3: reads at once, and every write of one event-loop tick
- * in a single transaction, so that durable commits do not cost throughput. Statements are prepared
- * once and kept: preparing costs more than running most of them.
+ * Runs the store's steps on better-sqlite3: reads at once, and the writes queued since the last
+ * commit in a single transaction, so that durable commits do not cost throughput. A batch settles
+ * once the WAL is synced (wal-sync.ts), and no batch commits while a sync is under way: writes
+ * arriving meanwhile wait for it and then commit together, so the slower the disk, the bigger the
+ * batch. Statements are prepared once and kept: preparing costs more than running most of them.
  */
 import type Database from 'better-sqlite3';
 import { HubError } from '../../core/hub-error.js';
@@ -9,6 +11,7 @@ import { ReadinessProbe } from '../readiness-probe.js';
 import { enqueue, failAll, probeWrite, settle, type Outcome, type QueuedWrite } from '../sql/batch.js';
 import { positional, values } from '../sql/parameters.js';
 import { runNow, type Query, type Result, type SqlDriver, type Step } from '../sql/step.js';
+import type { WalSync } from './wal-sync.js';
 
 /** SQL built from a list's length (IN (@a0, @a1, ...)) has many shapes: past this many, start over rather than grow without end. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -20,12 +23,15 @@ export class SqliteDriver implements SqlDriver {
   private flushScheduled = false;
   private closed = false;
   private healthy = true;
+  /** The sync of the last batch, while it runs: the next batch commits after it. */
+  private syncing: Promise<void> | undefined;
   private readonly statements = new Map<string, { statement: Database.Statement; names: string[] }>();
   private readonly runBatch: Database.Transaction<(writes: Write[]) => Outcome[]>;
   private readonly probe = new ReadinessProbe(async (payload) => runNow(probeWrite(payload), this.execute));
 
   constructor(
     private readonly db: Database.Database,
+    private readonly wal: WalSync,
     private readonly onCommitError: ((error: unknown) => void) | undefined,
   ) {
     // A nested better-sqlite3 transaction is a savepoint: one failing write rolls back alone.
@@ -77,43 +83,61 @@ export class SqliteDriver implements SqlDriver {
   write<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
     if (this.closed) return Promise.reject(new HubError('shutting_down'));
     const queued = enqueue<() => unknown, T>(this.queue, () => runNow(step(...args), this.execute));
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.scheduleFlush();
     return queued;
   }
 
-  /** Every write of a tick commits in one transaction, in queue order: a room's messages keep theirs already. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes commit in queue order, a batch at a time: a room's messages keep theirs already. */
   writeInRoom<A extends unknown[], T>(_room: string, step: (...args: A) => Step<T>, ...args: A): Promise<T> {
     return this.write(step, ...args);
   }
 
-  transaction<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
-    try {
-      return Promise.resolve(this.db.transaction(() => runNow(step(...args), this.execute))());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  async transaction<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
+    const value = this.db.transaction(() => runNow(step(...args), this.execute))();
+    await this.wal.sync();
+    return value;
   }
 
   private flush(): void {
     this.flushScheduled = false;
     const writes = this.queue;
-    if (writes.length === 0) return;
+    if (writes.length === 0 || this.syncing) return;
     this.queue = [];
     let outcomes: Outcome[];
     try {
       // IMMEDIATE takes the write lock first (waiting up to busy_timeout), instead of failing mid-transaction.
       outcomes = this.runBatch.immediate(writes);
-      this.healthy = true;
     } catch (error) {
-      this.healthy = false;
-      this.onCommitError?.(error);
-      failAll(writes, error);
+      this.failed(writes, error);
       return;
     }
-    settle(writes, outcomes);
+    this.syncing = this.wal
+      .sync()
+      .then(
+        () => {
+          this.healthy = true;
+          settle(writes, outcomes);
+        },
+        // Committed but perhaps not on disk: the writers learn it did not land, and a retry with the
+        // same client_id finds what did.
+        (error: unknown) => this.failed(writes, error),
+      )
+      .finally(() => {
+        this.syncing = undefined;
+        this.scheduleFlush();
+      });
+  }
+
+  private failed(writes: Write[], error: unknown): void {
+    this.healthy = false;
+    this.onCommitError?.(error);
+    failAll(writes, error);
   }
 
   /**
@@ -129,9 +153,14 @@ export class SqliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    // What was queued before the close still commits and settles.
+    while (this.syncing || this.queue.length > 0) {
+      if (this.syncing) await this.syncing;
+      else this.flush();
+    }
     this.db.close();
+    this.wal.close();
   }
 }
 

@@ -32,7 +32,11 @@ export const sqliteMessages: MessagesDialect = {
     for (const member_id of params.addressed as string[]) {
       yield* changes(INSERT_ADDRESSEE, { member_id, room_id: params.room_id, seq: params.seq });
     }
-    for (const tracked of params.receipts as TrackedMember[]) yield* changes(INSERT_RECEIPT, { ...params, ...tracked });
+    const { room_id, seq, id, sender_id, thread_key, created_at } = params;
+    for (const tracked of params.receipts as TrackedMember[]) {
+      // Only what the statement binds: a copy of the whole message per receipt was a tenth of its cost.
+      yield* changes(INSERT_RECEIPT, { ...tracked, room_id, seq, id, sender_id, thread_key, created_at });
+    }
     if (params.thread_id) yield* changes(BUMP_THREAD, params);
     yield* changes(INSERT_EVENT, params);
   },
