@@ -1,6 +1,7 @@
 /**
- * What both drivers share about the write batch: every write of one event-loop tick commits in
- * one transaction, each write's failure its own (a savepoint), a failed commit every write's.
+ * What both drivers share about the write batch: the writes queued together (one event-loop tick's,
+ * or on SQLite those queued while the last batch synced) commit in one transaction, each write's
+ * failure its own (a savepoint), a failed commit every write's.
  */
 import { HubError } from '../../core/hub-error.js';
 import { changes, type Step } from './step.js';

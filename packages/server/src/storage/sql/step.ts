@@ -45,7 +45,7 @@ export function* changes(sql: string, params?: object): Step<number> {
  */
 export interface SqlDriver {
   read<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T>;
-  /** Queued for this tick's batch. */
+  /** Queued for the next batch; settles once that batch is committed (and, on SQLite, synced). */
   write<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T>;
   /** A write queued behind the room's earlier ones, so that its messages commit in the order they were sent. */
   writeInRoom<A extends unknown[], T>(room: string, step: (...args: A) => Step<T>, ...args: A): Promise<T>;

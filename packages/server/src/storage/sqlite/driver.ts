@@ -13,6 +13,9 @@ import { positional, values } from '../sql/parameters.js';
 import { runNow, type Query, type Result, type SqlDriver, type Step } from '../sql/step.js';
 import type { WalSync } from './wal-sync.js';
 
+/** A sync running this long takes the store out of rotation: a disk that hangs must not look healthy. */
+const SYNC_STALL_MS = 5_000;
+
 /** SQL built from a list's length (IN (@a0, @a1, ...)) has many shapes: past this many, start over rather than grow without end. */
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -23,11 +26,22 @@ export class SqliteDriver implements SqlDriver {
   private flushScheduled = false;
   private closed = false;
   private healthy = true;
-  /** The sync of the last batch, while it runs: the next batch commits after it. */
+  /** The sync of the last batch, while it runs (never rejects): the next batch commits after it, and reads wait for it. */
   private syncing: Promise<void> | undefined;
+  private syncStartedAt = 0;
+  /**
+   * A failed sync. Its batch is committed, and Linux reports a writeback error once and then marks
+   * the pages clean, so no later sync can be trusted to have put anything on disk: the store takes
+   * no more writes and stays not ready until the hub is restarted (as PostgreSQL does after a failed fsync).
+   */
+  private syncFailure: unknown;
+  private closing: Promise<void> | undefined;
   private readonly statements = new Map<string, { statement: Database.Statement; names: string[] }>();
   private readonly runBatch: Database.Transaction<(writes: Write[]) => Outcome[]>;
-  private readonly probe = new ReadinessProbe(async (payload) => runNow(probeWrite(payload), this.execute));
+  private readonly probe = new ReadinessProbe(async (payload) => {
+    runNow(probeWrite(payload), this.execute);
+    await this.wal.sync();
+  });
 
   constructor(
     private readonly db: Database.Database,
@@ -70,8 +84,13 @@ export class SqliteDriver implements SqlDriver {
     return found;
   }
 
+  /**
+   * At once, unless a batch is syncing: then after its sync, so that nothing is read (a seq, a
+   * client_id's message) that a power loss could still take back.
+   */
   read<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
     if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    if (this.syncing) return this.syncing.then(() => this.read(step, ...args));
     try {
       return Promise.resolve(runNow(step(...args), this.execute));
     } catch (error) {
@@ -79,9 +98,10 @@ export class SqliteDriver implements SqlDriver {
     }
   }
 
-  /** Queues a write for this tick's transaction; resolves once that transaction is committed. */
+  /** Queues a write for the next batch; resolves once that batch is committed and on disk. */
   write<A extends unknown[], T>(step: (...args: A) => Step<T>, ...args: A): Promise<T> {
     if (this.closed) return Promise.reject(new HubError('shutting_down'));
+    if (this.syncFailure !== undefined) return Promise.reject(unsynced(this.syncFailure));
     const queued = enqueue<() => unknown, T>(this.queue, () => runNow(step(...args), this.execute));
     this.scheduleFlush();
     return queued;
@@ -117,6 +137,7 @@ export class SqliteDriver implements SqlDriver {
       this.failed(writes, error);
       return;
     }
+    this.syncStartedAt = Date.now();
     this.syncing = this.wal
       .sync()
       .then(
@@ -124,9 +145,13 @@ export class SqliteDriver implements SqlDriver {
           this.healthy = true;
           settle(writes, outcomes);
         },
-        // Committed but perhaps not on disk: the writers learn it did not land, and a retry with the
-        // same client_id finds what did.
-        (error: unknown) => this.failed(writes, error),
+        (error: unknown) => {
+          this.syncFailure = error;
+          const queued = this.queue;
+          this.queue = [];
+          for (const write of [...writes, ...queued]) write.reject(unsynced(error));
+          this.failed([], error);
+        },
       )
       .finally(() => {
         this.syncing = undefined;
@@ -136,8 +161,12 @@ export class SqliteDriver implements SqlDriver {
 
   private failed(writes: Write[], error: unknown): void {
     this.healthy = false;
-    this.onCommitError?.(error);
     failAll(writes, error);
+    try {
+      this.onCommitError?.(error);
+    } catch {
+      // A failing report must not leave writes unanswered.
+    }
   }
 
   /**
@@ -145,14 +174,19 @@ export class SqliteDriver implements SqlDriver {
    * ReadinessProbe), so an instance taken out of rotation (and so sent no writes) comes back by itself.
    */
   async ready(): Promise<boolean> {
-    if (this.closed) return false;
+    if (this.closed || this.syncFailure !== undefined) return false;
+    if (this.syncing && Date.now() - this.syncStartedAt > SYNC_STALL_MS) return false;
     if (this.healthy) return true;
     if (await this.probe.check()) this.healthy = true;
     return this.healthy;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  private async drainAndClose(): Promise<void> {
     this.closed = true;
     // What was queued before the close still commits and settles.
     while (this.syncing || this.queue.length > 0) {
@@ -162,6 +196,11 @@ export class SqliteDriver implements SqlDriver {
     this.db.close();
     this.wal.close();
   }
+}
+
+/** A batch whose sync failed is committed, and may or may not be on disk: not acknowledged, and not to be retried blindly. */
+function unsynced(cause: unknown): HubError {
+  return new HubError('store_unavailable', 'The database could not confirm that writes reached the disk.', { cause });
 }
 
 /** Constraint violations are the caller's mistake; any other SQLite failure means the store cannot write. */

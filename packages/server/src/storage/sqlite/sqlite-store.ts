@@ -1,6 +1,6 @@
 /**
- * The SQLite store: one file in WAL mode, durable commits, and every write of one event-loop tick
- * committed in a single transaction (see driver.ts).
+ * The SQLite store: one file in WAL mode, durable commits, and the writes queued meanwhile committed
+ * together in a single transaction (see driver.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -26,7 +26,9 @@ export class SqliteStore extends SqlStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     const db = openDatabase(options.path);
-    const wal = new WalSync(options.path === ':memory:' ? undefined : options.path);
+    // The file as SQLite resolved it (symbolic links followed): its WAL sits beside that, not beside the link.
+    const main = (db.pragma('database_list') as Array<{ name: string; file: string }>).find((d) => d.name === 'main');
+    const wal = new WalSync(main?.file ? main.file : undefined);
     super(new SqliteDriver(db, wal, options.onCommitError), sqliteDialect);
     this.db = db;
   }

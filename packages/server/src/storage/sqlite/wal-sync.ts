@@ -4,9 +4,9 @@
  * of its time went there (bench, profiled). So the connection runs with `synchronous=NORMAL`, under
  * which SQLite still syncs around every checkpoint and when it starts to reuse the WAL, but not at
  * COMMIT, and the driver acknowledges a batch only after this fdatasync of the WAL, made on libuv's
- * thread pool, has returned: the same guarantee as FULL, an acknowledged write survives power loss.
- * What differs is that a write can be read before it is on disk; a process crash keeps it anyway,
- * since the operating system holds what SQLite wrote.
+ * thread pool, has returned, and reads wait for it too: an acknowledged write survives power loss,
+ * as under FULL. One thing differs: a failed sync cannot undo its commit, so the driver then stops
+ * taking writes (driver.ts).
  */
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
@@ -18,7 +18,7 @@ export const walSyncCount = () => syncsRun;
 export class WalSync {
   private fd: number | undefined;
 
-  /** `databasePath` undefined: an in-memory database, with nothing to sync. */
+  /** `databasePath` as SQLite resolved it; undefined for an in-memory database, with nothing to sync. */
   constructor(private readonly databasePath: string | undefined) {}
 
   /** Resolves once everything committed to the WAL so far is on disk. */
@@ -28,7 +28,7 @@ export class WalSync {
       let fd: number;
       try {
         // Opened at the first commit, when SQLite has made the file; its own descriptor is out of reach.
-        fd = this.fd ??= openSync(`${this.databasePath}-wal`, 'r');
+        fd = this.fd ??= openSync(`${this.databasePath}-wal`, 'r+');
       } catch (error) {
         reject(error);
         return;
