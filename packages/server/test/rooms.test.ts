@@ -10,11 +10,16 @@ test('rooms list unread and mention counts that follow the read cursor', async (
   const b = await RawClient.ready(t, hub.url, bob.token);
   await a.request('send', { room: 'general', content: 'one' });
   await a.request('send', { room: 'general', content: 'hey @bob' });
+  await a.request('send', { room: 'general', content: '@bob and @all at once' });
   const last = (await a.request('send', { room: 'general', content: '@all three' })).message;
-  await b.request('send', { room: 'general', content: 'my own' });
+  await b.request('send', { room: 'general', content: 'my own, to @all' });
   const summary = () =>
     b.request('rooms.list', {}).then((r: any) => r.rooms.find((room: any) => room.name === 'general'));
-  assert.deepEqual([(await summary()).unread, (await summary()).mentions], [3, 2]);
+  assert.deepEqual(
+    [(await summary()).unread, (await summary()).mentions],
+    [4, 3],
+    'a message naming bob and @all counts once; bob’s own @all not at all',
+  );
   await b.request('read', { room: 'general', seq: last.seq - 1 });
   assert.deepEqual([(await summary()).unread, (await summary()).mentions], [1, 1]);
   const receipt = await a.waitFor((f) => f.type === 'read' && f.member === 'bob');

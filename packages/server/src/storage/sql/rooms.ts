@@ -230,8 +230,11 @@ function summariesSql(d: Dialect): string {
     AND x.deleted_at IS NULL`;
   return `SELECT r.*, m.read_seq, m.notify, m.listen,
       (SELECT count(*) FROM (SELECT 1 ${newer} LIMIT ${UNREAD_CAP}) u) AS unread,
-      CASE WHEN r.kind NOT IN ${PRIVATE_KINDS} THEN (SELECT count(*) FROM (SELECT 1 ${newer} AND (x.mention_all OR x.seq IN
-        (SELECT a.seq FROM message_addressees a WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq))
+      CASE WHEN r.kind NOT IN ${PRIVATE_KINDS} THEN (SELECT count(*) FROM (
+        SELECT a.seq FROM message_addressees a JOIN messages x ON x.room_id = a.room_id AND x.seq = a.seq
+          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND x.sender_id <> @member
+          AND x.deleted_at IS NULL
+        UNION SELECT x.seq ${newer} AND x.mention_all
         LIMIT ${UNREAD_CAP}) c) END AS mentioned,
       CASE WHEN r.kind IN ${PRIVATE_KINDS} THEN (SELECT ${d.jsonArray('o.handle', 'o.handle')} FROM room_members om
         JOIN members o ON o.id = om.member_id WHERE om.room_id = r.id AND om.member_id <> @member) END AS others

@@ -373,6 +373,13 @@ ALTER TABLE messages ADD COLUMN stream_seen_at TEXT;
 CREATE INDEX IF NOT EXISTS messages_streaming ON messages(status) WHERE status = 'streaming';
 `,
   },
+  {
+    version: 16,
+    name: 'unread mentions: an index of the messages to @all, so a count reads those and the addressees, not every unread message',
+    sql: `
+CREATE INDEX IF NOT EXISTS messages_mention_all ON messages(room_id, seq) WHERE mention_all;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
