@@ -127,6 +127,26 @@ describe('SqliteStore on its own', () => {
     assert.ok(read.entries.some((entry) => entry.handle === 'first'));
   });
 
+  test('a long queue commits in batches of at most 1,000 writes, in order', async (t) => {
+    const file = sqliteFile(t);
+    const store = file.open();
+    const before = walSyncCount();
+    const settled: number[] = [];
+    await Promise.all(
+      Array.from({ length: 2_500 }, (_, i) =>
+        store
+          .addDenylist({ handle: `q${i}`, reason: '', created_by: 'admin', created_at: new Date().toISOString() })
+          .then(() => settled.push(i)),
+      ),
+    );
+    assert.ok(walSyncCount() - before >= 3, `2,500 writes took ${walSyncCount() - before} syncs`);
+    assert.deepEqual(
+      settled,
+      Array.from({ length: 2_500 }, (_, i) => i),
+      'they settle in the order they were queued',
+    );
+  });
+
   test('a store closed with writes still queued commits and settles them first', async (t) => {
     const file = sqliteFile(t);
     const store = file.open();

@@ -13,6 +13,11 @@ import { positional, values } from '../sql/parameters.js';
 import { runNow, type Query, type Result, type SqlDriver, type Step } from '../sql/step.js';
 import type { WalSync } from './wal-sync.js';
 
+/**
+ * Writes one batch takes at most: a batch runs on the event loop, and after a slow sync the queue
+ * can be long; the rest commit in the batches that follow.
+ */
+const MAX_BATCH_WRITES = 1_000;
 /** A sync running this long takes the store out of rotation: a disk that hangs must not look healthy. */
 const SYNC_STALL_MS = 5_000;
 
@@ -126,9 +131,8 @@ export class SqliteDriver implements SqlDriver {
 
   private flush(): void {
     this.flushScheduled = false;
-    const writes = this.queue;
-    if (writes.length === 0 || this.syncing) return;
-    this.queue = [];
+    if (this.queue.length === 0 || this.syncing) return;
+    const writes = this.queue.splice(0, MAX_BATCH_WRITES);
     let outcomes: Outcome[];
     try {
       // IMMEDIATE takes the write lock first (waiting up to busy_timeout), instead of failing mid-transaction.
