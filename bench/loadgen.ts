@@ -1,7 +1,7 @@
 /**
  * The load generator as a process of its own (run.ts pins it to another core than the server's):
- * reads a job from its argument, opens its connections, waits for them to go quiet, prints "ready", waits for "go" on stdin,
- * runs the measured part and prints the result as one JSON line. Connections a job leaves open stay
+ * reads a job from its argument, opens its connections, waits for them to go quiet, prints "ready",
+ * waits for "go" on stdin, runs the measured part and prints the result as one JSON line. Connections a job leaves open stay
  * open until the harness stops this process, after it has read what the servers spent.
  */
 import { createInterface } from 'node:readline';

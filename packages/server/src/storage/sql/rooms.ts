@@ -226,14 +226,14 @@ function* membershipRow(room: string, member: string): Step<MembershipRecord | u
 
 /** One statement for every room of a member, so that PostgreSQL answers the list in one round trip. */
 function summariesSql(d: Dialect): string {
-  const newer = `FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq AND x.sender_id <> @member
-    AND x.deleted_at IS NULL`;
+  // What counts of a message: someone else's, not deleted.
+  const counted = 'x.sender_id <> @member AND x.deleted_at IS NULL';
+  const newer = `FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq AND ${counted}`;
   return `SELECT r.*, m.read_seq, m.notify, m.listen,
       (SELECT count(*) FROM (SELECT 1 ${newer} LIMIT ${UNREAD_CAP}) u) AS unread,
       CASE WHEN r.kind NOT IN ${PRIVATE_KINDS} THEN (SELECT count(*) FROM (
         SELECT a.seq FROM message_addressees a JOIN messages x ON x.room_id = a.room_id AND x.seq = a.seq
-          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND x.sender_id <> @member
-          AND x.deleted_at IS NULL
+          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND ${counted}
         UNION SELECT x.seq ${newer} AND x.mention_all
         LIMIT ${UNREAD_CAP}) c) END AS mentioned,
       CASE WHEN r.kind IN ${PRIVATE_KINDS} THEN (SELECT ${d.jsonArray('o.handle', 'o.handle')} FROM room_members om
