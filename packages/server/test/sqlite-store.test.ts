@@ -55,6 +55,69 @@ describe('SqliteStore on its own', () => {
     );
   });
 
+  test('moves the receipts of schema 16 onto the addressee rows, keeping their times and who was named', async (t) => {
+    const file = sqliteFile(t);
+    const db = new Database(file.path);
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const at = '2026-12-01T10:00:00.000Z';
+    for (const migration of migrations.filter((m) => m.version <= 16)) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, at);
+    }
+    const member = db.prepare(
+      "INSERT INTO members (id, handle, display_name, kind, created_at) VALUES (?, ?, ?, 'person', ?)",
+    );
+    for (const handle of ['ada', 'bob', 'cy']) member.run(`mem_${handle}`, handle, handle, at);
+    db.prepare(
+      "INSERT INTO rooms (id, name, kind, created_by, created_at, agent_depth_limit) VALUES ('room_g', 'general', 'public', 'mem_ada', ?, 3)",
+    ).run(at);
+    const join = db.prepare(
+      "INSERT INTO room_members (room_id, member_id, role, joined_at) VALUES ('room_g', ?, 'member', ?)",
+    );
+    for (const handle of ['ada', 'bob', 'cy']) join.run(`mem_${handle}`, at);
+    db.prepare(
+      `INSERT INTO messages (id, room_id, seq, sender_id, sender, sender_kind, content, mentions, targets, mention_all,
+         depth, status, parts, metadata, created_at)
+       VALUES ('msg_1', 'room_g', 1, 'mem_ada', 'ada', 'person', '@bob @all', '["bob"]', '[]', 1, 0, 'complete', '[]', '{}', ?)`,
+    ).run(at);
+    db.prepare("INSERT INTO message_addressees VALUES ('mem_bob', 'room_g', 1)").run();
+    const receipt = db.prepare(
+      `INSERT INTO message_receipts (room_id, seq, member_id, message_id, member, member_kind, sender_id, thread_key,
+         state, stored_at, delivered_at, read_at, acted_at)
+       VALUES ('room_g', 1, ?, 'msg_1', ?, 'person', 'mem_ada', 'msg_1', ?, ?, ?, ?, NULL)`,
+    );
+    receipt.run('mem_bob', 'bob', 'read', at, at, at);
+    receipt.run('mem_cy', 'cy', 'delivered', at, at, null);
+    db.close();
+
+    const store = file.open();
+    const receipts = await store.receiptsOf(['msg_1']);
+    assert.deepEqual(
+      receipts.map((r) => [r.member, r.state, r.stored_at, r.delivered_at, r.read_at]),
+      [
+        ['bob', 'read', at, at, at],
+        ['cy', 'delivered', at, at, null],
+      ],
+    );
+    const after = new Database(file.path, { readonly: true });
+    t.after(() => after.close());
+    assert.deepEqual(
+      after.prepare('SELECT member_id, mentioned, tracked FROM message_addressees ORDER BY member_id').all(),
+      [
+        { member_id: 'mem_bob', mentioned: 1, tracked: 1 },
+        { member_id: 'mem_cy', mentioned: 0, tracked: 1 },
+      ],
+      'bob was named, cy only reached by @all',
+    );
+    assert.equal(
+      after.prepare("SELECT name FROM sqlite_master WHERE name = 'message_receipts'").get(),
+      undefined,
+      'the old table is gone',
+    );
+  });
+
   test('refuses a database whose schema is newer than this code, and says what to do', async (t) => {
     const file = sqliteFile(t);
     await file.open().close();

@@ -5,7 +5,7 @@
  */
 
 export interface DumpRecord {
-  table: TableName;
+  table: TableName | LegacyTableName;
   row: Record<string, unknown>;
 }
 
@@ -29,7 +29,6 @@ export type TableName =
   | 'room_members'
   | 'messages'
   | 'message_addressees'
-  | 'message_receipts'
   | 'reactions'
   | 'events'
   | 'tasks'
@@ -62,8 +61,12 @@ export const TABLES: TableSpec[] = [
     bool: ['mention_all', 'quiet'],
     roomFilter: 'room_id = @room',
   },
-  { name: 'message_addressees', key: ['member_id', 'room_id', 'seq'], roomFilter: 'room_id = @room' },
-  { name: 'message_receipts', key: ['room_id', 'seq', 'member_id'], roomFilter: 'room_id = @room' },
+  {
+    name: 'message_addressees',
+    key: ['member_id', 'room_id', 'seq'],
+    bool: ['mentioned', 'tracked'],
+    roomFilter: 'room_id = @room',
+  },
   {
     name: 'reactions',
     key: ['message_id', 'emoji', 'member'],
@@ -80,11 +83,18 @@ export const TABLES: TableSpec[] = [
 
 export const TABLE_BY_NAME = new Map(TABLES.map((table) => [table.name, table]));
 
+/**
+ * Tables an export of an earlier version holds that a restore still takes, written into the
+ * tables of today: `message_receipts` (schema 8 to 16) into the rows of `message_addressees`.
+ */
+export type LegacyTableName = 'message_receipts';
+const LEGACY_TABLES: ReadonlySet<string> = new Set<LegacyTableName>(['message_receipts']);
+
 export function isDumpRecord(value: unknown): value is DumpRecord {
   return (
     typeof value === 'object' &&
     value !== null &&
-    TABLE_BY_NAME.has((value as DumpRecord).table) &&
+    (TABLE_BY_NAME.has((value as DumpRecord).table as TableName) || LEGACY_TABLES.has((value as DumpRecord).table)) &&
     typeof (value as DumpRecord).row === 'object' &&
     (value as DumpRecord).row !== null
   );

@@ -45,8 +45,8 @@ export interface SendFacts {
 }
 
 export class Receipts {
-  /** Deliveries waiting for their UPDATE: per member and room, the seqs of the messages it got. */
-  private pending = new Map<string, Map<string, Set<number>>>();
+  /** Deliveries waiting for their UPDATE: per member, the messages it got, by room and seq. */
+  private pending: Reached = new Map();
   private flushing = false;
   private readonly roomKinds = new Map<string, RoomKind>();
 
@@ -215,19 +215,23 @@ export class Receipts {
     if (event.kind !== 'message.created') return;
     const message = event.data;
     if (message.sender === member.handle) return;
-    if (this.mayTrack(message, member, listensToAll) || (event.agents?.includes(member.id) ?? false))
-      this.queue(member.id, message.room, message.seq);
+    if (this.mayTrack(message, member, listensToAll) || (event.agents?.includes(member.id) ?? false)) {
+      reached(this.pending, member, message);
+      if (!this.flushing) {
+        this.flushing = true;
+        setTimeout(() => void this.flush(), DELIVERY_BATCH_MS);
+      }
+    }
   }
 
   /** Messages a member read through a call (a history page, an inbox, a wait): those are delivered. */
   async deliveredMessages(member: MemberRecord, messages: Message[]): Promise<void> {
-    const byRoom = new Map<string, number[]>();
+    const batch: Reached = new Map();
     for (const message of messages) {
-      if (message.sender === member.handle || !this.mayTrack(message, member, member.kind === 'agent')) continue;
-      byRoom.set(message.room, [...(byRoom.get(message.room) ?? []), message.seq]);
+      if (message.sender !== member.handle && this.mayTrack(message, member, member.kind === 'agent'))
+        reached(batch, member, message);
     }
-    const deliveries = [...byRoom].map(([roomId, seqs]) => ({ memberId: member.id, roomId, seqs }));
-    this.tell(await this.ctx.store.markDelivered(deliveries, this.ctx.now()));
+    await this.record(batch);
   }
 
   private mayTrack(message: Message, member: MemberRecord, listensToAll: boolean): boolean {
@@ -249,31 +253,32 @@ export class Receipts {
       .catch(() => undefined);
   }
 
-  private queue(memberId: string, roomId: string, seq: number): void {
-    let rooms = this.pending.get(memberId);
-    if (!rooms) this.pending.set(memberId, (rooms = new Map()));
-    let seqs = rooms.get(roomId);
-    if (!seqs) rooms.set(roomId, (seqs = new Set()));
-    seqs.add(seq);
-    if (!this.flushing) {
-      this.flushing = true;
-      setTimeout(() => void this.flush(), DELIVERY_BATCH_MS);
-    }
-  }
-
-  /** What was delivered since the last flush: one UPDATE per member and room, all in one write. */
+  /** What was delivered since the last flush, recorded in one write. */
   private async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.flushing = false;
-    const deliveries = [...batch].flatMap(([memberId, rooms]) =>
-      [...rooms].map(([roomId, seqs]) => ({ memberId, roomId, seqs: [...seqs] })),
-    );
     try {
-      this.tell(await this.ctx.store.markDelivered(deliveries, this.ctx.now()));
+      await this.record(batch);
     } catch (error) {
-      this.ctx.logger.warn({ err: error, deliveries: deliveries.length }, 'could not record deliveries');
+      this.ctx.logger.warn({ err: error, members: batch.size }, 'could not record deliveries');
     }
+  }
+
+  /** One UPDATE per member and room; each receipt that moved is told from the message in hand. */
+  private async record(batch: Reached): Promise<void> {
+    const deliveries = [...batch.values()].flatMap(({ member, rooms }) =>
+      [...rooms].map(([roomId, messages]) => ({ memberId: member.id, roomId, seqs: [...messages.keys()] })),
+    );
+    if (deliveries.length === 0) return;
+    const at = this.ctx.now();
+    const moved: ReceiptRecord[] = [];
+    for (const { memberId, roomId, seq, senderId } of await this.ctx.store.markDelivered(deliveries, at)) {
+      const entry = batch.get(memberId);
+      const message = entry?.rooms.get(roomId)?.get(seq);
+      if (entry && message) moved.push(deliveredReceipt(entry.member, message, senderId, at));
+    }
+    this.tell(moved);
   }
 
   /**
@@ -310,6 +315,36 @@ export class Receipts {
     if (session) this.ctx.sessions.follow(session, messageId);
     return { message: messageId, receipts: (await this.ctx.store.receiptsOf([messageId])).map(receiptOf) };
   }
+}
+
+/** Per member, the messages that reached it, by room and seq. */
+type Reached = Map<string, { member: MemberRecord; rooms: Map<string, Map<number, Message>> }>;
+
+function reached(batch: Reached, member: MemberRecord, message: Message): void {
+  let entry = batch.get(member.id);
+  if (!entry) batch.set(member.id, (entry = { member, rooms: new Map() }));
+  let messages = entry.rooms.get(message.room);
+  if (!messages) entry.rooms.set(message.room, (messages = new Map()));
+  messages.set(message.seq, message);
+}
+
+/** A receipt the moment it becomes delivered: neither read nor acted on, or it would have been delivered already. */
+function deliveredReceipt(member: MemberRecord, message: Message, senderId: string, at: string): ReceiptRecord {
+  return {
+    message_id: message.id,
+    room_id: message.room,
+    seq: message.seq,
+    member_id: member.id,
+    member: member.handle,
+    member_kind: member.kind === 'agent' ? 'agent' : 'person',
+    sender_id: senderId,
+    thread_key: message.thread_id ?? message.id,
+    state: 'delivered',
+    stored_at: message.created_at,
+    delivered_at: at,
+    read_at: null,
+    acted_at: null,
+  };
 }
 
 export function receiptOf(record: ReceiptRecord): Receipt {

@@ -46,14 +46,23 @@ export interface Delivery {
   seqs: number[];
 }
 
+/** A receipt that became delivered: whose, of which message, and who sent that. */
+export interface DeliveredReceipt {
+  memberId: string;
+  roomId: string;
+  seq: number;
+  senderId: string;
+}
+
 export interface ReceiptsStore {
   /** The receipts of these messages, in one read: per message, agents first, then people, each by handle. */
   receiptsOf(messageIds: string[]): Promise<ReceiptRecord[]>;
   /**
    * For each entry, each receipt of its member among those messages of its room not yet delivered
-   * becomes so, all in one write; returns what moved.
+   * becomes so, all in one write; returns those that moved. The caller holds the messages, so only
+   * their senders come back: a receipt just delivered was neither read nor acted on.
    */
-  markDelivered(deliveries: Delivery[], at: string): Promise<ReceiptRecord[]>;
+  markDelivered(deliveries: Delivery[], at: string): Promise<DeliveredReceipt[]>;
   /**
    * A read cursor moved from `from` to `seq`: receipts after `from` and up to `seq` not yet read become
    * so (and delivered, if they were not). Only that span is looked at: an earlier move covered the rest.

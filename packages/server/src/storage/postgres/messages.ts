@@ -1,8 +1,8 @@
 /**
  * The message insert on PostgreSQL, in two round trips: the first locks the room's row (and finds a
  * repeated client_id, which a concurrent instance has committed by the time the lock is ours);
- * holding the lock, the next seq is known, so the second writes the room, message, addressees,
- * thread and event in one statement.
+ * holding the lock, the next seq is known, so the second writes the room, message, addressees
+ * (with their receipts), thread and event in one statement.
  */
 import { INSERT_EVENT } from '../sql/log.js';
 import {
@@ -12,25 +12,19 @@ import {
   SET_ROOM_COUNTERS,
   type MessagesDialect,
 } from '../sql/messages.js';
-import { RECEIPT_COLUMNS } from '../sql/receipts.js';
-import type { TrackedMember } from '../../core/ports.js';
+import type { AddresseeRow } from '../sql/receipts.js';
 import type { Row } from '../sql/records.js';
 import { changes, row } from '../sql/step.js';
 
-const writeInsert = (receipts: string) => `WITH room AS (${SET_ROOM_COUNTERS}),
+const WRITE_INSERT = `WITH room AS (${SET_ROOM_COUNTERS}),
   message AS (${INSERT_MESSAGE}),
-  addressed AS (INSERT INTO message_addressees (member_id, room_id, seq)
-    SELECT unnest(@addressed::text[]), @room_id, @seq ON CONFLICT DO NOTHING),${receipts}
+  addressed AS (INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked)
+    SELECT a.member_id, @room_id, @seq, a.mentioned, a.tracked
+    FROM unnest(@addressee_ids::text[], @addressee_mentioned::boolean[], @addressee_tracked::boolean[])
+      AS a(member_id, mentioned, tracked)
+    ON CONFLICT DO NOTHING),
   thread AS (${BUMP_THREAD})
   ${INSERT_EVENT}`;
-
-// Most messages keep no receipt: they run the statement without that part rather than pay for an empty one.
-const WRITE_INSERT = writeInsert('');
-const WRITE_INSERT_WITH_RECEIPTS = writeInsert(`
-  receipts AS (INSERT INTO message_receipts (${RECEIPT_COLUMNS})
-    SELECT @room_id, @seq, r.member_id, @id, r.member, r.member_kind, @sender_id, @thread_key, 'stored', @created_at
-    FROM unnest(@receipt_ids::text[], @receipt_handles::text[], @receipt_kinds::text[]) AS r(member_id, member, member_kind)
-    ON CONFLICT DO NOTHING),`);
 
 export const pgMessages: MessagesDialect = {
   *roomForInsert(input) {
@@ -44,16 +38,12 @@ export const pgMessages: MessagesDialect = {
   },
 
   *writeInsert(params) {
-    const receipts = params.receipts as TrackedMember[];
-    if (receipts.length === 0) {
-      yield* changes(WRITE_INSERT, params);
-      return;
-    }
-    yield* changes(WRITE_INSERT_WITH_RECEIPTS, {
+    const addressees = params.addressees as AddresseeRow[];
+    yield* changes(WRITE_INSERT, {
       ...params,
-      receipt_ids: receipts.map((tracked) => tracked.member_id),
-      receipt_handles: receipts.map((tracked) => tracked.member),
-      receipt_kinds: receipts.map((tracked) => tracked.member_kind),
+      addressee_ids: addressees.map((addressee) => addressee.member_id),
+      addressee_mentioned: addressees.map((addressee) => addressee.mentioned),
+      addressee_tracked: addressees.map((addressee) => addressee.tracked),
     });
   },
 };

@@ -355,6 +355,22 @@ CREATE INDEX IF NOT EXISTS messages_streaming ON messages(status) WHERE status =
 CREATE INDEX IF NOT EXISTS messages_mention_all ON messages(room_id, seq) WHERE mention_all;
 `,
   },
+  {
+    version: 17,
+    name: 'receipts kept in the rows of message_addressees: a message that mentions someone writes one row for both',
+    sql: `
+ALTER TABLE message_addressees ADD COLUMN mentioned boolean NOT NULL DEFAULT true,
+  ADD COLUMN tracked boolean NOT NULL DEFAULT false,
+  ADD COLUMN delivered_at text,
+  ADD COLUMN read_at text,
+  ADD COLUMN acted_at text;
+INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
+  SELECT member_id, room_id, seq, false, true, delivered_at, read_at, acted_at FROM message_receipts
+  ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = true, delivered_at = excluded.delivered_at,
+    read_at = excluded.read_at, acted_at = excluded.acted_at;
+DROP TABLE message_receipts;
+`,
+  },
 ];
 
 export const PG_LATEST_VERSION = pgMigrations[pgMigrations.length - 1]!.version;

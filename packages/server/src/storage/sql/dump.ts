@@ -59,10 +59,26 @@ export function dumpStore(db: SqlDriver, d: Dialect): DumpStore {
   };
 }
 
+/** An earlier export's receipt: its state moves onto the addressee row, which the same export may hold already. */
+const LEGACY_RECEIPT = `INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
+  VALUES (@member_id, @room_id, @seq, @no, @yes, @delivered_at, @read_at, @acted_at)
+  ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = excluded.tracked,
+    delivered_at = excluded.delivered_at, read_at = excluded.read_at, acted_at = excluded.acted_at`;
+
 /** Writes the columns the store has, of each record; returns how many rows were new. */
 function* insertRecords(d: Dialect, columns: Map<string, Set<string>>, records: DumpRecord[]): Step<number> {
   let inserted = 0;
   for (const { table, row } of records) {
+    if (table === 'message_receipts') {
+      const times = {
+        delivered_at: row.delivered_at ?? null,
+        read_at: row.read_at ?? null,
+        acted_at: row.acted_at ?? null,
+      };
+      const key = { member_id: row.member_id, room_id: row.room_id, seq: row.seq };
+      inserted += yield* changes(LEGACY_RECEIPT, { ...key, ...times, no: d.bool(false), yes: d.bool(true) });
+      continue;
+    }
     const keys = Object.keys(row).filter((key) => columns.get(table)!.has(key));
     const values = encode(d, TABLE_BY_NAME.get(table)!, row);
     const sql = d.insertIgnore(`${table} (${keys.join(', ')})`, `VALUES (${keys.map((key) => `@${key}`).join(', ')})`);

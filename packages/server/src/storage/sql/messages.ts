@@ -16,6 +16,7 @@ import type {
 import { decode, update, type Dialect } from './dialect.js';
 import { appendEvent, eventParams, storedEvent } from './log.js';
 import { groupReactions, toMessage, type Row } from './records.js';
+import { addresseeRows } from './receipts.js';
 import { changes, row, rows, type Params, type SqlDriver, type Step } from './step.js';
 
 const MESSAGES = TABLE_BY_NAME.get('messages')!;
@@ -44,8 +45,8 @@ const MESSAGE_COLUMNS = [
 
 /**
  * The statements of a message insert, each dialect running them its own way: their parameters are
- * the message's columns, `eventParams` (the same seq, time and quietness), `addressed`, and the
- * `receipts` to keep (with their `thread_key`).
+ * the message's columns, `eventParams` (the same seq, time and quietness), and `addressees`: the
+ * members it names or keeps a receipt for (receipts.ts).
  */
 export const SET_ROOM_COUNTERS = 'UPDATE rooms SET last_seq = @seq, agent_chain = @depth WHERE id = @room_id';
 export const INSERT_MESSAGE = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')})
@@ -69,7 +70,7 @@ export interface MessagesDialect {
    * client_id (`existing`). Where other instances write too, the room stays locked until commit.
    */
   roomForInsert(input: NewMessage): Step<{ room: Row | undefined; existing: Row | undefined }>;
-  /** Runs SET_ROOM_COUNTERS, INSERT_MESSAGE, the addressees, the receipts, BUMP_THREAD (for a reply) and INSERT_EVENT. */
+  /** Runs SET_ROOM_COUNTERS, INSERT_MESSAGE, the addressees, BUMP_THREAD (for a reply) and INSERT_EVENT. */
   writeInsert(params: Params): Step<void>;
 }
 
@@ -149,9 +150,7 @@ function insertParams(d: Dialect, input: NewMessage, seq: number, depth: number,
     // A message past the depth limit wakes no agent.
     wake: JSON.stringify(quiet ? [] : input.wake),
     quiet: d.bool(quiet),
-    addressed: input.addressed,
-    receipts: input.receipts ?? [],
-    thread_key: input.thread_id ?? input.id,
+    addressees: addresseeRows(input.addressed, input.receipts ?? []),
   };
 }
 

@@ -233,7 +233,7 @@ function summariesSql(d: Dialect): string {
       (SELECT count(*) FROM (SELECT 1 ${newer} LIMIT ${UNREAD_CAP}) u) AS unread,
       CASE WHEN r.kind NOT IN ${PRIVATE_KINDS} THEN (SELECT count(*) FROM (
         SELECT a.seq FROM message_addressees a JOIN messages x ON x.room_id = a.room_id AND x.seq = a.seq
-          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND ${counted}
+          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND a.mentioned AND ${counted}
         UNION SELECT x.seq ${newer} AND x.mention_all
         LIMIT ${UNREAD_CAP}) c) END AS mentioned,
       CASE WHEN r.kind IN ${PRIVATE_KINDS} THEN (SELECT ${d.jsonArray('o.handle', 'o.handle')} FROM room_members om

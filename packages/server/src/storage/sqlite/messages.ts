@@ -8,12 +8,11 @@ import {
   SET_ROOM_COUNTERS,
   type MessagesDialect,
 } from '../sql/messages.js';
-import { INSERT_RECEIPT } from '../sql/receipts.js';
-import type { TrackedMember } from '../../core/ports.js';
+import type { AddresseeRow } from '../sql/receipts.js';
 import { changes, row } from '../sql/step.js';
 
-const INSERT_ADDRESSEE =
-  'INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq) VALUES (@member_id, @room_id, @seq)';
+const INSERT_ADDRESSEE = `INSERT OR IGNORE INTO message_addressees (member_id, room_id, seq, mentioned, tracked)
+  VALUES (@member_id, @room_id, @seq, @mentioned, @tracked)`;
 
 export const sqliteMessages: MessagesDialect = {
   *roomForInsert(input) {
@@ -29,13 +28,15 @@ export const sqliteMessages: MessagesDialect = {
   *writeInsert(params) {
     yield* changes(SET_ROOM_COUNTERS, params);
     yield* changes(INSERT_MESSAGE, params);
-    for (const member_id of params.addressed as string[]) {
-      yield* changes(INSERT_ADDRESSEE, { member_id, room_id: params.room_id, seq: params.seq });
-    }
-    const { room_id, seq, id, sender_id, thread_key, created_at } = params;
-    for (const tracked of params.receipts as TrackedMember[]) {
-      // Only what the statement binds: a copy of the whole message per receipt was a tenth of its cost.
-      yield* changes(INSERT_RECEIPT, { ...tracked, room_id, seq, id, sender_id, thread_key, created_at });
+    const { room_id, seq } = params;
+    for (const { member_id, mentioned, tracked } of params.addressees as AddresseeRow[]) {
+      yield* changes(INSERT_ADDRESSEE, {
+        member_id,
+        room_id,
+        seq,
+        mentioned: Number(mentioned),
+        tracked: Number(tracked),
+      });
     }
     if (params.thread_id) yield* changes(BUMP_THREAD, params);
     yield* changes(INSERT_EVENT, params);

@@ -380,6 +380,22 @@ CREATE INDEX IF NOT EXISTS messages_streaming ON messages(status) WHERE status =
 CREATE INDEX IF NOT EXISTS messages_mention_all ON messages(room_id, seq) WHERE mention_all;
 `,
   },
+  {
+    version: 17,
+    name: 'receipts kept in the rows of message_addressees: a message that mentions someone writes one row for both',
+    sql: `
+ALTER TABLE message_addressees ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE message_addressees ADD COLUMN tracked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE message_addressees ADD COLUMN delivered_at TEXT;
+ALTER TABLE message_addressees ADD COLUMN read_at TEXT;
+ALTER TABLE message_addressees ADD COLUMN acted_at TEXT;
+INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
+  SELECT member_id, room_id, seq, 0, 1, delivered_at, read_at, acted_at FROM message_receipts WHERE true
+  ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = 1, delivered_at = excluded.delivered_at,
+    read_at = excluded.read_at, acted_at = excluded.acted_at;
+DROP TABLE message_receipts;
+`,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

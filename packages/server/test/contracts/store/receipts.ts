@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ReceiptRecord } from '../../../src/core/ports.js';
+import { ACT_SCAN } from '../../../src/storage/sql/receipts.js';
 import type { Open } from './world.js';
 
 const steps = (receipts: ReceiptRecord[]) => receipts.map((receipt) => [receipt.member, receipt.state]);
@@ -54,7 +55,23 @@ export function receiptsContract(open: Open): void {
         [{ memberId: bot.id, roomId: general.id, seqs: [first.seq, second.seq] }],
         at,
       );
-      assert.deepEqual(delivered.map((receipt) => receipt.message_id).sort(), [first.id, second.id].sort());
+      assert.deepEqual(
+        delivered.sort((a, b) => a.seq - b.seq),
+        [first, second].map((message) => ({
+          memberId: bot.id,
+          roomId: general.id,
+          seq: message.seq,
+          senderId: ada.id,
+        })),
+        'each with the sender of its message',
+      );
+      assert.deepEqual(
+        (await world.store.receiptsOf([first.id, second.id])).map((receipt) => [receipt.state, receipt.delivered_at]),
+        [
+          ['delivered', at],
+          ['delivered', at],
+        ],
+      );
       assert.deepEqual(
         await world.store.markDelivered([{ memberId: bot.id, roomId: general.id, seqs: [first.seq] }], at),
         [],
@@ -135,6 +152,66 @@ export function receiptsContract(open: Open): void {
         at: world.now(),
       });
       assert.deepEqual(tooLate, [], 'nothing stored before `since` is acted on');
+    });
+
+    test('a reply acts on the latest messages addressed to its sender, as many as a scan reads', async (t) => {
+      const world = await open(t);
+      const [ada, bot] = [await world.member('ada'), await world.member('bot', 'agent')];
+      const direct = await world.room('ada-bot', [ada, bot]);
+      const sent = [];
+      for (let i = 0; i <= ACT_SCAN; i++) sent.push(await world.sent(direct, ada, { receipts: [bot] }));
+      const acted = await world.store.markActed({
+        roomId: direct.id,
+        memberId: bot.id,
+        beforeSeq: sent.at(-1)!.seq + 1,
+        threadKey: null,
+        senders: [],
+        anyInRoom: true,
+        since: sent[0]!.created_at,
+        at: world.now(),
+      });
+      assert.equal(acted.length, ACT_SCAN);
+      assert.deepEqual(
+        acted.map((receipt) => receipt.seq),
+        sent.slice(1).map((message) => message.seq),
+        'the oldest, past the scan, stays open',
+      );
+      assert.equal((await world.store.receiptsOf([sent[0]!.id]))[0]!.state, 'stored');
+    });
+
+    test('a message that mentions a member keeps its receipt on the same row, and an earlier export’s receipts restore onto it', async (t) => {
+      const world = await open(t);
+      const [ada, bob, cy] = [await world.member('ada'), await world.member('bob'), await world.member('cy')];
+      const general = await world.room('general', [ada, bob, cy]);
+      const message = await world.sent(general, ada, { mentions: [bob, cy], receipts: [bob] });
+      assert.deepEqual(
+        steps(await world.store.receiptsOf([message.id])),
+        [['bob', 'stored']],
+        'cy is named, not tracked',
+      );
+      const at = world.now();
+      const legacy = (member: string, times: Record<string, unknown>) => ({
+        table: 'message_receipts' as const,
+        row: {
+          room_id: general.id,
+          seq: message.seq,
+          member_id: member,
+          message_id: message.id,
+          state: 'read',
+          ...times,
+        },
+      });
+      async function* records() {
+        yield legacy(bob.id, { delivered_at: at, read_at: at, acted_at: null });
+        yield legacy(cy.id, { delivered_at: at });
+      }
+      await world.store.restore(records());
+      const restored = await world.store.receiptsOf([message.id]);
+      assert.deepEqual(steps(restored), [
+        ['bob', 'read'],
+        ['cy', 'delivered'],
+      ]);
+      assert.equal(restored[1]!.read_at, null, 'a time the row lacks is left unset');
     });
   });
 }
