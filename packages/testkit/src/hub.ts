@@ -57,10 +57,27 @@ function schemaFor(dbPath: string): string {
   return `rt_test_${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}`;
 }
 
+/**
+ * A test's hub closes in a hook that runs after this one (hooks run in the order they were added,
+ * and the directory comes first), so its last writes may still hold locks the drop deadlocks with:
+ * PostgreSQL then cancels the drop, which is tried again.
+ */
 async function dropSchema(schema: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        return;
+      } catch (error) {
+        const deadlock = (error as { code?: string }).code === '40P01';
+        if (!deadlock || attempt === 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 /**

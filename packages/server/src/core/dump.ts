@@ -57,7 +57,7 @@ export const TABLES: TableSpec[] = [
     name: 'messages',
     // Unique like the primary key, and it reads a room's messages in the order they were written.
     key: ['room_id', 'seq'],
-    json: ['mentions', 'targets', 'parts', 'metadata', 'wake'],
+    json: ['mentions', 'targets', 'parts', 'metadata', 'wake', 'receipt_members'],
     bool: ['mention_all', 'quiet'],
     roomFilter: 'room_id = @room',
   },

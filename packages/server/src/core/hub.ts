@@ -203,8 +203,9 @@ export class Hub {
     this.fanout.stop(code, reason);
   }
 
-  /** Releases what outlives the transports (the schema checker's thread): call after they have drained. */
-  close(): Promise<void> {
-    return this.tasks.close();
+  /** Releases what outlives the transports (receipts still being recorded, the schema checker's thread): call after they have drained. */
+  async close(): Promise<void> {
+    await this.receipts.close();
+    await this.tasks.close();
   }
 }

@@ -47,7 +47,9 @@ export interface SendFacts {
 export class Receipts {
   /** Deliveries waiting for their UPDATE: per member, the messages it got, by room and seq. */
   private pending: Reached = new Map();
-  private flushing = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** Writes under way that `close` waits for: the store closes after them. */
+  private readonly writing = new Set<Promise<unknown>>();
   private readonly roomKinds = new Map<string, RoomKind>();
 
   private readonly settled = new SettledMembers();
@@ -114,14 +116,18 @@ export class Receipts {
     const direct = facts.roomKind === 'direct' || facts.roomKind === 'conversation';
     // The sender's ack does not wait for it: the receipts it moves are told to the room as they move.
     if (message.thread_id !== null || direct) {
-      this.acted(message.room, facts.sender.id, message.seq, {
-        threadKey: message.thread_id,
-        senders: [...facts.addressed],
-        anyInRoom: direct,
-      }).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'));
+      void this.whileWriting(
+        this.acted(message.room, facts.sender.id, message.seq, {
+          threadKey: message.thread_id,
+          senders: [...facts.addressed],
+          anyInRoom: direct,
+        }).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'could not record what a message acted on')),
+      );
     } else if (facts.addressed.size > 0 && !this.settled.has(message.room, facts.sender.handle)) {
-      this.actByAddressing(message, facts.sender, [...facts.addressed]).catch((error: unknown) =>
-        this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'),
+      void this.whileWriting(
+        this.actByAddressing(message, facts.sender, [...facts.addressed]).catch((error: unknown) =>
+          this.ctx.logger.warn({ err: error }, 'could not record what a message acted on'),
+        ),
       );
     }
     return notices;
@@ -217,10 +223,7 @@ export class Receipts {
     if (message.sender === member.handle) return;
     if (this.mayTrack(message, member, listensToAll) || (event.agents?.includes(member.id) ?? false)) {
       reached(this.pending, member, message);
-      if (!this.flushing) {
-        this.flushing = true;
-        setTimeout(() => void this.flush(), DELIVERY_BATCH_MS);
-      }
+      this.timer ??= setTimeout(() => void this.flush(), DELIVERY_BATCH_MS);
     }
   }
 
@@ -255,14 +258,30 @@ export class Receipts {
 
   /** What was delivered since the last flush, recorded in one write. */
   private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = false;
+    await this.whileWriting(
+      this.record(batch).catch((error: unknown) =>
+        this.ctx.logger.warn({ err: error, members: batch.size }, 'could not record deliveries'),
+      ),
+    );
+  }
+
+  private async whileWriting(write: Promise<unknown>): Promise<void> {
+    this.writing.add(write);
     try {
-      await this.record(batch);
-    } catch (error) {
-      this.ctx.logger.warn({ err: error, members: batch.size }, 'could not record deliveries');
+      await write;
+    } finally {
+      this.writing.delete(write);
     }
+  }
+
+  /** Records the deliveries still gathered and waits for every step being recorded: call before the store closes. */
+  async close(): Promise<void> {
+    if (this.timer) await this.flush();
+    await Promise.all([...this.writing]);
   }
 
   /** One UPDATE per member and room; each receipt that moved is told from the message in hand. */

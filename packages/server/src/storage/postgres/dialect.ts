@@ -21,6 +21,7 @@ export const pgDialect: Dialect = {
     params[name] = id;
     return `jsonb_exists(${column}, @${name})`;
   },
+  elements: (column, alias) => `jsonb_array_elements_text(${column}) AS ${alias}(value)`,
   least: (a, b) => `least(${a}, ${b})`,
   jsonArray: (expression, orderBy) => `json_agg(${expression} ORDER BY ${orderBy})`,
   insertIgnore: (into, rows) => `INSERT INTO ${into} ${rows} ON CONFLICT DO NOTHING`,

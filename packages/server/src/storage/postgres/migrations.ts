@@ -357,13 +357,17 @@ CREATE INDEX IF NOT EXISTS messages_mention_all ON messages(room_id, seq) WHERE 
   },
   {
     version: 17,
-    name: 'receipts kept in the rows of message_addressees: a message that mentions someone writes one row for both',
+    name: 'receipts kept in the rows of message_addressees, and the members a message keeps receipts for on its own row',
     sql: `
 ALTER TABLE message_addressees ADD COLUMN mentioned boolean NOT NULL DEFAULT true,
   ADD COLUMN tracked boolean NOT NULL DEFAULT false,
   ADD COLUMN delivered_at text,
   ADD COLUMN read_at text,
   ADD COLUMN acted_at text;
+ALTER TABLE messages ADD COLUMN receipt_members jsonb NOT NULL DEFAULT '[]';
+UPDATE messages m SET receipt_members = r.ids
+  FROM (SELECT room_id, seq, jsonb_agg(member_id) AS ids FROM message_receipts GROUP BY room_id, seq) r
+  WHERE m.room_id = r.room_id AND m.seq = r.seq;
 INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
   SELECT member_id, room_id, seq, false, true, delivered_at, read_at, acted_at FROM message_receipts
   ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = true, delivered_at = excluded.delivered_at,

@@ -22,6 +22,8 @@ export interface Dialect {
   anyOf(column: string, name: string, values: readonly unknown[], params: Params): string;
   /** The JSON array in `column` holds the id `id`. Sets the parameter on `params`. */
   holdsId(column: string, name: string, id: string, params: Params): string;
+  /** The text elements of the JSON array in `column`, as a FROM item named `alias` with one column, `value`. */
+  elements(column: string, alias: string): string;
   /** The smaller of two values (a scalar, not the aggregate). */
   least(a: string, b: string): string;
   /** Aggregates `expression` into a JSON array, in `orderBy` order. */

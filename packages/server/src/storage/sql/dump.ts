@@ -2,7 +2,8 @@
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 import type { DumpStore } from '../../core/ports.js';
 import { decode, encode, type Dialect } from './dialect.js';
-import { changes, rows, type Params, type SqlDriver, type Step } from './step.js';
+import type { Row } from './records.js';
+import { changes, row, rows, type Params, type SqlDriver, type Step } from './step.js';
 
 /** Rows read or written at once by dump and restore. */
 const DUMP_PAGE = 1_000;
@@ -59,24 +60,44 @@ export function dumpStore(db: SqlDriver, d: Dialect): DumpStore {
   };
 }
 
-/** An earlier export's receipt: its state moves onto the addressee row, which the same export may hold already. */
+/**
+ * An earlier export's receipt: its state moves onto the addressee row (which the same export may hold
+ * already, as a mention), and its member onto its message's list. A row that keeps a receipt already
+ * is left as it is, as a restore leaves every row it finds.
+ */
 const LEGACY_RECEIPT = `INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
   VALUES (@member_id, @room_id, @seq, @no, @yes, @delivered_at, @read_at, @acted_at)
   ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = excluded.tracked,
-    delivered_at = excluded.delivered_at, read_at = excluded.read_at, acted_at = excluded.acted_at`;
+    delivered_at = excluded.delivered_at, read_at = excluded.read_at, acted_at = excluded.acted_at
+  WHERE NOT message_addressees.tracked`;
+const RECEIPT_MEMBERS = 'SELECT receipt_members FROM messages WHERE room_id = @room_id AND seq = @seq';
+const SET_RECEIPT_MEMBERS = 'UPDATE messages SET receipt_members = @members WHERE room_id = @room_id AND seq = @seq';
+
+function* restoreLegacyReceipt(d: Dialect, stored: Row): Step<number> {
+  const key = { room_id: stored.room_id ?? null, seq: stored.seq ?? null };
+  const message = yield* row(RECEIPT_MEMBERS, key);
+  // A receipt of a message the export does not hold has nothing to belong to.
+  if (!message) return 0;
+  const times = {
+    delivered_at: stored.delivered_at ?? null,
+    read_at: stored.read_at ?? null,
+    acted_at: stored.acted_at ?? null,
+  };
+  const params = { ...key, member_id: stored.member_id ?? null, ...times, no: d.bool(false), yes: d.bool(true) };
+  const inserted = yield* changes(LEGACY_RECEIPT, params);
+  const listed = d.readJson(message.receipt_members);
+  const members: unknown[] = Array.isArray(listed) ? listed : [];
+  if (inserted > 0 && !members.includes(params.member_id))
+    yield* changes(SET_RECEIPT_MEMBERS, { ...key, members: JSON.stringify([...members, params.member_id]) });
+  return inserted;
+}
 
 /** Writes the columns the store has, of each record; returns how many rows were new. */
 function* insertRecords(d: Dialect, columns: Map<string, Set<string>>, records: DumpRecord[]): Step<number> {
   let inserted = 0;
   for (const { table, row } of records) {
     if (table === 'message_receipts') {
-      const times = {
-        delivered_at: row.delivered_at ?? null,
-        read_at: row.read_at ?? null,
-        acted_at: row.acted_at ?? null,
-      };
-      const key = { member_id: row.member_id, room_id: row.room_id, seq: row.seq };
-      inserted += yield* changes(LEGACY_RECEIPT, { ...key, ...times, no: d.bool(false), yes: d.bool(true) });
+      inserted += yield* restoreLegacyReceipt(d, row);
       continue;
     }
     const keys = Object.keys(row).filter((key) => columns.get(table)!.has(key));

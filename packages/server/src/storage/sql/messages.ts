@@ -41,6 +41,7 @@ const MESSAGE_COLUMNS = [
   'created_at',
   'wake',
   'quiet',
+  'receipt_members',
 ];
 
 /**
@@ -151,6 +152,7 @@ function insertParams(d: Dialect, input: NewMessage, seq: number, depth: number,
     wake: JSON.stringify(quiet ? [] : input.wake),
     quiet: d.bool(quiet),
     addressees: addresseeRows(input.addressed, input.receipts ?? []),
+    receipt_members: JSON.stringify((input.receipts ?? []).map((tracked) => tracked.member_id)),
   };
 }
 

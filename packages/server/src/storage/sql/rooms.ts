@@ -229,11 +229,14 @@ function summariesSql(d: Dialect): string {
   // What counts of a message: someone else's, not deleted.
   const counted = 'x.sender_id <> @member AND x.deleted_at IS NULL';
   const newer = `FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq AND ${counted}`;
+  // Mentions are looked for among the seqs the unread count can reach: the member's rows also hold
+  // the receipts of what only reached them (an agent listening to all has one for every message).
   return `SELECT r.*, m.read_seq, m.notify, m.listen,
       (SELECT count(*) FROM (SELECT 1 ${newer} LIMIT ${UNREAD_CAP}) u) AS unread,
       CASE WHEN r.kind NOT IN ${PRIVATE_KINDS} THEN (SELECT count(*) FROM (
         SELECT a.seq FROM message_addressees a JOIN messages x ON x.room_id = a.room_id AND x.seq = a.seq
-          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq AND a.mentioned AND ${counted}
+          WHERE a.member_id = @member AND a.room_id = r.id AND a.seq > m.read_seq
+            AND a.seq <= m.read_seq + ${UNREAD_CAP} AND a.mentioned AND ${counted}
         UNION SELECT x.seq ${newer} AND x.mention_all
         LIMIT ${UNREAD_CAP}) c) END AS mentioned,
       CASE WHEN r.kind IN ${PRIVATE_KINDS} THEN (SELECT ${d.jsonArray('o.handle', 'o.handle')} FROM room_members om

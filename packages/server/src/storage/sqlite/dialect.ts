@@ -17,6 +17,7 @@ export const sqliteDialect: Dialect = {
     params[name] = JSON.stringify(id);
     return `instr(${column}, @${name}) > 0`;
   },
+  elements: (column, alias) => `json_each(${column}) ${alias}`,
   least: (a, b) => `min(${a}, ${b})`,
   jsonArray: (expression, orderBy) => `json_group_array(${expression} ORDER BY ${orderBy})`,
   insertIgnore: (into, rows) => `INSERT OR IGNORE INTO ${into} ${rows}`,

@@ -382,13 +382,17 @@ CREATE INDEX IF NOT EXISTS messages_mention_all ON messages(room_id, seq) WHERE 
   },
   {
     version: 17,
-    name: 'receipts kept in the rows of message_addressees: a message that mentions someone writes one row for both',
+    name: 'receipts kept in the rows of message_addressees, and the members a message keeps receipts for on its own row',
     sql: `
 ALTER TABLE message_addressees ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE message_addressees ADD COLUMN tracked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE message_addressees ADD COLUMN delivered_at TEXT;
 ALTER TABLE message_addressees ADD COLUMN read_at TEXT;
 ALTER TABLE message_addressees ADD COLUMN acted_at TEXT;
+ALTER TABLE messages ADD COLUMN receipt_members TEXT NOT NULL DEFAULT '[]';
+UPDATE messages SET receipt_members = r.ids
+  FROM (SELECT room_id, seq, json_group_array(member_id) AS ids FROM message_receipts GROUP BY room_id, seq) r
+  WHERE messages.room_id = r.room_id AND messages.seq = r.seq;
 INSERT INTO message_addressees (member_id, room_id, seq, mentioned, tracked, delivered_at, read_at, acted_at)
   SELECT member_id, room_id, seq, 0, 1, delivered_at, read_at, acted_at FROM message_receipts WHERE true
   ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = 1, delivered_at = excluded.delivered_at,

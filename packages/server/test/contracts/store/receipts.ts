@@ -181,8 +181,13 @@ export function receiptsContract(open: Open): void {
 
     test('a message that mentions a member keeps its receipt on the same row, and an earlier export’s receipts restore onto it', async (t) => {
       const world = await open(t);
-      const [ada, bob, cy] = [await world.member('ada'), await world.member('bob'), await world.member('cy')];
-      const general = await world.room('general', [ada, bob, cy]);
+      const [ada, bob, cy, dan] = [
+        await world.member('ada'),
+        await world.member('bob'),
+        await world.member('cy'),
+        await world.member('dan'),
+      ];
+      const general = await world.room('general', [ada, bob, cy, dan]);
       const message = await world.sent(general, ada, { mentions: [bob, cy], receipts: [bob] });
       assert.deepEqual(
         steps(await world.store.receiptsOf([message.id])),
@@ -190,28 +195,25 @@ export function receiptsContract(open: Open): void {
         'cy is named, not tracked',
       );
       const at = world.now();
-      const legacy = (member: string, times: Record<string, unknown>) => ({
+      const legacy = (member: string, seq: number, times: Record<string, unknown>) => ({
         table: 'message_receipts' as const,
-        row: {
-          room_id: general.id,
-          seq: message.seq,
-          member_id: member,
-          message_id: message.id,
-          state: 'read',
-          ...times,
-        },
+        row: { room_id: general.id, seq, member_id: member, message_id: message.id, state: 'read', ...times },
       });
       async function* records() {
-        yield legacy(bob.id, { delivered_at: at, read_at: at, acted_at: null });
-        yield legacy(cy.id, { delivered_at: at });
+        yield legacy(bob.id, message.seq, { delivered_at: at, read_at: at, acted_at: at });
+        yield legacy(cy.id, message.seq, { delivered_at: at });
+        yield legacy(dan.id, message.seq, { delivered_at: at, read_at: at });
+        yield legacy(dan.id, message.seq + 100, { delivered_at: at });
       }
-      await world.store.restore(records());
+      assert.equal(await world.store.restore(records()), 2, 'cy’s and dan’s; bob’s is there, the last has no message');
       const restored = await world.store.receiptsOf([message.id]);
       assert.deepEqual(steps(restored), [
-        ['bob', 'read'],
+        ['bob', 'stored'],
         ['cy', 'delivered'],
+        ['dan', 'read'],
       ]);
       assert.equal(restored[1]!.read_at, null, 'a time the row lacks is left unset');
+      assert.equal(await world.store.restore(records()), 0, 'a second import writes nothing');
     });
   });
 }
