@@ -23,10 +23,38 @@ export interface TestHub extends RunningServer {
   api<T = any>(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
+/** Each test's cleanups, added by `onCleanup`. */
+const cleanups = new WeakMap<TestContext, Array<() => unknown>>();
+
+/**
+ * Runs `cleanup` after the test, before those added earlier through here: a hub closes before the
+ * directory and schema it was started on are removed (`after` hooks run in the order they were added).
+ * Every cleanup runs even if one fails; the first failure is thrown.
+ */
+function onCleanup(t: TestContext, cleanup: () => unknown): void {
+  let list = cleanups.get(t);
+  if (!list) {
+    const added: Array<() => unknown> = (list = []);
+    cleanups.set(t, added);
+    t.after(async () => {
+      const failures: unknown[] = [];
+      for (const run of added.reverse()) {
+        try {
+          await run();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) throw failures[0];
+    });
+  }
+  list.push(cleanup);
+}
+
 export function tempDir(t: TestContext, name = 'roundtable-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), name));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  if (onPostgres()) t.after(() => dropSchema(schemaFor(join(dir, 'roundtable.db'))));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true }));
+  if (onPostgres()) onCleanup(t, () => dropSchema(schemaFor(join(dir, 'roundtable.db'))));
   return dir;
 }
 
@@ -58,9 +86,9 @@ function schemaFor(dbPath: string): string {
 }
 
 /**
- * A test's hub closes in a hook that runs after this one (hooks run in the order they were added,
- * and the directory comes first), so its last writes may still hold locks the drop deadlocks with:
- * PostgreSQL then cancels the drop, which is tried again.
+ * Hubs started by `startHub` are closed before this runs, but a hub in a child process (the cluster
+ * tests kill theirs in hooks of their own) may still hold locks the drop deadlocks with: PostgreSQL
+ * then cancels the drop, which is tried again.
  */
 async function dropSchema(schema: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
@@ -114,7 +142,7 @@ export async function startHub(
     logger: logLines ? createLogger('debug', (line) => void logLines.push(line)) : undefined,
     clock: options.clock,
   });
-  t.after(() => server.close());
+  onCleanup(t, () => server.close());
   const adminToken = server.adminToken ?? options.adminToken;
   if (!adminToken) throw new Error('startHub on an existing database needs the adminToken');
   const api = async (token: string, method: string, path: string, body?: unknown) => {

@@ -60,6 +60,9 @@ const READ = `UPDATE message_addressees SET read_at = @at, delivered_at = COALES
   WHERE member_id = @member AND room_id = @room AND seq > @from AND seq <= @seq AND tracked AND read_at IS NULL
   RETURNING seq`;
 
+/** Above every seq: the largest a PostgreSQL integer column compares with. */
+const ANY_SEQ = 2 ** 31 - 1;
+
 /** The seq a scan for open receipts stays above: that of the member's row in the room just past the latest ACT_SCAN. */
 const SCAN_FLOOR = `COALESCE((SELECT seq FROM message_addressees WHERE member_id = @member AND room_id = @room
   AND seq < @seq ORDER BY seq DESC LIMIT 1 OFFSET ${ACT_SCAN}), -1)`;
@@ -84,7 +87,7 @@ export function receiptsStore(db: SqlDriver, d: Dialect): ReceiptsStore {
         member: memberId,
         room: roomId,
         since,
-        seq: 2 ** 31 - 1,
+        seq: ANY_SEQ,
       })) !== undefined,
   };
 }
@@ -105,12 +108,16 @@ function* receiptsOf(d: Dialect, messageIds: string[]): Step<ReceiptRecord[]> {
 /** Seqs a statement lists at most: SQLite binds each, and takes 32,766 variables. */
 const SEQS_AT_ONCE = 1_000;
 
+function* inChunks(seqs: number[]): Generator<number[]> {
+  for (let start = 0; start < seqs.length; start += SEQS_AT_ONCE) yield seqs.slice(start, start + SEQS_AT_ONCE);
+}
+
 /** The receipts of one member in one room at these seqs, as they are now: what a step moved. */
 function* moved(d: Dialect, memberId: string, roomId: string, seqs: number[]): Step<ReceiptRecord[]> {
   const all: ReceiptRecord[] = [];
-  for (let start = 0; start < seqs.length; start += SEQS_AT_ONCE) {
+  for (const chunk of inChunks(seqs)) {
     const params: Params = { member: memberId, room: roomId };
-    const some = d.anyOf('a.seq', 'seqs', seqs.slice(start, start + SEQS_AT_ONCE), params);
+    const some = d.anyOf('a.seq', 'seqs', chunk, params);
     const found = yield* rows(
       `${BY_MEMBER} a.member_id = @member AND a.room_id = @room AND ${some} ORDER BY a.seq`,
       params,
@@ -130,9 +137,9 @@ const seqsOf = (found: Row[]) => found.map((stored) => Number(stored.seq));
 function* markDelivered(d: Dialect, deliveries: Delivery[], at: string): Step<DeliveredReceipt[]> {
   const all: DeliveredReceipt[] = [];
   for (const { memberId, roomId, seqs } of deliveries) {
-    for (let start = 0; start < seqs.length; start += SEQS_AT_ONCE) {
+    for (const chunk of inChunks(seqs)) {
       const params: Params = { member: memberId, room: roomId, at };
-      const some = d.anyOf('seq', 'seqs', seqs.slice(start, start + SEQS_AT_ONCE), params);
+      const some = d.anyOf('seq', 'seqs', chunk, params);
       const found = yield* rows(
         `${DELIVERED} ${some} RETURNING seq, (SELECT m.sender_id FROM messages m
           WHERE m.room_id = message_addressees.room_id AND m.seq = message_addressees.seq) AS sender_id`,
