@@ -166,6 +166,7 @@ describe('SqliteStore on its own', () => {
     // checkpoints, and the driver syncs every batch itself before it settles.
     const own = (store as unknown as { db: Database.Database }).db;
     assert.equal(own.pragma('synchronous', { simple: true }), 1, 'synchronous is NORMAL (1)');
+    assert.equal(own.pragma('cache_size', { simple: true }), -65_536, 'the page cache holds 64 MiB, not 2');
   });
 
   test('a write queued while a batch syncs waits for a sync of its own, and reads wait for the sync', async (t) => {

@@ -27,10 +27,11 @@ export const MAX_RECEIPTS_PER_MESSAGE = 100;
 /** A message older than this is not acted on by a reply any more: it bounds the scan each reply makes. */
 const ACT_WINDOW_MS = 7 * 24 * 3_600_000;
 /**
- * Deliveries are gathered this long, then recorded with one UPDATE per member and room: a busy
- * member's receipts, and the frames telling their senders, then share statements and socket writes.
+ * Deliveries are gathered this long, then recorded with one UPDATE: the receipts, and the frames
+ * telling their senders, then share a statement and socket writes, and each member's rows in a room
+ * (neighbours in the table) share the pages the commit writes. A sender sees "delivered" this much later.
  */
-const DELIVERY_BATCH_MS = 50;
+const DELIVERY_BATCH_MS = 200;
 /** Room kinds this instance remembers (they never change); past this many it starts over. */
 const MAX_KNOWN_ROOMS = 10_000;
 
@@ -284,7 +285,7 @@ export class Receipts {
     await Promise.all([...this.writing]);
   }
 
-  /** One UPDATE per member and room; each receipt that moved is told from the message in hand. */
+  /** One UPDATE for the batch; each receipt that moved is told from the message in hand. */
   private async record(batch: Reached): Promise<void> {
     const deliveries = [...batch.values()].flatMap(({ member, rooms }) =>
       [...rooms].map(([roomId, messages]) => ({ memberId: member.id, roomId, seqs: [...messages.keys()] })),

@@ -17,6 +17,10 @@ export const pgDialect: Dialect = {
     params[name] = values;
     return `${column} = ANY(@${name})`;
   },
+  tuples(name, types, rows, params) {
+    params[name] = JSON.stringify(rows);
+    return `SELECT ${types.map((type, index) => `(value ->> ${index})::${type}`).join(', ')} FROM jsonb_array_elements(@${name}::jsonb)`;
+  },
   holdsId(column, name, id, params) {
     params[name] = id;
     return `jsonb_exists(${column}, @${name})`;

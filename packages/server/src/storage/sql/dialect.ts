@@ -20,6 +20,11 @@ export interface Dialect {
   readJson(value: unknown): unknown;
   /** `column` is one of `values`: SQLite binds each value, PostgreSQL one array. Sets the parameters on `params`. */
   anyOf(column: string, name: string, values: readonly unknown[], params: Params): string;
+  /**
+   * `rows`, each a list of values of `types` in order, as a SELECT of one row each: for a row-value
+   * `IN` of any length, bound as one JSON parameter. Sets it on `params`.
+   */
+  tuples(name: string, types: ReadonlyArray<'text' | 'integer'>, rows: readonly unknown[][], params: Params): string;
   /** The JSON array in `column` holds the id `id`. Sets the parameter on `params`. */
   holdsId(column: string, name: string, id: string, params: Params): string;
   /** The text elements of the JSON array in `column`, as a FROM item named `alias` with one column, `value`. */

@@ -12,6 +12,10 @@ export const sqliteDialect: Dialect = {
     values.forEach((value, index) => (params[`${name}${index}`] = value));
     return `${column} IN (${values.map((_, index) => `@${name}${index}`).join(', ')})`;
   },
+  tuples(name, types, rows, params) {
+    params[name] = JSON.stringify(rows);
+    return `SELECT ${types.map((_, index) => `value ->> ${index}`).join(', ')} FROM json_each(@${name})`;
+  },
   // Ids hold no quote or comma, so the quoted id found in the JSON text is an element.
   holdsId(column, name, id, params) {
     params[name] = JSON.stringify(id);

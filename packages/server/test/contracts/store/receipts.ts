@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ReceiptRecord } from '../../../src/core/ports.js';
 import { ACT_SCAN } from '../../../src/storage/sql/receipts.js';
-import type { Open } from './world.js';
+import type { Open, World } from './world.js';
+
+/** Two people and an agent, the cast of most of these. */
+const adaBobAndBot = async (world: World) =>
+  [await world.member('ada'), await world.member('bob'), await world.member('bot', 'agent')] as const;
 
 const steps = (receipts: ReceiptRecord[]) => receipts.map((receipt) => [receipt.member, receipt.state]);
 
@@ -11,11 +15,7 @@ export function receiptsContract(open: Open): void {
   describe('receipts', () => {
     test('are stored with their message, agents first, and a message without any keeps none', async (t) => {
       const world = await open(t);
-      const [ada, bob, bot] = [
-        await world.member('ada'),
-        await world.member('bob'),
-        await world.member('bot', 'agent'),
-      ];
+      const [ada, bob, bot] = await adaBobAndBot(world);
       const general = await world.room('general', [ada, bob, bot]);
       const message = await world.sent(general, ada, { mentions: [bob, bot], receipts: [bob, bot] });
       const plain = await world.sent(general, ada, {});
@@ -119,13 +119,53 @@ export function receiptsContract(open: Open): void {
       assert.equal(late[0]!.read_at, at);
     });
 
+    test('one delivery batch spans members and rooms, past the rows one statement lists', async (t) => {
+      const world = await open(t);
+      const [ada, bob, bot] = await adaBobAndBot(world);
+      const general = await world.room('general', [ada, bob, bot]);
+      const random = await world.room('random', [ada, bob, bot]);
+      const toBot = await world.sent(general, ada, { receipts: [bot] });
+      const toBoth = await world.sent(random, bob, { receipts: [ada, bot] });
+      const many = await Promise.all(
+        Array.from({ length: 1_002 }, async () => (await world.sent(general, bob, { receipts: [ada] })).seq),
+      );
+      const at = world.now();
+      const delivered = await world.store.markDelivered(
+        [
+          { memberId: bot.id, roomId: general.id, seqs: [toBot.seq] },
+          { memberId: bot.id, roomId: random.id, seqs: [toBoth.seq] },
+          { memberId: ada.id, roomId: random.id, seqs: [toBoth.seq] },
+          // toBot keeps no receipt for ada: of these, it alone moves nothing.
+          { memberId: ada.id, roomId: general.id, seqs: [toBot.seq, ...many] },
+        ],
+        at,
+      );
+      const key = (d: { memberId: string; roomId: string; seq: number; senderId: string }) =>
+        `${d.memberId} ${d.roomId} ${d.seq} ${d.senderId}`;
+      assert.deepEqual(
+        delivered.map(key).sort(),
+        [
+          { memberId: bot.id, roomId: general.id, seq: toBot.seq, senderId: ada.id },
+          { memberId: bot.id, roomId: random.id, seq: toBoth.seq, senderId: bob.id },
+          { memberId: ada.id, roomId: random.id, seq: toBoth.seq, senderId: bob.id },
+          ...many.map((seq) => ({ memberId: ada.id, roomId: general.id, seq, senderId: bob.id })),
+        ]
+          .map(key)
+          .sort(),
+      );
+      assert.deepEqual(
+        (await world.store.receiptsOf([toBot.id, toBoth.id])).map((r) => [r.member, r.state, r.delivered_at]),
+        [
+          ['bot', 'delivered', at],
+          ['bot', 'delivered', at],
+          ['ada', 'delivered', at],
+        ],
+      );
+    });
+
     test('a reply acts on what is before it in its thread, and on nothing after it or elsewhere', async (t) => {
       const world = await open(t);
-      const [ada, bob, bot] = [
-        await world.member('ada'),
-        await world.member('bob'),
-        await world.member('bot', 'agent'),
-      ];
+      const [ada, bob, bot] = await adaBobAndBot(world);
       const general = await world.room('general', [ada, bob, bot]);
       const root = await world.sent(general, ada, { receipts: [bot] });
       const other = await world.sent(general, bob, { receipts: [bot] });
