@@ -128,6 +128,37 @@ function rssBytes(pid: number | undefined): number | undefined {
   return kb === undefined ? undefined : Number(kb) * 1024;
 }
 
+/**
+ * How often, and for how many readings in a row, RSS must hold still to count as settled: longer
+ * than V8 waits before it shrinks an idle heap (a hub at rest held 108 MB for 15 s, then 81 MB).
+ */
+const SETTLE_EVERY_MS = 500;
+const SETTLE_READINGS = 40;
+/** Within this share of their mean, readings hold still. */
+const SETTLE_SPREAD = 0.01;
+/** A server whose RSS never holds still is read after this long anyway. */
+const SETTLE_MAX_MS = 60_000;
+
+/**
+ * RSS once it holds still. Right after a crowd of handshakes it still holds their garbage: V8 frees
+ * it and returns the pages in the GCs it runs once the process has been idle a while, later in some
+ * processes than in others. Every server of the idle scenario is read this way, the baselines too.
+ */
+async function settled(read: () => number | undefined): Promise<number | undefined> {
+  const readings: number[] = [];
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  for (;;) {
+    const value = read();
+    if (value === undefined) return undefined;
+    readings.push(value);
+    const last = readings.slice(-SETTLE_READINGS);
+    const mean = last.reduce((sum, reading) => sum + reading, 0) / last.length;
+    const still = Math.max(...last) - Math.min(...last) <= SETTLE_SPREAD * mean;
+    if ((last.length === SETTLE_READINGS && still) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_EVERY_MS));
+  }
+}
+
 function total(values: Array<number | undefined>): number | undefined {
   return values.some((value) => value === undefined) ? undefined : values.reduce((sum, value) => sum! + value!, 0);
 }
@@ -174,7 +205,7 @@ export async function measure<R, P = never>(
     if (line.startsWith('{')) {
       const after = cpu();
       const servicesAfter = serviceCpuSeconds();
-      const rssAfter = rss();
+      const rssAfter = job.kind === 'idle' ? await settled(rss) : rss();
       // Read before the load generator is stopped: its connections closing would count too.
       const probed = probe ? { before: probedBefore!, after: await probe('after') } : undefined;
       child.kill();
