@@ -205,6 +205,7 @@ export async function measure<R, P = never>(
     if (line.startsWith('{')) {
       const after = cpu();
       const servicesAfter = serviceCpuSeconds();
+      // Idle connections are measured by memory alone, so only they wait for the heap to settle.
       const rssAfter = job.kind === 'idle' ? await settled(rss) : rss();
       // Read before the load generator is stopped: its connections closing would count too.
       const probed = probe ? { before: probedBefore!, after: await probe('after') } : undefined;

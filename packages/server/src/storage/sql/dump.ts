@@ -1,6 +1,7 @@
 /** Export and import: every table read in key order, a page at a time, and written back skipping rows already present. */
 import { TABLES, TABLE_BY_NAME, type DumpRecord, type TableSpec } from '../../core/dump.js';
 import type { DumpStore } from '../../core/ports.js';
+import { MAX_RECEIPTS_PER_MESSAGE } from '../../core/receipts.js';
 import { decode, encode, type Dialect } from './dialect.js';
 import type { Row } from './records.js';
 import { changes, row, rows, type Params, type SqlDriver, type Step } from './step.js';
@@ -70,24 +71,28 @@ const LEGACY_RECEIPT = `INSERT INTO message_addressees (member_id, room_id, seq,
   ON CONFLICT (member_id, room_id, seq) DO UPDATE SET tracked = excluded.tracked,
     delivered_at = excluded.delivered_at, read_at = excluded.read_at, acted_at = excluded.acted_at
   WHERE NOT message_addressees.tracked`;
-const RECEIPT_MEMBERS = 'SELECT receipt_members FROM messages WHERE room_id = @room_id AND seq = @seq';
+const RECEIPT_MEMBERS = `SELECT receipt_members, (SELECT 1 FROM members WHERE id = @member_id) AS known
+  FROM messages WHERE room_id = @room_id AND seq = @seq`;
 const SET_RECEIPT_MEMBERS = 'UPDATE messages SET receipt_members = @members WHERE room_id = @room_id AND seq = @seq';
 
 function* restoreLegacyReceipt(d: Dialect, stored: Row): Step<number> {
   const key = { room_id: stored.room_id ?? null, seq: stored.seq ?? null };
-  const message = yield* row(RECEIPT_MEMBERS, key);
-  // A receipt of a message the export does not hold has nothing to belong to.
-  if (!message) return 0;
+  const member_id = stored.member_id ?? null;
+  const message = yield* row(RECEIPT_MEMBERS, { ...key, member_id });
+  // A receipt of a message or member the export does not hold has nothing to belong to.
+  if (!message || message.known === null || message.known === undefined) return 0;
+  const listed = d.readJson(message.receipt_members);
+  const members: unknown[] = Array.isArray(listed) ? listed : [];
+  // An export is input like any other: a message keeps no more receipts than a send gives it.
+  if (members.length >= MAX_RECEIPTS_PER_MESSAGE && !members.includes(member_id)) return 0;
   const times = {
     delivered_at: stored.delivered_at ?? null,
     read_at: stored.read_at ?? null,
     acted_at: stored.acted_at ?? null,
   };
-  const params = { ...key, member_id: stored.member_id ?? null, ...times, no: d.bool(false), yes: d.bool(true) };
+  const params = { ...key, member_id, ...times, no: d.bool(false), yes: d.bool(true) };
   const inserted = yield* changes(LEGACY_RECEIPT, params);
-  const listed = d.readJson(message.receipt_members);
-  const members: unknown[] = Array.isArray(listed) ? listed : [];
-  if (inserted > 0 && !members.includes(params.member_id))
+  if (inserted > 0 && !members.includes(member_id))
     yield* changes(SET_RECEIPT_MEMBERS, { ...key, members: JSON.stringify([...members, params.member_id]) });
   return inserted;
 }

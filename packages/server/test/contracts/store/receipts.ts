@@ -1,7 +1,8 @@
 /** The Store contract for delivery receipts: stored with their message, each step once and only forward. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ReceiptRecord } from '../../../src/core/ports.js';
+import type { MemberRecord, ReceiptRecord } from '../../../src/core/ports.js';
+import { MAX_RECEIPTS_PER_MESSAGE } from '../../../src/core/receipts.js';
 import { ACT_SCAN } from '../../../src/storage/sql/receipts.js';
 import type { Open, World } from './world.js';
 
@@ -244,8 +245,13 @@ export function receiptsContract(open: Open): void {
         yield legacy(cy.id, message.seq, { delivered_at: at });
         yield legacy(dan.id, message.seq, { delivered_at: at, read_at: at });
         yield legacy(dan.id, message.seq + 100, { delivered_at: at });
+        yield legacy('mem_nobody', message.seq, { delivered_at: at });
       }
-      assert.equal(await world.store.restore(records()), 2, 'cy’s and dan’s; bob’s is there, the last has no message');
+      assert.equal(
+        await world.store.restore(records()),
+        2,
+        'cy’s and dan’s; bob’s is there, the fourth has no message, the fifth no member',
+      );
       const restored = await world.store.receiptsOf([message.id]);
       assert.deepEqual(steps(restored), [
         ['bob', 'stored'],
@@ -254,6 +260,18 @@ export function receiptsContract(open: Open): void {
       ]);
       assert.equal(restored[1]!.read_at, null, 'a time the row lacks is left unset');
       assert.equal(await world.store.restore(records()), 0, 'a second import writes nothing');
+
+      const crowd: MemberRecord[] = [];
+      for (let i = 0; i < MAX_RECEIPTS_PER_MESSAGE; i++) crowd.push(await world.member(`m${i}`));
+      async function* many() {
+        for (const member of crowd) yield legacy(member.id, message.seq, { delivered_at: at });
+      }
+      assert.equal(
+        await world.store.restore(many()),
+        MAX_RECEIPTS_PER_MESSAGE - 3,
+        'an import fills a message up to the receipts a send gives it, and no further',
+      );
+      assert.equal((await world.store.receiptsOf([message.id])).length, MAX_RECEIPTS_PER_MESSAGE);
     });
   });
 }
