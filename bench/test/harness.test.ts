@@ -33,6 +33,13 @@ test('npm run bench -- --smoke runs every scenario and writes its figures', { ti
     assert.equal(measured.result.messages, 100, 'every saturated ingest send was acked');
     assert.equal(measured.result.steady.offered, 100, 'the steady phase offered its rate');
     assert.ok(measured.result.steady.achieved > 0 && measured.result.steady.ackP99 > 0, 'and its acks were timed');
+    assert.equal(measured.result.steady.messages, 100, 'every steady send was acked');
+    assert.equal(
+      measured.result.steady.firstMessages,
+      20,
+      'each client sent its first message before the steady phase',
+    );
+    assert.ok(measured.result.steady.firstAckP99 > 0, 'whose acks were timed apart');
   }
   assert.ok(results.receipts.fanout10_per_cpu_vs_plain > 0, 'fan-out with receipts was set beside fan-out without');
   assert.ok(results.receipts.ingest_vs_plain > 0, 'and ingest with receipts beside ingest without');
