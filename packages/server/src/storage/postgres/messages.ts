@@ -2,7 +2,9 @@
  * The message insert on PostgreSQL, in two round trips: the first locks the room's row (and finds a
  * repeated client_id, which a concurrent instance has committed by the time the lock is ours);
  * holding the lock, the next seq is known, so the second writes the room, message, addressees
- * (with their receipts), thread and event in one statement.
+ * (with their receipts), thread and event in one statement. The thread's part is gated on a thread
+ * id: a prepared statement's generic plan, made while the table was small, scanned a room's messages
+ * by `messages_room_sender` for the id even when there was none (auto_explain, bench, 2026-12-07).
  */
 import { INSERT_EVENT } from '../sql/log.js';
 import {
@@ -23,7 +25,7 @@ const WRITE_INSERT = `WITH room AS (${SET_ROOM_COUNTERS}),
     FROM unnest(@addressee_ids::text[], @addressee_mentioned::boolean[], @addressee_tracked::boolean[])
       AS a(member_id, mentioned, tracked)
     ON CONFLICT DO NOTHING),
-  thread AS (${BUMP_THREAD})
+  thread AS (${BUMP_THREAD} AND @thread_id::text IS NOT NULL)
   ${INSERT_EVENT}`;
 
 export const pgMessages: MessagesDialect = {
