@@ -7,8 +7,6 @@ test('ids drawn across many refills of the random pool are all distinct and keep
   const ids = Array.from({ length: 2_000 }, () => newId('msg'));
   assert.equal(new Set(ids).size, ids.length);
   for (const id of ids) assert.match(id, /^msg_[A-Za-z0-9_-]{12}$/);
-  const bodies = new Set(ids.map((id) => id.slice(4)));
-  assert.equal(bodies.size, ids.length, 'no two ids share their random part');
 });
 
 test('a token carries 256 random bits of its own', () => {
