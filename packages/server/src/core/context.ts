@@ -127,12 +127,14 @@ export class HubContext {
   /** Each room's members as the delivery rule sees them; ids, handles and kinds never change. */
   private readonly roomViewsCache = new Map<string, RoomMemberView[]>();
   /**
-   * Bumped whenever a room or its members are forgotten. A read that began before a forget may miss
-   * the change it stands for (over PostgreSQL a read's answer can arrive after the event of a leave
-   * committed meanwhile): its answer serves its caller but is not kept, or a member who left could
-   * go on posting until the room changed again.
+   * Each room's members read under way. A read that began before a forget may miss the change it
+   * stands for (over PostgreSQL its answer can arrive after the event of a leave committed meanwhile):
+   * the forget takes the room's entry, and the answer serves its caller but is not kept, or a member
+   * who left could go on posting until the room changed again.
    */
-  private cacheEpoch = 0;
+  private readonly membersReads = new Map<string, symbol>();
+  /** The same for rooms read for sends, by one count bumped at every forget: rooms change seldom. */
+  private roomsEpoch = 0;
 
   constructor(options: HubOptions) {
     this.store = options.store;
@@ -229,9 +231,9 @@ export class HubContext {
   async roomForSend(ref: string): Promise<RoomRecord> {
     const known = this.roomsForSend.get(ref);
     if (known) return known;
-    const epoch = this.cacheEpoch;
+    const epoch = this.roomsEpoch;
     const room = await this.resolveRoom(ref);
-    if (room.kind !== 'conversation' && epoch === this.cacheEpoch) {
+    if (room.kind !== 'conversation' && epoch === this.roomsEpoch) {
       if (this.roomsForSend.size >= MAX_ROOMS_FOR_SEND) this.roomsForSend.clear();
       // By the reference the sender gave, id or name (a room's name never changes).
       this.roomsForSend.set(ref, room);
@@ -241,7 +243,7 @@ export class HubContext {
 
   /** The room changed (on any instance), or events may have been missed: the next send reads it again. */
   forgetRoom(roomId?: string): void {
-    this.cacheEpoch += 1;
+    this.roomsEpoch += 1;
     if (roomId === undefined) return this.roomsForSend.clear();
     for (const [ref, room] of this.roomsForSend) if (room.id === roomId) this.roomsForSend.delete(ref);
   }
@@ -249,9 +251,14 @@ export class HubContext {
   async roomMembers(roomId: string): Promise<Map<string, MembershipRecord>> {
     let members = this.roomMembersCache.get(roomId);
     if (!members) {
-      const epoch = this.cacheEpoch;
-      members = new Map((await this.store.roomMembers(roomId)).map((m) => [m.member_id, m]));
-      if (epoch === this.cacheEpoch) this.roomMembersCache.set(roomId, members);
+      const reading = Symbol(roomId);
+      this.membersReads.set(roomId, reading);
+      try {
+        members = new Map((await this.store.roomMembers(roomId)).map((m) => [m.member_id, m]));
+        if (this.membersReads.get(roomId) === reading) this.roomMembersCache.set(roomId, members);
+      } finally {
+        if (this.membersReads.get(roomId) === reading) this.membersReads.delete(roomId);
+      }
     }
     return members;
   }
@@ -263,7 +270,7 @@ export class HubContext {
 
   /** After someone joined or left (on any instance), or changed their settings. */
   forgetRoomMembers(roomId: string, views = false): void {
-    this.cacheEpoch += 1;
+    this.membersReads.delete(roomId);
     this.roomMembersCache.delete(roomId);
     if (views) this.roomViewsCache.delete(roomId);
   }
@@ -271,15 +278,13 @@ export class HubContext {
   async memberViews(roomId: string, members: Map<string, MembershipRecord>): Promise<RoomMemberView[]> {
     let views = this.roomViewsCache.get(roomId);
     if (!views) {
-      const epoch = this.cacheEpoch;
       views = (await Promise.all([...members.keys()].map((id) => this.member(id)))).map(({ id, handle, kind }) => ({
         id,
         handle,
         kind,
       }));
-      // Views of members that were not kept (read across a forget) are not kept either.
-      if (epoch === this.cacheEpoch && this.roomMembersCache.get(roomId) === members)
-        this.roomViewsCache.set(roomId, views);
+      // Kept only while the members they were made from are: a forget meanwhile takes those.
+      if (this.roomMembersCache.get(roomId) === members) this.roomViewsCache.set(roomId, views);
     }
     return views;
   }

@@ -54,6 +54,24 @@ test('a room’s members read across a leave answer that read but are not kept: 
   assert.equal(counted.reads, 2, 'that read is kept: the one after it reads nothing');
 });
 
+test('a read of one room’s members across a join elsewhere is kept: churn in other rooms costs it nothing', async (t) => {
+  const { ctx, store } = await coreContext(t);
+  const ada = await addMember(ctx, 'ada');
+  const room = await addRoom(ctx, 'general', 'public', [ada]);
+  const other = await addRoom(ctx, 'random', 'public', [ada]);
+  const { wrapped, counted } = holdFirst(store.roomMembers.bind(store));
+  store.roomMembers = wrapped;
+
+  const first = ctx.roomMembers(room.id);
+  await turn();
+  ctx.forgetRoomMembers(other.id, true);
+  counted.release();
+  await first;
+  assert.equal(ctx.cachedMembership(room.id, ada.id)?.member_id, ada.id);
+  await ctx.roomMembers(room.id);
+  assert.equal(counted.reads, 1);
+});
+
 test('a room read for sends across a change of the room is not kept', async (t) => {
   const { ctx, store } = await coreContext(t);
   const ada = await addMember(ctx, 'ada');
